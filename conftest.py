@@ -1,0 +1,3 @@
+"""Root conftest: the engine's shared fixtures for every test folder (engine and plugins)."""
+
+pytest_plugins = ["codeflash_engine.testing.fixtures"]

@@ -1,0 +1,10 @@
+"""codeflash-engine: the AI service behind the Codeflash CLI."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("codeflash-engine")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,3 @@
+from codeflash_engine.cli import main
+
+main()

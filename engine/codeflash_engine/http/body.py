@@ -1,0 +1,39 @@
+"""Reading a request body into a pydantic schema: 400 for malformed JSON, 422 naming the field."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+import pydantic
+from aiohttp import web
+
+from codeflash_engine.errors import EngineError
+from codeflash_engine.http.errors import describe_validation_error
+from codeflash_engine.infra.logging import trace_id_var
+
+T = TypeVar("T")
+
+
+class MalformedBody(EngineError):
+    status = 400
+
+
+async def parse_body(request: web.Request, adapter: pydantic.TypeAdapter[T]) -> T:
+    """Validate the JSON body against ``adapter``; record its trace_id for the log."""
+    raw = await request.read()
+    if not raw.strip():
+        raise MalformedBody("request body is empty; send a JSON object")
+    try:
+        value = adapter.validate_json(raw)
+    except pydantic.ValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+        if any(err["type"] == "json_invalid" for err in errors):
+            detail = errors[0]["msg"]
+            raise MalformedBody(f"request body is not valid JSON: {detail}") from None
+        raise EngineError(describe_validation_error(exc), status=422) from None
+    trace_id = getattr(value, "trace_id", None)
+    if trace_id is None and isinstance(value, list) and value:
+        trace_id = getattr(value[0], "trace_id", None)
+    if isinstance(trace_id, str):
+        trace_id_var.set(trace_id)
+    return value

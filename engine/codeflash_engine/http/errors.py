@@ -1,0 +1,77 @@
+"""The JSON error envelope: every failure becomes ``{"error": "..."}`` with the right status.
+
+The client reads ``response.json()["error"]`` on any non-200, so no HTML page, no traceback and
+no secret may ever reach it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+import pydantic
+from aiohttp import web
+
+from codeflash_engine.errors import EngineError
+from codeflash_engine.http.state import SETTINGS
+from codeflash_engine.infra.logging import request_id_var
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response({"error": message}, status=status, headers=headers)
+
+
+def describe_validation_error(exc: pydantic.ValidationError) -> str:
+    """One readable sentence per problem, naming the field by its JSON path."""
+    parts = []
+    for err in exc.errors(include_url=False, include_input=False)[:10]:
+        path = ".".join(str(p) for p in err["loc"]) or "body"
+        if err["type"] == "missing":
+            parts.append(f"field '{path}' is required")
+        else:
+            parts.append(f"field '{path}': {err['msg']}")
+    more = exc.error_count() - len(parts)
+    if more > 0:
+        parts.append(f"and {more} more problem(s)")
+    return "invalid request body: " + "; ".join(parts)
+
+
+def _http_exception_message(request: web.Request, exc: web.HTTPException) -> str:
+    if isinstance(exc, web.HTTPNotFound):
+        return f"no such endpoint: {request.method} {request.path}"
+    if isinstance(exc, web.HTTPMethodNotAllowed):
+        allowed = ", ".join(sorted(exc.allowed_methods))
+        return f"method {request.method} is not allowed on {request.path}; use {allowed}"
+    if isinstance(exc, web.HTTPRequestEntityTooLarge):
+        limit = request.app[SETTINGS].codeflash_engine_max_body_bytes
+        return (
+            f"request body is too large (limit {limit} bytes); "
+            "raise CODEFLASH_ENGINE_MAX_BODY_BYTES on the server if this request is legitimate"
+        )
+    return exc.text or exc.reason
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every exception escaping a handler into a JSON error response."""
+    try:
+        return await handler(request)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
+        return json_error(exc.status, _http_exception_message(request, exc), headers)
+    except EngineError as exc:
+        if exc.status >= 500:
+            log.warning("request failed: %s", exc.message, extra={"status": exc.status})
+        return json_error(exc.status, exc.message, exc.headers)
+    except pydantic.ValidationError as exc:
+        return json_error(422, describe_validation_error(exc))
+    except Exception:
+        log.exception("unhandled error serving %s %s", request.method, request.path)
+        return json_error(500, f"internal error; quote request id {request_id_var.get()} when reporting it")
+

@@ -1,0 +1,1 @@
+"""Infrastructure: LLM providers, the database, logging and background recording."""

@@ -1,0 +1,25 @@
+"""The engine's own hook implementations, registered like any plugin and called last.
+
+They are language-neutral defaults: prompts from the core templates, and edits applied with the
+text layer. A plugin overrides them by returning something other than None.
+"""
+
+from __future__ import annotations
+
+from codeflash_engine.plugins.hookspecs import hookimpl
+from codeflash_engine.plugins.prompting import render_prompt
+from codeflash_engine.plugins.types import DiffRequest, DiffResult, Prompt, PromptRequest
+from codeflash_engine.text.edits import apply_edit
+
+
+@hookimpl(trylast=True)
+def build_prompt(request: PromptRequest) -> Prompt | None:
+    """Render the core template of the task for any language."""
+    return render_prompt(request)
+
+
+@hookimpl(trylast=True)
+def apply_diff(request: DiffRequest) -> DiffResult | None:
+    """Apply SEARCH/REPLACE blocks or a V4A patch with the text layer's matching ladder."""
+    result = apply_edit(request.files, request.edit)
+    return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors))

@@ -1,0 +1,74 @@
+"""The language registry: a request's language (or an alias, or a fence tag) -> its LanguageSpec."""
+
+from __future__ import annotations
+
+import re
+
+from codeflash_engine.errors import UnsupportedLanguage
+from codeflash_engine.plugins.manager import PluginHost
+from codeflash_engine.plugins.types import LanguageSpec
+
+_FENCE_TAG = re.compile(r"^```(\w+)(?::([^\n]*))?$", re.MULTILINE)
+_FLAT_HEADER = re.compile(r"^(\S+) file: (\S[^\n]*)$", re.MULTILINE)
+
+
+class LanguageRegistry:
+    """Resolves language names against what the loaded plugins registered."""
+
+    def __init__(self, host: PluginHost) -> None:
+        self._host = host
+
+    def names(self) -> list[str]:
+        """Canonical names of every language provided, sorted."""
+        return sorted({spec.name for spec in self._host.languages.values()})
+
+    def get(self, name: str | None) -> LanguageSpec | None:
+        if not name:
+            return None
+        return self._host.languages.get(name.strip().lower())
+
+    def resolve(self, name: str | None) -> LanguageSpec:
+        """The spec for ``name`` (canonical or alias); :class:`UnsupportedLanguage` (422) if none."""
+        spec = self.get(name)
+        if spec is None:
+            provided = ", ".join(self.names()) or "none"
+            raise UnsupportedLanguage(
+                f"language {name!r} is not supported by this engine (languages provided: {provided}); "
+                "install the plugin that provides it"
+            )
+        return spec
+
+    def by_extension(self, path: str) -> LanguageSpec | None:
+        lowered = path.strip().lower()
+        best: LanguageSpec | None = None
+        best_len = 0
+        for spec in self._host.languages.values():
+            for ext in spec.extensions:
+                if lowered.endswith(ext.lower()) and len(ext) > best_len:
+                    best, best_len = spec, len(ext)
+        return best
+
+    def infer(self, *texts: str) -> LanguageSpec:
+        """Work out the language of code that arrives without a ``language`` field.
+
+        Looks at markdown fence tags first, then ``<comment> file: <path>`` headers of the flat
+        form (by file extension, then by comment prefix), and finally defaults to Python, the
+        language of every client release that omits the field.
+        """
+        for text in texts:
+            for match in _FENCE_TAG.finditer(text or ""):
+                spec = self.get(match.group(1))
+                path = (match.group(2) or "").strip()
+                if path and (by_path := self.by_extension(path)) is not None:
+                    return by_path
+                if spec is not None:
+                    return spec
+        for text in texts:
+            for match in _FLAT_HEADER.finditer(text or ""):
+                prefix, path = match.group(1), match.group(2)
+                if (by_path := self.by_extension(path)) is not None:
+                    return by_path
+                for spec in self._host.languages.values():
+                    if spec.comment_prefix == prefix:
+                        return spec
+        return self.resolve("python")

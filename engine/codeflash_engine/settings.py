@@ -1,0 +1,81 @@
+"""Configuration read from the environment (names fixed by DESIGN.md), with pydantic-settings.
+
+Field names are the environment variable names, lower-cased; pydantic-settings matches them
+case-insensitively, so ``DATABASE_URL`` sets ``database_url``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MiB = 1024 * 1024
+
+
+def _split_names(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Everything the engine reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    # --- storage ---------------------------------------------------------------------------
+    database_url: SecretStr | None = None
+    database_pool_max: int = Field(default=10, ge=1)
+
+    # --- LLM providers ---------------------------------------------------------------------
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    azure_openai_api_key: SecretStr | None = None
+    azure_openai_endpoint: str | None = None
+    openai_api_version: str | None = None
+    anthropic_api_key: SecretStr | None = None
+    anthropic_base_url: str | None = None
+    aws_access_key_id: SecretStr | None = None
+    aws_secret_access_key: SecretStr | None = None
+    aws_region: str | None = None
+    codeflash_engine_models: str | None = None
+    #: seconds allowed for one LLM call (one attempt)
+    codeflash_engine_llm_timeout: float = Field(default=120.0, gt=0)
+    #: seconds a whole request may take; must stay inside the CLI's 300 s read timeout
+    codeflash_engine_request_deadline: float = Field(default=270.0, gt=0, le=290)
+    #: concurrent LLM calls per provider
+    codeflash_engine_llm_concurrency: int = Field(default=64, ge=1)
+
+    # --- tenancy ---------------------------------------------------------------------------
+    rate_limit_window_ms: int = Field(default=60_000, ge=1)
+    rate_limit_max: int = Field(default=40, ge=1)
+    #: embedded mode only: comma-separated API keys accepted without a database
+    codeflash_engine_api_keys: SecretStr | None = None
+
+    # --- service -----------------------------------------------------------------------------
+    secret_key: SecretStr | None = None
+    environment: str = "development"
+    sentry_dsn: SecretStr | None = None
+    posthog_api_key: SecretStr | None = None
+    codeflash_engine_host: str = "127.0.0.1"
+    codeflash_engine_port: int = Field(default=8000, ge=0, le=65535)
+    #: largest request body accepted; /ai/workflow-gen carries whole repositories
+    codeflash_engine_max_body_bytes: int = Field(default=64 * MiB, ge=1024)
+    #: seconds in-flight requests get to finish after SIGTERM
+    codeflash_engine_shutdown_grace: float = Field(default=60.0, ge=0)
+    codeflash_engine_log_level: str = "INFO"
+
+    # --- plugins -----------------------------------------------------------------------------
+    #: only these plugin names are loaded from entry points (unset: all of them)
+    codeflash_engine_plugins: Annotated[list[str] | None, NoDecode] = None
+    #: plugin names never loaded
+    codeflash_engine_disabled_plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    #: a plugin that fails to load stops the service instead of being skipped
+    codeflash_engine_strict_plugins: bool = False
+
+    @field_validator("codeflash_engine_plugins", "codeflash_engine_disabled_plugins", mode="before")
+    @classmethod
+    def _names(cls, value: object) -> object:
+        return _split_names(value)

@@ -1,0 +1,1 @@
+"""Test support for the engine and for plugin authors: a throwaway PostgreSQL, a fake LLM server, fixtures."""

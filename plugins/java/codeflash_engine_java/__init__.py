@@ -1,0 +1,1 @@
+"""Java language plugin for codeflash-engine."""

@@ -1,0 +1,1 @@
+"""Python language plugin for codeflash-engine."""
