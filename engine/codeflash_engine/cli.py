@@ -20,15 +20,20 @@ def main() -> None:
 @main.command()
 @click.option("--host", default=None, help="Interface to bind [env CODEFLASH_ENGINE_HOST, default 127.0.0.1].")
 @click.option("--port", type=int, default=None, help="Port [env CODEFLASH_ENGINE_PORT, default 8000].")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker processes sharing the port.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes sharing the port."
+)
 def serve(host: str | None, port: int | None, workers: int) -> None:
     """Start the HTTP service."""
     from codeflash_engine.serve import run
 
     settings = Settings()
-    run(settings, host=host or settings.codeflash_engine_host,
-        port=settings.codeflash_engine_port if port is None else port, workers=workers)
+    run(
+        settings,
+        host=host or settings.codeflash_engine_host,
+        port=settings.codeflash_engine_port if port is None else port,
+        workers=workers,
+    )
 
 
 @main.group()
@@ -50,8 +55,9 @@ def plugins_list(as_json: bool, include_builtin: bool) -> None:
         return
     rows = [("NAME", "DISTRIBUTION", "VERSION", "LANGUAGES", "HOOKS")]
     for i in infos:
-        rows.append((i.name, i.distribution or "-", i.version or "-", ", ".join(i.languages) or "-",
-                     ", ".join(i.hooks) or "-"))
+        rows.append(
+            (i.name, i.distribution or "-", i.version or "-", ", ".join(i.languages) or "-", ", ".join(i.hooks) or "-")
+        )
     widths = [max(len(r[c]) for r in rows) for c in range(4)]
     for r in rows:
         click.echo("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])

@@ -74,4 +74,3 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error serving %s %s", request.method, request.path)
         return json_error(500, f"internal error; quote request id {request_id_var.get()} when reporting it")
-

@@ -170,5 +170,3 @@ class PluginHost:
     def errors(self) -> dict[str, str]:
         """Plugin name -> load error, for the plugins that failed."""
         return {i.name: i.error for i in self._infos.values() if i.error}
-
-
