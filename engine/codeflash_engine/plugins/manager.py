@@ -84,7 +84,7 @@ class PluginHost:
         """Register the builtins, then every entry point of the group, then collect languages."""
         for module_name in self._builtins:
             self._load_one(module_name, lambda m=module_name: importlib.import_module(m), None, builtin=True)
-        for ep in entry_points(group=ENTRY_POINT_GROUP) if eps is None else eps:
+        for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name) if eps is None else eps:
             if ep.name in self._infos:
                 continue
             if ep.name in self._block or (self._allow is not None and ep.name not in self._allow):
@@ -135,7 +135,7 @@ class PluginHost:
     def _collect_languages(self) -> None:
         self.languages.clear()
         self.language_owner.clear()
-        for impl in reversed(self.pm.hook.register_languages.get_hookimpls()):
+        for impl in self.pm.hook.register_languages.get_hookimpls():  # registration order
             owner = impl.plugin_name
             specs: list[LanguageSpec] = []
             try:
