@@ -1,0 +1,481 @@
+"""The LLM client the pipelines call: one completion, or n of them across the model mix.
+
+:meth:`LLMClient.complete` makes one call: it waits for a slot of the provider (a semaphore per
+provider bounds concurrent calls), sends the prompt with a per-attempt timeout, retries transient
+failures as :class:`~codeflash_engine.infra.llm.retry.RetryPolicy` says, and, when the model keeps
+failing, falls back to the next model of the mix. Nothing starts, waits or retries past the
+request's :class:`~codeflash_engine.infra.llm.deadline.Deadline`. Each model tried yields one
+:class:`~codeflash_engine.infra.records.LLMCallRecord` (its retries included), handed to the
+recorder without waiting.
+
+:meth:`LLMClient.fan_out` makes ``n`` such calls at once, split across the mix by weight, and
+returns them in call order, failures as :class:`LLMError` values.
+
+:func:`open_llm_client` builds the client from the settings (SDK clients created once, closed on
+exit); it raises :class:`LLMConfigError` at start-up when the configuration cannot work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping, Sequence
+from typing import Protocol
+
+import attrs
+
+from codeflash_engine.infra.llm.config import ProviderSettings, build_providers, resolve_mix
+from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.infra.llm.errors import DeadlineExceeded, ErrorKind, LLMError
+from codeflash_engine.infra.llm.mix import ModelChoice, ModelMix
+from codeflash_engine.infra.llm.models import ModelTable, Usage
+from codeflash_engine.infra.llm.providers import Provider, ProviderAnswer, Redact
+from codeflash_engine.infra.llm.redact import Redactor
+from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
+from codeflash_engine.infra.records import LLMCallRecord, Record
+from codeflash_engine.plugins.types import Prompt
+from codeflash_engine.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class RecordTaker(Protocol):
+    """What the client needs of the recorder: a non-blocking ``record``."""
+
+    def record(self, record: Record) -> bool:
+        """Queue ``record``; False when it was dropped."""
+        ...
+
+
+@attrs.frozen
+class Completion:
+    """One successful LLM call.
+
+    ``model`` and ``provider`` name the model that answered (after any fallback; ``requested``
+    is the model first asked for). ``tokens_in`` counts all input tokens, of which
+    ``tokens_cached`` were read from the prompt cache and ``tokens_cache_write`` written to it.
+    ``latency_ms`` covers the whole call on that model, retries and waits included;
+    ``attempts`` counts its attempts.
+    """
+
+    text: str
+    model: str
+    provider: str
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_cached: int = 0
+    tokens_cache_write: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    attempts: int = 1
+    served_model: str | None = None
+    finish_reason: str | None = None
+    requested: ModelChoice | None = None
+
+    @property
+    def fell_back(self) -> bool:
+        """Whether another model than the one requested answered."""
+        return self.requested is not None and (self.requested.provider, self.requested.model) != (
+            self.provider,
+            self.model,
+        )
+
+
+class LLMClient:
+    """Completions over the configured providers, with retries, fallbacks, bounds and records.
+
+    Built by :func:`open_llm_client`; tests may build one from providers directly.
+    """
+
+    def __init__(
+        self,
+        providers: Mapping[str, Provider],
+        *,
+        mix: ModelMix,
+        recorder: RecordTaker,
+        table: ModelTable | None = None,
+        policy: RetryPolicy | None = None,
+        health: ModelHealth | None = None,
+        call_timeout: float = 120.0,
+        concurrency: int = 64,
+        redact: Redact | None = None,
+    ) -> None:
+        self.providers = dict(providers)
+        self.mix = mix
+        self.recorder = recorder
+        self.table = table or ModelTable.default()
+        self.policy = policy or RetryPolicy()
+        self.health = health or ModelHealth()
+        self.call_timeout = call_timeout
+        self.concurrency = concurrency
+        self.redact: Redact = redact or Redactor()
+        self._slots = {name: asyncio.Semaphore(concurrency) for name in self.providers}
+
+    # --- public API ---------------------------------------------------------------------------
+
+    async def complete(
+        self,
+        messages: Prompt,
+        *,
+        model: ModelChoice | None = None,
+        call_type: str,
+        trace_id: str | None,
+        deadline: Deadline,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        fallbacks: Sequence[ModelChoice] | None = None,
+    ) -> Completion:
+        """One completion of ``messages`` by ``model`` (default: the mix's first model).
+
+        When the model keeps failing (retries spent, or a failure that retrying cannot fix), the
+        call moves on to ``fallbacks`` in order; by default the other models of the client's mix.
+        Pass ``fallbacks=()`` to stay on ``model``. Models cooling down after repeated failures
+        are tried last. Raises :class:`LLMError` (the last model's failure) or
+        :class:`DeadlineExceeded`.
+        """
+        first = model or self.mix.first
+        chain = self._chain(first, self.mix.fallbacks(first) if fallbacks is None else fallbacks)
+        last: LLMError | None = None
+        for choice in chain:
+            if deadline.expired:
+                raise DeadlineExceeded(provider=choice.provider, model=choice.model)
+            try:
+                completion = await self._call(
+                    messages,
+                    choice,
+                    call_type=call_type,
+                    trace_id=trace_id,
+                    deadline=deadline,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
+            except DeadlineExceeded:
+                raise
+            except LLMError as exc:
+                last = exc
+                if choice is not chain[-1]:
+                    log.warning(
+                        "%s failed (%s); falling back",
+                        choice.key,
+                        exc.kind.value,
+                        extra={"provider": choice.provider, "model": choice.model, "error_class": exc.kind.value},
+                    )
+                continue
+            if choice is not first:
+                completion = attrs.evolve(completion, requested=first)
+            return completion
+        assert last is not None
+        raise last
+
+    async def fan_out(
+        self,
+        prompt: Prompt,
+        *,
+        n: int,
+        call_type: str,
+        trace_id: str | None,
+        deadline: Deadline,
+        mix: ModelMix | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> list[Completion | LLMError]:
+        """``n`` concurrent completions of ``prompt`` split across ``mix`` (default: the client's).
+
+        Results come back in call order (the order of ``mix.assign(n)``); a call that failed on
+        every model it tried is its :class:`LLMError`, not raised.
+        """
+        mix = mix or self.mix
+        assigned = mix.assign(n)
+
+        async def one(choice: ModelChoice) -> Completion | LLMError:
+            try:
+                return await self.complete(
+                    prompt,
+                    model=choice,
+                    call_type=call_type,
+                    trace_id=trace_id,
+                    deadline=deadline,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                    fallbacks=mix.fallbacks(choice),
+                )
+            except LLMError as exc:
+                return exc
+
+        return list(await asyncio.gather(*(one(choice) for choice in assigned)))
+
+    async def aclose(self) -> None:
+        """Close every provider's SDK client."""
+        for provider in self.providers.values():
+            with contextlib.suppress(Exception):
+                await provider.aclose()
+
+    # --- internals ----------------------------------------------------------------------------
+
+    def _chain(self, first: ModelChoice, fallbacks: Sequence[ModelChoice]) -> list[ModelChoice]:
+        """``first`` then ``fallbacks``: configured providers only, no repeats, cooling models last."""
+        seen: set[tuple[str, str]] = set()
+        chain: list[ModelChoice] = []
+        for choice in (first, *fallbacks):
+            ident = (choice.provider, choice.model)
+            if ident in seen:
+                continue
+            seen.add(ident)
+            if choice.provider in self.providers:
+                chain.append(choice)
+        if not chain:
+            raise LLMError(
+                f"model {first.key} needs provider {first.provider!r}, which is not configured, "
+                "and no configured fallback is left",
+                kind=ErrorKind.NOT_CONFIGURED,
+                provider=first.provider,
+                model=first.model,
+            )
+        healthy = [c for c in chain if not self.health.cooling(c.key)]
+        return healthy + [c for c in chain if self.health.cooling(c.key)]
+
+    async def _call(
+        self,
+        prompt: Prompt,
+        choice: ModelChoice,
+        *,
+        call_type: str,
+        trace_id: str | None,
+        deadline: Deadline,
+        max_tokens: int | None,
+        temperature: float | None,
+    ) -> Completion:
+        """All the attempts on one model; one record."""
+        provider = self.providers[choice.provider]
+        slots = self._slots[choice.provider]
+        info = self.table.lookup(choice.provider, choice.model)
+        started = time.perf_counter()
+        attempts = 0
+        while True:
+            attempts += 1
+            error: LLMError
+            try:
+                answer = await self._attempt(
+                    provider, slots, prompt, choice, deadline, max_tokens=max_tokens, temperature=temperature, info=info
+                )
+            except LLMError as exc:
+                error = exc
+            else:
+                return self._succeeded(choice, answer, call_type, trace_id, started, attempts)
+
+            wait = self._retry_wait(error, attempts, deadline)
+            if wait is None:
+                error.attempts = attempts
+                self._failed(choice, error, call_type, trace_id, started)
+                raise error
+            log.info(
+                "%s attempt %d failed (%s); retrying in %.2f s",
+                choice.key,
+                attempts,
+                error.kind.value,
+                wait,
+                extra={
+                    "provider": choice.provider,
+                    "model": choice.model,
+                    "error_class": error.kind.value,
+                    "status_code": error.status_code,
+                    "call_type": call_type,
+                },
+            )
+            await asyncio.sleep(wait)
+
+    async def _attempt(
+        self,
+        provider: Provider,
+        slots: asyncio.Semaphore,
+        prompt: Prompt,
+        choice: ModelChoice,
+        deadline: Deadline,
+        *,
+        max_tokens: int | None,
+        temperature: float | None,
+        info: object,
+    ) -> ProviderAnswer:
+        """One attempt: a provider slot, then the call, each bounded by time."""
+        if deadline.expired:
+            raise DeadlineExceeded(provider=choice.provider, model=choice.model)
+        if slots.locked():
+            try:
+                async with asyncio.timeout(deadline.remaining()):
+                    await slots.acquire()
+            except TimeoutError:
+                raise DeadlineExceeded(
+                    "the request's deadline passed while waiting for a free LLM slot",
+                    provider=choice.provider,
+                    model=choice.model,
+                ) from None
+        else:
+            await slots.acquire()
+        try:
+            budget = deadline.remaining()
+            if budget <= 0:
+                raise DeadlineExceeded(provider=choice.provider, model=choice.model)
+            timeout = min(self.call_timeout, budget)
+            scope = asyncio.timeout(timeout)
+            try:
+                async with scope:
+                    return await provider.complete(
+                        prompt,
+                        model=choice.model,
+                        max_tokens=max_tokens,
+                        temperature=temperature,
+                        # the SDK's own timeout is a backstop; the scope above decides
+                        time_limit=timeout + 1.0,
+                        info=info,  # type: ignore[arg-type]
+                    )
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                if timeout < self.call_timeout:
+                    raise DeadlineExceeded(provider=choice.provider, model=choice.model) from None
+                raise LLMError(
+                    f"{choice.key} did not answer within {timeout:.0f} s",
+                    kind=ErrorKind.TIMEOUT,
+                    provider=choice.provider,
+                    model=choice.model,
+                ) from None
+        finally:
+            slots.release()
+
+    def _retry_wait(self, error: LLMError, attempts: int, deadline: Deadline) -> float | None:
+        """Seconds to wait before the next attempt, or None to stop trying this model."""
+        if not error.transient or attempts >= self.policy.max_attempts:
+            return None
+        wait = self.policy.delay(attempts, error.retry_after)
+        if wait is None or wait >= deadline.remaining():
+            return None
+        return wait
+
+    def _succeeded(
+        self,
+        choice: ModelChoice,
+        answer: ProviderAnswer,
+        call_type: str,
+        trace_id: str | None,
+        started: float,
+        attempts: int,
+    ) -> Completion:
+        latency_ms = (time.perf_counter() - started) * 1000
+        usage = answer.usage
+        cost = self.table.cost(choice.provider, choice.model, usage, served_model=answer.served_model)
+        self.health.succeeded(choice.key)
+        self.recorder.record(
+            LLMCallRecord(
+                trace_id=trace_id,
+                call_type=call_type,
+                model_name=choice.model,
+                provider=choice.provider,
+                tokens_in=usage.input_tokens,
+                tokens_out=usage.output_tokens,
+                tokens_cached=usage.cache_read_tokens,
+                cost_usd=cost,
+                latency_ms=latency_ms,
+            )
+        )
+        return Completion(
+            text=answer.text,
+            model=choice.model,
+            provider=choice.provider,
+            tokens_in=usage.input_tokens,
+            tokens_out=usage.output_tokens,
+            tokens_cached=usage.cache_read_tokens,
+            tokens_cache_write=usage.cache_write_tokens,
+            cost_usd=cost,
+            latency_ms=latency_ms,
+            attempts=attempts,
+            served_model=answer.served_model,
+            finish_reason=answer.finish_reason,
+        )
+
+    def _failed(
+        self, choice: ModelChoice, error: LLMError, call_type: str, trace_id: str | None, started: float
+    ) -> None:
+        latency_ms = (time.perf_counter() - started) * 1000
+        if self.health.failed(choice.key, error):
+            log.warning(
+                "%s failed %d calls in a row; routing around it for %.0f s",
+                choice.key,
+                self.health.allowed_fails,
+                self.health.cooldown,
+                extra={"provider": choice.provider, "model": choice.model},
+            )
+        log.warning(
+            "%s call failed after %d attempt(s): %s",
+            choice.key,
+            error.attempts,
+            error.message,
+            extra={
+                "provider": choice.provider,
+                "model": choice.model,
+                "error_class": error.kind.value,
+                "status_code": error.status_code,
+                "call_type": call_type,
+            },
+        )
+        self.recorder.record(
+            LLMCallRecord(
+                trace_id=trace_id,
+                call_type=call_type,
+                model_name=choice.model,
+                provider=choice.provider,
+                latency_ms=latency_ms,
+                outcome="error",
+                error_class=error.kind.value,
+            )
+        )
+
+
+@contextlib.asynccontextmanager
+async def open_llm_client(
+    settings: Settings,
+    recorder: RecordTaker,
+    *,
+    table: ModelTable | None = None,
+    policy: RetryPolicy | None = None,
+    health: ModelHealth | None = None,
+) -> AsyncIterator[LLMClient]:
+    """The application's LLM client: SDK clients created once here, closed on exit.
+
+    Raises :class:`~codeflash_engine.infra.llm.errors.LLMConfigError` (with the variables to set)
+    when no provider is configured, or when ``CODEFLASH_ENGINE_MODELS`` names a provider without
+    credentials.
+    """
+    ps = ProviderSettings.from_settings(settings)
+    mix = resolve_mix(settings, ps)
+    configured = {name for name, ok in ps.configured().items() if ok}
+    concurrency = settings.codeflash_engine_llm_concurrency
+    redact = Redactor.from_settings(settings, extra=ps.secrets())
+    providers = build_providers(
+        ps, configured, pool=concurrency, timeout=settings.codeflash_engine_llm_timeout, redact=redact
+    )
+    client = LLMClient(
+        providers,
+        mix=mix,
+        recorder=recorder,
+        table=table,
+        policy=policy,
+        health=health,
+        call_timeout=settings.codeflash_engine_llm_timeout,
+        concurrency=concurrency,
+        redact=redact,
+    )
+    log.info(
+        "LLM providers: %s; model mix: %s",
+        ", ".join(sorted(configured)),
+        mix,
+        extra={"providers": sorted(configured), "mix": str(mix), "llm_concurrency": concurrency},
+    )
+    try:
+        yield client
+    finally:
+        await client.aclose()
+
+
+__all__ = ["Completion", "Deadline", "LLMClient", "LLMError", "ModelChoice", "ModelMix", "Usage", "open_llm_client"]

@@ -1,0 +1,243 @@
+"""The background recorder: records are queued without blocking and written in batches to a sink.
+
+The request path only calls :meth:`Recorder.record`, which never waits: it puts the record on a
+bounded queue, or counts it in :attr:`Recorder.dropped` when the queue is full. One background
+task takes what has accumulated (up to ``batch_size``) and hands it to the sink. When the sink
+fails (the database is down), the same batch is retried with exponential backoff while new
+records wait in the queue, which keeps filling up to its bound. :meth:`Recorder.close` waits until
+everything queued so far has been written, so a graceful shutdown loses nothing.
+
+Sinks implement :class:`RecordSink`: :class:`LogSink` (one structured log line per record) lives
+here; the database sink writes the ``llm_calls`` and ``optimization_errors`` tables.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
+
+import attrs
+
+from codeflash_engine.infra.logging import trace_id_var
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+
+log = logging.getLogger(__name__)
+
+
+class RecordSink(Protocol):
+    """Where batches of records go. ``write`` raises to ask for the batch to be retried."""
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        """Persist ``batch`` entirely, or raise."""
+        ...
+
+
+class LogSink:
+    """Writes each record as one structured log line (logger ``codeflash_engine.records``).
+
+    The record's fields become the line's keys (``kind`` says which record it is); its trace id
+    goes where every log line carries one.
+    """
+
+    def __init__(self, logger: logging.Logger | None = None, *, level: int = logging.INFO) -> None:
+        self.logger = logger or logging.getLogger("codeflash_engine.records")
+        self.level = level
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        if not self.logger.isEnabledFor(self.level):
+            return
+        for record in batch:
+            fields = record_fields(record)
+            trace_id = fields.pop("trace_id", None)
+            kind = fields["kind"]
+            token = trace_id_var.set(trace_id)
+            try:
+                self.logger.log(self.level, kind, extra=fields)
+            finally:
+                trace_id_var.reset(token)
+
+
+def record_fields(record: Record) -> dict[str, Any]:
+    """A record as a flat dict of JSON-ready values, with ``kind`` (``llm_call`` or ``error``)."""
+    fields = attrs.asdict(record, recurse=False)
+    for key, value in fields.items():
+        if isinstance(value, dt.datetime):
+            fields[key] = value.isoformat()
+    fields["kind"] = "llm_call" if isinstance(record, LLMCallRecord) else "error"
+    return fields
+
+
+class Recorder:
+    """Bounded, non-blocking hand-off of records to a sink, batched by a background task.
+
+    ``max_queue`` bounds what waits (records beyond it are dropped and counted), ``batch_size``
+    bounds one ``write``. A failing sink is retried after ``retry_base`` seconds, doubling up to
+    ``retry_cap``. Use it as an async context manager, or call :meth:`start` and :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        sink: RecordSink,
+        *,
+        max_queue: int = 10_000,
+        batch_size: int = 500,
+        retry_base: float = 0.2,
+        retry_cap: float = 30.0,
+        close_timeout: float = 30.0,
+    ) -> None:
+        self.sink = sink
+        self.batch_size = batch_size
+        self.retry_base = retry_base
+        self.retry_cap = retry_cap
+        self.close_timeout = close_timeout
+        self._queue: asyncio.Queue[Record] = asyncio.Queue(maxsize=max_queue)
+        self._in_flight = 0
+        self._task: asyncio.Task[None] | None = None
+        self._closed = False
+        self._last_drop_log = 0.0
+        #: records refused because the queue was full (or the recorder closed)
+        self.dropped = 0
+        #: records the sink accepted
+        self.written = 0
+        #: failed ``write`` calls (each retried)
+        self.sink_failures = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the background task (in the running event loop)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(), name="codeflash-engine-recorder")
+
+    async def close(self, grace: float | None = None) -> None:
+        """Write everything queued so far, then stop. Records arriving meanwhile are written too.
+
+        If the sink still fails after ``grace`` seconds (default ``close_timeout``), what is
+        left is counted in :attr:`dropped` and logged, so shutdown cannot hang on a dead sink.
+        """
+        if self._closed:
+            return
+        if self._task is None:
+            self.start()
+        try:
+            await asyncio.wait_for(self._queue.join(), timeout=self.close_timeout if grace is None else grace)
+        except TimeoutError:
+            lost = self.queue_depth
+            self.dropped += lost
+            log.error("recorder closed with %d records unwritten: the sink kept failing", lost, extra={"lost": lost})
+        finally:
+            self._closed = True
+            task, self._task = self._task, None
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    async def __aenter__(self) -> Recorder:
+        self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    # --- the request path ---------------------------------------------------------------------
+
+    def record(self, record: Record) -> bool:
+        """Queue ``record`` for writing; never blocks. False (and counted) when it was dropped."""
+        if self._closed:
+            self.dropped += 1
+            return False
+        try:
+            self._queue.put_nowait(record)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            now = time.monotonic()
+            if now - self._last_drop_log > 10.0:
+                self._last_drop_log = now
+                log.warning(
+                    "recorder queue full: dropping records (%d so far)", self.dropped, extra={"dropped": self.dropped}
+                )
+            return False
+        return True
+
+    @property
+    def queue_depth(self) -> int:
+        """Records waiting or being written."""
+        return self._queue.qsize() + self._in_flight
+
+    # --- the background task ------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while len(batch) < self.batch_size:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            self._in_flight = len(batch)
+            try:
+                await self._write(batch)
+            finally:
+                self._in_flight = 0
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _write(self, batch: list[Record]) -> None:
+        delay = self.retry_base
+        while True:
+            try:
+                await self.sink.write(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                self.sink_failures += 1
+                log.warning(
+                    "record sink failed (%s); retrying %d records in %.1f s",
+                    type(exc).__name__,
+                    len(batch),
+                    delay,
+                    extra={"queue_depth": self.queue_depth, "failures": self.sink_failures},
+                )
+                await asyncio.sleep(delay)
+                delay = min(self.retry_cap, delay * 2)
+            else:
+                self.written += len(batch)
+                return
+
+
+class MemorySink:
+    """Keeps every record in :attr:`records` (tests, and tools that inspect their own calls)."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        self.records.extend(batch)
+
+    @property
+    def llm_calls(self) -> list[LLMCallRecord]:
+        """The LLM call records, in order."""
+        return [r for r in self.records if isinstance(r, LLMCallRecord)]
+
+    @property
+    def errors(self) -> list[ErrorRecord]:
+        """The error records, in order."""
+        return [r for r in self.records if isinstance(r, ErrorRecord)]
+
+
+@contextlib.asynccontextmanager
+async def open_recorder(sink: RecordSink, **options: Any) -> AsyncIterator[Recorder]:
+    """A started recorder, drained and closed on exit (for ``cleanup_ctx``)."""
+    recorder = Recorder(sink, **options)
+    recorder.start()
+    try:
+        yield recorder
+    finally:
+        await recorder.close()
