@@ -1,0 +1,177 @@
+"""Guards for every ``/ai`` route: authentication, a rate limit per key, a quota per subscription.
+
+One middleware, :func:`guards_middleware`, applied the same way to every request:
+
+1. Routes outside ``/ai`` (``/healthcheck``, ``/metrics``, ...) pass untouched: they are public.
+2. ``Authorization: Bearer cf-...`` is required. A missing, malformed, unknown or revoked key
+   gets 401 with a JSON error. Keys are looked up by their SHA-384 digest, never kept in clear.
+3. Each request of an active key counts against RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS, in the
+   store, so replicas sharing a database share the limit: beyond it, 429 with Retry-After.
+   Steps 2 and 3 are one round trip to the database (:meth:`Store.admit`).
+4. The optimization endpoints (:data:`QUOTA_ROUTES`) count one optimization against the user's
+   subscription; when it is exhausted, 402 with a JSON error saying when it resets. An
+   optimization whose request does not end in 200 is given back.
+5. The store unreachable: 503 (fail closed), never a pass.
+
+No cache in front of the key lookup: the lookup and the rate-limit hit are a single statement
+anyway, and without a cache a revocation takes effect on the very next request on every replica.
+
+The caller's :class:`Identity` is on the request under :data:`IDENTITY` for the handlers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from codeflash_engine.http.errors import Handler, json_error
+from codeflash_engine.http.state import SETTINGS
+from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.factory import open_store
+from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.db.types import Identity, QuotaDecision, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+#: the store every guard and handler uses (set by :func:`store_context`)
+STORE: web.AppKey[Store] = web.AppKey("store")
+#: who is calling, on every request that passed the guards
+IDENTITY = web.RequestKey("identity", Identity)
+#: seconds the guards took on this request (for metrics and the benchmark)
+GUARD_SECONDS = web.RequestKey("guard_seconds", float)
+
+#: routes that count one optimization against the caller's subscription
+QUOTA_ROUTES = frozenset({"/ai/optimize", "/ai/optimize-line-profiler"})
+
+_CHALLENGE = {"WWW-Authenticate": 'Bearer realm="codeflash-engine"'}
+MISSING_KEY = (
+    "missing API key: send the header 'Authorization: Bearer cf-...' "
+    "(the Codeflash CLI sends CODEFLASH_API_KEY)"
+)
+MALFORMED_KEY = (
+    "malformed Authorization header: expected 'Bearer cf-' followed by the key (16 to 256 characters from "
+    "A-Z a-z 0-9 _ -)"
+)
+UNKNOWN_KEY = "API key not recognised: check CODEFLASH_API_KEY, or ask the operator for a key"
+REVOKED_KEY = "this API key has been revoked: ask the operator for a new one"
+
+
+def _is_guarded(request: web.Request) -> bool:
+    """Whether the request is for ``/ai`` or below (by path, and by the route it matched)."""
+    path = "/" + request.path.lstrip("/")
+    if path == "/ai" or path.startswith("/ai/"):
+        return True
+    resource = request.match_info.route.resource
+    return resource is not None and resource.canonical.startswith("/ai/")
+
+
+def _quota_route(request: web.Request) -> bool:
+    if request.match_info.http_exception is not None:  # 404, 405: nothing will be optimized
+        return False
+    resource = request.match_info.route.resource
+    return resource is not None and resource.canonical in QUOTA_ROUTES
+
+
+def _bearer_token(request: web.Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>``; "" when the header is there but malformed."""
+    header = request.headers.get("Authorization")
+    if header is None or not header.strip():
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not apikeys.is_well_formed(token):
+        return ""
+    return token
+
+
+def _unavailable(exc: StoreUnavailable) -> web.Response:
+    return json_error(503, exc.message, {"Retry-After": "5", **exc.headers})
+
+
+def _quota_exhausted(quota: QuotaDecision) -> web.Response:
+    resets = f"; it resets at {quota.period_end:%Y-%m-%dT%H:%M:%SZ}" if quota.period_end is not None else ""
+    plan = f" on plan '{quota.plan_type}'" if quota.plan_type else ""
+    return json_error(
+        402,
+        f"optimization quota exhausted: {quota.used} of {quota.limit} optimizations used this period{plan}{resets}",
+    )
+
+
+async def _release(store: Store, user_id: str) -> None:
+    try:
+        await store.release_optimization(user_id)
+    except Exception as exc:  # the count stays one too high; not worth failing the answer for
+        log.warning("could not give back an optimization to the quota: %s", exc)
+
+
+@web.middleware
+async def guards_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Authenticate, rate-limit and meter every ``/ai`` request (see the module docstring)."""
+    if not _is_guarded(request):
+        return await handler(request)
+    started = time.perf_counter()
+    token = _bearer_token(request)
+    if token is None:
+        return json_error(401, MISSING_KEY, _CHALLENGE)
+    if not token:
+        return json_error(401, MALFORMED_KEY, _CHALLENGE)
+    store = request.app[STORE]
+    settings = request.app[SETTINGS]
+    try:
+        admission = await store.admit(
+            apikeys.hash_key(token), settings.rate_limit_window_ms, settings.rate_limit_max
+        )
+    except StoreUnavailable as exc:
+        return _unavailable(exc)
+    key = admission.key
+    if key is None:
+        return json_error(401, UNKNOWN_KEY, _CHALLENGE)
+    if key.revoked is not None or admission.rate is None:
+        return json_error(401, REVOKED_KEY, _CHALLENGE)
+    rate = admission.rate
+    if not rate.allowed:
+        log.info("rate limit reached for key %s of user %s", key.display, key.user_id)
+        return json_error(
+            429,
+            f"rate limit exceeded: at most {settings.rate_limit_max} requests per "
+            f"{settings.rate_limit_window_ms / 1000:g} s for this API key; retry in {rate.retry_after_s} s",
+            {"Retry-After": str(rate.retry_after_s)},
+        )
+    request[IDENTITY] = Identity.of(key)
+    counted = False
+    if _quota_route(request):
+        try:
+            quota = await store.consume_optimization(key.user_id)
+        except StoreUnavailable as exc:
+            return _unavailable(exc)
+        if not quota.allowed:
+            return _quota_exhausted(quota)
+        counted = quota.used is not None
+    request[GUARD_SECONDS] = time.perf_counter() - started
+    if not counted:
+        return await handler(request)
+    try:
+        response = await handler(request)
+    except BaseException:
+        await asyncio.shield(_release(store, key.user_id))
+        raise
+    if response.status != 200:
+        await _release(store, key.user_id)
+    return response
+
+
+async def store_context(app: web.Application) -> AsyncIterator[None]:
+    """cleanup_ctx: open the store from ``app[SETTINGS]`` under :data:`STORE`, close it at exit.
+
+    An application given a store already (tests, embedding) keeps it and this does nothing.
+    """
+    if STORE in app:
+        yield
+        return
+    async with open_store(app[SETTINGS]) as store:
+        app[STORE] = store
+        yield

@@ -1,0 +1,334 @@
+"""The in-memory store: the embedded default when DATABASE_URL is unset.
+
+One process only: keys, counters and records live in dicts and vanish with the process. Every
+method runs without awaiting in between, so on one event loop each one is atomic, like the SQL
+statements of the PostgreSQL store it mirrors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.types import (
+    FEATURE_COLUMNS,
+    PERIODS,
+    Admission,
+    ApiKey,
+    NewKey,
+    Period,
+    QuotaDecision,
+    RateDecision,
+    StoreError,
+    Subscription,
+    TraceRecords,
+    period_end,
+    rate_decision,
+    split_features,
+)
+from codeflash_engine.infra.db.types import (
+    period_start as _period_start,
+)
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+
+#: prune finished rate-limit windows every this many hits
+_PRUNE_EVERY = 1024
+
+
+@attrs.define
+class _User:
+    user_id: str
+    github_username: str | None
+    email: str | None
+
+
+@attrs.define
+class _Counter:
+    hits: int
+    expires_ms: int
+
+
+def _json_copy(value: Any) -> Any:
+    """What a jsonb round trip gives back (tuples become lists, keys become strings)."""
+    if value is None:
+        return None
+    try:
+        return json.loads(json.dumps(value, allow_nan=False))
+    except ValueError as exc:
+        raise StoreError(f"cannot store as JSON: {exc}") from exc
+
+
+def _check_window(window_ms: int, limit: int) -> None:
+    if window_ms < 1 or limit < 0:
+        raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
+
+
+class MemoryStore:
+    """A :class:`~codeflash_engine.infra.db.store.Store` in this process's memory.
+
+    ``clock`` gives Unix time in seconds (windows, periods and timestamps follow it).
+    """
+
+    persistent = False
+
+    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._ids = itertools.count(1)
+        self._org_ids = itertools.count(1)
+        self._users: dict[str, _User] = {}
+        self._orgs: dict[str, int] = {}
+        self._keys: dict[str, ApiKey] = {}  # by digest, in creation order
+        self._subscriptions: dict[str, Subscription] = {}
+        self._counters: dict[tuple[str, int], _Counter] = {}
+        self._hits_since_prune = 0
+        self._calls: list[LLMCallRecord] = []
+        self._errors: list[ErrorRecord] = []
+        self._features: dict[str, dict[str, Any]] = {}
+
+    def _now(self) -> dt.datetime:
+        return dt.datetime.fromtimestamp(self._clock(), dt.UTC)
+
+    async def __aenter__(self) -> MemoryStore:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    # --- keys --------------------------------------------------------------------------------
+
+    def _ensure_user(self, user_id: str, github_username: str | None, email: str | None) -> None:
+        if not user_id:
+            raise StoreError("a user id is required")
+        user = self._users.get(user_id)
+        if user is None:
+            self._users[user_id] = _User(user_id, github_username, email)
+            return
+        user.github_username = github_username or user.github_username
+        user.email = email or user.email
+
+    def _add_key(self, key: str, user_id: str, tier: str, organization: str | None) -> ApiKey:
+        if not tier:
+            raise StoreError("a tier is required")
+        org_id = None
+        if organization is not None:
+            if not organization:
+                raise StoreError("an organization name cannot be empty")
+            org_id = self._orgs.setdefault(organization, next(self._org_ids))
+        digest = apikeys.hash_key(key)
+        if digest in self._keys:
+            raise StoreError("this key already exists")
+        info = ApiKey(
+            id=next(self._ids),
+            key_hash=digest,
+            suffix=apikeys.key_suffix(key),
+            user_id=user_id,
+            tier=tier,
+            organization_id=org_id,
+            organization=organization,
+            created=self._now(),
+        )
+        self._keys[digest] = info
+        return info
+
+    def import_key(self, key: str, *, user_id: str = "local", tier: str = "local") -> ApiKey:
+        """Accept a key given from outside (CODEFLASH_ENGINE_API_KEYS) in the embedded mode."""
+        if not apikeys.is_well_formed(key):
+            raise StoreError("an API key must be 'cf-' followed by 16 to 256 characters from A-Z a-z 0-9 _ -")
+        self._ensure_user(user_id, None, None)
+        digest = apikeys.hash_key(key)
+        existing = self._keys.get(digest)
+        return existing if existing is not None else self._add_key(key, user_id, tier, None)
+
+    async def create_key(
+        self,
+        user_id: str,
+        *,
+        tier: str = "free",
+        organization: str | None = None,
+        github_username: str | None = None,
+        email: str | None = None,
+    ) -> NewKey:
+        self._ensure_user(user_id, github_username, email)
+        key = apikeys.generate_key()
+        return NewKey(key=key, info=self._add_key(key, user_id, tier, organization))
+
+    async def lookup_key(self, key_hash: str) -> ApiKey | None:
+        return self._keys.get(key_hash)
+
+    async def list_keys(self, *, user_id: str | None = None, include_revoked: bool = True) -> list[ApiKey]:
+        return [
+            k
+            for k in self._keys.values()
+            if (user_id is None or k.user_id == user_id) and (include_revoked or k.revoked is None)
+        ]
+
+    async def revoke_key(self, *, key_id: int | None = None, key_hash: str | None = None) -> bool:
+        if (key_id is None) == (key_hash is None):
+            raise StoreError("revoke one key: give its id or its digest")
+        for digest, info in self._keys.items():
+            if (info.id == key_id or digest == key_hash) and info.revoked is None:
+                self._keys[digest] = attrs.evolve(info, revoked=self._now())
+                return True
+        return False
+
+    # --- rate limits -------------------------------------------------------------------------
+
+    async def hit(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        _check_window(window_ms, limit)
+        now_ms = int(self._clock() * 1000)
+        start = now_ms // window_ms * window_ms
+        counter = self._counters.get((key_hash, start))
+        if counter is None:
+            counter = self._counters[(key_hash, start)] = _Counter(hits=1, expires_ms=start + window_ms)
+        else:
+            counter.hits = min(counter.hits + 1, limit + 1)
+        self._hits_since_prune += 1
+        if self._hits_since_prune >= _PRUNE_EVERY:
+            self._prune(now_ms)
+        return rate_decision(counter.hits, start, window_ms, now_ms, limit)
+
+    def _prune(self, now_ms: int) -> None:
+        self._hits_since_prune = 0
+        for slot in [slot for slot, c in self._counters.items() if c.expires_ms <= now_ms]:
+            del self._counters[slot]
+
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+        key = await self.lookup_key(key_hash)
+        if key is None or key.revoked is not None:
+            return Admission(key=key, rate=None)
+        return Admission(key=key, rate=await self.hit(key_hash, window_ms, limit))
+
+    # --- subscriptions and quota -------------------------------------------------------------
+
+    async def set_subscription(
+        self,
+        user_id: str,
+        *,
+        plan_type: str,
+        optimizations_limit: int | None,
+        period: Period = "month",
+        optimizations_used: int | None = None,
+        period_start: dt.datetime | None = None,
+    ) -> Subscription:
+        if user_id not in self._users:
+            raise StoreError(f"no such user: {user_id!r}")
+        if period not in PERIODS:
+            raise StoreError(f"period must be one of {', '.join(PERIODS)}")
+        if (optimizations_limit is not None and optimizations_limit < 0) or (
+            optimizations_used is not None and optimizations_used < 0
+        ):
+            raise StoreError("quota figures cannot be negative")
+        current = self._subscriptions.get(user_id)
+        used = optimizations_used if optimizations_used is not None else (current.optimizations_used if current else 0)
+        if period_start is None:
+            start = current.period_start if current else _period_start(period, self._now())
+        else:
+            start = period_start.astimezone(dt.UTC)
+        sub = Subscription(
+            user_id=user_id,
+            plan_type=plan_type,
+            optimizations_used=used,
+            optimizations_limit=optimizations_limit,
+            period=period,
+            period_start=start,
+        )
+        self._subscriptions[user_id] = sub
+        return sub
+
+    async def get_subscription(self, user_id: str) -> Subscription | None:
+        return self._subscriptions.get(user_id)
+
+    async def consume_optimization(self, user_id: str) -> QuotaDecision:
+        sub = self._subscriptions.get(user_id)
+        if sub is None:
+            return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
+        start = _period_start(sub.period, self._now())
+        used = sub.optimizations_used if sub.period_start >= start else 0
+        end = period_end(sub.period, start)
+        if sub.optimizations_limit is not None and used >= sub.optimizations_limit:
+            return QuotaDecision(
+                allowed=False, used=used, limit=sub.optimizations_limit, plan_type=sub.plan_type, period_end=end
+            )
+        self._subscriptions[user_id] = attrs.evolve(
+            sub, optimizations_used=used + 1, period_start=max(sub.period_start, start)
+        )
+        return QuotaDecision(
+            allowed=True, used=used + 1, limit=sub.optimizations_limit, plan_type=sub.plan_type, period_end=end
+        )
+
+    async def release_optimization(self, user_id: str) -> None:
+        sub = self._subscriptions.get(user_id)
+        if sub is None or sub.period_start < _period_start(sub.period, self._now()):
+            return
+        self._subscriptions[user_id] = attrs.evolve(sub, optimizations_used=max(0, sub.optimizations_used - 1))
+
+    # --- records and features ----------------------------------------------------------------
+
+    async def write_records(self, batch: Sequence[Record]) -> None:
+        for record in batch:
+            if isinstance(record, LLMCallRecord):
+                self._calls.append(record)
+            elif isinstance(record, ErrorRecord):
+                self._errors.append(record)
+            else:
+                raise StoreError(f"cannot store a {type(record).__name__}")
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        await self.write_records(batch)
+
+    async def records_for_trace(self, trace_id: str) -> TraceRecords:
+        return TraceRecords(
+            calls=sorted((c for c in self._calls if c.trace_id == trace_id), key=lambda c: c.created),
+            errors=sorted((e for e in self._errors if e.trace_id == trace_id), key=lambda e: e.created),
+        )
+
+    async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
+        if not trace_id:
+            raise StoreError("a trace id is required")
+        known, extra = split_features(payload)
+        known = {
+            name: value if name in ("original_code", "codeflash_version", "original_runtime") else _json_copy(value)
+            for name, value in known.items()
+        }
+        extra = _json_copy(extra)
+        now = self._now()
+        row = self._features.get(trace_id)
+        if row is None:
+            self._features[trace_id] = {
+                "trace_id": trace_id,
+                "user_id": user_id,
+                **{name: known.get(name) for name in FEATURE_COLUMNS},
+                "extra": extra,
+                "created": now,
+                "updated": now,
+            }
+            return True
+        if row["user_id"] is not None and row["user_id"] != user_id:
+            return False
+        for name in FEATURE_COLUMNS:
+            if known.get(name) is not None:
+                row[name] = known[name]
+        row["user_id"] = row["user_id"] or user_id
+        row["extra"] = {**row["extra"], **extra}
+        row["updated"] = now
+        return True
+
+    async def get_features(self, trace_id: str) -> dict[str, Any] | None:
+        row = self._features.get(trace_id)
+        return None if row is None else _json_copy_row(row)
+
+    # --- health ------------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        return None
+
+
+def _json_copy_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {name: (_json_copy(value) if isinstance(value, dict | list) else value) for name, value in row.items()}

@@ -1,0 +1,474 @@
+"""The PostgreSQL store: an asyncpg pool, the statements of :mod:`queries`, migrations at start.
+
+Shared by every replica: rate-limit counters, quotas and key revocations are rows, so what one
+process does is seen by the next request on any other. A lost or unreachable database raises
+:class:`StoreUnavailable` (the guards answer 503: fail closed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import json
+import logging
+import re
+import time
+import urllib.parse
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+import asyncpg  # type: ignore[import-untyped]  # no stubs or py.typed in asyncpg 0.32
+
+from codeflash_engine.infra.db import apikeys, queries
+from codeflash_engine.infra.db.migrate import Migration, migrate
+from codeflash_engine.infra.db.types import (
+    FEATURE_COLUMNS,
+    PERIODS,
+    Admission,
+    ApiKey,
+    NewKey,
+    Period,
+    QuotaDecision,
+    RateDecision,
+    StoreError,
+    StoreUnavailable,
+    Subscription,
+    TraceRecords,
+    period_end,
+    rate_decision,
+    split_features,
+)
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: errors meaning "the database cannot be reached right now", as opposed to a refused statement
+CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.InterfaceError,
+    asyncpg.CannotConnectNowError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+)
+#: errors after which a fresh connection is likely to work (the server restarted under the pool)
+_STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.AdminShutdownError,
+)
+
+_JSONB_FEATURES = (
+    "speedup_ratio",
+    "optimized_runtime",
+    "is_correct",
+    "optimized_line_profiler_results",
+    "metadata",
+    "optimizations_post",
+    "extra",
+)
+
+UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
+
+
+def redact_dsn(dsn: str) -> str:
+    """The DSN without its password, fit for a log line or an error message."""
+    if "://" in dsn:
+        parts = urllib.parse.urlsplit(dsn)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            netloc = userinfo.split(":", 1)[0] + "@" + host
+        query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return re.sub(r"(?i)(password\s*=\s*)(\S+)", r"\1***", dsn)
+
+
+def _jsonb(value: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        return json.dumps(value, allow_nan=False)
+    except ValueError as exc:
+        raise StoreError(f"cannot store as JSON: {exc}") from exc
+
+
+def _key(row: Mapping[str, Any]) -> ApiKey:
+    return ApiKey(
+        id=row["id"],
+        key_hash=row["key_hash"],
+        suffix=row["suffix"],
+        user_id=row["user_id"],
+        tier=row["tier"],
+        organization_id=row["organization_id"],
+        organization=row["organization"],
+        created=row["created"],
+        revoked=row["revoked"],
+    )
+
+
+def _subscription(row: Mapping[str, Any]) -> Subscription:
+    return Subscription(
+        user_id=row["user_id"],
+        plan_type=row["plan_type"],
+        optimizations_used=row["optimizations_used"],
+        optimizations_limit=row["optimizations_limit"],
+        period=row["period"],
+        period_start=row["period_start"],
+    )
+
+
+class PostgresStore:
+    """A :class:`~codeflash_engine.infra.db.store.Store` on PostgreSQL. Use ``async with``.
+
+    ``migrate``: apply pending migrations (under the advisory lock) when opening.
+    ``startup_timeout``: how long to keep trying to reach a database that is still starting.
+    ``command_timeout``: seconds one statement (or one wait for a pooled connection) may take.
+    ``prune_interval``: seconds between deletions of finished rate-limit windows (0: never).
+    """
+
+    persistent = True
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        pool_min: int = 1,
+        pool_max: int = 10,
+        migrate: bool = True,
+        startup_timeout: float = 10.0,
+        connect_timeout: float = 5.0,
+        command_timeout: float = 5.0,
+        prune_interval: float = 60.0,
+    ) -> None:
+        self._dsn = dsn
+        self._pool_min = min(pool_min, pool_max)
+        self._pool_max = pool_max
+        self._migrate = migrate
+        self._startup_timeout = startup_timeout
+        self._connect_timeout = connect_timeout
+        self._command_timeout = command_timeout
+        self._prune_interval = prune_interval
+        self._pool: asyncpg.Pool | None = None
+        self._pruner: asyncio.Task[None] | None = None
+        self.applied_migrations: list[Migration] = []
+
+    # --- lifecycle -----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> PostgresStore:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def _connect_once(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self._dsn, timeout=self._connect_timeout)
+
+    async def open(self) -> None:
+        """Reach the database (waiting up to ``startup_timeout``), migrate, create the pool."""
+        where = redact_dsn(self._dsn)
+        deadline = time.monotonic() + self._startup_timeout
+        while True:
+            try:
+                conn = await self._connect_once()
+                break
+            except CONNECTION_ERRORS as exc:
+                if time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"cannot reach the database at {where}: {exc}") from exc
+                await asyncio.sleep(0.25)
+        try:
+            if self._migrate:
+                self.applied_migrations = await migrate(conn)
+        finally:
+            await conn.close()
+        try:
+            self._pool = await asyncpg.create_pool(
+                self._dsn,
+                min_size=self._pool_min,
+                max_size=self._pool_max,
+                timeout=self._connect_timeout,
+                max_inactive_connection_lifetime=300.0,
+                server_settings={"application_name": "codeflash-engine"},
+            )
+        except CONNECTION_ERRORS as exc:
+            raise StoreUnavailable(f"cannot reach the database at {where}: {exc}") from exc
+        if self._prune_interval > 0:
+            self._pruner = asyncio.create_task(self._prune_forever(), name="codeflash-engine rate-limit pruner")
+        log.info(
+            "database store open at %s (pool max %d; %d migration(s) applied now)",
+            where,
+            self._pool_max,
+            len(self.applied_migrations),
+        )
+
+    async def close(self) -> None:
+        """Stop the pruner and close the pool (terminating connections still busy after 10 s)."""
+        if self._pruner is not None:
+            self._pruner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._pruner
+            self._pruner = None
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            try:
+                await asyncio.wait_for(pool.close(), timeout=10.0)
+            except TimeoutError:
+                pool.terminate()
+
+    async def _prune_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self._prune_interval)
+            try:
+                await self._run(lambda conn: conn.execute(queries.PRUNE_RATE_LIMITS, timeout=self._command_timeout))
+            except Exception as exc:  # a missed pruning is harmless; try again next time
+                log.debug("pruning rate-limit windows failed: %s", exc)
+
+    # --- plumbing ------------------------------------------------------------------------------
+
+    async def _run(self, op: Callable[[asyncpg.Connection], Awaitable[T]], *, retry: bool = False) -> T:
+        """Run ``op`` on a pooled connection; connectivity failures become StoreUnavailable.
+
+        With ``retry``, a connection found dead (the server restarted) is replaced and ``op``
+        runs once more: only for statements that are harmless to repeat.
+        """
+        pool = self._pool
+        if pool is None:
+            raise StoreUnavailable("the database store is not open")
+        for attempt in (1, 2):
+            try:
+                async with pool.acquire(timeout=self._command_timeout) as conn:
+                    return await op(conn)
+            except CONNECTION_ERRORS as exc:
+                if retry and attempt == 1 and isinstance(exc, _STALE_CONNECTION_ERRORS):
+                    pool.expire_connections()
+                    continue
+                log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+                raise StoreUnavailable(UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}) from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _fetchrow(self, query: str, *args: Any, retry: bool = False) -> asyncpg.Record | None:
+        return await self._run(lambda c: c.fetchrow(query, *args, timeout=self._command_timeout), retry=retry)
+
+    async def _fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
+        return await self._run(lambda c: c.fetch(query, *args, timeout=self._command_timeout), retry=True)
+
+    # --- keys ----------------------------------------------------------------------------------
+
+    async def create_key(
+        self,
+        user_id: str,
+        *,
+        tier: str = "free",
+        organization: str | None = None,
+        github_username: str | None = None,
+        email: str | None = None,
+    ) -> NewKey:
+        if not user_id:
+            raise StoreError("a user id is required")
+        if not tier:
+            raise StoreError("a tier is required")
+        if organization is not None and not organization:
+            raise StoreError("an organization name cannot be empty")
+        key = apikeys.generate_key()
+        digest, suffix = apikeys.hash_key(key), apikeys.key_suffix(key)
+
+        async def op(conn: asyncpg.Connection) -> NewKey:
+            async with conn.transaction():
+                await conn.execute(queries.UPSERT_USER, user_id, github_username, email)
+                org_id = None
+                if organization is not None:
+                    org_id = await conn.fetchval(queries.UPSERT_ORGANIZATION, organization)
+                row = await conn.fetchrow(queries.INSERT_KEY, digest, suffix, user_id, tier, org_id)
+            assert row is not None
+            info = ApiKey(
+                id=row["id"],
+                key_hash=digest,
+                suffix=suffix,
+                user_id=user_id,
+                tier=tier,
+                organization_id=org_id,
+                organization=organization,
+                created=row["created"],
+            )
+            return NewKey(key=key, info=info)
+
+        return await self._run(op)
+
+    async def lookup_key(self, key_hash: str) -> ApiKey | None:
+        row = await self._fetchrow(queries.LOOKUP_KEY, key_hash, retry=True)
+        return None if row is None else _key(row)
+
+    async def list_keys(self, *, user_id: str | None = None, include_revoked: bool = True) -> list[ApiKey]:
+        return [_key(row) for row in await self._fetch(queries.LIST_KEYS, user_id, include_revoked)]
+
+    async def revoke_key(self, *, key_id: int | None = None, key_hash: str | None = None) -> bool:
+        if (key_id is None) == (key_hash is None):
+            raise StoreError("revoke one key: give its id or its digest")
+        return await self._fetchrow(queries.REVOKE_KEY, key_id, key_hash, retry=True) is not None
+
+    # --- rate limits -------------------------------------------------------------------------
+
+    async def hit(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        if window_ms < 1 or limit < 0:
+            raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
+        row = await self._fetchrow(queries.HIT, key_hash, window_ms, limit, retry=True)
+        assert row is not None
+        return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
+
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+        if window_ms < 1 or limit < 0:
+            raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
+        row = await self._fetchrow(queries.ADMIT, key_hash, window_ms, limit, retry=True)
+        if row is None:
+            return Admission(key=None, rate=None)
+        key = _key(row)
+        if row["hits"] is None:
+            return Admission(key=key, rate=None)
+        return Admission(key=key, rate=rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit))
+
+    # --- subscriptions and quota -------------------------------------------------------------
+
+    async def set_subscription(
+        self,
+        user_id: str,
+        *,
+        plan_type: str,
+        optimizations_limit: int | None,
+        period: Period = "month",
+        optimizations_used: int | None = None,
+        period_start: dt.datetime | None = None,
+    ) -> Subscription:
+        if period not in PERIODS:
+            raise StoreError(f"period must be one of {', '.join(PERIODS)}")
+        if (optimizations_limit is not None and optimizations_limit < 0) or (
+            optimizations_used is not None and optimizations_used < 0
+        ):
+            raise StoreError("quota figures cannot be negative")
+        try:
+            row = await self._fetchrow(
+                queries.SET_SUBSCRIPTION,
+                user_id,
+                plan_type,
+                optimizations_limit,
+                period,
+                optimizations_used,
+                period_start,
+            )
+        except asyncpg.ForeignKeyViolationError as exc:
+            raise StoreError(f"no such user: {user_id!r}") from exc
+        assert row is not None
+        return _subscription(row)
+
+    async def get_subscription(self, user_id: str) -> Subscription | None:
+        row = await self._fetchrow(queries.GET_SUBSCRIPTION, user_id, retry=True)
+        return None if row is None else _subscription(row)
+
+    async def consume_optimization(self, user_id: str) -> QuotaDecision:
+        # Not retried: a statement lost with its connection may have counted already.
+        row = await self._fetchrow(queries.CONSUME_OPTIMIZATION, user_id)
+        if row is None:
+            return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
+        allowed = row["new_used"] is not None
+        return QuotaDecision(
+            allowed=allowed,
+            used=row["new_used"] if allowed else row["used"],
+            limit=row["optimizations_limit"],
+            plan_type=row["plan_type"],
+            period_end=period_end(row["period"], row["start"]),
+        )
+
+    async def release_optimization(self, user_id: str) -> None:
+        await self._run(lambda c: c.execute(queries.RELEASE_OPTIMIZATION, user_id, timeout=self._command_timeout))
+
+    # --- records and features ----------------------------------------------------------------
+
+    async def write_records(self, batch: Sequence[Record]) -> None:
+        calls: list[tuple[Any, ...]] = []
+        errors: list[tuple[Any, ...]] = []
+        for r in batch:
+            if isinstance(r, LLMCallRecord):
+                calls.append(
+                    (
+                        r.trace_id,
+                        r.user_id,
+                        r.call_type,
+                        r.model_name,
+                        r.provider,
+                        r.tokens_in,
+                        r.tokens_out,
+                        r.tokens_cached,
+                        r.cost_usd,
+                        r.latency_ms,
+                        r.outcome,
+                        r.error_class,
+                        r.created,
+                    )
+                )
+            elif isinstance(r, ErrorRecord):
+                errors.append((r.trace_id, r.error_type, r.severity, r.message, r.stack_trace, r.created))
+            else:
+                raise StoreError(f"cannot store a {type(r).__name__}")
+        if not calls and not errors:
+            return
+
+        async def op(conn: asyncpg.Connection) -> None:
+            async with conn.transaction():
+                if calls:
+                    await conn.copy_records_to_table(
+                        queries.LLM_CALL_TABLE, records=calls, columns=queries.LLM_CALL_COLUMNS
+                    )
+                if errors:
+                    await conn.copy_records_to_table(queries.ERROR_TABLE, records=errors, columns=queries.ERROR_COLUMNS)
+
+        await self._run(op)
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        await self.write_records(batch)
+
+    async def records_for_trace(self, trace_id: str) -> TraceRecords:
+        async def op(conn: asyncpg.Connection) -> TraceRecords:
+            calls = await conn.fetch(queries.CALLS_FOR_TRACE, trace_id, timeout=self._command_timeout)
+            errors = await conn.fetch(queries.ERRORS_FOR_TRACE, trace_id, timeout=self._command_timeout)
+            return TraceRecords(
+                calls=[
+                    LLMCallRecord(**{**dict(row), "cost_usd": float(row["cost_usd"])})  # numeric -> float
+                    for row in calls
+                ],
+                errors=[ErrorRecord(**dict(row)) for row in errors],
+            )
+
+        return await self._run(op, retry=True)
+
+    async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
+        if not trace_id:
+            raise StoreError("a trace id is required")
+        known, extra = split_features(payload)
+        args: list[Any] = [trace_id, user_id]
+        for name in FEATURE_COLUMNS:
+            value = known.get(name)
+            args.append(value if name in ("original_code", "codeflash_version", "original_runtime") else _jsonb(value))
+        args.append(_jsonb(extra))
+        try:
+            row = await self._fetchrow(queries.UPSERT_FEATURES, *args, retry=True)
+        except asyncpg.DataError as exc:  # e.g. a NUL character, which PostgreSQL text cannot hold
+            raise StoreError(f"cannot store these features: {exc}") from exc
+        return row is not None
+
+    async def get_features(self, trace_id: str) -> dict[str, Any] | None:
+        row = await self._fetchrow(queries.GET_FEATURES, trace_id, retry=True)
+        if row is None:
+            return None
+        out = dict(row)
+        for name in _JSONB_FEATURES:
+            out[name] = None if out[name] is None else json.loads(out[name])
+        return out
+
+    # --- health ------------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        await self._fetchrow(queries.PING, retry=True)

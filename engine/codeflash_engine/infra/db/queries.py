@@ -1,0 +1,221 @@
+"""Every SQL statement the engine runs (besides the migration files), with bound parameters only.
+
+Times come from the database's clock (``now()``, the statement's transaction start), so every
+replica agrees on rate-limit windows and quota periods whatever its own clock says.
+"""
+
+from __future__ import annotations
+
+# --- migrations -----------------------------------------------------------------------------
+
+MIGRATION_LOCK = "SELECT pg_advisory_lock($1)"
+MIGRATION_UNLOCK = "SELECT pg_advisory_unlock($1)"
+
+CREATE_MIGRATIONS_TABLE = """
+CREATE TABLE IF NOT EXISTS schema_migrations (
+    version  integer PRIMARY KEY,
+    name     text NOT NULL,
+    checksum char(64) NOT NULL,
+    applied  timestamptz NOT NULL DEFAULT now()
+)
+"""
+
+APPLIED_MIGRATIONS = "SELECT version, name, checksum FROM schema_migrations ORDER BY version"
+
+RECORD_MIGRATION = "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)"
+
+# --- users, organizations, keys -------------------------------------------------------------
+
+UPSERT_USER = """
+INSERT INTO users (user_id, github_username, email) VALUES ($1, $2, $3)
+ON CONFLICT (user_id) DO UPDATE
+   SET github_username = COALESCE(EXCLUDED.github_username, users.github_username),
+       email = COALESCE(EXCLUDED.email, users.email)
+"""
+
+# DO UPDATE (not DO NOTHING) so that RETURNING gives the id whether the row is new or not.
+UPSERT_ORGANIZATION = """
+INSERT INTO organizations (name) VALUES ($1)
+ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name
+RETURNING id
+"""
+
+INSERT_KEY = """
+INSERT INTO cf_api_keys (key_hash, suffix, user_id, tier, organization_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, created
+"""
+
+_KEY_COLUMNS = """
+k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked
+"""
+
+LOOKUP_KEY = f"""
+SELECT {_KEY_COLUMNS}
+  FROM cf_api_keys k LEFT JOIN organizations o ON o.id = k.organization_id
+ WHERE k.key_hash = $1
+"""
+
+LIST_KEYS = f"""
+SELECT {_KEY_COLUMNS}
+  FROM cf_api_keys k LEFT JOIN organizations o ON o.id = k.organization_id
+ WHERE ($1::text IS NULL OR k.user_id = $1::text)
+   AND ($2::boolean OR k.revoked IS NULL)
+ ORDER BY k.id
+"""
+
+REVOKE_KEY = """
+UPDATE cf_api_keys SET revoked = now()
+ WHERE (id = $1::bigint OR key_hash = $2::text) AND revoked IS NULL
+RETURNING id
+"""
+
+# --- rate limits ----------------------------------------------------------------------------
+# $1 key digest, $2 window length (ms), $3 limit. Windows are aligned on the epoch. The counter
+# stops at limit + 1: enough to refuse, and it cannot overflow however hard a key is hammered.
+
+HIT = """
+WITH t AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms)
+INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
+SELECT $1, t.now_ms - t.now_ms % $2::bigint, 1, t.now_ms - t.now_ms % $2::bigint + $2::bigint FROM t
+ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = LEAST(c.hits + 1, $3::integer + 1)
+RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS now_ms
+"""
+
+# The guards' hot path: look the key up and, if it is active, count the request, in one round
+# trip. No row at all: unknown key. hits NULL: revoked key (not counted).
+ADMIT = f"""
+WITH k AS (
+    SELECT {_KEY_COLUMNS}
+      FROM cf_api_keys k LEFT JOIN organizations o ON o.id = k.organization_id
+     WHERE k.key_hash = $1
+), t AS (
+    SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms
+), h AS (
+    INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
+    SELECT k.key_hash, t.now_ms - t.now_ms % $2::bigint, 1, t.now_ms - t.now_ms % $2::bigint + $2::bigint
+      FROM k, t
+     WHERE k.revoked IS NULL
+    ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = LEAST(c.hits + 1, $3::integer + 1)
+    RETURNING c.hits, c.window_start
+)
+SELECT k.*, h.hits, h.window_start, t.now_ms FROM k CROSS JOIN t LEFT JOIN h ON true
+"""
+
+PRUNE_RATE_LIMITS = """
+DELETE FROM rate_limit_counters WHERE expires_ms <= (extract(epoch FROM now()) * 1000)::bigint
+"""
+
+# --- subscriptions and quota ----------------------------------------------------------------
+
+_SUBSCRIPTION_COLUMNS = "user_id, plan_type, optimizations_used, optimizations_limit, period, period_start"
+
+SET_SUBSCRIPTION = f"""
+INSERT INTO subscriptions AS s
+       (user_id, plan_type, optimizations_limit, period, optimizations_used, period_start)
+VALUES ($1, $2, $3, $4::text, COALESCE($5::integer, 0), COALESCE($6::timestamptz, date_trunc($4::text, now(), 'UTC')))
+ON CONFLICT (user_id) DO UPDATE
+   SET plan_type = EXCLUDED.plan_type,
+       optimizations_limit = EXCLUDED.optimizations_limit,
+       period = EXCLUDED.period,
+       optimizations_used = COALESCE($5::integer, s.optimizations_used),
+       period_start = COALESCE($6::timestamptz, s.period_start),
+       updated = now()
+RETURNING {_SUBSCRIPTION_COLUMNS}
+"""
+
+GET_SUBSCRIPTION = f"SELECT {_SUBSCRIPTION_COLUMNS} FROM subscriptions WHERE user_id = $1"
+
+# Count one optimization if the limit allows; a count from a finished period starts again at 0.
+# The UPDATE's WHERE is re-checked on the locked row, so concurrent requests never overshoot.
+# No row: no subscription. new_used NULL: quota exhausted.
+CONSUME_OPTIMIZATION = """
+WITH cur AS (
+    SELECT s.plan_type, s.optimizations_limit, s.period,
+           date_trunc(s.period, now(), 'UTC') AS start,
+           CASE WHEN s.period_start < date_trunc(s.period, now(), 'UTC') THEN 0
+                ELSE s.optimizations_used END AS used
+      FROM subscriptions s
+     WHERE s.user_id = $1
+), upd AS (
+    UPDATE subscriptions s
+       SET optimizations_used = CASE WHEN s.period_start < date_trunc(s.period, now(), 'UTC') THEN 0
+                                     ELSE s.optimizations_used END + 1,
+           period_start = GREATEST(s.period_start, date_trunc(s.period, now(), 'UTC')),
+           updated = now()
+     WHERE s.user_id = $1
+       AND (s.optimizations_limit IS NULL
+            OR CASE WHEN s.period_start < date_trunc(s.period, now(), 'UTC') THEN 0
+                    ELSE s.optimizations_used END < s.optimizations_limit)
+    RETURNING s.optimizations_used
+)
+SELECT cur.plan_type, cur.optimizations_limit, cur.period, cur.start, cur.used, upd.optimizations_used AS new_used
+  FROM cur LEFT JOIN upd ON true
+"""
+
+RELEASE_OPTIMIZATION = """
+UPDATE subscriptions
+   SET optimizations_used = GREATEST(optimizations_used - 1, 0), updated = now()
+ WHERE user_id = $1 AND period_start >= date_trunc(period, now(), 'UTC')
+"""
+
+# --- records and features -------------------------------------------------------------------
+# Records are written with COPY (asyncpg's copy_records_to_table) into these columns.
+
+LLM_CALL_TABLE = "llm_calls"
+LLM_CALL_COLUMNS = (
+    "trace_id",
+    "user_id",
+    "call_type",
+    "model_name",
+    "provider",
+    "tokens_in",
+    "tokens_out",
+    "tokens_cached",
+    "cost_usd",
+    "latency_ms",
+    "outcome",
+    "error_class",
+    "created",
+)
+ERROR_TABLE = "optimization_errors"
+ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")
+
+CALLS_FOR_TRACE = f"SELECT {', '.join(LLM_CALL_COLUMNS)} FROM llm_calls WHERE trace_id = $1 ORDER BY created, id"
+ERRORS_FOR_TRACE = (
+    f"SELECT {', '.join(ERROR_COLUMNS)} FROM optimization_errors WHERE trace_id = $1 ORDER BY created, id"
+)
+
+# Idempotent by trace id: a field sent again replaces the stored one, a field left out keeps
+# it, unknown fields are merged into extra. A trace owned by another user is left alone.
+UPSERT_FEATURES = """
+INSERT INTO optimization_features AS f
+       (trace_id, user_id, original_code, speedup_ratio, original_runtime, optimized_runtime, is_correct,
+        optimized_line_profiler_results, metadata, optimizations_post, codeflash_version, extra)
+VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12::jsonb)
+ON CONFLICT (trace_id) DO UPDATE
+   SET user_id = COALESCE(f.user_id, EXCLUDED.user_id),
+       original_code = COALESCE(EXCLUDED.original_code, f.original_code),
+       speedup_ratio = COALESCE(EXCLUDED.speedup_ratio, f.speedup_ratio),
+       original_runtime = COALESCE(EXCLUDED.original_runtime, f.original_runtime),
+       optimized_runtime = COALESCE(EXCLUDED.optimized_runtime, f.optimized_runtime),
+       is_correct = COALESCE(EXCLUDED.is_correct, f.is_correct),
+       optimized_line_profiler_results = COALESCE(EXCLUDED.optimized_line_profiler_results,
+                                                  f.optimized_line_profiler_results),
+       metadata = COALESCE(EXCLUDED.metadata, f.metadata),
+       optimizations_post = COALESCE(EXCLUDED.optimizations_post, f.optimizations_post),
+       codeflash_version = COALESCE(EXCLUDED.codeflash_version, f.codeflash_version),
+       extra = f.extra || EXCLUDED.extra,
+       updated = now()
+ WHERE f.user_id IS NULL OR f.user_id = EXCLUDED.user_id
+RETURNING true
+"""
+
+GET_FEATURES = """
+SELECT trace_id, user_id, original_code, speedup_ratio, original_runtime, optimized_runtime, is_correct,
+       optimized_line_profiler_results, metadata, optimizations_post, codeflash_version, extra, created, updated
+  FROM optimization_features
+ WHERE trace_id = $1
+"""
+
+PING = "SELECT 1"

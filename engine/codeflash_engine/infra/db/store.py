@@ -1,0 +1,151 @@
+"""The store protocol: everything the engine keeps about tenants and their work.
+
+Two implementations behave the same (one contract test suite runs on both):
+
+- :class:`~codeflash_engine.infra.db.postgres.PostgresStore`: PostgreSQL through an asyncpg pool;
+  shared by every replica, so rate limits and quotas hold across processes.
+- :class:`~codeflash_engine.infra.db.memory.MemoryStore`: one process, nothing persists; the
+  embedded default when DATABASE_URL is unset.
+
+Connectivity failures raise :class:`~codeflash_engine.infra.db.types.StoreUnavailable` (503).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from codeflash_engine.infra.db.types import (
+    Admission,
+    ApiKey,
+    NewKey,
+    Period,
+    QuotaDecision,
+    RateDecision,
+    Subscription,
+    TraceRecords,
+)
+from codeflash_engine.infra.records import Record
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Keys, rate limits, quotas, records and features. Every method is safe to call concurrently."""
+
+    # --- keys --------------------------------------------------------------------------------
+
+    async def create_key(
+        self,
+        user_id: str,
+        *,
+        tier: str = "free",
+        organization: str | None = None,
+        github_username: str | None = None,
+        email: str | None = None,
+    ) -> NewKey:
+        """Create a key for ``user_id``, creating the user and the organization (by name) if needed.
+
+        The clear key is in the result only; the store keeps its SHA-384 digest and suffix.
+        """
+        ...
+
+    async def lookup_key(self, key_hash: str) -> ApiKey | None:
+        """The key with this digest, revoked or not; None if there is none."""
+        ...
+
+    async def list_keys(self, *, user_id: str | None = None, include_revoked: bool = True) -> list[ApiKey]:
+        """Keys in creation order, optionally of one user and without the revoked ones."""
+        ...
+
+    async def revoke_key(self, *, key_id: int | None = None, key_hash: str | None = None) -> bool:
+        """Revoke one key (by id or by digest); False when no active key matched. Takes effect at once."""
+        ...
+
+    # --- rate limits -------------------------------------------------------------------------
+
+    async def hit(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        """Count one request for ``key_hash`` in the current fixed window of ``window_ms``.
+
+        Windows are aligned on the Unix epoch, so every replica agrees on them. The first ``limit``
+        requests of a window are allowed; later ones are refused until the window ends.
+        """
+        ...
+
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+        """:meth:`lookup_key` then, for an active key only, :meth:`hit`: the guards' hot path."""
+        ...
+
+    # --- subscriptions and quota -------------------------------------------------------------
+
+    async def set_subscription(
+        self,
+        user_id: str,
+        *,
+        plan_type: str,
+        optimizations_limit: int | None,
+        period: Period = "month",
+        optimizations_used: int | None = None,
+        period_start: dt.datetime | None = None,
+    ) -> Subscription:
+        """Create or change a user's subscription (the user must exist).
+
+        ``optimizations_used``/``period_start`` None keep the current values (0 and the current
+        period for a new subscription).
+        """
+        ...
+
+    async def get_subscription(self, user_id: str) -> Subscription | None:
+        """The user's subscription as stored (the count may belong to a finished period)."""
+        ...
+
+    async def consume_optimization(self, user_id: str) -> QuotaDecision:
+        """Count one optimization if the quota allows it, atomically.
+
+        A user without a subscription, or with no limit, is allowed (and unmetered when absent).
+        The first optimization of a new period starts the count again.
+        """
+        ...
+
+    async def release_optimization(self, user_id: str) -> None:
+        """Give back one optimization counted in the current period (the request failed)."""
+        ...
+
+    # --- records and features ----------------------------------------------------------------
+
+    async def write_records(self, batch: Sequence[Record]) -> None:
+        """Persist LLM call records and pipeline error records, in one batch."""
+        ...
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        """The recorder's sink interface: same as :meth:`write_records`."""
+        ...
+
+    async def records_for_trace(self, trace_id: str) -> TraceRecords:
+        """The LLM calls and errors recorded for one trace, oldest first."""
+        ...
+
+    async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
+        """Store the /ai/log_features body of a trace; sending it again replaces it (idempotent).
+
+        Returns False, storing nothing, when the trace already belongs to another user.
+        """
+        ...
+
+    async def get_features(self, trace_id: str) -> dict[str, Any] | None:
+        """The stored features of a trace as a flat dict (with ``trace_id`` and ``user_id``)."""
+        ...
+
+    # --- health ------------------------------------------------------------------------------
+
+    async def ping(self) -> None:
+        """Raise :class:`StoreUnavailable` unless the store answers."""
+        ...
+
+    @property
+    def persistent(self) -> bool:
+        """Whether what is stored outlives this process and is shared with other replicas."""
+        ...
+
+
+__all__ = ["Admission", "RateDecision", "Store"]

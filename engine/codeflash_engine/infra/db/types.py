@@ -1,0 +1,209 @@
+"""Domain types of the store: API keys, identities, rate and quota decisions, subscriptions.
+
+Plain attrs data shared by both store implementations, the guards and the commands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import attrs
+
+from codeflash_engine.errors import ServiceUnavailable
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
+
+Period = Literal["day", "week", "month"]
+PERIODS: tuple[Period, ...] = ("day", "week", "month")
+
+
+class StoreUnavailable(ServiceUnavailable):
+    """The database cannot be reached (or answered too slowly); callers fail closed with 503."""
+
+
+class StoreError(Exception):
+    """A store operation was refused (bad argument, unknown reference); not a connectivity problem."""
+
+
+@attrs.frozen
+class ApiKey:
+    """An API key as stored: never the key itself, only its digest and a display suffix."""
+
+    id: int
+    key_hash: str
+    suffix: str
+    user_id: str
+    tier: str
+    organization_id: int | None
+    organization: str | None
+    created: dt.datetime
+    revoked: dt.datetime | None = None
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked is not None
+
+    @property
+    def display(self) -> str:
+        """How the key is shown to people: ``cf-…`` and its last characters."""
+        return f"cf-…{self.suffix}"
+
+
+@attrs.frozen(repr=False)
+class NewKey:
+    """A key just created: the only moment the clear key exists. Print it once, then drop it."""
+
+    key: str
+    info: ApiKey
+
+    def __repr__(self) -> str:  # keep the clear key out of reprs, tracebacks and logs
+        return f"NewKey(key={self.info.display!r}, info={self.info!r})"
+
+
+@attrs.frozen
+class RateDecision:
+    """Outcome of one request against a fixed-window limit."""
+
+    allowed: bool
+    #: whole seconds until the current window ends (at least 1)
+    retry_after_s: int
+    #: requests still allowed in the current window
+    remaining: int
+
+
+@attrs.frozen
+class Admission:
+    """Key lookup and rate-limit hit done together (one round trip on PostgreSQL).
+
+    ``rate`` is None when the key is unknown or revoked: such requests are not counted.
+    """
+
+    key: ApiKey | None
+    rate: RateDecision | None
+
+
+@attrs.frozen
+class Subscription:
+    """A user's plan and optimization quota for the current period."""
+
+    user_id: str
+    plan_type: str
+    optimizations_used: int
+    #: None: unmetered
+    optimizations_limit: int | None
+    period: Period
+    period_start: dt.datetime
+
+
+@attrs.frozen
+class QuotaDecision:
+    """Outcome of counting one optimization against a user's subscription."""
+
+    allowed: bool
+    #: optimizations counted in the current period, this one included when allowed
+    used: int | None
+    #: None: unmetered (or no subscription at all)
+    limit: int | None
+    plan_type: str | None
+    #: when the current period ends (None without a subscription)
+    period_end: dt.datetime | None
+
+
+@attrs.frozen
+class TraceRecords:
+    """Everything recorded for one trace id (for operators and tests)."""
+
+    calls: list[LLMCallRecord]
+    errors: list[ErrorRecord]
+
+
+@attrs.frozen
+class Identity:
+    """Who is calling: put on each authenticated request by the guards."""
+
+    user_id: str
+    key_hash: str
+    key_suffix: str
+    tier: str
+    organization_id: int | None
+
+    @classmethod
+    def of(cls, key: ApiKey) -> Identity:
+        return cls(
+            user_id=key.user_id,
+            key_hash=key.key_hash,
+            key_suffix=key.suffix,
+            tier=key.tier,
+            organization_id=key.organization_id,
+        )
+
+
+def rate_decision(hits: int, window_start: int, window_ms: int, now_ms: int, limit: int) -> RateDecision:
+    """The decision for the ``hits``-th request of a window (shared by both stores)."""
+    retry_after = max(1, math.ceil((window_start + window_ms - now_ms) / 1000))
+    return RateDecision(allowed=hits <= limit, retry_after_s=retry_after, remaining=max(0, limit - hits))
+
+
+def period_start(period: Period, now: dt.datetime) -> dt.datetime:
+    """Start (UTC) of the calendar period containing ``now``; same rule as PostgreSQL's date_trunc."""
+    now = now.astimezone(dt.UTC)
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "day":
+        return day
+    if period == "week":  # ISO weeks start on Monday, as date_trunc('week', ...)
+        return day - dt.timedelta(days=day.weekday())
+    return day.replace(day=1)
+
+
+def period_end(period: Period, start: dt.datetime) -> dt.datetime:
+    """End of the period starting at ``start`` (exclusive)."""
+    if period == "day":
+        return start + dt.timedelta(days=1)
+    if period == "week":
+        return start + dt.timedelta(days=7)
+    if start.month == 12:
+        return start.replace(year=start.year + 1, month=1)
+    return start.replace(month=start.month + 1)
+
+
+FEATURE_COLUMNS: tuple[str, ...] = (
+    "original_code",
+    "speedup_ratio",
+    "original_runtime",
+    "optimized_runtime",
+    "is_correct",
+    "optimized_line_profiler_results",
+    "metadata",
+    "optimizations_post",
+    "codeflash_version",
+)
+"""Fields of /ai/log_features with a column of their own; others are kept in ``extra``."""
+
+
+def _is_bigint_or_none(value: object) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
+
+
+def split_features(payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a /ai/log_features body into known columns and the rest (``trace_id`` dropped).
+
+    A known field of the wrong type (a text column given a number, a non-integer runtime) moves
+    to ``extra`` instead of failing the write.
+    """
+    known: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    for name, value in payload.items():
+        if name == "trace_id":
+            continue
+        misfit = (name in ("original_code", "codeflash_version") and not isinstance(value, str | None)) or (
+            name == "original_runtime" and not _is_bigint_or_none(value)
+        )
+        if name not in FEATURE_COLUMNS or misfit:
+            extra[name] = value
+        else:
+            known[name] = value
+    return known, extra
