@@ -1,0 +1,133 @@
+"""Which names a piece of code binds and uses, and the imports that supply well-known names.
+
+The analysis is deliberately flat (no scopes): a name counts as bound if any statement of the
+module binds it. That is enough to decide which imports are missing, and it never suggests an
+import for a name the code defines itself.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import sys
+from collections.abc import Iterable, Mapping
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+#: standard modules a model may use without importing (``import <name>``)
+STDLIB_MODULES = frozenset(name for name in sys.stdlib_module_names if not name.startswith("_"))
+
+#: names models commonly use without importing them, and the import that supplies each
+FROM_IMPORTS: Mapping[str, str] = {
+    **{n: "functools" for n in ("lru_cache", "cache", "cached_property", "reduce", "partial", "wraps")},
+    **{n: "collections" for n in ("defaultdict", "Counter", "deque", "OrderedDict", "namedtuple", "ChainMap")},
+    **{
+        n: "itertools"
+        for n in (
+            "chain",
+            "islice",
+            "accumulate",
+            "product",
+            "combinations",
+            "permutations",
+            "groupby",
+            "repeat",
+            "count",
+            "zip_longest",
+            "starmap",
+            "tee",
+            "pairwise",
+        )
+    },
+    **{n: "heapq" for n in ("heappush", "heappop", "heapify", "heapreplace", "nlargest", "nsmallest")},
+    **{n: "bisect" for n in ("bisect_left", "bisect_right", "insort", "insort_left", "insort_right")},
+    **{n: "operator" for n in ("itemgetter", "attrgetter", "methodcaller")},
+    **{n: "dataclasses" for n in ("dataclass", "field")},
+    **{n: "math" for n in ("sqrt", "isqrt", "floor", "ceil", "inf", "gcd", "prod", "fsum", "hypot")},
+    **{
+        n: "typing"
+        for n in ("Any", "Optional", "Union", "List", "Dict", "Tuple", "Set", "Iterable", "Iterator", "Callable")
+    },
+}
+
+#: conventional aliases: ``np`` means ``import numpy as np``
+MODULE_ALIASES: Mapping[str, str] = {"np": "numpy", "pd": "pandas", "plt": "matplotlib.pyplot", "nx": "networkx"}
+
+
+def bound_names(tree: ast.AST) -> set[str]:
+    """Every name bound anywhere in ``tree``: definitions, imports, targets, parameters, handlers."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            names.add(node.id)
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                names.add(alias.asname or alias.name.split(".")[0])
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.Global | ast.Nonlocal):
+            names.update(node.names)
+        elif isinstance(node, ast.MatchAs | ast.MatchStar) and node.name:
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
+    return names
+
+
+def used_names(nodes: Iterable[ast.AST]) -> set[str]:
+    """Names read (``Load``) anywhere under ``nodes``."""
+    return {
+        node.id
+        for root in nodes
+        for node in ast.walk(root)
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load)
+    }
+
+
+def standard_import(name: str) -> str | None:
+    """The import statement that supplies ``name`` from the standard library, if it is a known one."""
+    if name in FROM_IMPORTS:
+        return f"from {FROM_IMPORTS[name]} import {name}"
+    if name in STDLIB_MODULES:
+        return f"import {name}"
+    return None
+
+
+def missing_imports(
+    used: Iterable[str], bound: set[str], known: Mapping[str, str] | None = None, *, third_party: bool = False
+) -> list[str]:
+    """Import lines for used-but-unbound names, from ``known`` first, then the standard library.
+
+    ``known`` maps a name to the import statement that supplies it (for example the original
+    code's own imports). With ``third_party``, conventional aliases such as ``np`` are added too.
+    """
+    lines: list[str] = []
+    for name in sorted(set(used) - bound - BUILTIN_NAMES):
+        line = (known or {}).get(name) or standard_import(name)
+        if line is None and third_party and name in MODULE_ALIASES:
+            line = f"import {MODULE_ALIASES[name]} as {name}"
+        if line is not None and line not in lines:
+            lines.append(line)
+    return lines
+
+
+def import_statements(tree: ast.Module) -> dict[str, str]:
+    """Map each name a module's top-level imports bind to a one-name import statement for it."""
+    found: dict[str, str] = {}
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                found[bound] = f"import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+        elif isinstance(node, ast.ImportFrom) and node.module != "__future__":
+            module = "." * node.level + (node.module or "")
+            for alias in node.names:
+                if alias.name == "*":
+                    continue
+                bound = alias.asname or alias.name
+                found[bound] = f"from {module} import {alias.name}" + (f" as {alias.asname}" if alias.asname else "")
+    return found

@@ -1,0 +1,111 @@
+"""Positions and text edits on Python source, driven by ``ast`` node locations.
+
+``ast`` reports columns as UTF-8 byte offsets; :class:`SourceText` converts them to string
+offsets so that edits keep every byte of the text they do not touch (comments, blank lines,
+formatting), which ``ast.unparse`` would lose. This is the cheap alternative to libcst for
+the edits the plugin makes: deleting, replacing and inserting whole statements or expressions.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import attrs
+
+#: definitions whose span starts at their first decorator
+Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
+
+
+@attrs.frozen
+class Edit:
+    """Replace ``text[start:end]`` with ``replacement`` (string offsets)."""
+
+    start: int
+    end: int
+    replacement: str
+
+
+class SourceText:
+    """A source text with a line index, converting ast positions to string offsets."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lines = text.splitlines(keepends=True)
+        starts = [0]
+        for line in self.lines:
+            starts.append(starts[-1] + len(line))
+        self._starts = starts
+
+    def offset(self, lineno: int, col_bytes: int) -> int:
+        """String offset of a 1-based line and a UTF-8 byte column."""
+        if lineno - 1 >= len(self.lines):
+            return len(self.text)
+        line = self.lines[lineno - 1]
+        col = col_bytes if line.isascii() else len(line.encode("utf-8")[:col_bytes].decode("utf-8", "replace"))
+        return self._starts[lineno - 1] + col
+
+    def line_start(self, lineno: int) -> int:
+        """Offset of the start of a 1-based line (the end of the text past the last line)."""
+        return self._starts[min(max(lineno, 1), len(self._starts)) - 1]
+
+    def line_end(self, lineno: int) -> int:
+        """Offset just past the newline that ends a 1-based line."""
+        return self._starts[min(lineno, len(self._starts) - 1)]
+
+    def node_span(self, node: ast.expr | ast.stmt) -> tuple[int, int]:
+        """Exact string span of an expression or statement (decorators excluded)."""
+        end_line = node.end_lineno or node.lineno
+        end_col = node.end_col_offset if node.end_col_offset is not None else 0
+        return self.offset(node.lineno, node.col_offset), self.offset(end_line, end_col)
+
+    def statement_lines(self, node: ast.stmt) -> tuple[int, int]:
+        """Span of the whole lines holding a top-level statement, decorators included."""
+        return self.line_start(first_line(node)), self.line_end(node.end_lineno or node.lineno)
+
+    def segment(self, node: ast.stmt) -> str:
+        """The whole lines of a statement, decorators included."""
+        start, end = self.statement_lines(node)
+        return self.text[start:end]
+
+
+def first_line(node: ast.stmt) -> int:
+    """First line of a statement, counting the decorators of a definition."""
+    if isinstance(node, Definition) and node.decorator_list:
+        return min(node.lineno, *(d.lineno for d in node.decorator_list))
+    return node.lineno
+
+
+def apply_edits(text: str, edits: Iterable[Edit]) -> str:
+    """Apply non-overlapping edits; an insertion is an edit with ``start == end``."""
+    ordered = sorted(edits, key=lambda e: (e.start, e.end))
+    out: list[str] = []
+    pos = 0
+    for edit in ordered:
+        if edit.start < pos:
+            raise ValueError(f"overlapping edits at offset {edit.start}")
+        out.append(text[pos : edit.start])
+        out.append(edit.replacement)
+        pos = edit.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def import_insertion_line(tree: ast.Module) -> int:
+    """The 1-based line before which new imports go: after the leading docstring and imports."""
+    line = 1
+    for index, node in enumerate(tree.body):
+        is_docstring = (
+            index == 0 and isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+        ) and isinstance(node.value.value, str)
+        if is_docstring or isinstance(node, ast.Import | ast.ImportFrom):
+            line = (node.end_lineno or node.lineno) + 1
+            continue
+        break
+    return line
+
+
+def ensure_trailing_newline(text: str) -> str:
+    """``text`` ending with exactly one newline (empty stays empty)."""
+    stripped = text.rstrip("\n")
+    return stripped + "\n" if stripped else ""

@@ -1,0 +1,284 @@
+"""Clean a generated test file, one small text-to-text step at a time.
+
+Every step parses its input, decides with ``ast`` and edits the text at ast positions, so the
+comments and layout of the model's test survive (the CLI shows this file to the user and puts
+runtime comments on its lines). Steps never change the number or order of the statements in a
+test function body: the line ids of the instrumentation are statement indices of this file.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from codeflash_engine_python.names import MODULE_ALIASES, bound_names, missing_imports, used_names
+from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
+from codeflash_engine_python.syntax import parse
+from codeflash_engine_python.testgen.context import TestTarget
+from codeflash_engine_python.testgen.instrument import is_test_function, test_functions
+
+#: the most iterations a single ``range`` of a test may have
+MAX_RANGE = 1_000
+#: the longest list or tuple a test may build by repetition (``[0] * n``)
+MAX_REPEAT = 10_000
+#: the longest string or bytes a test may build by repetition (``"a" * n``)
+MAX_TEXT_REPEAT = 100_000
+
+_TOP_LEVEL_START = re.compile(r"^(?:async\s+def|def|class|@|if\s+__name__)\b|^@", re.MULTILINE)
+
+
+class TestCleanupError(ValueError):
+    """No usable test could be made from the answer."""
+
+    __test__ = False
+
+
+def recover_truncated(code: str, language_version: str | None) -> str:
+    """``code`` if it parses; else its longest prefix ending before a top-level statement that does.
+
+    Models that hit their output limit stop mid-test; the tests before the cut are still good.
+    """
+    try:
+        parse(code, language_version)
+        return code
+    except SyntaxError:
+        pass
+    starts = [m.start() for m in _TOP_LEVEL_START.finditer(code)]
+    for cut in reversed(starts):
+        prefix = code[:cut].rstrip() + "\n"
+        try:
+            parse(prefix, language_version)
+        except SyntaxError:
+            continue
+        return prefix
+    raise TestCleanupError("the generated tests do not parse, even when cut back to a complete test")
+
+
+def fix_target_imports(code: str, target: TestTarget, language_version: str | None) -> str:
+    """Point imports of the code under test at its real module (``from sorter import x`` -> ``pkg.sorter``)."""
+    tree = parse(code, language_version)
+    source = SourceText(code)
+    edits: list[Edit] = []
+    for node in tree.body:
+        if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+            continue
+        module = "." * node.level + (node.module or "")
+        real = {alias.name: target.module_of(alias.name) or module for alias in node.names}
+        if all(mod == module for mod in real.values()):
+            continue
+        groups: dict[str, list[str]] = {}
+        for alias in node.names:
+            groups.setdefault(real[alias.name], []).append(alias.name + (f" as {alias.asname}" if alias.asname else ""))
+        indent = " " * node.col_offset
+        text = "".join(f"{indent}from {mod} import {', '.join(names)}\n" for mod, names in groups.items())
+        edits.append(Edit(*source.statement_lines(node), text))
+    return apply_edits(code, edits)
+
+
+def remove_redefinitions(code: str, target: TestTarget, language_version: str | None) -> str:
+    """Delete top-level definitions that shadow the code under test (the target, helpers, classes)."""
+    tree = parse(code, language_version)
+    source = SourceText(code)
+    edits = [
+        Edit(*source.statement_lines(node), "")
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in target.shadowed
+    ]
+    edits += [
+        Edit(*source.statement_lines(node), "")
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        and len(node.targets) == 1
+        and isinstance(node.targets[0], ast.Name)
+        and node.targets[0].id in target.shadowed
+    ]
+    return apply_edits(code, edits)
+
+
+def _is_kept_definition(node: ast.stmt) -> bool:
+    """Definitions the test runner reaches without a reference: tests, test classes, fixtures, hooks."""
+    if isinstance(node, ast.ClassDef):
+        bases = " ".join(ast.unparse(b) for b in node.bases)
+        return node.name.startswith("Test") or "TestCase" in bases
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return True
+    if is_test_function(node) or node.name.startswith(("setup", "teardown", "setUp", "tearDown", "pytest_")):
+        return True
+    return any("fixture" in ast.unparse(d) for d in node.decorator_list)
+
+
+def _references(nodes: list[ast.stmt]) -> set[str]:
+    names = used_names(nodes)
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, ast.Attribute):
+                names.add(node.attr)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value.isidentifier():
+                names.add(node.value)
+    return names
+
+
+def remove_unused_definitions(code: str, language_version: str | None) -> str:
+    """Delete top-level helper functions and classes that no test reaches."""
+    tree = parse(code, language_version)
+    kept = [node for node in tree.body if _is_kept_definition(node)]
+    optional = {node.name: node for node in tree.body if not _is_kept_definition(node) and hasattr(node, "name")}
+    reachable = _references(kept)
+    frontier = [name for name in optional if name in reachable]
+    while frontier:
+        name = frontier.pop()
+        new = _references([optional[name]]) - reachable
+        reachable |= new
+        frontier.extend(n for n in new if n in optional)
+    source = SourceText(code)
+    edits = [Edit(*source.statement_lines(node), "") for name, node in optional.items() if name not in reachable]
+    return apply_edits(code, edits)
+
+
+def _fold_int(node: ast.expr) -> int | None:
+    """The value of an integer literal expression (``10**6``, ``2 * 500``), else None."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _fold_int(node.operand)
+        return None if inner is None else -inner
+    if isinstance(node, ast.BinOp):
+        left, right = _fold_int(node.left), _fold_int(node.right)
+        if left is None or right is None:
+            return None
+        if isinstance(node.op, ast.Pow):
+            return left**right if 0 <= right <= 64 and abs(left) < 1 << 16 else None
+        operations = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
+        if type(node.op) in operations:
+            return operations[type(node.op)](left, right)
+        if isinstance(node.op, ast.FloorDiv) and right:
+            return left // right
+    return None
+
+
+def _constant_names(tree: ast.Module) -> dict[str, int]:
+    """Names assigned exactly once, to an integer literal expression, anywhere in the module."""
+    counts: dict[str, int] = {}
+    values: dict[str, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            counts[node.id] = counts.get(node.id, 0) + 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = _fold_int(node.value)
+            if value is not None:
+                values[node.targets[0].id] = value
+    return {name: value for name, value in values.items() if counts.get(name) == 1}
+
+
+def _size_value(node: ast.expr, constants: dict[str, int]) -> int | None:
+    if isinstance(node, ast.Name):
+        return constants.get(node.id)
+    return _fold_int(node)
+
+
+def _oversized(tree: ast.Module) -> dict[int, int]:
+    """Map each too-large size value found in ``range`` calls and repetitions to its capped value."""
+    constants = _constant_names(tree)
+    caps: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
+            values = [_size_value(arg, constants) for arg in node.args]
+            if not values or None in values or len(values) > 3:
+                continue
+            bounds = [v for v in values if v is not None]
+            start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else [*bounds, 1][:3]
+            if step != 0 and len(range(start, stop, step)) > MAX_RANGE:
+                caps[stop] = start + MAX_RANGE * step
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+            for seq, count in ((node.left, node.right), (node.right, node.left)):
+                value = _size_value(count, constants)
+                if value is None:
+                    continue
+                is_text = isinstance(seq, ast.Constant) and isinstance(seq.value, str | bytes)
+                limit = MAX_TEXT_REPEAT if is_text else MAX_REPEAT
+                if (is_text or isinstance(seq, ast.List | ast.Tuple)) and value > limit:
+                    caps[value] = limit
+    return caps
+
+
+def cap_sizes(code: str, language_version: str | None) -> str:
+    """Shrink huge loop counts and data sizes so the tests finish within the CLI's timeout.
+
+    Every integer literal expression holding a too-large size is replaced wherever it appears,
+    so that ``n = 10**6``, ``range(n)`` and ``assert len(out) == 10**6`` stay consistent.
+    """
+    tree = parse(code, language_version)
+    caps = _oversized(tree)
+    if not caps:
+        return code
+    source = SourceText(code)
+    edits: list[Edit] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.expr):
+            value = _fold_int(node)
+            if value is not None:
+                if value in caps:
+                    edits.append(Edit(*source.node_span(node), str(caps[value])))
+                return
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return apply_edits(code, edits)
+
+
+def mark_async_tests(code: str, framework: str, language_version: str | None) -> str:
+    """Give ``async def test_*`` functions ``@pytest.mark.asyncio`` when they have no async marker."""
+    if framework != "pytest":
+        return code
+    tree = parse(code, language_version)
+    source = SourceText(code)
+    edits: list[Edit] = []
+    for class_name, test in test_functions(tree):
+        if class_name is not None or not isinstance(test, ast.AsyncFunctionDef):
+            continue
+        if any(re.search(r"asyncio|anyio|trio", ast.unparse(d)) for d in test.decorator_list):
+            continue
+        start = source.line_start(first_line(test))
+        edits.append(Edit(start, start, " " * test.col_offset + "@pytest.mark.asyncio\n"))
+    return apply_edits(code, edits)
+
+
+def add_missing_imports(code: str, target: TestTarget, language_version: str | None) -> str:
+    """Import what the tests use and nobody defines: the code under test, pytest, standard modules."""
+    tree = parse(code, language_version)
+    known = {name: line for name in target.sources if (line := target.import_line(name))}
+    known[target.import_name] = f"from {target.module_path} import {target.import_name}"
+    known["pytest"] = "import pytest"
+    known.update({alias: f"import {module} as {alias}" for alias, module in MODULE_ALIASES.items()})
+    lines = missing_imports(used_names([tree]), bound_names(tree), known)
+    if not lines:
+        return code
+    source = SourceText(code)
+    at = source.line_start(import_insertion_line(tree))
+    prefix = "" if at == 0 or code[at - 1] == "\n" else "\n"
+    return apply_edits(code, [Edit(at, at, prefix + "".join(line + "\n" for line in lines))])
+
+
+def require_tests(code: str, language_version: str | None) -> str:
+    """``code`` if it still holds at least one test function, else :class:`TestCleanupError`."""
+    tree = parse(code, language_version)
+    if not any(True for _ in test_functions(tree)):
+        raise TestCleanupError("the generated code holds no test function (test_* at module level or in a class)")
+    return code
+
+
+def clean_tests(code: str, target: TestTarget, framework: str, language_version: str | None) -> str:
+    """Run every cleanup step in order and return the cleaned test file."""
+    code = recover_truncated(code.replace("\r\n", "\n"), language_version)
+    code = fix_target_imports(code, target, language_version)
+    code = remove_redefinitions(code, target, language_version)
+    code = remove_unused_definitions(code, language_version)
+    code = cap_sizes(code, language_version)
+    code = mark_async_tests(code, framework, language_version)
+    code = add_missing_imports(code, target, language_version)
+    return require_tests(code.strip() + "\n", language_version)
+
+
+__all__ = ["TestCleanupError", "clean_tests", "is_test_function"]

@@ -1,0 +1,223 @@
+"""Instrument a cleaned generated test file for the CLI: every call of the target is wrapped.
+
+The wrapped call ``f(a, b=1)`` becomes ``codeflash_behavior_call(f, "<test module>", "<Class>" or
+None, "<test>", "<function>", "<line id>", a, b=1)``; a method call ``obj.m(a)`` passes the
+bound method ``obj.m``; an async target uses the ``_async`` wrapper, whose coroutine is awaited
+wherever the original coroutine was. The helpers themselves are in :mod:`.runtime`.
+
+Line ids follow the shape the CLI uses to put runtime comments back on the generated test (it
+reads them against the *plain* generated file, whose statements are the same as here): ``"<i>"``
+for a call in the ``i``-th statement of a test body, ``"<i>_<j>"`` for a call in the ``j``-th
+statement of the body of a ``with``/``for``/``while``/``if`` that is the ``i``-th statement.
+Calls in helper functions get ``"h<k>"`` and find their test at run time.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterator
+
+import attrs
+
+from codeflash_engine_python.testgen.runtime import (
+    BEHAVIOR_PREAMBLE,
+    BEHAVIOR_WRAPPER,
+    PERFORMANCE_PREAMBLE,
+    PERFORMANCE_WRAPPER,
+)
+
+#: compound statements whose body statements get their own line id (``i_j``)
+_NESTING = (ast.With, ast.For, ast.While, ast.If)
+
+
+class Mode(enum.Enum):
+    """Which of the two instrumented files to write."""
+
+    BEHAVIOR = "behavior"
+    PERFORMANCE = "performance"
+
+
+@attrs.frozen
+class Target:
+    """The function under test, as the test file calls it.
+
+    ``name`` is the bare name (``length``); ``qualified_name`` is what the markers and rows carry
+    (``Vec.length``); ``is_method`` restricts wrapping to attribute calls (``obj.length(...)``);
+    ``aliases`` are other names the test file imported it under. A target named ``__init__`` is
+    tested through its class: calls of ``class_name(...)`` are wrapped.
+    """
+
+    name: str
+    qualified_name: str
+    is_method: bool = False
+    is_async: bool = False
+    class_name: str | None = None
+    aliases: tuple[str, ...] = ()
+
+
+def is_test_function(node: ast.stmt) -> bool:
+    """A function pytest and unittest collect by name (``test*``)."""
+    return isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test")
+
+
+def test_functions(tree: ast.Module) -> Iterator[tuple[str | None, ast.FunctionDef | ast.AsyncFunctionDef]]:
+    """(class name or None, test function) for every test at module level or in a top-level class."""
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and is_test_function(node):
+            yield None, node
+        elif isinstance(node, ast.ClassDef):
+            for item in node.body:
+                if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and is_test_function(item):
+                    yield node.name, item
+
+
+class CallMatcher:
+    """Recognises the calls of the target in a test file."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+        self.names = {target.name, *target.aliases}
+        if target.name == "__init__" and target.class_name:
+            self.names = {target.class_name, *target.aliases}
+
+    def __call__(self, call: ast.Call) -> bool:
+        func = call.func
+        if self.target.name == "__init__":
+            return isinstance(func, ast.Name) and func.id in self.names
+        if isinstance(func, ast.Attribute):
+            return func.attr == self.target.name
+        return not self.target.is_method and isinstance(func, ast.Name) and func.id in self.names
+
+
+@attrs.define
+class _Site:
+    """Where a call sits: its test (None in a helper) and the line id."""
+
+    class_name: str | None
+    test_name: str | None
+    line_id: str
+
+
+class _Wrapper(ast.NodeTransformer):
+    """Replace each matching call under one statement with the wrapper call."""
+
+    def __init__(self, matcher: CallMatcher, wrapper: str, module: str, target: Target, site: _Site) -> None:
+        self.matcher = matcher
+        self.wrapper = wrapper + ("_async" if target.is_async else "")
+        self.module = module
+        self.target = target
+        self.site = site
+        self.count = 0
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if not self.matcher(node):
+            return node
+        self.count += 1
+        head: list[ast.expr] = [
+            node.func,
+            ast.Constant(self.module),
+            ast.Constant(self.site.class_name),
+            ast.Constant(self.site.test_name),
+            ast.Constant(self.target.qualified_name),
+            ast.Constant(self.site.line_id),
+        ]
+        return ast.copy_location(
+            ast.Call(func=ast.Name(self.wrapper, ast.Load()), args=[*head, *node.args], keywords=node.keywords),
+            node,
+        )
+
+
+def _wrap_test(test: ast.FunctionDef | ast.AsyncFunctionDef, class_name: str | None, make: _WrapperFactory) -> int:
+    """Wrap the calls of one test function, numbering its statements as line ids."""
+    count = 0
+    for i, stmt in enumerate(test.body):
+        if isinstance(stmt, _NESTING):
+            for j, inner in enumerate(stmt.body):
+                wrapper = make(_Site(class_name, test.name, f"{i}_{j}"))
+                stmt.body[j] = wrapper.visit(inner)
+                count += wrapper.count
+            wrapper = make(_Site(class_name, test.name, str(i)))
+            for field in _other_fields(stmt):
+                count += _visit_field(stmt, field, wrapper)
+        else:
+            wrapper = make(_Site(class_name, test.name, str(i)))
+            test.body[i] = wrapper.visit(stmt)
+            count += wrapper.count
+    return count
+
+
+def _other_fields(stmt: ast.stmt) -> tuple[str, ...]:
+    """The fields of a compound statement other than its body."""
+    return tuple(field for field in stmt._fields if field != "body")
+
+
+def _visit_field(node: ast.AST, field: str, wrapper: _Wrapper) -> int:
+    before = wrapper.count
+    value = getattr(node, field)
+    if isinstance(value, list):
+        setattr(node, field, [wrapper.visit(item) if isinstance(item, ast.AST) else item for item in value])
+    elif isinstance(value, ast.AST):
+        setattr(node, field, wrapper.visit(value))
+    return wrapper.count - before
+
+
+class _WrapperFactory:
+    def __init__(self, matcher: CallMatcher, wrapper: str, module: str, target: Target) -> None:
+        self.matcher, self.wrapper, self.module, self.target = matcher, wrapper, module, target
+
+    def __call__(self, site: _Site) -> _Wrapper:
+        return _Wrapper(self.matcher, self.wrapper, self.module, self.target, site)
+
+
+def _wrap_helpers(tree: ast.Module, make: _WrapperFactory, tests: set[int]) -> int:
+    """Wrap calls in non-test functions and methods (the test is found at run time)."""
+    count = 0
+    helper_index = 0
+    functions: list[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            functions.append(node)
+        elif isinstance(node, ast.ClassDef):
+            functions.extend(i for i in node.body if isinstance(i, ast.FunctionDef | ast.AsyncFunctionDef))
+    for function in functions:
+        if id(function) in tests:
+            continue
+        for k, stmt in enumerate(function.body):
+            wrapper = make(_Site(None, None, f"h{helper_index}"))
+            function.body[k] = wrapper.visit(stmt)
+            if wrapper.count:
+                helper_index += 1
+                count += wrapper.count
+    return count
+
+
+def instrument(tree: ast.Module, target: Target, test_module_path: str, mode: Mode) -> tuple[str, int]:
+    """Return the instrumented source for ``mode`` and the number of wrapped call sites.
+
+    ``tree`` is consumed (modified in place): parse the cleaned test again for each mode.
+    """
+    wrapper = BEHAVIOR_WRAPPER if mode is Mode.BEHAVIOR else PERFORMANCE_WRAPPER
+    make = _WrapperFactory(CallMatcher(target), wrapper, test_module_path, target)
+    wrapped = 0
+    tests: set[int] = set()
+    for class_name, test in test_functions(tree):
+        tests.add(id(test))
+        wrapped += _wrap_test(test, class_name, make)
+    wrapped += _wrap_helpers(tree, make, tests)
+    ast.fix_missing_locations(tree)
+    preamble = BEHAVIOR_PREAMBLE if mode is Mode.BEHAVIOR else PERFORMANCE_PREAMBLE
+    return _join(tree, preamble), wrapped
+
+
+def _join(tree: ast.Module, preamble: str) -> str:
+    """The unparsed module with the preamble after its ``__future__`` imports."""
+    future: list[ast.stmt] = []
+    rest: list[ast.stmt] = []
+    for node in tree.body:
+        is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+        (future if is_future else rest).append(node)
+    head = ast.unparse(ast.Module(body=future, type_ignores=[])) + "\n" if future else ""
+    body = ast.unparse(ast.Module(body=rest, type_ignores=[]))
+    return f"{head}{preamble}\n\n{body}\n"
