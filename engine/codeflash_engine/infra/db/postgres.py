@@ -51,6 +51,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
     asyncpg.PostgresConnectionError,
     asyncpg.InterfaceError,
+    # a connection the server closed while it sat idle in the pool can surface as this
+    asyncpg.InternalClientError,
     asyncpg.CannotConnectNowError,
     asyncpg.exceptions.OperatorInterventionError,
     asyncpg.TooManyConnectionsError,
@@ -59,6 +61,7 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 _STALE_CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     asyncpg.ConnectionDoesNotExistError,
     asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
     asyncpg.exceptions.AdminShutdownError,
 )
 
@@ -245,7 +248,7 @@ class PostgresStore:
                     return await op(conn)
             except CONNECTION_ERRORS as exc:
                 if retry and attempt == 1 and isinstance(exc, _STALE_CONNECTION_ERRORS):
-                    pool.expire_connections()
+                    await pool.expire_connections()
                     continue
                 log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
                 raise StoreUnavailable(UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}) from exc

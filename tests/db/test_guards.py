@@ -1,0 +1,193 @@
+"""The guards middleware on a tiny app, over both stores (PostgreSQL: the real server)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from guarded_app import make_app
+
+from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.store import Store
+from codeflash_engine.settings import Settings
+from codeflash_engine.testing.postgres import ThrowawayPostgres
+
+DAY_MS = 86_400_000
+
+ClientFactory = Callable[..., Awaitable[TestClient[web.Request, web.Application]]]
+
+
+def settings(limit: int = 1000, window_ms: int = DAY_MS) -> Settings:
+    return Settings(rate_limit_max=limit, rate_limit_window_ms=window_ms)
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def client_for(
+    aiohttp_client: ClientFactory, store: Store, **kw: int
+) -> TestClient[web.Request, web.Application]:
+    return await aiohttp_client(make_app(settings(**kw), store))
+
+
+async def test_public_routes_need_no_key(store: Store, aiohttp_client: ClientFactory) -> None:
+    client = await client_for(aiohttp_client, store)
+    resp = await client.get("/healthcheck")
+    assert resp.status == 200
+    resp = await client.get("/nothing-here")
+    assert resp.status == 404  # not /ai: the guards do not answer for it
+
+
+@pytest.mark.parametrize(
+    ("headers", "fragment"),
+    [
+        ({}, "missing API key"),
+        ({"Authorization": ""}, "missing API key"),
+        ({"Authorization": "Basic dXNlcjpwYXNz"}, "malformed"),
+        ({"Authorization": "Bearer"}, "malformed"),
+        ({"Authorization": "Bearer sk-1234567890abcdefghij"}, "malformed"),
+        ({"Authorization": "Bearer cf-short"}, "malformed"),
+        ({"Authorization": "Bearer cf-" + "a" * 300}, "malformed"),
+        ({"Authorization": "Bearer cf-abc def ghi jkl mno pqr"}, "malformed"),
+        ({"Authorization": "Bearer cf-" + "Z" * 43}, "not recognised"),
+    ],
+)
+async def test_refused_keys_get_401_json(
+    store: Store, aiohttp_client: ClientFactory, headers: dict[str, str], fragment: str
+) -> None:
+    client = await client_for(aiohttp_client, store)
+    for path in ("/ai/ping", "/ai/optimize", "/ai/no-such-endpoint", "/ai"):
+        resp = await client.post(path, headers=headers, json={})
+        assert resp.status == 401, path
+        assert fragment in (await resp.json())["error"]
+        assert resp.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_valid_key_passes_with_identity(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice", tier="pro", organization="acme")
+    client = await client_for(aiohttp_client, store)
+    resp = await client.post("/ai/ping", headers=bearer(new.key), json={})
+    assert resp.status == 200
+    body = await resp.json()
+    assert body["user_id"] == "alice" and body["tier"] == "pro"
+    assert body["organization_id"] == new.info.organization_id and body["key_suffix"] == new.key[-6:]
+    resp = await client.post("/ai/ping", headers={"Authorization": f"bearer  {new.key} "}, json={})
+    assert resp.status == 200  # scheme is case-insensitive, spaces tolerated
+    resp = await client.post("/ai/no-such-endpoint", headers=bearer(new.key), json={})
+    assert resp.status == 404
+
+
+async def test_revoked_key_is_refused_at_once(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    client = await client_for(aiohttp_client, store)
+    assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 200
+    assert await store.revoke_key(key_id=new.info.id)
+    resp = await client.post("/ai/ping", headers=bearer(new.key))
+    assert resp.status == 401
+    assert "revoked" in (await resp.json())["error"]
+
+
+async def test_rate_limit_429_with_retry_after(store: Store, aiohttp_client: ClientFactory) -> None:
+    alice = await store.create_key("alice")
+    bob = await store.create_key("bob")
+    client = await client_for(aiohttp_client, store, limit=3)
+    statuses = [(await client.post("/ai/ping", headers=bearer(alice.key))).status for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    resp = await client.post("/ai/ping", headers=bearer(alice.key))
+    assert resp.status == 429
+    assert 1 <= int(resp.headers["Retry-After"]) <= DAY_MS // 1000
+    assert "rate limit exceeded" in (await resp.json())["error"]
+    assert (await client.post("/ai/ping", headers=bearer(bob.key))).status == 200  # per key
+    assert (await client.get("/healthcheck")).status == 200
+
+
+async def test_quota_on_optimization_endpoints(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=2)
+    client = await client_for(aiohttp_client, store)
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize-line-profiler", headers=bearer(new.key))).status == 200
+    resp = await client.post("/ai/optimize", headers=bearer(new.key))
+    assert resp.status == 402
+    error = (await resp.json())["error"]
+    assert "quota exhausted" in error and "2 of 2" in error and "free" in error and "resets at" in error
+    # other endpoints are not metered
+    assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 200
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 2
+
+
+async def test_failed_optimizations_are_given_back(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    client = await client_for(aiohttp_client, store)
+    assert (await client.post("/ai/optimize?status=502", headers=bearer(new.key))).status == 502
+    assert (await client.post("/ai/optimize?raise=1", headers=bearer(new.key))).status == 500
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 0
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 402
+
+
+async def test_rate_limit_counts_before_quota(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=10)
+    client = await client_for(aiohttp_client, store, limit=1)
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 429
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 1  # a rate-limited request costs no quota
+
+
+async def test_keys_never_logged_or_stored_in_clear(
+    pg_store: PostgresStore, migrated_db: str, aiohttp_client: ClientFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    from conftest import TABLES, fetch
+
+    caplog.set_level(logging.DEBUG)
+    new = await pg_store.create_key("alice", organization="acme")
+    await pg_store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    client = await client_for(aiohttp_client, pg_store, limit=3)
+    for path in ("/ai/ping", "/ai/optimize", "/ai/optimize", "/ai/ping", "/ai/ping"):
+        await client.post(path, headers=bearer(new.key))
+    await pg_store.revoke_key(key_hash=apikeys.hash_key(new.key))
+    await client.post("/ai/ping", headers=bearer(new.key))
+    secret = new.key[3:]
+    logged = [r.getMessage() + repr(r.args) + repr(vars(r)) for r in caplog.records]
+    assert logged, "expected some log lines (rate limit, ...)"
+    assert not any(secret in line for line in logged)
+    for table in TABLES:
+        for row in await fetch(migrated_db, f"SELECT * FROM {table}"):
+            assert secret not in repr(dict(row)), table
+    rows = await fetch(migrated_db, "SELECT key_hash, suffix FROM cf_api_keys")
+    assert [(r["key_hash"], r["suffix"]) for r in rows] == [(apikeys.hash_key(new.key), new.key[-6:])]
+
+
+async def test_database_down_fails_closed_then_recovers(
+    migrated_db: str, aiohttp_client: ClientFactory, request: pytest.FixtureRequest
+) -> None:
+    if os.environ.get("DATABASE_URL"):
+        pytest.skip("needs the throwaway server (it is stopped and restarted)")
+    server: ThrowawayPostgres = request.getfixturevalue("pg_server")
+    async with PostgresStore(migrated_db, migrate=False, pool_max=4, prune_interval=0, command_timeout=2) as store:
+        new = await store.create_key("down-test")
+        client = await client_for(aiohttp_client, store)
+        assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 200
+        server.stop()
+        try:
+            for path in ("/ai/ping", "/ai/optimize"):
+                resp = await client.post(path, headers=bearer(new.key))
+                assert resp.status == 503
+                assert (await resp.json())["error"] == "the database is unavailable; try again shortly"
+                assert resp.headers["Retry-After"] == "5"
+            assert (await client.get("/healthcheck")).status == 200
+        finally:
+            server.restart()
+        resp = await client.post("/ai/ping", headers=bearer(new.key))
+        assert resp.status == 200
