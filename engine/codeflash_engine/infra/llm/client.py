@@ -449,6 +449,11 @@ async def open_llm_client(
     """
     ps = ProviderSettings.from_settings(settings)
     mix = resolve_mix(settings, ps)
+    # the SDKs' transport logs every request at INFO: one line per LLM call is the record's job
+    for name in ("httpx2", "httpx"):
+        transport_log = logging.getLogger(name)
+        if transport_log.level == logging.NOTSET:
+            transport_log.setLevel(logging.WARNING)
     configured = {name for name, ok in ps.configured().items() if ok}
     concurrency = settings.codeflash_engine_llm_concurrency
     redact = Redactor.from_settings(settings, extra=ps.secrets())
