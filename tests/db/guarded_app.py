@@ -10,7 +10,6 @@ import sys
 from typing import Any
 
 from aiohttp import web
-
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, STORE, guards_middleware, store_context
 from codeflash_engine.http.state import SETTINGS
