@@ -1,18 +1,74 @@
-"""Placeholder until the edit formats land (issue 3): apply_edit(files, edit) -> EditResult."""
+"""LLM edits: detect the format (SEARCH/REPLACE or V4A) and apply it, all or nothing.
+
+This is the entry point the engine's default ``apply_diff`` hook and the ``apply-patch`` command
+use. The formats live in :mod:`codeflash_engine.text.search_replace` and
+:mod:`codeflash_engine.text.v4a`; their shared fuzzy matcher in
+:mod:`codeflash_engine.text.matching`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Literal
 
-import attrs
+from codeflash_engine.text.paths import normalize_path
+from codeflash_engine.text.report import BlockReport, EditResult
+from codeflash_engine.text.search_replace import apply_search_replace, parse_search_replace, search_marker_at
+from codeflash_engine.text.v4a import PatchError, apply_v4a, begin_patch_at, parse_v4a
+
+__all__ = ["BlockReport", "EditFormat", "EditResult", "apply_edit", "detect_format", "edit_paths"]
+
+EditFormat = Literal["search_replace", "v4a"]
 
 
-@attrs.frozen
-class EditResult:
-    files: Mapping[str, str]
-    fuzz: int = 0
-    errors: tuple[str, ...] = ()
+def detect_format(text: str) -> EditFormat | None:
+    """``"v4a"`` when ``text`` holds a ``*** Begin Patch`` line, ``"search_replace"`` when it holds
+    a SEARCH marker line (whichever comes first when it holds both), else None."""
+    v4a = begin_patch_at(text)
+    sr = search_marker_at(text)
+    if v4a >= 0 and (sr < 0 or v4a <= sr):
+        return "v4a"
+    if sr >= 0:
+        return "search_replace"
+    return None
 
 
-def apply_edit(files: Mapping[str, str], edit: str) -> EditResult:
-    raise NotImplementedError("edit formats are not implemented yet")
+def apply_edit(files: Mapping[str, str], edit: str, *, default_path: str | None = None) -> EditResult:
+    """Detect the format of ``edit`` and apply it to ``files`` (path -> text).
+
+    ``default_path`` is the file a SEARCH/REPLACE block goes to when it names none (when None and
+    ``files`` holds one file, that file). The result lists changed and created files in
+    ``files``, removed ones in ``deleted``; on any failure both are empty and ``errors`` says, per
+    block, what did not match and what the closest lines are.
+    """
+    fmt = detect_format(edit)
+    if fmt == "v4a":
+        return apply_v4a(files, edit)
+    if fmt == "search_replace":
+        return apply_search_replace(files, edit, default_path=default_path)
+    return EditResult(
+        files={},
+        errors=(
+            "no edit found: expected SEARCH/REPLACE blocks ('<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE') "
+            "or a V4A patch ('*** Begin Patch' ... '*** End Patch')",
+        ),
+    )
+
+
+def edit_paths(edit: str) -> list[str]:
+    """The file paths ``edit`` names, in order of first mention (normalised; Move-to targets
+    included). Empty when the format is not recognised or the patch does not parse."""
+    fmt = detect_format(edit)
+    paths: list[str] = []
+    if fmt == "v4a":
+        try:
+            ops = parse_v4a(edit)
+        except PatchError:
+            return []
+        for op in ops:
+            paths.append(op.path)
+            if op.move_to is not None:
+                paths.append(op.move_to)
+    elif fmt == "search_replace":
+        paths.extend(normalize_path(b.path) for b in parse_search_replace(edit) if b.path is not None)
+    return list(dict.fromkeys(paths))
