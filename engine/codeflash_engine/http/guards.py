@@ -49,8 +49,7 @@ QUOTA_ROUTES = frozenset({"/ai/optimize", "/ai/optimize-line-profiler"})
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="codeflash-engine"'}
 MISSING_KEY = (
-    "missing API key: send the header 'Authorization: Bearer cf-...' "
-    "(the Codeflash CLI sends CODEFLASH_API_KEY)"
+    "missing API key: send the header 'Authorization: Bearer cf-...' (the Codeflash CLI sends CODEFLASH_API_KEY)"
 )
 MALFORMED_KEY = (
     "malformed Authorization header: expected 'Bearer cf-' followed by the key (16 to 256 characters from "
@@ -122,9 +121,7 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     store = request.app[STORE]
     settings = request.app[SETTINGS]
     try:
-        admission = await store.admit(
-            apikeys.hash_key(token), settings.rate_limit_window_ms, settings.rate_limit_max
-        )
+        admission = await store.admit(apikeys.hash_key(token), settings.rate_limit_window_ms, settings.rate_limit_max)
     except StoreUnavailable as exc:
         return _unavailable(exc)
     key = admission.key

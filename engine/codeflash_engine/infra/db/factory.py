@@ -28,6 +28,13 @@ EMBEDDED_USER = "local"
 EMBEDDED_TIER = "local"
 
 
+def database_url(settings: Settings) -> str | None:
+    """DATABASE_URL, or None when it is unset or empty."""
+    if settings.database_url is None:
+        return None
+    return settings.database_url.get_secret_value().strip() or None
+
+
 class EmbeddedKeysInvalid(ValueError):
     """CODEFLASH_ENGINE_API_KEYS holds something that is not a well-formed key."""
 
@@ -67,7 +74,7 @@ def prepare_embedded(settings: Settings, stream: TextIO | None = None) -> Settin
     Without DATABASE_URL and CODEFLASH_ENGINE_API_KEYS, creates one key, prints it once and
     returns settings carrying it; otherwise returns ``settings`` unchanged.
     """
-    if settings.database_url is not None or settings.codeflash_engine_api_keys is not None:
+    if database_url(settings) is not None or settings.codeflash_engine_api_keys is not None:
         return settings
     key = apikeys.generate_key()
     announce_key(key, stream)
@@ -97,12 +104,11 @@ def memory_store_for(settings: Settings, stream: TextIO | None = None) -> Memory
 @contextlib.asynccontextmanager
 async def open_store(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Store]:
     """Open the store the settings ask for; closed (pool and all) on exit."""
-    if settings.database_url is None:
+    dsn = database_url(settings)
+    if dsn is None:
         yield memory_store_for(settings)
         return
     if settings.codeflash_engine_api_keys is not None:
         log.warning("CODEFLASH_ENGINE_API_KEYS is ignored when DATABASE_URL is set: keys come from the database")
-    async with PostgresStore(
-        settings.database_url.get_secret_value(), pool_max=settings.database_pool_max, migrate=migrate
-    ) as store:
+    async with PostgresStore(dsn, pool_max=settings.database_pool_max, migrate=migrate) as store:
         yield store

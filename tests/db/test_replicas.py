@@ -1,0 +1,127 @@
+"""Two engine processes sharing one PostgreSQL database: one rate limit, one revocation list."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.migrate import load_migrations
+from codeflash_engine.infra.db.postgres import PostgresStore
+
+from conftest import fetch
+
+APP = Path(__file__).with_name("guarded_app.py")
+LIMIT = 40
+#: a day: a burst of requests cannot straddle two windows (windows are aligned on the epoch)
+WINDOW_MS = 86_400_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wait_until_up(port: int, proc: asyncio.subprocess.Process, seconds: float = 30.0) -> None:
+    async with aiohttp.ClientSession() as session:
+        for _ in range(int(seconds / 0.05)):
+            if proc.returncode is not None:
+                raise AssertionError(f"replica on port {port} exited with {proc.returncode}")
+            try:
+                async with session.get(f"http://127.0.0.1:{port}/healthcheck") as resp:
+                    if resp.status == 200:
+                        return
+            except aiohttp.ClientConnectionError:
+                pass
+            await asyncio.sleep(0.05)
+    raise AssertionError(f"replica on port {port} did not start")
+
+
+@pytest.fixture
+async def replicas(new_db: str) -> AsyncIterator[list[int]]:
+    """Two processes serving the guarded app on their own ports, both on ``new_db``.
+
+    Both start at the same moment on an empty database, so they also race to migrate it.
+    """
+    env = {
+        **os.environ,
+        "DATABASE_URL": new_db,
+        "RATE_LIMIT_MAX": str(LIMIT),
+        "RATE_LIMIT_WINDOW_MS": str(WINDOW_MS),
+    }
+    ports = [free_port(), free_port()]
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(APP),
+            str(port),
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for port in ports
+    ]
+    try:
+        for port, proc in zip(ports, procs, strict=True):
+            await wait_until_up(port, proc)
+        yield ports
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.terminate()
+        for proc in procs:
+            _, stderr = await proc.communicate()
+            assert b"Traceback" not in stderr and b"Warning" not in stderr, stderr.decode()
+
+
+async def test_two_processes_share_one_rate_limit(replicas: list[int], new_db: str) -> None:
+    async with PostgresStore(new_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        new = await store.create_key("alice")
+        migrations = await fetch(new_db, "SELECT version FROM schema_migrations")
+        assert len(migrations) == len(load_migrations())  # both replicas migrated at once: each file applied once
+
+    headers = {"Authorization": f"Bearer {new.key}", "Connection": "close"}
+    connector = aiohttp.TCPConnector(limit=0, force_close=True)
+    async with aiohttp.ClientSession(connector=connector) as session:
+
+        async def call(i: int) -> tuple[int, str | None, dict[str, str]]:
+            port = replicas[i % 2]
+            async with session.post(f"http://127.0.0.1:{port}/ai/ping", headers=headers, json={}) as resp:
+                return resp.status, resp.headers.get("Retry-After"), await resp.json()
+
+        results = await asyncio.gather(*(call(i) for i in range(100)))
+
+    statuses = [status for status, _, _ in results]
+    assert statuses.count(200) == LIMIT
+    assert statuses.count(429) == 100 - LIMIT
+    for status, retry_after, body in results:
+        if status == 429:
+            assert retry_after is not None and 1 <= int(retry_after) <= WINDOW_MS // 1000
+            assert "rate limit exceeded" in body["error"]
+        else:
+            assert body["user_id"] == "alice"
+    # each replica let some through: the 40 are shared, not 40 per process
+    for first in (0, 1):
+        assert 0 < [status for status, _, _ in results[first::2]].count(200) < LIMIT
+
+
+async def test_revocation_reaches_every_replica_at_once(replicas: list[int], new_db: str) -> None:
+    async with PostgresStore(new_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        new = await store.create_key("bob")
+        headers = {"Authorization": f"Bearer {new.key}"}
+        async with aiohttp.ClientSession() as session:
+            for port in replicas:
+                async with session.post(f"http://127.0.0.1:{port}/ai/ping", headers=headers) as resp:
+                    assert resp.status == 200
+            assert await store.revoke_key(key_hash=apikeys.hash_key(new.key))
+            for port in replicas:
+                async with session.post(f"http://127.0.0.1:{port}/ai/ping", headers=headers) as resp:
+                    assert resp.status == 401
+                    assert "revoked" in (await resp.json())["error"]
