@@ -1,0 +1,104 @@
+"""Getting code and an explanation out of a raw LLM answer.
+
+Accepted, in this order: an edit (SEARCH/REPLACE blocks or a V4A patch) applied to the original
+files through the text layer; markdown fences (the format our prompts ask for) possibly inside
+a ``<code>`` tag; a bare ``<code>`` tag; an answer that is nothing but Python.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+
+import attrs
+from codeflash_engine.text.markdown import scan_code_blocks
+from codeflash_engine.text.xml import extract_tag
+
+from codeflash_engine_python.syntax import parse
+
+PYTHON_TAGS = ("python", "py", "python3")
+
+_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
+_CODE_TAG = re.compile(r"<code\b[^>]*>.*?(?:</code\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_EXPLANATION_LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?explanation(?:\*\*)?\s*:?\s*(?:\*\*)?\s*\n?", re.IGNORECASE)
+
+
+@attrs.frozen
+class RawBlock:
+    """Code for one file as the answer gave it: the path (None if none) and the code."""
+
+    path: str | None
+    code: str
+    truncated: bool = False
+    whole_file: bool = False
+
+
+@attrs.frozen
+class Extracted:
+    """What an answer holds: its code blocks and its explanation."""
+
+    blocks: tuple[RawBlock, ...]
+    explanation: str
+
+
+def explanation_of(answer: str) -> str:
+    """The ``<explanation>`` tag if there is one, else the prose outside the code."""
+    tagged = extract_tag(answer, "explanation")
+    if tagged is not None and tagged.strip():
+        return tagged.strip()
+    prose = _CODE_TAG.sub("", _FENCED.sub("", answer))
+    prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
+    return _EXPLANATION_LABEL.sub("", prose, count=1).strip()
+
+
+def _markdown_blocks(text: str, tags: Sequence[str], known_paths: Sequence[str]) -> list[RawBlock]:
+    extraction = scan_code_blocks(text, language_tags=tags, default_language="python", known_paths=known_paths)
+    cut = any("no closing fence" in note for note in extraction.notes)
+    blocks = [RawBlock(b.path, b.code) for b in extraction.blocks]
+    if cut and blocks:
+        blocks[-1] = attrs.evolve(blocks[-1], truncated=True)
+    return blocks
+
+
+def _looks_like_python(text: str, language_version: str | None) -> bool:
+    if "def " not in text and "class " not in text:
+        return False
+    try:
+        parse(text, language_version)
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def extract(
+    answer: str,
+    *,
+    files: Mapping[str, str],
+    target_path: str | None,
+    language_version: str | None,
+    fence_tags: Sequence[str] = (),
+) -> Extracted:
+    """Split an answer into code blocks and an explanation."""
+    tags = tuple(fence_tags) or PYTHON_TAGS
+    known = [p for p in files if p]
+    explanation = explanation_of(answer)
+    edited = apply_answer_edit(answer, files, target_path)
+    if edited is not None:
+        return Extracted(tuple(edited), explanation)
+    code_tag = extract_tag(answer, "code")
+    blocks = _markdown_blocks(code_tag if code_tag is not None else answer, tags, known)
+    if not blocks and code_tag is not None and code_tag.strip():
+        closed = re.search(r"</code\s*>", answer, re.IGNORECASE) is not None
+        blocks = [RawBlock(None, code_tag.strip("\n"), truncated=not closed)]
+    if not blocks and _looks_like_python(answer, language_version):
+        blocks = [RawBlock(None, answer.strip("\n"))]
+    return Extracted(tuple(blocks), explanation)
+
+
+def apply_answer_edit(answer: str, files: Mapping[str, str], target_path: str | None) -> list[RawBlock] | None:
+    """Whole edited files when the answer is an edit (SEARCH/REPLACE or V4A), else None.
+
+    Raises ValueError with the text layer's messages when the edit does not apply.
+    """
+    del answer, files, target_path  # the edit formats land in the text layer (issue 3)
+    return None

@@ -1,0 +1,146 @@
+"""An index of the definitions of one Python file, the unit the candidate merge works on.
+
+Units are keyed the way the CLI names what it replaces: ``name`` for a top-level function or
+class, ``Class.name`` for a method, ``=NAME`` for a module-level assignment to one name.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import attrs
+
+from codeflash_engine_python.candidates.normalize import normal_form
+from codeflash_engine_python.names import import_statements
+from codeflash_engine_python.source import SourceText, first_line
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+@attrs.define
+class Unit:
+    """One definition: its key, node, whole-line span (decorators included) and indentation."""
+
+    key: str
+    node: ast.stmt
+    start: int
+    end: int
+    indent: str
+
+    @property
+    def is_function(self) -> bool:
+        return isinstance(self.node, Function)
+
+
+def assignment_name(node: ast.stmt) -> str | None:
+    """The single name a module-level assignment binds, else None."""
+    if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+        return node.targets[0].id
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+        return node.target.id
+    return None
+
+
+def unit_key(node: ast.stmt, class_name: str | None = None) -> str | None:
+    """The key of a top-level statement (or of a class member when ``class_name`` is given)."""
+    if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return f"{class_name}.{node.name}" if class_name else node.name
+    if class_name is None:
+        name = assignment_name(node)
+        return f"={name}" if name else None
+    return None
+
+
+class ModuleIndex:
+    """The units of a parsed file, with their text and (lazily) their normal forms."""
+
+    def __init__(self, text: str, tree: ast.Module) -> None:
+        self.source = SourceText(text)
+        self.tree = tree
+        self.units: dict[str, Unit] = {}
+        self.classes: dict[str, ast.ClassDef] = {}
+        self.import_dumps = {
+            ast.dump(n, annotate_fields=False) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
+        }
+        self.imports = import_statements(tree)
+        self._normal: dict[str, str] = {}
+        for node in tree.body:
+            self._add(node, None)
+            if isinstance(node, ast.ClassDef):
+                self.classes[node.name] = node
+                for item in node.body:
+                    self._add(item, node.name)
+
+    def _add(self, node: ast.stmt, class_name: str | None) -> None:
+        key = unit_key(node, class_name)
+        if key is None:
+            return
+        start, end = self.source.statement_lines(node)
+        line = self.source.lines[first_line(node) - 1]
+        self.units[key] = Unit(key, node, start, end, line[: len(line) - len(line.lstrip())])
+
+    def text(self, unit: Unit) -> str:
+        """The whole lines of a unit."""
+        return self.source.text[unit.start : unit.end]
+
+    def normal(self, key: str) -> str:
+        """The normal form of a unit (computed on a fresh parse, the index's tree stays intact)."""
+        if key not in self._normal:
+            unit = self.units[key]
+            tree = ast.parse(dedent(self.text(unit), unit.indent))
+            self._normal[key] = normal_form(tree.body[0])
+        return self._normal[key]
+
+    def class_end(self, class_name: str) -> int:
+        """Offset just past the last line of a class (where new methods go)."""
+        node = self.classes[class_name]
+        return self.source.line_end(node.end_lineno or node.lineno)
+
+    def class_body_indent(self, class_name: str) -> str:
+        node = self.classes[class_name]
+        line = self.source.lines[node.body[0].lineno - 1]
+        return line[: len(line) - len(line.lstrip())]
+
+    def functions(self) -> list[str]:
+        """Keys of every function and method, in file order."""
+        return [k for k, u in self.units.items() if u.is_function]
+
+
+def dedent(text: str, indent: str) -> str:
+    """Remove ``indent`` from the lines of ``text`` that start with it."""
+    if not indent:
+        return text
+    width = len(indent)
+    return "".join(line[width:] if line.startswith(indent) else line for line in text.splitlines(keepends=True))
+
+
+def reindent(text: str, old: str, new: str, keep_lines: frozenset[int] = frozenset()) -> str:
+    """Swap the leading ``old`` indentation of each line for ``new``; lines in ``keep_lines`` (0-based) stay."""
+    if old == new:
+        return text
+    out: list[str] = []
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        if number in keep_lines or not line.strip():
+            out.append(line if line.strip() else line.lstrip(" \t"))
+        elif line.startswith(old):
+            out.append(new + line[len(old) :])
+        else:
+            out.append(line)
+    return "".join(out)
+
+
+def string_continuation_lines(node: ast.stmt, first: int) -> frozenset[int]:
+    """0-based lines (relative to line ``first``) inside multi-line strings other than docstrings."""
+    docstrings: set[int] = set()
+    for scope in ast.walk(node):
+        if isinstance(scope, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and scope.body:
+            head = scope.body[0]
+            if isinstance(head, ast.Expr) and isinstance(head.value, ast.Constant):
+                docstrings.add(id(head.value))
+    lines: set[int] = set()
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Constant | ast.JoinedStr) and id(inner) not in docstrings:
+            end = inner.end_lineno or inner.lineno
+            if end > inner.lineno:
+                lines.update(range(inner.lineno + 1 - first, end + 1 - first))
+    return frozenset(lines)

@@ -1,0 +1,239 @@
+"""The postprocess hook for Python candidates: raw answers in, clean distinct candidates out.
+
+Steps, each its own function below: index the original files once; per answer, extract the
+code, repair a cut-off last block, map blocks to files, merge each into its file (signature,
+placeholder and import rules live in :mod:`.merge`), require a real change, validate the result;
+then drop duplicates across the batch.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import PurePosixPath
+
+import attrs
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+
+from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
+from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
+from codeflash_engine_python.candidates.module import ModuleIndex
+from codeflash_engine_python.names import import_statements
+from codeflash_engine_python.syntax import parse, validate_python
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class OriginalFile:
+    """One file of the original read-writable code, indexed (``index`` None if it does not parse)."""
+
+    path: str | None
+    code: str
+    index: ModuleIndex | None
+
+
+@attrs.frozen
+class Original:
+    """Everything about the original code the batch shares, computed once per request."""
+
+    files: tuple[OriginalFile, ...]
+    target: str | None
+    target_file: int
+    known_imports: dict[str, str]
+    language_version: str | None
+
+    @property
+    def target_path(self) -> str | None:
+        return self.files[self.target_file].path
+
+
+def index_original(request: CandidatesRequest) -> Original:
+    """Parse and index the original files; find the target and the file that holds it."""
+    files: list[OriginalFile] = []
+    known: dict[str, str] = {}
+    for file in request.original:
+        try:
+            tree = parse(file.code, request.language_version)
+        except (SyntaxError, ValueError):
+            files.append(OriginalFile(file.path, file.code, None))
+            continue
+        files.append(OriginalFile(file.path, file.code, ModuleIndex(file.code, tree)))
+        for name, line in import_statements(tree).items():
+            known.setdefault(name, line)
+    target = request.target or _infer_target(files)
+    target_file = next((i for i, f in enumerate(files) if f.index and target in f.index.units), 0)
+    return Original(tuple(files), target, target_file, known, request.language_version)
+
+
+def _infer_target(files: Sequence[OriginalFile]) -> str | None:
+    for file in files:
+        if file.index is not None and file.index.functions():
+            return file.index.functions()[0]
+    return None
+
+
+def repair_truncated(block: RawBlock, language_version: str | None) -> RawBlock:
+    """Drop the last top-level statement of a cut-off block: it may have lost its end."""
+    if not block.truncated:
+        return block
+    try:
+        tree = parse(block.code, language_version)
+    except SyntaxError:
+        tree = None
+    lines = block.code.splitlines(keepends=True)
+    if tree is not None and tree.body:
+        last = tree.body[-1]
+        start = min([last.lineno, *(d.lineno for d in getattr(last, "decorator_list", []))])
+        return attrs.evolve(block, code="".join(lines[: start - 1]).rstrip() + "\n", truncated=False)
+    for cut in range(len(lines) - 1, 0, -1):
+        if lines[cut][:1] not in (" ", "\t", "\n", "#", ")", "]", "}") and lines[cut].strip():
+            head = "".join(lines[:cut])
+            try:
+                parse(head, language_version)
+            except SyntaxError:
+                continue
+            return attrs.evolve(block, code=head.rstrip() + "\n", truncated=False)
+    return attrs.evolve(block, code="", truncated=False)
+
+
+def parse_block(block: RawBlock, language_version: str | None) -> ModuleIndex:
+    """Index a block's code; :class:`Rejected` when it does not parse for the Python version."""
+    problems = validate_python(block.code, language_version)
+    if problems:
+        raise Rejected(f"{block.path or 'code block'} does not parse: {problems[0]}")
+    return ModuleIndex(block.code, parse(block.code, language_version))
+
+
+def _defined(index: ModuleIndex) -> set[str]:
+    return {k for k in index.units if not k.startswith("=")}
+
+
+def assign_blocks(blocks: Sequence[tuple[RawBlock, ModuleIndex]], original: Original) -> dict[int, list[ModuleIndex]]:
+    """Map each block to an original file: by path, else by the definitions it shares, else the target."""
+    by_path = {f.path: i for i, f in enumerate(original.files) if f.path}
+    by_name: dict[str, list[int]] = {}
+    for i, f in enumerate(original.files):
+        if f.path:
+            by_name.setdefault(PurePosixPath(f.path).name, []).append(i)
+    assigned: dict[int, list[ModuleIndex]] = {}
+    for block, index in blocks:
+        where = by_path.get(block.path) if block.path else None
+        if where is None and block.path and len(by_name.get(PurePosixPath(block.path).name, [])) == 1:
+            where = by_name[PurePosixPath(block.path).name][0]
+        if where is None:
+            where = _by_definitions(index, original, fallback=block.path is None or len(blocks) == 1)
+        if where is None:
+            log.debug("block for unknown file %s ignored", block.path)
+            continue
+        assigned.setdefault(where, []).append(index)
+    return assigned
+
+
+def _by_definitions(index: ModuleIndex, original: Original, *, fallback: bool) -> int | None:
+    names = _defined(index)
+    best, best_score = None, 0
+    for i, f in enumerate(original.files):
+        if f.index is None:
+            continue
+        score = len(names & _defined(f.index))
+        if original.target and original.target in index.units and i == original.target_file:
+            score += 1000
+        if score > best_score:
+            best, best_score = i, score
+    if best is None and fallback:
+        return original.target_file
+    return best
+
+
+def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> dict[int, MergeResult]:
+    """Merge every block into its file; several blocks for one file are read as one."""
+    results: dict[int, MergeResult] = {}
+    for where, indexes in assigned.items():
+        file = original.files[where]
+        if file.index is None:
+            raise Rejected(f"the original {file.path} does not parse; cannot merge into it")
+        candidate = indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
+        target = original.target if where == original.target_file else None
+        results[where] = merge_file(file.index, candidate, target=target, known_imports=original.known_imports)
+    return results
+
+
+def _combined(indexes: Sequence[ModuleIndex], language_version: str | None) -> ModuleIndex:
+    code = "\n\n".join(i.source.text.rstrip("\n") for i in indexes) + "\n"
+    return ModuleIndex(code, parse(code, language_version))
+
+
+def require_change(results: dict[int, MergeResult]) -> None:
+    """A candidate must change an existing definition: else it is the original, or dead code."""
+    if any(r.replaced for r in results.values()):
+        return
+    if any(r.changes for r in results.values()):
+        raise Rejected("it only adds code that nothing calls (the target was renamed or left out)")
+    raise Rejected("it is the original code after normalisation (docstrings, comments, local names)")
+
+
+def finish_files(results: dict[int, MergeResult], original: Original) -> tuple[CodeFile, ...]:
+    """The changed files, target file first, each validated for the Python version."""
+    order = sorted(results, key=lambda i: (i != original.target_file, i))
+    files: list[CodeFile] = []
+    for where in order:
+        text = results[where].text
+        if text is None:
+            continue
+        problems = validate_python(text, original.language_version)
+        if problems:
+            raise Rejected(f"the merged {original.files[where].path} does not parse: {problems[0]}")
+        files.append(CodeFile(original.files[where].path, text))
+    return tuple(files)
+
+
+def dedup_key(results: dict[int, MergeResult]) -> tuple[object, ...]:
+    """What makes two candidates the same: their normalised changes and added imports."""
+    return tuple(
+        sorted((where, c.key, c.normal) for where, r in results.items() for c in r.changes)
+        + sorted((where, "import", line) for where, r in results.items() for line in r.imports)
+    )
+
+
+def process_answer(answer: str, original: Original, fence_tags: Sequence[str]) -> tuple[Candidate, tuple[object, ...]]:
+    """One answer to one candidate and its dedup key; :class:`Rejected` when unusable."""
+    files = {f.path or "": f.code for f in original.files}
+    extracted: Extracted = extract(
+        answer,
+        files=files,
+        target_path=original.target_path,
+        language_version=original.language_version,
+        fence_tags=fence_tags,
+    )
+    blocks = [repair_truncated(b, original.language_version) for b in extracted.blocks]
+    blocks = [b for b in blocks if b.code.strip()]
+    if not blocks:
+        raise Rejected("the answer holds no Python code")
+    parsed = [(b, parse_block(b, original.language_version)) for b in blocks]
+    results = merge_blocks(assign_blocks(parsed, original), original)
+    require_change(results)
+    changed = finish_files(results, original)
+    return Candidate(files=changed, answer_index=-1, explanation=extracted.explanation), dedup_key(results)
+
+
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate]:
+    """Clean candidates for every usable, distinct answer, in answer order."""
+    original = index_original(request)
+    seen: set[tuple[object, ...]] = set()
+    out: list[Candidate] = []
+    for number, answer in enumerate(request.answers):
+        try:
+            candidate, key = process_answer(answer, original, request.fence_tags)
+        except (Rejected, SyntaxError, ValueError) as exc:
+            log.info("candidate %d dropped: %s", number, exc)
+            continue
+        if key in seen:
+            log.info("candidate %d dropped: a duplicate of an earlier one", number)
+            continue
+        seen.add(key)
+        out.append(attrs.evolve(candidate, answer_index=number))
+    return out
+
+
+__all__ = ["Rejected", "postprocess_candidates"]

@@ -1,0 +1,89 @@
+"""Function signatures: has a candidate changed one, and putting the original header back.
+
+The CLI keeps the original signature of the target and its helpers and takes only the body and
+decorators of the candidate (contract 4.4). A candidate whose parameters differ (names, kinds,
+defaults, ``async``) would run with a body written for parameters it does not get, so it is
+dropped. A candidate whose header differs only in annotations or layout gets the original
+header back, so that what the client benchmarks is exactly what we return.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
+
+
+def _dump(node: ast.AST | None) -> str | None:
+    return None if node is None else ast.dump(node, annotate_fields=False)
+
+
+def signature_key(function: Function) -> tuple[object, ...]:
+    """What must not change: async-ness, parameter names and kinds, default values."""
+    args = function.args
+    return (
+        isinstance(function, ast.AsyncFunctionDef),
+        tuple(a.arg for a in args.posonlyargs),
+        tuple(a.arg for a in args.args),
+        args.vararg.arg if args.vararg else None,
+        tuple(a.arg for a in args.kwonlyargs),
+        args.kwarg.arg if args.kwarg else None,
+        tuple(_dump(d) for d in args.defaults),
+        tuple(_dump(d) for d in args.kw_defaults),
+    )
+
+
+def describe_change(original: Function, candidate: Function) -> str | None:
+    """None when the signatures agree, else a short description of what changed."""
+    if isinstance(original, ast.AsyncFunctionDef) != isinstance(candidate, ast.AsyncFunctionDef):
+        return "async/sync changed"
+    before, after = signature_key(original), signature_key(candidate)
+    if before[1:6] != after[1:6]:
+        return f"parameters changed from ({ast.unparse(original.args)}) to ({ast.unparse(candidate.args)})"
+    if before != after:
+        return "default values changed"
+    return None
+
+
+def header_span(text: str) -> tuple[int, int] | None:
+    """Offsets of ``[async] def ...:`` in ``text``, a definition's source without decorators first.
+
+    ``text`` starts at the line of the ``def`` (decorator lines are allowed before it). Returns
+    the span from the ``def``/``async`` keyword to just past the colon that ends the header.
+    """
+    lines = text.splitlines(keepends=True)
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    depth = 0
+    begin: int | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.NAME and begin is None and token.string in {"def", "async"}:
+                if depth == 0:
+                    begin = starts[token.start[0] - 1] + token.start[1]
+            elif token.type == tokenize.OP:
+                if token.string in "([{":
+                    depth += 1
+                elif token.string in ")]}":
+                    depth -= 1
+                elif token.string == ":" and depth == 0 and begin is not None:
+                    return begin, starts[token.end[0] - 1] + token.end[1]
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return None
+    return None
+
+
+def restore_header(candidate_text: str, original_text: str) -> str:
+    """``candidate_text`` with its ``def ...:`` header replaced by the one of ``original_text``.
+
+    Both texts are whole definitions at the same indentation. Unchanged when a header is not found.
+    """
+    candidate_span = header_span(candidate_text)
+    original_span = header_span(original_text)
+    if candidate_span is None or original_span is None:
+        return candidate_text
+    header = original_text[original_span[0] : original_span[1]]
+    return candidate_text[: candidate_span[0]] + header + candidate_text[candidate_span[1] :]
