@@ -28,6 +28,9 @@ from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 
 log = logging.getLogger(__name__)
 
+#: attribute names of logging.LogRecord, which ``extra=`` may not overwrite
+_LOG_RECORD_KEYS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
 
 class RecordSink(Protocol):
     """Where batches of records go. ``write`` raises to ask for the batch to be retried."""
@@ -40,8 +43,9 @@ class RecordSink(Protocol):
 class LogSink:
     """Writes each record as one structured log line (logger ``codeflash_engine.records``).
 
-    The record's fields become the line's keys (``kind`` says which record it is); its trace id
-    goes where every log line carries one.
+    The record's fields become the line's keys (``kind`` says which record it is; fields named
+    like a ``logging`` attribute get a ``record_`` prefix: ``record_created``, ``record_message``);
+    its trace id goes where every log line carries one.
     """
 
     def __init__(self, logger: logging.Logger | None = None, *, level: int = logging.INFO) -> None:
@@ -52,7 +56,10 @@ class LogSink:
         if not self.logger.isEnabledFor(self.level):
             return
         for record in batch:
-            fields = record_fields(record)
+            fields = {
+                (f"record_{key}" if key in _LOG_RECORD_KEYS else key): value
+                for key, value in record_fields(record).items()
+            }
             trace_id = fields.pop("trace_id", None)
             kind = fields["kind"]
             token = trace_id_var.set(trace_id)

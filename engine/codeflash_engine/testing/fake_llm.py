@@ -57,6 +57,7 @@ from typing import Any
 
 import attrs
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 __all__ = ["FakeLLM", "FakeRequest", "Fault", "Reply", "Rule"]
 
@@ -174,7 +175,8 @@ class FakeRequest:
 
     ``api`` is ``openai``, ``azure``, ``anthropic`` or ``bedrock``; ``model`` the model (the
     deployment for Azure, the path's model for Bedrock); ``system`` and ``user`` the text of the
-    system prompt and of the other messages; ``body`` the JSON body as sent.
+    system prompt and of the other messages; ``body`` the JSON body as sent; ``headers`` are
+    case-insensitive.
     ``signature_valid`` is the SigV4 check of a Bedrock request (None when not checked).
     """
 
@@ -197,13 +199,13 @@ class FakeRequest:
 
     @property
     def api_key(self) -> str | None:
-        """The credential presented (bearer token, ``api-key`` or ``x-api-key``), None for SigV4."""
-        headers = {k.lower(): v for k, v in self.headers.items()}
+        """The credential presented (bearer token, ``api-key``, ``x-api-key``), None for SigV4."""
+        headers = self.headers
         if self.api == "azure":
             return headers.get("api-key")
-        if self.api == "anthropic":
+        if self.api == "anthropic" and headers.get("x-api-key"):
             return headers.get("x-api-key")
-        auth = headers.get("authorization", "")
+        auth = headers.get("authorization") or ""
         if auth.lower().startswith("bearer "):
             return auth[7:]
         return None
@@ -521,7 +523,7 @@ class FakeLLM:
             method=request.method,
             path=request.path,
             query=dict(request.query),
-            headers=dict(request.headers),
+            headers=CIMultiDictProxy(CIMultiDict(request.headers)),
             body=body,
             model=path_model or str(body.get("model", "")),
             system=system,

@@ -7,7 +7,7 @@
 - ``llm_sink`` / ``llm_recorder``: a :class:`~codeflash_engine.infra.recorder.MemorySink` and a
   started :class:`~codeflash_engine.infra.recorder.Recorder` writing to it.
 - ``fake_llm_client``: an :class:`~codeflash_engine.infra.llm.client.LLMClient` over OpenAI and
-  Anthropic at ``fake_llm`` (mix ``openai:gpt-4.1=1,anthropic:claude-sonnet-4-5=1``), with
+  Anthropic at ``fake_llm`` (mix ``openai:gpt-4.1=1,anthropic:claude-sonnet-4-6=1``), with
   retries waiting milliseconds instead of seconds.
 """
 
@@ -67,6 +67,6 @@ async def fake_llm_client(
     fake_llm_settings: Callable[..., Settings], llm_recorder: Recorder
 ) -> AsyncIterator[LLMClient]:
     """An LLMClient over OpenAI and Anthropic at the fake server, with fast retries."""
-    settings = fake_llm_settings("openai", "anthropic", models="openai:gpt-4.1=1,anthropic:claude-sonnet-4-5=1")
+    settings = fake_llm_settings("openai", "anthropic", models="openai:gpt-4.1=1,anthropic:claude-sonnet-4-6=1")
     async with open_llm_client(settings, llm_recorder, policy=FAST_RETRIES) as client:
         yield client

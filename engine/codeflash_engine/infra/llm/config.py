@@ -43,8 +43,8 @@ ANTHROPIC_URL = "https://api.anthropic.com"
 DEFAULT_MODELS = {
     "openai": "gpt-5-mini",
     "azure": "gpt-4.1",  # the deployment name; Azure users usually name deployments after the model
-    "anthropic": "claude-sonnet-4-5",
-    "bedrock": "anthropic.claude-sonnet-4-5-20250929-v1:0",
+    "anthropic": "claude-sonnet-4-6",  # claude-sonnet-4-5 reaches end of life on 2026-11-30
+    "bedrock": "anthropic.claude-sonnet-4-6",
 }
 
 _HOW_TO = (
@@ -219,7 +219,7 @@ def build_providers(
             timeout=timeout,
             http_client=_http_client(pool, timeout),
         )
-        out["openai"] = OpenAIProvider("openai", client, compatible=ps.openai_compatible, redact=redact)
+        out["openai"] = OpenAIProvider("openai", client, redact=redact)
     if "azure" in names:
         azure = openai.AsyncAzureOpenAI(
             api_key=ps.azure_key,

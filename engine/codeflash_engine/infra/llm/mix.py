@@ -1,7 +1,7 @@
 """The model mix: which models answer a request's candidates, and in what proportion.
 
 ``CODEFLASH_ENGINE_MODELS`` is a comma-separated list of ``provider:model=weight`` entries, for
-example ``openai:gpt-5-mini=3,anthropic:claude-sonnet-4-5=2``; the weight defaults to 1. A request
+example ``openai:gpt-5-mini=3,anthropic:claude-sonnet-4-6=2``; the weight defaults to 1. A request
 for ``n`` candidates gives each entry ``n * weight / total`` of them, rounded by the largest
 remainder method (ties go to the earlier entry), so the split is deterministic and always sums to
 ``n``. Providers: ``openai`` (also any OpenAI-compatible server, through ``OPENAI_BASE_URL``),
@@ -75,7 +75,7 @@ class ModelMix:
             if not sep or not rest.strip():
                 raise LLMConfigError(
                     f"CODEFLASH_ENGINE_MODELS: {item!r} is not provider:model=weight "
-                    "(for example openai:gpt-5-mini=3,anthropic:claude-sonnet-4-5=2)"
+                    "(for example openai:gpt-5-mini=3,anthropic:claude-sonnet-4-6=2)"
                 )
             if provider not in PROVIDERS:
                 raise LLMConfigError(

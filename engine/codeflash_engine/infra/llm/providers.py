@@ -237,14 +237,14 @@ def _malformed(provider: str, model: str, what: str) -> LLMError:
 class OpenAIProvider:
     """Chat completions over ``AsyncOpenAI`` or ``AsyncAzureOpenAI``.
 
-    ``compatible`` marks a third-party OpenAI-compatible server (Ollama, vLLM, llama.cpp): it is
-    sent ``max_tokens`` (which they all understand) instead of ``max_completion_tokens``.
+    The output limit goes as ``max_completion_tokens`` to models of the table (OpenAI's own,
+    which require it for reasoning models) and as ``max_tokens`` to any other model, which is
+    what OpenAI-compatible servers (Ollama, vLLM, llama.cpp) understand.
     """
 
-    def __init__(self, name: str, client: openai.AsyncOpenAI, *, compatible: bool = False, redact: Redact) -> None:
+    def __init__(self, name: str, client: openai.AsyncOpenAI, *, redact: Redact) -> None:
         self.name = name
         self.client = client
-        self.compatible = compatible
         self._redact = redact
 
     async def complete(
@@ -263,7 +263,7 @@ class OpenAIProvider:
         messages.append({"role": "user", "content": prompt.user})
         options: dict[str, Any] = {}
         if max_tokens is not None:
-            options["max_tokens" if self.compatible else "max_completion_tokens"] = max_tokens
+            options["max_completion_tokens" if info is not None else "max_tokens"] = max_tokens
         if temperature is not None and (info is None or info.temperature):
             options["temperature"] = temperature
         try:
