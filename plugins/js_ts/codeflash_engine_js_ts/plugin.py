@@ -6,8 +6,18 @@ from collections.abc import Callable
 
 from codeflash_engine.plugins.hookspecs import hookimpl
 from codeflash_engine.plugins.treesitter import syntax_problems
-from codeflash_engine.plugins.types import LanguageSpec, SyntaxProblem
+from codeflash_engine.plugins.types import (
+    Candidate,
+    CandidatesRequest,
+    GeneratedTests,
+    LanguageSpec,
+    Prompt,
+    PromptRequest,
+    SyntaxProblem,
+    TestsRequest,
+)
 
+from codeflash_engine_js_ts import candidates, prompts, testgen
 from codeflash_engine_js_ts.grammars import parse_code
 
 JAVASCRIPT = LanguageSpec(
@@ -40,3 +50,27 @@ def validate(language: str, code: str, language_version: str | None) -> list[Syn
     if language not in LANGUAGES:
         return None
     return syntax_problems(parse_code(language, code)[1])
+
+
+@hookimpl
+def build_prompt(request: PromptRequest) -> Prompt | None:
+    """This plugin's templates, aware of TS vs JS vs TSX, the module system and the test framework."""
+    if request.language not in LANGUAGES:
+        return None
+    return prompts.build_prompt(request)
+
+
+@hookimpl
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
+    """Extract, validate, restore signatures and imports, and deduplicate (see ``candidates``)."""
+    if request.language not in LANGUAGES:
+        return None
+    return candidates.postprocess(request)
+
+
+@hookimpl
+def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
+    """Validate the test, fix the import of the code under test, drop redefinitions of it."""
+    if request.language not in LANGUAGES:
+        return None
+    return testgen.clean_tests(request)

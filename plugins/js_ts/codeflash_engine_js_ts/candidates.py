@@ -1,0 +1,343 @@
+"""Turning raw LLM answers into clean JavaScript/TypeScript optimization candidates.
+
+For each answer, in order: extract the code blocks and map them onto the request's files; parse
+each file (a bare method is wrapped back into its class); restore what the model must not change
+(the target's name, parameters, ``export``/``async`` form and class membership; bodies the model
+left out as ``// ... unchanged``); add the original imports the new code uses; reject anything
+that does not parse; and drop candidates that equal the original, or an earlier candidate, once
+comments, layout and local names are normalised. Files that did not change are left out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import attrs
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine.text.markdown import extract_code_blocks
+from tree_sitter import Node
+
+from codeflash_engine_js_ts.answers import explanation_of
+from codeflash_engine_js_ts.imports import add_imports, missing_imports
+from codeflash_engine_js_ts.normalize import normal_form
+from codeflash_engine_js_ts.source import Edit, Source
+from codeflash_engine_js_ts.structure import (
+    Definition,
+    binding_names,
+    definitions,
+    function_body,
+    function_parameters,
+    is_async,
+    is_generator,
+    is_placeholder_body,
+    parameter_shapes,
+)
+
+log = logging.getLogger(__name__)
+
+#: fence tags accepted in answers, for either language (models mix them up)
+LANGUAGE_TAGS = ("javascript", "js", "jsx", "mjs", "cjs", "node", "typescript", "ts", "tsx", "mts", "cts")
+
+Norm = tuple[str, str]
+
+
+class Rejected(Exception):
+    """An answer that cannot become a candidate; the message says why (for the debug log)."""
+
+
+@attrs.frozen
+class Target:
+    """The function being optimized: ``name``, inside ``class_name`` for a method."""
+
+    name: str
+    class_name: str | None = None
+
+    @classmethod
+    def parse(cls, qualified: str) -> Target:
+        parts = qualified.split(".")
+        return cls(name=parts[-1], class_name=parts[-2] if len(parts) > 1 else None)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.class_name}.{self.name}" if self.class_name else self.name
+
+    def matches(self, definition: Definition) -> bool:
+        """True when ``definition`` is this function (a method only in the right class)."""
+        function = definition.function
+        if function is None or definition.key is None:
+            return False
+        name = function.child_by_field_name("name")
+        own = (name.text or b"").decode("utf-8") if name is not None else definition.key
+        return own == self.name and definition.class_name == self.class_name
+
+
+@attrs.frozen
+class OriginalFile:
+    """A file of the request, parsed once: its definitions by key and their normal forms."""
+
+    path: str | None
+    source: Source
+    functions: dict[str, Definition]
+    norms: frozenset[Norm]
+    class_headers: dict[str, str]
+
+
+@attrs.frozen
+class Original:
+    """The request's read-writable code, target file first, and the target."""
+
+    language: str
+    files: tuple[OriginalFile, ...]
+    target: Target
+
+    @property
+    def paths(self) -> list[str]:
+        return [f.path for f in self.files if f.path is not None]
+
+    def file(self, path: str | None) -> OriginalFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+
+def analyse_original(request: CandidatesRequest) -> Original:
+    """Parse the request's files and work out the target (given, or the first function)."""
+    files = tuple(_original_file(request.language, f) for f in request.original)
+    target = Target.parse(request.target) if request.target else _first_function(files[0] if files else None)
+    return Original(language=request.language, files=files, target=target)
+
+
+def _original_file(language: str, file: CodeFile) -> OriginalFile:
+    source = Source.parse(language, file.code, file.path)
+    defs = definitions(source)
+    functions = {d.key: d for d in defs if d.function is not None and d.key is not None}
+    headers = {d.class_name: source.span(d.start, d.end) for d in defs if d.key == f"class {d.class_name}"}
+    return OriginalFile(
+        path=file.path,
+        source=source,
+        functions=functions,
+        norms=frozenset(_norms(source, defs)),
+        class_headers={k: v for k, v in headers.items() if k is not None},
+    )
+
+
+def _first_function(file: OriginalFile | None) -> Target:
+    for definition in file.functions.values() if file is not None else ():
+        name_node = definition.function.child_by_field_name("name") if definition.function else None
+        name = (name_node.text or b"").decode("utf-8") if name_node is not None else definition.key or ""
+        if name != "constructor":
+            return Target(name=name, class_name=definition.class_name)
+    return Target(name="")
+
+
+def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
+    return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
+
+
+@attrs.frozen
+class Outcome:
+    """What became of one answer: its candidate, or None and the reason it was dropped."""
+
+    answer_index: int
+    candidate: Candidate | None
+    reason: str = "kept"
+
+
+def postprocess(request: CandidatesRequest) -> list[Candidate]:
+    """Clean every answer of ``request``; keep the valid, changed and distinct ones, in order."""
+    return [o.candidate for o in triage(request) if o.candidate is not None]
+
+
+def triage(request: CandidatesRequest) -> list[Outcome]:
+    """The fate of every answer, in order (rejections are logged at debug level)."""
+    original = analyse_original(request)
+    seen: dict[tuple[tuple[str, Norm], ...], int] = {}
+    outcomes: list[Outcome] = []
+    for index, answer in enumerate(request.answers):
+        outcome = _triage_one(index, answer, original, seen)
+        if outcome.candidate is None:
+            log.debug("answer #%d dropped: %s", index + 1, outcome.reason)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _triage_one(index: int, answer: str, original: Original, seen: dict[tuple[tuple[str, Norm], ...], int]) -> Outcome:
+    try:
+        files, key = clean_answer(answer, original)
+    except Rejected as exc:
+        return Outcome(index, None, f"rejected: {exc}")
+    if not key:
+        return Outcome(index, None, "identical to the original once normalised")
+    if key in seen:
+        return Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
+    seen[key] = index
+    return Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
+
+
+def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], tuple[tuple[str, Norm], ...]]:
+    """The cleaned changed files of one answer and its deduplication key (empty: unchanged)."""
+    code_by_file = _code_by_file(answer, original)
+    if not code_by_file:
+        raise Rejected("no code block for any file of the request")
+    files: list[CodeFile] = []
+    key: list[tuple[str, Norm]] = []
+    for file in original.files:
+        if file.path not in code_by_file:
+            continue
+        is_target = file is original.files[0]
+        source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
+        changed = _changed(source, file)
+        if changed:
+            files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
+            key.extend((file.path or "", norm) for norm in changed)
+    return tuple(files), tuple(sorted(key))
+
+
+def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
+    """Map the answer's blocks onto the request's files (blocks without a path go to the target)."""
+    known = original.paths
+    blocks = extract_code_blocks(
+        answer, language_tags=LANGUAGE_TAGS, default_language=original.language, known_paths=known
+    )
+    target_path = original.files[0].path if original.files else None
+    by_file: dict[str | None, str] = {}
+    pathless: list[str] = []
+    for block in blocks:
+        if block.path is None:
+            pathless.append(block.code)
+        elif block.path in known:
+            by_file[block.path] = block.code
+    if pathless and target_path not in by_file:
+        by_file[target_path] = "\n\n".join(pathless)
+    return by_file
+
+
+def clean_file(code: str, file: OriginalFile, original: Original, *, is_target: bool) -> Source:
+    """Parse, restore signatures and left-out bodies, add missing imports; raise Rejected if invalid."""
+    source = Source.parse(original.language, code, file.path)
+    if not source.ok and is_target and original.target.class_name:
+        source = _wrap_in_class(source, file, original)
+    if not source.ok:
+        raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
+    edits = _restorations(source, file, original.target if is_target else None)
+    if edits:
+        source = source.edited(edits, original.language)
+    insert = add_imports(source, missing_imports(file.source, source))
+    if insert is not None:
+        source = source.edited([insert], original.language)
+    if not source.ok:
+        raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
+    return source
+
+
+def _wrap_in_class(source: Source, file: OriginalFile, original: Original) -> Source:
+    """A bare method (``sum(xs) { ... }``) put back inside its class, imports kept in front."""
+    class_name = original.target.class_name or ""
+    header = file.class_headers.get(class_name, f"class {class_name} ").rstrip()
+    lines = source.code.splitlines()
+    split = 0
+    while split < len(lines) and (not lines[split].strip() or _is_import_line(lines[split])):
+        split += 1
+    head = "\n".join(lines[:split]).strip()
+    body = "\n".join("  " + line if line.strip() else "" for line in lines[split:])
+    wrapped = f"{head}\n\n" if head else ""
+    wrapped += f"{header} {{\n{body}\n}}\n"
+    candidate = Source.parse(original.language, wrapped, file.path)
+    return candidate if candidate.ok else source
+
+
+def _is_import_line(line: str) -> bool:
+    stripped = line.strip()
+    is_require = "require(" in stripped and stripped.startswith(("const ", "let ", "var "))
+    return stripped.startswith("import ") or is_require
+
+
+def _restorations(source: Source, file: OriginalFile, target: Target | None) -> list[Edit]:
+    """Edits that restore signatures and left-out bodies; Rejected when the target is unusable."""
+    edits: list[Edit] = []
+    found_target = False
+    for definition in definitions(source):
+        if definition.function is None or definition.key is None:
+            continue
+        is_target = target is not None and target.matches(definition)
+        found_target = found_target or is_target
+        before = _original_target(file, target) if is_target else file.functions.get(definition.key)
+        if before is None:
+            continue
+        edits.extend(_restore(source, definition, file.source, before, is_target=is_target))
+    if target is not None and not found_target:
+        raise Rejected(f"the answer does not define {target.qualified}")
+    return edits
+
+
+def _original_target(file: OriginalFile, target: Target | None) -> Definition | None:
+    return next((d for d in file.functions.values() if target is not None and target.matches(d)), None)
+
+
+def _restore(source: Source, new: Definition, old_source: Source, old: Definition, *, is_target: bool) -> list[Edit]:
+    """Edits putting back the original signature of ``new`` (or all of it for a left-out body)."""
+    assert new.function is not None and old.function is not None
+    new_body, old_body = function_body(new.function), function_body(old.function)
+    if new_body is None or old_body is None:
+        return []
+    if is_placeholder_body(source, new_body):
+        if is_target:
+            raise Rejected("the target's body was left out")
+        return [Edit(new.start, new.end, old_source.span(old.start, old.end).encode("utf-8"))]
+    header = _header(source, new, old_source, old)
+    if header is None:
+        if is_target:
+            reason = _incompatibility(source, new.function, old_source, old.function)
+            raise Rejected(reason or "the answer changed the target's signature")
+        return []
+    edits: list[Edit] = []
+    if new_body.type != "statement_block" and old_body.type == "statement_block":
+        block = "{\n  return " + source.text(new_body) + ";\n}"
+        edits.append(Edit(new.start, new_body.end_byte, (header + block).encode("utf-8")))
+    elif source.span(new.start, new_body.start_byte) != header:
+        edits.append(Edit(new.start, new_body.start_byte, header.encode("utf-8")))
+    if old.end == old_body.end_byte and new.end > new_body.end_byte:
+        edits.append(Edit(new_body.end_byte, new.end, b""))
+    return edits
+
+
+def _header(source: Source, new: Definition, old_source: Source, old: Definition) -> str | None:
+    """The original's header with the candidate's parameter names, or None when incompatible."""
+    assert new.function is not None and old.function is not None
+    old_body = function_body(old.function)
+    assert old_body is not None
+    if _incompatibility(source, new.function, old_source, old.function) is not None:
+        return None
+    new_params, old_params = function_parameters(new.function), function_parameters(old.function)
+    old_header = old_source.span(old.start, old_body.start_byte)
+    if old_params is None or new_params is None or binding_names(new_params) == binding_names(old_params):
+        return old_header
+    return (
+        old_source.span(old.start, old_params.start_byte)
+        + source.text(new_params)
+        + old_source.span(old_params.end_byte, old_body.start_byte)
+    )
+
+
+def _incompatibility(source: Source, new: Node, old_source: Source, old: Node) -> str | None:
+    """Why the candidate function cannot take the original's signature, or None when it can.
+
+    It can when its parameters bind the same names, or have the same shape (kind and type of
+    each parameter; only the names differ), and it did not become async or change generator form.
+    """
+    if is_async(new) and not is_async(old):
+        return "the answer made the target async (callers would get a Promise)"
+    if is_generator(new) != is_generator(old):
+        return "the answer changed whether the target is a generator"
+    new_params, old_params = function_parameters(new), function_parameters(old)
+    if old_params is None or new_params is None:
+        return None if old_params is None and new_params is None else "the answer changed the target's parameters"
+    if binding_names(new_params) == binding_names(old_params):
+        return None
+    if parameter_shapes(source, new_params) != parameter_shapes(old_source, old_params):
+        return "the answer changed the target's parameters"
+    return None
+
+
+def _changed(source: Source, file: OriginalFile) -> list[Norm]:
+    """Normal forms of the definitions that are new or differ from the original, sorted."""
+    return sorted(norm for norm in _norms(source, definitions(source)) if norm not in file.norms)

@@ -1,0 +1,276 @@
+"""Cleaning a generated JavaScript/TypeScript test file.
+
+The client instruments JS/TS tests itself (contract 3.6), so the server's job is a test file that
+parses, imports the code under test from ``module_path`` in the project's module system
+(``import`` for ESM and for all TypeScript, ``require`` for CommonJS JavaScript), with the export
+form the source uses (default or named), and does not redefine the code under test (a model
+sometimes pastes the function into the test, which would then test the copy).
+"""
+
+from __future__ import annotations
+
+import attrs
+from codeflash_engine.plugins.treesitter import query
+from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
+from codeflash_engine.text.markdown import extract_code_blocks
+from tree_sitter import Node, QueryCursor
+
+from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
+from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
+from codeflash_engine_js_ts.imports import import_source, insertion_point
+from codeflash_engine_js_ts.source import Edit, Source
+from codeflash_engine_js_ts.structure import CLASS_NODES, FUNCTION_NODES, VARIABLE_NODES, is_import, is_require_call
+
+#: module paths inside mock calls (``jest.mock("../src/x")``, ``vi.mock(...)``)
+MOCK_QUERY = """
+(call_expression
+  function: (member_expression object: (identifier) @object property: (property_identifier) @method)
+  arguments: (arguments . (string) @path))
+"""
+MOCKERS = frozenset({"jest", "vi"})
+MOCK_METHODS = frozenset({"mock", "doMock", "unmock", "requireActual", "requireMock", "importActual"})
+
+#: what a binding takes from a module, besides an exported name
+ESM_DEFAULT = "default"
+NAMESPACE = "*"
+MODULE_OBJECT = "module.exports"
+
+
+@attrs.frozen
+class Spec:
+    """One imported binding: ``local`` name and what it takes (a name, default, ``*``, the module)."""
+
+    local: str
+    imported: str
+
+
+def clean_tests(request: TestsRequest) -> GeneratedTests:
+    """The cleaned test (used for all three fields: the client instruments JS/TS itself)."""
+    code = pick_test_code(request.answer)
+    source = Source.parse(request.language, code)
+    if not source.ok:
+        raise ValueError(f"the generated test does not parse: {source.problems()[0]}")
+    subject = request.class_name or request.function_name
+    originals = [Source.parse(request.language, f.code, f.path) for f in request.source_code]
+    style = export_style(originals, subject)
+    esm = wants_esm(request, source)
+    edits = [*_redefinitions(source, subject), *_import_edits(source, subject, style, esm, request.module_path)]
+    cleaned = source.edited(edits, request.language) if edits else source
+    if not cleaned.ok:
+        raise ValueError(f"the cleaned test does not parse: {cleaned.problems()[0]}")
+    text = cleaned.code.strip() + "\n"
+    return GeneratedTests(generated=text, instrumented_behavior=text, instrumented_perf=text)
+
+
+def pick_test_code(answer: str) -> str:
+    """The longest code block of the answer (a test file), or the answer itself when unfenced."""
+    blocks = extract_code_blocks(answer, language_tags=LANGUAGE_TAGS, default_language="javascript")
+    if blocks:
+        return max(blocks, key=lambda b: len(b.code)).code
+    if "```" not in answer and answer.strip():
+        return answer.strip()
+    raise ValueError("the answer holds no JavaScript or TypeScript code block")
+
+
+def wants_esm(request: TestsRequest, source: Source) -> bool:
+    """ESM syntax for TypeScript and ESM projects; CommonJS when asked; else what the test uses."""
+    if request.language == "typescript" or request.module_system == "esm":
+        return True
+    if request.module_system == "commonjs":
+        return False
+    return any(n.type == "import_statement" for n in source.root.named_children)
+
+
+def _redefinitions(source: Source, subject: str) -> list[Edit]:
+    """Edits removing top-level definitions of ``subject`` from the test."""
+    edits: list[Edit] = []
+    for node in source.root.named_children:
+        inner = node.child_by_field_name("declaration") if node.type == "export_statement" else node
+        if inner is not None and not is_import(inner) and _defines(source, inner, subject):
+            end = node.end_byte
+            if source.data[end : end + 1] == b"\n":
+                end += 1
+            edits.append(Edit(node.start_byte, end, b""))
+    return edits
+
+
+def _defines(source: Source, node: Node, subject: str) -> bool:
+    if node.type in FUNCTION_NODES or node.type in CLASS_NODES:
+        name = node.child_by_field_name("name")
+        return name is not None and source.text(name) == subject
+    if node.type in VARIABLE_NODES:
+        declarators = [c for c in node.named_children if c.type == "variable_declarator"]
+        name = declarators[0].child_by_field_name("name") if len(declarators) == 1 else None
+        return name is not None and source.text(name) == subject
+    return False
+
+
+def _import_edits(source: Source, subject: str, style: str | None, esm: bool, module_path: str) -> list[Edit]:
+    """Edits that import ``subject`` from ``module_path`` in the right syntax and export form."""
+    statements = [n for n in source.root.named_children if is_import(n)]
+    specs = {n.start_byte: import_specs(source, n) for n in statements}
+    binding = [n for n in statements if any(s.local == subject for s in specs[n.start_byte] or ())]
+    if not binding:
+        return [_insert_import(source, subject, style, esm, module_path)]
+    old = {import_source(source, n) for n in binding}
+    edits: list[Edit] = []
+    for node in statements:
+        if import_source(source, node) not in old:
+            continue
+        node_specs = specs[node.start_byte]
+        quote = _quote(source, node)
+        if node_specs is None or any(c.type == "type" for c in node.children):
+            edits.append(_swap_path(source, node, module_path))
+            continue
+        adjusted = [_with_style(s, subject, style) for s in node_specs]
+        text = render_esm(adjusted, module_path, quote) if esm else render_commonjs(adjusted, module_path, quote)
+        edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
+    edits.extend(_mock_edits(source, old, module_path))
+    return edits
+
+
+def _insert_import(source: Source, subject: str, style: str | None, esm: bool, module_path: str) -> Edit:
+    spec = Spec(subject, ESM_DEFAULT if style == DEFAULT else subject)
+    if not esm and style == DEFAULT:
+        spec = Spec(subject, MODULE_OBJECT)
+    text = render_esm([spec], module_path, "'") if esm else render_commonjs([spec], module_path, "'")
+    at, after = insertion_point(source)
+    payload = f"\n{text}" if after else f"{text}\n\n"
+    return Edit(at, at, payload.encode("utf-8"))
+
+
+def _with_style(spec: Spec, subject: str, style: str | None) -> Spec:
+    if spec.local != subject or style is None:
+        return spec
+    if style == NAMED:
+        return Spec(spec.local, subject)
+    return Spec(spec.local, ESM_DEFAULT) if spec.imported not in (MODULE_OBJECT, ESM_DEFAULT) else spec
+
+
+def import_specs(source: Source, node: Node) -> list[Spec] | None:
+    """The bindings of an import or require statement, or None when too unusual to rewrite."""
+    if node.type == "import_statement":
+        return _esm_specs(source, node)
+    specs: list[Spec] = []
+    for declarator in (c for c in node.named_children if c.type == "variable_declarator"):
+        found = _require_specs(source, declarator)
+        if found is None:
+            return None
+        specs.extend(found)
+    return specs
+
+
+def _esm_specs(source: Source, node: Node) -> list[Spec]:
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    specs: list[Spec] = []
+    for part in clause.named_children if clause is not None else ():
+        if part.type == "identifier":
+            specs.append(Spec(source.text(part), ESM_DEFAULT))
+        elif part.type == "namespace_import":
+            alias = next((c for c in part.named_children if c.type == "identifier"), None)
+            if alias is not None:
+                specs.append(Spec(source.text(alias), NAMESPACE))
+        elif part.type == "named_imports":
+            for specifier in (s for s in part.named_children if s.type == "import_specifier"):
+                name = specifier.child_by_field_name("name")
+                alias = specifier.child_by_field_name("alias") or name
+                if name is not None and alias is not None:
+                    specs.append(Spec(source.text(alias), source.text(name)))
+    return specs
+
+
+def _require_specs(source: Source, declarator: Node) -> list[Spec] | None:
+    pattern = declarator.child_by_field_name("name")
+    value = declarator.child_by_field_name("value")
+    if pattern is None or value is None:
+        return None
+    if value.type == "member_expression":
+        prop = value.child_by_field_name("property")
+        inner = value.child_by_field_name("object")
+        if pattern.type != "identifier" or prop is None or not is_require_call(inner):
+            return None
+        return [Spec(source.text(pattern), source.text(prop))]
+    if pattern.type == "identifier":
+        return [Spec(source.text(pattern), MODULE_OBJECT)]
+    if pattern.type != "object_pattern":
+        return None
+    specs: list[Spec] = []
+    for prop in pattern.named_children:
+        if prop.type == "shorthand_property_identifier_pattern":
+            specs.append(Spec(source.text(prop), source.text(prop)))
+        elif prop.type == "pair_pattern":
+            key, local = prop.child_by_field_name("key"), prop.child_by_field_name("value")
+            if key is None or local is None or local.type != "identifier":
+                return None
+            specs.append(Spec(source.text(local), source.text(key)))
+        else:
+            return None
+    return specs
+
+
+def render_esm(specs: list[Spec], module: str, quote: str) -> str:
+    """ESM import statements for ``specs`` (a CommonJS module object becomes the default import)."""
+    target = f"{quote}{module}{quote}"
+    defaults = [s.local for s in specs if s.imported in (ESM_DEFAULT, MODULE_OBJECT)]
+    spaces = [s.local for s in specs if s.imported == NAMESPACE]
+    named = [s for s in specs if s.imported not in (ESM_DEFAULT, MODULE_OBJECT, NAMESPACE)]
+    head: list[str] = defaults[:1]
+    if named:
+        head.append("{ " + ", ".join(_esm_piece(s) for s in named) + " }")
+    lines = [f"import {', '.join(head)} from {target};"] if head else []
+    lines.extend(f"import {local} from {target};" for local in defaults[1:])
+    lines.extend(f"import * as {local} from {target};" for local in spaces)
+    return "\n".join(lines)
+
+
+def _esm_piece(spec: Spec) -> str:
+    return spec.local if spec.local == spec.imported else f"{spec.imported} as {spec.local}"
+
+
+def render_commonjs(specs: list[Spec], module: str, quote: str) -> str:
+    """``require`` declarations for ``specs`` (default and namespace imports take the module)."""
+    target = f"require({quote}{module}{quote})"
+    wholes = [s.local for s in specs if s.imported in (ESM_DEFAULT, MODULE_OBJECT, NAMESPACE)]
+    named = [s for s in specs if s.imported not in (ESM_DEFAULT, MODULE_OBJECT, NAMESPACE)]
+    lines = [f"const {local} = {target};" for local in wholes]
+    if named:
+        pieces = ", ".join(s.local if s.local == s.imported else f"{s.imported}: {s.local}" for s in named)
+        lines.append(f"const {{ {pieces} }} = {target};")
+    return "\n".join(lines)
+
+
+def _quote(source: Source, node: Node) -> str:
+    text = source.text(node)
+    return '"' if text.count('"') > text.count("'") else "'"
+
+
+def _swap_path(source: Source, node: Node, module_path: str) -> Edit:
+    """Replace only the module specifier string of an import or require statement."""
+    for string in _strings(node):
+        if source.text(string)[1:-1] == import_source(source, node):
+            quote = source.text(string)[0]
+            return Edit(string.start_byte, string.end_byte, f"{quote}{module_path}{quote}".encode())
+    return Edit(node.start_byte, node.start_byte, b"")
+
+
+def _strings(node: Node) -> list[Node]:
+    found: list[Node] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "string":
+            found.append(current)
+        else:
+            stack.extend(current.named_children)
+    return found
+
+
+def _mock_edits(source: Source, old: set[str | None], module_path: str) -> list[Edit]:
+    """Point ``jest.mock`` / ``vi.mock`` calls on the old path of the code under test to the new one."""
+    edits: list[Edit] = []
+    for _, match in QueryCursor(query(source.grammar, MOCK_QUERY)).matches(source.root):
+        obj, method, path = match["object"][0], match["method"][0], match["path"][0]
+        if source.text(obj) in MOCKERS and source.text(method) in MOCK_METHODS and source.text(path)[1:-1] in old:
+            quote = source.text(path)[0]
+            edits.append(Edit(path.start_byte, path.end_byte, f"{quote}{module_path}{quote}".encode()))
+    return edits

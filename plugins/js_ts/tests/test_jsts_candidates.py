@@ -1,0 +1,82 @@
+"""Candidate postprocessing on realistic raw answers: ESM and CommonJS JavaScript, TypeScript, TSX."""
+
+from __future__ import annotations
+
+import pytest
+from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
+from codeflash_engine_js_ts import plugin
+from codeflash_engine_js_ts.candidates import postprocess, triage
+from jsts_cases import case_names, load_request, report
+from syrupy.assertion import SnapshotAssertion
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_case_report(name: str, snapshot: SnapshotAssertion) -> None:
+    request = load_request(name)
+    assert report(request, triage(request)) == snapshot
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_every_candidate_validates(name: str) -> None:
+    request = load_request(name)
+    for candidate in postprocess(request):
+        for file in candidate.files:
+            assert plugin.validate(request.language, file.code, None) == []
+
+
+def test_expected_fates() -> None:
+    fates = {name: [o.reason.split(":")[0] for o in triage(load_request(name))] for name in case_names()}
+    assert fates == {
+        "commonjs_js": ["kept", "kept", "rejected", "kept"],
+        "esm_js": ["kept", "duplicate of answer #1", "identical to the original once normalised"] + ["rejected"] * 3,
+        "tsx": ["kept", "duplicate of answer #1", "rejected", "kept"],
+        "typescript_generics": ["kept", "kept", "kept", "rejected"],
+    }
+
+
+def test_foreign_language_is_left_to_others() -> None:
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE, language="python", language_version="3.11", original=(), answers=("x",)
+    )
+    assert plugin.postprocess_candidates(request) is None
+
+
+def test_target_inferred_when_not_given() -> None:
+    original = CodeFile("a.js", "class A {\n  constructor() { this.x = 1; }\n  run(n) { return n + this.x; }\n}\n")
+    answer = "Faster.\n```javascript:a.js\nclass A {\n  run(n) { return this.x + n; }\n}\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE, language="javascript", language_version=None, original=(original,), answers=(answer,)
+    )
+    [candidate] = postprocess(request)
+    assert "this.x + n" in candidate.files[0].code
+
+
+def test_answer_without_code_is_rejected() -> None:
+    original = CodeFile("a.js", "export function f(x) { return x * 2; }\n")
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="javascript",
+        language_version=None,
+        original=(original,),
+        answers=("I could not find anything to speed up.",),
+        target="f",
+    )
+    [outcome] = triage(request)
+    assert outcome.reason == "rejected: no code block for any file of the request"
+
+
+def test_arrow_body_becomes_a_block_for_a_function_declaration() -> None:
+    original = CodeFile("a.ts", "export function double(xs: number[]): number[] {\n  return xs.map((x) => x * 2);\n}\n")
+    answer = "Loop.\n```ts\nconst double = (xs: number[]) => Array.from(xs, (x) => x * 2);\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="typescript",
+        language_version=None,
+        original=(original,),
+        answers=(answer,),
+        target="double",
+    )
+    [candidate] = postprocess(request)
+    assert candidate.files[0].code == (
+        "export function double(xs: number[]): number[] {\n  return Array.from(xs, (x) => x * 2);\n}\n"
+    )
