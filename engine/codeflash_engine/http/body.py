@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pydantic
 from aiohttp import web
@@ -18,8 +18,19 @@ class MalformedBody(EngineError):
     status = 400
 
 
-async def parse_body(request: web.Request, adapter: pydantic.TypeAdapter[T]) -> T:
-    """Validate the JSON body against ``adapter``; record its trace_id for the log."""
+_ADAPTERS: dict[type[Any], pydantic.TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[Any]) -> pydantic.TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = pydantic.TypeAdapter(model)
+    return adapter
+
+
+async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapter[T]) -> T:
+    """Validate the JSON body against ``schema``; record its trace_id for the log."""
+    adapter = schema if isinstance(schema, pydantic.TypeAdapter) else _adapter(schema)
     raw = await request.read()
     if not raw.strip():
         raise MalformedBody("request body is empty; send a JSON object")

@@ -29,8 +29,10 @@ def describe_validation_error(exc: pydantic.ValidationError) -> str:
     """One readable sentence per problem, naming the field by its JSON path."""
     parts = []
     for err in exc.errors(include_url=False, include_input=False)[:10]:
-        path = ".".join(str(p) for p in err["loc"]) or "body"
-        if err["type"] == "missing":
+        path = ".".join(str(p) for p in err["loc"])
+        if not path:
+            parts.append(f"the body: {err['msg']}")
+        elif err["type"] == "missing":
             parts.append(f"field '{path}' is required")
         else:
             parts.append(f"field '{path}': {err['msg']}")

@@ -1,14 +1,24 @@
 """The engine's own hook implementations, registered like any plugin and called last.
 
-They are language-neutral defaults: prompts from the core templates, and edits applied with the
-text layer. A plugin overrides them by returning something other than None.
+They are language-neutral defaults: prompts from the core templates, edits applied with the text
+layer, and lenient postprocessing. A plugin overrides them by returning something other than None.
 """
 
 from __future__ import annotations
 
+from codeflash_engine.plugins import defaults
 from codeflash_engine.plugins.hookspecs import hookimpl
 from codeflash_engine.plugins.prompting import render_prompt
-from codeflash_engine.plugins.types import DiffRequest, DiffResult, Prompt, PromptRequest
+from codeflash_engine.plugins.types import (
+    Candidate,
+    CandidatesRequest,
+    DiffRequest,
+    DiffResult,
+    GeneratedTests,
+    Prompt,
+    PromptRequest,
+    TestsRequest,
+)
 from codeflash_engine.text.edits import apply_edit
 
 
@@ -23,3 +33,15 @@ def apply_diff(request: DiffRequest) -> DiffResult | None:
     """Apply SEARCH/REPLACE blocks or a V4A patch with the text layer's matching ladder."""
     result = apply_edit(request.files, request.edit)
     return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors))
+
+
+@hookimpl(trylast=True)
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
+    """Lenient language-neutral extraction (see :mod:`codeflash_engine.plugins.defaults`)."""
+    return defaults.candidates_from_answers(request)
+
+
+@hookimpl(trylast=True)
+def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
+    """The answer's first code block, unchanged, for languages the client instruments itself."""
+    return defaults.tests_from_answer(request)

@@ -124,7 +124,7 @@ class PluginHost:
         except Exception as exc:
             error = _short_error(exc)
             self._infos[name] = PluginInfo(name, dist_name, version, module, builtin, error=error)
-            if self._strict:
+            if self._strict or builtin:  # a broken builtin is a bug of the engine, never skipped
                 raise PluginLoadError(f"plugin {name!r} failed to load: {error}") from exc
             log.error("plugin %s skipped: %s", name, error)
             return

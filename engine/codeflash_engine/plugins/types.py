@@ -102,6 +102,7 @@ class CandidatesRequest:
     ``original`` is the read-writable code the request sent, target file first. ``answers`` are
     the raw model texts, in call order. ``target`` names the function being optimized when known
     (``Class.method`` for a method), else None (the plugin then infers it from the original).
+    ``fence_tags`` are the markdown tags of the language (from its LanguageSpec).
     """
 
     task: Task
@@ -111,6 +112,7 @@ class CandidatesRequest:
     answers: tuple[str, ...]
     target: str | None = None
     is_async: bool = False
+    fence_tags: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -140,6 +142,7 @@ class TestsRequest:
     helper_function_names: tuple[str, ...] = ()
     is_async: bool = False
     module_system: str | None = None
+    fence_tags: tuple[str, ...] = ()
 
 
 @attrs.frozen

@@ -1,29 +1,75 @@
-"""``GET /healthcheck``: status, version, loaded plugins and plugin load errors. Public."""
+"""Public endpoints: ``GET /healthcheck`` (status, version, plugins, plugin errors) and ``GET /openapi.json``."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
+from pydantic import BaseModel, ConfigDict
 
 from codeflash_engine import __version__
-from codeflash_engine.http.state import LANGUAGES, PLUGINS
+from codeflash_engine.http.openapi import ApiRoutes, Endpoint, document
+from codeflash_engine.http.respond import respond
+from codeflash_engine.http.state import ENDPOINTS, LANGUAGES, PLUGINS
 
-routes = web.RouteTableDef()
+routes = ApiRoutes()
 
 
-@routes.get("/healthcheck")
+class PluginStatus(BaseModel):
+    name: str
+    version: str | None
+    languages: list[str]
+    hooks: list[str]
+
+
+class HealthResponse(BaseModel):
+    status: str
+    version: str
+    languages: list[str]
+    plugins: list[PluginStatus]
+    plugin_errors: dict[str, str]
+
+
+class OpenApiDocument(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    openapi: str
+
+
+@routes.endpoint(
+    "GET",
+    "/healthcheck",
+    summary="Service status, version and plugins",
+    request=None,
+    response=HealthResponse,
+    public=True,
+)
 async def healthcheck(request: web.Request) -> web.Response:
     host = request.app[PLUGINS]
     plugins = [
-        {"name": p.name, "version": p.version, "languages": list(p.languages), "hooks": list(p.hooks)}
+        PluginStatus(name=p.name, version=p.version, languages=list(p.languages), hooks=list(p.hooks))
         for p in host.plugins(include_builtin=False)
         if p.error is None
     ]
-    return web.json_response(
-        {
-            "status": "ok",
-            "version": __version__,
-            "languages": request.app[LANGUAGES].names(),
-            "plugins": plugins,
-            "plugin_errors": host.errors(),
-        }
+    return respond(
+        HealthResponse(
+            status="ok",
+            version=__version__,
+            languages=request.app[LANGUAGES].names(),
+            plugins=plugins,
+            plugin_errors=host.errors(),
+        )
     )
+
+
+@routes.endpoint(
+    "GET",
+    "/openapi.json",
+    summary="This API's OpenAPI 3.1 document",
+    request=None,
+    response=OpenApiDocument,
+    public=True,
+)
+async def openapi(request: web.Request) -> web.Response:
+    endpoints: list[Endpoint] = request.app[ENDPOINTS]
+    doc: dict[str, Any] = document(endpoints)
+    return web.json_response(doc)

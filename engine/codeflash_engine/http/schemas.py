@@ -1,0 +1,353 @@
+"""Request and response schemas of the /ai endpoints (pydantic, HTTP boundary only).
+
+Field names and meanings follow the Codeflash client contract. Unknown request fields are
+ignored (the client adds fields over time); fields the client may send as null accept null.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+MAX_TEXT = 16 * 1024 * 1024
+
+
+class Request(BaseModel):
+    """Base of every request body: unknown fields ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=MAX_TEXT)
+    __test__ = False  # names like TestgenRequest are not pytest test classes
+
+
+class Response(BaseModel):
+    """Base of every response body."""
+
+    model_config = ConfigDict(extra="forbid")
+    __test__ = False
+
+
+class ExperimentMetadata(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    id: str | None = None
+    group: str | None = None
+
+
+class _Common(Request):
+    trace_id: str = Field(min_length=1, max_length=200)
+    codeflash_version: str | None = None
+    call_sequence: int | None = None
+    rerun_trace_id: str | None = None
+    experiment_metadata: ExperimentMetadata | None = None
+
+
+class OptimizeRequest(_Common):
+    source_code: str
+    dependency_code: str | None = ""
+    language: str = "python"
+    language_version: str | None = None
+    current_username: str | None = None
+    repo_owner: str | None = None
+    repo_name: str | None = None
+    is_async: bool = False
+    n_candidates: int = Field(default=5, ge=0)
+    is_numerical_code: bool | None = None
+    module_system: str | None = None
+
+
+class LineProfilerRequest(_Common):
+    source_code: str
+    dependency_code: str | None = ""
+    language: str = "python"
+    language_version: str | None = None
+    n_candidates: int = Field(default=6, ge=0)
+    line_profiler_results: str
+    is_numerical_code: bool | None = None
+    module_system: str | None = None
+
+
+class RefinementItem(_Common):
+    optimization_id: str = Field(min_length=1)
+    original_source_code: str
+    read_only_dependency_code: str | None = ""
+    original_line_profiler_results: str | None = ""
+    original_code_runtime: str | int | None = None
+    optimized_source_code: str
+    optimized_explanation: str | None = ""
+    optimized_line_profiler_results: str | None = ""
+    optimized_code_runtime: str | int | None = None
+    speedup: str | float | None = None
+    function_references: str | None = None
+    language: str = "python"
+    language_version: str | None = None
+    additional_context_files: dict[str, str] | None = None
+
+
+REFINEMENT_BODY: TypeAdapter[list[RefinementItem]] = TypeAdapter(list[RefinementItem])
+
+
+class TestDiff(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    scope: str
+    original_pass: bool | None = None
+    candidate_pass: bool | None = None
+    original_value: str | None = None
+    candidate_value: str | None = None
+    test_src_code: str | None = None
+    candidate_pytest_error: str | None = None
+    original_pytest_error: str | None = None
+
+
+class CodeRepairRequest(Request):
+    trace_id: str = Field(min_length=1, max_length=200)
+    optimization_id: str = Field(min_length=1)
+    original_source_code: str
+    modified_source_code: str
+    test_diffs: list[TestDiff] = Field(default_factory=list)
+    language: str = "python"
+    language_version: str | None = None
+    rerun_trace_id: str | None = None
+
+
+class AdaptiveCandidate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    optimization_id: str
+    source_code: str
+    explanation: str | None = ""
+    source: str | None = None
+    speedup: str | None = None
+
+
+class AdaptiveRequest(Request):
+    trace_id: str = Field(min_length=1, max_length=200)
+    original_source_code: str
+    candidates: list[AdaptiveCandidate] = Field(min_length=1)
+
+
+class FunctionParent(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    name: str
+    type: str | None = None
+
+
+class FunctionToOptimize(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    function_name: str
+    file_path: str | None = None
+    parents: list[FunctionParent] = Field(default_factory=list)
+    starting_line: int | None = None
+    ending_line: int | None = None
+    starting_col: int | None = None
+    ending_col: int | None = None
+    is_async: bool = False
+    is_method: bool | None = None
+    language: str | None = None
+    doc_start_line: int | None = None
+
+
+class TestgenRequest(_Common):
+    source_code_being_tested: str
+    function_to_optimize: FunctionToOptimize
+    helper_function_names: list[str] = Field(default_factory=list)
+    module_path: str
+    test_module_path: str
+    test_framework: str
+    test_timeout: int = Field(default=15, ge=1)
+    test_index: int = 0
+    language: str = "python"
+    language_version: str | None = None
+    is_async: bool | None = None
+    is_numerical_code: bool | None = None
+    class_name: str | None = None
+    qualified_name: str | None = None
+    module_system: str | None = None
+
+
+class TestgenResponse(Response):
+    generated_tests: str
+    instrumented_behavior_tests: str
+    instrumented_perf_tests: str
+    raw_generated_tests: str | None = None
+
+
+class ReviewedTest(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    test_source: str
+    test_index: int
+    failed_test_functions: list[str] = Field(default_factory=list)
+    failure_messages: dict[str, str] = Field(default_factory=dict)
+
+
+class TestgenReviewRequest(_Common):
+    tests: list[ReviewedTest]
+    function_source_code: str
+    function_name: str
+    language: str = "python"
+    language_version: str | None = None
+    coverage_summary: str | None = None
+    coverage_details: dict[str, Any] | None = None
+
+
+class FunctionToRepair(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    function_name: str
+    reason: str = ""
+
+
+class TestReview(Response):
+    test_index: int
+    functions: list[FunctionToRepair]
+
+
+class TestgenReviewResponse(Response):
+    reviews: list[TestReview]
+
+
+class TestgenRepairRequest(_Common):
+    test_source: str
+    functions_to_repair: list[FunctionToRepair]
+    function_source_code: str
+    function_to_optimize: FunctionToOptimize
+    helper_function_names: list[str] = Field(default_factory=list)
+    module_path: str
+    test_module_path: str
+    test_framework: str
+    test_timeout: int = Field(default=15, ge=1)
+    language: str = "python"
+    language_version: str | None = None
+    module_source_code: str | None = ""
+    coverage_details: dict[str, Any] | None = None
+    previous_repair_errors: dict[str, str] | None = None
+    module_system: str | None = None
+
+
+class TestgenRepairResponse(Response):
+    generated_tests: str
+    instrumented_behavior_tests: str
+    instrumented_perf_tests: str
+
+
+class RankRequest(Request):
+    trace_id: str = Field(min_length=1, max_length=200)
+    diffs: list[str] = Field(min_length=1)
+    optimization_ids: list[str] = Field(min_length=1)
+    speedups: list[float | None] = Field(min_length=1)
+    function_references: str | None = None
+
+
+class RankResponse(Response):
+    ranking: list[int]
+
+
+class ExplainRequest(_Common):
+    source_code: str
+    optimized_code: str
+    dependency_code: str | None = ""
+    original_line_profiler_results: str | None = ""
+    optimized_line_profiler_results: str | None = ""
+    original_code_runtime: str | None = None
+    optimized_code_runtime: str | None = None
+    speedup: str | None = None
+    annotated_tests: str | None = ""
+    optimization_id: str | None = None
+    original_explanation: str | None = ""
+    original_throughput: str | None = None
+    optimized_throughput: str | None = None
+    throughput_improvement: str | None = None
+    original_concurrency_ratio: str | None = None
+    optimized_concurrency_ratio: str | None = None
+    concurrency_improvement: str | None = None
+    function_references: str | None = None
+    acceptance_reason: str | None = None
+
+
+class ExplainResponse(Response):
+    explanation: str
+
+
+class OptimizationReviewRequest(_Common):
+    original_code: str
+    optimized_code: str
+    explanation: str | None = ""
+    existing_tests: str | None = ""
+    generated_tests: str | None = ""
+    coverage_message: str | None = None
+    replay_tests: str | None = ""
+    speedup: str | None = None
+    loop_count: int | None = None
+    benchmark_details: list[Any] | None = None
+    optimized_runtime: str | None = None
+    original_runtime: str | None = None
+    calling_fn_details: str | None = ""
+    language: str = "python"
+    language_version: str | None = None
+
+
+class OptimizationReviewResponse(Response):
+    review: Literal["high", "medium", "low", ""]
+    review_explanation: str = ""
+
+
+class LogFeaturesRequest(Request):
+    trace_id: str = Field(min_length=1, max_length=200)
+    speedup_ratio: dict[str, float | None] | None = None
+    original_runtime: int | float | None = None
+    optimized_runtime: dict[str, int | float | None] | None = None
+    is_correct: dict[str, bool | None] | None = None
+    optimized_line_profiler_results: dict[str, str | None] | None = None
+    metadata: dict[str, Any] | None = None
+    optimizations_post: dict[str, str | None] | None = None
+    codeflash_version: str | None = None
+
+
+class LogFeaturesResponse(Response):
+    pass
+
+
+class WorkflowConfig(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    module_root: str | None = None
+    tests_root: str | None = None
+    benchmark_mode: bool | None = None
+
+
+class WorkflowGenRequest(Request):
+    repo_files: dict[str, str] = Field(default_factory=dict)
+    directory_structure: dict[str, Any] = Field(default_factory=dict)
+    codeflash_config: WorkflowConfig | None = None
+    trace_id: str | None = None
+
+
+class WorkflowGenResponse(Response):
+    workflow_steps: str
+
+
+class RewriteJitRequest(Request):
+    source_code: str
+    trace_id: str = Field(min_length=1, max_length=200)
+    dependency_code: str | None = ""
+    python_version: str | None = None
+    current_username: str | None = None
+    repo_owner: str | None = None
+    repo_name: str | None = None
+    n_candidates: int = Field(default=3, ge=0)
+
+
+class Candidate(Response):
+    source_code: str
+    explanation: str
+    optimization_id: str
+    parent_id: str | None = None
+    model: str | None = None
+
+
+class OptimizeResponse(Response):
+    optimizations: list[Candidate]
+
+
+class RefinementResponse(Response):
+    refinements: list[Candidate]
+
+
+class ErrorResponse(Response):
+    error: str

@@ -1,0 +1,40 @@
+"""/ai/adaptive_optimize: learn from a chain of candidates (root first) and try again."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from codeflash_engine.errors import UpstreamFailed
+from codeflash_engine.pipelines import candidates
+from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
+from codeflash_engine.pipelines.common import Engine, files_of
+from codeflash_engine.plugins.types import Task
+
+ADAPTIVE_ATTEMPTS = 2
+
+
+async def adaptive(
+    engine: Engine,
+    *,
+    trace_id: str,
+    original_source_code: str,
+    chain: Sequence[Mapping[str, Any]],
+    context: Mapping[str, Any],
+) -> CandidateOut:
+    """One new candidate; its parent is the last candidate of the chain. The language is inferred."""
+    spec = engine.languages.infer(original_source_code, *(str(c.get("source_code", "")) for c in chain))
+    job = CandidateJob(
+        task=Task.ADAPTIVE,
+        trace_id=trace_id,
+        language=spec,
+        language_version=None,
+        original=files_of(original_source_code, "original_source_code"),
+        context={**context, "language": spec.name},
+        n=ADAPTIVE_ATTEMPTS,
+        parent_id=str(chain[-1]["optimization_id"]) if chain else None,
+    )
+    found = await candidates.generate(engine, job, engine.deadline())
+    if not found:
+        raise UpstreamFailed("the model produced no valid adaptive candidate")
+    return found[0]

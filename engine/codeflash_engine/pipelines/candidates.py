@@ -1,0 +1,101 @@
+"""Generating optimization candidates: prompt, fan-out, postprocess hook, final safety checks.
+
+Shared by optimize, line-profiler optimize, refinement, repair, adaptive and JIT rewrites.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.pipelines.common import Engine, new_id, off_loop, to_markdown
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, LanguageSpec, Task
+
+log = logging.getLogger(__name__)
+
+
+@attrs.frozen
+class CandidateJob:
+    """One request for candidates: what to send to the models and how to clean their answers."""
+
+    task: Task
+    trace_id: str
+    language: LanguageSpec
+    language_version: str | None
+    original: tuple[CodeFile, ...]
+    context: Mapping[str, Any]
+    n: int
+    parent_id: str | None = None
+    target: str | None = None
+    is_async: bool = False
+
+
+@attrs.frozen
+class CandidateOut:
+    """A candidate as the client receives it."""
+
+    source_code: str
+    explanation: str
+    optimization_id: str
+    parent_id: str | None
+    model: str | None
+
+
+async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> list[CandidateOut]:
+    """Ask the models for ``job.n`` answers and return the candidates that survive postprocessing."""
+    if job.n <= 0:
+        return []
+    prompt = engine.prompt(job.task, job.language, job.language_version, job.context)
+    answers = await engine.ask(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline)
+    request = CandidatesRequest(
+        task=job.task,
+        language=job.language.name,
+        language_version=job.language_version,
+        original=job.original,
+        answers=tuple(completion.text for _, completion in answers),
+        target=job.target,
+        is_async=job.is_async,
+        fence_tags=job.language.fence_tags,
+    )
+    cleaned: list[Candidate] = await off_loop(_clean, engine=engine, job=job, request=request)
+    out: list[CandidateOut] = []
+    for candidate in cleaned:
+        index = min(max(candidate.answer_index, 0), len(answers) - 1)
+        completion = answers[index][1]
+        out.append(
+            CandidateOut(
+                source_code=to_markdown(candidate.files, job.language),
+                explanation=candidate.explanation.strip() or "Optimized implementation.",
+                optimization_id=new_id(),
+                parent_id=job.parent_id,
+                model=completion.model,
+            )
+        )
+    log.info(
+        "%s: %d answers, %d candidates",
+        job.task.value,
+        len(answers),
+        len(out),
+        extra={"task": job.task.value, "answers": len(answers), "candidates": len(out)},
+    )
+    return out
+
+
+def _clean(engine: Engine, job: CandidateJob, request: CandidatesRequest) -> list[Candidate]:
+    """The postprocess hook, then a last check that every file parses (runs in a worker thread)."""
+    cleaned: list[Candidate] | None = engine.plugins.hook.postprocess_candidates(request=request)
+    return [c for c in cleaned or [] if c.files and _all_valid(engine, job, c)]
+
+
+def _all_valid(engine: Engine, job: CandidateJob, candidate: Candidate) -> bool:
+    """The client drops a candidate when any block fails to parse: never send such a one."""
+    for file in candidate.files:
+        problems = engine.problems(job.language.name, file.code, job.language_version)
+        if problems:
+            log.warning("plugin returned a candidate that does not parse (%s); dropped", problems[0])
+            return False
+    return True

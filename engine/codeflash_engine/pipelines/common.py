@@ -1,0 +1,101 @@
+"""What every pipeline needs: the engine's resources, and helpers shared across tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from codeflash_engine.errors import InvalidRequest, UpstreamFailed
+from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.llm.client import Completion, LLMClient
+from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.infra.recorder import Recorder
+from codeflash_engine.plugins.manager import PluginHost
+from codeflash_engine.plugins.registry import LanguageRegistry
+from codeflash_engine.plugins.types import CodeFile, LanguageSpec, Prompt, PromptRequest, Task
+from codeflash_engine.settings import Settings
+from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
+
+log = logging.getLogger(__name__)
+
+#: most candidates one request may ask for; larger requests are served with this many
+MAX_CANDIDATES = 12
+
+
+@attrs.frozen
+class Engine:
+    """The resources a pipeline uses, created once per application."""
+
+    settings: Settings
+    plugins: PluginHost
+    languages: LanguageRegistry
+    llm: LLMClient
+    recorder: Recorder
+    store: Store
+
+    def deadline(self) -> Deadline:
+        """A fresh per-request deadline (inside the client's 300 s read timeout)."""
+        return Deadline.after(self.settings.codeflash_engine_request_deadline)
+
+    def prompt(self, task: Task, language: LanguageSpec, version: str | None, context: Mapping[str, Any]) -> Prompt:
+        """The prompt of ``task`` from the build_prompt hook (the builtin default renders core templates)."""
+        prompt: Prompt | None = self.plugins.hook.build_prompt(
+            request=PromptRequest(task=task, language=language.name, language_version=version, context=context)
+        )
+        if prompt is None:  # pragma: no cover - the builtin always answers
+            raise InvalidRequest(f"no prompt for task {task.value} in {language.name}")
+        return prompt
+
+    def problems(self, language: str, code: str, version: str | None) -> list[Any]:
+        """Syntax problems of ``code`` per the language's validate hook (empty: it parses)."""
+        found = self.plugins.hook.validate(language=language, code=code, language_version=version)
+        return list(found or [])
+
+    async def ask(
+        self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
+    ) -> list[tuple[int, Completion]]:
+        """Fan ``n`` calls out across the model mix; the successful ones with their call index.
+
+        Raises :class:`UpstreamFailed` (502) when every call failed.
+        """
+        results = await self.llm.fan_out(prompt, n=n, call_type=task.value, trace_id=trace_id, deadline=deadline)
+        ok = [(i, r) for i, r in enumerate(results) if isinstance(r, Completion)]
+        if not ok:
+            reasons = sorted({_reason(r) for r in results}) or ["no call was made"]
+            raise UpstreamFailed(f"every LLM call for {task.value} failed: {'; '.join(reasons)[:500]}")
+        return ok
+
+
+def _reason(error: object) -> str:
+    return str(error) or type(error).__name__
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def files_of(markdown: str, field: str) -> tuple[CodeFile, ...]:
+    """The files of a contract markdown string; 422 naming ``field`` when it holds no code block."""
+    blocks = parse_markdown(markdown)
+    if not blocks:
+        raise InvalidRequest(f"field '{field}' holds no code block (expected ```<language>:<path> fences)")
+    by_path: dict[str | None, CodeFile] = {}
+    for block in blocks:
+        by_path[block.path] = CodeFile(path=block.path, code=block.code)
+    return tuple(by_path.values())
+
+
+def to_markdown(files: Sequence[CodeFile], language: LanguageSpec) -> str:
+    """Contract markdown for ``files`` with the language's main fence tag."""
+    tag = language.fence_tags[0] if language.fence_tags else language.name
+    return write_markdown([CodeBlock(language=tag, path=f.path, code=f.code) for f in files])
+
+
+async def off_loop(func: Any, /, **kwargs: Any) -> Any:
+    """Run CPU-heavy plugin work in a worker thread so the event loop keeps serving."""
+    return await asyncio.to_thread(func, **kwargs)

@@ -1,0 +1,68 @@
+"""/ai/rank: order candidates best first. Always a permutation of valid indices."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from codeflash_engine.errors import EngineError
+from codeflash_engine.pipelines.answers import json_value
+from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.plugins.types import Task
+
+log = logging.getLogger(__name__)
+
+
+def by_speedup(speedups: Sequence[float | None]) -> list[int]:
+    """Indices ordered by speedup, largest first (missing speedups last; ties keep input order)."""
+    return sorted(range(len(speedups)), key=lambda i: -(speedups[i] or 0.0))
+
+
+def valid_ranking(value: Any, size: int) -> list[int] | None:
+    """The model's ranking completed into a permutation of ``range(size)``, or None if unusable.
+
+    Accepts a list of ints (or of numeric strings) or ``{"ranking": [...]}``; drops duplicates and
+    out-of-range entries, accepts 1-based answers when they are clearly 1-based, and appends
+    missing indices in their original order. None when no valid index remains.
+    """
+    if isinstance(value, dict):
+        value = value.get("ranking")
+    if not isinstance(value, list):
+        return None
+    picked: list[int] = []
+    raw: list[int] = []
+    for item in value:
+        try:
+            raw.append(int(item))
+        except (TypeError, ValueError):
+            continue
+    if raw and min(raw) >= 1 and max(raw) == size and 0 not in raw:
+        raw = [i - 1 for i in raw]
+    for index in raw:
+        if 0 <= index < size and index not in picked:
+            picked.append(index)
+    if not picked:
+        return None
+    return picked + [i for i in range(size) if i not in picked]
+
+
+async def rank(
+    engine: Engine, *, trace_id: str, size: int, speedups: Sequence[float | None], context: Mapping[str, Any]
+) -> list[int]:
+    """The model's ranking when it gives a usable one; else the speedup order."""
+    fallback = by_speedup(speedups)
+    if size <= 1:
+        return fallback
+    spec = engine.languages.infer(*context.get("diffs", ()))
+    prompt = engine.prompt(Task.RANK, spec, None, context)
+    try:
+        answers = await engine.ask(prompt, n=1, task=Task.RANK, trace_id=trace_id, deadline=engine.deadline())
+    except EngineError as exc:
+        log.warning("ranking by speedup: %s", exc.message)
+        return fallback
+    ranking = valid_ranking(json_value(answers[0][1].text), size)
+    if ranking is None:
+        log.warning("model ranking unusable; ranking by speedup")
+        return fallback
+    return ranking

@@ -1,0 +1,70 @@
+"""/ai/workflow-gen: GitHub Actions steps that install the project and run Codeflash."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from typing import Any
+
+from codeflash_engine.errors import UpstreamFailed
+from codeflash_engine.pipelines.answers import fenced
+from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.plugins.types import Task
+
+#: files that tell how a project installs and tests; others are listed by name only
+RELEVANT = (
+    "pyproject.toml",
+    "setup.py",
+    "setup.cfg",
+    "requirements*.txt",
+    "Pipfile",
+    "poetry.lock",
+    "uv.lock",
+    "tox.ini",
+    "noxfile.py",
+    "Makefile",
+    ".python-version",
+    "environment.yml",
+    ".github/workflows/*.yml",
+    ".github/workflows/*.yaml",
+    "package.json",
+    "pom.xml",
+    "build.gradle*",
+    "go.mod",
+)
+MAX_FILE_CHARS = 12_000
+MAX_TOTAL_CHARS = 60_000
+
+
+def relevant_files(repo_files: Mapping[str, str]) -> dict[str, str]:
+    """The install- and test-related files, each cut to MAX_FILE_CHARS, within MAX_TOTAL_CHARS."""
+    out: dict[str, str] = {}
+    total = 0
+    for path in sorted(repo_files):
+        name = path.rsplit("/", 1)[-1]
+        if not any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in RELEVANT):
+            continue
+        text = repo_files[path][:MAX_FILE_CHARS]
+        if total + len(text) > MAX_TOTAL_CHARS:
+            break
+        out[path] = text
+        total += len(text)
+    return out
+
+
+async def workflow_steps(engine: Engine, *, trace_id: str | None, context: Mapping[str, Any]) -> str:
+    """YAML steps for the Codeflash workflow, from the project's install and test files."""
+    repo_files: Mapping[str, str] = context.get("repo_files") or {}
+    spec = engine.languages.resolve("python")
+    prompt = engine.prompt(
+        Task.WORKFLOW,
+        spec,
+        None,
+        {**context, "repo_files": relevant_files(repo_files), "file_names": sorted(repo_files)[:500]},
+    )
+    answers = await engine.ask(prompt, n=1, task=Task.WORKFLOW, trace_id=trace_id, deadline=engine.deadline())
+    text = answers[0][1].text
+    steps = fenced(text, ("yaml", "yml")) or text.strip()
+    if not steps:
+        raise UpstreamFailed("the model returned no workflow steps")
+    return steps

@@ -1,0 +1,232 @@
+"""Real distributions in a real virtual environment: discovery, isolation of a broken plugin,
+and uninstalling a language plugin while the core stays untouched."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[1]
+KEY = "cf-" + "k" * 43
+
+
+def run(*args: str | Path, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(a) for a in args], check=True, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+
+class Venv:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.python = path / "bin" / "python"
+
+    def pip(self, *args: str | Path) -> None:
+        run(self.python, "-m", "pip", "install", "-q", "--disable-pip-version-check", *args)
+
+    def uninstall(self, name: str) -> None:
+        run(self.python, "-m", "pip", "uninstall", "-y", "-q", name)
+
+    def engine(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.path / "bin" / "codeflash-engine"), *args], capture_output=True, text=True, timeout=60
+        )
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
+    """A fresh virtual environment holding the core, the python and the java plugins (not editable)."""
+    path = tmp_path_factory.mktemp("venv") / "env"
+    run(sys.executable, "-m", "venv", path)
+    env = Venv(path)
+    env.pip(ROOT, ROOT / "plugins" / "python", ROOT / "plugins" / "java")
+    return env
+
+
+def make_plugin(root: Path, name: str, module_source: str) -> Path:
+    """A throwaway third-party plugin distribution: its own pyproject.toml and entry point."""
+    project = root / f"cfe-plugin-{name}"
+    package = project / f"cfe_plugin_{name}"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "plugin.py").write_text(textwrap.dedent(module_source))
+    (project / "pyproject.toml").write_text(
+        textwrap.dedent(f"""
+        [build-system]
+        requires = ["hatchling"]
+        build-backend = "hatchling.build"
+
+        [project]
+        name = "cfe-plugin-{name}"
+        version = "1.2.3"
+        dependencies = ["codeflash-engine"]
+
+        [project.entry-points.codeflash_engine]
+        {name} = "cfe_plugin_{name}.plugin"
+
+        [tool.hatch.build.targets.wheel]
+        packages = ["cfe_plugin_{name}"]
+        """)
+    )
+    return project
+
+
+TOY = """
+from codeflash_engine.plugins.hookspecs import hookimpl
+from codeflash_engine.plugins.types import LanguageSpec, SyntaxProblem
+
+@hookimpl
+def register_languages(register):
+    register(LanguageSpec(name="toy", extensions=(".toy",), comment_prefix=";", fence_tags=("toy",)))
+
+@hookimpl
+def validate(language, code, language_version):
+    if language != "toy":
+        return None
+    return [] if code.startswith("(") else [SyntaxProblem(1, 1, "toy code is an s-expression")]
+"""
+
+BROKEN = """
+import a_module_nobody_installed  # raises ModuleNotFoundError at import
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+Call = Callable[..., tuple[int, dict[str, Any]]]
+
+
+@contextlib.contextmanager
+def serving(venv: Venv) -> Iterator[Call]:
+    """Start the venv's engine on a free port; yields a function (path, body) -> (status, json)."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "CODEFLASH_ENGINE_PORT": str(port),
+        "CODEFLASH_ENGINE_API_KEYS": KEY,
+        "OPENAI_API_KEY": "sk-unused",
+        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+    }
+    env.pop("DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [str(venv.path / "bin" / "codeflash-engine"), "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+    def call(path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(
+            f"http://127.0.0.1:{port}{path}",
+            data=data,
+            headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            call("/healthcheck")
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"engine did not start: {proc.stderr.read() if proc.stderr else ''}") from None
+            time.sleep(0.2)
+    try:
+        yield call
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def test_third_party_plugin_is_discovered_and_called(venv: Venv, tmp_path: Path) -> None:
+    venv.pip(make_plugin(tmp_path, "toy", TOY))
+    try:
+        listing = json.loads(venv.engine("plugins", "list", "--json").stdout)
+        toy = next(p for p in listing if p["name"] == "toy")
+        assert toy["distribution"] == "cfe-plugin-toy" and toy["version"] == "1.2.3"
+        assert toy["languages"] == ["toy"] and toy["hooks"] == ["register_languages", "validate"]
+        script = (
+            "from codeflash_engine.app import load_plugins\n"
+            "from codeflash_engine.settings import Settings\n"
+            "host = load_plugins(Settings())\n"
+            "print([str(p) for p in host.hook.validate(language='toy', code='x', language_version=None)])\n"
+        )
+        out = run(venv.python, "-c", script).stdout
+        assert "line 1, column 1: toy code is an s-expression" in out
+    finally:
+        venv.uninstall("cfe-plugin-toy")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_the_engine_serves(venv: Venv, tmp_path: Path) -> None:
+    venv.pip(make_plugin(tmp_path, "broken", BROKEN))
+    try:
+        result = venv.engine("plugins", "list", "--json")
+        assert result.returncode == 0
+        broken = next(p for p in json.loads(result.stdout) if p["name"] == "broken")
+        assert "ModuleNotFoundError" in broken["error"] and "a_module_nobody_installed" in broken["error"]
+        table = venv.engine("plugins", "list").stdout
+        assert "plugins that failed to load" in table and "broken" in table
+        strict = subprocess.run(
+            [str(venv.path / "bin" / "codeflash-engine"), "plugins", "list"],
+            env={**os.environ, "CODEFLASH_ENGINE_STRICT_PLUGINS": "1"},
+            capture_output=True,
+            text=True,
+        )
+        assert strict.returncode != 0 and "broken" in strict.stderr + strict.stdout
+        with serving(venv) as call:
+            status, health = call("/healthcheck")
+        assert status == 200
+        assert "broken" in health["plugin_errors"] and "ModuleNotFoundError" in health["plugin_errors"]["broken"]
+        assert "python" in health["languages"]
+    finally:
+        venv.uninstall("cfe-plugin-broken")
+
+
+def test_uninstalling_java_removes_the_language(venv: Venv) -> None:
+    listing = json.loads(venv.engine("plugins", "list", "--json").stdout)
+    assert "java" in {p["name"] for p in listing}
+    venv.uninstall("codeflash-engine-java")
+    try:
+        listing = json.loads(venv.engine("plugins", "list", "--json").stdout)
+        assert "java" not in {p["name"] for p in listing}
+        with serving(venv) as call:
+            status, body = call("/healthcheck")
+            assert "java" not in body["languages"]
+            status, body = call(
+                "/ai/optimize",
+                {
+                    "source_code": "```java:src/A.java\nclass A { int f() { return 1; } }\n```",
+                    "dependency_code": "",
+                    "trace_id": "t-java",
+                    "language": "java",
+                    "n_candidates": 2,
+                },
+            )
+            assert status == 422
+            assert "'java' is not supported" in str(body["error"])
+    finally:
+        venv.pip(ROOT / "plugins" / "java")
