@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import attrs
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
 from tree_sitter import Node
 
@@ -193,12 +194,21 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
 
 
 def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    """Map the answer's blocks onto the request's files (blocks without a path go to the target)."""
+    """Map the answer's code onto the request's files.
+
+    An edit (SEARCH/REPLACE or V4A) is applied to the original files; otherwise each code block
+    goes to the file it names, and blocks without a path go, joined, to the target file.
+    """
     known = original.paths
+    target_path = original.files[0].path if original.files else None
+    if detect_format(answer) is not None:
+        result = apply_edit({f.path: f.source.code for f in original.files if f.path}, answer, default_path=target_path)
+        if result.errors:
+            raise Rejected(f"the edit does not apply: {result.errors[0]}")
+        return {path: code for path, code in result.files.items() if path in known}
     blocks = extract_code_blocks(
         answer, language_tags=LANGUAGE_TAGS, default_language=original.language, known_paths=known
     )
-    target_path = original.files[0].path if original.files else None
     by_file: dict[str | None, str] = {}
     pathless: list[str] = []
     for block in blocks:

@@ -80,3 +80,27 @@ def test_arrow_body_becomes_a_block_for_a_function_declaration() -> None:
     assert candidate.files[0].code == (
         "export function double(xs: number[]): number[] {\n  return Array.from(xs, (x) => x * 2);\n}\n"
     )
+
+
+def test_search_replace_answer_is_applied_to_the_original() -> None:
+    original = CodeFile(
+        "src/sum.js", "export function total(xs) {\n  return xs.reduce((acc, x) => acc.concat([x]), []).length;\n}\n"
+    )
+    answer = (
+        "Counting directly avoids building a copy.\n\n"
+        "src/sum.js\n<<<<<<< SEARCH\n  return xs.reduce((acc, x) => acc.concat([x]), []).length;\n"
+        "=======\n  return xs.length;\n>>>>>>> REPLACE\n"
+    )
+    request = CandidatesRequest(
+        task=Task.REPAIR,
+        language="javascript",
+        language_version=None,
+        original=(original,),
+        answers=(answer, answer.replace("SEARCH\n  return xs.reduce", "SEARCH\n  return ys.reduce")),
+        target="total",
+    )
+    outcomes = triage(request)
+    assert outcomes[0].candidate is not None
+    assert outcomes[0].candidate.files[0].code == "export function total(xs) {\n  return xs.length;\n}\n"
+    assert outcomes[0].candidate.explanation == "Counting directly avoids building a copy."
+    assert outcomes[1].reason.startswith("rejected: the edit does not apply")
