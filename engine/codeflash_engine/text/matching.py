@@ -284,6 +284,7 @@ def merge_replacement(window: Sequence[str], search: Sequence[str], replace: Seq
     """
     if level is Level.EXACT:
         return list(replace)
+    uniform = level <= Level.INDENTATION
     shift = shift_for(window, search, level)
     sm = difflib.SequenceMatcher(None, [s.rstrip() for s in search], [r.rstrip() for r in replace], autojunk=False)
     out: list[str] = []
@@ -291,8 +292,19 @@ def merge_replacement(window: Sequence[str], search: Sequence[str], replace: Seq
         if tag == "equal":
             out.extend(window[i1:i2])
         else:
-            out.extend(shift.apply(r) for r in replace[j1:j2])
+            local = shift if uniform else _local_shift(window, search, i1, i2) or shift
+            out.extend(local.apply(r) for r in replace[j1:j2])
     return out
+
+
+def _local_shift(window: Sequence[str], search: Sequence[str], i1: int, i2: int) -> Shift | None:
+    """The indentation change between the search line nearest to ``search[i1:i2]`` and its file line:
+    at the loose levels the LLM's indentation may be off by a different amount on every line."""
+    order = list(range(i1, i2)) + list(range(i1 - 1, -1, -1)) + list(range(i2, len(search)))
+    for k in order:
+        if 0 <= k < len(search) and search[k].strip():
+            return Shift(_indent_of(search[k]), _indent_of(window[k]))
+    return None
 
 
 # ------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ ELISION_FUZZ = 5000
 _SEARCH = re.compile(r"^[ \t]*(?:<{5,9}|>{5,9})[ \t]*SEARCH[ \t]*[<>]?[ \t]*$", re.IGNORECASE)
 _DIVIDER = re.compile(r"^[ \t]*={5,9}[ \t]*$")
 _REPLACE = re.compile(r"^[ \t]*(?:>{5,9}|<{5,9})[ \t]*REPLACE[ \t]*[<>]?[ \t]*$", re.IGNORECASE)
-_SEARCH_ANYWHERE = re.compile(r"^[ \t]*(?:<{5,9}|>{5,9})[ \t]*SEARCH[ \t]*[<>]?[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_SEARCH_ANYWHERE = re.compile(r"^[ \t]*(?:<{5,9}|>{5,9})[ \t]*SEARCH[ \t]*[<>]?[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 _FENCE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})(?P<info>[^`]*)$")
 _ELISION = re.compile(r"^\s*(?:(?:#+|//+|/\*+|--|<!--)\s*(?:\.\.\.|…).*|(?:\.\.\.|…)\s*)$")
 

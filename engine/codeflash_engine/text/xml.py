@@ -16,12 +16,10 @@ __all__ = ["extract_tag", "extract_tags"]
 
 @lru_cache(maxsize=256)
 def _patterns(tag: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    name = re.escape(tag.strip().strip("<>/").strip())
+    name = re.escape(tag)
     opening = re.compile(rf"<{name}(?=[\s/>])[^>]*>", re.IGNORECASE)
-    # The content ends at the closing tag, or at the next opening tag of the same name (the LLM
-    # forgot to close the previous one).
-    end = re.compile(rf"</\s*{name}\s*>|<{name}(?=[\s/>])[^>]*>", re.IGNORECASE)
-    return opening, end
+    closing = re.compile(rf"</\s*{name}\s*>", re.IGNORECASE)
+    return opening, closing
 
 
 def _trim(content: str) -> str:
@@ -46,7 +44,8 @@ def _cut_partial_close(content: str, tag: str) -> str:
 
 
 def _iter(text: str, tag: str, *, first: bool = False) -> list[str]:
-    opening, end = _patterns(tag)
+    tag = tag.strip().strip("<>/").strip()
+    opening, closing = _patterns(tag)
     out: list[str] = []
     pos = 0
     while True:
@@ -55,26 +54,32 @@ def _iter(text: str, tag: str, *, first: bool = False) -> list[str]:
             return out
         if m.group(0).endswith("/>"):
             out.append("")
-            if first:
-                return out
             pos = m.end()
-            continue
-        e = end.search(text, m.end())
-        if e is None:
-            out.append(_trim(_cut_partial_close(text[m.end() :], tag.strip().strip("<>/").strip())))
-            return out
-        out.append(_trim(text[m.end() : e.start()]))
+        else:
+            close = closing.search(text, m.end())
+            if close is not None:
+                out.append(_trim(text[m.end() : close.start()]))
+                pos = close.end()
+            else:
+                # Never closed: the content runs to the next opening tag of the same name, or to the
+                # end of the answer (minus a closing tag cut off there).
+                nxt = opening.search(text, m.end())
+                if nxt is None:
+                    out.append(_trim(_cut_partial_close(text[m.end() :], tag)))
+                    return out
+                out.append(_trim(text[m.end() : nxt.start()]))
+                pos = nxt.start()
         if first:
             return out
-        pos = e.end() if e.group(0).startswith("</") else e.start()
 
 
 def extract_tag(text: str, tag: str) -> str | None:
     """The content of the first ``<tag>`` element in ``text``, or None when there is none.
 
     Case-insensitive; attributes on the opening tag are allowed (``<code lang="python">``); a
-    self-closing tag gives ``""``. A tag left open runs to the next opening tag of the same name or
-    to the end of the text (a closing tag cut off at the very end is dropped). Blank lines at the
+    self-closing tag gives ``""``. The content ends at the first closing tag after it (so code may
+    hold the opening tag itself); a tag never closed runs to the next opening tag of the same name
+    or to the end of the text (a closing tag cut off at the very end is dropped). Blank lines at the
     start and whitespace at the end of the content are removed; the first line keeps its indent.
     """
     found = _iter(text, tag, first=True)

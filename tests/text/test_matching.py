@@ -1,0 +1,105 @@
+"""The shared fuzzy line matcher."""
+
+from __future__ import annotations
+
+from codeflash_engine.text.matching import (
+    Level,
+    Lines,
+    Shift,
+    closest,
+    find,
+    find_at,
+    join_text,
+    merge_replacement,
+    normalize_punctuation,
+    split_text,
+)
+
+FILE = [
+    "class Vec:",
+    "    def length(self):",
+    "        total = 0",
+    "        for x in self.xs:",
+    "            total += x * x",
+    "        return total ** 0.5",
+    "",
+    "    def scale(self, k):",
+    "        return Vec([k * x for x in self.xs])  # “scaled”",
+]
+
+
+def test_exact_first() -> None:
+    assert find(Lines(FILE), ["        total = 0"]) == (Level.EXACT, [2])
+
+
+def test_trailing_whitespace() -> None:
+    assert find(Lines(FILE), ["        total = 0   ", "        for x in self.xs:\t"]) == (
+        Level.TRAILING_WHITESPACE,
+        [2],
+    )
+
+
+def test_uniform_indentation_offset() -> None:
+    search = ["def length(self):", "    total = 0"]
+    assert find(Lines(FILE), search) == (Level.INDENTATION, [1])
+    # Relative indentation must agree: this is only a whitespace-level match.
+    assert find(Lines(FILE), ["def length(self):", "total = 0"]) == (Level.WHITESPACE, [1])
+
+
+def test_unicode_punctuation() -> None:
+    search = ['return Vec([k * x for x in self.xs])  # "scaled"']
+    assert find(Lines(FILE), search) == (Level.PUNCTUATION, [8])
+    assert normalize_punctuation("a\u2014b \u2018c\u2019 \u201cd\u201d\u00a0e\u2026") == "a-b 'c' \"d\" e..."
+
+
+def test_blank_lines_match_blank_lines_and_bounds() -> None:
+    assert find_at(Lines(FILE), ["        return total ** 0.5", "", "    def scale(self, k):"], Level.EXACT) == [5]
+    assert find_at(Lines(FILE), ["class Vec:"], Level.EXACT, lo=1) == []
+    assert find_at(Lines(FILE), ["    def scale(self, k):"], Level.EXACT, hi=7) == []
+    assert find_at(Lines(FILE), [], Level.EXACT) == []
+    assert find(Lines(FILE), ["nothing like it"]) is None
+
+
+def test_all_matches_are_returned() -> None:
+    lines = ["x", "y", "x", "y", "x"]
+    assert find_at(Lines(lines), ["x", "y"], Level.EXACT) == [0, 2]
+
+
+def test_shift() -> None:
+    assert Shift("", "    ").apply("x = 1") == "    x = 1"
+    assert Shift("    ", "").apply("        x = 1") == "    x = 1"
+    assert Shift("    ", "").apply("  x") == "x"
+    assert Shift("\t", "    ").apply("\tx") == "    x"
+    assert Shift("\t", "    ").apply("x") == "x"
+    assert Shift("  ", "    ").apply("") == ""
+
+
+def test_merge_keeps_the_files_context_lines() -> None:
+    window = ["        total = 0  ", '        s = "“q”"']
+    search = ["total = 0", 's = "“q”"']
+    replace = ["total = 0", "if not self.xs:", "    return 0", 's = "“q”"']
+    merged = merge_replacement(window, search, replace, Level.WHITESPACE)
+    assert merged == ["        total = 0  ", "        if not self.xs:", "            return 0", '        s = "“q”"']
+    assert merge_replacement(window, search, replace, Level.EXACT) == replace
+
+
+def test_closest_offers_the_most_similar_window() -> None:
+    hint = closest(Lines(FILE), ["    def length(self):", "        sum = 0", "        for y in self.xs:"])
+    assert hint is not None
+    assert hint.start == 1
+    assert hint.lines[0] == "    def length(self):"
+    # No line in common: difflib close matches.
+    hint = closest(Lines(FILE), ["        for x in self.items:"])
+    assert hint is not None and hint.start == 3
+    assert closest(Lines(FILE), ["zzzzzzzzzzzz qqqqqqq"]) is None
+
+
+def test_split_and_join_text() -> None:
+    assert split_text("") == ([], "\n", True)
+    assert split_text("a\nb") == (["a", "b"], "\n", False)
+    assert split_text("a\r\nb\r\n") == (["a", "b"], "\r\n", True)
+    mixed = "a\r\nb\n"
+    lines, nl, _ = split_text(mixed)
+    assert (lines, nl) == (["a\r", "b"], "\n")
+    for text in ("", "a", "a\n", "\n", "a\r\nb\r\n", "a\r\nb\n", "a\r\r\n"):
+        assert join_text(*split_text(text)) == text
