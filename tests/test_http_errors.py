@@ -9,10 +9,10 @@ import pydantic
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-
 from codeflash_engine.app import create_app
 from codeflash_engine.http.body import parse_body
 from codeflash_engine.settings import Settings
+from codeflash_engine.testing.engine import AUTH
 
 Client = TestClient[web.Request, web.Application]
 
@@ -36,8 +36,10 @@ async def boom(request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]]) -> Client:
-    app = create_app(Settings(codeflash_engine_max_body_bytes=4096))
+async def client(
+    aiohttp_client: Callable[[web.Application], Awaitable[Client]], engine_settings: Settings
+) -> Client:
+    app = create_app(engine_settings.model_copy(update={"codeflash_engine_max_body_bytes": 4096}))
     app.router.add_post("/test/echo", echo)
     app.router.add_post("/test/boom", boom)
     return await aiohttp_client(app)
@@ -67,8 +69,11 @@ async def test_malformed_json_is_400(client: Client, body: bytes) -> None:
 
 
 async def test_unknown_route_is_404(client: Client) -> None:
-    message = await error_of(await client.post("/ai/nothing-here", json={}), 404)
+    message = await error_of(await client.post("/ai/nothing-here", json={}, headers=AUTH), 404)
     assert "/ai/nothing-here" in message
+    assert "/elsewhere" in await error_of(await client.get("/elsewhere"), 404)
+    # without a key, /ai routes do not reveal what exists
+    await error_of(await client.post("/ai/nothing-here", json={}), 401)
 
 
 async def test_wrong_method_is_405(client: Client) -> None:

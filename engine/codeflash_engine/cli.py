@@ -68,5 +68,17 @@ def plugins_list(as_json: bool, include_builtin: bool) -> None:
             click.echo(f"  {name}: {error}")
 
 
+def _add_commands() -> None:
+    from codeflash_engine.commands.apply_patch import apply_patch
+    from codeflash_engine.commands.db import db
+    from codeflash_engine.commands.keys import keys
+
+    for command in (apply_patch, db, keys):
+        main.add_command(command)
+
+
+_add_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -98,7 +98,9 @@ def refinement_item(**over: Any) -> dict[str, Any]:
         "read_only_dependency_code": "",
         "original_line_profiler_results": "",
         "original_code_runtime": "4.05 milliseconds",
-        "optimized_source_code": "```python:pkg/sorter.py\ndef sort_list(xs):\n    out = list(xs)\n    out.sort()\n    return out\n```",
+        "optimized_source_code": (
+            "```python:pkg/sorter.py\ndef sort_list(xs):\n    out = list(xs)\n    out.sort()\n    return out\n```"
+        ),
         "optimized_explanation": "Sort in place.",
         "optimized_line_profiler_results": "",
         "optimized_code_runtime": "27.3 microseconds",
