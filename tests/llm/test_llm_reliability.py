@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-
 from codeflash_engine.infra.llm import (
     Completion,
     Deadline,
