@@ -112,7 +112,24 @@ def missing_imports(
             line = f"import {MODULE_ALIASES[name]} as {name}"
         if line is not None and line not in lines:
             lines.append(line)
-    return lines
+    return group_from_imports(lines)
+
+
+def group_from_imports(lines: Iterable[str]) -> list[str]:
+    """Join ``from m import a`` and ``from m import b`` into ``from m import a, b`` (first position kept)."""
+    out: list[str] = []
+    position: dict[str, int] = {}
+    for line in lines:
+        module, sep, names = line.partition(" import ")
+        if not module.startswith("from ") or not sep:
+            out.append(line)
+            continue
+        if module in position:
+            out[position[module]] += ", " + names
+        else:
+            position[module] = len(out)
+            out.append(line)
+    return out
 
 
 def import_statements(tree: ast.Module) -> dict[str, str]:

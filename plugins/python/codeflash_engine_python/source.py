@@ -63,6 +63,15 @@ class SourceText:
         """Span of the whole lines holding a top-level statement, decorators included."""
         return self.line_start(first_line(node)), self.line_end(node.end_lineno or node.lineno)
 
+    def statement_and_blank_lines(self, node: ast.stmt) -> tuple[int, int]:
+        """Like :meth:`statement_lines`, extended over the blank lines that follow (for deletion)."""
+        start, end = self.statement_lines(node)
+        line = node.end_lineno or node.lineno
+        while line < len(self.lines) and not self.lines[line].strip():
+            line += 1
+            end = self.line_end(line)
+        return start, end
+
     def segment(self, node: ast.stmt) -> str:
         """The whole lines of a statement, decorators included."""
         start, end = self.statement_lines(node)

@@ -167,7 +167,7 @@ def merge_file(
                 keep = string_continuation_lines(piece.node, first_line(piece.node))
                 method = reindent(piece.text, piece.indent, indent, keep)
                 at = original.class_end(class_name)
-                edits.append(Edit(at, at, "\n" + method))
+                edits.append(Edit(at, at, "\n" + method.rstrip("\n") + "\n"))
                 changes.append(Change(piece.key, _normal_of(method, indent), added=True))
                 new_nodes.append(piece.node)
             else:
@@ -198,6 +198,8 @@ def merge_file(
         normal = _normal_of(text, unit.indent)
         if normal == original.normal(piece.key):
             continue
+        if original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
+            text += "\n"
         edits.append(Edit(unit.start, unit.end, text))
         changes.append(Change(piece.key, normal, added=False))
         new_nodes.append(piece.node)

@@ -14,11 +14,14 @@ from collections.abc import Callable
 _KEEP_METHODS = ("assertRaises", "assertRaisesRegex", "assertWarns", "assertWarnsRegex", "assertLogs")
 
 
-def _outer_calls(node: ast.AST, is_target: Callable[[ast.Call], bool]) -> list[ast.Call]:
-    """Calls of the target under ``node`` that are not nested in another call of the target."""
-    found: list[ast.Call] = []
+def _outer_calls(node: ast.AST, is_target: Callable[[ast.Call], bool]) -> list[ast.expr]:
+    """Calls of the target under ``node`` not nested in another one, with their ``await`` if any."""
+    found: list[ast.expr] = []
 
     def visit(current: ast.AST) -> None:
+        if isinstance(current, ast.Await) and isinstance(current.value, ast.Call) and is_target(current.value):
+            found.append(current)
+            return
         if isinstance(current, ast.Call) and is_target(current):
             found.append(current)
             return

@@ -80,12 +80,12 @@ def remove_redefinitions(code: str, target: TestTarget, language_version: str | 
     tree = parse(code, language_version)
     source = SourceText(code)
     edits = [
-        Edit(*source.statement_lines(node), "")
+        Edit(*source.statement_and_blank_lines(node), "")
         for node in tree.body
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) and node.name in target.shadowed
     ]
     edits += [
-        Edit(*source.statement_lines(node), "")
+        Edit(*source.statement_and_blank_lines(node), "")
         for node in tree.body
         if isinstance(node, ast.Assign)
         and len(node.targets) == 1
@@ -131,7 +131,9 @@ def remove_unused_definitions(code: str, language_version: str | None) -> str:
         reachable |= new
         frontier.extend(n for n in new if n in optional)
     source = SourceText(code)
-    edits = [Edit(*source.statement_lines(node), "") for name, node in optional.items() if name not in reachable]
+    edits = [
+        Edit(*source.statement_and_blank_lines(node), "") for name, node in optional.items() if name not in reachable
+    ]
     return apply_edits(code, edits)
 
 
@@ -187,8 +189,12 @@ def _oversized(tree: ast.Module) -> dict[int, int]:
                 continue
             bounds = [v for v in values if v is not None]
             start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else [*bounds, 1][:3]
-            if step != 0 and len(range(start, stop, step)) > MAX_RANGE:
+            if step == 0 or len(range(start, stop, step)) <= MAX_RANGE:
+                continue
+            if abs(stop) > MAX_RANGE:
                 caps[stop] = start + MAX_RANGE * step
+            elif abs(start) > MAX_RANGE:
+                caps[start] = stop - MAX_RANGE * step
         elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
             for seq, count in ((node.left, node.right), (node.right, node.left)):
                 value = _size_value(count, constants)

@@ -1,0 +1,328 @@
+"""Candidate postprocessing on realistic raw LLM answers, with the exact output as snapshots.
+
+Each snapshot shows what the engine would send the CLI for the batch: per surviving candidate,
+the answer it came from, its explanation and its ``source_code`` markdown (contract 2.1).
+"""
+
+from __future__ import annotations
+
+import pytest
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Task
+from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
+from codeflash_engine_python.candidates.pipeline import postprocess_candidates
+from codeflash_engine_python.syntax import validate_python
+from syrupy.assertion import SnapshotAssertion
+
+from .samples import ONE_FILE, TWO_FILES
+
+
+def run(
+    answers: list[str],
+    original: tuple[CodeFile, ...] = ONE_FILE,
+    target: str | None = "sort_list",
+    version: str | None = "3.11.7",
+) -> list[Candidate]:
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version=version,
+        original=original,
+        answers=tuple(answers),
+        target=target,
+        fence_tags=("python", "py", "python3"),
+    )
+    return postprocess_candidates(request)
+
+
+def render(candidates: list[Candidate]) -> str:
+    """The batch as the CLI would receive it; also checks the client reads back what we wrote."""
+    parts = []
+    for candidate in candidates:
+        markdown = write_markdown([CodeBlock("python", f.path, f.code) for f in candidate.files])
+        read = parse_markdown(markdown)
+        assert [(b.path, b.code) for b in read] == [(f.path, f.code.strip()) for f in candidate.files]
+        assert all(validate_python(b.code, "3.11.7") == [] for b in read)
+        parts.append(f"### answer {candidate.answer_index}\nexplanation: {candidate.explanation!r}\n{markdown}")
+    return "\n\n".join(parts) if parts else "(no candidate)"
+
+
+FAST_SORT = '''I replaced the O(n^2) bubble sort with the built-in Timsort, which runs in C.
+
+```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    """Sort a copy of xs."""
+    return sorted(xs)
+```
+
+This keeps the input unchanged because `sorted` returns a new list.'''
+
+
+def test_prose_around_fences(snapshot: SnapshotAssertion) -> None:
+    candidates = run([FAST_SORT])
+    assert len(candidates) == 1
+    assert "return sorted(xs)" in candidates[0].files[0].code
+    assert "def spread" in candidates[0].files[0].code  # the rest of the file is kept
+    assert render(candidates) == snapshot
+
+
+def test_missing_path_goes_to_the_target_file(snapshot: SnapshotAssertion) -> None:
+    answer = "Use sorted().\n\n```python\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```\n"
+    candidates = run([answer])
+    assert [f.path for f in candidates[0].files] == ["pkg/sorter.py"]
+    assert render(candidates) == snapshot
+
+
+def test_bare_fence_and_file_comment_path(snapshot: SnapshotAssertion) -> None:
+    answer = (
+        "Faster:\n```\n# file: pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```\n"
+    )
+    assert render(run([answer])) == snapshot
+
+
+def test_truncated_last_fence_keeps_the_complete_definitions(snapshot: SnapshotAssertion) -> None:
+    answer = """Sort with Timsort and compute the spread in one pass.
+
+```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    return sorted(xs)
+
+
+def spread(xs: List[int]) -> float:
+    lo = hi = xs[0]
+    for x in xs:
+        if x < lo:
+            lo = x"""
+    candidates = run([answer])
+    code = candidates[0].files[0].code
+    assert "return sorted(xs)" in code
+    assert "return math.sqrt(max(xs) - min(xs))" in code  # the cut-off spread is not used
+    assert render(candidates) == snapshot
+
+
+def test_truncated_fence_inside_the_target_is_dropped() -> None:
+    answer = "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    out = sorted(xs)\n"
+    assert run([answer]) == []
+
+
+def test_changed_signature_is_dropped() -> None:
+    answers = [
+        "```python\ndef sort_list(xs, reverse=False):\n    return sorted(xs, reverse=reverse)\n```",
+        "```python\ndef sort_list(values: List[int]) -> List[int]:\n    return sorted(values)\n```",
+        "```python\nasync def sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```",
+    ]
+    assert run(answers) == []
+
+
+def test_annotation_drift_gets_the_original_header_back(snapshot: SnapshotAssertion) -> None:
+    answer = "```python:pkg/sorter.py\ndef sort_list(xs: list[int]) -> list[int]:\n    return sorted(xs)\n```"
+    candidates = run([answer])
+    assert "def sort_list(xs: List[int]) -> List[int]:" in candidates[0].files[0].code
+    assert render(candidates) == snapshot
+
+
+def test_a_candidate_that_only_renames_locals_is_the_original() -> None:
+    answer = '''Renamed variables for clarity.
+
+```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    """Sorts."""
+    result = list(xs)
+    for a in range(len(result)):  # outer pass
+        for b in range(len(result) - 1 - a):
+            if result[b] > result[b + 1]:
+                result[b], result[b + 1] = result[b + 1], result[b]
+    return result
+```'''
+    assert run([answer]) == []
+
+
+def test_placeholder_stub_keeps_the_original_definition(snapshot: SnapshotAssertion) -> None:
+    answer = """```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    return sorted(xs)
+
+
+def spread(xs: List[int]) -> float:
+    ...
+```"""
+    candidates = run([answer])
+    assert "math.sqrt(max(xs) - min(xs))" in candidates[0].files[0].code
+    assert render(candidates) == snapshot
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "    out = list(xs)\n    # ... rest of the code unchanged ...\n    return out",
+        "    out = list(xs)\n    # existing implementation stays the same here\n    return out",
+        "    out = list(xs)\n    ...\n    return out",
+    ],
+)
+def test_elided_body_drops_the_candidate(body: str) -> None:
+    answer = f"```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n{body}\n```"
+    assert run([answer]) == []
+
+
+def test_missing_import_is_added(snapshot: SnapshotAssertion) -> None:
+    answer = """Use a heap-based merge and an lru-cached helper.
+
+```python:pkg/sorter.py
+def _key(x):
+    return x
+
+
+def sort_list(xs: List[int]) -> List[int]:
+    heap = list(xs)
+    heapify(heap)
+    return [heappop(heap) for _ in range(len(heap))]
+
+
+def spread(xs: List[int]) -> float:
+    return sqrt(max(xs) - min(xs))
+```"""
+    candidates = run([answer])
+    code = candidates[0].files[0].code
+    assert "from heapq import heapify, heappop" in code
+    assert "from math import sqrt" in code
+    assert render(candidates) == snapshot
+
+
+def test_several_files_target_file_first(snapshot: SnapshotAssertion) -> None:
+    answer = """Two changes: `norm` sums squares in a plain loop and `length` drops its dead loop.
+
+```python:pkg/util.py
+def norm(v):
+    s = 0.0
+    for x in v:
+        s += x * x
+    return math.sqrt(s)
+```
+
+```python:pkg/geo.py
+class Vec:
+    def length(self) -> float:
+        return norm(self.xs) * SCALE
+```"""
+    candidates = run([answer], original=TWO_FILES, target="Vec.length")
+    assert [f.path for f in candidates[0].files] == ["pkg/geo.py", "pkg/util.py"]
+    assert render(candidates) == snapshot
+
+
+def test_method_answered_at_top_level_goes_back_into_its_class(snapshot: SnapshotAssertion) -> None:
+    answer = "```python:pkg/geo.py\ndef length(self) -> float:\n    return norm(self.xs) * SCALE\n```"
+    candidates = run([answer], original=TWO_FILES, target="Vec.length")
+    assert "    def length(self) -> float:\n        return norm(self.xs) * SCALE" in candidates[0].files[0].code
+    assert render(candidates) == snapshot
+
+
+def test_whole_file_answer_with_a_new_helper_and_demo_code(snapshot: SnapshotAssertion) -> None:
+    answer = '''Here is the full module:
+
+```python
+import math
+from typing import List
+
+_EMPTY: List[int] = []
+
+
+def _merge(a, b):
+    out = []
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i] <= b[j]:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    out.extend(a[i:])
+    out.extend(b[j:])
+    return out
+
+
+def sort_list(xs: List[int]) -> List[int]:
+    """Sort a copy of xs."""
+    if len(xs) <= 1:
+        return list(xs)
+    mid = len(xs) // 2
+    return _merge(sort_list(xs[:mid]), sort_list(xs[mid:]))
+
+
+def spread(xs: List[int]) -> float:
+    return math.sqrt(max(xs) - min(xs))
+
+
+if __name__ == "__main__":
+    print(sort_list([3, 1, 2]))
+```'''
+    candidates = run([answer])
+    code = candidates[0].files[0].code
+    assert "__main__" not in code
+    assert code.index("def _merge") < code.index("def sort_list")
+    assert render(candidates) == snapshot
+
+
+def test_xml_answer(snapshot: SnapshotAssertion) -> None:
+    answer = (
+        "<explanation>Timsort instead of bubble sort.</explanation>\n"
+        "<code>\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n</code>"
+    )
+    candidates = run([answer])
+    assert candidates[0].explanation == "Timsort instead of bubble sort."
+    assert render(candidates) == snapshot
+
+
+def test_duplicates_within_the_batch_keep_the_first() -> None:
+    other = (
+        "Same idea.\n```python\ndef sort_list(xs: List[int]) -> List[int]:\n"
+        "    # use the built-in\n    ys = sorted(xs)\n    return ys\n```"
+    )
+    plain = "```python\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```"
+    candidates = run([FAST_SORT, other, plain, FAST_SORT])
+    assert [c.answer_index for c in candidates] == [0, 1]
+
+
+def test_renamed_target_is_dropped() -> None:
+    answer = "```python\ndef sort_list_fast(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```"
+    assert run([answer]) == []
+
+
+def test_syntax_error_and_unknown_language_are_dropped() -> None:
+    answers = [
+        "```python\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs\n```",
+        "```javascript\nfunction sort_list(xs) { return xs.sort(); }\n```",
+        "I could not find a faster version.",
+    ]
+    assert run(answers) == []
+
+
+def test_syntax_newer_than_the_clients_python_is_dropped() -> None:
+    answer = (
+        "```python\ndef sort_list(xs: List[int]) -> List[int]:\n    match xs:\n        case []:\n"
+        "            return []\n    return sorted(xs)\n```"
+    )
+    assert run([answer], version="3.9.18") == []
+    assert len(run([answer], version="3.11.7")) == 1
+
+
+def test_unknown_target_is_inferred_from_the_first_function() -> None:
+    candidates = run([FAST_SORT], target=None)
+    assert len(candidates) == 1
+
+
+def test_async_target_keeps_its_coroutine(snapshot: SnapshotAssertion) -> None:
+    original = (
+        CodeFile(
+            "svc/fetch.py",
+            "import asyncio\n\n\nasync def fetch_all(ids):\n    out = []\n    for i in ids:\n"
+            "        out.append(await asyncio.sleep(0, result=i))\n    return out\n",
+        ),
+    )
+    good = (
+        "Overlap the awaits.\n```python:svc/fetch.py\nasync def fetch_all(ids):\n"
+        "    return list(await asyncio.gather(*(asyncio.sleep(0, result=i) for i in ids)))\n```"
+    )
+    sync = "```python:svc/fetch.py\ndef fetch_all(ids):\n    return list(ids)\n```"
+    candidates = run([good, sync], original=original, target="fetch_all")
+    assert [c.answer_index for c in candidates] == [0]
+    assert render(candidates) == snapshot

@@ -1,0 +1,138 @@
+"""Generated-test cleanup and instrumentation, on raw answers, with the exact files as snapshots."""
+
+from __future__ import annotations
+
+import pytest
+from codeflash_engine.plugins.types import GeneratedTests
+from codeflash_engine_python.syntax import validate_python
+from codeflash_engine_python.testgen import cleanup
+from codeflash_engine_python.testgen.pipeline import postprocess_tests
+from codeflash_engine_python.testgen.runtime import BEHAVIOR_PREAMBLE, PERFORMANCE_PREAMBLE, PLACEHOLDER
+from syrupy.assertion import SnapshotAssertion
+
+from .testgen_samples import REQUESTS, SORT_FILES, request
+
+END = "# ---- codeflash instrumentation: end ----\n"
+
+
+def body(instrumented: str) -> str:
+    """The instrumented file after the preamble (the preamble has its own snapshot)."""
+    assert instrumented.count(END) == 1
+    return instrumented.split(END)[1].strip() + "\n"
+
+
+@pytest.mark.parametrize("name", sorted(REQUESTS))
+def test_cleaned_and_instrumented_files(name: str, snapshot: SnapshotAssertion) -> None:
+    tests: GeneratedTests = postprocess_tests(REQUESTS[name])
+    for text in (tests.generated, tests.instrumented_behavior, tests.instrumented_perf):
+        assert validate_python(text, "3.9.18") == []
+    assert PLACEHOLDER in tests.instrumented_behavior
+    assert PLACEHOLDER not in tests.instrumented_perf
+    rendered = (
+        f"=== generated\n{tests.generated}\n=== behaviour\n{body(tests.instrumented_behavior)}\n"
+        f"=== performance\n{body(tests.instrumented_perf)}"
+    )
+    assert rendered == snapshot
+
+
+def test_preambles(snapshot: SnapshotAssertion) -> None:
+    for preamble in (BEHAVIOR_PREAMBLE, PERFORMANCE_PREAMBLE):
+        assert validate_python(preamble, "3.9.18") == []
+    assert f"=== behaviour\n{BEHAVIOR_PREAMBLE}\n=== performance\n{PERFORMANCE_PREAMBLE}" == snapshot
+
+
+def test_the_pasted_target_and_unused_helpers_are_removed() -> None:
+    generated = postprocess_tests(REQUESTS["sort_pytest"]).generated
+    assert "def sort_list" not in generated
+    assert "_never_used" not in generated
+    assert "def make_data" in generated and "def check" in generated
+    assert "from pkg.sorter import sort_list" in generated
+    assert "from sorter import" not in generated
+
+
+def test_stub_class_is_removed_and_the_real_one_imported() -> None:
+    generated = postprocess_tests(REQUESTS["vec_pytest"]).generated
+    assert "class Vec" not in generated
+    assert "from pkg.geo import Vec" in generated
+
+
+def test_statement_count_of_test_bodies_is_preserved_for_line_ids() -> None:
+    tests = postprocess_tests(REQUESTS["sort_pytest"])
+    assert "'test_large', 'sort_list', '1', data)" in tests.instrumented_behavior
+    assert "'test_many', 'sort_list', '0_0'" in tests.instrumented_behavior
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("for i in range(10**6):\n    f(i)\n", "for i in range(1000):\n    f(i)\n"),
+        ("N = 100000\nxs = list(range(N))\nassert len(xs) == 100000\n", "N = 1000\nxs = list(range(N))\n"),
+        ("xs = [0] * 10**7\n", "xs = [0] * 10000\n"),
+        ("s = 'a' * 10**8\n", "s = 'a' * 100000\n"),
+        ("xs = list(range(10**6, 0, -1))\n", "xs = list(range(1000, 0, -1))\n"),
+        ("for i in range(0, 500):\n    f(i)\n", "for i in range(0, 500):\n    f(i)\n"),
+        ("xs = list(range(1, 2000, 2))\n", "xs = list(range(1, 2000, 2))\n"),
+    ],
+)
+def test_cap_sizes(code: str, expected: str) -> None:
+    assert cleanup.cap_sizes(code, None).startswith(expected)
+
+
+def test_cap_sizes_keeps_related_assertions_consistent() -> None:
+    code = "def test_big():\n    data = list(range(10**6))\n    assert len(f(data)) == 10**6\n"
+    assert cleanup.cap_sizes(code, None) == (
+        "def test_big():\n    data = list(range(1000))\n    assert len(f(data)) == 1000\n"
+    )
+
+
+def test_truncated_answer_keeps_the_complete_tests() -> None:
+    answer = (
+        "```python\nfrom pkg.sorter import sort_list\n\n\ndef test_one():\n    assert sort_list([2, 1]) == [1, 2]\n\n\n"
+        "def test_two():\n    assert sort_list([3, 2, 1]) == [1, 2,"
+    )
+    tests = postprocess_tests(request_for(answer))
+    assert "def test_one" in tests.generated
+    assert "def test_two" not in tests.generated
+
+
+def test_missing_imports_are_added() -> None:
+    answer = (
+        "```python\ndef test_random():\n    random.seed(0)\n    xs = [random.randint(0, 9) for _ in range(20)]\n"
+        "    assert sort_list(xs) == sorted(xs)\n\n\ndef test_raises():\n    with pytest.raises(TypeError):\n"
+        "        sort_list(None)\n```"
+    )
+    generated = postprocess_tests(request_for(answer)).generated
+    assert generated.startswith("import pytest\nimport random\nfrom pkg.sorter import sort_list\n")
+
+
+def test_unittest_assertions_removed_in_the_performance_file_only() -> None:
+    tests = postprocess_tests(REQUESTS["sort_unittest"])
+    assert "self.assertEqual(codeflash_behavior_call(" in tests.instrumented_behavior
+    assert "self.assertEqual" not in tests.instrumented_perf
+    assert "self.assertRaises(TypeError, sort_list, None)" in tests.instrumented_perf
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "I cannot write tests for this.",
+        "```python\nfrom pkg.sorter import sort_list\n\n\ndef helper():\n    return sort_list([1])\n```",
+        "```python\ndef test_nothing():\n    assert 1 + 1 == 2\n```",
+        "```python\ndef test_broken(:\n```",
+        "```javascript\ntest('x', () => {});\n```",
+    ],
+)
+def test_unusable_answers_raise_value_error(answer: str) -> None:
+    with pytest.raises(ValueError):
+        postprocess_tests(request_for(answer))
+
+
+def request_for(answer: str):  # type: ignore[no-untyped-def]
+    return request(
+        answer,
+        function="sort_list",
+        qualified="sort_list",
+        module="pkg.sorter",
+        test_module="tests.test_sort_list__unit_test_0",
+        files=SORT_FILES,
+    )
