@@ -148,6 +148,31 @@ async def test_admit(store: Store) -> None:
     assert (await store.hit(other.info.key_hash, DAY_MS, 2)).remaining == 1
 
 
+async def test_concurrent_admits_are_exact_per_key(store: Store) -> None:
+    """Many requests at once (PostgreSQL answers them in shared statements): exact per key."""
+    a = await store.create_key("alice")
+    b = await store.create_key("bob")
+    revoked = await store.create_key("carol")
+    await store.revoke_key(key_id=revoked.info.id)
+    unknown = apikeys.hash_key(apikeys.generate_key())
+    digests = [a.info.key_hash] * 60 + [b.info.key_hash] * 30 + [revoked.info.key_hash] * 5 + [unknown] * 5
+    digests = digests[::2] + digests[1::2]  # interleave
+    results = await asyncio.gather(*(store.admit(d, DAY_MS, 20) for d in digests))
+    by_key: dict[str, list[int]] = {}
+    for digest, admission in zip(digests, results, strict=True):
+        if digest == unknown:
+            assert admission.key is None and admission.rate is None
+        elif digest == revoked.info.key_hash:
+            assert admission.key is not None and admission.rate is None
+        else:
+            assert admission.key is not None and admission.key.key_hash == digest and admission.rate is not None
+            if admission.rate.allowed:
+                by_key.setdefault(digest, []).append(admission.rate.remaining)
+    assert sorted(by_key[a.info.key_hash]) == list(range(20))
+    assert sorted(by_key[b.info.key_hash]) == list(range(20))
+    assert not (await store.hit(a.info.key_hash, DAY_MS, 20)).allowed
+
+
 # --- subscriptions and quota ---------------------------------------------------------------
 
 

@@ -188,7 +188,7 @@ class MemoryStore:
         if counter is None:
             counter = self._counters[(key_hash, start)] = _Counter(hits=1, expires_ms=start + window_ms)
         else:
-            counter.hits = min(counter.hits + 1, limit + 1)
+            counter.hits += 1
         self._hits_since_prune += 1
         if self._hits_since_prune >= _PRUNE_EVERY:
             self._prune(now_ms)

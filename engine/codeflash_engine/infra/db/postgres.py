@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]  # no stubs or py.typed in asyncpg 0.32
+import attrs
 
 from codeflash_engine.infra.db import apikeys, queries
 from codeflash_engine.infra.db.migrate import Migration, migrate
@@ -91,6 +92,16 @@ def redact_dsn(dsn: str) -> str:
     return re.sub(r"(?i)(password\s*=\s*)(\S+)", r"\1***", dsn)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool ``reset``: nothing to undo, so no reset query on every release.
+
+    asyncpg's default runs ``pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`` each time
+    a connection goes back to the pool: a second round trip per request. This store never leaves
+    session state behind on pooled connections (no SET, LISTEN, cursors or advisory locks; the
+    migrations use a connection of their own), and asyncpg still rolls back any open transaction.
+    """
+
+
 def _jsonb(value: Any) -> str | None:
     if value is None:
         return None
@@ -123,6 +134,99 @@ def _subscription(row: Mapping[str, Any]) -> Subscription:
         period=row["period"],
         period_start=row["period_start"],
     )
+
+
+@attrs.define
+class _Waiting:
+    key_hash: str
+    window_ms: int
+    limit: int
+    future: asyncio.Future[Admission]
+
+
+class _AdmitBatcher:
+    """Group commit for :meth:`PostgresStore.admit`: concurrent requests share one statement.
+
+    A request is queued and a flush is scheduled for the next turn of the event loop, so all the
+    requests that arrive together go in one statement. At most ``max_inflight`` statements run
+    at once; requests arriving meanwhile wait for the next one. Under light load every request
+    still gets a statement of its own at once; under heavy load a request costs a fraction of a
+    round trip instead of queueing for a pooled connection.
+    """
+
+    def __init__(
+        self,
+        run: Callable[[list[str], int, int], Awaitable[list[asyncpg.Record]]],
+        *,
+        max_inflight: int,
+        max_batch: int = 500,
+    ) -> None:
+        self._run = run
+        self._max_inflight = max_inflight
+        self._max_batch = max_batch
+        self._waiting: list[_Waiting] = []
+        self._inflight: set[asyncio.Task[None]] = set()
+        self._scheduled = False
+
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+        future: asyncio.Future[Admission] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(key_hash, window_ms, limit, future))
+        self._kick()
+        return await future
+
+    def _kick(self) -> None:
+        if self._waiting and not self._scheduled and len(self._inflight) < self._max_inflight:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if not self._waiting or len(self._inflight) >= self._max_inflight:
+            return
+        batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
+        task = asyncio.create_task(self._answer(batch))
+        self._inflight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._inflight.discard(task)
+        self._kick()
+
+    async def _answer(self, batch: list[_Waiting]) -> None:
+        groups: dict[tuple[int, int], list[_Waiting]] = {}
+        for waiting in batch:
+            groups.setdefault((waiting.window_ms, waiting.limit), []).append(waiting)
+        try:
+            for (window_ms, limit), group in groups.items():
+                rows = await self._run([w.key_hash for w in group], window_ms, limit)
+                by_hash = {row["key_hash"]: row for row in rows}
+                seen: dict[str, int] = {}
+                for waiting in group:
+                    if waiting.future.done():  # the request went away
+                        continue
+                    row = by_hash.get(waiting.key_hash)
+                    if row is None:
+                        waiting.future.set_result(Admission(key=None, rate=None))
+                    elif row["hits"] is None:
+                        waiting.future.set_result(Admission(key=_key(row), rate=None))
+                    else:
+                        # the i-th request of this key in the batch is number hits - n + i of its window
+                        i = seen[waiting.key_hash] = seen.get(waiting.key_hash, 0) + 1
+                        position = row["hits"] - row["n"] + i
+                        rate = rate_decision(position, row["window_start"], window_ms, row["now_ms"], limit)
+                        waiting.future.set_result(Admission(key=_key(row), rate=rate))
+        except BaseException as exc:
+            failure = exc if isinstance(exc, Exception) else StoreUnavailable("the database store is closing")
+            for waiting in batch:
+                if not waiting.future.done():
+                    waiting.future.set_exception(failure)
+            if not isinstance(exc, Exception):
+                raise
+
+    async def drain(self) -> None:
+        """Wait for the statements in flight (at close)."""
+        while self._inflight:
+            await asyncio.gather(*self._inflight, return_exceptions=True)
 
 
 class PostgresStore:
@@ -158,6 +262,7 @@ class PostgresStore:
         self._prune_interval = prune_interval
         self._pool: asyncpg.Pool | None = None
         self._pruner: asyncio.Task[None] | None = None
+        self._batcher = _AdmitBatcher(self._admit_many, max_inflight=max(1, min(4, pool_max // 2)))
         self.applied_migrations: list[Migration] = []
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -197,6 +302,7 @@ class PostgresStore:
                 timeout=self._connect_timeout,
                 max_inactive_connection_lifetime=300.0,
                 server_settings={"application_name": "codeflash-engine"},
+                reset=_keep_session,
             )
         except CONNECTION_ERRORS as exc:
             raise StoreUnavailable(f"cannot reach the database at {where}: {exc}") from exc
@@ -211,6 +317,7 @@ class PostgresStore:
 
     async def close(self) -> None:
         """Stop the pruner and close the pool (terminating connections still busy after 10 s)."""
+        await self._batcher.drain()
         if self._pruner is not None:
             self._pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -319,20 +426,17 @@ class PostgresStore:
     async def hit(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
-        row = await self._fetchrow(queries.HIT, key_hash, window_ms, limit, retry=True)
+        row = await self._fetchrow(queries.HIT, key_hash, window_ms, retry=True)
         assert row is not None
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
 
     async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
-        row = await self._fetchrow(queries.ADMIT, key_hash, window_ms, limit, retry=True)
-        if row is None:
-            return Admission(key=None, rate=None)
-        key = _key(row)
-        if row["hits"] is None:
-            return Admission(key=key, rate=None)
-        return Admission(key=key, rate=rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit))
+        return await self._batcher.admit(key_hash, window_ms, limit)
+
+    async def _admit_many(self, key_hashes: list[str], window_ms: int, limit: int) -> list[asyncpg.Record]:
+        return await self._fetch(queries.ADMIT_MANY, key_hashes, window_ms)
 
     # --- subscriptions and quota -------------------------------------------------------------
 

@@ -71,35 +71,43 @@ RETURNING id
 """
 
 # --- rate limits ----------------------------------------------------------------------------
-# $1 key digest, $2 window length (ms), $3 limit. Windows are aligned on the epoch. The counter
-# stops at limit + 1: enough to refuse, and it cannot overflow however hard a key is hammered.
+# $1 key digest(s), $2 window length (ms), $3 limit. Windows are aligned on the epoch. Counters
+# keep counting past the limit (bigint: they cannot overflow), so that the position of every
+# request in its window is known, also when several requests are counted by one statement.
 
 HIT = """
 WITH t AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms)
 INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
-SELECT $1, t.now_ms - t.now_ms % $2::bigint, 1, t.now_ms - t.now_ms % $2::bigint + $2::bigint FROM t
-ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = LEAST(c.hits + 1, $3::integer + 1)
+SELECT $1::text, t.now_ms - t.now_ms % $2::bigint, 1, t.now_ms - t.now_ms % $2::bigint + $2::bigint FROM t
+ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + 1
 RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS now_ms
 """
 
-# The guards' hot path: look the key up and, if it is active, count the request, in one round
-# trip. No row at all: unknown key. hits NULL: revoked key (not counted).
-ADMIT = f"""
-WITH k AS (
-    SELECT {_KEY_COLUMNS}
-      FROM cf_api_keys k LEFT JOIN organizations o ON o.id = k.organization_id
-     WHERE k.key_hash = $1
+# The guards' hot path, for a batch of requests (the digests in $1, repeated once per request):
+# look the keys up and count the requests of the active ones, in one round trip. One row per
+# known key: n its requests in the batch, hits its counter after them (NULL: revoked, not
+# counted). Keys missing from the result are unknown. Counter rows are locked in digest order,
+# so concurrent batches (other replicas included) cannot deadlock.
+ADMIT_MANY = f"""
+WITH req AS (
+    SELECT r.key_hash, count(*) AS n FROM unnest($1::text[]) AS r(key_hash) GROUP BY r.key_hash
+), k AS (
+    SELECT {_KEY_COLUMNS}, req.n
+      FROM req
+      JOIN cf_api_keys k ON k.key_hash = req.key_hash
+      LEFT JOIN organizations o ON o.id = k.organization_id
 ), t AS (
     SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms
 ), h AS (
     INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
-    SELECT k.key_hash, t.now_ms - t.now_ms % $2::bigint, 1, t.now_ms - t.now_ms % $2::bigint + $2::bigint
+    SELECT k.key_hash, t.now_ms - t.now_ms % $2::bigint, k.n, t.now_ms - t.now_ms % $2::bigint + $2::bigint
       FROM k, t
      WHERE k.revoked IS NULL
-    ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = LEAST(c.hits + 1, $3::integer + 1)
-    RETURNING c.hits, c.window_start
+     ORDER BY k.key_hash
+    ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
+    RETURNING c.key_hash, c.hits, c.window_start
 )
-SELECT k.*, h.hits, h.window_start, t.now_ms FROM k CROSS JOIN t LEFT JOIN h ON true
+SELECT k.*, h.hits, h.window_start, t.now_ms FROM k CROSS JOIN t LEFT JOIN h ON h.key_hash = k.key_hash
 """
 
 PRUNE_RATE_LIMITS = """

@@ -20,7 +20,7 @@ CREATE TABLE users (
 -- for display. The digest is the lookup path of every authenticated request (unique index).
 CREATE TABLE cf_api_keys (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    key_hash        char(96) NOT NULL UNIQUE CHECK (key_hash ~ '^[0-9a-f]{96}$'),
+    key_hash        text NOT NULL UNIQUE CHECK (key_hash ~ '^[0-9a-f]{96}$'),
     suffix          text NOT NULL,
     user_id         text NOT NULL REFERENCES users (user_id),
     tier            text NOT NULL DEFAULT 'free',
@@ -46,13 +46,13 @@ CREATE TABLE subscriptions (
 );
 
 -- Fixed-window request counters shared by every replica: one row per (key, window), bumped by a
--- single INSERT ... ON CONFLICT DO UPDATE ... RETURNING. UNLOGGED: the counters are worthless
--- after a crash and skipping the WAL keeps the hot path cheap. expires_ms lets a periodic
--- DELETE drop finished windows.
+-- single INSERT ... ON CONFLICT DO UPDATE ... RETURNING (which also takes several keys at once).
+-- UNLOGGED: the counters are worthless after a crash and skipping the WAL keeps the hot path
+-- cheap. expires_ms lets a periodic DELETE drop finished windows.
 CREATE UNLOGGED TABLE rate_limit_counters (
-    key_hash     char(96) NOT NULL,
+    key_hash     text NOT NULL,
     window_start bigint NOT NULL,
-    hits         integer NOT NULL,
+    hits         bigint NOT NULL,
     expires_ms   bigint NOT NULL,
     PRIMARY KEY (key_hash, window_start)
 );
