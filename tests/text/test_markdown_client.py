@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from codeflash_engine.text.markdown import (
@@ -13,7 +14,7 @@ from codeflash_engine.text.markdown import (
     to_flat,
     write_markdown,
 )
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 CONTRACT_EXAMPLE = """```python:pkg/geo.py
@@ -142,12 +143,14 @@ def _file_sets(draw: st.DrawFn) -> list[CodeBlock]:
     return blocks
 
 
+@settings(max_examples=int(os.environ.get("TEXT_EXAMPLES", "100")), deadline=None)
 @given(_file_sets())
 def test_write_then_parse_is_the_identity(blocks: list[CodeBlock]) -> None:
     assert all(is_client_safe(b) for b in blocks)
     assert parse_markdown(write_markdown(blocks)) == blocks
 
 
+@settings(max_examples=int(os.environ.get("TEXT_EXAMPLES", "100")), deadline=None)
 @given(st.lists(st.tuples(_paths, st.text(max_size=200)), unique_by=lambda t: t[0], max_size=5))
 def test_flat_round_trip_for_files_with_paths(items: list[tuple[str, str]]) -> None:
     blocks = [CodeBlock("python", p, c) for p, c in items if not re.search(r"(?m)^[ \t]*#[ \t]*file:", c)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 
 from codeflash_engine.text.markdown import (
@@ -12,7 +13,7 @@ from codeflash_engine.text.markdown import (
     scan_code_blocks,
     write_markdown,
 )
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 PY = {"python", "py", "python3"}
@@ -166,6 +167,7 @@ def _blocks(draw: st.DrawFn) -> list[CodeBlock]:
     return out
 
 
+@settings(max_examples=int(os.environ.get("TEXT_EXAMPLES", "100")), deadline=None)
 @given(_blocks(), st.sampled_from(["", "Here is the code:\n\n", "Sure.\r\n"]))
 def test_extraction_reads_back_what_the_client_writes(blocks: list[CodeBlock], prose: str) -> None:
     text = prose + write_markdown(blocks) + "\n\nDone."
@@ -173,6 +175,7 @@ def test_extraction_reads_back_what_the_client_writes(blocks: list[CodeBlock], p
     assert got == blocks
 
 
+@settings(max_examples=int(os.environ.get("TEXT_EXAMPLES", "100")), deadline=None)
 @given(st.text(max_size=400))
 def test_every_extracted_block_survives_the_client(text: str) -> None:
     for block in ex(text):

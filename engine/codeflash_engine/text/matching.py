@@ -47,6 +47,7 @@ __all__ = [
     "normalize_punctuation",
     "punctuation_key",
     "shift_for",
+    "shift_near",
     "split_text",
 ]
 
@@ -284,27 +285,31 @@ def merge_replacement(window: Sequence[str], search: Sequence[str], replace: Seq
     """
     if level is Level.EXACT:
         return list(replace)
-    uniform = level <= Level.INDENTATION
-    shift = shift_for(window, search, level)
     sm = difflib.SequenceMatcher(None, [s.rstrip() for s in search], [r.rstrip() for r in replace], autojunk=False)
     out: list[str] = []
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             out.extend(window[i1:i2])
         else:
-            local = shift if uniform else _local_shift(window, search, i1, i2) or shift
-            out.extend(local.apply(r) for r in replace[j1:j2])
+            shift = shift_near(window, search, i1, i2, level)
+            out.extend(shift.apply(r) for r in replace[j1:j2])
     return out
 
 
-def _local_shift(window: Sequence[str], search: Sequence[str], i1: int, i2: int) -> Shift | None:
-    """The indentation change between the search line nearest to ``search[i1:i2]`` and its file line:
-    at the loose levels the LLM's indentation may be off by a different amount on every line."""
-    order = list(range(i1, i2)) + list(range(i1 - 1, -1, -1)) + list(range(i2, len(search)))
-    for k in order:
+def shift_near(window: Sequence[str], search: Sequence[str], i1: int, i2: int, level: Level) -> Shift:
+    """How to re-indent replacement lines written in place of ``search[i1:i2]`` (or inserted at
+    ``i1`` when the range is empty).
+
+    Up to the indentation level the shift is the block's uniform one. At the looser levels the
+    LLM's indentation may be off by a different amount on every line, so the shift is taken from
+    the nearest non-blank search line (inside the range, then before it, then after it).
+    """
+    if level <= Level.INDENTATION:
+        return shift_for(window, search, level)
+    for k in (*range(i1, i2), *range(i1 - 1, -1, -1), *range(i2, len(search))):
         if 0 <= k < len(search) and search[k].strip():
             return Shift(_indent_of(search[k]), _indent_of(window[k]))
-    return None
+    return Shift()
 
 
 # ------------------------------------------------------------------------------------------

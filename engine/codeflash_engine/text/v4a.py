@@ -40,7 +40,7 @@ from codeflash_engine.text.matching import (
     find_at,
     join_text,
     punctuation_key,
-    shift_for,
+    shift_near,
     split_text,
 )
 from codeflash_engine.text.paths import match_path, normalize_path
@@ -327,17 +327,20 @@ def _apply_hunk(view: Lines, hunk: Hunk, cursor: int, name: str, path: str) -> _
             )
         start = starts[0]
     window = view.lines[start : start + len(old)]
-    shift = shift_for(window, old, level)
     new_lines: list[str] = []
     oi = 0
+    run_start = 0
     for kind, text in hunk.body:
         if kind == " ":
             new_lines.append(window[oi])
             oi += 1
+            run_start = oi
         elif kind == "-":
             oi += 1
+        elif level is Level.EXACT:
+            new_lines.append(text)
         else:
-            new_lines.append(text if level is Level.EXACT else shift.apply(text))
+            new_lines.append(shift_near(window, old, run_start, oi, level).apply(text))
     return _HunkOutcome(start, len(old), new_lines, level.label, fuzz + int(level))
 
 

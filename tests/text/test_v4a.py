@@ -1,0 +1,260 @@
+"""V4A patches: the whole grammar, fuzz, errors, CRLF."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
+from codeflash_engine.text.v4a import END_OF_FILE_FUZZ, PatchError, apply_v4a, parse_v4a
+
+GEO = """import math
+
+
+class Vec:
+    def __init__(self, xs):
+        self.xs = list(xs)
+
+    def length(self):
+        total = 0
+        for x in self.xs:
+            total += x * x
+        return math.sqrt(total)
+
+
+class Mat:
+    def length(self):
+        total = 0
+        for x in self.xs:
+            total += x * x
+        return math.sqrt(total)
+"""
+FILES = {"pkg/geo.py": GEO, "pkg/util.py": "SCALE = 3\n"}
+
+
+def patch(*body: str) -> str:
+    return "*** Begin Patch\n" + "\n".join(body) + "\n*** End Patch\n"
+
+
+def test_update_with_scope_lines_and_context() -> None:
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Mat:",
+        "     def length(self):",
+        "-        total = 0",
+        "-        for x in self.xs:",
+        "-            total += x * x",
+        "-        return math.sqrt(total)",
+        "+        return math.hypot(*self.xs)",
+    )
+    result = apply_edit(FILES, edit)
+    assert result.ok, result.errors
+    assert result.format == "v4a"
+    expected = (
+        GEO[: GEO.index("class Mat:")] + "class Mat:\n    def length(self):\n        return math.hypot(*self.xs)\n"
+    )
+    assert result.files == {"pkg/geo.py": expected}
+    assert result.fuzz == 0
+    assert result.blocks[0].line == 16
+
+
+def test_stacked_scope_lines() -> None:
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Mat:",
+        "@@ def length(self):",
+        "-        total = 0",
+        "+        total = 0.0",
+    )
+    result = apply_edit(FILES, edit)
+    assert result.ok, result.errors
+    assert result.files["pkg/geo.py"].count("total = 0.0") == 1
+    assert result.files["pkg/geo.py"].index("total = 0.0") > GEO.index("class Mat:")
+    # Scope lines matched by stripped text cost 1, by prefix 10.
+    assert result.fuzz == 1
+    loose = patch("*** Update File: pkg/geo.py", "@@ class Mat", "-        total = 0", "+        total = 0.0")
+    assert apply_edit(FILES, loose).fuzz == 10
+
+
+def test_without_scope_an_ambiguous_context_is_an_error() -> None:
+    edit = patch("*** Update File: pkg/geo.py", "@@", "-        total = 0", "+        total = 0.0")
+    result = apply_edit(FILES, edit)
+    assert not result.ok and result.files == {}
+    assert "matches 2 places in pkg/geo.py (lines 9, 17)" in result.errors[0]
+    assert "@@" in result.errors[0]
+
+
+def test_hunks_search_forward_from_the_cursor() -> None:
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Vec:",
+        "-        total = 0",
+        "+        total = 1",
+        "@@ class Mat:",
+        "-        total = 0",
+        "+        total = 2",
+    )
+    result = apply_edit(FILES, edit)
+    assert result.ok, result.errors
+    text = result.files["pkg/geo.py"]
+    assert text.index("total = 1") < text.index("total = 2")
+    assert [b.line for b in result.blocks] == [9, 17]
+
+
+def test_out_of_order_hunks_are_an_error() -> None:
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Mat:",
+        " class Mat:",
+        "@@",
+        " import math",
+        "+import os",
+    )
+    result = apply_edit(FILES, edit)
+    assert not result.ok
+    assert "before the previous hunk" in result.errors[0]
+
+
+def test_add_delete_and_move() -> None:
+    edit = patch(
+        "*** Add File: pkg/new.py",
+        "+def helper():",
+        "+    return 1",
+        "*** Delete File: pkg/util.py",
+        "*** Update File: pkg/geo.py",
+        "*** Move to: pkg/vectors.py",
+        "@@",
+        "-import math",
+        "+import math, os",
+    )
+    result = apply_edit(FILES, edit)
+    assert result.ok, result.errors
+    assert result.files == {
+        "pkg/new.py": "def helper():\n    return 1\n",
+        "pkg/vectors.py": GEO.replace("import math\n", "import math, os\n", 1),
+    }
+    assert set(result.deleted) == {"pkg/util.py", "pkg/geo.py"}
+    assert [b.action for b in result.blocks] == ["add", "delete", "update", "move"]
+    assert edit_paths(edit) == ["pkg/new.py", "pkg/util.py", "pkg/geo.py", "pkg/vectors.py"]
+
+
+def test_move_without_changes() -> None:
+    result = apply_edit(FILES, patch("*** Update File: pkg/util.py", "*** Move to: lib/util.py"))
+    assert result.files == {"lib/util.py": "SCALE = 3\n"} and result.deleted == ("pkg/util.py",)
+
+
+def test_file_operation_errors() -> None:
+    assert "already exists" in apply_edit(FILES, patch("*** Add File: pkg/util.py", "+X = 1")).errors[0]
+    assert "no such file" in apply_edit(FILES, patch("*** Delete File: nope.py")).errors[0]
+    assert "no such file" in apply_edit(FILES, patch("*** Update File: nope.py", "@@", "-x", "+y")).errors[0]
+    moved = patch("*** Update File: pkg/geo.py", "*** Move to: pkg/util.py")
+    assert "already exists" in apply_edit(FILES, moved).errors[0]
+
+
+def test_end_of_file_hunks() -> None:
+    tail = patch("*** Update File: pkg/geo.py", "@@", "         return math.sqrt(total)", "+# end", "*** End of File")
+    result = apply_edit(FILES, tail)
+    assert result.ok and result.files["pkg/geo.py"].endswith("return math.sqrt(total)\n# end\n")
+    assert result.fuzz == 0
+    # Context that is not at the end of the file is found elsewhere, at a high fuzz.
+    elsewhere = patch("*** Update File: pkg/geo.py", "@@", " import math", "+import os", "*** End of File")
+    result = apply_edit(FILES, elsewhere)
+    assert result.ok and result.fuzz == END_OF_FILE_FUZZ
+    # Pure addition at the end.
+    append = patch("*** Update File: pkg/util.py", "@@", "+X = 1", "*** End of File")
+    assert apply_edit(FILES, append).files == {"pkg/util.py": "SCALE = 3\nX = 1\n"}
+
+
+def test_fuzz_levels_are_reported_and_context_keeps_the_files_text() -> None:
+    files = {"a.py": 'def f():\n    s = "x"  \n    return s\n'}
+    rstrip = patch("*** Update File: a.py", "@@", " def f():", '     s = "x"', "-    return s", "+    return s * 2")
+    result = apply_edit(files, rstrip)
+    assert result.fuzz == 1
+    assert result.files["a.py"] == 'def f():\n    s = "x"  \n    return s * 2\n'
+    stripped = patch("*** Update File: a.py", "@@", " def f():", '   s = "x"', "-  return s", "+  return s * 2")
+    result = apply_edit(files, stripped)
+    assert result.ok and result.blocks[0].level in ("indentation", "surrounding whitespace")
+    assert result.files["a.py"] == 'def f():\n    s = "x"  \n    return s * 2\n'
+    curly = patch(
+        "*** Update File: a.py", "@@", " def f():", "     s = \u201cx\u201d", "-    return s", "+    return s * 2"
+    )
+    result = apply_edit(files, curly)
+    assert result.ok and result.fuzz == 1000
+    assert '    s = "x"  ' in result.files["a.py"]
+
+
+def test_missing_context_says_what_it_did_mean() -> None:
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Vec:",
+        "     def length(self):",
+        "-        total = 1",
+        "+        total = 2",
+    )
+    result = apply_edit(FILES, edit)
+    assert not result.ok
+    error = result.errors[0]
+    assert error.startswith("block 1 (pkg/geo.py, hunk 1): its context and '-' lines did not match pkg/geo.py")
+    assert "Did you mean these lines (pkg/geo.py, lines 8-9)?" in error
+    assert (
+        "scope line" in apply_edit(FILES, patch("*** Update File: pkg/geo.py", "@@ class Nope:", "-x", "+y")).errors[0]
+    )
+
+
+def test_crlf_files_stay_crlf() -> None:
+    files = {"a.py": "x = 1\r\ny = 2\r\n"}
+    edit = patch("*** Update File: a.py", "@@", " x = 1", "-y = 2", "+y = 3")
+    assert apply_edit(files, edit).files == {"a.py": "x = 1\r\ny = 3\r\n"}
+    assert apply_edit(files, edit.replace("\n", "\r\n")).files == {"a.py": "x = 1\r\ny = 3\r\n"}
+
+
+def test_wrappers_and_lenient_markers() -> None:
+    body = "*** Update File: pkg/util.py\n@@\n-SCALE = 3\n+SCALE = 4\n"
+    heredoc = "apply_patch <<'EOF'\n  *** Begin Patch\n" + body + "*** End Patch  \nEOF\n"
+    fenced = "Here is the patch:\n```diff\n*** Begin Patch\n" + body + "*** End Patch\n```\n"
+    for edit in (heredoc, fenced):
+        assert detect_format(edit) == "v4a"
+        assert apply_edit(FILES, edit).files == {"pkg/util.py": "SCALE = 4\n"}
+
+
+def test_empty_lines_in_hunks_are_blank_context() -> None:
+    files = {"a.py": "a = 1\n\nb = 2\n"}
+    edit = "*** Begin Patch\n*** Update File: a.py\n@@\n a = 1\n\n-b = 2\n+b = 3\n\n*** End Patch"
+    assert apply_edit(files, edit).files == {"a.py": "a = 1\n\nb = 3\n"}
+
+
+def test_unified_diff_style_headers_are_read_as_bare_hunks() -> None:
+    edit = patch("*** Update File: pkg/util.py", "@@ -1,1 +1,1 @@", "-SCALE = 3", "+SCALE = 4")
+    assert apply_edit(FILES, edit).files == {"pkg/util.py": "SCALE = 4\n"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("*** Update File: a.py\n", "no '*** Begin Patch'"),
+        ("*** Begin Patch\n*** Update File: a.py\n@@\n-x\n", "no '*** End Patch'"),
+        ("*** Begin Patch\n*** Frobnicate File: a.py\n*** End Patch", "patch line 2: expected"),
+        ("*** Begin Patch\n*** Add File: a.py\nx\n*** End Patch", "must start with '+'"),
+        ("*** Begin Patch\n*** Update File: a.py\n@@\n?x\n*** End Patch", "patch line 4: a hunk line"),
+        ("*** Begin Patch\n*** Add File: /etc/passwd\n+x\n*** End Patch", "absolute"),
+        ("*** Begin Patch\n*** Add File: \n+x\n*** End Patch", "path is missing"),
+    ],
+)
+def test_grammar_errors(text: str, message: str) -> None:
+    with pytest.raises(PatchError, match=re.escape(message)):
+        parse_v4a(text)
+    result = apply_v4a(FILES, text)
+    assert not result.ok and message in result.errors[0]
+
+
+def test_an_empty_patch_is_rejected() -> None:
+    result = apply_edit(FILES, "*** Begin Patch\n*** End Patch\n")
+    assert not result.ok and "no file operation" in result.errors[0]
+
+
+def test_failure_is_all_or_nothing() -> None:
+    edit = patch("*** Add File: b.py", "+x", "*** Update File: pkg/util.py", "@@", "-SCALE = 9", "+SCALE = 4")
+    result = apply_edit(FILES, edit)
+    assert not result.ok
+    assert result.files == {} and result.deleted == ()
+    assert [b.ok for b in result.blocks] == [True, False]
