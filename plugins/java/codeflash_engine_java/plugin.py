@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import tree_sitter_java
 from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.treesitter import parse, syntax_problems
-from codeflash_engine.plugins.types import LanguageSpec, SyntaxProblem
-from tree_sitter import Language
+from codeflash_engine.plugins.treesitter import syntax_problems
+from codeflash_engine.plugins.types import (
+    Candidate,
+    CandidatesRequest,
+    GeneratedTests,
+    LanguageSpec,
+    Prompt,
+    PromptRequest,
+    SyntaxProblem,
+    TestsRequest,
+)
+
+from codeflash_engine_java import candidates, prompts, testgen
+from codeflash_engine_java.source import Source
 
 JAVA = LanguageSpec(
     name="java",
@@ -17,8 +27,6 @@ JAVA = LanguageSpec(
     comment_prefix="//",
     fence_tags=("java",),
 )
-
-LANGUAGE = Language(tree_sitter_java.language())
 
 
 @hookimpl
@@ -32,4 +40,28 @@ def validate(language: str, code: str, language_version: str | None) -> list[Syn
     """Parse with tree-sitter-java; every ERROR or MISSING node is a problem."""
     if language != JAVA.name:
         return None
-    return syntax_problems(parse(LANGUAGE, code))
+    return syntax_problems(Source.parse(code).tree)
+
+
+@hookimpl
+def build_prompt(request: PromptRequest) -> Prompt | None:
+    """This plugin's templates, aware of the Java version and the test framework."""
+    if request.language != JAVA.name:
+        return None
+    return prompts.build_prompt(request)
+
+
+@hookimpl
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
+    """Extract, validate, restore signatures, bodies and imports, and deduplicate (see ``candidates``)."""
+    if request.language != JAVA.name:
+        return None
+    return candidates.postprocess(request)
+
+
+@hookimpl
+def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
+    """Validate the test, fix its package and imports, drop redefinitions, strip asserts for perf."""
+    if request.language != JAVA.name:
+        return None
+    return testgen.clean_tests(request)

@@ -1,0 +1,49 @@
+"""The prose of an LLM answer: the explanation that goes with a candidate."""
+
+from __future__ import annotations
+
+import re
+
+from codeflash_engine.text.paths import path_from_line
+from codeflash_engine.text.xml import extract_tag
+
+_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+_EDIT_START = re.compile(r"^\s*(<{5,9}\s*SEARCH\b|\*\*\* Begin Patch)", re.MULTILINE)
+
+
+def explanation_of(answer: str) -> str:
+    """The ``<explanation>`` of the answer, else its prose outside code fences and edits, stripped.
+
+    A line that only names a file just before a fence or an edit is left out.
+    """
+    tagged = extract_tag(answer, "explanation")
+    if tagged:
+        return tagged.strip()
+    edit = _EDIT_START.search(answer)
+    if edit is not None:
+        answer = answer[: edit.start()]
+    prose: list[str] = []
+    inside: str | None = None
+    for line in answer.splitlines():
+        match = _FENCE.match(line)
+        if match is None:
+            if inside is None:
+                prose.append(line)
+            continue
+        fence = match.group(1)
+        if inside is None:
+            inside = fence
+            _drop_path_line(prose)
+        elif fence[0] == inside[0] and len(fence) >= len(inside) and not line.strip()[len(fence) :].strip():
+            inside = None
+    if edit is not None:
+        _drop_path_line(prose)
+    return "\n".join(prose).strip()
+
+
+def _drop_path_line(prose: list[str]) -> None:
+    """Remove the last non-blank line of ``prose`` when it only names a file."""
+    while prose and not prose[-1].strip():
+        prose.pop()
+    if prose and path_from_line(prose[-1]) is not None:
+        prose.pop()

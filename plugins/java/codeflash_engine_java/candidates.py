@@ -1,0 +1,317 @@
+"""Turning raw LLM answers into clean Java optimization candidates.
+
+For each answer, in order: extract the code blocks (or apply an edit) and map them onto the
+request's files; parse each file (bare methods are put back into their class); restore what the
+model must not change (each known method's modifiers, annotations, type parameters, return type,
+name and throws clause, matched by parameter types so overloads stay apart; bodies left out as
+``// ... unchanged``; the package); add the original imports the new code uses; reject anything
+that does not parse; and drop candidates equal to the original, or to an earlier candidate, once
+comments, layout and local names are normalised. Files that did not change are left out.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import attrs
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine.text.edits import apply_edit, detect_format
+from codeflash_engine.text.markdown import extract_code_blocks
+from tree_sitter import Node
+
+from codeflash_engine_java.answers import explanation_of
+from codeflash_engine_java.imports import header_edits
+from codeflash_engine_java.normalize import normal_form
+from codeflash_engine_java.source import Edit, Source, apply_edits
+from codeflash_engine_java.structure import (
+    FUNCTION_NODES,
+    TYPE_NODES,
+    Definition,
+    definitions,
+    is_placeholder_body,
+    parameter_name,
+    parameters,
+)
+
+log = logging.getLogger(__name__)
+
+LANGUAGE_TAGS = ("java",)
+
+Norm = tuple[str, str]
+Key = tuple[tuple[str, Norm], ...]
+
+
+class Rejected(Exception):
+    """An answer that cannot become a candidate; the message says why."""
+
+
+@attrs.frozen
+class Target:
+    """The method being optimized: ``name`` in class ``class_name`` (the innermost class)."""
+
+    name: str
+    class_name: str | None = None
+
+    @classmethod
+    def parse(cls, qualified: str) -> Target:
+        parts = qualified.split(".")
+        return cls(name=parts[-1], class_name=parts[-2] if len(parts) > 1 else None)
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.class_name}.{self.name}" if self.class_name else self.name
+
+    def matches(self, definition: Definition) -> bool:
+        if definition.function is None or definition.name != self.name:
+            return False
+        return self.class_name is None or definition.class_name == self.class_name
+
+
+@attrs.frozen
+class OriginalFile:
+    """A file of the request, parsed once."""
+
+    path: str | None
+    source: Source
+    functions: dict[str, Definition]
+    norms: frozenset[Norm]
+    headers: dict[tuple[str, ...], str]
+
+
+@attrs.frozen
+class Original:
+    """The request's read-writable code, target file first, and the target."""
+
+    files: tuple[OriginalFile, ...]
+    target: Target
+
+    @property
+    def paths(self) -> list[str]:
+        return [f.path for f in self.files if f.path is not None]
+
+    def target_classes(self) -> tuple[str, ...]:
+        """The chain of classes around the target in the original (outermost first)."""
+        for definition in self.files[0].functions.values() if self.files else ():
+            if self.target.matches(definition):
+                return definition.classes
+        return (self.target.class_name,) if self.target.class_name else ()
+
+
+@attrs.frozen
+class Outcome:
+    """What became of one answer: its candidate, or None and the reason it was dropped."""
+
+    answer_index: int
+    candidate: Candidate | None
+    reason: str = "kept"
+
+
+def analyse_original(request: CandidatesRequest) -> Original:
+    files = tuple(_original_file(f) for f in request.original)
+    target = Target.parse(request.target) if request.target else _first_method(files[0] if files else None)
+    return Original(files=files, target=target)
+
+
+def _original_file(file: CodeFile) -> OriginalFile:
+    source = Source.parse(file.code)
+    defs = definitions(source)
+    return OriginalFile(
+        path=file.path,
+        source=source,
+        functions={d.key: d for d in defs if d.function is not None and d.key is not None},
+        norms=frozenset(_norms(source, defs)),
+        headers={d.classes: source.span(d.start, d.end).rstrip() for d in defs if d.node.type in TYPE_NODES},
+    )
+
+
+def _first_method(file: OriginalFile | None) -> Target:
+    for definition in file.functions.values() if file is not None else ():
+        if definition.name and definition.name != "<init>":
+            return Target(name=definition.name, class_name=definition.class_name)
+    return Target(name="")
+
+
+def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
+    return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
+
+
+def postprocess(request: CandidatesRequest) -> list[Candidate]:
+    """Clean every answer of ``request``; keep the valid, changed and distinct ones, in order."""
+    return [o.candidate for o in triage(request) if o.candidate is not None]
+
+
+def triage(request: CandidatesRequest) -> list[Outcome]:
+    """The fate of every answer, in order (drops are logged at debug level)."""
+    original = analyse_original(request)
+    seen: dict[Key, int] = {}
+    outcomes: list[Outcome] = []
+    for index, answer in enumerate(request.answers):
+        outcome = _triage_one(index, answer, original, seen)
+        if outcome.candidate is None:
+            log.debug("answer #%d dropped: %s", index + 1, outcome.reason)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def _triage_one(index: int, answer: str, original: Original, seen: dict[Key, int]) -> Outcome:
+    try:
+        files, key = clean_answer(answer, original)
+    except Rejected as exc:
+        return Outcome(index, None, f"rejected: {exc}")
+    if not key:
+        return Outcome(index, None, "identical to the original once normalised")
+    if key in seen:
+        return Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
+    seen[key] = index
+    return Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
+
+
+def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], Key]:
+    """The cleaned changed files of one answer and its deduplication key (empty: unchanged)."""
+    code_by_file = _code_by_file(answer, original)
+    if not code_by_file:
+        raise Rejected("no code block for any file of the request")
+    files: list[CodeFile] = []
+    key: list[tuple[str, Norm]] = []
+    for file in original.files:
+        if file.path not in code_by_file:
+            continue
+        source = clean_file(code_by_file[file.path], file, original, is_target=file is original.files[0])
+        changed = sorted(n for n in _norms(source, definitions(source)) if n not in file.norms)
+        if changed:
+            files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
+            key.extend((file.path or "", norm) for norm in changed)
+    return tuple(files), tuple(sorted(key))
+
+
+def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
+    """Map the answer's code onto the request's files (an edit is applied to the originals)."""
+    known = original.paths
+    target_path = original.files[0].path if original.files else None
+    if detect_format(answer) is not None:
+        result = apply_edit({f.path: f.source.code for f in original.files if f.path}, answer, default_path=target_path)
+        if result.errors:
+            raise Rejected(f"the edit does not apply: {result.errors[0]}")
+        return {path: code for path, code in result.files.items() if path in known}
+    blocks = extract_code_blocks(answer, language_tags=LANGUAGE_TAGS, default_language="java", known_paths=known)
+    by_file: dict[str | None, str] = {}
+    pathless: list[str] = []
+    for block in blocks:
+        if block.path is None:
+            pathless.append(block.code)
+        elif block.path in known:
+            by_file[block.path] = block.code
+    if pathless and target_path not in by_file:
+        by_file[target_path] = "\n\n".join(pathless)
+    return by_file
+
+
+def clean_file(code: str, file: OriginalFile, original: Original, *, is_target: bool) -> Source:
+    """Parse, wrap bare members, restore signatures, bodies, package and imports; Rejected if invalid."""
+    source = Source.parse(code)
+    if is_target and _has_bare_members(source):
+        source = _wrap_in_classes(source, file, original.target_classes())
+    if not source.ok:
+        raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
+    edits = _restorations(source, file, original.target if is_target else None)
+    if edits:
+        source = source.edited(edits)
+    header = header_edits(file.source, source)
+    if header:
+        source = source.edited(header)
+    if not source.ok:
+        raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
+    return source
+
+
+def _has_bare_members(source: Source) -> bool:
+    kinds = {n.type for n in source.root.named_children}
+    return bool(kinds & (FUNCTION_NODES | {"field_declaration"})) and not kinds & TYPE_NODES
+
+
+def _wrap_in_classes(source: Source, file: OriginalFile, classes: tuple[str, ...]) -> Source:
+    """Methods given without their class, put back inside the original class (and its outer ones)."""
+    if not classes:
+        return source
+    split = 0
+    for node in source.root.named_children:
+        if node.type in ("package_declaration", "import_declaration"):
+            split = node.end_byte
+    head = source.span(0, split).strip()
+    body = source.span(split, len(source.data)).strip("\n")
+    for depth in range(len(classes), 0, -1):
+        header = file.headers.get(classes[:depth], f"class {classes[depth - 1]}")
+        indented = "\n".join("    " + line if line.strip() else "" for line in body.splitlines())
+        body = f"{header} {{\n{indented}\n}}"
+    wrapped = Source.parse((f"{head}\n\n" if head else "") + body + "\n")
+    return wrapped if wrapped.ok else source
+
+
+def _restorations(source: Source, file: OriginalFile, target: Target | None) -> list[Edit]:
+    """Edits restoring known methods' headers and left-out bodies; Rejected when the target is unusable.
+
+    Every overload named like the target counts as the target: at least one must keep its
+    parameter types and have a real body.
+    """
+    edits: list[Edit] = []
+    found = written = overloads = False
+    for definition in definitions(source):
+        if definition.function is None or definition.key is None:
+            continue
+        is_target = target is not None and target.matches(definition)
+        before = file.functions.get(definition.key)
+        if before is None:
+            overloads = overloads or is_target
+            continue
+        restored = _restore(source, definition, file.source, before)
+        found = found or is_target
+        written = written or (is_target and not _left_out(source, definition))
+        edits.extend(restored)
+    if target is not None and not found:
+        if overloads:
+            raise Rejected(f"the answer changed the parameter types of {target.qualified}")
+        raise Rejected(f"the answer does not define {target.qualified}")
+    if target is not None and not written:
+        raise Rejected("the target's body was left out")
+    return edits
+
+
+def _left_out(source: Source, definition: Definition) -> bool:
+    assert definition.function is not None
+    return is_placeholder_body(source, definition.function.child_by_field_name("body"))
+
+
+def _restore(source: Source, new: Definition, old_source: Source, old: Definition) -> list[Edit]:
+    """Put back the original header of ``new`` (with its own parameter names), or all of it."""
+    assert new.function is not None and old.function is not None
+    new_body, old_body = new.function.child_by_field_name("body"), old.function.child_by_field_name("body")
+    if new_body is None or old_body is None:
+        return []
+    if is_placeholder_body(source, new_body):
+        return [Edit(new.start, new.end, old_source.span(old.start, old.end).encode("utf-8"))]
+    old_params = old.function.child_by_field_name("parameters")
+    if old_params is None:
+        return []
+    header = (
+        old_source.span(old.start, old_params.start_byte)
+        + _parameters_text(source, new.function, old_source, old.function)
+        + old_source.span(old_params.end_byte, old_body.start_byte)
+    )
+    if source.span(new.start, new_body.start_byte) == header:
+        return []
+    return [Edit(new.start, new_body.start_byte, header.encode("utf-8"))]
+
+
+def _parameters_text(source: Source, new: Node, old_source: Source, old: Node) -> str:
+    """The original parameter list (annotations, ``final``) with the candidate's parameter names."""
+    old_list = old.child_by_field_name("parameters")
+    assert old_list is not None
+    pairs = list(zip(parameters(old), parameters(new), strict=False))
+    edits: list[Edit] = []
+    for old_param, new_param in pairs:
+        old_name, new_name = parameter_name(old_param), parameter_name(new_param)
+        if old_name is not None and new_name is not None and old_source.text(old_name) != source.text(new_name):
+            start, end = old_name.start_byte - old_list.start_byte, old_name.end_byte - old_list.start_byte
+            edits.append(Edit(start, end, source.text(new_name).encode("utf-8")))
+    return apply_edits(old_source.data[old_list.start_byte : old_list.end_byte], edits).decode("utf-8")
