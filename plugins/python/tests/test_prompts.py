@@ -1,0 +1,274 @@
+"""Every Python prompt, rendered with a realistic context, as a snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
+from codeflash_engine_python.plugin import build_prompt
+from codeflash_engine_python.prompting import PROMPTS
+from syrupy.assertion import SnapshotAssertion
+
+SOURCE = "```python:pkg/sorter.py\ndef sort_list(xs):\n    return sorted(xs)\n```"
+ORIGINAL = (
+    "```python:pkg/sorter.py\ndef sort_list(xs):\n    out = list(xs)\n    for i in range(len(out)):\n"
+    "        for j in range(len(out) - 1 - i):\n            if out[j] > out[j + 1]:\n"
+    "                out[j], out[j + 1] = out[j + 1], out[j]\n    return out\n```"
+)
+DEPENDENCY = "```python:pkg/config.py\nLIMIT = 1000\n```"
+PROFILE = (
+    "# Timer unit: 1e-09 s\n## Function: sort_list\n## Total time: 0.0374 s\n"
+    "| Hits | Time | Per Hit | % Time | Line Contents |\n|---:|---:|---:|---:|:---|\n"
+    "| 1 | 2000 | 2000 | 0.1 | out = list(xs) |\n| 4950 | 3.1e+07 | 6262 | 83.0 | if out[j] > out[j + 1]: |\n"
+)
+FUNCTION = {
+    "function_name": "sort_list",
+    "file_path": "/home/dev/proj/pkg/sorter.py",
+    "parents": [],
+    "starting_line": 1,
+    "ending_line": 7,
+    "is_async": False,
+    "is_method": False,
+    "language": "python",
+}
+TEST_SOURCE = (
+    "from pkg.sorter import sort_list\n\n\ndef test_basic():\n    assert sort_list([2, 1]) == [1, 2]\n\n\n"
+    "def test_empty():\n    sort_list([])\n"
+)
+
+CONTEXTS: dict[Task, dict[str, Any]] = {
+    Task.OPTIMIZE: {
+        "source_code": ORIGINAL,
+        "dependency_code": DEPENDENCY,
+        "is_async": False,
+        "is_numerical_code": False,
+        "n_candidates": 6,
+        "function_name": "sort_list",
+    },
+    Task.OPTIMIZE_LINE_PROFILER: {
+        "source_code": ORIGINAL,
+        "dependency_code": "",
+        "line_profiler_results": PROFILE,
+        "is_numerical_code": True,
+        "n_candidates": 7,
+        "function_name": "sort_list",
+    },
+    Task.REFINE: {
+        "original_source_code": ORIGINAL,
+        "read_only_dependency_code": DEPENDENCY,
+        "original_line_profiler_results": PROFILE,
+        "original_code_runtime": "4.05 milliseconds",
+        "optimized_source_code": SOURCE,
+        "optimized_explanation": "Use Timsort via sorted().",
+        "optimized_line_profiler_results": "",
+        "optimized_code_runtime": "27.3 microseconds",
+        "speedup": "14742%",
+        "function_references": "```python:pkg/report.py\nrows = sort_list(values)\n```",
+        "function_name": "sort_list",
+    },
+    Task.REPAIR: {
+        "original_source_code": ORIGINAL,
+        "modified_source_code": "```python:pkg/sorter.py\ndef sort_list(xs):\n    xs.sort()\n    return xs\n```",
+        "test_diffs": [
+            {
+                "scope": "return_value",
+                "original_pass": True,
+                "candidate_pass": True,
+                "original_value": "(([3, 1, 2],), {}, [1, 2, 3])",
+                "candidate_value": "(([1, 2, 3],), {}, [1, 2, 3])",
+                "test_src_code": "def test_basic():\n    assert sort_list([3, 1, 2]) == [1, 2, 3]",
+                "candidate_pytest_error": None,
+                "original_pytest_error": None,
+            },
+            {
+                "scope": "did_pass",
+                "original_pass": True,
+                "candidate_pass": False,
+                "original_value": "True",
+                "candidate_value": "False",
+                "test_src_code": "def test_tuple():\n    assert sort_list((2, 1)) == [1, 2]",
+                "candidate_pytest_error": "AttributeError: 'tuple' object has no attribute 'sort'",
+                "original_pytest_error": None,
+            },
+        ],
+        "function_name": "sort_list",
+    },
+    Task.ADAPTIVE: {
+        "original_source_code": ORIGINAL,
+        "candidates": [
+            {
+                "optimization_id": "a1",
+                "source_code": SOURCE,
+                "explanation": "Use sorted().",
+                "source": "OPTIMIZE",
+                "speedup": "Performance gain: 3025%",
+            },
+            {
+                "optimization_id": "b2",
+                "source_code": "```python:pkg/sorter.py\ndef sort_list(xs):\n    xs.sort()\n    return xs\n```",
+                "explanation": "Sort in place.",
+                "source": "REFINE",
+                "speedup": "Candidate didn't match the behavior of the original code",
+            },
+        ],
+        "function_name": "sort_list",
+    },
+    Task.TESTGEN: {
+        "source_code_being_tested": ORIGINAL,
+        "function_to_optimize": FUNCTION,
+        "helper_function_names": [],
+        "module_path": "pkg.sorter",
+        "test_module_path": "tests.test_sort_list__unit_test_0",
+        "test_framework": "pytest",
+        "test_timeout": 15,
+        "test_index": 1,
+        "is_async": False,
+        "is_numerical_code": False,
+        "class_name": None,
+        "qualified_name": "sort_list",
+        "function_name": "sort_list",
+    },
+    Task.TESTGEN_REVIEW: {
+        "tests": [
+            {
+                "test_source": TEST_SOURCE,
+                "test_index": 0,
+                "failed_test_functions": ["test_basic"],
+                "failure_messages": {"test_basic": "AssertionError: assert [2, 1] == [1, 2]"},
+            }
+        ],
+        "function_source_code": ORIGINAL,
+        "function_name": "sort_list",
+        "coverage_summary": "87.5%",
+        "coverage_details": {"main_function": {"name": "sort_list", "unexecuted_lines": [5, 6]}},
+    },
+    Task.TESTGEN_REPAIR: {
+        "test_source": TEST_SOURCE,
+        "functions_to_repair": [{"function_name": "test_empty", "reason": "asserts nothing"}],
+        "function_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
+        "module_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
+        "function_to_optimize": {**FUNCTION, "function_name": "length", "is_method": True},
+        "helper_function_names": ["pkg.util.norm"],
+        "module_path": "pkg.geo",
+        "test_module_path": "tests.test_length__unit_test_0",
+        "test_framework": "unittest",
+        "test_timeout": 15,
+        "previous_repair_errors": {"test_empty": "NameError: name 'Vec' is not defined"},
+        "coverage_details": None,
+        "class_name": "Vec",
+        "qualified_name": "Vec.length",
+        "function_name": "Vec.length",
+    },
+    Task.RANK: {
+        "diffs": ["--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n", "--- a\n+++ b\n@@ -1,2 +1 @@\n-x\n-z\n+y\n"],
+        "optimization_ids": ["a1", "b2"],
+        "speedups": [31.25, 29.5],
+        "function_references": None,
+    },
+    Task.EXPLAIN: {
+        "source_code": "# file: pkg/sorter.py\ndef sort_list(xs):\n    out = list(xs)\n    return out",
+        "optimized_code": "# file: pkg/sorter.py\ndef sort_list(xs):\n    return sorted(xs)",
+        "dependency_code": "",
+        "original_line_profiler_results": PROFILE,
+        "optimized_line_profiler_results": "",
+        "original_code_runtime": "4.05 milliseconds",
+        "optimized_code_runtime": "27.3 microseconds",
+        "speedup": "14742%",
+        "annotated_tests": "```\ndef test_basic():\n    assert sort_list([2, 1]) == [1, 2]  # 2.42μs -> 861ns\n```",
+        "optimization_id": "a1",
+        "original_explanation": "Use sorted().",
+        "original_throughput": None,
+        "optimized_throughput": None,
+        "throughput_improvement": None,
+        "original_concurrency_ratio": None,
+        "optimized_concurrency_ratio": None,
+        "concurrency_improvement": None,
+        "function_references": None,
+        "acceptance_reason": "runtime",
+    },
+    Task.REVIEW: {
+        "original_code": "def sort_list(xs):\n    out = list(xs)\n    return out\n",
+        "optimized_code": "def sort_list(xs):\n    return sorted(xs)\n",
+        "explanation": "Timsort instead of bubble sort.",
+        "existing_tests": "| test | time |\n|---|---|\n| test_sort | 1ms |",
+        "generated_tests": "```python\ndef test_basic():\n    assert sort_list([2, 1]) == [1, 2]\n```",
+        "coverage_message": "100.0%",
+        "replay_tests": "",
+        "speedup": "14742.53%",
+        "loop_count": 1200,
+        "benchmark_details": None,
+        "optimized_runtime": "27.3 microseconds",
+        "original_runtime": "4.05 milliseconds",
+        "calling_fn_details": "",
+    },
+    Task.JIT: {
+        "source_code": "```python:pkg/num.py\nimport numpy as np\ndef total(a):\n    s = 0.0\n    for x in a:\n"
+        "        s += x * x\n    return s\n```",
+        "dependency_code": "",
+        "python_version": "3.11.7",
+    },
+    Task.WORKFLOW: {
+        "repo_files": {"pyproject.toml": "[project]\nname = 'proj'\n[tool.uv]\n", "uv.lock": "version = 1\n"},
+        "directory_structure": {"pkg": {"sorter.py": None}, "tests": {}},
+        "codeflash_config": {"module_root": "pkg", "tests_root": "tests", "benchmark_mode": False},
+    },
+}
+
+
+def render(task: Task, context: dict[str, Any], version: str | None = "3.11.7") -> Prompt:
+    prompt = build_prompt(PromptRequest(task=task, language="python", language_version=version, context=context))
+    assert prompt is not None
+    return prompt
+
+
+def as_text(prompt: Prompt) -> str:
+    cached, rest = prompt.user[: prompt.cache_prefix_chars], prompt.user[prompt.cache_prefix_chars :]
+    return f"=== system\n{prompt.system}\n=== user (cached prefix)\n{cached}\n=== user (rest)\n{rest}"
+
+
+def test_every_task_has_python_templates() -> None:
+    for task in Task:
+        assert (PROMPTS / f"{task.value}.system.j2").is_file()
+        assert (PROMPTS / f"{task.value}.user.j2").is_file()
+
+
+@pytest.mark.parametrize("task", list(Task), ids=lambda t: t.value)
+def test_rendered_prompt(task: Task, snapshot: SnapshotAssertion) -> None:
+    prompt = render(task, CONTEXTS[task])
+    assert "<<<cache-break>>>" not in prompt.user
+    assert prompt.cache_prefix_chars > 0 or task is Task.RANK  # a ranking has no stable part
+    assert "Undefined" not in prompt.system + prompt.user
+    assert as_text(prompt) == snapshot
+
+
+@pytest.mark.parametrize("task", list(Task), ids=lambda t: t.value)
+def test_renders_with_an_empty_context(task: Task) -> None:
+    prompt = render(task, {}, version=None)
+    assert prompt.system and prompt.user
+
+
+def test_the_cached_prefix_holds_the_code_and_not_the_profile() -> None:
+    prompt = render(Task.OPTIMIZE_LINE_PROFILER, CONTEXTS[Task.OPTIMIZE_LINE_PROFILER])
+    prefix = prompt.user[: prompt.cache_prefix_chars]
+    assert ORIGINAL in prefix
+    assert PROFILE.strip() not in prefix and PROFILE.strip() in prompt.user
+
+
+def test_runtime_context_reaches_the_prompt() -> None:
+    prompt = render(Task.OPTIMIZE, {**CONTEXTS[Task.OPTIMIZE], "is_async": True, "is_numerical_code": True}, "3.9.18")
+    assert "Python 3.9.18" in prompt.user
+    assert "coroutine" in prompt.user and "numpy" in prompt.user
+
+
+def test_async_method_testgen_prompt() -> None:
+    context = {**CONTEXTS[Task.TESTGEN], "is_async": True, "class_name": "Client", "qualified_name": "Client.fetch"}
+    prompt = render(Task.TESTGEN, {**context, "function_name": "Client.fetch"})
+    assert "from pkg.sorter import Client" in prompt.user
+    assert "@pytest.mark.asyncio" in prompt.user
+    assert "obj.fetch(...)" in prompt.user
+
+
+def test_other_languages_are_not_ours() -> None:
+    request = PromptRequest(task=Task.OPTIMIZE, language="java", language_version="17", context={})
+    assert build_prompt(request) is None
