@@ -371,6 +371,11 @@ async def test_features_refuse_what_json_cannot_hold(store: Store) -> None:
         await store.upsert_features("t", "alice", {"speedup_ratio": {"a": float("nan")}})
     with pytest.raises(StoreError):
         await store.upsert_features("", "alice", FEATURES)
+    with pytest.raises(StoreError, match="NUL"):
+        await store.upsert_features("t", "alice", {"original_code": "a\x00b"})
+    with pytest.raises(StoreError, match="NUL"):
+        await store.upsert_features("t", "alice", {"metadata": {"k": ["\x00"]}})
+    assert await store.get_features("t") is None
 
 
 async def test_ping(store: Store) -> None:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 import attrs
 
-from codeflash_engine.errors import ServiceUnavailable
+from codeflash_engine.errors import InvalidRequest, ServiceUnavailable
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
 
 Period = Literal["day", "week", "month"]
@@ -23,8 +23,12 @@ class StoreUnavailable(ServiceUnavailable):
     """The database cannot be reached (or answered too slowly); callers fail closed with 503."""
 
 
-class StoreError(Exception):
-    """A store operation was refused (bad argument, unknown reference); not a connectivity problem."""
+class StoreError(InvalidRequest):
+    """A store operation was refused (bad argument, unknown reference, data it cannot hold).
+
+    Not a connectivity problem. Reaching the HTTP layer (e.g. features it cannot store), it is
+    answered 422 like any other request the engine cannot serve as it stands.
+    """
 
 
 @attrs.frozen
@@ -188,12 +192,24 @@ def _is_bigint_or_none(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -(2**63) <= value < 2**63
 
 
+def _has_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def split_features(payload: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a /ai/log_features body into known columns and the rest (``trace_id`` dropped).
 
     A known field of the wrong type (a text column given a number, a non-integer runtime) moves
-    to ``extra`` instead of failing the write.
+    to ``extra`` instead of failing the write. Text with NUL characters is refused (StoreError).
     """
+    if _has_nul(dict(payload)):
+        raise StoreError("features with NUL characters cannot be stored (PostgreSQL text cannot hold them)")
     known: dict[str, Any] = {}
     extra: dict[str, Any] = {}
     for name, value in payload.items():

@@ -1,0 +1,80 @@
+"""What only the PostgreSQL store has: shared statements, pruning, COPY batches, its pool."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+import pytest
+from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.types import StoreError, StoreUnavailable
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
+
+from conftest import fetch
+
+DAY_MS = 86_400_000
+
+
+async def test_two_pools_hammering_the_same_keys_count_exactly(pg_store: PostgresStore, migrated_db: str) -> None:
+    """Like two replicas: batches over overlapping keys in any order never deadlock or miscount."""
+    keys = [(await pg_store.create_key(f"user-{i}")).info.key_hash for i in range(20)]
+    rng = random.Random(7)
+    async with PostgresStore(migrated_db, migrate=False, pool_max=6, prune_interval=0) as other:
+        calls = []
+        for _ in range(600):
+            store = pg_store if rng.random() < 0.5 else other
+            calls.append((store, rng.choice(keys)))
+        results = await asyncio.gather(*(s.admit(k, DAY_MS, 10) for s, k in calls))
+    allowed: dict[str, int] = {}
+    for (_, digest), admission in zip(calls, results, strict=True):
+        assert admission.rate is not None
+        allowed[digest] = allowed.get(digest, 0) + admission.rate.allowed
+    requested = {k: sum(1 for _, d in calls if d == k) for k in keys}
+    assert allowed == {k: min(10, requested[k]) for k in keys}
+    rows = await fetch(migrated_db, "SELECT key_hash, hits FROM rate_limit_counters")
+    assert {r["key_hash"]: r["hits"] for r in rows} == requested
+
+
+async def test_finished_windows_are_pruned(migrated_db: str) -> None:
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0.2) as store:
+        digest = apikeys.hash_key(apikeys.generate_key())
+        await store.hit(digest, 100, 5)
+        await store.hit(digest, DAY_MS, 5)
+        await asyncio.sleep(0.7)
+        rows = await fetch(
+            migrated_db, "SELECT expires_ms - window_start AS w FROM rate_limit_counters WHERE key_hash = $1", digest
+        )
+        assert [r["w"] for r in rows] == [DAY_MS]
+
+
+async def test_large_record_batches_use_copy(pg_store: PostgresStore, migrated_db: str) -> None:
+    calls = [
+        LLMCallRecord(trace_id=f"t{i % 7}", call_type="optimize", model_name="m", provider="p", tokens_in=i)
+        for i in range(5000)
+    ]
+    errors = [ErrorRecord(trace_id=None, error_type="x", message="é ✓ \u2028") for _ in range(300)]
+    await pg_store.write_records([*calls, *errors])
+    rows = await fetch(migrated_db, "SELECT count(*) AS n, sum(tokens_in) AS s FROM llm_calls")
+    assert (rows[0]["n"], rows[0]["s"]) == (5000, sum(range(5000)))
+    rows = await fetch(migrated_db, "SELECT DISTINCT message FROM optimization_errors")
+    assert [r["message"] for r in rows] == ["é ✓ \u2028"]
+
+
+async def test_a_failed_statement_leaves_the_pool_usable(pg_store: PostgresStore) -> None:
+    with pytest.raises(StoreError, match="no such user"):
+        await pg_store.set_subscription("ghost", plan_type="free", optimizations_limit=1)
+    for _ in range(20):  # every pooled connection still works (no reset query, no leftover state)
+        await pg_store.ping()
+    new = await pg_store.create_key("alice")
+    assert (await pg_store.admit(new.info.key_hash, DAY_MS, 5)).rate is not None
+
+
+async def test_closed_store_is_unavailable(migrated_db: str) -> None:
+    store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)
+    with pytest.raises(StoreUnavailable):
+        await store.ping()
+    await store.open()
+    await store.close()
+    with pytest.raises(StoreUnavailable):
+        await store.admit("a" * 96, DAY_MS, 5)
