@@ -71,6 +71,31 @@ class Source:
     def span(self, start: int, end: int) -> str:
         return self.data[start:end].decode("utf-8")
 
+    def removal_span(self, node: Node) -> tuple[int, int]:
+        """The bytes to delete to remove ``node``: its comments right above, its whole lines when
+        it is alone on them, and the blank lines after it when a blank line precedes it."""
+        first = node
+        while first.prev_sibling is not None and first.prev_sibling.type in COMMENT_TYPES:
+            gap = self.data[first.prev_sibling.end_byte : first.start_byte]
+            if gap.count(b"\n") > 1:
+                break
+            first = first.prev_sibling
+        start, end = first.start_byte, node.end_byte
+        line_start = self.data.rfind(b"\n", 0, start) + 1
+        line_end = self.data.find(b"\n", end)
+        line_end = len(self.data) if line_end < 0 else line_end + 1
+        if self.data[line_start:start].strip() or self.data[end:line_end].strip():
+            return start, end
+        start, end = line_start, line_end
+        if self.data[:start].endswith(b"\n\n") or not self.data[:start].strip():
+            while end < len(self.data):
+                next_end = self.data.find(b"\n", end)
+                next_end = len(self.data) if next_end < 0 else next_end + 1
+                if self.data[end:next_end].strip():
+                    break
+                end = next_end
+        return start, end
+
     def edited(self, edits: Iterable[Edit], language: str) -> Source:
         """A new Source with ``edits`` applied (overlapping edits: the earliest-starting wins)."""
         data = apply_edits(self.data, edits)

@@ -9,6 +9,9 @@ sometimes pastes the function into the test, which would then test the copy).
 
 from __future__ import annotations
 
+import posixpath
+from collections.abc import Callable
+
 import attrs
 from codeflash_engine.plugins.treesitter import query
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
@@ -29,6 +32,8 @@ MOCK_QUERY = """
 """
 MOCKERS = frozenset({"jest", "vi"})
 MOCK_METHODS = frozenset({"mock", "doMock", "unmock", "requireActual", "requireMock", "importActual"})
+#: the calls that replace a module with mocks (removed when aimed at the code under test)
+MOCKING = frozenset({"mock", "doMock"})
 
 #: what a binding takes from a module, besides an exported name
 ESM_DEFAULT = "default"
@@ -87,10 +92,8 @@ def _redefinitions(source: Source, subject: str) -> list[Edit]:
     for node in source.root.named_children:
         inner = node.child_by_field_name("declaration") if node.type == "export_statement" else node
         if inner is not None and not is_import(inner) and _defines(source, inner, subject):
-            end = node.end_byte
-            if source.data[end : end + 1] == b"\n":
-                end += 1
-            edits.append(Edit(node.start_byte, end, b""))
+            start, end = source.removal_span(node)
+            edits.append(Edit(start, end, b""))
     return edits
 
 
@@ -114,8 +117,12 @@ def _import_edits(source: Source, subject: str, style: str | None, esm: bool, mo
         return [_insert_import(source, subject, style, esm, module_path)]
     old = {import_source(source, n) for n in binding}
     edits: list[Edit] = []
+    rebase = _rebaser(next(iter(old)) if len(old) == 1 else None, module_path)
     for node in statements:
         if import_source(source, node) not in old:
+            moved = rebase(import_source(source, node))
+            if moved is not None:
+                edits.append(_swap_path(source, node, moved))
             continue
         node_specs = specs[node.start_byte]
         quote = _quote(source, node)
@@ -125,7 +132,7 @@ def _import_edits(source: Source, subject: str, style: str | None, esm: bool, mo
         adjusted = [_with_style(s, subject, style) for s in node_specs]
         text = render_esm(adjusted, module_path, quote) if esm else render_commonjs(adjusted, module_path, quote)
         edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
-    edits.extend(_mock_edits(source, old, module_path))
+    edits.extend(_mock_edits(source, old | {module_path}, module_path))
     return edits
 
 
@@ -239,6 +246,32 @@ def render_commonjs(specs: list[Spec], module: str, quote: str) -> str:
     return "\n".join(lines)
 
 
+def _rebaser(old: str | None, new: str) -> Callable[[str | None], str | None]:
+    """Move sibling relative imports the way the import of the code under test moved.
+
+    When the test imported the code under test from ``./collections`` and the right path is
+    ``../src/collections``, an import of ``./compare`` most likely means ``../src/compare``.
+    """
+    if old is None or not old.startswith(".") or _stem(old) != _stem(new):
+        return lambda path: None
+    old_dir, new_dir = posixpath.dirname(old) or ".", posixpath.dirname(new) or "."
+    extension = posixpath.splitext(new)[1] if posixpath.splitext(old)[1] != posixpath.splitext(new)[1] else ""
+
+    def rebase(path: str | None) -> str | None:
+        if path is None or not path.startswith(".") or posixpath.dirname(path) != old_dir or path == old:
+            return None
+        moved = posixpath.normpath(posixpath.join(new_dir, posixpath.basename(path)))
+        if not posixpath.splitext(moved)[1]:
+            moved += extension
+        return moved if moved.startswith(".") else f"./{moved}"
+
+    return rebase
+
+
+def _stem(path: str) -> str:
+    return posixpath.splitext(posixpath.basename(path))[0]
+
+
 def _quote(source: Source, node: Node) -> str:
     text = source.text(node)
     return '"' if text.count('"') > text.count("'") else "'"
@@ -265,12 +298,32 @@ def _strings(node: Node) -> list[Node]:
     return found
 
 
-def _mock_edits(source: Source, old: set[str | None], module_path: str) -> list[Edit]:
-    """Point ``jest.mock`` / ``vi.mock`` calls on the old path of the code under test to the new one."""
+def _mock_edits(source: Source, paths: set[str | None], module_path: str) -> list[Edit]:
+    """Remove top-level mocks of the code under test; point other mock helpers at ``module_path``."""
     edits: list[Edit] = []
     for _, match in QueryCursor(query(source.grammar, MOCK_QUERY)).matches(source.root):
         obj, method, path = match["object"][0], match["method"][0], match["path"][0]
-        if source.text(obj) in MOCKERS and source.text(method) in MOCK_METHODS and source.text(path)[1:-1] in old:
+        if source.text(obj) not in MOCKERS or source.text(method) not in MOCK_METHODS:
+            continue
+        if source.text(path)[1:-1] not in paths:
+            continue
+        statement = _top_level_statement(source, path)
+        if source.text(method) in MOCKING and statement is not None:
+            start, end = source.removal_span(statement)
+            edits.append(Edit(start, end, b""))
+        else:
             quote = source.text(path)[0]
             edits.append(Edit(path.start_byte, path.end_byte, f"{quote}{module_path}{quote}".encode()))
     return edits
+
+
+def _top_level_statement(source: Source, node: Node) -> Node | None:
+    """The top-level expression statement that is a call whose argument list holds ``node``."""
+    current: Node | None = node
+    while current is not None and current.parent is not None and current.parent != source.root:
+        current = current.parent
+    if current is None or current.type != "expression_statement":
+        return None
+    call = current.named_children[0] if current.named_children else None
+    arguments = call.child_by_field_name("arguments") if call is not None and call.type == "call_expression" else None
+    return current if arguments is not None and node.parent == arguments else None
