@@ -326,3 +326,50 @@ def test_async_target_keeps_its_coroutine(snapshot: SnapshotAssertion) -> None:
     candidates = run([good, sync], original=original, target="fetch_all")
     assert [c.answer_index for c in candidates] == [0]
     assert render(candidates) == snapshot
+
+
+SEARCH_REPLACE = """The nested loops are a bubble sort; `sorted` does the same in O(n log n).
+
+pkg/sorter.py
+```python
+<<<<<<< SEARCH
+    out = list(xs)
+    # bubble sort
+    for i in range(len(out)):
+        for j in range(len(out) - 1 - i):
+            if out[j] > out[j + 1]:
+                out[j], out[j + 1] = out[j + 1], out[j]
+    return out
+=======
+    return sorted(xs)
+>>>>>>> REPLACE
+```"""
+
+V4A = '''Use the built-in sort.
+
+*** Begin Patch
+*** Update File: pkg/sorter.py
+@@ def sort_list(xs: List[int]) -> List[int]:
+     """Sort a copy of xs."""
+-    out = list(xs)
+-    # bubble sort
+-    for i in range(len(out)):
+-        for j in range(len(out) - 1 - i):
+-            if out[j] > out[j + 1]:
+-                out[j], out[j + 1] = out[j + 1], out[j]
+-    return out
++    return sorted(xs)
+*** End Patch'''
+
+
+@pytest.mark.parametrize("answer", [SEARCH_REPLACE, V4A], ids=["search_replace", "v4a"])
+def test_edit_answers_are_applied_to_the_original(answer: str, snapshot: SnapshotAssertion) -> None:
+    candidates = run([answer])
+    assert len(candidates) == 1
+    assert "return sorted(xs)" in candidates[0].files[0].code
+    assert render(candidates) == snapshot
+
+
+def test_an_edit_that_does_not_apply_is_dropped() -> None:
+    answer = "pkg/sorter.py\n<<<<<<< SEARCH\n    return xs[::-1]\n=======\n    return sorted(xs)\n>>>>>>> REPLACE\n"
+    assert run([answer]) == []

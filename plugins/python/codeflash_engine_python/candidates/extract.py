@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 import attrs
+from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import scan_code_blocks
 from codeflash_engine.text.xml import extract_tag
 
@@ -20,6 +21,9 @@ PYTHON_TAGS = ("python", "py", "python3")
 
 _FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
 _CODE_TAG = re.compile(r"<code\b[^>]*>.*?(?:</code\s*>|\Z)", re.IGNORECASE | re.DOTALL)
+_V4A = re.compile(r"^\*\*\* Begin Patch.*?(?:^\*\*\* End Patch[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
+_SEARCH_REPLACE = re.compile(r"^[ \t]*<{5,9} SEARCH.*?(?:^[ \t]*>{5,9} REPLACE[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
+_PATH_LINE = re.compile(r"^[ \t]*[`*]*[\w./-]+\.pyi?[`*:]*[ \t]*$", re.MULTILINE)
 _EXPLANATION_LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?explanation(?:\*\*)?\s*:?\s*(?:\*\*)?\s*\n?", re.IGNORECASE)
 
 
@@ -30,7 +34,6 @@ class RawBlock:
     path: str | None
     code: str
     truncated: bool = False
-    whole_file: bool = False
 
 
 @attrs.frozen
@@ -46,7 +49,8 @@ def explanation_of(answer: str) -> str:
     tagged = extract_tag(answer, "explanation")
     if tagged is not None and tagged.strip():
         return tagged.strip()
-    prose = _CODE_TAG.sub("", _FENCED.sub("", answer))
+    prose = _SEARCH_REPLACE.sub("", _V4A.sub("", answer))
+    prose = _PATH_LINE.sub("", _CODE_TAG.sub("", _FENCED.sub("", prose)))
     prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
     return _EXPLANATION_LABEL.sub("", prose, count=1).strip()
 
@@ -100,5 +104,9 @@ def apply_answer_edit(answer: str, files: Mapping[str, str], target_path: str | 
 
     Raises ValueError with the text layer's messages when the edit does not apply.
     """
-    del answer, files, target_path  # the edit formats land in the text layer (issue 3)
-    return None
+    if detect_format(answer) is None:
+        return None
+    result = apply_edit(files, answer, default_path=target_path)
+    if result.errors:
+        raise ValueError(f"the edit does not apply: {result.errors[0]}")
+    return [RawBlock(path or None, code) for path, code in result.files.items()]
