@@ -138,18 +138,32 @@ def _replacement(source: Source, statement: Node, function_name: str, separator:
         body = lam.child_by_field_name("body")
         if body is None or not _calls(body, function_name):
             continue
-        pieces.append((lam.start_byte, _guarded(source, body, function_name)))
+        pieces.append((lam.start_byte, _guarded(source, body, function_name, source.indent_of(statement))))
     return separator.join(text for _, text in sorted(pieces))
 
 
-def _guarded(source: Source, body: Node, function_name: str) -> str:
+def _guarded(source: Source, body: Node, function_name: str, indent: str) -> str:
     """A parameterless lambda's work, run so that an exception it throws is ignored."""
     if body.type == "block":
-        inner = _render(source, body, function_name)
+        inner = _reindent(_render(source, body, function_name), indent)
     else:
         calls = [c for c in _calls(body, function_name) if not _inside_lambda(c, body)]
         inner = "{ " + " ".join(f"{source.text(c)};" for c in calls) + " }"
     return f"try {inner} catch (Throwable {CATCH_NAME}) {{ }}"
+
+
+def _reindent(block: str, indent: str) -> str:
+    """A ``{ ... }`` block whose inner lines are re-indented one level under ``indent``."""
+    lines = block.strip()[1:-1].splitlines()
+    while lines and not lines[0].strip():
+        lines.pop(0)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if len(lines) <= 1:
+        return "{ " + "".join(lines).strip() + " }"
+    margin = min((len(line) - len(line.lstrip()) for line in lines if line.strip()), default=0)
+    body = "\n".join(f"{indent}    {line[margin:]}" if line.strip() else "" for line in lines)
+    return "{\n" + body + "\n" + indent + "}"
 
 
 def _calls(node: Node, function_name: str) -> list[Node]:

@@ -75,8 +75,15 @@ class Source:
         return line_start, line_end
 
     def block_span(self, node: Node) -> tuple[int, int]:
-        """Like :meth:`line_span`, also taking the blank lines after ``node`` when one precedes it."""
-        start, end = self.line_span(node)
+        """The bytes to delete to remove ``node``: like :meth:`line_span`, with the comments right
+        above it (javadoc), and the blank lines after it when a blank line precedes it."""
+        first = node
+        while first.prev_sibling is not None and first.prev_sibling.type in COMMENT_TYPES:
+            if self.data[first.prev_sibling.end_byte : first.start_byte].count(b"\n") > 1:
+                break
+            first = first.prev_sibling
+        start, end = self.line_span(first)
+        end = max(end, self.line_span(node)[1])
         before = self.data[:start]
         if before.endswith(b"\n\n") or not before.strip():
             while end < len(self.data):
