@@ -1,0 +1,284 @@
+"""Running the published Codeflash CLI against our engine: the project, the fake LLM's script,
+the cfapi stand-in on :3001, the engine on :8000, and the CLI run itself.
+
+The CLI's ports are fixed (contract section 1 and 7): the AI service must be on localhost:8000
+and cfapi on localhost:3001, so these runs cannot overlap on one machine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+from aiohttp import web
+from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Fault, Reply
+
+AI_PORT = 8000
+CFAPI_PORT = 3001
+CLI_VERSION = "0.20.6"
+
+
+class PortTaken(RuntimeError):
+    pass
+
+
+def ensure_ports_free(*ports: int) -> None:
+    """Fail fast with a clear message if a fixed port is taken (instead of hanging later)."""
+    for port in ports:
+        with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise PortTaken(
+                    f"port {port} is taken ({exc.strerror}); the Codeflash CLI only talks to localhost:{AI_PORT} "
+                    f"and localhost:{CFAPI_PORT}: stop whatever listens there and run the end-to-end tests again"
+                ) from None
+
+
+def build_cli_venv(path: Path) -> Path:
+    """A virtual environment with the published CLI and pytest<9 (the CLI's runner breaks on 9)."""
+    python = path / "bin" / "python"
+    if not (path / "bin" / "codeflash").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(path)], check=True)
+        subprocess.run(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                f"codeflash=={CLI_VERSION}",
+                "pytest<9",
+            ],
+            check=True,
+        )
+    return path
+
+
+# --------------------------------------------------------------------------- the sample project
+def write_project(root: Path, files: Mapping[str, str]) -> Path:
+    """A git project with a ``[tool.codeflash]`` section and the given files."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(
+        textwrap.dedent("""
+        [project]
+        name = "sample"
+        version = "0.1.0"
+
+        [tool.codeflash]
+        module-root = "pkg"
+        tests-root = "tests"
+        test-framework = "pytest"
+        formatter-cmds = ["disabled"]
+        disable-telemetry = true
+        """).lstrip()
+    )
+    for rel, text in {"pkg/__init__.py": "", "tests/__init__.py": "", **files}.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip())
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(root), "commit", "-q", "-m", "initial"], check=True)
+    return root
+
+
+# --------------------------------------------------------------------------- the fake LLM's script
+TASK_MARKERS: tuple[tuple[str, str], ...] = (
+    ("testgen_review", "you review generated"),
+    ("testgen_repair", "were flagged"),
+    ("testgen", "regression tests"),
+    ("explain", "you explain performance"),
+    ("review", "how confident"),
+    ("rank", "choose the best"),
+    ("adaptive", "chain of attempts"),
+    ("refine", "already passed every test"),
+    ("repair", "behave"),
+    ("optimize_line_profiler", "line profile"),
+    ("optimize", ""),
+)
+
+
+def task_of(request: FakeRequest) -> str:
+    """Which engine task a request to the fake LLM is for, from its system prompt."""
+    system = request.system.lower()
+    for task, marker in TASK_MARKERS:
+        if task in ("repair",) and "optimiz" not in system:
+            continue
+        if marker in system:
+            return task
+    return "optimize"
+
+
+Script = Mapping[str, str | Reply | Fault | Callable[[FakeRequest], str | Reply | Fault]]
+
+
+def install_script(fake: FakeLLM, script: Script, default: str | Reply | Fault | None = None) -> None:
+    """Answer each task with the script's entry (tasks not in the script get ``default``)."""
+
+    def answer(request: FakeRequest) -> Reply | Fault:
+        entry = script.get(task_of(request), default)
+        if callable(entry):
+            entry = entry(request)
+        if entry is None:
+            return Fault.bad_request(f"no scripted answer for {task_of(request)}")
+        return entry if isinstance(entry, Reply | Fault) else Reply(entry)
+
+    fake.add(answer)
+
+
+# --------------------------------------------------------------------------- cfapi stand-in
+@attrs.define
+class CfApi:
+    """The smallest cfapi for ``--no-pr`` runs: mark-as-success (and cli-get-user)."""
+
+    calls: list[tuple[str, Any]] = attrs.field(factory=list)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+
+        async def mark_as_success(request: web.Request) -> web.Response:
+            self.calls.append(("mark-as-success", await request.json()))
+            return web.json_response({})
+
+        async def cli_get_user(request: web.Request) -> web.Response:
+            self.calls.append(("cli-get-user", None))
+            return web.json_response({"userId": "e2e-user", "min_version": "0.0.1"})
+
+        app.router.add_post("/cfapi/mark-as-success", mark_as_success)
+        app.router.add_get("/cfapi/cli-get-user", cli_get_user)
+        return app
+
+
+@contextlib.asynccontextmanager
+async def serving(app: web.Application, port: int) -> AsyncIterator[None]:
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", port)
+    await site.start()
+    try:
+        yield
+    finally:
+        await runner.cleanup()
+
+
+# --------------------------------------------------------------------------- the engine process
+@attrs.define
+class EngineProcess:
+    proc: asyncio.subprocess.Process
+    log_path: Path
+
+    def access_lines(self) -> list[dict[str, Any]]:
+        """The engine's one-line-per-request log records (JSON)."""
+        out = []
+        for line in self.log_path.read_text().splitlines():
+            with contextlib.suppress(ValueError):
+                record = json.loads(line)
+                if record.get("logger") == "codeflash_engine.access":
+                    out.append(record)
+        return out
+
+
+@contextlib.asynccontextmanager
+async def engine_process(env: Mapping[str, str], log_path: Path) -> AsyncIterator[EngineProcess]:
+    """``codeflash-engine serve`` on 127.0.0.1:8000; waits for /healthcheck; SIGTERM at the end."""
+    exe = Path(sys.executable).with_name("codeflash-engine")
+    log = log_path.open("w")
+    proc = await asyncio.create_subprocess_exec(
+        str(exe),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(AI_PORT),
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", AI_PORT)
+                writer.close()
+                break
+            except OSError:
+                if proc.returncode is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the engine did not start:\n{log_path.read_text()[-3000:]}") from None
+                await asyncio.sleep(0.2)
+        yield EngineProcess(proc, log_path)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+        log.close()
+
+
+# --------------------------------------------------------------------------- the CLI run
+@attrs.frozen
+class CliRun:
+    returncode: int
+    output: str
+
+    @property
+    def succeeded(self) -> bool:
+        return self.returncode == 0 and "optimization successful" in _plain(self.output).lower()
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _plain(text: str) -> str:
+    return _ANSI.sub("", text)
+
+
+async def run_cli(venv: Path, project: Path, home: Path, api_key: str, *args: str, timeout: float = 600) -> CliRun:
+    """``codeflash <args> --no-pr -y`` in ``project`` against the local engine and cfapi."""
+    env = {
+        "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
+        "HOME": str(home),
+        "CODEFLASH_AIS_SERVER": "local",
+        "CODEFLASH_CFAPI_SERVER": "local",
+        "CODEFLASH_API_KEY": api_key,
+        "SHELL": "/bin/bash",
+        "TERM": "dumb",
+        "COLUMNS": "200",
+        "LANG": "C.UTF-8",
+    }
+    home.mkdir(parents=True, exist_ok=True)
+    proc = await asyncio.create_subprocess_exec(
+        str(venv / "bin" / "codeflash"),
+        *args,
+        "--no-pr",
+        "-y",
+        cwd=str(project),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        stdin=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(), timeout)
+    except TimeoutError:
+        proc.kill()
+        out, _ = await proc.communicate()
+        return CliRun(-9, _plain(out.decode(errors="replace")) + "\n[killed: timeout]")
+    return CliRun(proc.returncode if proc.returncode is not None else -1, _plain(out.decode(errors="replace")))

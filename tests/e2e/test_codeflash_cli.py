@@ -1,0 +1,471 @@
+"""The published Codeflash CLI (0.20.6), unchanged, runs whole optimizations against our engine.
+
+Each run: a sample git project, our engine on localhost:8000 (PostgreSQL behind it, a key it
+issued), the fake LLM scripted with realistic answers, a cfapi stand-in on localhost:3001, and
+``codeflash --file ... --function ... --no-pr -y``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import attrs
+import pytest
+import pytest_asyncio
+from cli_harness import (
+    AI_PORT,
+    CFAPI_PORT,
+    CfApi,
+    CliRun,
+    EngineProcess,
+    build_cli_venv,
+    engine_process,
+    ensure_ports_free,
+    install_script,
+    run_cli,
+    serving,
+    task_of,
+    write_project,
+)
+from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest
+
+pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+#: the calls of a successful run, contract section 6
+EXPECTED_CALLS = [
+    "/ai/testgen",
+    "/ai/testgen",
+    "/ai/optimize",
+    "/ai/optimize-line-profiler",
+    "/ai/refinement",
+    "/ai/log_features",
+    "/ai/explain",
+    "/ai/optimization_review",
+]
+
+
+@pytest.fixture(scope="session")
+def cli_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A virtual environment with codeflash==0.20.6 and pytest<9 (reused across runs)."""
+    cached = os.environ.get("CODEFLASH_E2E_CLI_VENV")
+    return build_cli_venv(Path(cached) if cached else tmp_path_factory.mktemp("cli") / "venv")
+
+
+@pytest.fixture(scope="session")
+def issued_key(pg_dsn: str) -> str:
+    """A key issued by the engine's own command (`codeflash-engine keys create`)."""
+    exe = Path(sys.executable).with_name("codeflash-engine")
+    result = subprocess.run(
+        [str(exe), "keys", "create", "--user", "e2e-user", "--tier", "pro"],
+        env={**os.environ, "DATABASE_URL": pg_dsn},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    key = result.stdout.strip().splitlines()[-1]
+    assert key.startswith("cf-")
+    return key
+
+
+@attrs.frozen
+class Outcome:
+    run: CliRun
+    project: Path
+    engine: EngineProcess
+    fake: FakeLLM
+    cfapi: CfApi
+
+    def calls(self) -> list[str]:
+        return [r["route"] for r in self.engine.access_lines() if str(r.get("route", "")).startswith("/ai/")]
+
+    def statuses(self) -> list[int]:
+        return [int(r["status"]) for r in self.engine.access_lines() if str(r.get("route", "")).startswith("/ai/")]
+
+
+@pytest_asyncio.fixture
+async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: Path) -> AsyncIterator[Any]:
+    """A function ``(files, script, *cli_args) -> Outcome`` that performs one whole run."""
+    ensure_ports_free(AI_PORT, CFAPI_PORT)
+    async with FakeLLM() as fake:
+
+        async def go(files: dict[str, str], script: dict[str, Any], *cli_args: str) -> Outcome:
+            project = write_project(tmp_path / "project", files)
+            install_script(fake, script)
+            env = {
+                "OPENAI_API_KEY": "sk-e2e-fake",
+                "OPENAI_BASE_URL": fake.openai_base_url,
+                "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
+                "DATABASE_URL": pg_dsn,
+                "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
+            }
+            cfapi = CfApi()
+            async with serving(cfapi.app(), CFAPI_PORT), engine_process(env, tmp_path / "engine.log") as engine:
+                run = await run_cli(cli_venv, project, tmp_path / "home", issued_key, *cli_args)
+                await asyncio.sleep(0.5)  # let the engine's recorder flush
+            return Outcome(run, project, engine, fake, cfapi)
+
+        yield go
+
+
+async def trace_records(dsn: str, trace_id: str) -> tuple[list[str], dict[str, Any] | None]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        calls = [
+            r["call_type"] for r in await conn.fetch("SELECT call_type FROM llm_calls WHERE trace_id = $1", trace_id)
+        ]
+        features = await conn.fetchrow("SELECT * FROM optimization_features WHERE trace_id = $1", trace_id)
+        return calls, dict(features) if features else None
+    finally:
+        await conn.close()
+
+
+def assert_success(outcome: Outcome, path: str, expected_code: str) -> None:
+    assert outcome.run.returncode == 0, outcome.run.output[-5000:]
+    assert outcome.run.succeeded, outcome.run.output[-5000:]
+    assert expected_code in (outcome.project / path).read_text()
+    assert all(status == 200 for status in outcome.statuses()), outcome.engine.access_lines()
+    assert [c[0] for c in outcome.cfapi.calls] == ["mark-as-success"]
+
+
+# ------------------------------------------------------------------------------------------- run 1
+SORTER = """
+def sort_list(xs):
+    out = list(xs)
+    for i in range(len(out)):
+        for j in range(len(out) - 1 - i):
+            if out[j] > out[j + 1]:
+                out[j], out[j + 1] = out[j + 1], out[j]
+    return out
+"""
+SORTER_FAST = (
+    "The bubble sort is O(n^2). The built-in sorted() uses Timsort: O(n log n), in C, and it is stable.\n\n"
+    "```python:pkg/sorter.py\ndef sort_list(xs):\n    return sorted(xs)\n```\n"
+)
+SORTER_TESTS = """Here are the tests:
+
+```python
+import random
+
+from pkg.sorter import sort_list
+
+
+def test_small():
+    assert sort_list([3, 1, 2]) == [1, 2, 3]
+
+
+def test_empty():
+    assert sort_list([]) == []
+
+
+def test_duplicates_and_negatives():
+    assert sort_list([2, -1, 2, 0, -1]) == [-1, -1, 0, 2, 2]
+
+
+def test_does_not_mutate():
+    data = [5, 4, 3]
+    sort_list(data)
+    assert data == [5, 4, 3]
+
+
+def test_large():
+    rng = random.Random(0)
+    data = [rng.randint(-1000, 1000) for _ in range(600)]
+    assert sort_list(data) == sorted(data)
+```
+"""
+COMMON = {
+    "explain": "<explanation>Replaced the hand-written loop with a built-in that does the same work in C.</explanation>",
+    "review": "<review>high</review><explanation>Correct, simpler and much faster.</explanation>",
+    "rank": '{"ranking": [0, 1, 2]}',
+}
+
+
+async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/sorter.py": SORTER},
+        {
+            "optimize": SORTER_FAST,
+            "optimize_line_profiler": SORTER_FAST,
+            "refine": SORTER_FAST,
+            "testgen": SORTER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/sorter.py",
+        "--function",
+        "sort_list",
+    )
+    assert_success(outcome, "pkg/sorter.py", "return sorted(xs)")
+    calls = outcome.calls()
+    for route in set(EXPECTED_CALLS):
+        assert calls.count(route) >= EXPECTED_CALLS.count(route), (route, calls)
+    trace_id = outcome.cfapi.calls[0][1]["trace_id"]
+    recorded, features = await trace_records(pg_dsn, trace_id)
+    assert {"testgen", "optimize", "optimize_line_profiler", "refine", "explain", "review"} <= set(recorded)
+    assert len(recorded) == len(outcome.fake.requests)
+    assert features is not None
+
+
+# ------------------------------------------------------------------------------------------- run 2
+PRIMES = """
+async def count_primes(limit):
+    count = 0
+    for n in range(2, limit):
+        is_prime = True
+        for d in range(2, n):
+            if n % d == 0:
+                is_prime = False
+                break
+        if is_prime:
+            count += 1
+    return count
+"""
+PRIMES_FAST = """A sieve of Eratosthenes replaces trial division: O(n log log n) instead of O(n^2).
+
+```python:pkg/primes.py
+async def count_primes(limit):
+    if limit < 3:
+        return 0
+    sieve = bytearray([1]) * limit
+    sieve[0] = sieve[1] = 0
+    for i in range(2, int(limit**0.5) + 1):
+        if sieve[i]:
+            sieve[i * i :: i] = bytes(len(range(i * i, limit, i)))
+    return sum(sieve)
+```
+"""
+PRIMES_TESTS = """```python
+import pytest
+
+from pkg.primes import count_primes
+
+
+@pytest.mark.asyncio
+async def test_small_limits():
+    assert await count_primes(0) == 0
+    assert await count_primes(2) == 0
+    assert await count_primes(3) == 1
+    assert await count_primes(10) == 4
+
+
+@pytest.mark.asyncio
+async def test_hundred():
+    assert await count_primes(100) == 25
+
+
+@pytest.mark.asyncio
+async def test_larger():
+    assert await count_primes(3000) == 430
+```
+"""
+
+
+async def test_an_async_function(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/primes.py": PRIMES},
+        {
+            "optimize": PRIMES_FAST,
+            "optimize_line_profiler": PRIMES_FAST,
+            "refine": PRIMES_FAST,
+            "testgen": PRIMES_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/primes.py",
+        "--function",
+        "count_primes",
+    )
+    assert_success(outcome, "pkg/primes.py", "sieve")
+
+
+# ------------------------------------------------------------------------------------------- run 3
+UTIL = """
+import math
+
+
+def distance(a, b):
+    return math.sqrt(sum([math.pow(x - y, 2) for x, y in zip(a, b)]))
+"""
+GEOMETRY = """
+from pkg.util import distance
+
+
+class PointCloud:
+    def __init__(self, points):
+        self.points = [tuple(p) for p in points]
+
+    def nearest_index(self, query):
+        ranked = sorted([(distance(p, query), i) for i, p in enumerate(self.points)])
+        return ranked[0][1]
+"""
+GEOMETRY_FAST = """Sorting every distance to take the first is O(n log n); min() is O(n). Comparing squared
+distances avoids the square root, and the helper no longer builds a list or calls math.pow.
+
+```python:pkg/geometry.py
+from pkg.util import squared_distance
+
+
+class PointCloud:
+    def nearest_index(self, query):
+        points = self.points
+        return min(range(len(points)), key=lambda i: (squared_distance(points[i], query), i))
+```
+
+```python:pkg/util.py
+def squared_distance(a, b):
+    total = 0.0
+    for x, y in zip(a, b):
+        d = x - y
+        total += d * d
+    return total
+```
+"""
+GEOMETRY_TESTS = """```python
+import random
+
+from pkg.geometry import PointCloud
+
+
+def test_single_point():
+    assert PointCloud([(1, 2)]).nearest_index((0, 0)) == 0
+
+
+def test_picks_the_closest():
+    cloud = PointCloud([(0, 0), (5, 5), (1, 1), (-3, 2)])
+    assert cloud.nearest_index((1.2, 0.9)) == 2
+    assert cloud.nearest_index((-2, 2)) == 3
+
+
+def test_ties_take_the_first():
+    assert PointCloud([(1, 0), (0, 1), (-1, 0)]).nearest_index((0, 0)) == 0
+
+
+def test_many_points():
+    rng = random.Random(1)
+    cloud = PointCloud([(rng.uniform(-100, 100), rng.uniform(-100, 100)) for _ in range(400)])
+    for _ in range(20):
+        q = (rng.uniform(-100, 100), rng.uniform(-100, 100))
+        expected = min(range(400), key=lambda i: ((cloud.points[i][0] - q[0]) ** 2 + (cloud.points[i][1] - q[1]) ** 2, i))
+        assert cloud.nearest_index(q) == expected
+```
+"""
+
+
+async def test_a_method_with_a_helper_in_another_file(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/util.py": UTIL, "pkg/geometry.py": GEOMETRY},
+        {
+            "optimize": GEOMETRY_FAST,
+            "optimize_line_profiler": GEOMETRY_FAST,
+            "refine": GEOMETRY_FAST,
+            "testgen": GEOMETRY_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/geometry.py",
+        "--function",
+        "PointCloud.nearest_index",
+    )
+    assert_success(outcome, "pkg/geometry.py", "min(range(len(points))")
+    assert "def squared_distance" in (outcome.project / "pkg/util.py").read_text()
+
+
+# ------------------------------------------------------------------------------------------- run 4
+NORMS = """
+import math
+
+
+def norms(vectors):
+    out = []
+    for v in vectors:
+        total = 0.0
+        for x in v:
+            total = total + x * x
+        out.append(math.sqrt(total))
+    return out
+"""
+NORMS_TESTS = """```python
+from pkg.vectors import norms
+
+
+def test_unit_vectors():
+    assert norms([[1, 0, 0], [0, 1, 0]]) == [1.0, 1.0]
+
+
+def test_pythagoras():
+    assert norms([[3, 4], [5, 12]]) == [5.0, 13.0]
+
+
+def test_empty():
+    assert norms([]) == []
+    assert norms([[]]) == [0.0]
+
+
+def test_many():
+    vectors = [[(i * j) % 7 - 3 for j in range(50)] for i in range(300)]
+    expected = [sum(x * x for x in v) ** 0.5 for v in vectors]
+    assert norms(vectors) == expected
+```
+"""
+
+
+def messy_answer(request: FakeRequest) -> str:
+    """Prose around an untagged-path fence, no import of math, and duplicates across calls."""
+    local = "root" if len([r for r in request_log if r == "optimize"]) % 2 else "sqrt"
+    request_log.append(task_of(request))
+    return (
+        "Sure! Here is a faster version. It hoists the attribute lookup of the square root and lets sum() "
+        "run the inner loop in C.\n\n"
+        f"```python\ndef norms(vectors):\n    {local} = math.sqrt\n"
+        f"    return [{local}(sum([x * x for x in v], 0.0)) for v in vectors]\n```\n\n"
+        "Let me know if you need anything else!"
+    )
+
+
+request_log: list[str] = []
+
+
+async def test_an_answer_that_needs_postprocessing(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/vectors.py": NORMS},
+        {
+            "optimize": messy_answer,
+            "optimize_line_profiler": messy_answer,
+            "refine": messy_answer,
+            "testgen": NORMS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/vectors.py",
+        "--function",
+        "norms",
+    )
+    assert_success(outcome, "pkg/vectors.py", "= math.sqrt")
+    assert "import math" in (outcome.project / "pkg/vectors.py").read_text()
+
+
+# ------------------------------------------------------------------------------------------- run 5
+async def test_every_llm_call_failing_ends_cleanly(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/sorter.py": SORTER},
+        {},
+        "--file",
+        "pkg/sorter.py",
+        "--function",
+        "sort_list",
+    )
+    output = outcome.run.output
+    assert outcome.run.returncode == 0, output[-5000:]
+    assert "Traceback" not in output
+    assert "optimization successful" not in output.lower()
+    assert (outcome.project / "pkg/sorter.py").read_text().strip() == SORTER.strip()
+    statuses = outcome.statuses()
+    assert statuses and all(status == 502 for status in statuses), outcome.engine.access_lines()
+    assert outcome.cfapi.calls == []
