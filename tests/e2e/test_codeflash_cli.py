@@ -181,7 +181,7 @@ def test_large():
 ```
 """
 COMMON = {
-    "explain": "<explanation>Replaced the hand-written loop with a built-in that does the same work in C.</explanation>",
+    "explain": "<explanation>Replaced the hand-written loop with a built-in doing the work in C.</explanation>",
     "review": "<review>high</review><explanation>Correct, simpler and much faster.</explanation>",
     "rank": '{"ranking": [0, 1, 2]}',
 }
@@ -352,7 +352,8 @@ def test_many_points():
     cloud = PointCloud([(rng.uniform(-100, 100), rng.uniform(-100, 100)) for _ in range(400)])
     for _ in range(20):
         q = (rng.uniform(-100, 100), rng.uniform(-100, 100))
-        expected = min(range(400), key=lambda i: ((cloud.points[i][0] - q[0]) ** 2 + (cloud.points[i][1] - q[1]) ** 2, i))
+        pts = cloud.points
+        expected = min(range(400), key=lambda i: ((pts[i][0] - q[0]) ** 2 + (pts[i][1] - q[1]) ** 2, i))
         assert cloud.nearest_index(q) == expected
 ```
 """
