@@ -345,3 +345,17 @@ async def test_waiting_for_a_slot_respects_the_deadline(fake_llm: FakeLLM, clien
             await once(client, OPENAI, deadline=0.2)
         hung.cancel()
     assert len(fake_llm.requests) == 1
+
+
+async def test_a_cancelled_call_is_recorded(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    fake_llm.fail(Fault.hang())
+    async with client_for() as client:
+        task = asyncio.create_task(once(client, OPENAI))
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+    await llm_recorder.close()
+    assert [(r.outcome, r.error_class) for r in llm_sink.llm_calls] == [("error", "cancelled")]

@@ -253,38 +253,53 @@ class LLMClient:
         info = self.table.lookup(choice.provider, choice.model)
         started = time.perf_counter()
         attempts = 0
-        while True:
-            attempts += 1
-            error: LLMError
-            try:
-                answer = await self._attempt(
-                    provider, slots, prompt, choice, deadline, max_tokens=max_tokens, temperature=temperature, info=info
-                )
-            except LLMError as exc:
-                error = exc
-            else:
-                return self._succeeded(choice, answer, call_type, trace_id, started, attempts)
+        try:
+            while True:
+                attempts += 1
+                try:
+                    answer = await self._attempt(
+                        provider,
+                        slots,
+                        prompt,
+                        choice,
+                        deadline,
+                        max_tokens=max_tokens,
+                        temperature=temperature,
+                        info=info,
+                    )
+                except LLMError as exc:
+                    error = exc
+                else:
+                    return self._succeeded(choice, answer, call_type, trace_id, started, attempts)
 
-            wait = self._retry_wait(error, attempts, deadline)
-            if wait is None:
-                error.attempts = attempts
-                self._failed(choice, error, call_type, trace_id, started)
-                raise error
-            log.info(
-                "%s attempt %d failed (%s); retrying in %.2f s",
-                choice.key,
-                attempts,
-                error.kind.value,
-                wait,
-                extra={
-                    "provider": choice.provider,
-                    "model": choice.model,
-                    "error_class": error.kind.value,
-                    "status_code": error.status_code,
-                    "call_type": call_type,
-                },
+                wait = self._retry_wait(error, attempts, deadline)
+                if wait is None:
+                    error.attempts = attempts
+                    self._failed(choice, error, call_type, trace_id, started)
+                    raise error
+                log.info(
+                    "%s attempt %d failed (%s); retrying in %.2f s",
+                    choice.key,
+                    attempts,
+                    error.kind.value,
+                    wait,
+                    extra={
+                        "provider": choice.provider,
+                        "model": choice.model,
+                        "error_class": error.kind.value,
+                        "status_code": error.status_code,
+                        "call_type": call_type,
+                    },
+                )
+                await asyncio.sleep(wait)
+        except asyncio.CancelledError:
+            # the request went away (client disconnect, shutdown): the call still gets its record
+            cancelled = LLMError(
+                f"{choice.key} call cancelled", kind=ErrorKind.CANCELLED, provider=choice.provider, model=choice.model
             )
-            await asyncio.sleep(wait)
+            cancelled.attempts = attempts
+            self._failed(choice, cancelled, call_type, trace_id, started)
+            raise
 
     async def _attempt(
         self,
@@ -406,7 +421,8 @@ class LLMClient:
                 self.health.cooldown,
                 extra={"provider": choice.provider, "model": choice.model},
             )
-        log.warning(
+        log.log(
+            logging.INFO if error.kind is ErrorKind.CANCELLED else logging.WARNING,
             "%s call failed after %d attempt(s): %s",
             choice.key,
             error.attempts,

@@ -26,6 +26,7 @@ class ErrorKind(enum.StrEnum):
     NOT_FOUND = "not_found"  # 404: unknown model or deployment
     DEADLINE = "deadline"  # the request's deadline passed
     NOT_CONFIGURED = "not_configured"  # the model's provider has no credentials here
+    CANCELLED = "cancelled"  # the caller gave up (its request was cancelled)
     UNKNOWN = "unknown"  # anything else (fails fast)
 
 
