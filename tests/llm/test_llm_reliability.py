@@ -359,3 +359,15 @@ async def test_a_cancelled_call_is_recorded(
             await task
     await llm_recorder.close()
     assert [(r.outcome, r.error_class) for r in llm_sink.llm_calls] == [("error", "cancelled")]
+
+
+async def test_a_deadline_that_never_comes_still_waits_for_slots(fake_llm: FakeLLM, client_for: Any) -> None:
+    fake_llm.latency = 0.02
+    async with client_for(codeflash_engine_llm_concurrency=1) as client:
+        results = await asyncio.gather(
+            *(
+                client.complete(PROMPT, model=OPENAI, call_type="x", trace_id=None, deadline=Deadline.never())
+                for _ in range(3)
+            )
+        )
+    assert [r.attempts for r in results] == [1, 1, 1]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Protocol
@@ -53,8 +54,8 @@ class RecordTaker(Protocol):
 class Completion:
     """One successful LLM call.
 
-    ``model`` and ``provider`` name the model that answered (after any fallback; ``requested``
-    is the model first asked for). ``tokens_in`` counts all input tokens, of which
+    ``model`` and ``provider`` name the model that answered; when a fallback answered,
+    ``requested`` is the model first asked for (else None). ``tokens_in`` counts all input tokens, of which
     ``tokens_cached`` were read from the prompt cache and ``tokens_cache_write`` written to it.
     ``latency_ms`` covers the whole call on that model, retries and waits included;
     ``attempts`` counts its attempts.
@@ -317,8 +318,9 @@ class LLMClient:
         if deadline.expired:
             raise DeadlineExceeded(provider=choice.provider, model=choice.model)
         if slots.locked():
+            left = deadline.remaining()
             try:
-                async with asyncio.timeout(deadline.remaining()):
+                async with asyncio.timeout(left if math.isfinite(left) else None):
                     await slots.acquire()
             except TimeoutError:
                 raise DeadlineExceeded(
