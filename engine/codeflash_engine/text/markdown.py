@@ -172,46 +172,47 @@ def _dedent(line: str, width: int) -> str:
 
 def _scan_fences(text: str) -> list[_Fence]:
     lines = text.replace("\r\n", "\n").split("\n")
-    fences: list[_Fence] = []
-    prose: tuple[int, str] | None = None
-    i = 0
     n = len(lines)
-    while i < n:
-        line = lines[i]
-        m = _OPEN.match(line)
+    # Only lines holding three backticks or tildes can open or close a fence: jump between them.
+    marks = [k for k, line in enumerate(lines) if "```" in line or "~~~" in line]
+    fences: list[_Fence] = []
+    floor = 0  # the first line after the previous block
+    pos = 0
+    while pos < len(marks):
+        i = marks[pos]
+        pos += 1
+        m = _OPEN.match(lines[i])
         if m is None or (m.group("fence")[0] == "`" and "`" in m.group("info")):
-            if line.strip():
-                prose = (i, line)
-            i += 1
             continue
         tag, info_path = parse_fence_info(m.group("info"))
         if tag in _MARKDOWN_TAGS:
             # An answer wrapped whole in a markdown fence: read through it.
-            i += 1
             continue
         fence = m.group("fence")
         indent = _width(m.group("indent"))
-        body: list[str] = []
         closed = False
-        j = i + 1
-        while j < n:
-            cm = _OPEN.match(lines[j])
+        end = n
+        resume = n
+        while pos < len(marks):
+            k = marks[pos]
+            cm = _OPEN.match(lines[k]) if fence[:3] in lines[k] else None
             if cm is not None and cm.group("fence")[0] == fence[0] and _width(cm.group("indent")) <= indent:
                 cinfo = cm.group("info").strip()
                 if not cinfo and len(cm.group("fence")) >= len(fence):
-                    closed = True
-                    j += 1
+                    closed, end, resume = True, k, k + 1
+                    pos += 1
                     break
                 if cinfo and len(cm.group("fence")) == len(fence) and (fence[0] == "~" or "`" not in cinfo):
                     # A new opening fence where a closing one was due: the LLM forgot to close.
-                    closed = True
+                    closed, end, resume = True, k, k
                     break
-            body.append(_dedent(lines[j], indent))
-            j += 1
-        before = prose[1] if prose is not None and prose[0] >= i - 2 else None
+            pos += 1
+        body = lines[i + 1 : end]
+        if indent:
+            body = [_dedent(line, indent) for line in body]
+        before = next((lines[k] for k in range(i - 1, max(floor, i - 2) - 1, -1) if lines[k].strip()), None)
         fences.append(_Fence(len(fences) + 1, i + 1, tag, info_path, body, closed, before))
-        prose = None
-        i = j
+        floor = resume
     return fences
 
 

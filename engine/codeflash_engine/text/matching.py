@@ -101,6 +101,8 @@ def normalize_punctuation(text: str) -> str:
 
 def punctuation_key(line: str) -> str:
     """A line as compared at the PUNCTUATION level: ASCII punctuation, single spaces, stripped."""
+    if line.isascii():
+        return " ".join(line.split())
     return " ".join(line.translate(_PUNCT_MAP).split())
 
 
@@ -142,7 +144,13 @@ class Lines:
         fn = _KEY[level]
         keys = self._keys.get(fn)
         if keys is None:
-            keys = self._keys[fn] = [fn(line) for line in self.lines]
+            if fn is _rstrip_key:
+                keys = list(map(str.rstrip, self.lines))
+            elif fn is _strip_key:
+                keys = list(map(str.strip, self.lines))
+            else:
+                keys = [fn(line) for line in self.lines]
+            self._keys[fn] = keys
         return keys
 
 

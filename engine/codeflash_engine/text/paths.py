@@ -12,6 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 # Extensions of source and text files. A path found in prose or in a comment (not in a fence's info
 # string) is believed only when it ends with one of these or matches a known file, so that
@@ -33,6 +34,7 @@ _BACKTICKED = re.compile(r"`([^`\s]+)`")
 _KV_PATH = re.compile(r"""(?:title|file|filename|path|name)\s*=\s*["']?([^"'\s}]+)""", re.I)
 
 
+@lru_cache(maxsize=4096)
 def normalize_path(path: str) -> str:
     """Return ``path`` in clean POSIX form: backslashes turned to slashes, ``./`` and ``a/../``
     segments resolved, surrounding quotes, backticks and spaces removed.
