@@ -2,16 +2,13 @@
 
 It speaks, well enough for ``openai`` and ``anthropic`` clients pointed at it:
 
-============== =========================================================== ==========================
-API            route                                                       client settings
-============== =========================================================== ==========================
-OpenAI         ``POST /v1/chat/completions`` (also ``/chat/completions``)  ``base_url=fake.openai_base_url``
-Azure OpenAI   ``POST /openai/deployments/{deployment}/chat/completions``  ``azure_endpoint=fake.url``
-               (``?api-version=`` required, ``api-key`` header)
-Anthropic      ``POST /v1/messages``                                       ``base_url=fake.url``
-Bedrock        ``POST /model/{model}/invoke`` (SigV4 checked when the fake ``base_url=fake.url``
-               has ``aws_credentials``)
-============== =========================================================== ==========================
+- OpenAI chat completions, ``POST /v1/chat/completions`` (also ``/chat/completions``):
+  ``AsyncOpenAI(base_url=fake.openai_base_url)``, also as an OpenAI-compatible server;
+- Azure OpenAI, ``POST /openai/deployments/{deployment}/chat/completions?api-version=...``:
+  ``AsyncAzureOpenAI(azure_endpoint=fake.url)``;
+- Anthropic messages, ``POST /v1/messages``: ``AsyncAnthropic(base_url=fake.url)``;
+- Anthropic on Bedrock, ``POST /model/{model}/invoke``: ``AsyncAnthropicBedrock(base_url=fake.url)``
+  with any AWS credentials (checked when the fake is given them).
 
 Answers are scripted with rules, tried in the order they were added; the first rule that matches
 the request (and has uses left) answers it, else :attr:`FakeLLM.default` does::
