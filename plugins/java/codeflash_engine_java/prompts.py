@@ -89,7 +89,7 @@ def language_context(version: str | None, context: Mapping[str, Any]) -> dict[st
 
 
 def _class_from(context: Mapping[str, Any]) -> str | None:
-    qualified = str(context.get("qualified_name") or "")
+    qualified = str(context.get("qualified_name") or context.get("function_name") or "")
     if "." in qualified:
         return qualified.rsplit(".", 2)[-2]
     function = context.get("function_to_optimize")

@@ -77,6 +77,9 @@ def language_context(language: str, version: str | None, context: Mapping[str, A
         "module_system": module_system,
         "runtime": f"Node.js {version}" if version else None,
     }
+    qualified = str(context.get("qualified_name") or context.get("function_name") or "")
+    if not context.get("class_name") and "." in qualified:
+        extra["class_name"] = qualified.rsplit(".", 2)[-2]
     if context.get("module_path"):
         extra["import_line"] = import_line(language, context, blocks, module_system)
     return extra

@@ -1,0 +1,28 @@
+"""Through the engine's plugin host: this plugin answers for Java, and only for it."""
+
+from __future__ import annotations
+
+from codeflash_engine.plugins.manager import PluginHost
+from codeflash_engine.plugins.types import PromptRequest, Task
+from java_cases import load_request
+
+
+def loaded() -> PluginHost:
+    host = PluginHost()
+    host.load()
+    return host
+
+
+def test_java_is_registered() -> None:
+    host = loaded()
+    assert host.language_owner["java"] == "java"
+    assert host.languages["java"].extensions == (".java",)
+
+
+def test_hooks_are_ours_for_java() -> None:
+    host = loaded()
+    candidates = host.hook.postprocess_candidates(request=load_request("stats"))
+    assert [c.answer_index for c in candidates] == [0, 1, 5]
+    prompt = host.hook.build_prompt(request=PromptRequest(Task.OPTIMIZE, "java", "17", {"function_name": "f"}))
+    assert "boxing" in prompt.system
+    assert host.hook.validate(language="java", code="class A { void f() { int x = ; } }", language_version="17")

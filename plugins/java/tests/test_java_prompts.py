@@ -1,0 +1,135 @@
+"""Prompts for Java: every task renders, and realistic ones are snapshotted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
+from codeflash_engine_java import plugin
+from codeflash_engine_java.prompts import SPECIALISED, major_version
+from java_cases import CASES
+from syrupy.assertion import SnapshotAssertion
+
+STATS_PATH = "src/main/java/com/acme/util/Stats.java"
+STATS = (CASES / "stats" / "files" / STATS_PATH).read_text()
+
+
+def md(path: str, code: str) -> str:
+    return f"```java:{path}\n{code.strip()}\n```"
+
+
+def render(task: Task, context: dict[str, Any], version: str | None = "17") -> Prompt:
+    prompt = plugin.build_prompt(PromptRequest(task=task, language="java", language_version=version, context=context))
+    assert prompt is not None
+    return prompt
+
+
+def shown(prompt: Prompt) -> str:
+    cached = prompt.user[: prompt.cache_prefix_chars]
+    rest = prompt.user[prompt.cache_prefix_chars :]
+    return f"=== system\n{prompt.system}\n=== user (cached prefix)\n{cached}\n=== user (rest)\n{rest}"
+
+
+REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
+    "optimize_java17": (
+        Task.OPTIMIZE,
+        "17",
+        {"source_code": md(STATS_PATH, STATS), "dependency_code": "", "function_name": "median", "n_candidates": 6},
+    ),
+    "testgen_junit5": (
+        Task.TESTGEN,
+        "21",
+        {
+            "source_code_being_tested": md(STATS_PATH, STATS),
+            "function_name": "median",
+            "qualified_name": "Stats.median",
+            "class_name": "Stats",
+            "module_path": "com.acme.util.Stats",
+            "test_module_path": "com.acme.util.StatsMedianTest",
+            "test_framework": "junit5",
+            "test_timeout": 15,
+            "helper_function_names": [],
+            "function_to_optimize": {"function_name": "median", "parents": [{"name": "Stats", "type": "ClassDef"}]},
+        },
+    ),
+    "testgen_repair_testng_java8": (
+        Task.TESTGEN_REPAIR,
+        "1.8",
+        {
+            "test_source": "package com.acme.util;\n\npublic class StatsSumByTest {\n}\n",
+            "functions_to_repair": [{"function_name": "groupsByKey", "reason": "expected and actual are swapped"}],
+            "function_source_code": STATS,
+            "module_path": "com.acme.util.Stats",
+            "test_framework": "testng",
+            "test_timeout": 15,
+            "previous_repair_errors": {"groupsByKey": "expected [6.0] but found [4.0]"},
+        },
+    ),
+    "adaptive": (
+        Task.ADAPTIVE,
+        "17",
+        {
+            "original_source_code": md(STATS_PATH, STATS),
+            "candidates": [
+                {
+                    "optimization_id": "a",
+                    "source_code": md(STATS_PATH, "public final class Stats {}"),
+                    "explanation": "quickselect",
+                    "source": "OPTIMIZE",
+                    "speedup": "Performance gain: 212%",
+                },
+                {
+                    "optimization_id": "b",
+                    "source_code": md(STATS_PATH, "public final class Stats {}"),
+                    "explanation": "primitive arrays",
+                    "source": "REFINE",
+                    "speedup": "Candidate didn't match the behavior of the original code",
+                },
+            ],
+        },
+    ),
+    "explain": (
+        Task.EXPLAIN,
+        None,
+        {
+            "source_code": f"// file: {STATS_PATH}\n{STATS}",
+            "optimized_code": f"// file: {STATS_PATH}\n{STATS.replace('Collections.sort(copy);', '')}",
+            "original_code_runtime": "4.05 milliseconds",
+            "optimized_code_runtime": "1.20 milliseconds",
+            "speedup": "237%",
+            "acceptance_reason": "runtime",
+        },
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REALISTIC))
+def test_realistic_prompt(name: str, snapshot: SnapshotAssertion) -> None:
+    task, version, context = REALISTIC[name]
+    assert shown(render(task, context, version)) == snapshot
+
+
+@pytest.mark.parametrize("task", sorted(SPECIALISED))
+def test_every_task_renders_with_a_sparse_context(task: Task) -> None:
+    prompt = render(task, {"function_name": "f"}, version=None)
+    assert prompt.system and prompt.user
+    assert "{{" not in prompt.system + prompt.user
+    assert "<<<cache-break>>>" not in prompt.user
+
+
+def test_answer_formats_the_core_parses_are_kept() -> None:
+    assert "<explanation></explanation>" in render(Task.EXPLAIN, {}).system
+    assert "<review>high|medium|low</review>" in render(Task.REVIEW, {}).system
+    assert '{"reviews": [{"test_index": 0' in render(Task.TESTGEN_REVIEW, {}).system
+
+
+def test_java_version_bounds_the_features_offered() -> None:
+    assert "records" not in render(Task.OPTIMIZE, {}, version="11").system
+    assert "records" in render(Task.OPTIMIZE, {}, version="17").system
+    assert [major_version(v) for v in ("17", "1.8.0_392", "21.0.2", None, "x")] == [17, 8, 21, None, None]
+
+
+def test_tasks_left_to_the_core_and_foreign_languages() -> None:
+    assert plugin.build_prompt(PromptRequest(Task.RANK, "java", None, {})) is None
+    assert plugin.build_prompt(PromptRequest(Task.OPTIMIZE, "typescript", None, {})) is None
