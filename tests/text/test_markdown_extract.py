@@ -92,6 +92,8 @@ def test_paths_are_normalised_and_matched_to_known_files() -> None:
     assert ex("```python:/home/me/proj/pkg/geo.py\nx\n```", known)[0].path == "pkg/geo.py"
     assert ex("```python:geo.py\nx\n```", known)[0].path == "pkg/geo.py"
     assert ex("```python:new/mod.py\nx\n```", known)[0].path == "new/mod.py"
+    assert ex("```python:pkg/geo.py (optimized)\nx\n```", known)[0].path == "pkg/geo.py"
+    assert ex("```python:my file.py\nx\n```", known)[0].path == "my file.py"
 
 
 def test_longer_and_indented_fences() -> None:

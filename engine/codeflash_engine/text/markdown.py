@@ -228,7 +228,13 @@ def _trim_blank_edges(lines: list[str]) -> list[str]:
 
 def _resolve(path: str, known: Sequence[str]) -> str:
     hit = match_path(path, known)
-    return hit if hit is not None else normalize_path(path)
+    if hit is not None:
+        return hit
+    first = path.split()[0] if path.split() else path
+    if first != path.strip() and (looks_like_path(first) or match_path(first, known) is not None):
+        # "pkg/geo.py (optimized)": the path is the first word.
+        return _resolve(first, known)
+    return normalize_path(path)
 
 
 def _path_from_first_line(body: list[str], known: Sequence[str]) -> tuple[str | None, list[str]]:

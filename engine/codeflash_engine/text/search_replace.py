@@ -32,6 +32,7 @@ error, as is no place; both errors name the block and show the closest lines.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Mapping, Sequence
 
@@ -305,7 +306,6 @@ def _apply_elision(view: Lines, search: Sequence[str], replace: Sequence[str], n
 
 def _not_found(
     view: Lines,
-    block: SearchReplaceBlock,
     search: Sequence[str],
     replace: Sequence[str],
     name: str,
@@ -340,7 +340,7 @@ def _apply_block(state: _File, block: SearchReplaceBlock, name: str, path: str, 
         elided = _apply_elision(view, block.search, block.replace, name)
         if elided is not None:
             return elided
-        return _Outcome(None, error=_not_found(view, block, block.search, block.replace, name, path, others))
+        return _Outcome(None, error=_not_found(view, block.search, block.replace, name, path, others))
     if len(located.starts) > 1:
         return _Outcome(
             None,
@@ -453,8 +453,6 @@ def _unique_exact(lines: list[str], search: list[str]) -> bool:
 
 
 def _file_blocks(before: list[str], after: list[str]) -> list[tuple[list[str], list[str]]]:
-    import difflib
-
     current = list(before)
     delta = 0
     out: list[tuple[list[str], list[str]]] = []
