@@ -76,6 +76,7 @@ class OriginalFile:
     source: Source
     functions: dict[str, Definition]
     norms: frozenset[Norm]
+    texts: frozenset[tuple[str, str]]
     headers: dict[tuple[str, ...], str]
 
 
@@ -121,6 +122,7 @@ def _original_file(file: CodeFile) -> OriginalFile:
         source=source,
         functions={d.key: d for d in defs if d.function is not None and d.key is not None},
         norms=frozenset(_norms(source, defs)),
+        texts=frozenset((d.key or "", source.span(d.start, d.end)) for d in defs),
         headers={d.classes: source.span(d.start, d.end).rstrip() for d in defs if d.node.type in TYPE_NODES},
     )
 
@@ -130,6 +132,22 @@ def _first_method(file: OriginalFile | None) -> Target:
         if definition.name and definition.name != "<init>":
             return Target(name=definition.name, class_name=definition.class_name)
     return Target(name="")
+
+
+def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:
+    """Normal forms of the definitions that are new or differ from the original, sorted.
+
+    A definition whose text equals the original's (same key) is unchanged without normalising it.
+    """
+    changed: list[Norm] = []
+    for definition in definitions(source):
+        key = definition.key or ""
+        if (key, source.span(definition.start, definition.end)) in file.texts:
+            continue
+        norm = (key, normal_form(source, definition.node, definition.start, definition.end))
+        if norm not in file.norms:
+            changed.append(norm)
+    return sorted(changed)
 
 
 def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
@@ -178,7 +196,7 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
         if file.path not in code_by_file:
             continue
         source = clean_file(code_by_file[file.path], file, original, is_target=file is original.files[0])
-        changed = sorted(n for n in _norms(source, definitions(source)) if n not in file.norms)
+        changed = changed_definitions(source, file)
         if changed:
             files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
             key.extend((file.path or "", norm) for norm in changed)

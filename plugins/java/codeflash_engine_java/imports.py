@@ -155,13 +155,14 @@ def unresolved(source: Source) -> set[str]:
 def missing_imports(original: Source, candidate: Source) -> list[str]:
     """Import declarations (text) of the original that the candidate needs and lacks."""
     have = {i.text for i in imports(candidate)}
+    pending = [i for i in imports(original) if i.text not in have]
+    if not pending:
+        return []
     declared = declared_names(candidate)
     used = used_names(candidate)
     needed: list[str] = []
     wildcards: list[str] = []
-    for imp in imports(original):
-        if imp.text in have:
-            continue
+    for imp in pending:
         if imp.wildcard:
             wildcards.append(imp.text)
         elif imp.name in used and imp.name not in declared:

@@ -81,6 +81,7 @@ class OriginalFile:
     source: Source
     functions: dict[str, Definition]
     norms: frozenset[Norm]
+    texts: frozenset[tuple[str, str]]
     class_headers: dict[str, str]
 
 
@@ -117,6 +118,7 @@ def _original_file(language: str, file: CodeFile) -> OriginalFile:
         source=source,
         functions=functions,
         norms=frozenset(_norms(source, defs)),
+        texts=frozenset((d.key or "", source.span(d.start, d.end)) for d in defs),
         class_headers={k: v for k, v in headers.items() if k is not None},
     )
 
@@ -128,6 +130,22 @@ def _first_function(file: OriginalFile | None) -> Target:
         if name != "constructor":
             return Target(name=name, class_name=definition.class_name)
     return Target(name="")
+
+
+def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:
+    """Normal forms of the definitions that are new or differ from the original, sorted.
+
+    A definition whose text equals the original's (same key) is unchanged without normalising it.
+    """
+    changed: list[Norm] = []
+    for definition in definitions(source):
+        key = definition.key or ""
+        if (key, source.span(definition.start, definition.end)) in file.texts:
+            continue
+        norm = (key, normal_form(source, definition.node, definition.start, definition.end))
+        if norm not in file.norms:
+            changed.append(norm)
+    return sorted(changed)
 
 
 def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
@@ -186,7 +204,7 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
             continue
         is_target = file is original.files[0]
         source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
-        changed = _changed(source, file)
+        changed = changed_definitions(source, file)
         if changed:
             files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
             key.extend((file.path or "", norm) for norm in changed)
@@ -346,8 +364,3 @@ def _incompatibility(source: Source, new: Node, old_source: Source, old: Node) -
     if parameter_shapes(source, new_params) != parameter_shapes(old_source, old_params):
         return "the answer changed the target's parameters"
     return None
-
-
-def _changed(source: Source, file: OriginalFile) -> list[Norm]:
-    """Normal forms of the definitions that are new or differ from the original, sorted."""
-    return sorted(norm for norm in _norms(source, definitions(source)) if norm not in file.norms)

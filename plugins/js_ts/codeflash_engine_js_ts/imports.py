@@ -150,6 +150,9 @@ def declared_names(source: Source) -> set[str]:
 
 def missing_imports(original: Source, candidate: Source) -> list[str]:
     """Import statements (text) for the original's bindings the candidate uses but lacks."""
+    present = {candidate.text(n) for n in candidate.root.named_children if is_import(n)}
+    if all(original.text(n) in present for n in original.root.named_children if is_import(n)):
+        return []
     have = declared_names(candidate)
     used = used_names(candidate)
     groups: dict[int, list[Binding]] = {}
