@@ -67,6 +67,50 @@ def _serve(dsn: str, port: int, pool_max: int) -> None:
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None, backlog=1024)
 
 
+# --- CPU accounting (robust when other work shares the machine) ----------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _cpu_of(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process ``pid`` (Linux /proc), 0 if unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+class _CpuMeter:
+    """CPU used by the server process and by its PostgreSQL backends between two readings."""
+
+    def __init__(self, server_pid: int, dsn: str) -> None:
+        self.server_pid = server_pid
+        self.dsn = dsn
+
+    async def _backend_pids(self) -> list[int]:
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            rows = await conn.fetch(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE application_name = 'codeflash-engine' AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    async def read(self) -> tuple[float, dict[int, float]]:
+        pids = await self._backend_pids()
+        return _cpu_of(self.server_pid), {pid: _cpu_of(pid) for pid in pids}
+
+    @staticmethod
+    def spent(before: tuple[float, dict[int, float]], after: tuple[float, dict[int, float]]) -> tuple[float, float]:
+        server = after[0] - before[0]
+        database = sum(cpu - before[1].get(pid, 0.0) for pid, cpu in after[1].items())
+        return server, database
+
+
 # --- client -------------------------------------------------------------------------------------
 
 
@@ -110,7 +154,9 @@ async def _phase(
     return client_ms, guard_ms, time.perf_counter() - started
 
 
-async def _client(port: int, keys: list[str], requests: int, concurrency: int, handler_ms: float) -> dict[str, Any]:
+async def _client(
+    port: int, keys: list[str], requests: int, concurrency: int, handler_ms: float, meter: _CpuMeter
+) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     query = f"?sleep_ms={handler_ms:g}"
     connector = aiohttp.TCPConnector(limit=0)
@@ -127,8 +173,13 @@ async def _client(port: int, keys: list[str], requests: int, concurrency: int, h
         # warm up: connections, pool, prepared statements
         await _phase(session, f"{base}/ai/ping", keys, max(requests // 10, concurrency), concurrency)
         await _phase(session, f"{base}/open/ping", keys, max(requests // 10, concurrency), concurrency)
+        before = await meter.read()
         open_ms, _, open_s = await _phase(session, f"{base}/open/ping{query}", keys, requests, concurrency)
+        middle = await meter.read()
         guarded_ms, guard_ms, guarded_s = await _phase(session, f"{base}/ai/ping{query}", keys, requests, concurrency)
+        after = await meter.read()
+    open_server, _ = _CpuMeter.spent(before, middle)
+    guarded_server, guarded_db = _CpuMeter.spent(middle, after)
     return {
         "keys": len(keys),
         "handler_ms": handler_ms,
@@ -138,6 +189,10 @@ async def _client(port: int, keys: list[str], requests: int, concurrency: int, h
         "client_ms_unguarded": _summary(open_ms),
         "client_ms_guarded": _summary(guarded_ms),
         "client_added_ms": {q: round(_pct(guarded_ms, p) - _pct(open_ms, p), 3) for q, p in (("p50", 50), ("p99", 99))},
+        "cpu_us_per_request": {
+            "server_added": round((guarded_server - open_server) / requests * 1e6),
+            "postgres": round(guarded_db / requests * 1e6),
+        },
         "rps_unguarded": round(requests / open_s),
         "rps_guarded": round(requests / guarded_s),
     }
@@ -201,6 +256,7 @@ def main() -> None:
     args = parser.parse_args()
 
     server_dsn = os.environ.get("DATABASE_URL") or None
+    load_before = os.getloadavg()[0]
     results = []
     with _database(server_dsn) as dsn:
         keys = asyncio.run(_make_keys(dsn, max(args.keys, 1)))
@@ -210,7 +266,10 @@ def main() -> None:
         try:
             for handler_ms in [float(x) for x in args.handler_ms.split(",")]:
                 for scenario, scenario_keys in (("one key", keys[:1]), (f"{len(keys)} keys", keys)):
-                    result = asyncio.run(_client(port, scenario_keys, args.requests, args.concurrency, handler_ms))
+                    meter = _CpuMeter(server.pid or 0, dsn)
+                    result = asyncio.run(
+                        _client(port, scenario_keys, args.requests, args.concurrency, handler_ms, meter)
+                    )
                     results.append({"scenario": f"{scenario}, handler {handler_ms:g} ms", **result})
         finally:
             server.terminate()
@@ -221,20 +280,22 @@ def main() -> None:
         return
     print(
         f"guards latency, {args.requests} requests per route at concurrency {args.concurrency}, "
-        f"pool max {args.pool_max}, {os.cpu_count()} CPUs (client, server and PostgreSQL share them)"
+        f"pool max {args.pool_max}, {os.cpu_count()} CPUs (client, server and PostgreSQL share them), "
+        f"load average before {load_before:.2f}"
     )
     for r in results:
         g, u, s = r["guard_ms_in_server"], r["client_ms_unguarded"], r["client_ms_guarded"]
         added = r["client_added_ms"]
         print(f"\n[{r['scenario']}]")
         print(f"  guards, timed in the server : p50 {g['p50']:8.3f} ms  p99 {g['p99']:8.3f} ms  max {g['max']:8.3f} ms")
-        print(
-            f"  client, no guards           : p50 {u['p50']:8.3f} ms  p99 {u['p99']:8.3f} ms  {r['rps_unguarded']} req/s"
-        )
+        rps = r["rps_unguarded"]
+        print(f"  client, no guards           : p50 {u['p50']:8.3f} ms  p99 {u['p99']:8.3f} ms  {rps} req/s")
         print(
             f"  client, guards              : p50 {s['p50']:8.3f} ms  p99 {s['p99']:8.3f} ms  {r['rps_guarded']} req/s"
         )
         print(f"  client, difference          : p50 {added['p50']:+8.3f} ms  p99 {added['p99']:+8.3f} ms")
+        cpu = r["cpu_us_per_request"]
+        print(f"  CPU per guarded request     : server +{cpu['server_added']} us, PostgreSQL {cpu['postgres']} us")
     sys.stdout.flush()
 
 

@@ -131,7 +131,7 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
         return json_error(401, REVOKED_KEY, _CHALLENGE)
     rate = admission.rate
     if not rate.allowed:
-        log.info("rate limit reached for key %s of user %s", key.display, key.user_id)
+        log.debug("rate limit reached for key %s of user %s", key.display, key.user_id)
         return json_error(
             429,
             f"rate limit exceeded: at most {settings.rate_limit_max} requests per "
