@@ -91,6 +91,11 @@ class Original:
     def paths(self) -> list[str]:
         return [f.path for f in self.files if f.path is not None]
 
+    @property
+    def target_known(self) -> bool:
+        """True when the target is a method of the first file; else it is not enforced."""
+        return bool(self.files) and any(self.target.matches(d) for d in self.files[0].functions.values())
+
     def target_classes(self) -> tuple[str, ...]:
         """The chain of classes around the target in the original (outermost first)."""
         for definition in self.files[0].functions.values() if self.files else ():
@@ -195,7 +200,8 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
     for file in original.files:
         if file.path not in code_by_file:
             continue
-        source = clean_file(code_by_file[file.path], file, original, is_target=file is original.files[0])
+        is_target = file is original.files[0] and original.target_known
+        source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
         changed = changed_definitions(source, file)
         if changed:
             files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))

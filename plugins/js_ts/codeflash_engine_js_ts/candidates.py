@@ -97,8 +97,14 @@ class Original:
     def paths(self) -> list[str]:
         return [f.path for f in self.files if f.path is not None]
 
-    def file(self, path: str | None) -> OriginalFile | None:
-        return next((f for f in self.files if f.path == path), None)
+    @property
+    def target_known(self) -> bool:
+        """True when the target is a definition of the first file this plugin recognises.
+
+        When it is not (a shape the plugin does not understand), the target is not enforced:
+        candidates are still validated, deduplicated and given their imports.
+        """
+        return bool(self.files) and any(self.target.matches(d) for d in self.files[0].functions.values())
 
 
 def analyse_original(request: CandidatesRequest) -> Original:
@@ -202,7 +208,7 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
     for file in original.files:
         if file.path not in code_by_file:
             continue
-        is_target = file is original.files[0]
+        is_target = file is original.files[0] and original.target_known
         source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
         changed = changed_definitions(source, file)
         if changed:

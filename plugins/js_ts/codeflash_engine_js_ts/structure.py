@@ -127,7 +127,27 @@ def _declaration(source: Source, node: Node, unit: Node) -> Iterator[Definition]
         name = _name(source, node)
         yield Definition(f"type {name}" if name else None, unit.start_byte, unit.end_byte, unit)
     else:
-        yield Definition(None, unit.start_byte, unit.end_byte, unit)
+        exported = _commonjs_export(source, node)
+        if exported is not None:
+            yield Definition(exported[0], unit.start_byte, unit.end_byte, unit, function=exported[1])
+        else:
+            yield Definition(None, unit.start_byte, unit.end_byte, unit)
+
+
+def _commonjs_export(source: Source, node: Node) -> tuple[str, Node] | None:
+    """``exports.name = function ...`` / ``module.exports.name = (...) => ...``: (name, function)."""
+    if node.type != "expression_statement" or not node.named_children:
+        return None
+    assignment = node.named_children[0]
+    if assignment.type != "assignment_expression":
+        return None
+    left, right = assignment.child_by_field_name("left"), assignment.child_by_field_name("right")
+    if left is None or right is None or right.type not in FUNCTION_NODES or left.type != "member_expression":
+        return None
+    owner, prop = left.child_by_field_name("object"), left.child_by_field_name("property")
+    if owner is None or prop is None or "".join(source.text(owner).split()) not in ("exports", "module.exports"):
+        return None
+    return source.text(prop), right
 
 
 def _variable(source: Source, node: Node, unit: Node) -> Definition:

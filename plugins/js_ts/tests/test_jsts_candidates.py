@@ -104,3 +104,48 @@ def test_search_replace_answer_is_applied_to_the_original() -> None:
     assert outcomes[0].candidate.files[0].code == "export function total(xs) {\n  return xs.length;\n}\n"
     assert outcomes[0].candidate.explanation == "Counting directly avoids building a copy."
     assert outcomes[1].reason.startswith("rejected: the edit does not apply")
+
+
+def test_commonjs_exports_assignment_is_a_definition() -> None:
+    original = CodeFile(
+        "lib/a.js",
+        "const { clamp } = require('./m');\n\n"
+        "exports.scale = function (xs, k) {\n  return xs.map((x) => clamp(x * k));\n};\n",
+    )
+    answer = (
+        "Loop.\n```javascript:lib/a.js\nexports.scale = function (values, k) {\n"
+        "  const out = new Array(values.length);\n"
+        "  for (let i = 0; i < values.length; i++) out[i] = clamp(values[i] * k);\n  return out;\n};\n```"
+    )
+    renamed = answer.replace("exports.scale", "exports.scaleFast")
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="javascript",
+        language_version=None,
+        original=(original,),
+        answers=(answer, renamed),
+        target="scale",
+    )
+    first, second = triage(request)
+    assert first.candidate is not None
+    assert first.candidate.files[0].code.startswith(
+        "const { clamp } = require('./m');\n\nexports.scale = function (values, k)"
+    )
+    assert second.reason == "rejected: the answer does not define scale"
+
+
+def test_target_of_an_unknown_shape_is_not_enforced() -> None:
+    original = CodeFile(
+        "lib/a.js", "module.exports = {\n  twice(x) {\n    return [x, x].reduce((a, b) => a + b);\n  },\n};\n"
+    )
+    answer = "Add.\n```javascript:lib/a.js\nmodule.exports = {\n  twice(x) {\n    return x + x;\n  },\n};\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="javascript",
+        language_version=None,
+        original=(original,),
+        answers=(answer,),
+        target="twice",
+    )
+    [candidate] = postprocess(request)
+    assert "return x + x;" in candidate.files[0].code
