@@ -123,6 +123,7 @@ def serving(venv: Venv) -> Iterator[Call]:
         "CODEFLASH_ENGINE_API_KEYS": KEY,
         "OPENAI_API_KEY": "sk-unused",
         "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
     }
     env.pop("DATABASE_URL", None)
     proc = subprocess.Popen(

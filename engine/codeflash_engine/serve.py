@@ -11,7 +11,9 @@ import sys
 
 from aiohttp import web
 
+from codeflash_engine.errors import EngineError
 from codeflash_engine.infra.logging import configure_logging
+from codeflash_engine.plugins.manager import PluginLoadError
 from codeflash_engine.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,15 +33,20 @@ def _worker(settings: Settings, sock: socket.socket) -> None:
     from codeflash_engine.app import create_app
 
     configure_logging(settings.codeflash_engine_log_level)
-    app = create_app(settings)
-    web.run_app(
-        app,
-        sock=sock,
-        print=None,
-        shutdown_timeout=settings.codeflash_engine_shutdown_grace,
-        access_log=None,
-        handle_signals=True,
-    )
+    try:
+        app = create_app(settings)
+        web.run_app(
+            app,
+            sock=sock,
+            print=None,
+            shutdown_timeout=settings.codeflash_engine_shutdown_grace,
+            access_log=None,
+            handle_signals=True,
+        )
+    except (EngineError, PluginLoadError) as exc:  # configuration problems: a message, not a traceback
+        message = exc.message if isinstance(exc, EngineError) else str(exc)
+        log.error("codeflash-engine cannot start: %s", message)
+        sys.exit(f"codeflash-engine: cannot start: {message}")
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
