@@ -86,6 +86,7 @@ class Original:
 
     files: tuple[OriginalFile, ...]
     target: Target
+    given: bool = True
 
     @property
     def paths(self) -> list[str]:
@@ -93,8 +94,12 @@ class Original:
 
     @property
     def target_known(self) -> bool:
-        """True when the target is a method of the first file; else it is not enforced."""
-        return bool(self.files) and any(self.target.matches(d) for d in self.files[0].functions.values())
+        """True when the request named the target and it is a method of the first file.
+
+        Otherwise the target is not enforced (an inferred one only guides where bare methods go).
+        """
+        known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
+        return self.given and known
 
     def target_classes(self) -> tuple[str, ...]:
         """The chain of classes around the target in the original (outermost first)."""
@@ -116,7 +121,8 @@ class Outcome:
 def analyse_original(request: CandidatesRequest) -> Original:
     files = tuple(_original_file(f) for f in request.original)
     target = Target.parse(request.target) if request.target else _first_method(files[0] if files else None)
-    return Original(files=files, target=target)
+    given = bool(request.target)
+    return Original(files=files, target=target, given=given)
 
 
 def _original_file(file: CodeFile) -> OriginalFile:
@@ -200,8 +206,7 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
     for file in original.files:
         if file.path not in code_by_file:
             continue
-        is_target = file is original.files[0] and original.target_known
-        source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
+        source = clean_file(code_by_file[file.path], file, original, first=file is original.files[0])
         changed = changed_definitions(source, file)
         if changed:
             files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
@@ -231,14 +236,15 @@ def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
     return by_file
 
 
-def clean_file(code: str, file: OriginalFile, original: Original, *, is_target: bool) -> Source:
+def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
     """Parse, wrap bare members, restore signatures, bodies, package and imports; Rejected if invalid."""
     source = Source.parse(code)
-    if is_target and _has_bare_members(source):
+    if first and _has_bare_members(source):
         source = _wrap_in_classes(source, file, original.target_classes())
     if not source.ok:
         raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
-    edits = _restorations(source, file, original.target if is_target else None)
+    enforced = first and original.target_known
+    edits = _restorations(source, file, original.target if enforced else None)
     if edits:
         source = source.edited(edits)
     header = header_edits(file.source, source)

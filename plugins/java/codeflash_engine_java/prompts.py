@@ -82,7 +82,7 @@ def language_context(version: str | None, context: Mapping[str, Any]) -> dict[st
     module_path = str(context.get("module_path") or "")
     if module_path:
         package_name, _, simple = module_path.rpartition(".")
-        function = str(context.get("function_name") or "")
+        function = str(context.get("function_name") or "").rsplit(".", 1)[-1]
         extra["package_name"] = package_name
         extra["test_class_name"] = f"{simple or class_name or 'Generated'}{function[:1].upper()}{function[1:]}Test"
     return extra

@@ -42,7 +42,7 @@ REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
         "21",
         {
             "source_code_being_tested": md(STATS_PATH, STATS),
-            "function_name": "median",
+            "function_name": "Stats.median",
             "qualified_name": "Stats.median",
             "class_name": "Stats",
             "module_path": "com.acme.util.Stats",

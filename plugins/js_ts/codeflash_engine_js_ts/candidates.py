@@ -92,6 +92,7 @@ class Original:
     language: str
     files: tuple[OriginalFile, ...]
     target: Target
+    given: bool = True
 
     @property
     def paths(self) -> list[str]:
@@ -99,19 +100,21 @@ class Original:
 
     @property
     def target_known(self) -> bool:
-        """True when the target is a definition of the first file this plugin recognises.
+        """True when the request named the target and it is a definition of the first file.
 
-        When it is not (a shape the plugin does not understand), the target is not enforced:
-        candidates are still validated, deduplicated and given their imports.
+        Otherwise (no target given, or a shape the plugin does not understand) the target is not
+        enforced: candidates are still validated, restored, deduplicated and given their imports.
         """
-        return bool(self.files) and any(self.target.matches(d) for d in self.files[0].functions.values())
+        known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
+        return self.given and known
 
 
 def analyse_original(request: CandidatesRequest) -> Original:
     """Parse the request's files and work out the target (given, or the first function)."""
     files = tuple(_original_file(request.language, f) for f in request.original)
     target = Target.parse(request.target) if request.target else _first_function(files[0] if files else None)
-    return Original(language=request.language, files=files, target=target)
+    given = bool(request.target)
+    return Original(language=request.language, files=files, target=target, given=given)
 
 
 def _original_file(language: str, file: CodeFile) -> OriginalFile:
@@ -208,8 +211,7 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
     for file in original.files:
         if file.path not in code_by_file:
             continue
-        is_target = file is original.files[0] and original.target_known
-        source = clean_file(code_by_file[file.path], file, original, is_target=is_target)
+        source = clean_file(code_by_file[file.path], file, original, first=file is original.files[0])
         changed = changed_definitions(source, file)
         if changed:
             files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
@@ -245,14 +247,15 @@ def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
     return by_file
 
 
-def clean_file(code: str, file: OriginalFile, original: Original, *, is_target: bool) -> Source:
+def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
     """Parse, restore signatures and left-out bodies, add missing imports; raise Rejected if invalid."""
     source = Source.parse(original.language, code, file.path)
-    if not source.ok and is_target and original.target.class_name:
+    if not source.ok and first and original.target.class_name:
         source = _wrap_in_class(source, file, original)
     if not source.ok:
         raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
-    edits = _restorations(source, file, original.target if is_target else None)
+    enforced = first and original.target_known
+    edits = _restorations(source, file, original.target if enforced else None)
     if edits:
         source = source.edited(edits, original.language)
     insert = add_imports(source, missing_imports(file.source, source))

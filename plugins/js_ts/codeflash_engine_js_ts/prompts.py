@@ -95,7 +95,7 @@ def _module_system(language: str, code: str) -> str | None:
 
 def import_line(language: str, context: Mapping[str, Any], blocks: list[Any], module_system: str | None) -> str:
     """The statement that imports the code under test, in the module system and export form."""
-    subject = str(context.get("class_name") or context.get("function_name") or "")
+    subject = str(context.get("class_name") or context.get("function_name") or "").rsplit(".", 1)[-1]
     sources = [Source.parse(language, b.code, b.path) for b in blocks]
     style = export_style(sources, subject)
     module = str(context["module_path"])

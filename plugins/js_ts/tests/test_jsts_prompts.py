@@ -61,7 +61,7 @@ REALISTIC = {
         "javascript",
         {
             "source_code_being_tested": md("javascript", "lib/report.js", REPORT),
-            "function_name": "totalsByRegion",
+            "function_name": "ReportBuilder.totalsByRegion",
             "qualified_name": "ReportBuilder.totalsByRegion",
             "class_name": "ReportBuilder",
             "module_path": "../lib/report",
