@@ -32,7 +32,7 @@ def build_prompt(request: PromptRequest) -> Prompt | None:
 def apply_diff(request: DiffRequest) -> DiffResult | None:
     """Apply SEARCH/REPLACE blocks or a V4A patch with the text layer's matching ladder."""
     result = apply_edit(request.files, request.edit)
-    return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors))
+    return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors), deleted=tuple(result.deleted))
 
 
 @hookimpl(trylast=True)

@@ -128,6 +128,8 @@ class Candidate:
 class TestsRequest:
     """A raw generated-test answer to clean (and, where the language needs it, instrument)."""
 
+    __test__ = False  # not a pytest test class
+
     language: str
     language_version: str | None
     answer: str
@@ -165,8 +167,9 @@ class DiffRequest:
 
 @attrs.frozen
 class DiffResult:
-    """The edited files (only those that changed), the fuzz level used, and failures.
+    """The edited files (only those that changed or were created), the fuzz level used, failures.
 
+    ``deleted`` lists paths the edit removed (a V4A delete, or the old path of a move).
     ``errors`` is empty on success; otherwise it holds messages an LLM repair prompt can quote,
     and ``files`` is empty: an edit applies entirely or not at all.
     """
@@ -174,6 +177,7 @@ class DiffResult:
     files: Mapping[str, str]
     fuzz: int = 0
     errors: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
