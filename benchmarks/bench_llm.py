@@ -36,6 +36,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import aiohttp
+
 from codeflash_engine.infra.llm import Deadline, ModelChoice, open_llm_client
 from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.infra.records import Record

@@ -16,6 +16,7 @@ from typing import Any
 
 import attrs
 import pluggy
+
 from codeflash_engine.plugins import hookspecs
 from codeflash_engine.plugins.types import LanguageSpec
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import jinja2
+
 from codeflash_engine.plugins.types import Prompt, PromptRequest
 
 CORE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"

@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterator
 
-from codeflash_engine.plugins.types import SyntaxProblem
 from tree_sitter import Language, Node, Parser, Query, QueryCursor, Tree
+
+from codeflash_engine.plugins.types import SyntaxProblem
 
 #: problems reported per piece of code, at most
 MAX_PROBLEMS = 20
