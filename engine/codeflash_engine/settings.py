@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     #: seconds a whole request may take; must stay inside the CLI's 300 s read timeout
     codeflash_engine_request_deadline: float = Field(default=270.0, gt=0, le=290)
     #: concurrent LLM calls per provider
-    codeflash_engine_llm_concurrency: int = Field(default=64, ge=1)
+    codeflash_engine_llm_concurrency: int = Field(default=256, ge=1)
 
     # --- tenancy ---------------------------------------------------------------------------
     rate_limit_window_ms: int = Field(default=60_000, ge=1)
