@@ -11,9 +11,9 @@ test. Calls inside lambdas that take parameters are dropped (their arguments are
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.treesitter import captures
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import captures
 from codeflash_engine_java.source import LANGUAGE, Edit, Source, apply_edits
 
 #: the methods that assert, across JUnit 4/5, TestNG, AssertJ and Hamcrest

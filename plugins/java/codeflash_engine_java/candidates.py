@@ -15,11 +15,11 @@ import logging
 from collections.abc import Sequence
 
 import attrs
+from tree_sitter import Node
+
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
-from tree_sitter import Node
-
 from codeflash_engine_java.answers import explanation_of
 from codeflash_engine_java.imports import header_edits
 from codeflash_engine_java.normalize import normal_form
@@ -86,7 +86,8 @@ class Original:
 
     files: tuple[OriginalFile, ...]
     target: Target
-    given: bool = True
+    trusted: bool = True
+    """True when the request named the target, or when it could be inferred reliably."""
 
     @property
     def paths(self) -> list[str]:
@@ -94,12 +95,12 @@ class Original:
 
     @property
     def target_known(self) -> bool:
-        """True when the request named the target and it is a method of the first file.
+        """True when the target is named or reliably inferred, and is a method of the first file.
 
-        Otherwise the target is not enforced (an inferred one only guides where bare methods go).
+        Otherwise the target is not enforced (a guess only guides where bare methods go).
         """
         known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
-        return self.given and known
+        return self.trusted and known
 
     def target_classes(self) -> tuple[str, ...]:
         """The chain of classes around the target in the original (outermost first)."""
@@ -120,9 +121,10 @@ class Outcome:
 
 def analyse_original(request: CandidatesRequest) -> Original:
     files = tuple(_original_file(f) for f in request.original)
-    target = Target.parse(request.target) if request.target else _first_method(files[0] if files else None)
-    given = bool(request.target)
-    return Original(files=files, target=target, given=given)
+    if request.target:
+        return Original(files=files, target=Target.parse(request.target))
+    target, trusted = infer_target(files[0]) if files else (Target(name=""), False)
+    return Original(files=files, target=target, trusted=trusted)
 
 
 def _original_file(file: CodeFile) -> OriginalFile:
@@ -138,11 +140,19 @@ def _original_file(file: CodeFile) -> OriginalFile:
     )
 
 
-def _first_method(file: OriginalFile | None) -> Target:
-    for definition in file.functions.values() if file is not None else ():
+def infer_target(file: OriginalFile) -> tuple[Target, bool]:
+    """The target when the request does not name it, and whether to trust the guess.
+
+    The client writes the target file as its imports, then the target method inside its class
+    skeleton (fields and constructors first), then the helpers: so the target is the first
+    method that is not a constructor, trusted when the file's first declaration is a type.
+    """
+    defs = definitions(file.source)
+    for definition in defs:
         if definition.name and definition.name != "<init>":
-            return Target(name=definition.name, class_name=definition.class_name)
-    return Target(name="")
+            trusted = defs[0].node.type in TYPE_NODES or defs[0] is definition
+            return Target(name=definition.name, class_name=definition.class_name), trusted
+    return Target(name=""), False
 
 
 def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:

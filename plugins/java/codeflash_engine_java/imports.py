@@ -8,9 +8,9 @@ original's wildcard imports when the candidate uses names nothing in it resolves
 from __future__ import annotations
 
 import attrs
-from codeflash_engine.plugins.treesitter import captures
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import captures
 from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Edit, Source
 
 USED_QUERY = "[(identifier) (type_identifier)] @id"

@@ -7,9 +7,9 @@ lambda variables declared inside them (renamed ``$0``, ``$1``, ... in order of a
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.treesitter import captures
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import captures
 from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Source, leaves
 
 #: names bound inside a unit

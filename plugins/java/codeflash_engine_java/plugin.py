@@ -16,7 +16,6 @@ from codeflash_engine.plugins.types import (
     SyntaxProblem,
     TestsRequest,
 )
-
 from codeflash_engine_java import candidates, prompts, testgen
 from codeflash_engine_java.source import Source
 

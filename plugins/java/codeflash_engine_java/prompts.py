@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from codeflash_engine.plugins.prompting import render_prompt
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
 from codeflash_engine.text.markdown import parse_markdown

@@ -10,9 +10,10 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 import tree_sitter_java
+from tree_sitter import Language, Node, Tree
+
 from codeflash_engine.plugins.treesitter import parse, syntax_problems
 from codeflash_engine.plugins.types import SyntaxProblem
-from tree_sitter import Language, Node, Tree
 
 LANGUAGE = Language(tree_sitter_java.language())
 

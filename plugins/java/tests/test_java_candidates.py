@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from java_cases import case_names, load_request, report
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
 from codeflash_engine_java import plugin
 from codeflash_engine_java.candidates import postprocess, triage
-from java_cases import case_names, load_request, report
-from syrupy.assertion import SnapshotAssertion
 
 
 @pytest.mark.parametrize("name", case_names())

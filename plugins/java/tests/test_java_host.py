@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from java_cases import load_request
+
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.types import PromptRequest, Task
-from java_cases import load_request
 
 
 def loaded() -> PluginHost:

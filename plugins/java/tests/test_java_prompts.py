@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from java_cases import CASES
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
 from codeflash_engine_java import plugin
 from codeflash_engine_java.prompts import SPECIALISED, major_version
-from java_cases import CASES
-from syrupy.assertion import SnapshotAssertion
 
 STATS_PATH = "src/main/java/com/acme/util/Stats.java"
 STATS = (CASES / "stats" / "files" / STATS_PATH).read_text()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import attrs
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins import types
 from codeflash_engine_java import plugin
-from syrupy.assertion import SnapshotAssertion
 
 CASES = Path(__file__).resolve().parent / "testgen"
 

@@ -14,11 +14,11 @@ import logging
 from collections.abc import Sequence
 
 import attrs
+from tree_sitter import Node
+
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
-from tree_sitter import Node
-
 from codeflash_engine_js_ts.answers import explanation_of
 from codeflash_engine_js_ts.imports import add_imports, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
@@ -92,7 +92,8 @@ class Original:
     language: str
     files: tuple[OriginalFile, ...]
     target: Target
-    given: bool = True
+    trusted: bool = True
+    """True when the request named the target, or when it could be inferred reliably."""
 
     @property
     def paths(self) -> list[str]:
@@ -100,21 +101,22 @@ class Original:
 
     @property
     def target_known(self) -> bool:
-        """True when the request named the target and it is a definition of the first file.
+        """True when the target is named or reliably inferred, and is a definition of the first file.
 
-        Otherwise (no target given, or a shape the plugin does not understand) the target is not
-        enforced: candidates are still validated, restored, deduplicated and given their imports.
+        Otherwise (an unreliable guess, or a shape the plugin does not understand) the target is
+        not enforced: candidates are still validated, restored, deduplicated and given imports.
         """
         known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
-        return self.given and known
+        return self.trusted and known
 
 
 def analyse_original(request: CandidatesRequest) -> Original:
     """Parse the request's files and work out the target (given, or the first function)."""
     files = tuple(_original_file(request.language, f) for f in request.original)
-    target = Target.parse(request.target) if request.target else _first_function(files[0] if files else None)
-    given = bool(request.target)
-    return Original(language=request.language, files=files, target=target, given=given)
+    if request.target:
+        return Original(language=request.language, files=files, target=Target.parse(request.target))
+    target, trusted = infer_target(files[0]) if files else (Target(name=""), False)
+    return Original(language=request.language, files=files, target=target, trusted=trusted)
 
 
 def _original_file(language: str, file: CodeFile) -> OriginalFile:
@@ -132,13 +134,37 @@ def _original_file(language: str, file: CodeFile) -> OriginalFile:
     )
 
 
-def _first_function(file: OriginalFile | None) -> Target:
-    for definition in file.functions.values() if file is not None else ():
-        name_node = definition.function.child_by_field_name("name") if definition.function else None
-        name = (name_node.text or b"").decode("utf-8") if name_node is not None else definition.key or ""
-        if name != "constructor":
-            return Target(name=name, class_name=definition.class_name)
-    return Target(name="")
+def infer_target(file: OriginalFile) -> tuple[Target, bool]:
+    """The target when the request does not name it, and whether to trust the guess.
+
+    The client writes the target file as its imports, then the target (a function, or a method
+    inside its class after the fields and the constructor), then the helpers: so the target is
+    the first function of the file, or the first method of a class that comes first. When the
+    file starts with anything else the guess is not trusted (and so not enforced).
+    """
+    defs = [d for d in definitions(file.source) if not _is_directive(d)]
+    if not defs:
+        return Target(name=""), False
+    first = defs[0]
+    if first.function is not None and first.key is not None:
+        return Target(name=_own_name(first)), True
+    if first.key == f"class {first.class_name}":
+        for member in defs[1:]:
+            if member.class_name != first.class_name:
+                break
+            if member.function is not None and _own_name(member) != "constructor":
+                return Target(name=_own_name(member), class_name=first.class_name), True
+    return Target(name=""), False
+
+
+def _own_name(definition: Definition) -> str:
+    name_node = definition.function.child_by_field_name("name") if definition.function else None
+    return (name_node.text or b"").decode("utf-8") if name_node is not None else definition.key or ""
+
+
+def _is_directive(definition: Definition) -> bool:
+    node = definition.node
+    return node.type == "expression_statement" and bool(node.named_children) and node.named_children[0].type == "string"
 
 
 def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:

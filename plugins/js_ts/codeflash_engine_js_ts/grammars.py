@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import tree_sitter_javascript
 import tree_sitter_typescript
-from codeflash_engine.plugins.treesitter import parse
 from tree_sitter import Language, Tree
+
+from codeflash_engine.plugins.treesitter import parse
 
 JAVASCRIPT = Language(tree_sitter_javascript.language())
 TYPESCRIPT = Language(tree_sitter_typescript.language_typescript())

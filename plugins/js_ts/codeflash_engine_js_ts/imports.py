@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import attrs
-from codeflash_engine.plugins.treesitter import captures
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import captures
 from codeflash_engine_js_ts.source import COMMENT_TYPES, Edit, Source
 from codeflash_engine_js_ts.structure import (
     CLASS_NODES,

@@ -7,9 +7,9 @@ and parameters declared inside them (renamed ``$0``, ``$1``, ... in order of app
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.treesitter import captures
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import captures
 from codeflash_engine_js_ts.source import COMMENT_TYPES, Source, leaves
 from codeflash_engine_js_ts.structure import binding_names
 

@@ -16,7 +16,6 @@ from codeflash_engine.plugins.types import (
     SyntaxProblem,
     TestsRequest,
 )
-
 from codeflash_engine_js_ts import candidates, prompts, testgen
 from codeflash_engine_js_ts.grammars import parse_code
 

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+
 from codeflash_engine.plugins.prompting import render_prompt
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
 from codeflash_engine.text.markdown import parse_markdown
-
 from codeflash_engine_js_ts.exports import DEFAULT, export_style
 from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.testgen import MODULE_OBJECT, Spec, render_commonjs, render_esm

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 import attrs
-from codeflash_engine.plugins.treesitter import syntax_problems
-from codeflash_engine.plugins.types import SyntaxProblem
 from tree_sitter import Language, Node, Tree
 
+from codeflash_engine.plugins.treesitter import syntax_problems
+from codeflash_engine.plugins.types import SyntaxProblem
 from codeflash_engine_js_ts.grammars import JAVASCRIPT, TSX, parse_code
 
 #: node types that are comments in both grammars

@@ -13,11 +13,11 @@ import posixpath
 from collections.abc import Callable
 
 import attrs
+from tree_sitter import Node, QueryCursor
+
 from codeflash_engine.plugins.treesitter import query
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
-from tree_sitter import Node, QueryCursor
-
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
 from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
 from codeflash_engine_js_ts.imports import import_source, insertion_point

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
+from jsts_cases import case_names, load_request, report
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
 from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.candidates import postprocess, triage
-from jsts_cases import case_names, load_request, report
-from syrupy.assertion import SnapshotAssertion
 
 
 @pytest.mark.parametrize("name", case_names())
@@ -149,3 +151,18 @@ def test_target_of_an_unknown_shape_is_not_enforced() -> None:
     )
     [candidate] = postprocess(request)
     assert "return x + x;" in candidate.files[0].code
+
+
+def test_inferred_target_is_enforced_when_the_file_starts_with_it() -> None:
+    request = load_request("esm_js")
+    inferred = attrs.evolve(request, target=None)
+    assert [o.reason for o in triage(inferred)] == [o.reason for o in triage(request)]
+
+
+def test_inferred_target_is_not_trusted_after_other_code() -> None:
+    original = CodeFile("a.js", "const LIMIT = 3;\n\nfunction helper(x) {\n  return x;\n}\n")
+    answer = "Renamed.\n```javascript:a.js\nfunction helperFast(x) {\n  return x;\n}\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE, language="javascript", language_version=None, original=(original,), answers=(answer,)
+    )
+    assert [o.reason for o in triage(request)] == ["kept"]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from jsts_cases import load_request
+
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, PromptRequest, Task
-from jsts_cases import load_request
 
 
 def loaded() -> PluginHost:

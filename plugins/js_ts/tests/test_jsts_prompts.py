@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from jsts_cases import CASES
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
 from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.prompts import SPECIALISED
-from jsts_cases import CASES
-from syrupy.assertion import SnapshotAssertion
 
 STATS = (CASES / "esm_js" / "files" / "src" / "stats.js").read_text()
 REPORT = (CASES / "commonjs_js" / "files" / "lib" / "report.js").read_text()

@@ -6,10 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins import types
 from codeflash_engine.plugins.types import CodeFile
 from codeflash_engine_js_ts import plugin
-from syrupy.assertion import SnapshotAssertion
 
 CASES = Path(__file__).resolve().parent / "testgen"
 
