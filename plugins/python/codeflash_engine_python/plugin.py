@@ -19,7 +19,6 @@ from codeflash_engine.plugins.types import (
     SyntaxProblem,
     TestsRequest,
 )
-
 from codeflash_engine_python.candidates.pipeline import postprocess_candidates as _postprocess_candidates
 from codeflash_engine_python.prompting import build_python_prompt
 from codeflash_engine_python.syntax import validate_python

@@ -7,11 +7,12 @@ the answer it came from, its explanation and its ``source_code`` markdown (contr
 from __future__ import annotations
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Task
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
 from codeflash_engine_python.candidates.pipeline import postprocess_candidates
 from codeflash_engine_python.syntax import validate_python
-from syrupy.assertion import SnapshotAssertion
 
 from .samples import ONE_FILE, TWO_FILES
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import dill
 import pytest
+
 from codeflash_engine.plugins.types import GeneratedTests
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 from codeflash_engine_python.testgen.runtime import PLACEHOLDER

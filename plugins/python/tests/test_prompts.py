@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
 from codeflash_engine_python.plugin import build_prompt
 from codeflash_engine_python.prompting import PROMPTS
-from syrupy.assertion import SnapshotAssertion
 
 SOURCE = "```python:pkg/sorter.py\ndef sort_list(xs):\n    return sorted(xs)\n```"
 ORIGINAL = (

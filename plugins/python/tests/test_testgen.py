@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
+
 from codeflash_engine.plugins.types import GeneratedTests
 from codeflash_engine_python.syntax import validate_python
 from codeflash_engine_python.testgen import cleanup
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 from codeflash_engine_python.testgen.runtime import BEHAVIOR_PREAMBLE, PERFORMANCE_PREAMBLE, PLACEHOLDER
-from syrupy.assertion import SnapshotAssertion
 
 from .testgen_samples import REQUESTS, SORT_FILES, request
 

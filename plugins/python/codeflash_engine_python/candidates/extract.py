@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 
 import attrs
+
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import scan_code_blocks
 from codeflash_engine.text.xml import extract_tag
-
 from codeflash_engine_python.syntax import parse
 
 PYTHON_TAGS = ("python", "py", "python3")

@@ -6,6 +6,10 @@ or method it redefines replaces the original (keeping the original header); a ne
 class, method or module-level assignment is added; a new import is added; anything else in the
 answer (example calls, ``if __name__ == "__main__":`` demos) is ignored. Only the text of the
 definitions that change is touched, so the rest of the file keeps its comments and layout.
+
+Whether a definition changed is decided on compiled code (see :mod:`.normalize`): the candidate's
+block is compiled once, which is also the client's own syntax check. Text we alter ourselves
+(re-indentation, a restored header) is compiled again on its own.
 """
 
 from __future__ import annotations
@@ -23,11 +27,13 @@ from codeflash_engine_python.candidates.module import (
     string_continuation_lines,
     unit_key,
 )
-from codeflash_engine_python.candidates.normalize import normal_form
+from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
 from codeflash_engine_python.candidates.signature import describe_change, restore_header
-from codeflash_engine_python.names import bound_names, import_statements, missing_imports, used_names
+from codeflash_engine_python.names import could_import, import_statements, missing_imports, used_names
 from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
+
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 class Rejected(ValueError):
@@ -36,10 +42,10 @@ class Rejected(ValueError):
 
 @attrs.frozen
 class Change:
-    """One definition the candidate changes or adds, by key, with its normal form."""
+    """One definition the candidate changes or adds, by key, with what identifies its new code."""
 
     key: str
-    normal: str
+    normal: object
     added: bool
 
 
@@ -59,53 +65,24 @@ class MergeResult:
 
 @attrs.define
 class _Piece:
-    """A candidate definition ready to be spliced: its key, node and re-indentable text."""
+    """A candidate definition ready to be spliced.
+
+    ``key`` is where it goes in the original, ``own_key`` what it is called in the candidate
+    (they differ for a method answered at top level), ``text`` its whole lines and ``indent``
+    the indentation of its first line.
+    """
 
     key: str
+    own_key: str
     node: ast.stmt
     text: str
     indent: str
 
 
-def _piece(source: SourceText, node: ast.stmt, key: str) -> _Piece:
+def _piece(source: SourceText, node: ast.stmt, key: str, own_key: str | None = None) -> _Piece:
     text = source.segment(node)
     line = source.lines[first_line(node) - 1]
-    return _Piece(key, node, text, line[: len(line) - len(line.lstrip())])
-
-
-def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) -> tuple[list[_Piece], list[str]]:
-    """The candidate's definitions in order (last one wins per key) and its import statements."""
-    pieces: dict[str, _Piece] = {}
-    imports: list[str] = []
-    source = candidate.source
-    target_class, _, target_method = (target or "").rpartition(".")
-    for node in candidate.tree.body:
-        if isinstance(node, ast.Import | ast.ImportFrom):
-            if not _already_imported(node, original):
-                imports.append(dedent(source.segment(node), _piece(source, node, "").indent))
-            continue
-        key = unit_key(node)
-        if key is None:
-            continue
-        if (
-            isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-            and target_class
-            and node.name == target_method
-            and key not in original.units
-            and target_class not in candidate.classes
-            and node.args.args
-            and node.args.args[0].arg in {"self", "cls"}
-        ):
-            key = f"{target_class}.{target_method}"  # a method answered at top level: back into its class
-        pieces.pop(key, None)
-        pieces[key] = _piece(source, node, key)
-        if isinstance(node, ast.ClassDef) and node.name in original.classes:
-            for item in node.body:
-                member = unit_key(item, node.name)
-                if member is not None and isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
-                    pieces.pop(member, None)
-                    pieces[member] = _piece(source, item, member)
-    return list(pieces.values()), imports
+    return _Piece(key, own_key or key, node, text, line[: len(line) - len(line.lstrip())])
 
 
 def _already_imported(node: ast.Import | ast.ImportFrom, original: ModuleIndex) -> bool:
@@ -116,11 +93,65 @@ def _already_imported(node: ast.Import | ast.ImportFrom, original: ModuleIndex) 
     return bool(wanted) and all(original.imports.get(name) == line for name, line in wanted.items())
 
 
+def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) -> tuple[list[_Piece], list[str]]:
+    """The candidate's definitions in order (last one wins per key) and its new import statements."""
+    pieces: dict[str, _Piece] = {}
+    imports: list[str] = []
+    source = candidate.source
+    target_class, _, target_method = (target or "").rpartition(".")
+    for node in candidate.tree.body:
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            if not _already_imported(node, original):
+                imports.append(dedent(source.segment(node), _piece(source, node, "").indent))
+            continue
+        own_key = unit_key(node)
+        if own_key is None:
+            continue
+        key = own_key
+        if (
+            isinstance(node, Function)
+            and target_class
+            and node.name == target_method
+            and key not in original.units
+            and target_class not in candidate.classes
+            and node.args.args
+            and node.args.args[0].arg in {"self", "cls"}
+        ):
+            key = f"{target_class}.{target_method}"  # a method answered at top level: back into its class
+        pieces.pop(key, None)
+        pieces[key] = _piece(source, node, key, own_key)
+        if isinstance(node, ast.ClassDef) and node.name in original.classes:
+            for item in node.body:
+                member = unit_key(item, node.name)
+                if member is not None and isinstance(item, Function):
+                    pieces.pop(member, None)
+                    pieces[member] = _piece(source, item, member)
+    return list(pieces.values()), imports
+
+
+def _check_compiles(text: str, indent: str, what: str) -> None:
+    """:class:`Rejected` unless a definition's text compiles on its own (after our own edits)."""
+    try:
+        tree = ast.parse(dedent(text, indent))
+    except SyntaxError as exc:
+        raise Rejected(f"{what} does not parse after our edits: {exc.msg}") from None
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, Function) or function_code_key(node) is None:
+        raise Rejected(f"{what} does not compile")
+
+
+def _function_key(index: ModuleIndex, key: str, node: ast.stmt) -> object:
+    """What identifies a function's new code: its decorators and its compiled body."""
+    compiled = index.code_key(key)
+    if compiled is None:
+        raise Rejected(f"{key} does not compile")
+    return (decorators_key(node), compiled)
+
+
 def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> str | None:
     """The text replacing ``unit``; None to keep the original; :class:`Rejected` if unusable."""
     node = piece.node
-    assert isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
-    assert isinstance(unit.node, ast.FunctionDef | ast.AsyncFunctionDef)
+    assert isinstance(node, Function) and isinstance(unit.node, Function)
     if is_stub(node) and not is_stub(unit.node):
         return None
     reason = elision(node, piece.text)
@@ -129,13 +160,29 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> str |
     change = describe_change(unit.node, node)
     if change:
         raise Rejected(f"{piece.key}: signature {change}")
-    keep = string_continuation_lines(node, first_line(node))
-    text = reindent(piece.text, piece.indent, unit.indent, keep)
-    return restore_header(text, original.text(unit))
+    text = piece.text
+    if piece.indent != unit.indent:
+        keep = string_continuation_lines(node, first_line(node))
+        text = reindent(text, piece.indent, unit.indent, keep)
+    restored = restore_header(text, original.text(unit))
+    if restored != piece.text:
+        _check_compiles(restored, unit.indent, piece.key)
+    return restored
 
 
-def _normal_of(text: str, indent: str) -> str:
-    return normal_form(ast.parse(dedent(text, indent)).body[0])
+def _new_piece_key(piece: _Piece, candidate: ModuleIndex) -> object:
+    node = piece.node
+    if isinstance(node, Function):
+        return _function_key(candidate, piece.own_key, node)
+    if isinstance(node, ast.ClassDef):
+        methods = tuple(
+            (item.name, _function_key(candidate, f"{node.name}.{item.name}", item))
+            for item in node.body
+            if isinstance(item, Function)
+        )
+        others = tuple(ast.dump(s, annotate_fields=False) for s in node.body if not isinstance(s, Function))
+        return ("class", decorators_key(node), methods, others)
+    return ast.dump(node, annotate_fields=False)
 
 
 def _anchor(original: ModuleIndex, key: str) -> int:
@@ -143,6 +190,67 @@ def _anchor(original: ModuleIndex, key: str) -> int:
     top = key.split(".")[0] if not key.startswith("=") else key
     unit = original.units.get(top)
     return unit.start if unit is not None else len(original.source.text)
+
+
+class _Merge:
+    """The edits and changes of one merge, built piece by piece."""
+
+    def __init__(self, original: ModuleIndex, candidate: ModuleIndex) -> None:
+        self.original = original
+        self.candidate = candidate
+        self.edits: list[Edit] = []
+        self.changes: list[Change] = []
+        self.pending: list[_Piece] = []
+        self.used_nodes: list[ast.stmt] = []
+
+    def flush_pending(self, at: int, *, at_end: bool = False) -> None:
+        """Insert the new top-level definitions seen so far at ``at``."""
+        if not self.pending:
+            return
+        body = "\n\n".join(dedent(p.text, p.indent).rstrip("\n") + "\n" for p in self.pending)
+        self.edits.append(Edit(at, at, ("\n\n" + body) if at_end else (body + "\n\n")))
+        for piece in self.pending:
+            self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
+            self.used_nodes.append(piece.node)
+        self.pending = []
+
+    def add_method(self, piece: _Piece) -> None:
+        """A new method of an existing class goes at the end of the class."""
+        class_name = piece.key.split(".")[0]
+        indent = self.original.class_body_indent(class_name)
+        text = piece.text
+        if indent != piece.indent:
+            text = reindent(text, piece.indent, indent, string_continuation_lines(piece.node, first_line(piece.node)))
+            _check_compiles(text, indent, piece.key)
+        at = self.original.class_end(class_name)
+        self.edits.append(Edit(at, at, "\n" + text.rstrip("\n") + "\n"))
+        self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
+        self.used_nodes.append(piece.node)
+
+    def replace(self, piece: _Piece, unit: Unit) -> None:
+        """Replace an existing definition when the candidate really changed it."""
+        node = piece.node
+        if dedent(piece.text, piece.indent) == dedent(self.original.text(unit), unit.indent):
+            return  # repeated verbatim (whole-file answers): nothing to check or compile
+        if unit.is_function and isinstance(node, Function):
+            text = _prepare_function(piece, self.original, unit)
+            if text is None:
+                return
+            new = _function_key(self.candidate, piece.own_key, node)
+            old = _function_key(self.original, unit.key, unit.node)
+        elif not unit.is_function and not isinstance(node, Function):
+            text = reindent(piece.text, piece.indent, unit.indent)
+            new = ast.dump(node, annotate_fields=False)
+            old = ast.dump(unit.node, annotate_fields=False)
+        else:
+            raise Rejected(f"{piece.key}: a function became something else, or the reverse")
+        if new == old:
+            return
+        if self.original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
+            text += "\n"
+        self.edits.append(Edit(unit.start, unit.end, text))
+        self.changes.append(Change(piece.key, new, added=False))
+        self.used_nodes.append(node)
 
 
 def merge_file(
@@ -154,76 +262,29 @@ def merge_file(
 ) -> MergeResult:
     """Merge ``candidate`` into ``original``; :class:`Rejected` when the candidate is unusable."""
     pieces, imports = _collect(candidate, target, original)
-    edits: list[Edit] = []
-    changes: list[Change] = []
-    pending: list[_Piece] = []
-    new_nodes: list[ast.stmt] = []
+    merge = _Merge(original, candidate)
     for piece in pieces:
         unit = original.units.get(piece.key)
         if unit is None:
-            if "." in piece.key:  # a new method of an existing class
-                class_name = piece.key.split(".")[0]
-                indent = original.class_body_indent(class_name)
-                keep = string_continuation_lines(piece.node, first_line(piece.node))
-                method = reindent(piece.text, piece.indent, indent, keep)
-                at = original.class_end(class_name)
-                edits.append(Edit(at, at, "\n" + method.rstrip("\n") + "\n"))
-                changes.append(Change(piece.key, _normal_of(method, indent), added=True))
-                new_nodes.append(piece.node)
+            if "." in piece.key:
+                merge.add_method(piece)
             else:
-                pending.append(piece)
+                merge.pending.append(piece)
             continue
-        if isinstance(piece.node, ast.ClassDef):
-            at = _anchor(original, piece.key)
-            edits.extend(_insert_block(pending, at))
-            new_nodes.extend(p.node for p in pending)
-            changes.extend(Change(p.key, _normal_of(p.text, p.indent), added=True) for p in pending)
-            pending = []
-            continue
-        text: str | None
-        if unit.is_function and isinstance(piece.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            text = _prepare_function(piece, original, unit)
-        elif not unit.is_function and not isinstance(piece.node, ast.FunctionDef | ast.AsyncFunctionDef):
-            text = reindent(piece.text, piece.indent, unit.indent)
-        else:
-            raise Rejected(f"{piece.key}: a function became something else, or the reverse")
         if "." not in piece.key:
-            at = _anchor(original, piece.key)
-            edits.extend(_insert_block(pending, at))
-            new_nodes.extend(p.node for p in pending)
-            changes.extend(Change(p.key, _normal_of(p.text, p.indent), added=True) for p in pending)
-            pending = []
-        if text is None:
-            continue
-        normal = _normal_of(text, unit.indent)
-        if normal == original.normal(piece.key):
-            continue
-        if original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
-            text += "\n"
-        edits.append(Edit(unit.start, unit.end, text))
-        changes.append(Change(piece.key, normal, added=False))
-        new_nodes.append(piece.node)
-    if pending:
-        at = len(original.source.text)
-        edits.extend(_insert_block(pending, at, at_end=True))
-        new_nodes.extend(p.node for p in pending)
-        changes.extend(Change(p.key, _normal_of(p.text, p.indent), added=True) for p in pending)
-    if not changes:
+            merge.flush_pending(_anchor(original, piece.key))
+        if not isinstance(piece.node, ast.ClassDef):  # an existing class: its methods are pieces of their own
+            merge.replace(piece, unit)
+    merge.flush_pending(len(original.source.text), at_end=True)
+    if not merge.changes:
         return MergeResult(text=None)
-    import_lines = _needed_imports(imports, new_nodes, original, candidate, known_imports)
+    import_lines = _needed_imports(imports, merge.used_nodes, original, candidate, known_imports)
+    edits = merge.edits
     if import_lines:
         at = original.source.line_start(import_insertion_line(original.tree))
         edits.insert(0, Edit(at, at, "".join(line.rstrip("\n") + "\n" for line in import_lines)))
     text = apply_edits(original.source.text, edits)
-    return MergeResult(text=text, changes=tuple(changes), imports=tuple(import_lines))
-
-
-def _insert_block(pieces: list[_Piece], at: int, *, at_end: bool = False) -> list[Edit]:
-    if not pieces:
-        return []
-    body = "\n\n".join(dedent(p.text, p.indent).rstrip("\n") + "\n" for p in pieces)
-    text = ("\n\n" + body) if at_end else (body + "\n\n")
-    return [Edit(at, at, text)]
+    return MergeResult(text=text, changes=tuple(merge.changes), imports=tuple(import_lines))
 
 
 def _needed_imports(
@@ -234,6 +295,8 @@ def _needed_imports(
     known_imports: Mapping[str, str],
 ) -> list[str]:
     """The candidate's own new imports, plus imports for names its new code uses and nobody binds."""
-    bound = bound_names(original.tree) | bound_names(candidate.tree)
-    extra = missing_imports(used_names(new_nodes), bound, known_imports, third_party=True)
+    used = {name for name in used_names(new_nodes) if name in known_imports or could_import(name)}
+    if not used or not (used - original.bound):
+        return imports  # the common case: no need to look at what the candidate binds
+    extra = missing_imports(used, original.bound | candidate.bound, known_imports, third_party=True)
     return [*imports, *(line for line in extra if line not in imports)]

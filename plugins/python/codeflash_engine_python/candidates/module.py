@@ -7,11 +7,12 @@ class, ``Class.name`` for a method, ``=NAME`` for a module-level assignment to o
 from __future__ import annotations
 
 import ast
+import functools
 
 import attrs
 
-from codeflash_engine_python.candidates.normalize import normal_form
-from codeflash_engine_python.names import import_statements
+from codeflash_engine_python.candidates.normalize import function_code_key, normal_form
+from codeflash_engine_python.names import bound_names, import_statements
 from codeflash_engine_python.source import SourceText, first_line
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -64,6 +65,7 @@ class ModuleIndex:
         }
         self.imports = import_statements(tree)
         self._normal: dict[str, str] = {}
+        self._code_keys: dict[str, tuple[object, ...] | None] = {}
         for node in tree.body:
             self._add(node, None)
             if isinstance(node, ast.ClassDef):
@@ -78,6 +80,19 @@ class ModuleIndex:
         start, end = self.source.statement_lines(node)
         line = self.source.lines[first_line(node) - 1]
         self.units[key] = Unit(key, node, start, end, line[: len(line) - len(line.lstrip())])
+
+    def code_key(self, key: str) -> tuple[object, ...] | None:
+        """Compiled key of a function or method unit (cached); None when it does not compile."""
+        if key not in self._code_keys:
+            node = self.units[key].node
+            assert isinstance(node, Function)
+            self._code_keys[key] = function_code_key(node)
+        return self._code_keys[key]
+
+    @functools.cached_property
+    def bound(self) -> set[str]:
+        """Every name the file binds."""
+        return bound_names(self.tree)
 
     def text(self, unit: Unit) -> str:
         """The whole lines of a unit."""

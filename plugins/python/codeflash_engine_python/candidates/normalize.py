@@ -9,6 +9,7 @@ another candidate) in those ways is worthless.
 from __future__ import annotations
 
 import ast
+from types import CodeType
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)
 
@@ -50,3 +51,63 @@ def normal_form(node: ast.stmt) -> str:
         if isinstance(inner, ast.FunctionDef | ast.AsyncFunctionDef):
             rename_locals(inner)
     return ast.dump(node, annotate_fields=False)
+
+
+# Compiled normal forms. Compiling is the cheap way to the same equivalence for functions: local
+# variables become slot numbers in the bytecode (so their names do not matter), comments and
+# layout are gone, and annotations and default values live in the enclosing scope, outside the
+# function's code object (the signature is checked on its own, see signature.py). Docstrings are
+# removed from the tree before compiling. Compiling is also exactly the client's syntax check.
+
+
+def code_key(code: CodeType) -> tuple[object, ...]:
+    """What identifies the behaviour of a code object, without names of locals or line numbers."""
+    consts = tuple(code_key(c) if isinstance(c, CodeType) else (type(c).__name__, c) for c in code.co_consts)
+    return (
+        code.co_code,
+        consts,
+        code.co_names,
+        code.co_argcount,
+        code.co_posonlyargcount,
+        code.co_kwonlyargcount,
+        code.co_flags,
+    )
+
+
+def _without_docstring(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.stmt] | None:
+    """Drop the docstring of ``node`` in place; return the original body to restore, or None."""
+    first = node.body[0]
+    value = first.value if isinstance(first, ast.Expr) else None
+    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+        return None
+    body = node.body
+    node.body = body[1:] or [ast.copy_location(ast.Pass(), first)]
+    return body
+
+
+def function_code_key(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[object, ...] | None:
+    """The compiled key of one function, compiled on its own; None when it does not compile.
+
+    Compiling each definition alone keeps every compiler call small (a long one would hold the
+    GIL and stall the event loop) and lets unchanged definitions skip compiling altogether. A
+    method compiled outside its class differs only in private-name mangling and ``__class__``,
+    the same way for the original and the candidate. The node is left as it was.
+    """
+    body = _without_docstring(node)
+    try:
+        code = compile(ast.Module(body=[node], type_ignores=[]), "<candidate>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, TypeError, RecursionError):
+        return None
+    finally:
+        if body is not None:
+            node.body = body
+    for const in code.co_consts:
+        if isinstance(const, CodeType) and const.co_name == node.name:
+            return code_key(const)
+    return None  # pragma: no cover - compiling a def always yields its code object
+
+
+def decorators_key(node: ast.stmt) -> str:
+    """The decorators of a definition, as a comparable string ('' when it has none)."""
+    decorators = getattr(node, "decorator_list", [])
+    return "|".join(ast.dump(d, annotate_fields=False) for d in decorators)

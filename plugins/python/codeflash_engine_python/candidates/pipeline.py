@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 import attrs
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.names import import_statements
-from codeflash_engine_python.syntax import parse, validate_python
+from codeflash_engine_python.syntax import parse
 
 log = logging.getLogger(__name__)
 
@@ -97,12 +97,36 @@ def repair_truncated(block: RawBlock, language_version: str | None) -> RawBlock:
     return attrs.evolve(block, code="", truncated=False)
 
 
+def drop_verbatim_definitions(block: RawBlock, original: Original) -> RawBlock:
+    """Remove the top-level definitions a block repeats verbatim from the original.
+
+    A definition the candidate does not mention is kept as it was, so a repeated one means the
+    same; removing it first spares parsing and checking the unchanged bulk of whole-file answers.
+    Only whole definitions starting at the beginning of a line are removed.
+    """
+    code = block.code
+    if len(code) < 2000:
+        return block
+    for file in original.files:
+        if file.index is None:
+            continue
+        for key, unit in file.index.units.items():
+            if "." in key or key.startswith("="):
+                continue
+            text = file.index.text(unit)
+            at = code.find(text)
+            if at >= 0 and (at == 0 or code[at - 1] == "\n") and code.find(text, at + 1) < 0:
+                code = code[:at] + code[at + len(text) :]
+    return block if code == block.code else attrs.evolve(block, code=code)
+
+
 def parse_block(block: RawBlock, language_version: str | None) -> ModuleIndex:
     """Index a block's code; :class:`Rejected` when it does not parse for the Python version."""
-    problems = validate_python(block.code, language_version)
-    if problems:
-        raise Rejected(f"{block.path or 'code block'} does not parse: {problems[0]}")
-    return ModuleIndex(block.code, parse(block.code, language_version))
+    try:
+        tree = parse(block.code, language_version)
+    except SyntaxError as exc:
+        raise Rejected(f"{block.path or 'code block'} does not parse: line {exc.lineno}: {exc.msg}") from None
+    return ModuleIndex(block.code, tree)
 
 
 def _defined(index: ModuleIndex) -> set[str]:
@@ -174,18 +198,15 @@ def require_change(results: dict[int, MergeResult]) -> None:
 
 
 def finish_files(results: dict[int, MergeResult], original: Original) -> tuple[CodeFile, ...]:
-    """The changed files, target file first, each validated for the Python version."""
+    """The changed files, target file first.
+
+    Not parsed again: every definition spliced in was compiled in the candidate's block (or on
+    its own after our edits), into a file the client sent and that therefore compiles.
+    """
     order = sorted(results, key=lambda i: (i != original.target_file, i))
-    files: list[CodeFile] = []
-    for where in order:
-        text = results[where].text
-        if text is None:
-            continue
-        problems = validate_python(text, original.language_version)
-        if problems:
-            raise Rejected(f"the merged {original.files[where].path} does not parse: {problems[0]}")
-        files.append(CodeFile(original.files[where].path, text))
-    return tuple(files)
+    return tuple(
+        CodeFile(original.files[where].path, text) for where in order if (text := results[where].text) is not None
+    )
 
 
 def dedup_key(results: dict[int, MergeResult]) -> tuple[object, ...]:
@@ -207,7 +228,7 @@ def process_answer(answer: str, original: Original, fence_tags: Sequence[str]) -
         fence_tags=fence_tags,
     )
     blocks = [repair_truncated(b, original.language_version) for b in extracted.blocks]
-    blocks = [b for b in blocks if b.code.strip()]
+    blocks = [drop_verbatim_definitions(b, original) for b in blocks if b.code.strip()]
     if not blocks:
         raise Rejected("the answer holds no Python code")
     parsed = [(b, parse_block(b, original.language_version)) for b in blocks]

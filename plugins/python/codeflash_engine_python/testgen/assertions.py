@@ -67,4 +67,4 @@ def remove_assertions(tree: ast.Module, is_target: Callable[[ast.Call], bool]) -
     """Replace, in place, every ``assert`` and ``self.assert*(...)`` by the target calls it makes."""
     result = _AssertionRemover(is_target).visit(tree)
     assert isinstance(result, ast.Module)
-    return ast.fix_missing_locations(result)
+    return result

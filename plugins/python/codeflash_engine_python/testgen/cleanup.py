@@ -9,6 +9,7 @@ test function body: the line ids of the instrumentation are statement indices of
 from __future__ import annotations
 
 import ast
+import functools
 import re
 
 from codeflash_engine_python.names import MODULE_ALIASES, bound_names, missing_imports, used_names
@@ -27,6 +28,15 @@ MAX_TEXT_REPEAT = 100_000
 _TOP_LEVEL_START = re.compile(r"^(?:async\s+def|def|class|@|if\s+__name__)\b|^@", re.MULTILINE)
 
 
+@functools.lru_cache(maxsize=8)
+def _parse(code: str, language_version: str | None) -> ast.Module:
+    """Parse, remembering the last trees: a step that changes nothing spares the next one a parse.
+
+    The cleanup steps only read the trees; never mutate one obtained here.
+    """
+    return parse(code, language_version)
+
+
 class TestCleanupError(ValueError):
     """No usable test could be made from the answer."""
 
@@ -39,7 +49,7 @@ def recover_truncated(code: str, language_version: str | None) -> str:
     Models that hit their output limit stop mid-test; the tests before the cut are still good.
     """
     try:
-        parse(code, language_version)
+        _parse(code, language_version)
         return code
     except SyntaxError:
         pass
@@ -56,7 +66,7 @@ def recover_truncated(code: str, language_version: str | None) -> str:
 
 def fix_target_imports(code: str, target: TestTarget, language_version: str | None) -> str:
     """Point imports of the code under test at its real module (``from sorter import x`` -> ``pkg.sorter``)."""
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     source = SourceText(code)
     edits: list[Edit] = []
     for node in tree.body:
@@ -77,7 +87,7 @@ def fix_target_imports(code: str, target: TestTarget, language_version: str | No
 
 def remove_redefinitions(code: str, target: TestTarget, language_version: str | None) -> str:
     """Delete top-level definitions that shadow the code under test (the target, helpers, classes)."""
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     source = SourceText(code)
     edits = [
         Edit(*source.statement_and_blank_lines(node), "")
@@ -120,7 +130,7 @@ def _references(nodes: list[ast.stmt]) -> set[str]:
 
 def remove_unused_definitions(code: str, language_version: str | None) -> str:
     """Delete top-level helper functions and classes that no test reaches."""
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     kept = [node for node in tree.body if _is_kept_definition(node)]
     optional = {node.name: node for node in tree.body if not _is_kept_definition(node) and hasattr(node, "name")}
     reachable = _references(kept)
@@ -213,7 +223,7 @@ def cap_sizes(code: str, language_version: str | None) -> str:
     Every integer literal expression holding a too-large size is replaced wherever it appears,
     so that ``n = 10**6``, ``range(n)`` and ``assert len(out) == 10**6`` stay consistent.
     """
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     caps = _oversized(tree)
     if not caps:
         return code
@@ -238,7 +248,7 @@ def mark_async_tests(code: str, framework: str, language_version: str | None) ->
     """Give ``async def test_*`` functions ``@pytest.mark.asyncio`` when they have no async marker."""
     if framework != "pytest":
         return code
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     source = SourceText(code)
     edits: list[Edit] = []
     for class_name, test in test_functions(tree):
@@ -253,7 +263,7 @@ def mark_async_tests(code: str, framework: str, language_version: str | None) ->
 
 def add_missing_imports(code: str, target: TestTarget, language_version: str | None) -> str:
     """Import what the tests use and nobody defines: the code under test, pytest, standard modules."""
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     known = {name: line for name in target.sources if (line := target.import_line(name))}
     known[target.import_name] = f"from {target.module_path} import {target.import_name}"
     known["pytest"] = "import pytest"
@@ -269,7 +279,7 @@ def add_missing_imports(code: str, target: TestTarget, language_version: str | N
 
 def require_tests(code: str, language_version: str | None) -> str:
     """``code`` if it still holds at least one test function, else :class:`TestCleanupError`."""
-    tree = parse(code, language_version)
+    tree = _parse(code, language_version)
     if not any(True for _ in test_functions(tree)):
         raise TestCleanupError("the generated code holds no test function (test_* at module level or in a class)")
     return code

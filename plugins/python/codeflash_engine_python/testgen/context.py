@@ -7,8 +7,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 
 import attrs
-from codeflash_engine.plugins.types import CodeFile, TestsRequest
 
+from codeflash_engine.plugins.types import CodeFile, TestsRequest
 from codeflash_engine_python.syntax import parse
 
 

@@ -206,7 +206,6 @@ def instrument(tree: ast.Module, target: Target, test_module_path: str, mode: Mo
         tests.add(id(test))
         wrapped += _wrap_test(test, class_name, make)
     wrapped += _wrap_helpers(tree, make, tests)
-    ast.fix_missing_locations(tree)
     preamble = BEHAVIOR_PREAMBLE if mode is Mode.BEHAVIOR else PERFORMANCE_PREAMBLE
     return _join(tree, preamble), wrapped
 

@@ -6,7 +6,6 @@ import ast
 
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
-
 from codeflash_engine_python.syntax import parse
 from codeflash_engine_python.testgen.assertions import remove_assertions
 from codeflash_engine_python.testgen.cleanup import TestCleanupError, clean_tests
