@@ -13,19 +13,9 @@ from collections.abc import Sequence
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, GeneratedTests, TestsRequest
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import CodeBlock, extract_code_blocks
-from codeflash_engine.text.xml import extract_tag
+from codeflash_engine.text.prose import explanation_of
 
-_FENCED = re.compile(r"^\s*(`{3,}|~{3,}).*?(?:^\s*\1\s*$|\Z)", re.MULTILINE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
-
-
-def explanation_of(answer: str) -> str:
-    """``<explanation>`` if present, else the prose outside code fences."""
-    tagged = extract_tag(answer, "explanation")
-    if tagged and tagged.strip():
-        return tagged.strip()
-    prose = _FENCED.sub("", answer)
-    return "\n".join(line for line in prose.splitlines() if line.strip()).strip()
 
 
 def _tags(request_language: str, fence_tags: Sequence[str]) -> tuple[str, ...]:

@@ -73,3 +73,8 @@ def captures(language: Language, source: str, node: Node) -> dict[str, list[Node
     """Run a query over ``node``: capture name -> nodes, in document order."""
     found = QueryCursor(query(language, source)).captures(node)
     return {name: sorted(nodes, key=lambda n: n.start_byte) for name, nodes in found.items()}
+
+
+def matches(language: Language, source: str, node: Node) -> list[dict[str, list[Node]]]:
+    """Run a query over ``node``: one dict (capture name -> nodes) per match, in match order."""
+    return [found for _, found in QueryCursor(query(language, source)).matches(node)]

@@ -13,9 +13,9 @@ import posixpath
 from collections.abc import Callable
 
 import attrs
-from tree_sitter import Node, QueryCursor
+from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import query
+from codeflash_engine.plugins.treesitter import matches
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
@@ -301,7 +301,7 @@ def _strings(node: Node) -> list[Node]:
 def _mock_edits(source: Source, paths: set[str | None], module_path: str) -> list[Edit]:
     """Remove top-level mocks of the code under test; point other mock helpers at ``module_path``."""
     edits: list[Edit] = []
-    for _, match in QueryCursor(query(source.grammar, MOCK_QUERY)).matches(source.root):
+    for match in matches(source.grammar, MOCK_QUERY, source.root):
         obj, method, path = match["object"][0], match["method"][0], match["path"][0]
         if source.text(obj) not in MOCKERS or source.text(method) not in MOCK_METHODS:
             continue

@@ -1,4 +1,4 @@
-"""The prose of an LLM answer: the explanation that goes with a candidate."""
+"""The prose of an LLM answer: the explanation that goes with the code it proposes."""
 
 from __future__ import annotations
 
@@ -8,17 +8,21 @@ from codeflash_engine.text.paths import path_from_line
 from codeflash_engine.text.xml import extract_tag
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
-_EDIT_START = re.compile(r"^\s*(<{5,9}\s*SEARCH\b|\*\*\* Begin Patch)", re.MULTILINE)
+_EDIT_START = re.compile(r"^\s*(<{5,9}\s*SEARCH\b|>{5,9}\s*SEARCH\b|\*\*\* Begin Patch)", re.MULTILINE)
+_CODE_TAG = re.compile(r"<code\b[^>]*>.*?(?:</code\s*>|\Z)", re.DOTALL | re.IGNORECASE)
+_LABEL = re.compile(r"^\s*(?:\*\*|#+\s*)?explanation(?:\*\*)?\s*:?\s*(?:\*\*)?\s*\n?", re.IGNORECASE)
 
 
 def explanation_of(answer: str) -> str:
-    """The ``<explanation>`` of the answer, else its prose outside code fences and edits, stripped.
+    """The ``<explanation>`` of the answer, else its prose outside code fences, code tags and edits.
 
-    A line that only names a file just before a fence or an edit is left out.
+    A line that only names a file just before a fence or an edit is left out, and so is a
+    leading "Explanation:" label.
     """
     tagged = extract_tag(answer, "explanation")
-    if tagged:
+    if tagged is not None and tagged.strip():
         return tagged.strip()
+    answer = _CODE_TAG.sub("", answer)
     edit = _EDIT_START.search(answer)
     if edit is not None:
         answer = answer[: edit.start()]
@@ -38,7 +42,8 @@ def explanation_of(answer: str) -> str:
             inside = None
     if edit is not None:
         _drop_path_line(prose)
-    return "\n".join(prose).strip()
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(prose)).strip()
+    return _LABEL.sub("", text, count=1).strip()
 
 
 def _drop_path_line(prose: list[str]) -> None:
