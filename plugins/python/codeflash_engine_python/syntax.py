@@ -37,9 +37,14 @@ def parse(code: str, language_version: str | None = None) -> ast.Module:
 
 
 def validate_python(code: str, language_version: str | None) -> list[SyntaxProblem]:
-    """Empty when ``code`` parses for ``language_version``; else the first syntax error."""
+    """Empty when ``code`` parses for ``language_version`` and compiles; else the first syntax error.
+
+    Compiling too is the client's own check (contract 2.1): it also rejects what only the
+    compiler sees, such as ``return`` outside a function or ``await`` in a plain ``def``.
+    """
     try:
-        parse(code, language_version)
+        tree = parse(code, language_version)
+        compile(tree, "<candidate>", "exec", dont_inherit=True)
     except SyntaxError as exc:
         return [SyntaxProblem(line=exc.lineno or 1, column=exc.offset or 1, message=exc.msg)]
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting

@@ -146,9 +146,7 @@ def test_the_cli_reads_behaviour_results(project: tuple[Path, list[tuple[str, st
     assert basic["passed"] is True and basic["value"] == "((([3, 1, 2],), {}, [1, 2, 3]),)"
     failing = results["tests.test_sort_list__unit_test_0:test_unexpected_error:sort_list:0_0"]
     assert failing["passed"] is False and "TypeError" in str(failing["value"])
-    assert (
-        results["tests.test_length__unit_test_0:TestLength.test_twice:Vec.length:1_1"]["value"] == "(((), {}, 3.0),)"
-    )
+    assert results["tests.test_length__unit_test_0:TestLength.test_twice:Vec.length:1_1"]["value"] == "(((), {}, 3.0),)"
     assert results["tests.test_sort_list__unit_test_1:TestSort.test_sorted:sort_list:0_0"]["passed"] is True
     assert results["tests.test_sort_list__unit_test_0:test_via_helper:sort_list:h0_0"]["passed"] is True
     assert all(isinstance(r["runtime"], int) and r["runtime"] > 0 for r in results.values())

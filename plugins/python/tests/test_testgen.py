@@ -11,7 +11,7 @@ from codeflash_engine_python.testgen import cleanup
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 from codeflash_engine_python.testgen.runtime import BEHAVIOR_PREAMBLE, PERFORMANCE_PREAMBLE, PLACEHOLDER
 
-from .testgen_samples import REQUESTS, SORT_FILES, request
+from .testgen_samples import REQUESTS, SORT_FILES, VEC_FILES, request
 
 END = "# ---- codeflash instrumentation: end ----\n"
 
@@ -137,3 +137,52 @@ def request_for(answer: str):  # type: ignore[no-untyped-def]
         test_module="tests.test_sort_list__unit_test_0",
         files=SORT_FILES,
     )
+
+
+def instrumented_body(answer: str, *, function: str, qualified: str, class_name: str | None = None) -> str:
+    tests = postprocess_tests(
+        request(
+            answer,
+            function=function,
+            qualified=qualified,
+            class_name=class_name,
+            module="pkg.geo" if class_name else "pkg.sorter",
+            test_module="tests.test_x__unit_test_0",
+            files=VEC_FILES if class_name else SORT_FILES,
+        )
+    )
+    return body(tests.instrumented_behavior)
+
+
+def test_constructor_target_wraps_class_calls() -> None:
+    answer = (
+        "```python\nfrom pkg.geo import Vec\n\n\ndef test_init():\n    v = Vec([1, 2])\n    assert v.xs == [1, 2]\n```"
+    )
+    text = instrumented_body(answer, function="__init__", qualified="Vec.__init__", class_name="Vec")
+    assert (
+        "v = codeflash_behavior_call(Vec, 'tests.test_x__unit_test_0', None, 'test_init', 'Vec.__init__', '0', [1, 2])"
+        in text
+    )
+
+
+def test_module_attribute_alias_lambda_and_comprehension_calls_are_wrapped() -> None:
+    answer = (
+        "```python\nimport pytest\nfrom pkg import sorter\nfrom pkg.sorter import sort_list as sl\n\n\n"
+        "def test_forms():\n    assert sorter.sort_list([2, 1]) == [1, 2]\n    assert sl([3, 1]) == [1, 3]\n"
+        "    assert [sl([i, 0]) for i in range(2)] == [[0, 0], [0, 1]]\n"
+        "    pytest.raises(TypeError, lambda: sl(None))\n```"
+    )
+    text = instrumented_body(answer, function="sort_list", qualified="sort_list")
+    assert "codeflash_behavior_call(sorter.sort_list, 'tests.test_x__unit_test_0', None, 'test_forms'" in text
+    assert text.count("codeflash_behavior_call(sl,") == 3
+    assert "'test_forms', 'sort_list', '3', None)" in text
+
+
+def test_method_target_does_not_wrap_a_same_named_function() -> None:
+    answer = (
+        "```python\nfrom pkg.geo import Vec\n\n\ndef length(xs):\n    return len(xs)\n\n\n"
+        "def test_len():\n    v = Vec([3, 4])\n    assert v.length() == length([1]) * 15.0\n```"
+    )
+    text = instrumented_body(answer, function="length", qualified="Vec.length", class_name="Vec")
+    assert "codeflash_behavior_call(v.length," in text
+    assert "length([1])" in text and "codeflash_behavior_call(length," not in text
