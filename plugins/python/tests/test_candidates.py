@@ -374,3 +374,23 @@ def test_edit_answers_are_applied_to_the_original(answer: str, snapshot: Snapsho
 def test_an_edit_that_does_not_apply_is_dropped() -> None:
     answer = "pkg/sorter.py\n<<<<<<< SEARCH\n    return xs[::-1]\n=======\n    return sorted(xs)\n>>>>>>> REPLACE\n"
     assert run([answer]) == []
+
+
+def test_new_decorator_counts_as_a_change_and_brings_its_import(snapshot: SnapshotAssertion) -> None:
+    answer = (
+        "Cache the spread.\n```python:pkg/sorter.py\nfrom __future__ import annotations\n\nimport functools\n\n\n"
+        "@functools.lru_cache(maxsize=None)\ndef spread(xs: List[int]) -> float:\n"
+        "    return math.sqrt(max(xs) - min(xs))\n```"
+    )
+    candidates = run([answer])
+    code = candidates[0].files[0].code
+    assert "import functools\n" in code and "__future__" not in code
+    assert render(candidates) == snapshot
+
+
+def test_only_a_docstring_or_comments_added_is_the_original() -> None:
+    answer = (
+        '```python:pkg/sorter.py\ndef spread(xs: List[int]) -> float:\n    """The square root of the range."""\n'
+        "    # max minus min\n    return math.sqrt(max(xs) - min(xs))  # unchanged maths\n```"
+    )
+    assert run([answer]) == []

@@ -101,7 +101,8 @@ def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) 
     target_class, _, target_method = (target or "").rpartition(".")
     for node in candidate.tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
-            if not _already_imported(node, original):
+            is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
+            if not is_future and not _already_imported(node, original):  # a future import only works first
                 imports.append(dedent(source.segment(node), _piece(source, node, "").indent))
             continue
         own_key = unit_key(node)
