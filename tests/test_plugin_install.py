@@ -113,16 +113,24 @@ def free_port() -> int:
 Call = Callable[..., tuple[int, dict[str, Any]]]
 
 
+JAVA_ANSWER = "Cache the length.\n```java:src/A.java\nclass A { int f() { int r = 1; return r; } }\n```"
+
+
 @contextlib.contextmanager
 def serving(venv: Venv) -> Iterator[Call]:
-    """Start the venv's engine on a free port; yields a function (path, body) -> (status, json)."""
-    port = free_port()
+    """Start the venv's engine on a free port with a fake LLM behind it; yields (path, body) -> (status, json)."""
+    port, llm_port = free_port(), free_port()
+    fake = subprocess.Popen(
+        [sys.executable, "-m", "codeflash_engine.testing.fake_llm", "--port", str(llm_port), "--text", JAVA_ANSWER],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     env = {
         **os.environ,
         "CODEFLASH_ENGINE_PORT": str(port),
         "CODEFLASH_ENGINE_API_KEYS": KEY,
         "OPENAI_API_KEY": "sk-unused",
-        "OPENAI_BASE_URL": "http://127.0.0.1:9/v1",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
         "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
     }
     env.pop("DATABASE_URL", None)
@@ -160,7 +168,9 @@ def serving(venv: Venv) -> Iterator[Call]:
         yield call
     finally:
         proc.terminate()
+        fake.terminate()
         proc.wait(timeout=30)
+        fake.wait(timeout=30)
 
 
 def test_third_party_plugin_is_discovered_and_called(venv: Venv, tmp_path: Path) -> None:
@@ -207,6 +217,16 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_engine_serves(venv: V
         venv.uninstall("cfe-plugin-broken")
 
 
+JAVA_REQUEST = {
+    "source_code": "```java:src/A.java\nclass A { int f() { return 1; } }\n```",
+    "dependency_code": "",
+    "trace_id": "t-java",
+    "language": "java",
+    "language_version": "17",
+    "n_candidates": 2,
+}
+
+
 def test_uninstalling_java_removes_the_language(venv: Venv) -> None:
     listing = json.loads(venv.engine("plugins", "list", "--json").stdout)
     assert "java" in {p["name"] for p in listing}
@@ -217,17 +237,13 @@ def test_uninstalling_java_removes_the_language(venv: Venv) -> None:
         with serving(venv) as call:
             status, body = call("/healthcheck")
             assert "java" not in body["languages"]
-            status, body = call(
-                "/ai/optimize",
-                {
-                    "source_code": "```java:src/A.java\nclass A { int f() { return 1; } }\n```",
-                    "dependency_code": "",
-                    "trace_id": "t-java",
-                    "language": "java",
-                    "n_candidates": 2,
-                },
-            )
+            status, body = call("/ai/optimize", JAVA_REQUEST)
             assert status == 422
             assert "'java' is not supported" in str(body["error"])
     finally:
         venv.pip(ROOT / "plugins" / "java")
+    # installing the plugin back, without touching the core, serves java again
+    with serving(venv) as call:
+        status, body = call("/ai/optimize", JAVA_REQUEST)
+    assert status == 200, body
+    assert len(body["optimizations"]) == 1 and "int r = 1" in body["optimizations"][0]["source_code"]
