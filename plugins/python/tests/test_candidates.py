@@ -394,3 +394,28 @@ def test_only_a_docstring_or_comments_added_is_the_original() -> None:
         "    # max minus min\n    return math.sqrt(max(xs) - min(xs))  # unchanged maths\n```"
     )
     assert run([answer]) == []
+
+
+def test_snippets_that_illustrate_the_problem_are_skipped(snapshot: SnapshotAssertion) -> None:
+    answer = """The hot spot is this double loop:
+
+```python
+for i in range(len(out)):
+    for j in range(len(out) - 1 - i):
+```
+
+which is O(n^2). Calling it looks like `sort_list([3, 1])`:
+
+```python
+print(sort_list([3, 1]))
+```
+
+Here is the fix:
+
+```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    return sorted(xs)
+```"""
+    candidates = run([answer])
+    assert "print(" not in candidates[0].files[0].code
+    assert render(candidates) == snapshot

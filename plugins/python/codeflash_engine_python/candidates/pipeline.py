@@ -129,6 +129,27 @@ def parse_block(block: RawBlock, language_version: str | None) -> ModuleIndex:
     return ModuleIndex(block.code, tree)
 
 
+def parse_blocks(blocks: Sequence[RawBlock], language_version: str | None) -> list[tuple[RawBlock, ModuleIndex]]:
+    """Index every block. Among several, a block without a path that does not parse or defines
+    nothing is an illustration (a snippet of the old code, an example call) and is skipped."""
+    parsed: list[tuple[RawBlock, ModuleIndex]] = []
+    for block in blocks:
+        incidental = block.path is None and len(blocks) > 1
+        try:
+            index = parse_block(block, language_version)
+        except Rejected:
+            if incidental:
+                log.debug("unparsable snippet without a path skipped")
+                continue
+            raise
+        if incidental and not index.units:
+            continue
+        parsed.append((block, index))
+    if not parsed:
+        raise Rejected("no code block of the answer defines anything")
+    return parsed
+
+
 def _defined(index: ModuleIndex) -> set[str]:
     return {k for k in index.units if not k.startswith("=")}
 
@@ -231,7 +252,7 @@ def process_answer(answer: str, original: Original, fence_tags: Sequence[str]) -
     blocks = [drop_verbatim_definitions(b, original) for b in blocks if b.code.strip()]
     if not blocks:
         raise Rejected("the answer holds no Python code")
-    parsed = [(b, parse_block(b, original.language_version)) for b in blocks]
+    parsed = parse_blocks(blocks, original.language_version)
     results = merge_blocks(assign_blocks(parsed, original), original)
     require_change(results)
     changed = finish_files(results, original)
