@@ -3,8 +3,12 @@ carry what the client reads (contract sections 2-3), including the failure modes
 
 from __future__ import annotations
 
+import asyncio
+
 import endpoint_samples as s
 import pytest
+
+from codeflash_engine.http.state import ENGINE
 from codeflash_engine.testing.contract import check_candidate, check_candidates
 from codeflash_engine.testing.engine import EngineClient, call
 from codeflash_engine.testing.fake_llm import FakeLLM, Fault
@@ -245,3 +249,19 @@ async def test_rewrite_jit(engine_client: EngineClient, fake_llm: FakeLLM) -> No
 async def test_every_ai_route_requires_a_key(engine_client: EngineClient) -> None:
     status, body = await call(engine_client, "/ai/optimize", s.optimize(), key=None)
     assert status == 401 and "API key" in body["error"]
+
+
+async def test_pipeline_failures_and_llm_calls_are_recorded(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    fake_llm.fail(Fault.bad_request("model refuses"))
+    trace = "0d3f1d7e-8b0c-4d6a-9e61-2b5f2b3c0a99"
+    status, _ = await call(engine_client, "/ai/optimize", s.optimize(n_candidates=2, trace_id=trace))
+    assert status == 502
+    store = engine_client.app[ENGINE].store
+    for _ in range(100):
+        records = await store.records_for_trace(trace)
+        if records.errors and len(records.calls) >= 2:
+            break
+        await asyncio.sleep(0.02)
+    assert [e.error_type for e in records.errors] == ["UpstreamFailed"]
+    assert "/ai/optimize" in records.errors[0].message
+    assert {c.call_type for c in records.calls} == {"optimize"} and all(c.outcome != "ok" for c in records.calls)

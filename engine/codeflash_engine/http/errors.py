@@ -7,14 +7,16 @@ no secret may ever reach it.
 from __future__ import annotations
 
 import logging
+import traceback
 from collections.abc import Awaitable, Callable
 
 import pydantic
 from aiohttp import web
 
 from codeflash_engine.errors import EngineError
-from codeflash_engine.http.state import SETTINGS
-from codeflash_engine.infra.logging import request_id_var
+from codeflash_engine.http.state import ENGINE, SETTINGS
+from codeflash_engine.infra.logging import request_id_var, trace_id_var
+from codeflash_engine.infra.records import ErrorRecord
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +72,27 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except EngineError as exc:
         if exc.status >= 500:
             log.warning("request failed: %s", exc.message, extra={"status": exc.status})
+            _record(request, type(exc).__name__, exc.message, "error", None)
         return json_error(exc.status, exc.message, exc.headers)
     except pydantic.ValidationError as exc:
         return json_error(422, describe_validation_error(exc))
-    except Exception:
+    except Exception as exc:
         log.exception("unhandled error serving %s %s", request.method, request.path)
+        _record(request, type(exc).__name__, str(exc), "critical", traceback.format_exc())
         return json_error(500, f"internal error; quote request id {request_id_var.get()} when reporting it")
+
+
+def _record(request: web.Request, error_type: str, message: str, severity: str, stack: str | None) -> None:
+    """Keep a pipeline failure (optimization_errors) with the request's trace id."""
+    engine = request.app.get(ENGINE)
+    if engine is None or not request.path.startswith("/ai/"):
+        return
+    engine.recorder.record(
+        ErrorRecord(
+            trace_id=trace_id_var.get(),
+            error_type=error_type,
+            message=f"{request.path}: {message}"[:4000],
+            severity=severity,
+            stack_trace=stack,
+        )
+    )
