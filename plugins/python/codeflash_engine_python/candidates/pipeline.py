@@ -19,7 +19,7 @@ from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extr
 from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.names import import_statements
-from codeflash_engine_python.syntax import parse
+from codeflash_engine_python.syntax import parse, parse_large
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def index_original(request: CandidatesRequest) -> Original:
     known: dict[str, str] = {}
     for file in request.original:
         try:
-            tree = parse(file.code, request.language_version)
+            tree = parse_large(file.code, request.language_version)
         except (SyntaxError, ValueError):
             files.append(OriginalFile(file.path, file.code, None))
             continue
