@@ -9,6 +9,7 @@ import pydantic
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+
 from codeflash_engine.app import create_app
 from codeflash_engine.http.body import parse_body
 from codeflash_engine.settings import Settings

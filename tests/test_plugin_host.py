@@ -7,6 +7,7 @@ from importlib.metadata import EntryPoint
 from pathlib import Path
 
 import pytest
+
 from codeflash_engine.errors import UnsupportedLanguage
 from codeflash_engine.plugins.manager import PluginHost, PluginLoadError
 from codeflash_engine.plugins.registry import LanguageRegistry

@@ -23,6 +23,7 @@ from typing import Any
 
 import attrs
 from aiohttp import web
+
 from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Fault, Reply
 
 AI_PORT = 8000

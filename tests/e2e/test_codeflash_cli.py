@@ -34,6 +34,7 @@ from cli_harness import (
     task_of,
     write_project,
 )
+
 from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]

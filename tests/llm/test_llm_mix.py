@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from codeflash_engine.infra.llm.config import ProviderSettings, default_mix, resolve_mix
 from codeflash_engine.infra.llm.errors import LLMConfigError
 from codeflash_engine.infra.llm.mix import ModelChoice, ModelMix
 from codeflash_engine.settings import Settings
-from hypothesis import given
-from hypothesis import strategies as st
 
 NO_PROVIDERS: dict[str, Any] = {
     "openai_api_key": None,

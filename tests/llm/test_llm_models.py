@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from codeflash_engine.infra.llm.models import ModelInfo, ModelTable, Usage
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+
 from codeflash_engine.infra.llm import Deadline, ModelChoice, open_llm_client
 from codeflash_engine.infra.recorder import MemorySink, Recorder
 from codeflash_engine.plugins.types import Prompt

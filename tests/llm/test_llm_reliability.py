@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
+
 from codeflash_engine.infra.llm import (
     Completion,
     Deadline,

@@ -7,6 +7,7 @@ import random
 import time
 
 import pytest
+
 from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.infra.llm.errors import ErrorKind, LLMError
 from codeflash_engine.infra.llm.providers import anthropic_system, anthropic_user_content, parse_retry_after

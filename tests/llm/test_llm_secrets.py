@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable, Iterator
 
 import pytest
+
 from codeflash_engine.infra.llm import Deadline, LLMError, ModelMix, open_llm_client
 from codeflash_engine.infra.logging import ContextFilter, JsonFormatter
 from codeflash_engine.infra.recorder import LogSink, MemorySink, Recorder

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from click.testing import CliRunner
+
 from codeflash_engine.commands.apply_patch import apply_patch
 
 GEO = "import math\n\n\ndef length(xs):\n    return math.sqrt(sum(x * x for x in xs))\n"

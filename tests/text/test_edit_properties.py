@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import os
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from codeflash_engine.text.edits import apply_edit
 from codeflash_engine.text.search_replace import _is_marker, render_search_replace
 from codeflash_engine.text.v4a import render_v4a
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 # Few distinct lines, so that repeated lines (and so ambiguous contexts) are common.
 _common = st.sampled_from(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from codeflash_engine.text.markdown import (
     CodeBlock,
     blocks_by_path,
@@ -14,8 +17,6 @@ from codeflash_engine.text.markdown import (
     to_flat,
     write_markdown,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CONTRACT_EXAMPLE = """```python:pkg/geo.py
 from pkg.util import SCALE, norm

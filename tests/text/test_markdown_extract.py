@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 import re
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from codeflash_engine.text.markdown import (
     CodeBlock,
     extract_code_blocks,
@@ -13,8 +16,6 @@ from codeflash_engine.text.markdown import (
     scan_code_blocks,
     write_markdown,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 PY = {"python", "py", "python3"}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.search_replace import ELISION_FUZZ, parse_search_replace
 

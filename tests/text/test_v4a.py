@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
 from codeflash_engine.text.v4a import END_OF_FILE_FUZZ, PatchError, apply_v4a, parse_v4a
 

@@ -9,7 +9,8 @@ from codeflash_engine.errors import UpstreamFailed
 from codeflash_engine.pipelines import candidates
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
 from codeflash_engine.pipelines.common import Engine, files_of
-from codeflash_engine.plugins.types import Task
+from codeflash_engine.plugins.types import CodeFile, Task
+from codeflash_engine.text.markdown import parse_markdown
 
 ADAPTIVE_ATTEMPTS = 2
 
@@ -33,8 +34,18 @@ async def adaptive(
         context={**context, "language": spec.name},
         n=ADAPTIVE_ATTEMPTS,
         parent_id=str(chain[-1]["optimization_id"]) if chain else None,
+        base=_base(chain),
     )
     found = await candidates.generate(engine, job, engine.deadline())
     if not found:
         raise UpstreamFailed("the model produced no valid adaptive candidate")
     return found[0]
+
+
+def _base(chain: Sequence[Mapping[str, Any]]) -> tuple[CodeFile, ...]:
+    """The files of the last candidate of the chain whose code holds a code block, if any."""
+    for candidate in reversed(chain):
+        blocks = parse_markdown(str(candidate.get("source_code", "")))
+        if blocks:
+            return tuple(CodeFile(path=b.path, code=b.code) for b in blocks)
+    return ()

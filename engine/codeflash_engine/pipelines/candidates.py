@@ -32,6 +32,7 @@ class CandidateJob:
     parent_id: str | None = None
     target: str | None = None
     is_async: bool = False
+    base: tuple[CodeFile, ...] = ()
 
 
 @attrs.frozen
@@ -60,6 +61,7 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         target=job.target,
         is_async=job.is_async,
         fence_tags=job.language.fence_tags,
+        base=job.base,
     )
     cleaned: list[Candidate] = await off_loop(_clean, engine=engine, job=job, request=request)
     out: list[CandidateOut] = []

@@ -35,6 +35,7 @@ async def refine(engine: Engine, items: Sequence[Mapping[str, Any]]) -> list[Can
             context=item,
             n=REFINEMENTS_PER_ITEM,
             parent_id=str(item["optimization_id"]),
+            base=files_of(str(item["optimized_source_code"]), "optimized_source_code"),
         )
         return await candidates.generate(engine, job, deadline)
 

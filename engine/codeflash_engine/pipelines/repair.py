@@ -23,6 +23,7 @@ async def repair(
     language_version: str | None,
     optimization_id: str,
     original_source_code: str,
+    modified_source_code: str,
     context: Mapping[str, Any],
 ) -> CandidateOut:
     """One repaired candidate with ``parent_id`` = the failing candidate's id."""
@@ -36,6 +37,7 @@ async def repair(
         context=context,
         n=REPAIR_ATTEMPTS,
         parent_id=optimization_id,
+        base=files_of(modified_source_code, "modified_source_code"),
     )
     found = await candidates.generate(engine, job, engine.deadline())
     if not found:

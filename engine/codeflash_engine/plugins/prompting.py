@@ -34,8 +34,10 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
-def fence(code: str, tag: str = "") -> str:
-    """Wrap ``code`` in a markdown fence longer than any backtick run inside it."""
+def fence(code: str | None, tag: str | None = "") -> str:
+    """Wrap ``code`` in a markdown fence longer than any backtick run inside it (None: empty)."""
+    code = code or ""
+    tag = tag or ""
     longest = run = 0
     for ch in code:
         run = run + 1 if ch == "`" else 0

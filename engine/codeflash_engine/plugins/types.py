@@ -102,7 +102,10 @@ class CandidatesRequest:
     ``original`` is the read-writable code the request sent, target file first. ``answers`` are
     the raw model texts, in call order. ``target`` names the function being optimized when known
     (``Class.method`` for a method), else None (the plugin then infers it from the original).
-    ``fence_tags`` are the markdown tags of the language (from its LanguageSpec).
+    ``fence_tags`` are the markdown tags of the language (from its LanguageSpec). ``base`` is the
+    earlier candidate being improved (refine, repair, adaptive: its files), empty otherwise; the
+    client applies every candidate to the original, so a definition the base added and the new
+    answer still uses must be carried over.
     """
 
     task: Task
@@ -113,6 +116,7 @@ class CandidatesRequest:
     target: str | None = None
     is_async: bool = False
     fence_tags: tuple[str, ...] = ()
+    base: tuple[CodeFile, ...] = ()
 
 
 @attrs.frozen

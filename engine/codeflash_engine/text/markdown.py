@@ -134,6 +134,8 @@ class Extraction:
 
     blocks: tuple[CodeBlock, ...]
     notes: tuple[str, ...] = ()
+    #: the last block kept had no closing fence: the answer was probably cut off inside it
+    truncated: bool = False
 
 
 @attrs.define
@@ -303,7 +305,7 @@ def scan_code_blocks(
             f, _, code = kept[pathless[0]]
             kept[pathless[0]] = (f, known_paths[0], code)
     blocks = tuple(CodeBlock(language=default_language, path=path, code=code) for _, path, code in kept)
-    return Extraction(blocks=blocks, notes=tuple(notes))
+    return Extraction(blocks=blocks, notes=tuple(notes), truncated=bool(kept) and not kept[-1][0].closed)
 
 
 def extract_code_blocks(

@@ -110,6 +110,7 @@ async def code_repair_handler(request: web.Request) -> web.Response:
         language_version=body.language_version,
         optimization_id=body.optimization_id,
         original_source_code=body.original_source_code,
+        modified_source_code=body.modified_source_code,
         context=body.model_dump(),
     )
     return respond(candidate(found))

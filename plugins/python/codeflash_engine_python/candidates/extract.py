@@ -57,7 +57,7 @@ def explanation_of(answer: str) -> str:
 
 def _markdown_blocks(text: str, tags: Sequence[str], known_paths: Sequence[str]) -> list[RawBlock]:
     extraction = scan_code_blocks(text, language_tags=tags, default_language="python", known_paths=known_paths)
-    cut = any("no closing fence" in note for note in extraction.notes)
+    cut = extraction.truncated
     blocks = [RawBlock(b.path, b.code) for b in extraction.blocks]
     if cut and blocks:
         blocks[-1] = attrs.evolve(blocks[-1], truncated=True)
