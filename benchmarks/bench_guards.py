@@ -22,6 +22,7 @@ import asyncio
 import json
 import multiprocessing
 import os
+import random
 import socket
 import statistics
 import sys
@@ -34,6 +35,8 @@ from typing import Any
 import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
+from pydantic import SecretStr
+
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.guards import GUARD_SECONDS, guards_middleware, store_context
 from codeflash_engine.http.state import SETTINGS
@@ -41,17 +44,20 @@ from codeflash_engine.infra.db.migrate import migrate
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.postgres import throwaway_postgres
-from pydantic import SecretStr
 
 # --- server -------------------------------------------------------------------------------------
 
 
 async def _ping(request: web.Request) -> web.Response:
-    """The handler: waits ``?sleep_ms=`` (standing in for the LLM calls), reports the guards' time."""
+    """The handler: waits about ``?sleep_ms=`` (standing in for the LLM calls), reports the guards' time.
+
+    The wait is drawn uniformly between half and one and a half times ``sleep_ms``, so that the
+    200 clients do not move in lockstep (arriving as bursts of 200 at once every ``sleep_ms``).
+    """
     guard = request.get(GUARD_SECONDS)
     sleep_ms = float(request.query.get("sleep_ms", "0"))
     if sleep_ms > 0:
-        await asyncio.sleep(sleep_ms / 1000)
+        await asyncio.sleep(sleep_ms * random.uniform(0.5, 1.5) / 1000)
     return web.json_response({"guard_ms": None if guard is None else guard * 1000})
 
 
@@ -130,14 +136,19 @@ def _summary(values: list[float]) -> dict[str, float]:
 
 
 async def _phase(
-    session: aiohttp.ClientSession, url: str, keys: list[str], requests: int, concurrency: int
+    session: aiohttp.ClientSession, url: str, keys: list[str], requests: int, concurrency: int, stagger_ms: float = 0
 ) -> tuple[list[float], list[float], float]:
-    """Send ``requests`` POSTs, ``concurrency`` at a time; (client ms, server guard ms, seconds)."""
+    """Send ``requests`` POSTs, ``concurrency`` at a time; (client ms, server guard ms, seconds).
+
+    Each client starts after a random delay of up to ``stagger_ms``, so the phase does not open
+    with one burst of ``concurrency`` requests.
+    """
     client_ms: list[float] = []
     guard_ms: list[float] = []
     counter = iter(range(requests))
 
     async def worker() -> None:
+        await asyncio.sleep(random.uniform(0, stagger_ms) / 1000)
         for i in counter:
             headers = {"Authorization": f"Bearer {keys[i % len(keys)]}"}
             started = time.perf_counter()
@@ -174,9 +185,11 @@ async def _client(
         await _phase(session, f"{base}/ai/ping", keys, max(requests // 10, concurrency), concurrency)
         await _phase(session, f"{base}/open/ping", keys, max(requests // 10, concurrency), concurrency)
         before = await meter.read()
-        open_ms, _, open_s = await _phase(session, f"{base}/open/ping{query}", keys, requests, concurrency)
+        open_ms, _, open_s = await _phase(session, f"{base}/open/ping{query}", keys, requests, concurrency, handler_ms)
         middle = await meter.read()
-        guarded_ms, guard_ms, guarded_s = await _phase(session, f"{base}/ai/ping{query}", keys, requests, concurrency)
+        guarded_ms, guard_ms, guarded_s = await _phase(
+            session, f"{base}/ai/ping{query}", keys, requests, concurrency, handler_ms
+        )
         after = await meter.read()
     open_server, _ = _CpuMeter.spent(before, middle)
     guarded_server, guarded_db = _CpuMeter.spent(middle, after)
