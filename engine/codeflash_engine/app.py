@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from codeflash_engine.http import guards
-from codeflash_engine.http.context import context_middleware
+from codeflash_engine.http import guards, metrics
+from codeflash_engine.http.context import INTEGRATIONS, context_middleware, error_class_middleware
 from codeflash_engine.http.errors import error_middleware
+from codeflash_engine.http.metrics import METRICS, RECORDER, Metrics
 from codeflash_engine.http.openapi import ApiRoutes
 from codeflash_engine.http.routes import candidates, health, judging, telemetry, testgen, workflow
 from codeflash_engine.http.state import ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, SETTINGS
 from codeflash_engine.infra.db.factory import open_store
+from codeflash_engine.infra.integrations import Integrations
 from codeflash_engine.infra.llm.client import open_llm_client
+from codeflash_engine.infra.observability import LoopMonitor, RecordTap
 from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.manager import PluginHost
@@ -30,7 +35,13 @@ ROUTES: tuple[ApiRoutes, ...] = (
     judging.routes,
     telemetry.routes,
     workflow.routes,
+    metrics.routes,
 )
+
+#: seconds between two refreshes of sampled metrics (recorder queue, memory) in each worker
+METRICS_REFRESH = 1.0
+#: seconds the recorder may take at shutdown to write what it holds (the database may be down)
+RECORDER_DRAIN = 15.0
 
 
 def load_plugins(settings: Settings) -> PluginHost:
@@ -44,18 +55,67 @@ def load_plugins(settings: Settings) -> PluginHost:
     return host
 
 
+async def _observability(app: web.Application) -> AsyncIterator[None]:
+    """Integrations (Sentry, PostHog), the event-loop monitor and the metrics refresher.
+
+    Opened before the other resources and closed after them, so that errors while opening or
+    closing them still reach Sentry, and the last sampled values are taken after the drain.
+    """
+    settings = app[SETTINGS]
+    integrations = Integrations.start(settings)
+    app[INTEGRATIONS] = integrations
+    metrics_ = app[METRICS]
+    monitor = None
+    if settings.codeflash_engine_loop_monitor_interval > 0:
+        monitor = LoopMonitor(settings.codeflash_engine_loop_monitor_interval, observe=metrics_.observe_lag)
+        monitor.start()
+
+    async def refresh_forever() -> None:
+        while True:
+            metrics_.refresh(app.get(RECORDER))
+            await asyncio.sleep(METRICS_REFRESH)
+
+    refresher = asyncio.create_task(refresh_forever(), name="codeflash-engine metrics refresher")
+    try:
+        yield
+    finally:
+        refresher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await refresher
+        metrics_.refresh(app.get(RECORDER))
+        if monitor is not None:
+            await monitor.stop()
+        integrations.close()
+
+
+async def _log_shutdown(app: web.Application) -> None:
+    """on_shutdown: the listening socket is closed; say how many requests are still being served."""
+    grace = app[SETTINGS].codeflash_engine_shutdown_grace
+    log.info(
+        "shutting down: no longer accepting connections; %d request(s) in flight get up to %g s to finish",
+        app[METRICS].active,
+        grace,
+        extra={"in_flight": app[METRICS].active, "grace_s": grace},
+    )
+
+
 async def _resources(app: web.Application) -> AsyncIterator[None]:
     """Open the store, the recorder and the LLM clients once; close them in reverse order.
 
     The recorder is closed after the LLM clients so that the records of the last calls are
-    drained into the store before the store's pool closes.
+    drained into the store before the store's pool closes. While the database is away, records
+    wait in the recorder's bounded queue and are written when it is back.
     """
     settings = app[SETTINGS]
     async with open_store(settings) as store:
-        recorder = Recorder(sink=store)
+        recorder = Recorder(
+            sink=store, max_queue=settings.codeflash_engine_recorder_queue, retry_cap=5.0, close_timeout=RECORDER_DRAIN
+        )
         recorder.start()
+        app[RECORDER] = recorder
+        tap = RecordTap(recorder, [app[METRICS].observe_record])
         try:
-            async with open_llm_client(settings, recorder) as llm:
+            async with open_llm_client(settings, tap) as llm:
                 app[ENGINE] = Engine(
                     settings=settings,
                     plugins=app[PLUGINS],
@@ -68,6 +128,12 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                 yield
         finally:
             await recorder.close()
+            log.info(
+                "recorder closed: %d record(s) written, %d dropped",
+                recorder.written,
+                recorder.dropped,
+                extra={"written": recorder.written, "dropped": recorder.dropped},
+            )
 
 
 def create_app(settings: Settings | None = None, *, plugins: PluginHost | None = None) -> web.Application:
@@ -75,14 +141,17 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     settings = settings or Settings()
     plugins = plugins or load_plugins(settings)
     app = web.Application(
-        middlewares=[context_middleware, error_middleware, guards.guards_middleware],
+        middlewares=[context_middleware, error_middleware, error_class_middleware, guards.guards_middleware],
         client_max_size=settings.codeflash_engine_max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[METRICS] = Metrics()
     app[PLUGINS] = plugins
     app[LANGUAGES] = LanguageRegistry(plugins)
     app[ENDPOINTS] = [ep for table in ROUTES for ep in table.endpoints]
     for table in ROUTES:
         app.add_routes(table)
+    app.cleanup_ctx.append(_observability)
     app.cleanup_ctx.append(_resources)
+    app.on_shutdown.append(_log_shutdown)
     return app

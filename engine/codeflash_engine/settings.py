@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     environment: str = "development"
     sentry_dsn: SecretStr | None = None
     posthog_api_key: SecretStr | None = None
+    #: where PostHog events go (PostHog Cloud US by default; EU: https://eu.i.posthog.com)
+    posthog_host: str = "https://us.i.posthog.com"
     codeflash_engine_host: str = "127.0.0.1"
     codeflash_engine_port: int = Field(default=8000, ge=0, le=65535)
     #: largest request body accepted; /ai/workflow-gen carries whole repositories
@@ -66,6 +68,10 @@ class Settings(BaseSettings):
     #: seconds in-flight requests get to finish after SIGTERM
     codeflash_engine_shutdown_grace: float = Field(default=60.0, ge=0)
     codeflash_engine_log_level: str = "INFO"
+    #: records (LLM calls, errors) waiting for the database at most; beyond it they are dropped and counted
+    codeflash_engine_recorder_queue: int = Field(default=10_000, ge=1)
+    #: seconds between two wake-ups of the event-loop lag monitor (0: no monitor)
+    codeflash_engine_loop_monitor_interval: float = Field(default=0.02, ge=0)
 
     # --- plugins -----------------------------------------------------------------------------
     #: only these plugin names are loaded from entry points (unset: all of them)

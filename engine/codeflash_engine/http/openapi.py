@@ -27,6 +27,8 @@ class Endpoint:
     response: type[BaseModel]
     public: bool = False
     errors: tuple[int, ...] = (400, 401, 413, 422, 429, 500, 502, 503)
+    #: media type of the 200 answer (``text/plain`` for /metrics)
+    media_type: str = "application/json"
 
 
 class ApiRoutes(web.RouteTableDef):
@@ -45,9 +47,12 @@ class ApiRoutes(web.RouteTableDef):
         request: type[BaseModel] | TypeAdapter[Any] | None,
         response: type[BaseModel],
         public: bool = False,
+        media_type: str = "application/json",
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self.endpoints.append(Endpoint(method.upper(), path, summary, request, response, public))
+            self.endpoints.append(
+                Endpoint(method.upper(), path, summary, request, response, public, media_type=media_type)
+            )
             self.route(method, path)(handler)
             return handler
 
@@ -75,7 +80,7 @@ def document(endpoints: Iterable[Endpoint]) -> dict[str, Any]:
     paths: dict[str, Any] = {}
     for ep in endpoints:
         responses: dict[str, Any] = {
-            "200": {"description": "Success", "content": {"application/json": {"schema": ref(ep.response)}}}
+            "200": {"description": "Success", "content": {ep.media_type: {"schema": ref(ep.response)}}}
         }
         for status in ep.errors if not ep.public else (500,):
             responses[str(status)] = {

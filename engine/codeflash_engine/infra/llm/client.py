@@ -35,6 +35,7 @@ from codeflash_engine.infra.llm.models import ModelTable, Usage
 from codeflash_engine.infra.llm.providers import Provider, ProviderAnswer, Redact
 from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
+from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
 from codeflash_engine.plugins.types import Prompt
 from codeflash_engine.settings import Settings
@@ -292,7 +293,8 @@ class LLMClient:
                         "call_type": call_type,
                     },
                 )
-                await asyncio.sleep(wait)
+                with llm_span():  # waiting on the provider's rate limit or recovery
+                    await asyncio.sleep(wait)
         except asyncio.CancelledError:
             # the request went away (client disconnect, shutdown): the call still gets its record
             cancelled = LLMError(
@@ -338,15 +340,16 @@ class LLMClient:
             scope = asyncio.timeout(timeout)
             try:
                 async with scope:
-                    return await provider.complete(
-                        prompt,
-                        model=choice.model,
-                        max_tokens=max_tokens,
-                        temperature=temperature,
-                        # the SDK's own timeout is a backstop; the scope above decides
-                        time_limit=timeout + 1.0,
-                        info=info,  # type: ignore[arg-type]
-                    )
+                    with llm_span():
+                        return await provider.complete(
+                            prompt,
+                            model=choice.model,
+                            max_tokens=max_tokens,
+                            temperature=temperature,
+                            # the SDK's own timeout is a backstop; the scope above decides
+                            time_limit=timeout + 1.0,
+                            info=info,  # type: ignore[arg-type]
+                        )
             except TimeoutError:
                 if not scope.expired():
                     raise
