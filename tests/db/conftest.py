@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 import pytest
+
 from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.migrate import migrate
 from codeflash_engine.infra.db.postgres import PostgresStore

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from aiohttp import web
+
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, STORE, guards_middleware, store_context
 from codeflash_engine.http.state import SETTINGS

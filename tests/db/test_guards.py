@@ -9,12 +9,13 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from guarded_app import make_app
+
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.postgres import ThrowawayPostgres
-from guarded_app import make_app
 
 DAY_MS = 86_400_000
 

@@ -7,11 +7,11 @@ import json
 
 import pytest
 from click.testing import CliRunner, Result
+
 from codeflash_engine.commands.db import db
 from codeflash_engine.commands.keys import keys
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
-
 from conftest import fetch, run_sync, truncate
 
 

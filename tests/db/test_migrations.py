@@ -9,8 +9,8 @@ import sys
 
 import asyncpg
 import pytest
-from codeflash_engine.infra.db.migrate import Migration, MigrationError, load_migrations, migrate
 
+from codeflash_engine.infra.db.migrate import Migration, MigrationError, load_migrations, migrate
 from conftest import fetch
 
 TABLES = {

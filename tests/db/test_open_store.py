@@ -8,6 +8,9 @@ import logging
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from guarded_app import make_app
+from pydantic import SecretStr
+
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.factory import (
     EMBEDDED_USER,
@@ -21,9 +24,6 @@ from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.migrate import load_migrations
 from codeflash_engine.infra.db.postgres import PostgresStore, redact_dsn
 from codeflash_engine.settings import Settings
-from guarded_app import make_app
-from pydantic import SecretStr
-
 from conftest import fetch
 
 GIVEN = ["cf-" + "a" * 20, "cf-" + "B_-9" * 8]

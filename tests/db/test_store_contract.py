@@ -9,6 +9,7 @@ import math
 import time
 
 import pytest
+
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import StoreError, period_start
