@@ -1,0 +1,289 @@
+"""In-process plugins for testing the conformance suite: a correct one, and one broken per rule.
+
+The language ``toy`` is Python's syntax under another name (fence tag ``toy``, files ``*.toy``),
+so a correct plugin is short: ``compile`` validates, the core's defaults extract candidates.
+Each ``Broken*`` class breaks exactly one rule of :data:`codeflash_engine.testing.plugin_kit.RULES`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+
+from codeflash_engine.plugins import defaults
+from codeflash_engine.plugins.hookspecs import hookimpl
+from codeflash_engine.plugins.prompting import render_prompt
+from codeflash_engine.plugins.types import (
+    Candidate,
+    CandidatesRequest,
+    CodeFile,
+    DiffRequest,
+    DiffResult,
+    GeneratedTests,
+    LanguageSpec,
+    Prompt,
+    PromptRequest,
+    SyntaxProblem,
+    TestsRequest,
+)
+from codeflash_engine.testing.plugin_kit import LanguageSamples
+from codeflash_engine.text.edits import apply_edit
+
+TOY = LanguageSpec(name="toy", aliases=("toylang",), extensions=(".toy",), comment_prefix="#", fence_tags=("toy",))
+_DEF = re.compile(r"^(\s*)def\s+(\w+)\s*\(.*$", re.MULTILINE)
+
+ORIGINAL = """\
+import math
+
+
+def spread(xs):
+    total = 0
+    for x in xs:
+        total = total + x
+    return math.sqrt(total)
+"""
+TEST_ANSWER = "```toy\nfrom pkg.stats import spread\n\n\ndef test_spread():\n    assert spread([4]) == 2\n```\n"
+FAST = "def spread(xs):\n    return math.sqrt(sum(xs))\n"
+
+
+class ToyPlugin:
+    """A correct plugin for ``toy``."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(TOY)
+
+    @hookimpl
+    def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
+        if language != TOY.name:
+            return None
+        try:
+            compile(code, "<toy>", "exec")
+        except SyntaxError as exc:
+            return [SyntaxProblem(line=exc.lineno or 1, column=exc.offset or 1, message=exc.msg)]
+        return []
+
+    @hookimpl
+    def build_prompt(self, request: PromptRequest) -> Prompt | None:
+        if request.language != TOY.name:
+            return None
+        return render_prompt(request)
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        if request.language != TOY.name:
+            return None
+        signatures = {m.group(2): m.group(0) for f in request.original for m in _DEF.finditer(f.code)}
+        out = []
+        for candidate in defaults.candidates_from_answers(request):
+            files = tuple(CodeFile(f.path, self.restore(f.code, signatures)) for f in candidate.files)
+            if all(self.validate(TOY.name, f.code, None) == [] for f in files):
+                out.append(attrs.evolve(candidate, files=files))
+        return out
+
+    @staticmethod
+    def restore(code: str, signatures: dict[str, str]) -> str:
+        return _DEF.sub(lambda m: signatures.get(m.group(2), m.group(0)), code)
+
+    @hookimpl
+    def postprocess_tests(self, request: TestsRequest) -> GeneratedTests | None:
+        if request.language != TOY.name:
+            return None
+        tests = defaults.tests_from_answer(request)
+        problems = self.validate(TOY.name, tests.generated, None)
+        if problems:
+            raise ValueError(f"the test does not parse: {problems[0]}")
+        return tests
+
+    @hookimpl
+    def apply_diff(self, request: DiffRequest) -> DiffResult | None:
+        if request.language != TOY.name:
+            return None
+        result = apply_edit(request.files, request.edit)
+        return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors), deleted=result.deleted)
+
+
+class BrokenRegisters(ToyPlugin):
+    """registers: forgets to register its language."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        return None
+
+
+class BrokenForeign(ToyPlugin):
+    """foreign: validate answers for every language (hiding the plugins that own them)."""
+
+    @hookimpl
+    def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
+        return super().validate(TOY.name, code, language_version)
+
+
+class BrokenValidate(ToyPlugin):
+    """validate: reports every problem at line 1, column 1."""
+
+    @hookimpl
+    def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
+        found = super().validate(language, code, language_version)
+        return None if found is None else [SyntaxProblem(1, 1, p.message) for p in found]
+
+
+class BrokenPostprocessValid(ToyPlugin):
+    """postprocess-valid: returns candidates without validating them."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        if request.language != TOY.name:
+            return None
+        signatures = {m.group(2): m.group(0) for f in request.original for m in _DEF.finditer(f.code)}
+        return [
+            attrs.evolve(c, files=tuple(CodeFile(f.path, self.restore(f.code, signatures)) for f in c.files))
+            for c in defaults.candidates_from_answers(request)
+        ]
+
+
+class BrokenTestsValid(ToyPlugin):
+    """postprocess-valid (tests): returns whatever code block the answer holds."""
+
+    @hookimpl
+    def postprocess_tests(self, request: TestsRequest) -> GeneratedTests | None:
+        if request.language != TOY.name:
+            return None
+        return defaults.tests_from_answer(request)
+
+
+class BrokenIdentical(ToyPlugin):
+    """identical: keeps answers equal to the original."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        found = super().postprocess_candidates(request)
+        if found is None:
+            return None
+        original = request.original[0]
+        return [*found, Candidate(files=(original,), answer_index=len(request.answers) - 1)]
+
+
+class BrokenDuplicates(ToyPlugin):
+    """identical (duplicates): returns the same candidate twice."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        found = super().postprocess_candidates(request)
+        return None if found is None else [*found, *found[:1]]
+
+
+class BrokenSignature(ToyPlugin):
+    """signature: does not restore the original signatures."""
+
+    @staticmethod
+    def restore(code: str, signatures: dict[str, str]) -> str:
+        return code
+
+
+class BrokenImproved(ToyPlugin):
+    """improved: drops every answer."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        return None if request.language != TOY.name else []
+
+
+class BrokenBuildPrompt(ToyPlugin):
+    """build-prompt: fails on the test generation task."""
+
+    @hookimpl
+    def build_prompt(self, request: PromptRequest) -> Prompt | None:
+        if request.language == TOY.name and request.task.value == "testgen":
+            raise KeyError("test_framework")
+        return super().build_prompt(request)
+
+
+class BrokenApplyDiff(ToyPlugin):
+    """apply-diff: drops the final newline of every file it edits."""
+
+    @hookimpl
+    def apply_diff(self, request: DiffRequest) -> DiffResult | None:
+        result = super().apply_diff(request)
+        if result is None:
+            return None
+        return attrs.evolve(result, files={p: t.rstrip("\n") for p, t in result.files.items()})
+
+
+class BrokenAllOrNothing(ToyPlugin):
+    """apply-diff (all or nothing): applies the blocks that match and ignores the others."""
+
+    @hookimpl
+    def apply_diff(self, request: DiffRequest) -> DiffResult | None:
+        if request.language != TOY.name:
+            return None
+        files = dict(request.files)
+        for block in re.split(r"(?m)^(?=\S+\n<<<<<<< SEARCH$)", request.edit):
+            result = apply_edit(files, block)
+            files.update(result.files)
+        changed = {p: t for p, t in files.items() if request.files.get(p) != t}
+        return DiffResult(files=changed)
+
+
+class BrokenEngine(ToyPlugin):
+    """engine: candidates name a file the request does not have (the client cannot apply them)."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        found = super().postprocess_candidates(request)
+        if found is None:
+            return None
+        return [attrs.evolve(c, files=tuple(CodeFile(f"moved/{f.path}", f.code) for f in c.files)) for c in found]
+
+
+#: broken plugin class -> the test of the suite that must fail (and only it, among the others)
+BROKEN: dict[type[ToyPlugin], str] = {
+    BrokenRegisters: "test_registers_its_language",
+    BrokenForeign: "test_foreign_language_gets_none",
+    BrokenValidate: "test_validate_reports_line_and_column",
+    BrokenPostprocessValid: "test_postprocess_returns_only_code_that_validates",
+    BrokenTestsValid: "test_postprocess_tests_returns_only_code_that_validates",
+    BrokenIdentical: "test_postprocess_drops_candidates_identical_to_the_original",
+    BrokenDuplicates: "test_postprocess_drops_duplicates",
+    BrokenSignature: "test_postprocess_keeps_the_target_signature",
+    BrokenImproved: "test_postprocess_keeps_good_answers",
+    BrokenBuildPrompt: "test_build_prompt_renders",
+    BrokenApplyDiff: "test_apply_diff_round_trips",
+    BrokenAllOrNothing: "test_apply_diff_applies_all_or_nothing",
+    BrokenEngine: "test_engine_answers",
+}
+
+
+def toy_samples(plugin: object | None = None, **over: Any) -> LanguageSamples:
+    """Samples for ``toy`` served by ``plugin`` (default: a correct ToyPlugin)."""
+    values: dict[str, Any] = {
+        "language": "toy",
+        "plugin": plugin if plugin is not None else ToyPlugin(),
+        "language_version": "1.0",
+        "valid": "def f(x):\n    return x + 1\n",
+        "invalid": "def spread(xs):\n    return math.sqrt(sum(xs) +\n\n\nprint(1)\n",
+        "invalid_line": 2,
+        "invalid_column": 21,
+        "original": {"pkg/stats.toy": ORIGINAL, "pkg/util.toy": "def unit():\n    return 1\n"},
+        "target": "spread",
+        "signature": "def spread(xs):",
+        "improved": [
+            f"Use sum.\n\n```toy:pkg/stats.toy\nimport math\n\n\n{FAST}```\n",
+            "Keep a local.\n\n```toy:pkg/stats.toy\nimport math\n\n\ndef spread(xs):\n"
+            "    s = sum(xs)\n    return math.sqrt(s)\n```\n",
+        ],
+        "identical": [f"Same.\n\n```toy:pkg/stats.toy\n{ORIGINAL.replace(chr(10) * 3, chr(10) * 2)}```\n"],
+        "changed_signature": [
+            "Use a generator.\n\n```toy:pkg/stats.toy\nimport math\n\n\ndef spread(xs, scale=1):\n"
+            "    return math.sqrt(sum(xs)) * scale\n```\n"
+        ],
+        "test_framework": "pytest",
+        "test_answer": TEST_ANSWER,
+        "module_path": "pkg.stats",
+        "test_module_path": "tests.test_spread__unit_test_0",
+    }
+    values.update(over)
+    return LanguageSamples(**values)
