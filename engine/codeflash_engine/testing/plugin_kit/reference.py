@@ -50,7 +50,8 @@ PYTHON = LanguageSamples(
         "    return math.sqrt(math.fsum((x - mean) * (x - mean) for x in xs) / n)\n```\n",
     ],
     identical=[
-        "Already optimal.\n\n```python:stats/spread.py\n" + _PY_ORIGINAL.replace("    total = 0.0\n", "    total = 0.0  # sum\n")
+        "Already optimal.\n\n```python:stats/spread.py\n"
+        + _PY_ORIGINAL.replace("    total = 0.0\n", "    total = 0.0  # sum\n")
         + "```\n"
     ],
     changed_signature=[
