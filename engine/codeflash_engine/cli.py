@@ -72,9 +72,11 @@ def _add_commands() -> None:
     from codeflash_engine.commands.apply_patch import apply_patch
     from codeflash_engine.commands.db import db
     from codeflash_engine.commands.keys import keys
+    from codeflash_engine.commands.plugin_new import plugin_new
 
     for command in (apply_patch, db, keys):
         main.add_command(command)
+    plugins.add_command(plugin_new)
 
 
 _add_commands()

@@ -137,7 +137,8 @@ JAVA = LanguageSamples(
     test_framework="junit5",
     test_answer="```java\npackage com.acme.util;\n\nimport static org.junit.jupiter.api.Assertions.assertEquals;\n\n"
     "import java.util.List;\nimport org.junit.jupiter.api.Test;\n\nclass NumbersSumOfSquaresTest {\n"
-    "    @Test\n    void smallList() {\n        assertEquals(14L, Numbers.sumOfSquares(List.of(1, 2, 3)));\n    }\n}\n```\n",
+    "    @Test\n    void smallList() {\n"
+    "        assertEquals(14L, Numbers.sumOfSquares(List.of(1, 2, 3)));\n    }\n}\n```\n",
     module_path="com.acme.util.Numbers",
     test_module_path="com.acme.util.NumbersSumOfSquaresTest",
 )
@@ -175,7 +176,8 @@ JAVASCRIPT = LanguageSamples(
     identical=[f"Nothing to improve.\n\n```javascript:src/unique.js\n{_JS_ORIGINAL.replace('  ', '    ')}```\n"],
     changed_signature=[
         "Sort descending too.\n\n```javascript:src/unique.js\nexport function uniqueSorted(values, descending) {\n"
-        "  const out = [...new Set(values)].sort((a, b) => a - b);\n  return descending ? out.reverse() : out;\n}\n```\n"
+        "  const out = [...new Set(values)].sort((a, b) => a - b);\n"
+        "  return descending ? out.reverse() : out;\n}\n```\n"
     ],
     test_framework="jest",
     test_answer="```javascript\nimport { uniqueSorted } from '../src/unique.js';\n\n"
@@ -207,14 +209,16 @@ TYPESCRIPT = LanguageSamples(
     target="total",
     signature="export function total(prices: number[], rate: number): number",
     improved=[
-        "Multiply once.\n\n```typescript:src/total.ts\nexport function total(prices: number[], rate: number): number {\n"
+        "Multiply once.\n\n```typescript:src/total.ts\n"
+        "export function total(prices: number[], rate: number): number {\n"
         "  let sum = 0;\n  for (const p of prices) {\n    sum += p;\n  }\n  return sum * (1 + rate);\n}\n```\n",
         "Reduce.\n\n```typescript:src/total.ts\nexport function total(prices: number[], rate: number): number {\n"
         "  return prices.reduce((acc, p) => acc + p, 0) * (1 + rate);\n}\n```\n",
     ],
     identical=[f"As is.\n\n```typescript:src/total.ts\n{_TS_ORIGINAL.replace('sum = sum +', 'sum = sum  +')}```\n"],
     changed_signature=[
-        "Default rate.\n\n```typescript:src/total.ts\nexport function total(prices: readonly number[], rate = 0): number {\n"
+        "Default rate.\n\n```typescript:src/total.ts\n"
+        "export function total(prices: readonly number[], rate = 0): number {\n"
         "  return prices.reduce((acc, p) => acc + p, 0) * (1 + rate);\n}\n```\n"
     ],
     test_framework="jest",
