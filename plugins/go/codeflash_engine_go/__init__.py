@@ -1,0 +1,1 @@
+"""Go language plugin for codeflash-engine (entry point ``go``, see ``plugin``)."""
