@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -88,6 +89,26 @@ async def _observability(app: web.Application) -> AsyncIterator[None]:
         integrations.close()
 
 
+#: allocations (minus deallocations) between two young-generation collections; CPython's default is 700
+GC_GEN0_THRESHOLD = 10_000
+
+
+def _settle_heap() -> None:
+    """Move everything built at start-up out of the collector's way, and collect less often.
+
+    The engine starts with hundreds of thousands of long-lived objects (modules, plugins,
+    schemas, SDK clients); every full collection walked them all, about 150 ms of a stalled
+    event loop each time and about 3 ms of CPU per /ai/optimize (parsing candidates allocates
+    many short-lived AST nodes, which keeps triggering collections). ``gc.freeze`` parks the
+    start-up objects in the permanent generation, and a larger young-generation threshold makes
+    collections rarer (each one scans only the young objects that accumulated).
+    """
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
+
+
 async def _log_shutdown(app: web.Application) -> None:
     """on_shutdown: the listening socket is closed; say how many requests are still being served."""
     grace = app[SETTINGS].codeflash_engine_shutdown_grace
@@ -125,6 +146,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
                     store=store,
                 )
                 app[guards.STORE] = store
+                _settle_heap()
                 yield
         finally:
             await recorder.close()

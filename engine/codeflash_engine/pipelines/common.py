@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextvars
+import functools
 import logging
 import uuid
 from collections.abc import Mapping, Sequence
@@ -96,6 +99,14 @@ def to_markdown(files: Sequence[CodeFile], language: LanguageSpec) -> str:
     return write_markdown([CodeBlock(language=tag, path=f.path, code=f.code) for f in files])
 
 
+#: The one thread that runs CPU-heavy plugin work. One, not a pool: CPython 3.11's ``ast`` is not
+#: safe to use from two threads at once (gh-106905: under load, parses fail at random with
+#: "SystemError: AST constructor recursion depth mismatch"), and the GIL lets only one thread run
+#: Python code at a time anyway. Created on first use, so forked workers each get their own.
+_CPU_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflash-engine-cpu")
+
+
 async def off_loop(func: Any, /, **kwargs: Any) -> Any:
-    """Run CPU-heavy plugin work in a worker thread so the event loop keeps serving."""
-    return await asyncio.to_thread(func, **kwargs)
+    """Run CPU-heavy plugin work in the CPU thread so the event loop keeps serving."""
+    call = functools.partial(contextvars.copy_context().run, functools.partial(func, **kwargs))
+    return await asyncio.get_running_loop().run_in_executor(_CPU_THREAD, call)

@@ -185,11 +185,12 @@ def fault_fake(
 # --- judging answers ------------------------------------------------------------------------------
 
 
-def answer_problem(status: int, content_type: str, body: bytes) -> str | None:
+def answer_problem(status: int, content_type: str, body: bytes, *, deep: bool = True) -> str | None:
     """Why an /ai/optimize answer breaks the contract (None when it is fine).
 
-    A 200 must be JSON with ``optimizations``, each candidate one the CLI keeps; anything else
-    must be a JSON error envelope ``{"error": "..."}``.
+    A 200 must be JSON with ``optimizations``, each candidate one the CLI keeps (``deep=False``
+    checks the keys only, not that the code compiles: cheaper for a load generator sharing the
+    machine); anything else must be a JSON error envelope ``{"error": "..."}``.
     """
     if content_type != "application/json":
         return f"{status} with content type {content_type!r}"
@@ -203,6 +204,13 @@ def answer_problem(status: int, content_type: str, body: bytes) -> str | None:
         return None
     if not isinstance(decoded, dict) or set(decoded) != {"optimizations"}:
         return f"200 without 'optimizations': {str(decoded)[:200]}"
+    if not deep:
+        keys = {"source_code", "explanation", "optimization_id", "parent_id", "model"}
+        if not isinstance(decoded["optimizations"], list) or any(
+            not isinstance(c, dict) or not keys <= set(c) for c in decoded["optimizations"]
+        ):
+            return "200 with a candidate missing keys"
+        return None
     try:
         check_candidates(decoded["optimizations"])
     except AssertionError as exc:
@@ -248,6 +256,7 @@ async def one_request(
     limit: float,
     body: dict[str, Any] | None = None,
     marker: bool = False,
+    deep: bool = True,
 ) -> Outcome:
     """POST one /ai/optimize (``body`` or :func:`optimize_body`) and judge the answer."""
     trace_id = str(uuid.uuid4())
@@ -267,7 +276,7 @@ async def one_request(
     except (aiohttp.ClientError, OSError) as exc:
         return Outcome(trace_id, started, time.perf_counter() - started, None, error=type(exc).__name__)
     seconds = time.perf_counter() - started
-    problem = answer_problem(status, content_type, raw)
+    problem = answer_problem(status, content_type, raw, deep=deep)
     candidates = 0
     if status == 200 and problem is None:
         candidates = len(json.loads(raw)["optimizations"])
@@ -296,11 +305,13 @@ async def run_load(
     stop: asyncio.Event | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
     seed: int | None = None,
+    deep: bool = True,
 ) -> list[Outcome]:
     """Send /ai/optimize requests to ``url`` until ``duration`` s or ``requests`` have been sent.
 
     Closed loop with ``concurrency`` in flight, or, with ``rate``, open loop: Poisson arrivals at
-    ``rate`` per second whatever the answers (at most ``concurrency`` * 10 in flight). ``stop``
+    ``rate`` per second whatever the answers (at most ``concurrency`` * 10 in flight). ``deep``:
+    see :func:`answer_problem`. ``stop``
     ends the sending early. Every request sent is waited for (up to ``limit`` seconds each).
     """
     if duration is None and requests is None:
@@ -329,7 +340,7 @@ async def run_load(
 
             async def worker() -> None:
                 while more():
-                    keep(await one_request(session, url, api_key, limit=limit, marker=marker))
+                    keep(await one_request(session, url, api_key, limit=limit, marker=marker, deep=deep))
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
         else:
@@ -339,7 +350,7 @@ async def run_load(
 
             async def fire() -> None:
                 try:
-                    keep(await one_request(session, url, api_key, limit=limit, marker=marker))
+                    keep(await one_request(session, url, api_key, limit=limit, marker=marker, deep=deep))
                 finally:
                     bound.release()
 

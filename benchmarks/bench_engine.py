@@ -1,0 +1,246 @@
+"""/ai/optimize through the whole engine: overhead, CPU per request, added latency, saturation.
+
+Every run starts its own processes on loopback: the fake LLM at a fixed latency (default 500 ms)
+in one process, the engine (``codeflash-engine serve``: guards, prompt, six calls through the
+OpenAI SDK, postprocessing by the real Python plugin, recorder, metrics, access log) in another,
+and, for comparison in the same run, a bare aiohttp passthrough making the same six calls with one
+shared session. The load generator (this process) sends the CLI's /ai/optimize body for a 20-line
+function with ``n_candidates`` 6; every answer is checked against the contract.
+
+Scenarios (``--scenario``, default ``all``):
+
+- ``concurrency`` (issue 7): closed loop at 1, 50 and 200 in flight. Overhead = end-to-end minus
+  the slowest LLM call (the fake's fixed latency); p50/p99 and requests per second.
+- ``cpu`` (PERFORMANCE.md): CPU per request of the engine and of the passthrough, 50 in flight.
+- ``open-loop``: Poisson arrivals at ``--rate`` per second (default 50): added latency of the
+  engine and of the passthrough.
+- ``saturation``: requests per second at ``--saturation-concurrency`` in flight (far more than
+  one core can carry) with one and with two workers; with the CPU per request, the capacity
+  per core.
+- the event loop's largest lag (a lower bound on blocking, within 5 ms) is read from the
+  engine's /metrics after each run, and once more after a run with a large module (``large``).
+
+    .venv/bin/python benchmarks/bench_engine.py                       # everything, ~6 minutes
+    .venv/bin/python benchmarks/bench_engine.py --scenario cpu --duration 30 --json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from bench_engine_lib import (
+    API_KEY,
+    cpu_seconds,
+    cpu_spent,
+    engine,
+    fake_llm,
+    machine,
+    metric,
+    passthrough,
+    scrape,
+)
+
+from codeflash_engine.testing.load import Outcome, optimize_body, run_load, summarize
+
+LATENCY = 0.5
+
+
+async def measured(
+    base: str, pid: int, *, duration: float, concurrency: int, rate: float | None = None, deep: bool = True
+) -> tuple[list[Outcome], float, float]:
+    """Warm up, then load ``base`` for ``duration`` s; (outcomes, CPU s of the server tree, wall s)."""
+    await run_load(f"{base}/ai/optimize", API_KEY, requests=max(20, min(concurrency, 100)), concurrency=20, deep=False)
+    before = cpu_seconds(pid)
+    started = time.perf_counter()
+    outcomes = await run_load(
+        f"{base}/ai/optimize", API_KEY, duration=duration, concurrency=concurrency, rate=rate, deep=deep, seed=7
+    )
+    wall = time.perf_counter() - started
+    return outcomes, cpu_spent(before, cpu_seconds(pid)), wall
+
+
+def report(name: str, outcomes: list[Outcome], cpu: float, wall: float, **extra: Any) -> dict[str, Any]:
+    summary = summarize(outcomes, llm_latency_s=LATENCY, wall_s=wall)
+    summary["cpu_ms_per_request"] = round(cpu / max(1, len(outcomes)) * 1000, 2)
+    summary["cpu_utilisation"] = round(cpu / wall, 2)
+    return {"run": name, **summary, **extra, **machine()}
+
+
+def loop_lag_ms(base: str) -> float:
+    return round(metric(scrape(base), "codeflash_engine_event_loop_lag_max_seconds") * 1000, 1)
+
+
+async def scenario_concurrency(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    out = []
+    with engine(fake) as (base, proc):
+        for concurrency in (1, 50, 200):
+            duration = args.duration if concurrency > 1 else max(10.0, args.duration / 2)
+            outcomes, cpu, wall = await measured(base, proc.pid, duration=duration, concurrency=concurrency)
+            out.append(report(f"engine, {concurrency} in flight", outcomes, cpu, wall, concurrency=concurrency))
+        out[-1]["event_loop_lag_max_ms"] = loop_lag_ms(base)
+    return out
+
+
+async def scenario_cpu(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    out = []
+    with passthrough(fake) as (base, proc):
+        outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50)
+        out.append(report("passthrough (six calls), 50 in flight", outcomes, cpu, wall))
+    with engine(fake) as (base, proc):
+        outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50)
+        out.append(report("engine, 50 in flight", outcomes, cpu, wall, event_loop_lag_max_ms=loop_lag_ms(base)))
+    floor = out[0]["cpu_ms_per_request"]
+    out[1]["cpu_vs_passthrough"] = round(out[1]["cpu_ms_per_request"] / floor, 2) if floor else None
+    return out
+
+
+async def scenario_open_loop(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    out = []
+    with passthrough(fake) as (base, proc):
+        outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
+        out.append(report(f"passthrough, Poisson {args.rate:g}/s", outcomes, cpu, wall, rate=args.rate))
+    with engine(fake) as (base, proc):
+        outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
+        out.append(
+            report(
+                f"engine, Poisson {args.rate:g}/s",
+                outcomes,
+                cpu,
+                wall,
+                rate=args.rate,
+                event_loop_lag_max_ms=loop_lag_ms(base),
+            )
+        )
+    return out
+
+
+async def scenario_saturation(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    out = []
+    for workers in (1, 2):
+        with engine(fake, workers=workers) as (base, proc):
+            outcomes, cpu, wall = await measured(
+                base, proc.pid, duration=args.duration, concurrency=args.saturation_concurrency, deep=False
+            )
+            row = report(
+                f"engine, {workers} worker(s), {args.saturation_concurrency} in flight",
+                outcomes,
+                cpu,
+                wall,
+                workers=workers,
+                event_loop_lag_max_ms=loop_lag_ms(base),
+            )
+            row["requests_per_cpu_second"] = round(1000 / row["cpu_ms_per_request"], 1)
+            out.append(row)
+    return out
+
+
+def large_module(functions: int = 400) -> str:
+    """A module of ``functions`` small functions (about 6 lines each), the target last."""
+    parts = [
+        f"def helper_{i}(values, factor={i}):\n    total = 0\n    for v in values:\n"
+        f"        if v % {i + 2} == 0:\n            total += v * factor\n    return total\n"
+        for i in range(functions)
+    ]
+    return "\n\n".join(parts)
+
+
+async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    """A 2,400-line module as the source: the loop's largest lag while 20 such requests run."""
+    source = large_module() + "\n\n" + optimize_body()["source_code"].split("\n", 1)[1].rsplit("\n```", 1)[0]
+    with engine(fake) as (base, proc):
+        import aiohttp
+
+        async with aiohttp.ClientSession() as session:
+
+            async def one() -> tuple[int, float]:
+                body = optimize_body(str(uuid.uuid4()))
+                body["source_code"] = f"```python:pkg/orders.py\n{source}\n```"
+                started = time.perf_counter()
+                async with session.post(
+                    f"{base}/ai/optimize", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
+                ) as resp:
+                    await resp.read()
+                    return resp.status, time.perf_counter() - started
+
+            before = cpu_seconds(proc.pid)
+            results = await asyncio.gather(*(one() for _ in range(20)))
+            cpu = cpu_spent(before, cpu_seconds(proc.pid))
+        return [
+            {
+                "run": f"engine, {source.count(chr(10)) + 1}-line module, 20 at once",
+                "statuses": sorted({s for s, _ in results}),
+                "latency_ms_max": round(max(t for _, t in results) * 1000, 1),
+                "cpu_ms_per_request": round(cpu / 20 * 1000, 1),
+                "event_loop_lag_max_ms": loop_lag_ms(base),
+                **machine(),
+            }
+        ]
+
+
+SCENARIOS = {
+    "concurrency": scenario_concurrency,
+    "cpu": scenario_cpu,
+    "open-loop": scenario_open_loop,
+    "saturation": scenario_saturation,
+    "large": scenario_large,
+}
+
+
+def show(row: dict[str, Any]) -> None:
+    lat, over, eng = row.get("latency_ms", {}), row.get("overhead_ms", {}), row.get("engine_overhead_ms", {})
+    parts = [f"{row['run']:<48}"]
+    if lat:
+        parts.append(f"p50 {lat['p50']:7.1f} p99 {lat['p99']:7.1f} ms")
+        parts.append(f"overhead p50 {over['p50']:6.1f} p99 {over['p99']:6.1f}")
+        parts.append(f"(engine header p50 {eng['p50']:5.1f} p99 {eng['p99']:5.1f})")
+        parts.append(f"{row['rps']:6.1f} req/s")
+        parts.append(f"statuses {row['statuses']}")
+    for key in ("cpu_ms_per_request", "cpu_vs_passthrough", "requests_per_cpu_second", "event_loop_lag_max_ms"):
+        if key in row and row[key] is not None:
+            parts.append(f"{key} {row[key]}")
+    if "latency_ms_max" in row:
+        parts.append(f"latency max {row['latency_ms_max']} ms, statuses {row['statuses']}")
+    parts.append(f"load {row['loadavg_1m']}")
+    print("  ".join(parts), flush=True)
+
+
+async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
+    names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
+    rows: list[dict[str, Any]] = []
+    with fake_llm(latency=LATENCY) as fake:
+        for name in names:
+            for row in await SCENARIOS[name](args, fake):
+                rows.append(row)
+                if not args.json:
+                    show(row)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per run")
+    parser.add_argument("--rate", type=float, default=50.0, help="arrivals per second for open-loop")
+    parser.add_argument("--saturation-concurrency", type=int, default=300)
+    parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    args = parser.parse_args()
+    rows = asyncio.run(main_async(args))
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    problems = sum(row.get("problems", 0) for row in rows)
+    if problems:
+        print(f"{problems} answer(s) broke the contract", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
