@@ -1,23 +1,20 @@
 """Hook implementations of the Go plugin (entry point ``go``).
 
-Every hook returns None for a language this plugin does not own: the engine calls its hooks
-"firstresult", so an answer for another language would hide the plugin that owns it. The engine
-passes canonical language names (aliases are already resolved).
-
-``apply_diff`` is not implemented: the engine's default applies SEARCH/REPLACE blocks and V4A
-patches for every language. Implement it only to do better for Go (see docs/plugins.md).
+Every hook returns None for a language other than ``go`` (the engine passes canonical names, so
+the alias ``golang`` arrives as ``go``): the engine calls its hooks "firstresult", so an answer
+for another language would hide the plugin that owns it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.prompting import render_prompt
 from codeflash_engine.plugins.types import (
     Candidate,
     CandidatesRequest,
+    DiffRequest,
+    DiffResult,
     GeneratedTests,
     LanguageSpec,
     Prompt,
@@ -25,46 +22,43 @@ from codeflash_engine.plugins.types import (
     SyntaxProblem,
     TestsRequest,
 )
-
-from codeflash_engine_go import candidates, syntax, testgen
+from codeflash_engine.text.edits import apply_edit
+from codeflash_engine_go import candidates, prompts, syntax, testgen
 
 LANGUAGE = LanguageSpec(
     name="go",
-    aliases=(),
+    aliases=("golang",),
     extensions=(".go",),
     comment_prefix="//",
-    fence_tags=("go",),
+    fence_tags=("go", "golang"),
 )
-
-#: this plugin's prompt templates; a template missing here is taken from the engine's core set
-PROMPTS = Path(__file__).resolve().parent / "prompts"
 
 
 @hookimpl
 def register_languages(register: Callable[[LanguageSpec], None]) -> None:
-    """Provide ``go``."""
+    """Provide ``go`` (alias ``golang``)."""
     register(LANGUAGE)
 
 
 @hookimpl
 def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
-    """The syntax problems of ``code`` (see ``syntax``)."""
+    """Parse with tree-sitter-go; also top-level statements and features newer than the Go version."""
     if language != LANGUAGE.name:
         return None
-    return syntax.problems(code)
+    return syntax.problems(code, language_version)
 
 
 @hookimpl
 def build_prompt(request: PromptRequest) -> Prompt | None:
-    """This plugin's templates first, then the core's."""
+    """This plugin's templates (Go answer format, guidance, go-test rules); the core's fill the gaps."""
     if request.language != LANGUAGE.name:
         return None
-    return render_prompt(request, [PROMPTS])
+    return prompts.build_prompt(request)
 
 
 @hookimpl
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
-    """Extract, validate, restore the signature, deduplicate (see ``candidates``)."""
+    """Extract, restore package, signatures and receivers, add imports, validate, deduplicate."""
     if request.language != LANGUAGE.name:
         return None
     return candidates.postprocess(request)
@@ -72,7 +66,25 @@ def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None
 
 @hookimpl
 def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
-    """The answer's test file, checked (see ``testgen``)."""
+    """Package, imports, unique names, no pasted code; the perf variant ready for the client's benchmarks."""
     if request.language != LANGUAGE.name:
         return None
     return testgen.clean_tests(request)
+
+
+@hookimpl
+def apply_diff(request: DiffRequest) -> DiffResult | None:
+    """The engine's edit formats, all or nothing, refusing an edit that leaves a .go file unparseable."""
+    if request.language != LANGUAGE.name:
+        return None
+    result = apply_edit(request.files, request.edit)
+    if result.errors:
+        return DiffResult(files={}, fuzz=result.fuzz, errors=tuple(result.errors))
+    broken = [
+        f"{path}: the edit leaves a syntax error at {found[0]}"
+        for path, code in result.files.items()
+        if path.endswith(".go") and (found := syntax.problems(code))
+    ]
+    if broken:
+        return DiffResult(files={}, fuzz=result.fuzz, errors=tuple(broken))
+    return DiffResult(files=result.files, fuzz=result.fuzz, deleted=tuple(result.deleted))

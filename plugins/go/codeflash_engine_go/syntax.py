@@ -1,82 +1,57 @@
-"""Syntax checking for Go.
+"""Syntax checking for Go, with tree-sitter-go.
 
-A placeholder that works for most brace languages: brackets must balance and strings must close
-(line comments start with ``//``; ``/* */`` block comments are skipped when the line comment
-is ``//``). Replace it with a real parser as soon as you can, for example the language's
-tree-sitter grammar wheel::
-
-    from tree_sitter import Language
-    from codeflash_engine.plugins.treesitter import parse, syntax_problems
-    LANG = Language(tree_sitter_mylang.language())
-    def problems(code): return syntax_problems(parse(LANG, code))
+A problem is: an ERROR or MISSING node of the tree; a statement at the top level (tree-sitter
+accepts one, the Go compiler does not; the client's files hold declarations only); or a feature
+newer than the Go version the client sent (type parameters need 1.18, ranging over an integer 1.22).
+A file without a package clause is fine: the client sends helper files as bare declarations.
 """
 
 from __future__ import annotations
 
+import re
+
+from codeflash_engine.plugins.treesitter import syntax_problems
 from codeflash_engine.plugins.types import SyntaxProblem
+from codeflash_engine_go.source import DECLARATION_NODES, Source, descendants
 
-LINE_COMMENT = "//"
-BLOCK_COMMENTS = (("/*", "*/"),) if LINE_COMMENT == "//" else ()
-PAIRS = {"(": ")", "[": "]", "{": "}"}
-CLOSERS = {v: k for k, v in PAIRS.items()}
-QUOTES = ('"', "'", "`")
+_VERSION = re.compile(r"^\s*(?:go)?(\d+)\.(\d+)")
 
 
-def position(code: str, index: int) -> tuple[int, int]:
-    """1-based line and column of ``code[index]``."""
-    line = code.count("\n", 0, index) + 1
-    column = index - (code.rfind("\n", 0, index) + 1) + 1
-    return line, column
+def go_version(version: str | None) -> tuple[int, int] | None:
+    """``"1.22.1"`` or ``"go1.22.1"`` -> (1, 22); None when unknown."""
+    match = _VERSION.match(version or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def problems(code: str) -> list[SyntaxProblem]:
-    """The first bracket or string problem of ``code`` (empty list: none found)."""
-    stack: list[tuple[str, int]] = []
-    i, n = 0, len(code)
-    while i < n:
-        ch = code[i]
-        if code.startswith(LINE_COMMENT, i):
-            end = code.find("\n", i)
-            i = n if end < 0 else end
-            continue
-        block = next((b for b in BLOCK_COMMENTS if code.startswith(b[0], i)), None)
-        if block is not None:
-            end = code.find(block[1], i + len(block[0]))
-            if end < 0:
-                return [SyntaxProblem(*position(code, i), "unterminated comment")]
-            i = end + len(block[1])
-            continue
-        if ch in QUOTES:
-            end = _string_end(code, i)
-            if end < 0:
-                return [SyntaxProblem(*position(code, i), "unterminated string")]
-            i = end + 1
-            continue
-        if ch in PAIRS:
-            stack.append((ch, i))
-        elif ch in CLOSERS:
-            if not stack or stack[-1][0] != CLOSERS[ch]:
-                return [SyntaxProblem(*position(code, i), f"unexpected {ch!r}")]
-            stack.pop()
-        i += 1
-    if stack:
-        opener, at = stack[-1]
-        return [SyntaxProblem(*position(code, at), f"{opener!r} is never closed")]
-    return []
+def problems(code: str, version: str | None = None) -> list[SyntaxProblem]:
+    """Every problem of ``code`` for Go ``version`` (empty list: it compiles as far as syntax goes)."""
+    return source_problems(Source.parse(code), version)
 
 
-def _string_end(code: str, start: int) -> int:
-    """Index of the quote closing the string opened at ``start``, or -1."""
-    quote = code[start]
-    i = start + 1
-    while i < len(code):
-        ch = code[i]
-        if ch == "\\" and quote != "`":
-            i += 2
-            continue
-        if ch == quote:
-            return i
-        if ch == "\n" and quote != "`":
-            return -1
-        i += 1
-    return -1
+def source_problems(source: Source, version: str | None = None) -> list[SyntaxProblem]:
+    found = syntax_problems(source.tree)
+    for node in source.root.named_children:
+        if node.type not in DECLARATION_NODES and not node.is_error:
+            row, col = node.start_point
+            first = source.text(node).splitlines()[0][:40] if source.text(node) else node.type
+            found.append(SyntaxProblem(row + 1, col + 1, f"statement outside a function: {first!r}"))
+    found.extend(_too_new(source, go_version(version)))
+    return sorted(found, key=lambda p: (p.line, p.column))
+
+
+def _too_new(source: Source, version: tuple[int, int] | None) -> list[SyntaxProblem]:
+    if version is None:
+        return []
+    this = f"this is Go {version[0]}.{version[1]}"
+    out: list[SyntaxProblem] = []
+    if version < (1, 18):
+        for node in descendants(source.root, "type_parameter_list"):
+            row, col = node.start_point
+            out.append(SyntaxProblem(row + 1, col + 1, f"type parameters need Go 1.18 ({this})"))
+    if version < (1, 22):
+        for node in descendants(source.root, "range_clause"):
+            right = node.child_by_field_name("right")
+            if right is not None and right.type == "int_literal":
+                row, col = right.start_point
+                out.append(SyntaxProblem(row + 1, col + 1, f"ranging over an integer needs Go 1.22 ({this})"))
+    return out
