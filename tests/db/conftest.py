@@ -2,71 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import pytest
+from db_support import create_database, drop_database, run_sync, truncate
 
 from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.migrate import migrate
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
-
-T = TypeVar("T")
-
-TABLES = (
-    "cf_api_keys",
-    "users",
-    "organizations",
-    "subscriptions",
-    "llm_calls",
-    "optimization_errors",
-    "optimization_features",
-    "rate_limit_counters",
-)
-
-
-def run_sync(fn: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion on a fresh loop in another thread (safe inside any test)."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(lambda: asyncio.run(fn())).result()  # type: ignore[arg-type]
-
-
-def with_database(dsn: str, name: str) -> str:
-    """``dsn`` pointing at database ``name`` instead."""
-    base, _, _ = dsn.rpartition("/")
-    return f"{base}/{name}"
-
-
-def create_database(server_dsn: str, prefix: str) -> str:
-    name = f"cfe_{prefix}_{uuid.uuid4().hex[:10]}"
-
-    async def go() -> None:
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    run_sync(go)
-    return with_database(server_dsn, name)
-
-
-def drop_database(server_dsn: str, dsn: str) -> None:
-    name = dsn.rpartition("/")[2]
-
-    async def go() -> None:
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    run_sync(go)
 
 
 @pytest.fixture(scope="module")
@@ -102,22 +47,6 @@ def migrated_db(fresh_db: str) -> str:
 
     run_sync(go)
     return fresh_db
-
-
-async def truncate(dsn: str) -> None:
-    conn = await asyncpg.connect(dsn)
-    try:
-        await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-    finally:
-        await conn.close()
-
-
-async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(dsn)
-    try:
-        return list(await conn.fetch(query, *args))
-    finally:
-        await conn.close()
 
 
 @pytest.fixture

@@ -148,7 +148,7 @@ async def test_rate_limit_counts_before_quota(store: Store, aiohttp_client: Clie
 async def test_keys_never_logged_or_stored_in_clear(
     pg_store: PostgresStore, migrated_db: str, aiohttp_client: ClientFactory, caplog: pytest.LogCaptureFixture
 ) -> None:
-    from conftest import TABLES, fetch
+    from db_support import TABLES, fetch
 
     caplog.set_level(logging.DEBUG)
     new = await pg_store.create_key("alice", organization="acme")

@@ -7,12 +7,12 @@ import json
 
 import pytest
 from click.testing import CliRunner, Result
+from db_support import fetch, run_sync, truncate
 
 from codeflash_engine.commands.db import db
 from codeflash_engine.commands.keys import keys
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
-from conftest import fetch, run_sync, truncate
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import sys
 
 import asyncpg
 import pytest
+from db_support import fetch
 
 from codeflash_engine.infra.db.migrate import Migration, MigrationError, load_migrations, migrate
-from conftest import fetch
 
 TABLES = {
     "cf_api_keys",

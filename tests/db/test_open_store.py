@@ -8,6 +8,7 @@ import logging
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from db_support import fetch
 from guarded_app import make_app
 from pydantic import SecretStr
 
@@ -24,7 +25,6 @@ from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.migrate import load_migrations
 from codeflash_engine.infra.db.postgres import PostgresStore, redact_dsn
 from codeflash_engine.settings import Settings
-from conftest import fetch
 
 GIVEN = ["cf-" + "a" * 20, "cf-" + "B_-9" * 8]
 

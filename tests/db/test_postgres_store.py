@@ -6,12 +6,12 @@ import asyncio
 import random
 
 import pytest
+from db_support import fetch
 
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.types import StoreError, StoreUnavailable
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
-from conftest import fetch
 
 DAY_MS = 86_400_000
 

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from db_support import fetch
 
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.migrate import load_migrations
 from codeflash_engine.infra.db.postgres import PostgresStore
-from conftest import fetch
 
 APP = Path(__file__).with_name("guarded_app.py")
 LIMIT = 40
