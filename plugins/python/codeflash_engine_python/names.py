@@ -102,6 +102,27 @@ def used_names(nodes: Iterable[ast.AST]) -> set[str]:
     return {node.id for node in all_nodes(nodes) if type(node) is ast.Name and type(node.ctx) is ast.Load}
 
 
+def free_names(node: ast.AST) -> set[str]:
+    """Names ``node`` reads but does not bind anywhere inside itself: what it needs from its module.
+
+    Flat within the node, like :func:`bound_names`: a name both read and bound somewhere in it
+    counts as its own.
+    """
+    return used_names([node]) - bound_names(node)
+
+
+def module_names(tree: ast.Module) -> set[str]:
+    """Names a module binds at its top level (definitions, assignments, imports, module-level
+    ``for``/``with``/``try`` targets); the parameters and locals of its functions and classes are left out."""
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            names.add(node.name)
+        else:
+            names |= bound_names(node)
+    return names
+
+
 def standard_import(name: str) -> str | None:
     """The import statement that supplies ``name`` from the standard library, if it is a known one."""
     if name in FROM_IMPORTS:

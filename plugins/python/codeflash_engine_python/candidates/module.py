@@ -12,7 +12,7 @@ import functools
 import attrs
 
 from codeflash_engine_python.candidates.normalize import function_code_key, normal_form
-from codeflash_engine_python.names import bound_names, import_statements
+from codeflash_engine_python.names import bound_names, import_statements, module_names
 from codeflash_engine_python.source import SourceText, first_line
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -93,6 +93,11 @@ class ModuleIndex:
     def bound(self) -> set[str]:
         """Every name the file binds."""
         return bound_names(self.tree)
+
+    @functools.cached_property
+    def module_bound(self) -> set[str]:
+        """The names the file binds at its top level (what its definitions can read as globals)."""
+        return module_names(self.tree)
 
     def text(self, unit: Unit) -> str:
         """The whole lines of a unit."""

@@ -1,9 +1,10 @@
 """The postprocess hook for Python candidates: raw answers in, clean distinct candidates out.
 
-Steps, each its own function below: index the original files once; per answer, extract the
-code, repair a cut-off last block, map blocks to files, merge each into its file (signature,
-placeholder and import rules live in :mod:`.merge`), require a real change, validate the result;
-then drop duplicates across the batch.
+Steps, each its own function below: index the original files (and the base, the candidate a
+refinement, repair or adaptive answer improves) once; per answer, extract the code, repair a
+cut-off last block, map blocks to files, complete each from the base's version of its file
+(see :mod:`.base`), merge each into its file (signature, placeholder and import rules live in
+:mod:`.merge`), require a real change, validate the result; then drop duplicates across the batch.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import PurePosixPath
 import attrs
 
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
@@ -35,13 +37,18 @@ class OriginalFile:
 
 @attrs.frozen
 class Original:
-    """Everything about the original code the batch shares, computed once per request."""
+    """Everything about the original code the batch shares, computed once per request.
+
+    ``base`` indexes the files of the candidate being improved by the original file each belongs
+    to (empty for first optimizations).
+    """
 
     files: tuple[OriginalFile, ...]
     target: str | None
     target_file: int
     known_imports: dict[str, str]
     language_version: str | None
+    base: dict[int, ModuleIndex] = attrs.field(factory=dict)
 
     @property
     def target_path(self) -> str | None:
@@ -63,7 +70,26 @@ def index_original(request: CandidatesRequest) -> Original:
             known.setdefault(name, line)
     target = request.target or _infer_target(files)
     target_file = next((i for i, f in enumerate(files) if f.index and target in f.index.units), 0)
-    return Original(tuple(files), target, target_file, known, request.language_version)
+    original = Original(tuple(files), target, target_file, known, request.language_version)
+    return attrs.evolve(original, base=index_base(request.base, original))
+
+
+def index_base(files: Sequence[CodeFile], original: Original) -> dict[int, ModuleIndex]:
+    """Index the base's files by the original file each belongs to, mapped like an answer's blocks
+    (path, base name, shared definitions, else the target file); a file that does not parse is left out."""
+    parsed: list[tuple[RawBlock, ModuleIndex]] = []
+    for file in files:
+        try:
+            tree = parse_large(file.code, original.language_version)
+        except (SyntaxError, ValueError):
+            log.debug("base file %s does not parse; not used", file.path)
+            continue
+        parsed.append((RawBlock(file.path, file.code), ModuleIndex(file.code, tree)))
+    assigned = assign_blocks(parsed, original) if parsed else {}
+    return {
+        where: indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
+        for where, indexes in assigned.items()
+    }
 
 
 def _infer_target(files: Sequence[OriginalFile]) -> str | None:
@@ -192,13 +218,16 @@ def _by_definitions(index: ModuleIndex, original: Original, *, fallback: bool) -
 
 
 def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> dict[int, MergeResult]:
-    """Merge every block into its file; several blocks for one file are read as one."""
+    """Merge every block into its file; several blocks for one file are read as one, completed
+    from the base's version of the file when there is one."""
     results: dict[int, MergeResult] = {}
     for where, indexes in assigned.items():
         file = original.files[where]
         if file.index is None:
             raise Rejected(f"the original {file.path} does not parse; cannot merge into it")
         candidate = indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
+        if where in original.base:
+            candidate = complete_from_base(candidate, file.index, original.base[where], original.language_version)
         target = original.target if where == original.target_file else None
         results[where] = merge_file(file.index, candidate, target=target, known_imports=original.known_imports)
     return results

@@ -1,15 +1,18 @@
 """Placeholders: code a model left out and pointed at instead of writing.
 
 Two kinds. A *stub* definition (a body of only ``...`` or ``pass`` where the original had real
-code) means "this one is unchanged": the original definition is kept. An *elision* inside a real
-body (``# ... rest of the code unchanged ...``, a stray ``...`` statement among others) means the
-definition is incomplete: the whole candidate is unusable.
+code) means "this one is unchanged": the original definition is kept (for a refinement, repair
+or adaptive answer, the improved candidate's where it differs: see :mod:`.base`). An *elision*
+inside a real body (``# ... rest of the code unchanged ...``, a stray ``...`` statement among
+others) means the definition is incomplete: the whole candidate is unusable.
 """
 
 from __future__ import annotations
 
 import ast
 import re
+
+from codeflash_engine_python.source import Definition
 
 _ELISION_COMMENTS = [
     re.compile(p, re.IGNORECASE)
@@ -31,17 +34,17 @@ def _is_ellipsis(node: ast.stmt) -> bool:
     return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant) and node.value.value is Ellipsis
 
 
-def _body_without_docstring(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
-    body = function.body
+def _body_without_docstring(definition: Definition) -> list[ast.stmt]:
+    body = definition.body
     first = body[0]
     if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
         return body[1:]
     return body
 
 
-def is_stub(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
-    """The body is nothing but ``...`` or ``pass`` (after an optional docstring)."""
-    body = _body_without_docstring(function)
+def is_stub(definition: Definition) -> bool:
+    """The body of a function (or class) is nothing but ``...`` or ``pass`` (after an optional docstring)."""
+    body = _body_without_docstring(definition)
     return all(_is_ellipsis(s) or isinstance(s, ast.Pass) for s in body)
 
 
