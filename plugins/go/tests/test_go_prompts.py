@@ -8,29 +8,28 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from codeflash_engine.plugins.types import Task
-from codeflash_engine.testing.plugin_kit import prompt_contexts
+from codeflash_engine.testing.plugin_kit import LanguageSamples, prompt_contexts
 from codeflash_engine_go.prompts import build_prompt, language_context
-from conftest import SAMPLES
 
 SPECIALISED = [Task.OPTIMIZE, Task.REFINE, Task.REPAIR, Task.TESTGEN, Task.TESTGEN_REPAIR]
 
 
 @pytest.mark.parametrize("task", SPECIALISED, ids=[t.value for t in SPECIALISED])
-def test_prompt(task: Task, snapshot: SnapshotAssertion) -> None:
-    prompt = build_prompt(prompt_contexts(SAMPLES, comment_prefix="//")[task])
+def test_prompt(task: Task, language_samples: LanguageSamples, snapshot: SnapshotAssertion) -> None:
+    prompt = build_prompt(prompt_contexts(language_samples, comment_prefix="//")[task])
     assert {"system": prompt.system, "user": prompt.user, "cache_prefix_chars": prompt.cache_prefix_chars} == snapshot
 
 
-def test_candidate_tasks_ask_for_the_go_answer_format() -> None:
-    contexts = prompt_contexts(SAMPLES, comment_prefix="//")
+def test_candidate_tasks_ask_for_the_go_answer_format(language_samples: LanguageSamples) -> None:
+    contexts = prompt_contexts(language_samples, comment_prefix="//")
     for task in (Task.OPTIMIZE, Task.OPTIMIZE_LINE_PROFILER, Task.REFINE, Task.REPAIR, Task.ADAPTIVE):
         system = build_prompt(contexts[task]).system
         assert "```go:stats/series.go" in system and "package stats" in system, task
         assert "its receiver (`Series`" in system, task
 
 
-def test_the_go_version_decides_the_features_offered() -> None:
-    request = prompt_contexts(SAMPLES)[Task.OPTIMIZE]
+def test_the_go_version_decides_the_features_offered(language_samples: LanguageSamples) -> None:
+    request = prompt_contexts(language_samples)[Task.OPTIMIZE]
     old = build_prompt(attrs.evolve(request, language_version="go1.17.13")).system
     assert "Go 1.17" in old and "generics" not in old
     new = build_prompt(attrs.evolve(request, language_version="1.23.2")).system
