@@ -79,11 +79,15 @@ class OriginalFile:
 
 @attrs.frozen
 class Original:
-    """The request's files (target file first), the target, and the Go version."""
+    """The request's files (target file first), the target, the Go version, and the base candidate.
+
+    ``base`` holds, per path, the earlier candidate that refine, repair and adaptive improve.
+    """
 
     files: tuple[OriginalFile, ...]
     target: Key | None
     version: str | None
+    base: dict[str | None, Source] = attrs.field(factory=dict)
 
     @property
     def paths(self) -> list[str]:
@@ -105,7 +109,8 @@ class Outcome:
 
 def analyse(request: CandidatesRequest) -> Original:
     files = tuple(_original_file(f) for f in request.original)
-    return Original(files=files, target=_target(request.target, files), version=request.language_version)
+    base = {f.path: Source.parse(f.code) for f in request.base}
+    return Original(files=files, target=_target(request.target, files), version=request.language_version, base=base)
 
 
 def _original_file(file: CodeFile) -> OriginalFile:
@@ -233,7 +238,10 @@ def clean_file(code: str, file: OriginalFile, original: Original) -> Source:
     edits = _restorations(source, file, original.target if file is original.files[0] else None)
     if edits:
         source = source.edited(edits)
-    source = add_imports(source, file.imports)
+    base = original.base.get(file.path)
+    if base is not None:
+        source = carry_over(source, file, base)
+    source = add_imports(source, [*file.imports, *(base.imports() if base is not None else ())])
     problems = source_problems(source, original.version)
     if problems:
         raise Rejected(f"{file.path}: {problems[0]}")
@@ -349,6 +357,31 @@ def original_header(source: Source, new: Node, old_source: Source, old: Node) ->
     ]
     header = apply_edits(old_source.data[old.start_byte : old_body.start_byte], renames).decode("utf-8")
     return None if header == current else header
+
+
+def carry_over(source: Source, file: OriginalFile, base: Source) -> Source:
+    """Add the declarations the base candidate introduced that the code uses but no longer defines.
+
+    The client applies every candidate to the original, so a helper a refinement keeps calling
+    must be in the refinement itself.
+    """
+    used = {source.text(n) for n in descendants(source.root, "identifier", "type_identifier")}
+    missing = used - source.declared_names() - source.local_names() - file.source.declared_names()
+    if not missing:
+        return source
+    added: list[str] = []
+    for node in base.root.named_children:
+        if node.type == "function_declaration":
+            names = {base.text(node.child_by_field_name("name"))}
+        elif node.type in ("type_declaration", "var_declaration", "const_declaration"):
+            names = {base.text(n) for spec in node.named_children for n in spec.children_by_field_name("name")}
+        else:
+            continue
+        if names & missing:
+            added.append(doc_comment(base, node) + base.text(node))
+    if not added:
+        return source
+    return Source.parse(source.code.rstrip() + "\n\n" + "\n\n".join(added) + "\n")
 
 
 # ------------------------------------------------------------------------------------- imports

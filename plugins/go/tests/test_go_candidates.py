@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import attrs
 from syrupy.assertion import SnapshotAssertion
 
 from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
@@ -205,3 +206,23 @@ def test_candidates_come_back_target_file_first() -> None:
     answer = block(fast_clamp, "sorter/util.go") + block(FAST_SUM)
     [candidate] = postprocess(request(answer))
     assert [f.path for f in candidate.files] == ["sorter/sorter.go", "sorter/util.go"]
+
+
+def test_a_refinement_keeps_the_helpers_its_base_added() -> None:
+    base = (
+        'package sorter\n\nimport "math/bits"\n\n'
+        "// roundAll rounds in place.\nfunc roundAll(values []float64, scale float64) {\n"
+        "\tfor i := range values {\n\t\tvalues[i] = m.Round(values[i] * scale)\n\t}\n\t_ = bits.UintSize\n}\n\n"
+        + FAST_SUM
+    )
+    refined = block(
+        "func Sum(values []float64, scale float64) (total float64) {\n\tc := append([]float64(nil), values...)\n"
+        "\troundAll(c, scale)\n\tfor _, v := range c {\n\t\ttotal += v\n\t}\n\treturn total\n}\n"
+    )
+    req = attrs.evolve(request(refined), task=Task.REFINE, base=(CodeFile("sorter/sorter.go", base),))
+    [candidate] = postprocess(req)
+    code = candidate.files[0].code
+    assert "// roundAll rounds in place.\nfunc roundAll(values []float64, scale float64) {" in code
+    assert 'm "math"' in code and '"math/bits"' in code
+    [without_base] = postprocess(request(refined))
+    assert "func roundAll" not in without_base.files[0].code
