@@ -86,7 +86,7 @@ async def _observability(app: web.Application) -> AsyncIterator[None]:
         metrics_.refresh(app.get(RECORDER))
         if monitor is not None:
             await monitor.stop()
-        integrations.close()
+        await integrations.aclose()
 
 
 #: allocations (minus deallocations) between two young-generation collections; CPython's default is 700

@@ -210,7 +210,7 @@ class Supervisor:
         lived = time.monotonic() - started
         self._mark_dead(pid)
         if self.stopping:
-            if code != 0:
+            if code != 0 and self.exit_code == 0:
                 self.exit_code = 1
             log.info("worker %d exited (%s)", pid, _describe(code), extra={"worker_pid": pid, "exit_code": code})
             return

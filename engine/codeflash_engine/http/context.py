@@ -104,6 +104,8 @@ def _finish(request: web.Request, usage: RequestUsage, status: int, elapsed: flo
         metrics.request_finished(route, status, elapsed, overhead, error_class)
     user_id = _user_id(request)
     fields = {
+        "request_id": request_id_var.get(),
+        "trace_id": trace_id_var.get(),
         "method": request.method,
         "route": route,
         "status": status,

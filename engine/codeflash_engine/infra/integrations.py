@@ -14,6 +14,7 @@ and sent in batches by the PostHog client's own thread, never on the request's p
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -65,8 +66,12 @@ class Integrations:
         except Exception as exc:  # never let analytics break a request
             log.debug("posthog capture failed: %s", exc)
 
+    async def aclose(self) -> None:
+        """:meth:`close` in a worker thread: flushing waits on the network, never on the event loop."""
+        await asyncio.to_thread(self.close)
+
     def close(self) -> None:
-        """Flush and stop (at shutdown)."""
+        """Flush and stop (at shutdown); blocks while the last events are sent."""
         if self.posthog is not None:
             client, self.posthog = self.posthog, None
             try:
@@ -79,6 +84,7 @@ class Integrations:
 
             sentry_sdk.flush(timeout=2.0)
             sentry_sdk.get_client().close(timeout=2.0)
+            sentry_sdk.get_global_scope().set_client(None)  # back to the non-recording client
 
 
 def _start_sentry(settings: Settings) -> bool:
@@ -97,7 +103,6 @@ def _start_sentry(settings: Settings) -> bool:
         auto_enabling_integrations=False,
         integrations=[LoggingIntegration(level=None, event_level=logging.ERROR)],
         include_local_variables=False,
-        send_default_pii=False,
         max_request_body_size="never",
         traces_sample_rate=None,
         before_send=_sentry_before_send,  # type: ignore[arg-type]
