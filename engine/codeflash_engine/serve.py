@@ -270,7 +270,7 @@ class Supervisor:
         if "prometheus_client" in sys.modules:  # imported before the variable was set: switch it now
             from prometheus_client import values
 
-            values.ValueClass = values.get_value_class()
+            values.ValueClass = values.get_value_class()  # type: ignore[no-untyped-call]
 
     def _mark_dead(self, pid: int) -> None:
         if self.metrics_dir is None:

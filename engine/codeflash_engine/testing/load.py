@@ -306,12 +306,14 @@ async def run_load(
     on_outcome: Callable[[Outcome], None] | None = None,
     seed: int | None = None,
     deep: bool = True,
+    pause_on_error: float = 0.0,
 ) -> list[Outcome]:
     """Send /ai/optimize requests to ``url`` until ``duration`` s or ``requests`` have been sent.
 
     Closed loop with ``concurrency`` in flight, or, with ``rate``, open loop: Poisson arrivals at
     ``rate`` per second whatever the answers (at most ``concurrency`` * 10 in flight). ``deep``:
-    see :func:`answer_problem`. ``stop``
+    see :func:`answer_problem`; ``pause_on_error``: seconds a closed-loop sender waits after a
+    request that got no answer (a refused connection), instead of retrying at once. ``stop``
     ends the sending early. Every request sent is waited for (up to ``limit`` seconds each).
     """
     if duration is None and requests is None:
@@ -340,7 +342,10 @@ async def run_load(
 
             async def worker() -> None:
                 while more():
-                    keep(await one_request(session, url, api_key, limit=limit, marker=marker, deep=deep))
+                    outcome = await one_request(session, url, api_key, limit=limit, marker=marker, deep=deep)
+                    keep(outcome)
+                    if outcome.status is None and pause_on_error > 0:
+                        await asyncio.sleep(pause_on_error)
 
             await asyncio.gather(*(worker() for _ in range(concurrency)))
         else:
