@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 from aiohttp import web
+from ops_support import bearer, llm_calls, wait_for_rows
+from pydantic import SecretStr
+
 from codeflash_engine.app import create_app
 from codeflash_engine.http.metrics import RECORDER
 from codeflash_engine.settings import Settings
@@ -15,8 +18,6 @@ from codeflash_engine.testing.engine import EngineClient
 from codeflash_engine.testing.fake_llm import FakeLLM, Reply
 from codeflash_engine.testing.load import candidate_answer, optimize_body
 from codeflash_engine.testing.postgres import ThrowawayPostgres
-from ops_support import bearer, llm_calls, wait_for_rows
-from pydantic import SecretStr
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from ops_support import engine_env, engine_process, llm_calls, wait_for_rows
+
 from codeflash_engine.testing.fake_llm import FakeLLM
 from codeflash_engine.testing.load import FaultMix, Outcome, run_load
-from ops_support import engine_env, engine_process, llm_calls, wait_for_rows
 
 pytestmark = pytest.mark.slow
 
