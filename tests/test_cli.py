@@ -21,7 +21,7 @@ def test_plugins_list_json(snapshot: SnapshotAssertion) -> None:
     result = CliRunner().invoke(main, ["plugins", "list", "--json"], env={"CODEFLASH_ENGINE_PLUGINS": None})
     assert result.exit_code == 0, result.output
     listing = json.loads(result.output)
-    assert [p["name"] for p in listing] == ["java", "js_ts", "python"]
+    assert [p["name"] for p in listing] == ["go", "java", "js_ts", "python"]
     assert listing == snapshot
 
 
