@@ -135,3 +135,11 @@ def test_in_process_registration_is_reported() -> None:
     host.load([])
     host.register(Plugin(), "inproc")
     assert host.language_owner["inproc"] == "inproc"
+
+
+def test_registry_detects_language_from_diff_headers() -> None:
+    host = PluginHost()
+    host.load()
+    registry = LanguageRegistry(host)
+    assert registry.detect("--- a/src/util.ts\n+++ b/src/util.ts\n@@ -1 +1 @@\n-a\n+b\n").name == "typescript"
+    assert registry.detect("no markers") is None

@@ -265,3 +265,16 @@ async def test_pipeline_failures_and_llm_calls_are_recorded(engine_client: Engin
     assert [e.error_type for e in records.errors] == ["UpstreamFailed"]
     assert "/ai/optimize" in records.errors[0].message
     assert {c.call_type for c in records.calls} == {"optimize"} and all(c.outcome != "ok" for c in records.calls)
+
+
+async def test_answers_written_as_edits_go_through_apply_diff(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    fake_llm.reply(
+        "Timsort instead of bubble sort.\n\npkg/sorter.py\n```python\n<<<<<<< SEARCH\n"
+        + s.SORTER_CODE
+        + "\n=======\ndef sort_list(xs):\n    return sorted(xs)\n>>>>>>> REPLACE\n```\n"
+    )
+    status, body = await call(engine_client, "/ai/optimize", s.optimize(n_candidates=1))
+    assert status == 200, body
+    check_candidates(body["optimizations"])
+    assert "return sorted(xs)" in body["optimizations"][0]["source_code"]
+    assert body["optimizations"][0]["explanation"] == "Timsort instead of bubble sort."

@@ -13,7 +13,17 @@ import attrs
 
 from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.pipelines.common import Engine, new_id, off_loop, to_markdown
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, LanguageSpec, Task
+from codeflash_engine.plugins.types import (
+    Candidate,
+    CandidatesRequest,
+    CodeFile,
+    DiffRequest,
+    DiffResult,
+    LanguageSpec,
+    Task,
+)
+from codeflash_engine.text.edits import detect_format
+from codeflash_engine.text.prose import explanation_of
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +98,8 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
 
 
 def _clean(engine: Engine, job: CandidateJob, request: CandidatesRequest) -> list[Candidate]:
-    """The postprocess hook, then a last check that every file parses (runs in a worker thread)."""
+    """Edits applied, the postprocess hook, then a check that every file parses (in a worker thread)."""
+    request = attrs.evolve(request, answers=tuple(_apply_edits(engine, job, a) for a in request.answers))
     cleaned: list[Candidate] | None = engine.plugins.hook.postprocess_candidates(request=request)
     return [c for c in cleaned or [] if c.files and _all_valid(engine, job, c)]
 
@@ -101,3 +112,23 @@ def _all_valid(engine: Engine, job: CandidateJob, candidate: Candidate) -> bool:
             log.warning("plugin returned a candidate that does not parse (%s); dropped", problems[0])
             return False
     return True
+
+
+def _apply_edits(engine: Engine, job: CandidateJob, answer: str) -> str:
+    """An answer written as an edit (SEARCH/REPLACE, V4A) becomes prose plus the edited files.
+
+    The edit goes through the apply_diff hook (the language's plugin, else the builtin text
+    layer); an edit that does not apply is left for the plugin to judge (it is usually dropped).
+    """
+    if detect_format(answer) is None:
+        return answer
+    files = {f.path: f.code for f in job.original if f.path}
+    result: DiffResult | None = engine.plugins.hook.apply_diff(
+        request=DiffRequest(language=job.language.name, files=files, edit=answer)
+    )
+    if result is None or not result.ok or not result.files:
+        if result is not None and result.errors:
+            log.info("edit did not apply: %s", result.errors[0][:300])
+        return answer
+    edited = [CodeFile(path=path, code=code) for path, code in result.files.items()]
+    return f"{explanation_of(answer)}\n\n{to_markdown(edited, job.language)}\n"

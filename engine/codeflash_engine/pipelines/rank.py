@@ -9,9 +9,12 @@ from typing import Any
 from codeflash_engine.errors import EngineError
 from codeflash_engine.pipelines.answers import json_value
 from codeflash_engine.pipelines.common import Engine
-from codeflash_engine.plugins.types import Task
+from codeflash_engine.plugins.types import LanguageSpec, Task
 
 log = logging.getLogger(__name__)
+
+#: ranking needs no language plugin: when the diffs name no known file type, the core prompt serves
+ANY_LANGUAGE = LanguageSpec(name="code")
 
 
 def by_speedup(speedups: Sequence[float | None]) -> list[int]:
@@ -54,7 +57,7 @@ async def rank(
     fallback = by_speedup(speedups)
     if size <= 1:
         return fallback
-    spec = engine.languages.infer(*context.get("diffs", ()))
+    spec = engine.languages.detect(*context.get("diffs", ())) or ANY_LANGUAGE
     prompt = engine.prompt(Task.RANK, spec, None, context)
     try:
         answers = await engine.ask(prompt, n=1, task=Task.RANK, trace_id=trace_id, deadline=engine.deadline())

@@ -10,6 +10,7 @@ from codeflash_engine.plugins.types import LanguageSpec
 
 _FENCE_TAG = re.compile(r"^```(\w+)(?::([^\n]*))?$", re.MULTILINE)
 _FLAT_HEADER = re.compile(r"^(\S+) file: (\S[^\n]*)$", re.MULTILINE)
+_DIFF_HEADER = re.compile(r"^(?:\+\+\+|---) (?:[ab]/)?(\S+)", re.MULTILINE)
 
 
 class LanguageRegistry:
@@ -51,10 +52,15 @@ class LanguageRegistry:
     def infer(self, *texts: str) -> LanguageSpec:
         """Work out the language of code that arrives without a ``language`` field.
 
-        Looks at markdown fence tags first, then ``<comment> file: <path>`` headers of the flat
-        form (by file extension, then by comment prefix), and finally defaults to Python, the
-        language of every client release that omits the field.
+        :meth:`detect`, defaulting to Python, the language of every client release that omits
+        the field (422 when no plugin provides Python either).
         """
+        return self.detect(*texts) or self.resolve("python")
+
+    def detect(self, *texts: str) -> LanguageSpec | None:
+        """The language ``texts`` show, or None: markdown fence tags and paths first, then the
+        ``<comment> file: <path>`` headers of the flat form (by file extension, then by comment
+        prefix), then the file names of unified-diff headers."""
         for text in texts:
             for match in _FENCE_TAG.finditer(text or ""):
                 spec = self.get(match.group(1))
@@ -71,4 +77,8 @@ class LanguageRegistry:
                 for spec in self._host.languages.values():
                     if spec.comment_prefix == prefix:
                         return spec
-        return self.resolve("python")
+        for text in texts:
+            for match in _DIFF_HEADER.finditer(text or ""):
+                if (by_path := self.by_extension(match.group(1))) is not None:
+                    return by_path
+        return None
