@@ -113,7 +113,10 @@ def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
 def apply_diff(request: DiffRequest) -> DiffResult | None:
     """Apply an LLM edit (SEARCH/REPLACE blocks or a V4A patch) to ``request.files``.
 
-    The engine ships a language-neutral ``trylast`` default built on
-    :mod:`codeflash_engine.text`; implement this only to do better for your language (for
-    example, matching on syntax nodes), and return None to defer to the default.
+    The engine calls it for every candidate answer written as an edit, before
+    :func:`postprocess_candidates`, which then receives the answer's prose followed by the
+    edited files as markdown code blocks. The engine ships a language-neutral ``trylast``
+    default built on :mod:`codeflash_engine.text`; implement this only to do better for your
+    language (for example, refusing an edit whose result does not parse), and return None to
+    defer to the default. An edit applies entirely or not at all.
     """
