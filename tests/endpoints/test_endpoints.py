@@ -9,6 +9,7 @@ import endpoint_samples as s
 import pytest
 
 from codeflash_engine.http.state import ENGINE
+from codeflash_engine.infra.db.factory import EMBEDDED_USER
 from codeflash_engine.testing.contract import check_candidate, check_candidates
 from codeflash_engine.testing.engine import EngineClient, call
 from codeflash_engine.testing.fake_llm import FakeLLM, Fault
@@ -265,6 +266,7 @@ async def test_pipeline_failures_and_llm_calls_are_recorded(engine_client: Engin
     assert [e.error_type for e in records.errors] == ["UpstreamFailed"]
     assert "/ai/optimize" in records.errors[0].message
     assert {c.call_type for c in records.calls} == {"optimize"} and all(c.outcome != "ok" for c in records.calls)
+    assert {c.user_id for c in records.calls} == {EMBEDDED_USER}
 
 
 async def test_answers_written_as_edits_go_through_apply_diff(engine_client: EngineClient, fake_llm: FakeLLM) -> None:

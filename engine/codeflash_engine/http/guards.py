@@ -34,6 +34,7 @@ from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import Identity, QuotaDecision, StoreUnavailable
+from codeflash_engine.infra.logging import user_id_var
 
 log = logging.getLogger(__name__)
 
@@ -139,6 +140,7 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
             {"Retry-After": str(rate.retry_after_s)},
         )
     request[IDENTITY] = Identity.of(key)
+    user_id_var.set(key.user_id)
     counted = False
     if _quota_route(request):
         try:

@@ -35,6 +35,7 @@ from codeflash_engine.infra.llm.models import ModelTable, Usage
 from codeflash_engine.infra.llm.providers import Provider, ProviderAnswer, Redact
 from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
+from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
 from codeflash_engine.plugins.types import Prompt
@@ -389,6 +390,7 @@ class LLMClient:
         self.recorder.record(
             LLMCallRecord(
                 trace_id=trace_id,
+                user_id=user_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
@@ -443,6 +445,7 @@ class LLMClient:
         self.recorder.record(
             LLMCallRecord(
                 trace_id=trace_id,
+                user_id=user_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
