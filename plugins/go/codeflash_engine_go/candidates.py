@@ -26,11 +26,12 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import Edit, apply_edits
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine.text.prose import explanation_of
-from codeflash_engine_go.source import Edit, Function, ImportSpec, Source, apply_edits, descendants
+from codeflash_engine_go.source import Function, ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
 
 log = logging.getLogger(__name__)

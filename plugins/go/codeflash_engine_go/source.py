@@ -1,7 +1,8 @@
 """A parsed piece of Go (tree-sitter-go), its top-level declarations, and byte-range edits.
 
 Everything is per call: a :class:`Source` owns its tree (parsed with a fresh Parser), so the
-postprocess hooks can run in worker threads.
+postprocess hooks can run in worker threads. The language-neutral part (text, spans, edits) is
+:class:`codeflash_engine.plugins.treesitter.Source`.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from collections.abc import Iterable, Iterator
 
 import attrs
 import tree_sitter_go
-from tree_sitter import Language, Node, Tree
+from tree_sitter import Language, Node
 
-from codeflash_engine.plugins.treesitter import parse
+from codeflash_engine.plugins import treesitter
+from codeflash_engine.plugins.treesitter import Edit, apply_edits, parse
 
 LANGUAGE = Language(tree_sitter_go.language())
 
@@ -32,15 +34,6 @@ DECLARATION_NODES = frozenset(
     }
 )
 _SPACE = re.compile(rb"\s+")
-
-
-@attrs.frozen
-class Edit:
-    """Replace bytes ``start:end`` with ``text``."""
-
-    start: int
-    end: int
-    text: bytes
 
 
 @attrs.frozen
@@ -84,25 +77,12 @@ class Function:
 
 
 @attrs.frozen
-class Source:
-    """Go code, its UTF-8 bytes and its tree."""
-
-    code: str
-    data: bytes
-    tree: Tree
+class Source(treesitter.Source):
+    """Go code, its UTF-8 bytes and its tree (Go's comment node type is the default ``comment``)."""
 
     @classmethod
     def parse(cls, code: str) -> Source:
         return cls(code=code, data=code.encode("utf-8"), tree=parse(LANGUAGE, code))
-
-    @property
-    def root(self) -> Node:
-        return self.tree.root_node
-
-    def text(self, node: Node | None) -> str:
-        if node is None:
-            return ""
-        return self.data[node.start_byte : node.end_byte].decode("utf-8")
 
     def squeezed(self, node: Node | None) -> bytes:
         """The bytes of ``node`` without whitespace (formatting-insensitive comparison)."""
@@ -214,17 +194,3 @@ def descendants(node: Node, *kinds: str) -> Iterator[Node]:
     """Every node under ``node`` (itself included) of one of ``kinds``, in document order."""
     wanted = frozenset(kinds)
     return (n for n in _walk(node) if n.type in wanted)
-
-
-def apply_edits(data: bytes, edits: Iterable[Edit]) -> bytes:
-    """Apply non-overlapping edits (one overlapping an earlier edit is skipped)."""
-    out: list[bytes] = []
-    cursor = 0
-    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
-        if edit.start < cursor:
-            continue
-        out.append(data[cursor : edit.start])
-        out.append(edit.text)
-        cursor = edit.end
-    out.append(data[cursor:])
-    return b"".join(out)

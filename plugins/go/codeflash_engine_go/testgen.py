@@ -29,10 +29,11 @@ from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import Edit
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_go.candidates import LANGUAGE_TAGS, add_imports
-from codeflash_engine_go.source import Edit, ImportSpec, Source, descendants
+from codeflash_engine_go.source import ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
 
 #: functions the client would not run as tests, or would clash with its benchmarks
@@ -135,22 +136,13 @@ def prune_imports(source: Source) -> Source:
         if unused and len(unused) == len(specs):
             cuts.append(Edit(declaration.start_byte, declaration.end_byte, b""))
         else:
-            cuts.extend(Edit(*_line_of(source, s)) for s in unused)
+            cuts.extend(Edit(*source.line_span(s), b"") for s in unused)
     return source.edited(cuts) if cuts else source
 
 
 def _spec(source: Source, node: Node) -> ImportSpec:
     path = source.text(node.child_by_field_name("path")).strip('"`')
     return ImportSpec(path=path, alias=source.text(node.child_by_field_name("name")) or None, text=source.text(node))
-
-
-def _line_of(source: Source, node: Node) -> tuple[int, int, bytes]:
-    start = source.data.rfind(b"\n", 0, node.start_byte) + 1
-    end = source.data.find(b"\n", node.end_byte)
-    end = len(source.data) if end < 0 else end + 1
-    if source.data[start : node.start_byte].strip() or source.data[node.end_byte : end].strip():
-        return node.start_byte, node.end_byte, b""
-    return start, end, b""
 
 
 def _one_line_headers(source: Source) -> Source:

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
-from codeflash_engine_java.source import LANGUAGE, Edit, Source, apply_edits
+from codeflash_engine.plugins.treesitter import Edit, apply_edits, captures
+from codeflash_engine_java.source import LANGUAGE, Source
 
 #: the methods that assert, across JUnit 4/5, TestNG, AssertJ and Hamcrest
 ASSERT_METHODS = frozenset(

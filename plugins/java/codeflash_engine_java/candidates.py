@@ -17,13 +17,14 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import Edit, apply_edits
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine.text.prose import explanation_of
 from codeflash_engine_java.imports import header_edits
 from codeflash_engine_java.normalize import normal_form
-from codeflash_engine_java.source import Edit, Source, apply_edits
+from codeflash_engine_java.source import Source
 from codeflash_engine_java.structure import (
     FUNCTION_NODES,
     TYPE_NODES,

@@ -10,8 +10,8 @@ from __future__ import annotations
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
-from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Edit, Source
+from codeflash_engine.plugins.treesitter import Edit, captures
+from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Source
 
 USED_QUERY = "[(identifier) (type_identifier)] @id"
 UNQUALIFIED_CALL_QUERY = "(method_invocation !object name: (identifier) @call)"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
-from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Source, leaves
+from codeflash_engine.plugins.treesitter import captures, leaves
+from codeflash_engine_java.source import COMMENT_TYPES, LANGUAGE, Source
 
 #: names bound inside a unit
 LOCALS_QUERY = """
@@ -38,7 +38,7 @@ def normal_form(source: Source, node: Node, start: int | None = None, end: int |
     names = local_names(node) if node.type != "field_declaration" else set()
     renamed: dict[str, str] = {}
     tokens: list[str] = []
-    for leaf in leaves(node):
+    for leaf in leaves(node, COMMENT_TYPES):
         if leaf.start_byte < lo or leaf.end_byte > hi or leaf.type in COMMENT_TYPES:
             continue
         if leaf.type == "," and leaf.next_sibling is not None and leaf.next_sibling.type in CLOSERS:

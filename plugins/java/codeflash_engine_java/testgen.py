@@ -12,12 +12,12 @@ from __future__ import annotations
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
+from codeflash_engine.plugins.treesitter import Edit, captures
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_java.assertions import ASSERT_METHODS, strip_assertions
 from codeflash_engine_java.imports import import_insertion, imports, package
-from codeflash_engine_java.source import LANGUAGE, Edit, Source
+from codeflash_engine_java.source import LANGUAGE, Source
 from codeflash_engine_java.structure import TYPE_NODES
 
 

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import Edit
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine.text.prose import explanation_of
 from codeflash_engine_js_ts.imports import add_imports, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
-from codeflash_engine_js_ts.source import Edit, Source
+from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import (
     Definition,
     binding_names,

@@ -12,8 +12,8 @@ from collections.abc import Iterable
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
-from codeflash_engine_js_ts.source import COMMENT_TYPES, Edit, Source
+from codeflash_engine.plugins.treesitter import Edit, captures
+from codeflash_engine_js_ts.source import COMMENT_TYPES, Source
 from codeflash_engine_js_ts.structure import (
     CLASS_NODES,
     FUNCTION_NODES,

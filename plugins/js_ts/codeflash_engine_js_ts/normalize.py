@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import captures
-from codeflash_engine_js_ts.source import COMMENT_TYPES, Source, leaves
+from codeflash_engine.plugins.treesitter import captures, leaves
+from codeflash_engine_js_ts.source import COMMENT_TYPES, Source
 from codeflash_engine_js_ts.structure import binding_names
 
 #: bindings declared inside a unit (variables, parameters, catch and loop variables)
@@ -42,7 +42,7 @@ def normal_form(source: Source, node: Node, start: int | None = None, end: int |
     names = local_names(source, node)
     renamed: dict[str, str] = {}
     tokens: list[str] = []
-    for leaf in leaves(node):
+    for leaf in leaves(node, COMMENT_TYPES):
         if leaf.start_byte < lo or leaf.end_byte > hi or leaf.type in COMMENT_TYPES:
             continue
         token = _token(source, leaf, names, renamed)

@@ -15,13 +15,13 @@ from collections.abc import Callable
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.treesitter import matches
+from codeflash_engine.plugins.treesitter import Edit, matches
 from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
 from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
 from codeflash_engine_js_ts.imports import import_source, insertion_point
-from codeflash_engine_js_ts.source import Edit, Source
+from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import CLASS_NODES, FUNCTION_NODES, VARIABLE_NODES, is_import, is_require_call
 
 #: module paths inside mock calls (``jest.mock("../src/x")``, ``vi.mock(...)``)
