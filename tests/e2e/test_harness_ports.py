@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from cli_harness import PortTaken, ensure_ports_free
 
 
