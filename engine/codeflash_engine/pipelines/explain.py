@@ -8,12 +8,15 @@ from typing import Any
 from codeflash_engine.errors import UpstreamFailed
 from codeflash_engine.pipelines.answers import tagged
 from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.plugins.registry import ANY_LANGUAGE
 from codeflash_engine.plugins.types import Task
 
 
 async def explain(engine: Engine, *, trace_id: str, context: Mapping[str, Any]) -> str:
-    """Markdown text. The request has no language field: it is inferred from the flat code."""
-    spec = engine.languages.infer(str(context.get("source_code", "")), str(context.get("optimized_code", "")))
+    """Markdown text. The request has no language field: it is detected from the flat code (the
+    core prompt serves when no plugin's language matches)."""
+    code = (str(context.get("source_code", "")), str(context.get("optimized_code", "")))
+    spec = engine.languages.detect(*code) or ANY_LANGUAGE
     prompt = engine.prompt(Task.EXPLAIN, spec, None, {**context, "language": spec.name})
     answers = await engine.ask(prompt, n=1, task=Task.EXPLAIN, trace_id=trace_id, deadline=engine.deadline())
     text = answers[0][1].text

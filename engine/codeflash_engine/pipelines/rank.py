@@ -9,12 +9,10 @@ from typing import Any
 from codeflash_engine.errors import EngineError
 from codeflash_engine.pipelines.answers import json_value
 from codeflash_engine.pipelines.common import Engine
-from codeflash_engine.plugins.types import LanguageSpec, Task
+from codeflash_engine.plugins.registry import ANY_LANGUAGE
+from codeflash_engine.plugins.types import Task
 
 log = logging.getLogger(__name__)
-
-#: ranking needs no language plugin: when the diffs name no known file type, the core prompt serves
-ANY_LANGUAGE = LanguageSpec(name="code")
 
 
 def by_speedup(speedups: Sequence[float | None]) -> list[int]:

@@ -8,6 +8,9 @@ from codeflash_engine.errors import UnsupportedLanguage
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.types import LanguageSpec
 
+#: for tasks that need no language plugin (ranking, explaining): the core prompts serve it
+ANY_LANGUAGE = LanguageSpec(name="code")
+
 _FENCE_TAG = re.compile(r"^```(\w+)(?::([^\n]*))?$", re.MULTILINE)
 _FLAT_HEADER = re.compile(r"^(\S+) file: (\S[^\n]*)$", re.MULTILINE)
 _DIFF_HEADER = re.compile(r"^(?:\+\+\+|---) (?:[ab]/)?(\S+)", re.MULTILINE)
