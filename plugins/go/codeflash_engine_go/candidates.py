@@ -26,11 +26,9 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.candidates import Outcome, Rejected, code_by_file, triage_answers
 from codeflash_engine.plugins.treesitter import Edit, apply_edits
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
-from codeflash_engine.text.edits import apply_edit, detect_format
-from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine.text.prose import explanation_of
 from codeflash_engine_go.source import Function, ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
 
@@ -63,10 +61,6 @@ Key = tuple[str, str]
 DeclKey = tuple[str, ...]
 
 
-class Rejected(Exception):
-    """An answer that cannot become a candidate; the message says why."""
-
-
 @attrs.frozen
 class OriginalFile:
     """A file of the request, parsed once."""
@@ -90,22 +84,9 @@ class Original:
     version: str | None
     base: dict[str | None, Source] = attrs.field(factory=dict)
 
-    @property
-    def paths(self) -> list[str]:
-        return [f.path for f in self.files if f.path is not None]
-
     def owner(self, key: Key) -> OriginalFile | None:
         """The file that defines the function ``key``."""
         return next((f for f in self.files if key in f.functions), None)
-
-
-@attrs.frozen
-class Outcome:
-    """What became of one answer: its candidate, or None and why it was dropped."""
-
-    answer_index: int
-    candidate: Candidate | None
-    reason: str = "kept"
 
 
 def analyse(request: CandidatesRequest) -> Original:
@@ -147,25 +128,7 @@ def postprocess(request: CandidatesRequest) -> list[Candidate]:
 def triage(request: CandidatesRequest) -> list[Outcome]:
     """The fate of every answer, in order (drops are logged at debug level)."""
     original = analyse(request)
-    seen: dict[tuple[object, ...], int] = {}
-    out: list[Outcome] = []
-    for index, answer in enumerate(request.answers):
-        try:
-            files, key = clean_answer(answer, original)
-        except Rejected as exc:
-            outcome = Outcome(index, None, f"rejected: {exc}")
-        else:
-            if not key:
-                outcome = Outcome(index, None, "identical to the original once normalised")
-            elif key in seen:
-                outcome = Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
-            else:
-                seen[key] = index
-                outcome = Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
-        if outcome.candidate is None:
-            log.debug("answer #%d dropped: %s", index + 1, outcome.reason)
-        out.append(outcome)
-    return out
+    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
 
 
 def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], tuple[object, ...]]:
@@ -187,24 +150,8 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
 
 
 def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    known = original.paths
-    target_path = original.files[0].path if original.files else None
-    if detect_format(answer) is not None:
-        result = apply_edit({f.path: f.source.code for f in original.files if f.path}, answer, default_path=target_path)
-        if result.errors:
-            raise Rejected(f"the edit does not apply: {result.errors[0]}")
-        return {path: code for path, code in result.files.items() if path in known}
-    blocks = extract_code_blocks(answer, language_tags=LANGUAGE_TAGS, default_language="go", known_paths=known)
-    by_file: dict[str | None, str] = {}
-    pathless: list[str] = []
-    for block in blocks:
-        if block.path is None:
-            pathless.append(block.code)
-        elif block.path in known:
-            by_file[block.path] = block.code
-    if pathless and target_path not in by_file:
-        by_file[target_path] = "\n\n".join(pathless)
-    return by_file
+    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
+    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language="go")
 
 
 def _rehome(code_by_file: dict[str | None, str], original: Original) -> dict[str | None, str]:

@@ -17,11 +17,9 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.candidates import Outcome, Rejected, TargetName, code_by_file, triage_answers
 from codeflash_engine.plugins.treesitter import Edit, apply_edits
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
-from codeflash_engine.text.edits import apply_edit, detect_format
-from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine.text.prose import explanation_of
 from codeflash_engine_java.imports import header_edits
 from codeflash_engine_java.normalize import normal_form
 from codeflash_engine_java.source import Source
@@ -43,25 +41,9 @@ Norm = tuple[str, str]
 Key = tuple[tuple[str, Norm], ...]
 
 
-class Rejected(Exception):
-    """An answer that cannot become a candidate; the message says why."""
-
-
 @attrs.frozen
-class Target:
+class Target(TargetName):
     """The method being optimized: ``name`` in class ``class_name`` (the innermost class)."""
-
-    name: str
-    class_name: str | None = None
-
-    @classmethod
-    def parse(cls, qualified: str) -> Target:
-        parts = qualified.split(".")
-        return cls(name=parts[-1], class_name=parts[-2] if len(parts) > 1 else None)
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.class_name}.{self.name}" if self.class_name else self.name
 
     def matches(self, definition: Definition) -> bool:
         if definition.function is None or definition.name != self.name:
@@ -91,10 +73,6 @@ class Original:
     """True when the request named the target, or when it could be inferred reliably."""
 
     @property
-    def paths(self) -> list[str]:
-        return [f.path for f in self.files if f.path is not None]
-
-    @property
     def target_known(self) -> bool:
         """True when the target is named or reliably inferred, and is a method of the first file.
 
@@ -109,15 +87,6 @@ class Original:
             if self.target.matches(definition):
                 return definition.classes
         return (self.target.class_name,) if self.target.class_name else ()
-
-
-@attrs.frozen
-class Outcome:
-    """What became of one answer: its candidate, or None and the reason it was dropped."""
-
-    answer_index: int
-    candidate: Candidate | None
-    reason: str = "kept"
 
 
 def analyse_original(request: CandidatesRequest) -> Original:
@@ -184,27 +153,7 @@ def postprocess(request: CandidatesRequest) -> list[Candidate]:
 def triage(request: CandidatesRequest) -> list[Outcome]:
     """The fate of every answer, in order (drops are logged at debug level)."""
     original = analyse_original(request)
-    seen: dict[Key, int] = {}
-    outcomes: list[Outcome] = []
-    for index, answer in enumerate(request.answers):
-        outcome = _triage_one(index, answer, original, seen)
-        if outcome.candidate is None:
-            log.debug("answer #%d dropped: %s", index + 1, outcome.reason)
-        outcomes.append(outcome)
-    return outcomes
-
-
-def _triage_one(index: int, answer: str, original: Original, seen: dict[Key, int]) -> Outcome:
-    try:
-        files, key = clean_answer(answer, original)
-    except Rejected as exc:
-        return Outcome(index, None, f"rejected: {exc}")
-    if not key:
-        return Outcome(index, None, "identical to the original once normalised")
-    if key in seen:
-        return Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
-    seen[key] = index
-    return Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
+    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
 
 
 def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], Key]:
@@ -226,25 +175,8 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
 
 
 def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    """Map the answer's code onto the request's files (an edit is applied to the originals)."""
-    known = original.paths
-    target_path = original.files[0].path if original.files else None
-    if detect_format(answer) is not None:
-        result = apply_edit({f.path: f.source.code for f in original.files if f.path}, answer, default_path=target_path)
-        if result.errors:
-            raise Rejected(f"the edit does not apply: {result.errors[0]}")
-        return {path: code for path, code in result.files.items() if path in known}
-    blocks = extract_code_blocks(answer, language_tags=LANGUAGE_TAGS, default_language="java", known_paths=known)
-    by_file: dict[str | None, str] = {}
-    pathless: list[str] = []
-    for block in blocks:
-        if block.path is None:
-            pathless.append(block.code)
-        elif block.path in known:
-            by_file[block.path] = block.code
-    if pathless and target_path not in by_file:
-        by_file[target_path] = "\n\n".join(pathless)
-    return by_file
+    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
+    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language="java")
 
 
 def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:

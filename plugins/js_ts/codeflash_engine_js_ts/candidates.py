@@ -16,11 +16,9 @@ from collections.abc import Sequence
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.candidates import Outcome, Rejected, TargetName, code_by_file, triage_answers
 from codeflash_engine.plugins.treesitter import Edit
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
-from codeflash_engine.text.edits import apply_edit, detect_format
-from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine.text.prose import explanation_of
 from codeflash_engine_js_ts.imports import add_imports, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
@@ -44,25 +42,9 @@ LANGUAGE_TAGS = ("javascript", "js", "jsx", "mjs", "cjs", "node", "typescript", 
 Norm = tuple[str, str]
 
 
-class Rejected(Exception):
-    """An answer that cannot become a candidate; the message says why (for the debug log)."""
-
-
 @attrs.frozen
-class Target:
+class Target(TargetName):
     """The function being optimized: ``name``, inside ``class_name`` for a method."""
-
-    name: str
-    class_name: str | None = None
-
-    @classmethod
-    def parse(cls, qualified: str) -> Target:
-        parts = qualified.split(".")
-        return cls(name=parts[-1], class_name=parts[-2] if len(parts) > 1 else None)
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.class_name}.{self.name}" if self.class_name else self.name
 
     def matches(self, definition: Definition) -> bool:
         """True when ``definition`` is this function (a method only in the right class)."""
@@ -95,10 +77,6 @@ class Original:
     target: Target
     trusted: bool = True
     """True when the request named the target, or when it could be inferred reliably."""
-
-    @property
-    def paths(self) -> list[str]:
-        return [f.path for f in self.files if f.path is not None]
 
     @property
     def target_known(self) -> bool:
@@ -188,15 +166,6 @@ def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
     return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
 
 
-@attrs.frozen
-class Outcome:
-    """What became of one answer: its candidate, or None and the reason it was dropped."""
-
-    answer_index: int
-    candidate: Candidate | None
-    reason: str = "kept"
-
-
 def postprocess(request: CandidatesRequest) -> list[Candidate]:
     """Clean every answer of ``request``; keep the valid, changed and distinct ones, in order."""
     return [o.candidate for o in triage(request) if o.candidate is not None]
@@ -205,27 +174,7 @@ def postprocess(request: CandidatesRequest) -> list[Candidate]:
 def triage(request: CandidatesRequest) -> list[Outcome]:
     """The fate of every answer, in order (rejections are logged at debug level)."""
     original = analyse_original(request)
-    seen: dict[tuple[tuple[str, Norm], ...], int] = {}
-    outcomes: list[Outcome] = []
-    for index, answer in enumerate(request.answers):
-        outcome = _triage_one(index, answer, original, seen)
-        if outcome.candidate is None:
-            log.debug("answer #%d dropped: %s", index + 1, outcome.reason)
-        outcomes.append(outcome)
-    return outcomes
-
-
-def _triage_one(index: int, answer: str, original: Original, seen: dict[tuple[tuple[str, Norm], ...], int]) -> Outcome:
-    try:
-        files, key = clean_answer(answer, original)
-    except Rejected as exc:
-        return Outcome(index, None, f"rejected: {exc}")
-    if not key:
-        return Outcome(index, None, "identical to the original once normalised")
-    if key in seen:
-        return Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
-    seen[key] = index
-    return Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
+    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
 
 
 def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], tuple[tuple[str, Norm], ...]]:
@@ -247,31 +196,8 @@ def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...],
 
 
 def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    """Map the answer's code onto the request's files.
-
-    An edit (SEARCH/REPLACE or V4A) is applied to the original files; otherwise each code block
-    goes to the file it names, and blocks without a path go, joined, to the target file.
-    """
-    known = original.paths
-    target_path = original.files[0].path if original.files else None
-    if detect_format(answer) is not None:
-        result = apply_edit({f.path: f.source.code for f in original.files if f.path}, answer, default_path=target_path)
-        if result.errors:
-            raise Rejected(f"the edit does not apply: {result.errors[0]}")
-        return {path: code for path, code in result.files.items() if path in known}
-    blocks = extract_code_blocks(
-        answer, language_tags=LANGUAGE_TAGS, default_language=original.language, known_paths=known
-    )
-    by_file: dict[str | None, str] = {}
-    pathless: list[str] = []
-    for block in blocks:
-        if block.path is None:
-            pathless.append(block.code)
-        elif block.path in known:
-            by_file[block.path] = block.code
-    if pathless and target_path not in by_file:
-        by_file[target_path] = "\n\n".join(pathless)
-    return by_file
+    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
+    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language=original.language)
 
 
 def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
