@@ -24,7 +24,7 @@ from schemathesis.checks import content_type_conformance, response_schema_confor
 pytestmark = pytest.mark.slow
 
 KEY = "cf-" + "f" * 43
-EXAMPLES = int(os.environ.get("CODEFLASH_ENGINE_FUZZ_EXAMPLES", "20"))
+EXAMPLES = int(os.environ.get("CODEFLASH_ENGINE_FUZZ_EXAMPLES", "12"))
 
 
 @pytest.fixture(scope="module")
