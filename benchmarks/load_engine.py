@@ -111,8 +111,8 @@ def records_match(outcomes: list[Outcome], rows: dict[str, list[str]]) -> dict[s
     }
 
 
-async def one_run(args: argparse.Namespace, workers: int, faults: float) -> dict[str, Any]:
-    with database() as dsn, fake_llm(latency=LATENCY, fault_rate=faults, hang=30.0, seed=11) as fake:
+async def one_run(args: argparse.Namespace, workers: int, faults: float, dsn: str) -> dict[str, Any]:
+    with fake_llm(latency=LATENCY, fault_rate=faults, hang=30.0, seed=11) as fake:
         key = await issue_key(dsn)
         port = free_port()
         env = engine_env(
@@ -204,11 +204,12 @@ def show(row: dict[str, Any]) -> None:
     )
 
 
-async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
+def run_all(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     for workers in args.workers:
         for faults in args.faults:
-            row = await one_run(args, workers, faults)
+            with database() as dsn:
+                row = asyncio.run(one_run(args, workers, faults, dsn))
             rows.append(row)
             if not args.json:
                 show(row)
@@ -224,7 +225,7 @@ def main() -> None:
     parser.add_argument("--sigterm", type=float, default=None, help="send SIGTERM this many seconds into each run")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    rows = asyncio.run(main_async(args))
+    rows = run_all(args)
     if args.json:
         print(json.dumps(rows, indent=1))
     bad = [r for r in rows if not r["records"]["match"] or r["problems"] or r.get("sigterm", {}).get("lost")]

@@ -73,7 +73,8 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         fence_tags=job.language.fence_tags,
         base=job.base,
     )
-    cleaned: list[Candidate] = await off_loop(_clean, engine=engine, job=job, request=request)
+    size = sum(len(a) for a in request.answers) + sum(len(f.code) for f in job.original)
+    cleaned: list[Candidate] = await off_loop(_clean, size=size, engine=engine, job=job, request=request)
     out: list[CandidateOut] = []
     for candidate in cleaned:
         index = min(max(candidate.answer_index, 0), len(answers) - 1)

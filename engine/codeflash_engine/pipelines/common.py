@@ -106,7 +106,25 @@ def to_markdown(files: Sequence[CodeFile], language: LanguageSpec) -> str:
 _CPU_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflash-engine-cpu")
 
 
-async def off_loop(func: Any, /, **kwargs: Any) -> Any:
-    """Run CPU-heavy plugin work in the CPU thread so the event loop keeps serving."""
+#: work estimated below this many characters of code and answers runs on the event loop (a few ms)
+INLINE_LIMIT = 32 * 1024
+_in_cpu_thread = 0
+
+
+async def off_loop(func: Any, /, *, size: int | None = None, **kwargs: Any) -> Any:
+    """Run CPU-heavy plugin work in the CPU thread so the event loop keeps serving.
+
+    Small work (``size``, in characters, at most :data:`INLINE_LIMIT`) runs on the event loop
+    instead when the CPU thread is idle: handing it over costs more CPU than the work, and while
+    the CPU thread computes, the loop waits for the GIL at every turn (up to the 5 ms switch
+    interval each time). Never both at once: ``ast`` must not run in two threads together.
+    """
+    global _in_cpu_thread
+    if size is not None and size <= INLINE_LIMIT and _in_cpu_thread == 0:
+        return func(**kwargs)
     call = functools.partial(contextvars.copy_context().run, functools.partial(func, **kwargs))
-    return await asyncio.get_running_loop().run_in_executor(_CPU_THREAD, call)
+    _in_cpu_thread += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_CPU_THREAD, call)
+    finally:
+        _in_cpu_thread -= 1  # on the loop, once the thread is done with it
