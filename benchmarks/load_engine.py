@@ -133,8 +133,8 @@ async def one_run(args: argparse.Namespace, workers: int, faults: float, dsn: st
             wait_http(f"{base}/healthcheck")
             await asyncio.sleep(3.0 if workers > 1 else 0.5)
             url = f"{base}/ai/optimize"
-            await run_load(url, key, requests=100, concurrency=50, deep=False)  # warm-up
-            warm = set(await rows_by_trace(dsn))
+            warmup = await run_load(url, key, requests=100, concurrency=50, deep=False)
+            warm = {o.trace_id for o in warmup}  # excluded from the check (their rows may land late)
             sigterm_at: float | None = None
             async with MemoryPeak(proc.pid) as memory:
                 load = asyncio.create_task(
