@@ -11,9 +11,10 @@ socket, forks N workers that all accept on it, and supervises them:
   waits for the workers to finish (up to the shutdown grace plus the recorder's drain, then
   SIGKILL) and exits 0 when they all exited cleanly.
 
-Each worker shuts down gracefully on its first SIGTERM/SIGINT: it stops accepting, lets the
-requests in flight finish for up to ``CODEFLASH_ENGINE_SHUTDOWN_GRACE`` seconds, drains the
-recorder into the database and closes its pools. Later signals are ignored (SIGKILL forces).
+Each worker shuts down gracefully on its first SIGTERM/SIGINT: it stops accepting, gives
+connections accepted just before a moment to deliver their request, lets the requests in flight
+finish for up to ``CODEFLASH_ENGINE_SHUTDOWN_GRACE`` seconds, drains the recorder into the
+database and closes its pools. Later signals are ignored (SIGKILL forces).
 
 Metrics with several workers use prometheus_client's multiprocess mode (see
 :mod:`codeflash_engine.http.metrics`): the parent prepares ``PROMETHEUS_MULTIPROC_DIR``.
@@ -66,15 +67,21 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def _graceful_signals(loop: asyncio.AbstractEventLoop) -> None:
-    """First SIGTERM/SIGINT: graceful exit (aiohttp's GracefulExit); later ones: ignored, logged."""
+#: seconds between closing the listening socket and closing idle connections at shutdown: a
+#: connection accepted just before has its request on the way, and closing it then would lose it
+SETTLE = 0.25
+
+
+def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
+    """First SIGTERM/SIGINT: set ``stop``; later ones: ignored, logged (SIGKILL forces)."""
     received: list[int] = []
 
     def on_signal(signum: int) -> None:
         received.append(signum)
         if len(received) == 1:
             log.info("received %s: shutting down gracefully", signal.Signals(signum).name)
-            raise web.GracefulExit()
+            stop.set()
+            return
         log.warning(
             "received %s again: already shutting down (in-flight requests are finishing); SIGKILL forces",
             signal.Signals(signum).name,
@@ -82,6 +89,28 @@ def _graceful_signals(loop: asyncio.AbstractEventLoop) -> None:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def _serve(app: web.Application, sock: socket.socket, grace: float) -> None:
+    """Serve ``app`` on ``sock`` until a signal, then shut down in order.
+
+    1. stop accepting (the listening socket is closed in this process);
+    2. wait :data:`SETTLE` for requests on connections accepted just before;
+    3. close idle connections, let requests in flight finish for up to ``grace`` seconds (then
+       cancel them), and run the application's cleanup: LLM clients, recorder drain, store.
+    """
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=grace, handle_signals=False)
+    stop = asyncio.Event()
+    _on_signals(asyncio.get_running_loop(), stop)
+    await runner.setup()
+    try:
+        site = web.SockSite(runner, sock)
+        await site.start()
+        await stop.wait()
+        await site.stop()
+        await asyncio.sleep(SETTLE)
+    finally:
+        await runner.cleanup()
 
 
 def _worker(settings: Settings, sock: socket.socket) -> None:
@@ -94,17 +123,7 @@ def _worker(settings: Settings, sock: socket.socket) -> None:
     configure_logging(settings.codeflash_engine_log_level)
     try:
         app = create_app(settings)
-        loop = asyncio.new_event_loop()
-        _graceful_signals(loop)
-        web.run_app(
-            app,
-            sock=sock,
-            print=None,
-            shutdown_timeout=settings.codeflash_engine_shutdown_grace,
-            access_log=None,
-            handle_signals=False,
-            loop=loop,
-        )
+        asyncio.run(_serve(app, sock, settings.codeflash_engine_shutdown_grace))
     except (EngineError, PluginLoadError) as exc:  # configuration problems: a message, not a traceback
         message = exc.message if isinstance(exc, EngineError) else str(exc)
         log.error("codeflash-engine cannot start: %s", message)
