@@ -54,11 +54,6 @@ class Engine:
             raise InvalidRequest(f"no prompt for task {task.value} in {language.name}")
         return prompt
 
-    def problems(self, language: str, code: str, version: str | None) -> list[Any]:
-        """Syntax problems of ``code`` per the language's validate hook (empty: it parses)."""
-        found = self.plugins.hook.validate(language=language, code=code, language_version=version)
-        return list(found or [])
-
     async def ask(
         self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
     ) -> list[tuple[int, Completion]]:

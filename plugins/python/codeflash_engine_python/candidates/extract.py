@@ -14,17 +14,11 @@ import attrs
 
 from codeflash_engine.text.edits import apply_edit, detect_format
 from codeflash_engine.text.markdown import scan_code_blocks
+from codeflash_engine.text.prose import explanation_of
 from codeflash_engine.text.xml import extract_tag
 from codeflash_engine_python.syntax import parse
 
 PYTHON_TAGS = ("python", "py", "python3")
-
-_FENCED = re.compile(r"^[ \t]*(`{3,}|~{3,})[^\n]*\n.*?(?:^[ \t]*\1[ \t]*$|\Z)", re.MULTILINE | re.DOTALL)
-_CODE_TAG = re.compile(r"<code\b[^>]*>.*?(?:</code\s*>|\Z)", re.IGNORECASE | re.DOTALL)
-_V4A = re.compile(r"^\*\*\* Begin Patch.*?(?:^\*\*\* End Patch[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
-_SEARCH_REPLACE = re.compile(r"^[ \t]*<{5,9} SEARCH.*?(?:^[ \t]*>{5,9} REPLACE[^\n]*$|\Z)", re.MULTILINE | re.DOTALL)
-_PATH_LINE = re.compile(r"^[ \t]*[`*]*[\w./-]+\.pyi?[`*:]*[ \t]*$", re.MULTILINE)
-_EXPLANATION_LABEL = re.compile(r"^\s*(?:#+\s*)?(?:\*\*)?explanation(?:\*\*)?\s*:?\s*(?:\*\*)?\s*\n?", re.IGNORECASE)
 
 
 @attrs.frozen
@@ -42,17 +36,6 @@ class Extracted:
 
     blocks: tuple[RawBlock, ...]
     explanation: str
-
-
-def explanation_of(answer: str) -> str:
-    """The ``<explanation>`` tag if there is one, else the prose outside the code."""
-    tagged = extract_tag(answer, "explanation")
-    if tagged is not None and tagged.strip():
-        return tagged.strip()
-    prose = _SEARCH_REPLACE.sub("", _V4A.sub("", answer))
-    prose = _PATH_LINE.sub("", _CODE_TAG.sub("", _FENCED.sub("", prose)))
-    prose = re.sub(r"\n{3,}", "\n\n", prose).strip()
-    return _EXPLANATION_LABEL.sub("", prose, count=1).strip()
 
 
 def _markdown_blocks(text: str, tags: Sequence[str], known_paths: Sequence[str]) -> list[RawBlock]:

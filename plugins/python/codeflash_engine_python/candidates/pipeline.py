@@ -62,7 +62,7 @@ def index_original(request: CandidatesRequest) -> Original:
     for file in request.original:
         try:
             tree = parse_large(file.code, request.language_version)
-        except (SyntaxError, ValueError):
+        except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile input: no index
             files.append(OriginalFile(file.path, file.code, None))
             continue
         files.append(OriginalFile(file.path, file.code, ModuleIndex(file.code, tree)))
