@@ -20,6 +20,7 @@ from codeflash_engine.http.state import ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, S
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.integrations import Integrations
 from codeflash_engine.infra.llm.client import open_llm_client
+from codeflash_engine.infra.llm.config import resolve_mix
 from codeflash_engine.infra.observability import LoopMonitor, RecordTap
 from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.pipelines.common import Engine
@@ -161,6 +162,7 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, plugins: PluginHost | None = None) -> web.Application:
     """Build the engine's application. Resources are opened and closed by its cleanup context."""
     settings = settings or Settings()
+    resolve_mix(settings)  # a configuration without a usable LLM fails here, before anything opens
     plugins = plugins or load_plugins(settings)
     app = web.Application(
         middlewares=[context_middleware, error_middleware, error_class_middleware, guards.guards_middleware],
