@@ -145,22 +145,27 @@ class FunctionToOptimize(BaseModel):
     doc_start_line: int | None = None
 
 
-class TestgenRequest(_Common):
-    source_code_being_tested: str
+class _TestsFor(_Common):
+    """Fields shared by the requests that produce test files (testgen, testgen_repair)."""
+
     function_to_optimize: FunctionToOptimize
     helper_function_names: list[str] = Field(default_factory=list)
     module_path: str
     test_module_path: str
     test_framework: str
     test_timeout: int = Field(default=15, ge=1)
-    test_index: int = 0
     language: str = "python"
     language_version: str | None = None
+    module_system: str | None = None
+
+
+class TestgenRequest(_TestsFor):
+    source_code_being_tested: str
+    test_index: int = 0
     is_async: bool | None = None
     is_numerical_code: bool | None = None
     class_name: str | None = None
     qualified_name: str | None = None
-    module_system: str | None = None
 
 
 class TestgenResponse(Response):
@@ -203,22 +208,13 @@ class TestgenReviewResponse(Response):
     reviews: list[TestReview]
 
 
-class TestgenRepairRequest(_Common):
+class TestgenRepairRequest(_TestsFor):
     test_source: str
     functions_to_repair: list[FunctionToRepair]
     function_source_code: str
-    function_to_optimize: FunctionToOptimize
-    helper_function_names: list[str] = Field(default_factory=list)
-    module_path: str
-    test_module_path: str
-    test_framework: str
-    test_timeout: int = Field(default=15, ge=1)
-    language: str = "python"
-    language_version: str | None = None
     module_source_code: str | None = ""
     coverage_details: dict[str, Any] | None = None
     previous_repair_errors: dict[str, str] | None = None
-    module_system: str | None = None
 
 
 class TestgenRepairResponse(Response):

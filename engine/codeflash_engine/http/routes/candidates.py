@@ -45,6 +45,12 @@ def candidate(c: CandidateOut) -> Candidate:
 )
 async def optimize_handler(request: web.Request) -> web.Response:
     body = await parse_body(request, OptimizeRequest)
+    return await _optimize(request, body, is_async=body.is_async, line_profile=False)
+
+
+async def _optimize(
+    request: web.Request, body: OptimizeRequest | LineProfilerRequest, *, is_async: bool, line_profile: bool
+) -> web.Response:
     found = await optimize.optimize(
         request.app[ENGINE],
         trace_id=body.trace_id,
@@ -52,8 +58,9 @@ async def optimize_handler(request: web.Request) -> web.Response:
         language_version=body.language_version,
         source_code=body.source_code,
         n_candidates=body.n_candidates,
-        is_async=body.is_async,
+        is_async=is_async,
         context=body.model_dump(),
+        line_profile=line_profile,
     )
     return respond(OptimizeResponse(optimizations=[candidate(c) for c in found]))
 
@@ -67,18 +74,7 @@ async def optimize_handler(request: web.Request) -> web.Response:
 )
 async def line_profiler_handler(request: web.Request) -> web.Response:
     body = await parse_body(request, LineProfilerRequest)
-    found = await optimize.optimize(
-        request.app[ENGINE],
-        trace_id=body.trace_id,
-        language=body.language,
-        language_version=body.language_version,
-        source_code=body.source_code,
-        n_candidates=body.n_candidates,
-        is_async=False,
-        context=body.model_dump(),
-        line_profile=True,
-    )
-    return respond(OptimizeResponse(optimizations=[candidate(c) for c in found]))
+    return await _optimize(request, body, is_async=False, line_profile=True)
 
 
 @routes.endpoint(
