@@ -285,14 +285,7 @@ class OpenAIProvider:
             body["max_completion_tokens" if info is not None else "max_tokens"] = max_tokens
         if temperature is not None and (info is None or info.temperature):
             body["temperature"] = temperature
-        try:
-            data = await self.client.post(
-                "/chat/completions", cast_to=object, body=body, options={"timeout": time_limit}
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            raise classify(exc, provider=self.name, model=model, redact=self._redact) from None
+        data = await _post(self.client, "/chat/completions", body, time_limit, self.name, model, self._redact)
         return self._answer(data, model)
 
     def _answer(self, data: object, model: str) -> ProviderAnswer:
@@ -393,12 +386,7 @@ class AnthropicProvider:
             body["system"] = system
         if temperature is not None and (info is None or info.temperature):
             body["temperature"] = temperature
-        try:
-            data = await self.client.post("/v1/messages", cast_to=object, body=body, options={"timeout": time_limit})
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:
-            raise classify(exc, provider=self.name, model=model, redact=self._redact) from None
+        data = await _post(self.client, "/v1/messages", body, time_limit, self.name, model, self._redact)
         return self._answer(data, model)
 
     def _answer(self, data: object, model: str) -> ProviderAnswer:
@@ -431,3 +419,22 @@ class AnthropicProvider:
 
     async def aclose(self) -> None:
         await self.client.close()
+
+
+async def _post(
+    client: openai.AsyncOpenAI | anthropic.AsyncAnthropic | anthropic.AsyncAnthropicBedrock,
+    path: str,
+    body: dict[str, Any],
+    time_limit: float,
+    provider: str,
+    model: str,
+    redact: Redact,
+) -> object:
+    """POST ``body`` through the SDK's generic request (its auth, transport and error mapping);
+    any failure but cancellation becomes a classified :class:`LLMError`."""
+    try:
+        return await client.post(path, cast_to=object, body=body, options={"timeout": time_limit})
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:
+        raise classify(exc, provider=provider, model=model, redact=redact) from None
