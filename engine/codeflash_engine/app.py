@@ -40,6 +40,9 @@ ROUTES: tuple[ApiRoutes, ...] = (
     metrics.routes,
 )
 
+#: the event-loop monitor, running while the application serves
+LOOP_MONITOR: web.AppKey[LoopMonitor] = web.AppKey("loop_monitor", LoopMonitor)
+
 #: seconds between two refreshes of sampled metrics (recorder queue, memory) in each worker
 METRICS_REFRESH = 1.0
 #: seconds the recorder may take at shutdown to write what it holds (the database may be down)
@@ -58,7 +61,7 @@ def load_plugins(settings: Settings) -> PluginHost:
 
 
 async def _observability(app: web.Application) -> AsyncIterator[None]:
-    """Integrations (Sentry, PostHog), the event-loop monitor and the metrics refresher.
+    """Integrations (Sentry, PostHog) and the metrics refresher.
 
     Opened before the other resources and closed after them, so that errors while opening or
     closing them still reach Sentry, and the last sampled values are taken after the drain.
@@ -67,10 +70,6 @@ async def _observability(app: web.Application) -> AsyncIterator[None]:
     integrations = Integrations.start(settings)
     app[INTEGRATIONS] = integrations
     metrics_ = app[METRICS]
-    monitor = None
-    if settings.codeflash_engine_loop_monitor_interval > 0:
-        monitor = LoopMonitor(settings.codeflash_engine_loop_monitor_interval, observe=metrics_.observe_lag)
-        monitor.start()
 
     async def refresh_forever() -> None:
         while True:
@@ -85,9 +84,27 @@ async def _observability(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await refresher
         metrics_.refresh(app.get(RECORDER))
-        if monitor is not None:
-            await monitor.stop()
         await integrations.aclose()
+
+
+async def _start_loop_monitor(app: web.Application) -> None:
+    """on_startup, after every resource is open: sample the event loop's lag while serving.
+
+    Started last so that start-up work done before the server listens (opening the store,
+    settling the heap) is not counted as lag: no request can be waiting on it.
+    """
+    interval = app[SETTINGS].codeflash_engine_loop_monitor_interval
+    if interval > 0:
+        monitor = LoopMonitor(interval, observe=app[METRICS].observe_lag)
+        monitor.start()
+        app[LOOP_MONITOR] = monitor
+
+
+async def _stop_loop_monitor(app: web.Application) -> None:
+    """on_cleanup: stop sampling."""
+    monitor = app.get(LOOP_MONITOR)
+    if monitor is not None:
+        await monitor.stop()
 
 
 #: allocations (minus deallocations) between two young-generation collections; CPython's default is 700
@@ -177,5 +194,7 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
         app.add_routes(table)
     app.cleanup_ctx.append(_observability)
     app.cleanup_ctx.append(_resources)
+    app.on_startup.append(_start_loop_monitor)
     app.on_shutdown.append(_log_shutdown)
+    app.on_cleanup.append(_stop_loop_monitor)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import re
 import sys
 from collections.abc import Iterable, Mapping
 
@@ -121,6 +122,15 @@ def module_names(tree: ast.Module) -> set[str]:
         else:
             names |= bound_names(node)
     return names
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def importable_words(text: str, known: Mapping[str, str]) -> set[str]:
+    """The identifiers in ``text`` that are in ``known`` or that :func:`could_import` (a superset
+    of the names the code reads that may need an import; strings and comments add words, never drop any)."""
+    return {word for word in set(_IDENTIFIER.findall(text)) if word in known or could_import(word)}
 
 
 def standard_import(name: str) -> str | None:

@@ -23,6 +23,7 @@ from codeflash_engine_python.candidates.module import (
     ModuleIndex,
     Unit,
     dedent,
+    import_key,
     reindent,
     string_continuation_lines,
     unit_key,
@@ -30,7 +31,13 @@ from codeflash_engine_python.candidates.module import (
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
 from codeflash_engine_python.candidates.signature import describe_change, restore_header
-from codeflash_engine_python.names import could_import, import_statements, missing_imports, used_names
+from codeflash_engine_python.names import (
+    could_import,
+    import_statements,
+    importable_words,
+    missing_imports,
+    used_names,
+)
 from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -87,7 +94,7 @@ def _piece(source: SourceText, node: ast.stmt, key: str, own_key: str | None = N
 
 def _already_imported(node: ast.Import | ast.ImportFrom, original: ModuleIndex) -> bool:
     """Every name the import binds is already imported the same way by the original."""
-    if ast.dump(node, annotate_fields=False) in original.import_dumps:
+    if import_key(node) in original.import_keys:
         return True
     wanted = import_statements(ast.Module(body=[node], type_ignores=[]))
     return bool(wanted) and all(original.imports.get(name) == line for name, line in wanted.items())
@@ -202,7 +209,7 @@ class _Merge:
         self.edits: list[Edit] = []
         self.changes: list[Change] = []
         self.pending: list[_Piece] = []
-        self.used_nodes: list[ast.stmt] = []
+        self.used: list[_Piece] = []
 
     def flush_pending(self, at: int, *, at_end: bool = False) -> None:
         """Insert the new top-level definitions seen so far at ``at``."""
@@ -212,7 +219,7 @@ class _Merge:
         self.edits.append(Edit(at, at, ("\n\n" + body) if at_end else (body + "\n\n")))
         for piece in self.pending:
             self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
-            self.used_nodes.append(piece.node)
+            self.used.append(piece)
         self.pending = []
 
     def add_method(self, piece: _Piece) -> None:
@@ -226,7 +233,7 @@ class _Merge:
         at = self.original.class_end(class_name)
         self.edits.append(Edit(at, at, "\n" + text.rstrip("\n") + "\n"))
         self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
-        self.used_nodes.append(piece.node)
+        self.used.append(piece)
 
     def replace(self, piece: _Piece, unit: Unit) -> None:
         """Replace an existing definition when the candidate really changed it."""
@@ -251,7 +258,7 @@ class _Merge:
             text += "\n"
         self.edits.append(Edit(unit.start, unit.end, text))
         self.changes.append(Change(piece.key, new, added=False))
-        self.used_nodes.append(node)
+        self.used.append(piece)
 
 
 def merge_file(
@@ -279,7 +286,7 @@ def merge_file(
     merge.flush_pending(len(original.source.text), at_end=True)
     if not merge.changes:
         return MergeResult(text=None)
-    import_lines = _needed_imports(imports, merge.used_nodes, original, candidate, known_imports)
+    import_lines = _needed_imports(imports, merge.used, original, candidate, known_imports)
     edits = merge.edits
     if import_lines:
         at = original.source.line_start(import_insertion_line(original.tree))
@@ -290,14 +297,23 @@ def merge_file(
 
 def _needed_imports(
     imports: list[str],
-    new_nodes: list[ast.stmt],
+    new: list[_Piece],
     original: ModuleIndex,
     candidate: ModuleIndex,
     known_imports: Mapping[str, str],
 ) -> list[str]:
-    """The candidate's own new imports, plus imports for names its new code uses and nobody binds."""
-    used = {name for name in used_names(new_nodes) if name in known_imports or could_import(name)}
+    """The candidate's own new imports, plus imports for names its new code uses and nobody binds.
+
+    Cheap checks first, each exact: the words of the new code that could need an import, less the
+    names either file imports or defines at its top level; only if some remain are the new nodes
+    walked for the names they read, and both whole files for every name they bind.
+    """
+    settled = original.imports.keys() | candidate.imports.keys() | original.top_level | candidate.top_level
+    words = importable_words("\n".join(piece.text for piece in new), known_imports) - settled
+    if not words:
+        return imports  # the common case: the new code uses only what the files import or define
+    used = {name for name in used_names([piece.node for piece in new]) if name in words}
     if not used or not (used - original.bound):
-        return imports  # the common case: no need to look at what the candidate binds
+        return imports
     extra = missing_imports(used, original.bound | candidate.bound, known_imports, third_party=True)
     return [*imports, *(line for line in extra if line not in imports)]

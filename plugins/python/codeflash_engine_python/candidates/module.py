@@ -42,6 +42,14 @@ def assignment_name(node: ast.stmt) -> str | None:
     return None
 
 
+def import_key(node: ast.Import | ast.ImportFrom) -> tuple[object, ...]:
+    """What an import statement imports, comparable across files (layout and comments aside)."""
+    names = tuple((alias.name, alias.asname) for alias in node.names)
+    if isinstance(node, ast.ImportFrom):
+        return ("from", node.module, node.level, names)
+    return ("import", names)
+
+
 def unit_key(node: ast.stmt, class_name: str | None = None) -> str | None:
     """The key of a top-level statement (or of a class member when ``class_name`` is given)."""
     if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
@@ -60,9 +68,7 @@ class ModuleIndex:
         self.tree = tree
         self.units: dict[str, Unit] = {}
         self.classes: dict[str, ast.ClassDef] = {}
-        self.import_dumps = {
-            ast.dump(n, annotate_fields=False) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)
-        }
+        self.import_keys = {import_key(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)}
         self.imports = import_statements(tree)
         self._normal: dict[str, str] = {}
         self._code_keys: dict[str, tuple[object, ...] | None] = {}
@@ -88,6 +94,11 @@ class ModuleIndex:
             assert isinstance(node, Function)
             self._code_keys[key] = function_code_key(node)
         return self._code_keys[key]
+
+    @functools.cached_property
+    def top_level(self) -> set[str]:
+        """The names of the file's top-level definitions and single-name assignments."""
+        return {key.lstrip("=") for key in self.units if "." not in key}
 
     @functools.cached_property
     def bound(self) -> set[str]:

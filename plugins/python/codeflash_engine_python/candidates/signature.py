@@ -10,6 +10,7 @@ header back, so that what the client benchmarks is exactly what we return.
 from __future__ import annotations
 
 import ast
+import functools
 import io
 import tokenize
 
@@ -81,9 +82,15 @@ def restore_header(candidate_text: str, original_text: str) -> str:
 
     Both texts are whole definitions at the same indentation. Unchanged when a header is not found.
     """
-    candidate_span = header_span(candidate_text)
-    original_span = header_span(original_text)
-    if candidate_span is None or original_span is None:
+    header = _header(original_text)
+    candidate_span = header_span(candidate_text) if header is not None else None
+    if header is None or candidate_span is None:
         return candidate_text
-    header = original_text[original_span[0] : original_span[1]]
     return candidate_text[: candidate_span[0]] + header + candidate_text[candidate_span[1] :]
+
+
+@functools.lru_cache(maxsize=256)
+def _header(original_text: str) -> str | None:
+    """The header of an original definition (cached: every candidate of a batch asks for it)."""
+    span = header_span(original_text)
+    return None if span is None else original_text[span[0] : span[1]]
