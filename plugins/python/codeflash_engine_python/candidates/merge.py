@@ -32,7 +32,6 @@ from codeflash_engine_python.candidates.normalize import decorators_key, functio
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
 from codeflash_engine_python.candidates.signature import describe_change, restore_header
 from codeflash_engine_python.names import (
-    could_import,
     import_statements,
     importable_words,
     missing_imports,
