@@ -17,8 +17,10 @@ Scenarios (``--scenario``, default ``all``):
 - ``saturation``: requests per second at ``--saturation-concurrency`` in flight (far more than
   one core can carry) with one and with two workers; with the CPU per request, the capacity
   per core.
-- the event loop's largest lag (a lower bound on blocking, within 5 ms) is read from the
-  engine's /metrics after each run, and once more after a run with a large module (``large``).
+- the event loop: its largest *lag* (how late a 5 ms timer fired: every callback queued ahead of
+  it counts) from the engine's /metrics, and its longest *blocking* (one callback holding the loop)
+  from :mod:`engine_probe`, which the engine runs under for the latency runs (not for ``cpu``);
+  both again after a run with a large module (``large``).
 
     .venv/bin/python benchmarks/bench_engine.py                       # everything, ~6 minutes
     .venv/bin/python benchmarks/bench_engine.py --scenario cpu --duration 30 --json
@@ -28,10 +30,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +53,7 @@ from bench_engine_lib import (
     passthrough,
     scrape,
 )
+from engine_probe import longest_callback
 
 from codeflash_engine.testing.load import Outcome, optimize_body, run_load, summarize
 
@@ -79,14 +85,31 @@ def loop_lag_ms(base: str) -> float:
     return round(metric(scrape(base), "codeflash_engine_event_loop_lag_max_seconds") * 1000, 1)
 
 
+@contextlib.contextmanager
+def probe_file() -> Iterator[str]:
+    """A fresh path prefix for :mod:`engine_probe` records."""
+    with tempfile.TemporaryDirectory(prefix="bench-probe-") as tmp:
+        yield str(Path(tmp) / "longest")
+
+
+def loop_figures(base: str, probe: str) -> dict[str, Any]:
+    """The loop's largest lag (engine metric) and its longest single callback (probe)."""
+    seconds, what = longest_callback(probe)
+    return {
+        "event_loop_lag_max_ms": loop_lag_ms(base),
+        "longest_callback_ms": round(seconds * 1000, 1),
+        "longest_callback": what,
+    }
+
+
 async def scenario_concurrency(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
     out = []
-    with engine(fake) as (base, proc):
+    with probe_file() as probe, engine(fake, probe=probe) as (base, proc):
         for concurrency in (1, 50, 200):
             duration = args.duration if concurrency > 1 else max(10.0, args.duration / 2)
             outcomes, cpu, wall = await measured(base, proc.pid, duration=duration, concurrency=concurrency)
             out.append(report(f"engine, {concurrency} in flight", outcomes, cpu, wall, concurrency=concurrency))
-        out[-1]["event_loop_lag_max_ms"] = loop_lag_ms(base)
+        out[-1].update(loop_figures(base, probe))
     return out
 
 
@@ -108,18 +131,14 @@ async def scenario_open_loop(args: argparse.Namespace, fake: str) -> list[dict[s
     with passthrough(fake) as (base, proc):
         outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
         out.append(report(f"passthrough, Poisson {args.rate:g}/s", outcomes, cpu, wall, rate=args.rate))
-    with engine(fake) as (base, proc):
+    with probe_file() as probe, engine(fake, workers=args.workers, probe=probe) as (base, proc):
         outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
-        out.append(
-            report(
-                f"engine, Poisson {args.rate:g}/s",
-                outcomes,
-                cpu,
-                wall,
-                rate=args.rate,
-                event_loop_lag_max_ms=loop_lag_ms(base),
-            )
-        )
+        row = report(f"engine, {args.workers} worker(s), Poisson {args.rate:g}/s", outcomes, cpu, wall, rate=args.rate)
+        row.update(loop_figures(base, probe))
+        row["added_vs_passthrough_ms"] = {
+            q: round(row["overhead_ms"][q] - out[0]["overhead_ms"][q], 1) for q in ("p50", "p99")
+        }
+        out.append(row)
     return out
 
 
@@ -156,7 +175,7 @@ def large_module(functions: int = 400) -> str:
 async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
     """A 2,400-line module as the source: the loop's largest lag while 20 such requests run."""
     source = large_module() + "\n\n" + optimize_body()["source_code"].split("\n", 1)[1].rsplit("\n```", 1)[0]
-    with engine(fake) as (base, proc):
+    with probe_file() as probe, engine(fake, probe=probe) as (base, proc):
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
@@ -180,7 +199,7 @@ async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, 
                 "statuses": sorted({s for s, _ in results}),
                 "latency_ms_max": round(max(t for _, t in results) * 1000, 1),
                 "cpu_ms_per_request": round(cpu / 20 * 1000, 1),
-                "event_loop_lag_max_ms": loop_lag_ms(base),
+                **loop_figures(base, probe),
                 **machine(),
             }
         ]
@@ -204,7 +223,15 @@ def show(row: dict[str, Any]) -> None:
         parts.append(f"(engine header p50 {eng['p50']:5.1f} p99 {eng['p99']:5.1f})")
         parts.append(f"{row['rps']:6.1f} req/s")
         parts.append(f"statuses {row['statuses']}")
-    for key in ("cpu_ms_per_request", "cpu_vs_passthrough", "requests_per_cpu_second", "event_loop_lag_max_ms"):
+    keys = (
+        "cpu_ms_per_request",
+        "cpu_vs_passthrough",
+        "added_vs_passthrough_ms",
+        "requests_per_cpu_second",
+        "event_loop_lag_max_ms",
+        "longest_callback_ms",
+    )
+    for key in keys:
         if key in row and row[key] is not None:
             parts.append(f"{key} {row[key]}")
     if "latency_ms_max" in row:
@@ -231,6 +258,7 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds of load per run")
     parser.add_argument("--rate", type=float, default=50.0, help="arrivals per second for open-loop")
     parser.add_argument("--saturation-concurrency", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=1, help="engine workers for the open-loop run")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
     rows = asyncio.run(main_async(args))

@@ -225,14 +225,19 @@ def engine_env(fake_url: str, **extra: str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def engine(fake_url: str, workers: int = 1, **extra: str) -> Iterator[tuple[str, Proc]]:
-    """``codeflash-engine serve`` on a free port; yields (base URL, process)."""
+def engine(fake_url: str, workers: int = 1, *, probe: str | None = None, **extra: str) -> Iterator[tuple[str, Proc]]:
+    """``codeflash-engine serve`` on a free port; yields (base URL, process).
+
+    With ``probe`` (a path prefix), the engine runs under ``engine_probe.py``, which records the
+    longest single event-loop callback there (read it with :func:`engine_probe.longest_callback`).
+    """
     port = free_port()
-    proc = Proc(
-        [str(VENV_BIN / "codeflash-engine"), "serve", "--port", str(port), "--workers", str(workers)],
-        env=engine_env(fake_url, **extra),
-        name="engine",
-    )
+    serve = ["serve", "--port", str(port), "--workers", str(workers)]
+    command = [str(VENV_BIN / "codeflash-engine"), *serve]
+    if probe is not None:
+        command = [str(VENV_BIN / "python"), str(Path(__file__).parent / "engine_probe.py"), *serve]
+        extra = {**extra, "BENCH_PROBE_FILE": probe}
+    proc = Proc(command, env=engine_env(fake_url, **extra), name="engine")
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(f"{base}/healthcheck")
