@@ -37,9 +37,7 @@ async def boom(request: web.Request) -> web.Response:
 
 
 @pytest.fixture
-async def client(
-    aiohttp_client: Callable[[web.Application], Awaitable[Client]], engine_settings: Settings
-) -> Client:
+async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]], engine_settings: Settings) -> Client:
     app = create_app(engine_settings.model_copy(update={"codeflash_engine_max_body_bytes": 4096}))
     app.router.add_post("/test/echo", echo)
     app.router.add_post("/test/boom", boom)

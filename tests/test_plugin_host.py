@@ -86,9 +86,7 @@ def test_builtins_register_like_plugins_and_run_last(modules: dict[str, EntryPoi
     host = PluginHost()
     host.load([modules["good"]])
     builtin = [i for i in host.plugins() if i.builtin]
-    assert builtin and builtin[0].hooks == (
-        "apply_diff", "build_prompt", "postprocess_candidates", "postprocess_tests"
-    )
+    assert builtin and builtin[0].hooks == ("apply_diff", "build_prompt", "postprocess_candidates", "postprocess_tests")
     impls = host.hook.build_prompt.get_hookimpls()
     assert impls[0].plugin_name == "codeflash_engine.plugins.builtin" and impls[0].trylast
 

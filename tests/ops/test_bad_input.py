@@ -144,13 +144,8 @@ PARSER_BOMBS = {
     "unclosed_fences": "```python:a.py\n" * 50_000,
     "backticks": "`" * 1_000_000,
     "nested_fstrings": fenced("x = " + 'f"{' * 200 + "1" + '}"' * 200),
-    "decorators": pytest.param(
-        fenced("@d\n" * 50_000 + "def f():\n    pass"),
-        marks=pytest.mark.skip(
-            reason="python plugin: repair_truncated parses an unclosed block once per line dropped (quadratic: "
-            "2,000 lines take 5 s, a 64 KB truncated answer minutes, holding the one CPU thread)"
-        ),
-    ),
+    "decorators": fenced("@d\n" * 50_000 + "def f():\n    pass"),
+    "many_statements_cut_off": "```python:pkg/orders.py\n" + "".join(f"x{i} = [{i},\n" for i in range(8_000)),
     "indentation": fenced("".join(" " * i + "if x:\n" for i in range(0, 800, 4)) + " " * 800 + "pass"),
     "nul_bytes": fenced("def f():\n    return '\x00'\n"),
 }

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ast
+import io
 import itertools
 import re
 import sys
+import tokenize
 import warnings
 
 from codeflash_engine.plugins.types import SyntaxProblem
@@ -94,3 +96,35 @@ def parse_large(code: str, language_version: str | None = None) -> ast.Module:
     except SyntaxError:
         return parse(code, language_version)
     return ast.Module(body=body, type_ignores=[])
+
+
+_SKIPPED_TOKENS = frozenset({tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT})
+
+
+def top_level_starts(code: str) -> list[int]:
+    """0-based lines where a top-level statement begins, a decorated definition at its first
+    decorator; read with one pass of the tokenizer, up to where the code stops being tokenizable
+    (an unclosed string or bracket at the end of a cut-off answer)."""
+    starts: list[int] = []
+    depth = 0
+    line_start = True
+    after_decorator = False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(code).readline):
+            if token.type in _SKIPPED_TOKENS or token.type == tokenize.ENDMARKER:
+                if token.type == tokenize.NEWLINE:
+                    line_start = True
+                continue
+            if line_start and depth == 0 and token.start[1] == 0:
+                if not after_decorator:
+                    starts.append(token.start[0] - 1)
+                after_decorator = token.string == "@"
+            line_start = False
+            if token.type == tokenize.OP:
+                if token.string in "([{":
+                    depth += 1
+                elif token.string in ")]}":
+                    depth = max(0, depth - 1)
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        pass
+    return starts

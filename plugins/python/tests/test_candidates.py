@@ -100,6 +100,22 @@ def spread(xs: List[int]) -> float:
     assert render(candidates) == snapshot
 
 
+def test_truncated_mid_expression_drops_the_cut_definition_with_its_decorators() -> None:
+    answer = """```python:pkg/sorter.py
+def sort_list(xs: List[int]) -> List[int]:
+    return sorted(xs)
+
+
+@functools.lru_cache(maxsize=None)
+def spread(xs):
+    return (max(xs) -"""
+    candidates = run([answer])
+    code = candidates[0].files[0].code
+    assert "return sorted(xs)" in code
+    assert "lru_cache" not in code and "return math.sqrt(max(xs) - min(xs))" in code
+    assert validate_python(code, "3.11") == []
+
+
 def test_truncated_fence_inside_the_target_is_dropped() -> None:
     answer = "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    out = sorted(xs)\n"
     assert run([answer]) == []

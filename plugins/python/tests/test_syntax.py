@@ -47,3 +47,26 @@ def test_parse_large_raises_like_parse() -> None:
 )
 def test_validate_python(code: str, version: str | None, ok: bool) -> None:
     assert (syntax.validate_python(code, version) == []) is ok
+
+
+def test_top_level_starts_group_decorators_and_skip_continuations() -> None:
+    code = (
+        "import os\n"  # 0
+        "@d\n"  # 1: the decorated definition starts here
+        "@e(1,\n"
+        "   2)\n"
+        "def f(x):\n"
+        "    return (x +\n"
+        "1)\n"  # inside brackets: not a statement
+        "x = [1,\n"  # 7
+        "2]\n"
+        "class A:\n"  # 9
+        "    pass\n"
+        "def g():\n"  # 11
+        '    s = """abc\n'  # an unclosed string: tokenizing stops here
+    )
+    assert syntax.top_level_starts(code) == [0, 1, 7, 9, 11]
+
+
+def test_top_level_starts_is_linear_on_long_decorator_runs() -> None:
+    assert syntax.top_level_starts("@d\n" * 50_000 + "def f(") == [0]

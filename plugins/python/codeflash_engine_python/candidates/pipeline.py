@@ -21,7 +21,7 @@ from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extr
 from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.names import import_statements
-from codeflash_engine_python.syntax import parse, parse_large
+from codeflash_engine_python.syntax import parse, parse_large, top_level_starts
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,10 @@ def _infer_target(files: Sequence[OriginalFile]) -> str | None:
     return None
 
 
+#: top-level statements a cut-off block may lose from its end before it is given up
+TRUNCATION_ATTEMPTS = 8
+
+
 def repair_truncated(block: RawBlock, language_version: str | None) -> RawBlock:
     """Drop the last top-level statement of a cut-off block: it may have lost its end."""
     if not block.truncated:
@@ -112,14 +116,15 @@ def repair_truncated(block: RawBlock, language_version: str | None) -> RawBlock:
         last = tree.body[-1]
         start = min([last.lineno, *(d.lineno for d in getattr(last, "decorator_list", []))])
         return attrs.evolve(block, code="".join(lines[: start - 1]).rstrip() + "\n", truncated=False)
-    for cut in range(len(lines) - 1, 0, -1):
-        if lines[cut][:1] not in (" ", "\t", "\n", "#", ")", "]", "}") and lines[cut].strip():
-            head = "".join(lines[:cut])
-            try:
-                parse(head, language_version)
-            except SyntaxError:
-                continue
-            return attrs.evolve(block, code=head.rstrip() + "\n", truncated=False)
+    # cut before the last top-level statement, else the one before...: a few parses at most
+    cuts = [line for line in top_level_starts(block.code) if line > 0]
+    for cut in reversed(cuts[-TRUNCATION_ATTEMPTS:]):
+        head = "".join(lines[:cut])
+        try:
+            parse(head, language_version)
+        except SyntaxError:
+            continue
+        return attrs.evolve(block, code=head.rstrip() + "\n", truncated=False)
     return attrs.evolve(block, code="", truncated=False)
 
 
