@@ -1,12 +1,15 @@
 """The in-memory store: the embedded default when DATABASE_URL is unset.
 
-One process only: keys, counters and records live in dicts and vanish with the process. Every
+One process only: keys, counters and records live in dicts and vanish with the process. Records
+and feature rows are kept up to a bound (the newest :attr:`MemoryStore.MAX_CALLS` LLM calls, and
+so on), so a long-running embedded engine does not grow without end. Every
 method runs without awaiting in between, so on one event loop each one is atomic, like the SQL
 statements of the PostgreSQL store it mirrors.
 """
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import json
@@ -78,6 +81,11 @@ class MemoryStore:
 
     persistent = False
 
+    #: the newest records and feature rows it keeps (the embedded store must not grow forever)
+    MAX_CALLS = 50_000
+    MAX_ERRORS = 10_000
+    MAX_FEATURES = 2_000
+
     def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
         self._clock = clock
         self._ids = itertools.count(1)
@@ -88,8 +96,8 @@ class MemoryStore:
         self._subscriptions: dict[str, Subscription] = {}
         self._counters: dict[tuple[str, int], _Counter] = {}
         self._hits_since_prune = 0
-        self._calls: list[LLMCallRecord] = []
-        self._errors: list[ErrorRecord] = []
+        self._calls: collections.deque[LLMCallRecord] = collections.deque(maxlen=self.MAX_CALLS)
+        self._errors: collections.deque[ErrorRecord] = collections.deque(maxlen=self.MAX_ERRORS)
         self._features: dict[str, dict[str, Any]] = {}
 
     def _now(self) -> dt.datetime:
@@ -301,6 +309,8 @@ class MemoryStore:
         now = self._now()
         row = self._features.get(trace_id)
         if row is None:
+            while len(self._features) >= self.MAX_FEATURES:  # the oldest trace goes first
+                del self._features[next(iter(self._features))]
             self._features[trace_id] = {
                 "trace_id": trace_id,
                 "user_id": user_id,

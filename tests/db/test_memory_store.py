@@ -1,0 +1,30 @@
+"""What only the in-memory store does: it keeps the newest records, up to a bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeflash_engine.infra.db.memory import MemoryStore
+from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
+
+
+async def test_records_and_features_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(MemoryStore, "MAX_CALLS", 5)
+    monkeypatch.setattr(MemoryStore, "MAX_ERRORS", 3)
+    monkeypatch.setattr(MemoryStore, "MAX_FEATURES", 4)
+    store = MemoryStore()
+    for i in range(12):
+        call = LLMCallRecord(trace_id=f"t{i}", call_type="optimize", model_name="m", provider="openai")
+        error = ErrorRecord(trace_id=f"t{i}", error_type="postprocess", message="x")
+        await store.write_records([call, error])
+        assert await store.upsert_features(f"t{i}", None, {"original_runtime": i})
+    assert (await store.records_for_trace("t6")).calls == []  # dropped: older than the newest five
+    assert [len((await store.records_for_trace(f"t{i}")).calls) for i in range(7, 12)] == [1] * 5
+    assert [len((await store.records_for_trace(f"t{i}")).errors) for i in range(12)] == [0] * 9 + [1] * 3
+    assert await store.get_features("t7") is None
+    kept = [await store.get_features(f"t{i}") for i in range(8, 12)]
+    assert [row["original_runtime"] for row in kept if row is not None] == [8, 9, 10, 11]
+    # an update of a kept trace does not evict anything
+    assert await store.upsert_features("t8", None, {"original_runtime": 80})
+    assert (await store.get_features("t8") or {})["original_runtime"] == 80
+    assert await store.get_features("t11") is not None
