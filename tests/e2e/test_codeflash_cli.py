@@ -131,7 +131,8 @@ def assert_success(outcome: Outcome, path: str, expected_code: str) -> None:
     assert outcome.run.returncode == 0, outcome.run.output[-5000:]
     assert outcome.run.succeeded, outcome.run.output[-5000:]
     assert expected_code in (outcome.project / path).read_text()
-    assert all(status == 200 for status in outcome.statuses()), outcome.engine.access_lines()
+    failed = [(r.get("route"), r.get("status"), r.get("error_class")) for r in outcome.engine.access_lines()]
+    assert all(status == 200 for status in outcome.statuses()), [f for f in failed if f[1] != 200]
     assert [c[0] for c in outcome.cfapi.calls] == ["mark-as-success"]
 
 
@@ -471,3 +472,236 @@ async def test_every_llm_call_failing_ends_cleanly(optimize_run: Any) -> None:
     statuses = outcome.statuses()
     assert statuses and all(status == 502 for status in statuses), outcome.engine.access_lines()
     assert outcome.cfapi.calls == []
+
+
+# ------------------------------------------------------------------------------------------- run 6
+INVENTORY = """
+from dataclasses import dataclass, field
+
+TAX_PERCENT = 20
+
+
+@dataclass
+class Item:
+    name: str
+    cents: int
+    quantity: int
+
+
+@dataclass
+class Inventory:
+    items: list = field(default_factory=list)
+
+    def add(self, item):
+        self.items.append(item)
+
+    def total_value(self, with_tax=False):
+        total = 0
+        for item in self.items:
+            subtotal = 0
+            for _ in range(item.quantity):
+                subtotal = subtotal + item.cents
+            total = total + subtotal
+        if with_tax:
+            total = total * (100 + TAX_PERCENT) // 100
+        return total
+"""
+#: an aider-style SEARCH/REPLACE edit of the original file, not a whole definition
+INVENTORY_SEARCH_REPLACE = """Multiplying price by quantity replaces the inner loop, and sum() runs the outer one in C.
+
+pkg/inventory.py
+```python
+<<<<<<< SEARCH
+        total = 0
+        for item in self.items:
+            subtotal = 0
+            for _ in range(item.quantity):
+                subtotal = subtotal + item.cents
+            total = total + subtotal
+=======
+        total = sum(item.cents * item.quantity for item in self.items)
+>>>>>>> REPLACE
+```
+"""
+#: a V4A patch of the original file
+INVENTORY_V4A = """The line profile shows the inner loop taking 90% of the time: one multiplication replaces it.
+
+*** Begin Patch
+*** Update File: pkg/inventory.py
+@@ def total_value(self, with_tax=False):
+         total = 0
+         for item in self.items:
+-            subtotal = 0
+-            for _ in range(item.quantity):
+-                subtotal = subtotal + item.cents
+-            total = total + subtotal
++            total += item.cents * item.quantity
+         if with_tax:
+*** End Patch
+"""
+#: refinement and adaptive answers without code: whatever wins came from an edit
+NOTHING_TO_ADD = "The candidate is already as fast as this code can be; I have nothing to add."
+#: unittest-style tests, a parametrized pytest test and a fixture, as models write them
+INVENTORY_TESTS = """```python
+import unittest
+
+import pytest
+
+from pkg.inventory import Inventory, Item
+
+
+@pytest.fixture
+def stocked():
+    inventory = Inventory()
+    for i in range(1, 200):
+        inventory.add(Item(f"item-{i}", i * 7 % 1000, i % 13))
+    return inventory
+
+
+class TestTotalValue(unittest.TestCase):
+    def test_empty(self):
+        self.assertEqual(Inventory().total_value(), 0)
+
+    def test_one_item(self):
+        inventory = Inventory([Item("a", 250, 4)])
+        self.assertEqual(inventory.total_value(), 1000)
+        self.assertEqual(inventory.total_value(with_tax=True), 1200)
+
+
+@pytest.mark.parametrize("quantity", [0, 1, 5, 50])
+def test_quantities(quantity):
+    assert Inventory([Item("x", 99, quantity)]).total_value() == 99 * quantity
+
+
+def test_many_items(stocked):
+    expected = sum(item.cents * item.quantity for item in stocked.items)
+    assert stocked.total_value() == expected
+    assert stocked.total_value(with_tax=True) == expected * 120 // 100
+```
+"""
+
+
+async def test_edit_format_answers_and_unittest_style_tests(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/inventory.py": INVENTORY},
+        {
+            "optimize": INVENTORY_SEARCH_REPLACE,
+            "optimize_line_profiler": INVENTORY_V4A,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": INVENTORY_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/inventory.py",
+        "--function",
+        "Inventory.total_value",
+    )
+    assert_success(outcome, "pkg/inventory.py", "item.cents * item.quantity")
+    text = (outcome.project / "pkg/inventory.py").read_text()
+    winner = [edit for edit in ("sum(item.cents", "total += item.cents") if edit in text]
+    assert len(winner) == 1, text  # the SEARCH/REPLACE candidate or the V4A one
+    assert "for _ in range(item.quantity)" not in text
+    assert "def add(self, item):" in text and "TAX_PERCENT = 20" in text
+
+
+# ------------------------------------------------------------------------------------------- run 7
+STATS = """
+def mean(values):
+    total = 0
+    count = 0
+    for v in values:
+        total += v
+        count += 1
+    return total / count if count else 0.0
+
+
+def variance(values):
+    m = mean(values)
+    acc = 0.0
+    for v in values:
+        acc += (v - m) ** 2
+    return acc / len(values) if values else 0.0
+"""
+#: the target and its helper rewritten, and a new module-level constant they share
+STATS_FAST = """Both functions walk the list in Python. len() is O(1) and sum() runs in C.
+
+```python:pkg/stats.py
+_EMPTY = 0.0
+
+
+def mean(values):
+    n = len(values)
+    return sum(values) / n if n else _EMPTY
+
+
+def variance(values):
+    n = len(values)
+    if not n:
+        return _EMPTY
+    m = mean(values)
+    return sum([(v - m) ** 2 for v in values], 0.0) / n
+```
+"""
+#: the same idea in XML tags, as some models answer
+STATS_TAGGED = """<explanation>The profile shows the two Python loops; sum() over a list does both in C.</explanation>
+<code>
+```python:pkg/stats.py
+def variance(values):
+    n = len(values)
+    if n == 0:
+        return 0.0
+    m = sum(values) / n
+    return sum([(v - m) ** 2 for v in values], 0.0) / n
+```
+</code>
+"""
+STATS_TESTS = """```python
+import pytest
+
+from pkg.stats import mean, variance
+
+
+def test_empty():
+    assert variance([]) == 0.0
+    assert mean([]) == 0.0
+
+
+def test_constant():
+    assert variance([3, 3, 3, 3]) == 0.0
+
+
+def test_known_values():
+    assert variance([1, 2, 3, 4]) == pytest.approx(1.25)
+    assert variance([2, 4, 4, 4, 5, 5, 7, 9]) == pytest.approx(4.0)
+
+
+def test_large():
+    values = [(i * 37) % 101 for i in range(5000)]
+    m = sum(values) / len(values)
+    assert variance(values) == pytest.approx(sum((v - m) ** 2 for v in values) / len(values))
+```
+"""
+
+
+async def test_a_helper_rewritten_with_a_new_constant_and_a_tagged_answer(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/stats.py": STATS},
+        {
+            "optimize": STATS_FAST,
+            "optimize_line_profiler": STATS_TAGGED,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": STATS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/stats.py",
+        "--function",
+        "variance",
+    )
+    assert_success(outcome, "pkg/stats.py", "sum([(v - m) ** 2 for v in values], 0.0)")
+    text = (outcome.project / "pkg/stats.py").read_text()
+    compile(text, "pkg/stats.py", "exec")  # whichever won, the file is whole
+    if "_EMPTY" in text:  # the first candidate won: its helper and constant came along
+        assert "_EMPTY = 0.0" in text and "return sum(values) / n if n else _EMPTY" in text
