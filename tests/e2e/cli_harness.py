@@ -99,6 +99,73 @@ def write_project(root: Path, files: Mapping[str, str]) -> Path:
     return root
 
 
+#: what a JavaScript/TypeScript project needs for the client: Vitest with coverage (the client
+#: measures coverage; it cannot with Mocha, and its Jest reporter is missing from the npm package
+#: it finds), and the client's npm runtime (installed without its install script, which would
+#: install the Python CLI again)
+JS_DEV_DEPENDENCIES = {"vitest": "2.1.9", "@vitest/coverage-v8": "2.1.9", "codeflash": "0.9.0"}
+
+
+class ToolchainMissing(RuntimeError):
+    pass
+
+
+def install_node_modules(root: Path) -> Path:
+    """``npm install`` of :data:`JS_DEV_DEPENDENCIES` into ``root`` (once; reused across runs)."""
+    if (root / "node_modules" / "vitest").exists():
+        return root / "node_modules"
+    root.mkdir(parents=True, exist_ok=True)
+    package = {"name": "deps", "version": "1.0.0", "private": True, "devDependencies": JS_DEV_DEPENDENCIES}
+    (root / "package.json").write_text(json.dumps(package))
+    try:
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--ignore-scripts"],
+            cwd=root,
+            check=True,
+            capture_output=True,
+            timeout=600,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise ToolchainMissing(f"npm install failed: {exc}") from None
+    return root / "node_modules"
+
+
+def write_js_project(root: Path, files: Mapping[str, str], node_modules: Path, *, typescript: bool = False) -> Path:
+    """A git ESM project (package.json with a ``codeflash`` section, Vitest) with the given files."""
+    root.mkdir(parents=True, exist_ok=True)
+    package = {
+        "name": "sample-js",
+        "version": "1.0.0",
+        "type": "module",
+        "main": "src/index.js",
+        "scripts": {"test": "vitest run"},
+        "devDependencies": JS_DEV_DEPENDENCIES,
+        "codeflash": {
+            "moduleRoot": "src",
+            "testsRoot": "tests",
+            "test-framework": "vitest",
+            "disableTelemetry": True,
+            "formatterCmds": ["disabled"],
+        },
+    }
+    (root / "package.json").write_text(json.dumps(package, indent=2) + "\n")
+    (root / ".gitignore").write_text("node_modules/\n")
+    if typescript:
+        options = {"target": "ES2022", "module": "ESNext", "moduleResolution": "Bundler", "strict": True}
+        (root / "tsconfig.json").write_text(json.dumps({"compilerOptions": options, "include": ["src", "tests"]}))
+    for rel, text in files.items():
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(text).lstrip())
+    (root / "tests").mkdir(exist_ok=True)
+    (root / "node_modules").symlink_to(node_modules)
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com"]
+    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
+    subprocess.run([*git, "-C", str(root), "add", "-A"], check=True)
+    subprocess.run([*git, "-C", str(root), "commit", "-q", "-m", "initial"], check=True)
+    return root
+
+
 # --------------------------------------------------------------------------- the fake LLM's script
 TASK_MARKERS: tuple[tuple[str, str], ...] = (
     ("testgen_review", "you review generated"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -25,13 +26,16 @@ from cli_harness import (
     CfApi,
     CliRun,
     EngineProcess,
+    ToolchainMissing,
     build_cli_venv,
     engine_process,
     ensure_ports_free,
+    install_node_modules,
     install_script,
     run_cli,
     serving,
     task_of,
+    write_js_project,
     write_project,
 )
 
@@ -96,8 +100,11 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
     ensure_ports_free(AI_PORT, CFAPI_PORT)
     async with FakeLLM() as fake:
 
-        async def go(files: dict[str, str], script: dict[str, Any], *cli_args: str) -> Outcome:
-            project = write_project(tmp_path / "project", files)
+        async def go(
+            files: dict[str, str], script: dict[str, Any], *cli_args: str, project: Path | None = None
+        ) -> Outcome:
+            """One run; ``project`` is a prepared project (else a Python one made of ``files``)."""
+            project = project or write_project(tmp_path / "project", files)
             install_script(fake, script)
             env = {
                 "OPENAI_API_KEY": "sk-e2e-fake",
@@ -705,3 +712,98 @@ async def test_a_helper_rewritten_with_a_new_constant_and_a_tagged_answer(optimi
     compile(text, "pkg/stats.py", "exec")  # whichever won, the file is whole
     if "_EMPTY" in text:  # the first candidate won: its helper and constant came along
         assert "_EMPTY = 0.0" in text and "return sum(values) / n if n else _EMPTY" in text
+
+
+# ------------------------------------------------------------------------------------------- run 8
+@pytest.fixture(scope="session")
+def node_modules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Vitest and the client's npm runtime, installed once for the JavaScript/TypeScript runs."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("node and npm are needed for the JavaScript/TypeScript runs")
+    cached = os.environ.get("CODEFLASH_E2E_NODE_MODULES")
+    root = Path(cached) if cached else tmp_path_factory.mktemp("node-deps")
+    try:
+        return install_node_modules(root)
+    except ToolchainMissing as exc:
+        pytest.skip(str(exc))
+
+
+SORT_JS = """
+export function sortList(xs) {
+  const out = xs.slice();
+  for (let i = 0; i < out.length; i++) {
+    for (let j = 0; j < out.length - 1 - i; j++) {
+      if (out[j] > out[j + 1]) {
+        const t = out[j];
+        out[j] = out[j + 1];
+        out[j + 1] = t;
+      }
+    }
+  }
+  return out;
+}
+"""
+SORT_TS = SORT_JS.replace("sortList(xs)", "sortList(xs: number[]): number[]")
+SORT_JS_FAST = (
+    "The bubble sort is O(n^2); the built-in sort is O(n log n) in native code. A numeric comparator "
+    "keeps the order of numbers.\n\n```{tag}:src/sorter.{ext}\n{header}\n"
+    "  return xs.slice().sort((a, b) => a - b);\n}}\n```\n"
+)
+#: Vitest tests as models write them; the import of the code under test is the engine's to fix
+SORT_JS_TESTS = """```{tag}
+import {{ describe, it, expect }} from 'vitest';
+import {{ sortList }} from './sorter';
+
+describe('sortList', () => {{
+  it('sorts a small list', () => {{
+    expect(sortList([3, 1, 2])).toEqual([1, 2, 3]);
+  }});
+  it('leaves its input alone', () => {{
+    const xs = [5, 4, 3];
+    sortList(xs);
+    expect(xs).toEqual([5, 4, 3]);
+  }});
+  it('handles negatives and duplicates', () => {{
+    expect(sortList([0, -1, 5, -1, 3])).toEqual([-1, -1, 0, 3, 5]);
+  }});
+  it('sorts many numbers', () => {{
+    const xs = Array.from({{ length: 2000 }}, (_, i) => (i * 7919) % 2003);
+    expect(sortList(xs)).toEqual(xs.slice().sort((a, b) => a - b));
+  }});
+  it('sorts a reversed list', () => {{
+    const xs = Array.from({{ length: 1500 }}, (_, i) => 1500 - i);
+    expect(sortList(xs)[0]).toBe(1);
+  }});
+}});
+```
+"""
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+async def test_a_javascript_or_typescript_function(
+    optimize_run: Any, node_modules: Path, tmp_path: Path, language: str
+) -> None:
+    ts = language == "typescript"
+    ext, tag = ("ts", "typescript") if ts else ("js", "javascript")
+    header = "export function sortList(xs: number[]): number[] {" if ts else "export function sortList(xs) {"
+    fast = SORT_JS_FAST.format(tag=tag, ext=ext, header=header)
+    project = write_js_project(
+        tmp_path / "js-project", {f"src/sorter.{ext}": SORT_TS if ts else SORT_JS}, node_modules, typescript=ts
+    )
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": fast,
+            "optimize_line_profiler": fast,
+            "refine": fast,
+            "adaptive": fast,
+            "testgen": SORT_JS_TESTS.format(tag=tag),
+            **COMMON,
+        },
+        "--file",
+        f"src/sorter.{ext}",
+        "--function",
+        "sortList",
+        project=project,
+    )
+    assert_success(outcome, f"src/sorter.{ext}", "return xs.slice().sort((a, b) => a - b);")

@@ -35,6 +35,9 @@ MOCK_METHODS = frozenset({"mock", "doMock", "unmock", "requireActual", "requireM
 #: the calls that replace a module with mocks (removed when aimed at the code under test)
 MOCKING = frozenset({"mock", "doMock"})
 
+#: Node's assert modules, which a model may require without the ``node:`` prefix
+NODE_BUILTIN_ASSERT = frozenset({"assert", "assert/strict"})
+
 #: what a binding takes from a module, besides an exported name
 ESM_DEFAULT = "default"
 NAMESPACE = "*"
@@ -59,7 +62,11 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     originals = [Source.parse(request.language, f.code, f.path) for f in request.source_code]
     style = export_style(originals, subject)
     esm = wants_esm(request, source)
-    edits = [*_redefinitions(source, subject), *_import_edits(source, subject, style, esm, request.module_path)]
+    edits = [
+        *_redefinitions(source, subject),
+        *_import_edits(source, subject, style, esm, request.module_path),
+        *_framework_edits(source, request.test_framework),
+    ]
     cleaned = source.edited(edits, request.language) if edits else source
     if not cleaned.ok:
         raise ValueError(f"the cleaned test does not parse: {cleaned.problems()[0]}")
@@ -84,6 +91,30 @@ def wants_esm(request: TestsRequest, source: Source) -> bool:
     if request.module_system == "commonjs":
         return False
     return any(n.type == "import_statement" for n in source.root.named_children)
+
+
+def _framework_edits(source: Source, framework: str) -> list[Edit]:
+    """Edits so that the test framework's globals the client adds do not clash with the test's own.
+
+    Before running a generated test, the client (0.20.6) prepends the framework's globals unless
+    the test already imports them in the form it looks for: for Mocha, ``assert`` from
+    ``node:assert/strict`` unless some import or require names ``node:assert...``; for Jest,
+    ``import {describe, it, expect, ...} from '@jest/globals'`` unless there is such an import.
+    A model's ``require('assert')`` or ``require('@jest/globals')`` would then be declared twice,
+    and the file would not load. ``assert`` and ``node:assert`` are the same module, so the first
+    is renamed; a ``require`` of ``@jest/globals`` is dropped (Jest defines those globals anyway).
+    """
+    edits: list[Edit] = []
+    for node in source.root.named_children:
+        if not is_import(node):
+            continue
+        module = import_source(source, node)
+        if framework == "mocha" and module in NODE_BUILTIN_ASSERT:
+            edits.append(_swap_path(source, node, f"node:{module}"))
+        elif framework == "jest" and module == "@jest/globals" and node.type != "import_statement":
+            start, end = source.removal_span(node)
+            edits.append(Edit(start, end, b""))
+    return edits
 
 
 def _redefinitions(source: Source, subject: str) -> list[Edit]:
