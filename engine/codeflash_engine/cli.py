@@ -73,8 +73,9 @@ def _add_commands() -> None:
     from codeflash_engine.commands.db import db
     from codeflash_engine.commands.keys import keys
     from codeflash_engine.commands.plugin_new import plugin_new
+    from codeflash_engine.commands.usage import usage
 
-    for command in (apply_patch, db, keys):
+    for command in (apply_patch, db, keys, usage):
         main.add_command(command)
     plugins.add_command(plugin_new)
 

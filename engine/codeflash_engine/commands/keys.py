@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import click
@@ -21,7 +21,7 @@ from codeflash_engine.infra.db.types import PERIODS, ApiKey, StoreError, StoreUn
 T = TypeVar("T")
 
 
-def _run(op: Callable[[PostgresStore], Awaitable[T]]) -> T:
+def run_on_database(op: Callable[[PostgresStore], Awaitable[T]]) -> T:
     """Open the database (migrating it if needed), run ``op``, close."""
     dsn = database_url()
 
@@ -82,7 +82,7 @@ def create(
             )
         return new.key, new.info
 
-    key, info = _run(op)
+    key, info = run_on_database(op)
     where = f", organization {info.organization}" if info.organization else ""
     metered = f", quota {quota} optimizations per {period}" if quota is not None else ""
     click.echo(
@@ -102,7 +102,7 @@ def _status(info: ApiKey) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_(user_id: str | None, active: bool, as_json: bool) -> None:
     """List keys (their last characters only; keys are never stored in clear)."""
-    infos = _run(lambda store: store.list_keys(user_id=user_id, include_revoked=not active))
+    infos = run_on_database(lambda store: store.list_keys(user_id=user_id, include_revoked=not active))
     if as_json:
         click.echo(
             json.dumps(
@@ -130,6 +130,11 @@ def list_(user_id: str | None, active: bool, as_json: bool) -> None:
         (str(i.id), i.user_id, i.organization or "-", i.tier, i.display, f"{i.created:%Y-%m-%d %H:%M}", _status(i))
         for i in infos
     ]
+    print_table(rows)
+
+
+def print_table(rows: Sequence[Sequence[str]]) -> None:
+    """Rows of cells as aligned columns, the first row a header."""
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     for r in rows:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
@@ -159,7 +164,7 @@ def revoke(ref: str) -> None:
             return await store.lookup_key(key_hash)
         return next((k for k in await store.list_keys() if k.id == key_id), None)
 
-    info = _run(op)
+    info = run_on_database(op)
     if info is None:
         raise click.ClickException("no active key matches (unknown, or revoked already)")
     click.echo(f"revoked key {info.id} ({info.display}) of user {info.user_id}")

@@ -36,6 +36,7 @@ from codeflash_engine.infra.db.types import (
     StoreUnavailable,
     Subscription,
     TraceRecords,
+    UsageRow,
     period_end,
     rate_decision,
     split_features,
@@ -550,6 +551,26 @@ class PostgresStore:
             )
 
         return await self._run(op, retry=True)
+
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until) summed per ``group`` (user, model, day or call-type)."""
+        if group not in queries.USAGE_GROUPS:
+            raise StoreError(f"cannot group usage by {group!r}; one of {', '.join(queries.USAGE_GROUPS)}")
+        rows = await self._fetch(queries.usage_report(group), since, until, user_id)
+        return [
+            UsageRow(
+                group=row["grp"],
+                calls=row["calls"],
+                failed=row["failed"],
+                tokens_in=int(row["tokens_in"]),
+                tokens_out=int(row["tokens_out"]),
+                tokens_cached=int(row["tokens_cached"]),
+                cost_usd=float(row["cost_usd"]),
+            )
+            for row in rows
+        ]
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:

@@ -227,3 +227,32 @@ SELECT trace_id, user_id, original_code, speedup_ratio, original_runtime, optimi
 """
 
 PING = "SELECT 1"
+
+
+# --- usage reports -----------------------------------------------------------------------------
+
+#: what a usage report can group LLM calls by, and the SQL expression of each group
+USAGE_GROUPS = {
+    "user": "COALESCE(user_id, '-')",
+    "model": "provider || ':' || model_name",
+    "day": "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
+    "call-type": "call_type",
+}
+
+
+def usage_report(group: str) -> str:
+    """LLM calls between $1 and $2 (optionally of user $3) summed per ``group`` (a key of USAGE_GROUPS)."""
+    expression = USAGE_GROUPS[group]
+    return f"""
+SELECT {expression} AS grp,
+       count(*) AS calls,
+       count(*) FILTER (WHERE outcome <> 'ok') AS failed,
+       COALESCE(sum(tokens_in), 0) AS tokens_in,
+       COALESCE(sum(tokens_out), 0) AS tokens_out,
+       COALESCE(sum(tokens_cached), 0) AS tokens_cached,
+       COALESCE(sum(cost_usd), 0) AS cost_usd
+  FROM llm_calls
+ WHERE created >= $1 AND created < $2 AND ($3::text IS NULL OR user_id = $3)
+ GROUP BY grp
+ ORDER BY grp
+"""

@@ -124,6 +124,19 @@ class TraceRecords:
 
 
 @attrs.frozen
+class UsageRow:
+    """LLM calls of one group (a user, a model, a day, a call type) summed over a period."""
+
+    group: str
+    calls: int
+    failed: int
+    tokens_in: int
+    tokens_out: int
+    tokens_cached: int
+    cost_usd: float
+
+
+@attrs.frozen
 class Identity:
     """Who is calling: put on each authenticated request by the guards."""
 

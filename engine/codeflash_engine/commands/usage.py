@@ -1,0 +1,95 @@
+"""``codeflash-engine usage``: LLM calls, tokens and cost per user, model, day or call type.
+
+Read from the ``llm_calls`` records in PostgreSQL (DATABASE_URL), which every replica writes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import click
+
+from codeflash_engine.commands.keys import print_table, run_on_database
+from codeflash_engine.infra.db.queries import USAGE_GROUPS
+from codeflash_engine.infra.db.types import UsageRow
+
+_AGO = re.compile(r"^(\d+)([hdw])$")
+_UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
+
+
+def parse_when(text: str, now: dt.datetime) -> dt.datetime:
+    """``30d``, ``12h``, ``2w`` (that long before ``now``) or an ISO date or time (UTC if no zone)."""
+    ago = _AGO.match(text.strip())
+    if ago:
+        return now - int(ago.group(1)) * _UNITS[ago.group(2)]
+    try:
+        when = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: use 30d, 12h, 2w, or a date such as 2026-11-01") from None
+    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
+
+
+@click.command("usage")
+@click.option("--since", default="30d", show_default=True, help="Start: 30d, 12h, 2w ago, or an ISO date.")
+@click.option("--until", default=None, help="End (exclusive): same forms; default now.")
+@click.option("--by", "group", type=click.Choice(list(USAGE_GROUPS)), default="user", show_default=True)
+@click.option("--user", "user_id", default=None, help="Only this user's calls.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def usage(since: str, until: str | None, group: str, user_id: str | None, as_json: bool) -> None:
+    """LLM calls, failures, tokens and cost over a period, per user, model, day or call type."""
+    now = dt.datetime.now(dt.UTC)
+    start = parse_when(since, now)
+    end = parse_when(until, now) if until else now
+    if end <= start:
+        raise click.BadParameter(f"the period is empty: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
+    rows = run_on_database(lambda store: store.usage(since=start, until=end, group=group, user_id=user_id))
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "since": start.isoformat(),
+                    "until": end.isoformat(),
+                    "by": group,
+                    "rows": [_json_row(r) for r in rows],
+                    "total": _json_row(_total(rows)),
+                },
+                indent=2,
+            )
+        )
+        return
+    if not rows:
+        click.echo(f"no LLM calls from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", err=True)
+        return
+    header = (group.upper(), "CALLS", "FAILED", "TOKENS IN", "TOKENS OUT", "CACHED", "COST USD")
+    print_table([header, *(_cells(r) for r in [*rows, _total(rows)])])
+
+
+def _total(rows: list[UsageRow]) -> UsageRow:
+    return UsageRow(
+        group="TOTAL",
+        calls=sum(r.calls for r in rows),
+        failed=sum(r.failed for r in rows),
+        tokens_in=sum(r.tokens_in for r in rows),
+        tokens_out=sum(r.tokens_out for r in rows),
+        tokens_cached=sum(r.tokens_cached for r in rows),
+        cost_usd=sum(r.cost_usd for r in rows),
+    )
+
+
+def _cells(row: UsageRow) -> tuple[str, ...]:
+    numbers = (row.calls, row.failed, row.tokens_in, row.tokens_out, row.tokens_cached)
+    return (row.group, *(f"{n:,}" for n in numbers), f"{row.cost_usd:,.4f}")
+
+
+def _json_row(row: UsageRow) -> dict[str, object]:
+    return {
+        "group": row.group,
+        "calls": row.calls,
+        "failed": row.failed,
+        "tokens_in": row.tokens_in,
+        "tokens_out": row.tokens_out,
+        "tokens_cached": row.tokens_cached,
+        "cost_usd": round(row.cost_usd, 10),
+    }
