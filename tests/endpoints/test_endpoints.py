@@ -280,3 +280,17 @@ async def test_answers_written_as_edits_go_through_apply_diff(engine_client: Eng
     check_candidates(body["optimizations"])
     assert "return sorted(xs)" in body["optimizations"][0]["source_code"]
     assert body["optimizations"][0]["explanation"] == "Timsort instead of bubble sort."
+
+
+async def test_a_unified_diff_answer_is_applied(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    removed = "".join(f"-{line}\n" for line in s.SORTER_CODE.splitlines()[1:])
+    fake_llm.reply(
+        "Timsort instead of bubble sort.\n\n```diff\n--- a/pkg/sorter.py\n+++ b/pkg/sorter.py\n"
+        f"@@ -1,7 +1,2 @@\n def sort_list(xs):\n{removed}+    return sorted(xs)\n```\n"
+    )
+    status, body = await call(engine_client, "/ai/optimize", s.optimize(n_candidates=1))
+    assert status == 200, body
+    check_candidates(body["optimizations"])
+    assert "return sorted(xs)" in body["optimizations"][0]["source_code"]
+    assert "for i in range" not in body["optimizations"][0]["source_code"]
+    assert body["optimizations"][0]["explanation"] == "Timsort instead of bubble sort."

@@ -1,4 +1,4 @@
-"""``codeflash-engine apply-patch``: replay an LLM edit (SEARCH/REPLACE or V4A) on a directory.
+"""``codeflash-engine apply-patch``: replay an LLM edit (SEARCH/REPLACE, V4A or unified diff) on a directory.
 
 Operators use it to replay a patch that failed in production: it detects the format, applies it
 to the files under ``--root`` with the same matching ladder the engine uses, prints one line per
@@ -90,7 +90,7 @@ def _fail(lines: list[str]) -> NoReturn:
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
 def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
-    """Apply PATCH (SEARCH/REPLACE blocks or a V4A patch; - reads stdin) to the files under --root.
+    """Apply PATCH (SEARCH/REPLACE blocks, a V4A patch or a unified diff; - reads stdin) under --root.
 
     Prints one line per block with the matching level and fuzz used, then the files changed.
     Exits 1 with the failure report, leaving every file untouched, when any block fails.
@@ -101,8 +101,8 @@ def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
     if fmt is None:
         _fail(
             [
-                f"{patch}: no edit found: expected SEARCH/REPLACE blocks or a V4A patch "
-                "('*** Begin Patch' ... '*** End Patch')."
+                f"{patch}: no edit found: expected SEARCH/REPLACE blocks, a V4A patch "
+                "('*** Begin Patch' ... '*** End Patch') or a unified diff."
             ]
         )
     files: dict[str, str] = {}

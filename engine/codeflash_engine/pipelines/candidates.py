@@ -110,7 +110,7 @@ def _clean(engine: Engine, job: CandidateJob, request: CandidatesRequest) -> lis
 
 
 def _apply_edits(engine: Engine, job: CandidateJob, answer: str) -> str:
-    """An answer written as an edit (SEARCH/REPLACE, V4A) becomes prose plus the edited files.
+    """An answer written as an edit (SEARCH/REPLACE, V4A, unified diff) becomes prose plus the edited files.
 
     The edit goes through the apply_diff hook (the language's plugin, else the builtin text
     layer); an edit that does not apply is left for the plugin to judge (it is usually dropped).

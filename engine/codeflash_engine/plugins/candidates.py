@@ -63,7 +63,7 @@ def code_by_file(
 ) -> dict[str | None, str]:
     """Map the answer's code onto the request's files (``original``, target file first).
 
-    An edit (SEARCH/REPLACE or V4A) is applied to the original files (:class:`Rejected` when it
+    An edit (SEARCH/REPLACE, V4A or unified diff) is applied to the original files (:class:`Rejected` when it
     does not apply); otherwise each code block goes to the file it names, and blocks without a
     path go, joined, to the target file. Paths the request does not have are left out.
     """

@@ -1,8 +1,9 @@
-"""LLM edits: detect the format (SEARCH/REPLACE or V4A) and apply it, all or nothing.
+"""LLM edits: detect the format (SEARCH/REPLACE, V4A or a unified diff) and apply it, all or nothing.
 
 This is the entry point the engine's default ``apply_diff`` hook and the ``apply-patch`` command
 use. The formats live in :mod:`codeflash_engine.text.search_replace` and
-:mod:`codeflash_engine.text.v4a`; their shared fuzzy matcher in
+:mod:`codeflash_engine.text.v4a` (a unified diff is read as V4A, see
+:mod:`codeflash_engine.text.unified`); their shared fuzzy matcher in
 :mod:`codeflash_engine.text.matching`.
 """
 
@@ -11,25 +12,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
+import attrs
+
 from codeflash_engine.text.paths import normalize_path
 from codeflash_engine.text.report import BlockReport, EditResult
 from codeflash_engine.text.search_replace import apply_search_replace, parse_search_replace, search_marker_at
+from codeflash_engine.text.unified import to_v4a, unified_diff_at
 from codeflash_engine.text.v4a import PatchError, apply_v4a, begin_patch_at, parse_v4a
 
 __all__ = ["BlockReport", "EditFormat", "EditResult", "apply_edit", "detect_format", "edit_paths"]
 
-EditFormat = Literal["search_replace", "v4a"]
+EditFormat = Literal["search_replace", "v4a", "unified"]
 
 
 def detect_format(text: str) -> EditFormat | None:
     """``"v4a"`` when ``text`` holds a ``*** Begin Patch`` line, ``"search_replace"`` when it holds
-    a SEARCH marker line (whichever comes first when it holds both), else None."""
+    a SEARCH marker line (whichever comes first when it holds both), else ``"unified"`` when it
+    holds a ``---``/``+++`` header followed by an ``@@ -a,b +c,d @@`` hunk; else None."""
     v4a = begin_patch_at(text)
     sr = search_marker_at(text)
     if v4a >= 0 and (sr < 0 or v4a <= sr):
         return "v4a"
     if sr >= 0:
         return "search_replace"
+    if unified_diff_at(text) >= 0:
+        return "unified"
     return None
 
 
@@ -46,11 +53,13 @@ def apply_edit(files: Mapping[str, str], edit: str, *, default_path: str | None 
         return apply_v4a(files, edit)
     if fmt == "search_replace":
         return apply_search_replace(files, edit, default_path=default_path)
+    if fmt == "unified":
+        return attrs.evolve(apply_v4a(files, to_v4a(edit)), format="unified")
     return EditResult(
         files={},
         errors=(
-            "no edit found: expected SEARCH/REPLACE blocks ('<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE') "
-            "or a V4A patch ('*** Begin Patch' ... '*** End Patch')",
+            "no edit found: expected SEARCH/REPLACE blocks ('<<<<<<< SEARCH', '=======', '>>>>>>> REPLACE'), "
+            "a V4A patch ('*** Begin Patch' ... '*** End Patch') or a unified diff ('--- a/f', '+++ b/f', '@@ ...')",
         ),
     )
 
@@ -60,9 +69,9 @@ def edit_paths(edit: str) -> list[str]:
     included). Empty when the format is not recognised or the patch does not parse."""
     fmt = detect_format(edit)
     paths: list[str] = []
-    if fmt == "v4a":
+    if fmt in ("v4a", "unified"):
         try:
-            ops = parse_v4a(edit)
+            ops = parse_v4a(edit if fmt == "v4a" else to_v4a(edit))
         except PatchError:
             return []
         for op in ops:

@@ -26,11 +26,16 @@ def explanation_of(answer: str) -> str:
     edit = _EDIT_START.search(answer)
     if edit is not None:
         answer = answer[: edit.start()]
+    cut = edit is not None  # the prose stops where an edit starts
     prose: list[str] = []
     inside: str | None = None
-    for line in answer.splitlines():
+    lines = answer.splitlines()
+    for number, line in enumerate(lines):
         match = _FENCE.match(line)
         if match is None:
+            if inside is None and _unfenced_diff_at(lines, number):
+                cut = True
+                break
             if inside is None:
                 prose.append(line)
             continue
@@ -40,10 +45,18 @@ def explanation_of(answer: str) -> str:
             _drop_path_line(prose)
         elif fence[0] == inside[0] and len(fence) >= len(inside) and not line.strip()[len(fence) :].strip():
             inside = None
-    if edit is not None:
+    if cut:
         _drop_path_line(prose)
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(prose)).strip()
     return _LABEL.sub("", text, count=1).strip()
+
+
+def _unfenced_diff_at(lines: list[str], number: int) -> bool:
+    """A unified diff starts at line ``number`` (outside any fence)."""
+    line = lines[number]
+    if line.startswith("diff --git "):
+        return True
+    return line.startswith("--- ") and number + 1 < len(lines) and lines[number + 1].startswith("+++ ")
 
 
 def _drop_path_line(prose: list[str]) -> None:

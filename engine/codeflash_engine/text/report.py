@@ -50,7 +50,7 @@ class EditResult:
     moved file appears under its new path). ``deleted`` lists removed paths (a moved file's old
     path included). ``fuzz`` is the sum of the blocks' fuzz. ``errors`` is empty on success; on any
     failure ``files`` and ``deleted`` are empty. ``format`` is ``"search_replace"``, ``"v4a"``,
-    or None when no edit was recognised. ``blocks`` reports every block, applied or not.
+    ``"unified"``, or None when no edit was recognised. ``blocks`` reports every block, applied or not.
     """
 
     files: Mapping[str, str]

@@ -379,7 +379,26 @@ V4A = '''Use the built-in sort.
 *** End Patch'''
 
 
-@pytest.mark.parametrize("answer", [SEARCH_REPLACE, V4A], ids=["search_replace", "v4a"])
+UNIFIED = '''Use the built-in sort.
+
+```diff
+--- a/pkg/sorter.py
++++ b/pkg/sorter.py
+@@ -7,10 +7,3 @@ from typing import List
+ def sort_list(xs: List[int]) -> List[int]:
+     """Sort a copy of xs."""
+-    out = list(xs)
+-    # bubble sort
+-    for i in range(len(out)):
+-        for j in range(len(out) - 1 - i):
+-            if out[j] > out[j + 1]:
+-                out[j], out[j + 1] = out[j + 1], out[j]
+-    return out
++    return sorted(xs)
+```'''
+
+
+@pytest.mark.parametrize("answer", [SEARCH_REPLACE, V4A, UNIFIED], ids=["search_replace", "v4a", "unified"])
 def test_edit_answers_are_applied_to_the_original(answer: str, snapshot: SnapshotAssertion) -> None:
     candidates = run([answer])
     assert len(candidates) == 1
