@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -91,6 +92,19 @@ async def test_revoked_key_is_refused_at_once(store: Store, aiohttp_client: Clie
     resp = await client.post("/ai/ping", headers=bearer(new.key))
     assert resp.status == 401
     assert "revoked" in (await resp.json())["error"]
+
+
+async def test_expired_key_is_refused_with_its_date(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice", expires=dt.datetime.now(dt.UTC) + dt.timedelta(hours=1))
+    client = await client_for(aiohttp_client, store)
+    assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 200
+    ended = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
+    assert await store.expire_key(new.info.id, ended)
+    resp = await client.post("/ai/ping", headers=bearer(new.key))
+    assert resp.status == 401
+    assert (await resp.json())["error"] == (
+        f"this API key expired on {ended:%Y-%m-%d %H:%M} UTC: ask the operator for a new one"
+    )
 
 
 async def test_rate_limit_429_with_retry_after(store: Store, aiohttp_client: ClientFactory) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 
 import pytest
@@ -123,3 +124,47 @@ async def test_revoked_by_the_command_is_refused_by_a_running_store(dsn: str) ->
         assert result.exit_code == 0
         after = await store.admit(apikeys.hash_key(key), 60_000, 10)
         assert after.key is not None and after.key.revoked is not None and after.rate is None
+
+
+def test_create_with_expiry_and_rotate_with_a_grace_period(dsn: str) -> None:
+    created = invoke(keys, ["create", "--user", "carol", "--org", "acme", "--tier", "pro", "--expires", "30d"], dsn)
+    assert created.exit_code == 0, created.output
+    old_key = created.stdout.strip()
+    assert ", expires " in created.stderr
+    rotated = invoke(keys, ["rotate", old_key, "--grace", "2h"], dsn)
+    assert rotated.exit_code == 0, rotated.output
+    new_key = rotated.stdout.strip()
+    assert apikeys.is_well_formed(new_key) and new_key != old_key and "works until" in rotated.stderr
+    rows = run_sync(
+        lambda: fetch(
+            dsn, "SELECT key_hash, user_id, tier, organization_id, expires, revoked FROM cf_api_keys ORDER BY id"
+        )
+    )
+    old, new = rows
+    assert old["key_hash"] == apikeys.hash_key(old_key) and new["key_hash"] == apikeys.hash_key(new_key)
+    assert (new["user_id"], new["tier"], new["organization_id"]) == (
+        old["user_id"],
+        old["tier"],
+        old["organization_id"],
+    )
+    left = old["expires"] - dt.datetime.now(dt.UTC)
+    assert dt.timedelta(hours=1, minutes=55) < left <= dt.timedelta(hours=2) and old["revoked"] is None
+    assert new["expires"] is None
+    listing = invoke(keys, ["list", "--json"], dsn)
+    assert [k["expires"] is not None for k in json.loads(listing.output)] == [True, False]
+
+    # --grace 0 revokes the old key at once; a revoked key cannot be rotated again
+    again = invoke(keys, ["rotate", new_key, "--grace", "0"], dsn)
+    assert again.exit_code == 0 and "is revoked" in again.stderr
+    assert invoke(keys, ["rotate", new_key], dsn).exit_code == 1
+    assert "revoked" in invoke(keys, ["list"], dsn).output
+
+
+def test_expiry_and_grace_must_make_sense(dsn: str) -> None:
+    for args in (
+        ["create", "--user", "dan", "--expires", "2001-01-01"],
+        ["create", "--user", "dan", "--expires", "soon"],
+        ["rotate", "1", "--grace", "a while"],
+    ):
+        result = invoke(keys, args, dsn)
+        assert result.exit_code == 2, (args, result.output)

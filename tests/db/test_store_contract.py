@@ -93,6 +93,27 @@ async def test_revoke_by_id_and_by_digest(store: Store) -> None:
         await store.revoke_key(key_id=1, key_hash=a.info.key_hash)
 
 
+async def test_expired_keys_are_not_admitted(store: Store) -> None:
+    now = dt.datetime.now(dt.UTC)
+    past = await store.create_key("alice", expires=now - dt.timedelta(seconds=1))
+    later = await store.create_key("alice", expires=now + dt.timedelta(hours=1))
+    plain = await store.create_key("alice")
+    assert later.info.expires == now + dt.timedelta(hours=1) and plain.info.expires is None
+    refused = await store.admit(past.info.key_hash, 60_000, 10)
+    assert refused.key is not None and refused.key.expired(now) and refused.rate is None
+    assert (await store.admit(later.info.key_hash, 60_000, 10)).rate is not None
+    active = [k.id for k in await store.list_keys(user_id="alice", include_revoked=False)]
+    assert active == [later.info.id, plain.info.id]
+    # a grace period that ends now: the key stops at once; a revoked key cannot be given one
+    assert await store.expire_key(plain.info.id, now - dt.timedelta(seconds=1))
+    assert (await store.admit(plain.info.key_hash, 60_000, 10)).rate is None
+    assert await store.revoke_key(key_id=later.info.id)
+    assert not await store.expire_key(later.info.id, now + dt.timedelta(days=1))
+    assert not await store.expire_key(10**9, now)
+    looked_up = await store.lookup_key(plain.info.key_hash)
+    assert looked_up is not None and looked_up.expires is not None and looked_up.expired(dt.datetime.now(dt.UTC))
+
+
 # --- rate limits ---------------------------------------------------------------------------
 
 

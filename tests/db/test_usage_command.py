@@ -9,7 +9,8 @@ import pytest
 from click.testing import CliRunner, Result
 from db_support import fetch, run_sync, truncate
 
-from codeflash_engine.commands.usage import parse_when, usage
+from codeflash_engine.commands.usage import usage
+from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.records import LLMCallRecord
 
@@ -105,3 +106,5 @@ def test_parse_when() -> None:
     assert parse_when("12h", now) == dt.datetime(2026, 11, 27, 0, 0, tzinfo=dt.UTC)
     assert parse_when("2026-11-01", now) == dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     assert parse_when("2026-11-01T05:00+02:00", now) == dt.datetime(2026, 11, 1, 3, 0, tzinfo=dt.UTC)
+    assert parse_when("90m", now, ahead=True) == dt.datetime(2026, 11, 27, 13, 30, tzinfo=dt.UTC)
+    assert parse_when("0", now, ahead=True) == now

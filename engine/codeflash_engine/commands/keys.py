@@ -1,4 +1,4 @@
-"""``codeflash-engine keys``: create, list and revoke API keys in PostgreSQL (DATABASE_URL).
+"""``codeflash-engine keys``: create, list, rotate and revoke API keys in PostgreSQL (DATABASE_URL).
 
 A key is printed once, when it is created, on stdout alone (so ``KEY=$(... keys create ...)``
 works); only its SHA-384 digest and last characters are stored, and listings show only those.
@@ -7,6 +7,7 @@ works); only its SHA-384 digest and last characters are stored, and listings sho
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
@@ -14,6 +15,7 @@ from typing import TypeVar
 import click
 
 from codeflash_engine.commands.db import database_url, unreachable
+from codeflash_engine.commands.when import parse_duration, parse_when
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.types import PERIODS, ApiKey, StoreError, StoreUnavailable
@@ -58,6 +60,7 @@ def keys() -> None:
 )
 @click.option("--github-username", default=None, help="Recorded on the user.")
 @click.option("--email", default=None, help="Recorded on the user.")
+@click.option("--expires", default=None, help="When the key stops working: 90d, 12h, 2w from now, or an ISO date.")
 def create(
     user_id: str,
     organization: str | None,
@@ -66,12 +69,14 @@ def create(
     period: str,
     github_username: str | None,
     email: str | None,
+    expires: str | None,
 ) -> None:
     """Create a key and print it, once."""
+    expiry = _expiry(expires)
 
     async def op(store: PostgresStore) -> tuple[str, ApiKey]:
         new = await store.create_key(
-            user_id, tier=tier, organization=organization, github_username=github_username, email=email
+            user_id, tier=tier, organization=organization, github_username=github_username, email=email, expires=expiry
         )
         if quota is not None:
             await store.set_subscription(
@@ -85,20 +90,42 @@ def create(
     key, info = run_on_database(op)
     where = f", organization {info.organization}" if info.organization else ""
     metered = f", quota {quota} optimizations per {period}" if quota is not None else ""
+    until = f", expires {info.expires:%Y-%m-%d %H:%M} UTC" if info.expires is not None else ""
     click.echo(
-        f"Created key {info.id} ({info.display}) for user {info.user_id}, tier {info.tier}{where}{metered}.", err=True
+        f"Created key {info.id} ({info.display}) for user {info.user_id}, tier {info.tier}{where}{metered}{until}.",
+        err=True,
     )
+    _show_once(key)
+
+
+def _show_once(key: str) -> None:
     click.echo("It is shown only this once; store it now (the Codeflash CLI reads CODEFLASH_API_KEY):", err=True)
     click.echo(key)
 
 
+def _expiry(text: str | None) -> dt.datetime | None:
+    """The moment ``--expires`` names (it must be in the future), or None."""
+    if text is None:
+        return None
+    now = dt.datetime.now(dt.UTC)
+    when = parse_when(text, now, ahead=True)
+    if when <= now:
+        raise click.BadParameter(f"{text!r} is not in the future", param_hint="--expires")
+    return when
+
+
 def _status(info: ApiKey) -> str:
-    return f"revoked {info.revoked:%Y-%m-%d %H:%M}" if info.revoked is not None else "active"
+    if info.revoked is not None:
+        return f"revoked {info.revoked:%Y-%m-%d %H:%M}"
+    if info.expires is not None:
+        word = "expired" if info.expired(dt.datetime.now(dt.UTC)) else "expires"
+        return f"{word} {info.expires:%Y-%m-%d %H:%M}"
+    return "active"
 
 
 @keys.command("list")
 @click.option("--user", "user_id", default=None, help="Only this user's keys.")
-@click.option("--active", is_flag=True, help="Leave out revoked keys.")
+@click.option("--active", is_flag=True, help="Leave out revoked and expired keys.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def list_(user_id: str | None, active: bool, as_json: bool) -> None:
     """List keys (their last characters only; keys are never stored in clear)."""
@@ -115,6 +142,7 @@ def list_(user_id: str | None, active: bool, as_json: bool) -> None:
                         "key": i.display,
                         "created": i.created.isoformat(),
                         "revoked": i.revoked.isoformat() if i.revoked else None,
+                        "expires": i.expires.isoformat() if i.expires else None,
                     }
                     for i in infos
                 ],
@@ -140,6 +168,65 @@ def print_table(rows: Sequence[Sequence[str]]) -> None:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip())
 
 
+def _reference(ref: str) -> tuple[int | None, str | None]:
+    """(id, digest) of a key named by its ID (from `keys list`), the key itself, or its digest."""
+    ref = ref.strip()
+    if ref.isdigit():
+        return int(ref), None
+    if ref.startswith(apikeys.KEY_PREFIX):
+        return None, apikeys.hash_key(ref)
+    if apikeys.is_key_hash(ref.lower()):
+        return None, ref.lower()
+    raise click.BadParameter("give a key ID, a key (cf-...) or its SHA-384 hex digest", param_hint="REF")
+
+
+async def _find(store: PostgresStore, key_id: int | None, key_hash: str | None) -> ApiKey | None:
+    if key_hash is not None:
+        return await store.lookup_key(key_hash)
+    return next((k for k in await store.list_keys() if k.id == key_id), None)
+
+
+@keys.command("rotate")
+@click.argument("ref")
+@click.option(
+    "--grace",
+    default="24h",
+    show_default=True,
+    help="How long the old key keeps working: 24h, 7d, 90m, or 0 to revoke it at once.",
+)
+@click.option("--expires", default=None, help="When the new key stops working (as for `keys create`).")
+def rotate(ref: str, grace: str, expires: str | None) -> None:
+    """Replace a key by a new one for the same user, organization and tier; print the new key once.
+
+    The old key keeps working for the grace period, so the clients using it can be given the new
+    one, then it expires (at once, revoked, with --grace 0).
+    """
+    key_id, key_hash = _reference(ref)
+    span = parse_duration(grace)
+    if span is None:
+        raise click.BadParameter(f"{grace!r}: use 24h, 7d, 90m or 0", param_hint="--grace")
+    expiry = _expiry(expires)
+
+    async def op(store: PostgresStore) -> tuple[ApiKey, str, ApiKey] | None:
+        old = await _find(store, key_id, key_hash)
+        if old is None or old.revoked is not None or old.expired(dt.datetime.now(dt.UTC)):
+            return None
+        new = await store.create_key(old.user_id, tier=old.tier, organization=old.organization, expires=expiry)
+        if span:
+            await store.expire_key(old.id, dt.datetime.now(dt.UTC) + span)
+        else:
+            await store.revoke_key(key_id=old.id)
+        return old, new.key, new.info
+
+    done = run_on_database(op)
+    if done is None:
+        raise click.ClickException("no usable key matches (unknown, revoked or expired already)")
+    old, key, info = done
+    ends = f"works until {dt.datetime.now(dt.UTC) + span:%Y-%m-%d %H:%M} UTC" if span else "is revoked"
+    click.echo(f"Created key {info.id} ({info.display}) for user {info.user_id}; key {old.id} {ends}.", err=True)
+    _show_once(key)
+
+
 @keys.command("revoke")
 @click.argument("ref")
 def revoke(ref: str) -> None:
@@ -147,22 +234,12 @@ def revoke(ref: str) -> None:
 
     Takes effect on the next request, on every replica.
     """
-    ref = ref.strip()
-    if ref.isdigit():
-        key_id, key_hash = int(ref), None
-    elif ref.startswith(apikeys.KEY_PREFIX):
-        key_id, key_hash = None, apikeys.hash_key(ref)
-    elif apikeys.is_key_hash(ref.lower()):
-        key_id, key_hash = None, ref.lower()
-    else:
-        raise click.BadParameter("give a key ID, a key (cf-...) or its SHA-384 hex digest", param_hint="REF")
+    key_id, key_hash = _reference(ref)
 
     async def op(store: PostgresStore) -> ApiKey | None:
         if not await store.revoke_key(key_id=key_id, key_hash=key_hash):
             return None
-        if key_hash is not None:
-            return await store.lookup_key(key_hash)
-        return next((k for k in await store.list_keys() if k.id == key_id), None)
+        return await _find(store, key_id, key_hash)
 
     info = run_on_database(op)
     if info is None:

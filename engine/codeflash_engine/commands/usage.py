@@ -7,32 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 
 import click
 
 from codeflash_engine.commands.keys import print_table, run_on_database
+from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import UsageRow
 
-_AGO = re.compile(r"^(\d+)([hdw])$")
-_UNITS = {"h": dt.timedelta(hours=1), "d": dt.timedelta(days=1), "w": dt.timedelta(weeks=1)}
-
-
-def parse_when(text: str, now: dt.datetime) -> dt.datetime:
-    """``30d``, ``12h``, ``2w`` (that long before ``now``) or an ISO date or time (UTC if no zone)."""
-    ago = _AGO.match(text.strip())
-    if ago:
-        return now - int(ago.group(1)) * _UNITS[ago.group(2)]
-    try:
-        when = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise click.BadParameter(f"{text!r}: use 30d, 12h, 2w, or a date such as 2026-11-01") from None
-    return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)
-
 
 @click.command("usage")
-@click.option("--since", default="30d", show_default=True, help="Start: 30d, 12h, 2w ago, or an ISO date.")
+@click.option("--since", default="30d", show_default=True, help="Start: 30d, 12h, 2w, 90m ago, or an ISO date.")
 @click.option("--until", default=None, help="End (exclusive): same forms; default now.")
 @click.option("--by", "group", type=click.Choice(list(USAGE_GROUPS)), default="user", show_default=True)
 @click.option("--user", "user_id", default=None, help="Only this user's calls.")

@@ -3,8 +3,8 @@
 One middleware, :func:`guards_middleware`, applied the same way to every request:
 
 1. Routes outside ``/ai`` (``/healthcheck``, ``/metrics``, ...) pass untouched: they are public.
-2. ``Authorization: Bearer cf-...`` is required. A missing, malformed, unknown or revoked key
-   gets 401 with a JSON error. Keys are looked up by their SHA-384 digest, never kept in clear.
+2. ``Authorization: Bearer cf-...`` is required. A missing, malformed, unknown, revoked or
+   expired key gets 401 with a JSON error. Keys are looked up by their SHA-384 digest, never kept in clear.
 3. Each request of an active key counts against RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS, in the
    store, so replicas sharing a database share the limit: beyond it, 429 with Retry-After.
    Steps 2 and 3 are one round trip to the database (:meth:`Store.admit`).
@@ -128,8 +128,11 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     key = admission.key
     if key is None:
         return json_error(401, UNKNOWN_KEY, _CHALLENGE)
-    if key.revoked is not None or admission.rate is None:
+    if key.revoked is not None:
         return json_error(401, REVOKED_KEY, _CHALLENGE)
+    if admission.rate is None:  # known, not revoked, not counted: expired
+        when = f" on {key.expires:%Y-%m-%d %H:%M} UTC" if key.expires is not None else ""
+        return json_error(401, f"this API key expired{when}: ask the operator for a new one", _CHALLENGE)
     rate = admission.rate
     if not rate.allowed:
         log.debug("rate limit reached for key %s of user %s", key.display, key.user_id)

@@ -121,7 +121,9 @@ class MemoryStore:
         user.github_username = github_username or user.github_username
         user.email = email or user.email
 
-    def _add_key(self, key: str, user_id: str, tier: str, organization: str | None) -> ApiKey:
+    def _add_key(
+        self, key: str, user_id: str, tier: str, organization: str | None, expires: dt.datetime | None = None
+    ) -> ApiKey:
         if not tier:
             raise StoreError("a tier is required")
         org_id = None
@@ -141,6 +143,7 @@ class MemoryStore:
             organization_id=org_id,
             organization=organization,
             created=self._now(),
+            expires=expires,
         )
         self._keys[digest] = info
         return info
@@ -162,10 +165,11 @@ class MemoryStore:
         organization: str | None = None,
         github_username: str | None = None,
         email: str | None = None,
+        expires: dt.datetime | None = None,
     ) -> NewKey:
         self._ensure_user(user_id, github_username, email)
         key = apikeys.generate_key()
-        return NewKey(key=key, info=self._add_key(key, user_id, tier, organization))
+        return NewKey(key=key, info=self._add_key(key, user_id, tier, organization, expires))
 
     async def lookup_key(self, key_hash: str) -> ApiKey | None:
         return self._keys.get(key_hash)
@@ -174,8 +178,18 @@ class MemoryStore:
         return [
             k
             for k in self._keys.values()
-            if (user_id is None or k.user_id == user_id) and (include_revoked or k.revoked is None)
+            if (user_id is None or k.user_id == user_id) and (include_revoked or self._usable(k))
         ]
+
+    def _usable(self, key: ApiKey) -> bool:
+        return key.revoked is None and not key.expired(self._now())
+
+    async def expire_key(self, key_id: int, at: dt.datetime) -> bool:
+        for digest, info in self._keys.items():
+            if info.id == key_id and info.revoked is None:
+                self._keys[digest] = attrs.evolve(info, expires=at)
+                return True
+        return False
 
     async def revoke_key(self, *, key_id: int | None = None, key_hash: str | None = None) -> bool:
         if (key_id is None) == (key_hash is None):
@@ -209,7 +223,7 @@ class MemoryStore:
 
     async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
         key = await self.lookup_key(key_hash)
-        if key is None or key.revoked is not None:
+        if key is None or not self._usable(key):
             return Admission(key=key, rate=None)
         return Admission(key=key, rate=await self.hit(key_hash, window_ms, limit))
 

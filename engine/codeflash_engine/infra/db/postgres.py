@@ -123,6 +123,7 @@ def _key(row: Mapping[str, Any]) -> ApiKey:
         organization=row["organization"],
         created=row["created"],
         revoked=row["revoked"],
+        expires=row["expires"],
     )
 
 
@@ -378,6 +379,7 @@ class PostgresStore:
         organization: str | None = None,
         github_username: str | None = None,
         email: str | None = None,
+        expires: dt.datetime | None = None,
     ) -> NewKey:
         if not user_id:
             raise StoreError("a user id is required")
@@ -394,7 +396,7 @@ class PostgresStore:
                 org_id = None
                 if organization is not None:
                     org_id = await conn.fetchval(queries.UPSERT_ORGANIZATION, organization)
-                row = await conn.fetchrow(queries.INSERT_KEY, digest, suffix, user_id, tier, org_id)
+                row = await conn.fetchrow(queries.INSERT_KEY, digest, suffix, user_id, tier, org_id, expires)
             assert row is not None
             info = ApiKey(
                 id=row["id"],
@@ -405,6 +407,7 @@ class PostgresStore:
                 organization_id=org_id,
                 organization=organization,
                 created=row["created"],
+                expires=expires,
             )
             return NewKey(key=key, info=info)
 
@@ -421,6 +424,9 @@ class PostgresStore:
         if (key_id is None) == (key_hash is None):
             raise StoreError("revoke one key: give its id or its digest")
         return await self._fetchrow(queries.REVOKE_KEY, key_id, key_hash, retry=True) is not None
+
+    async def expire_key(self, key_id: int, at: dt.datetime) -> bool:
+        return await self._fetchrow(queries.EXPIRE_KEY, key_id, at, retry=True) is not None
 
     # --- rate limits -------------------------------------------------------------------------
 

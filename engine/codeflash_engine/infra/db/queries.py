@@ -41,14 +41,18 @@ RETURNING id
 """
 
 INSERT_KEY = """
-INSERT INTO cf_api_keys (key_hash, suffix, user_id, tier, organization_id)
-VALUES ($1, $2, $3, $4, $5)
+INSERT INTO cf_api_keys (key_hash, suffix, user_id, tier, organization_id, expires)
+VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING id, created
 """
 
 _KEY_COLUMNS = """
-k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked
+k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked,
+k.expires
 """
+
+#: a key that can be used now: neither revoked nor expired
+_USABLE = "k.revoked IS NULL AND (k.expires IS NULL OR k.expires > now())"
 
 LOOKUP_KEY = f"""
 SELECT {_KEY_COLUMNS}
@@ -60,8 +64,15 @@ LIST_KEYS = f"""
 SELECT {_KEY_COLUMNS}
   FROM cf_api_keys k LEFT JOIN organizations o ON o.id = k.organization_id
  WHERE ($1::text IS NULL OR k.user_id = $1::text)
-   AND ($2::boolean OR k.revoked IS NULL)
+   AND ($2::boolean OR ({_USABLE}))
  ORDER BY k.id
+"""
+
+#: a key's expiry moved to $2 (rotation's grace period); revoked keys are left alone
+EXPIRE_KEY = """
+UPDATE cf_api_keys SET expires = $2
+ WHERE id = $1 AND revoked IS NULL
+RETURNING id
 """
 
 REVOKE_KEY = """
@@ -85,8 +96,8 @@ RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS 
 
 # The guards' hot path, for a batch of requests (the digests in $1, repeated once per request):
 # look the keys up and count the requests of the active ones, in one round trip. One row per
-# known key: n its requests in the batch, hits its counter after them (NULL: revoked, not
-# counted). Keys missing from the result are unknown. Counter rows are locked in digest order,
+# known key: n its requests in the batch, hits its counter after them (NULL: revoked or
+# expired, not counted). Keys missing from the result are unknown. Counter rows are locked in digest order,
 # so concurrent batches (other replicas included) cannot deadlock.
 ADMIT_MANY = f"""
 WITH req AS (
@@ -102,7 +113,7 @@ WITH req AS (
     INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
     SELECT k.key_hash, t.now_ms - t.now_ms % $2::bigint, k.n, t.now_ms - t.now_ms % $2::bigint + $2::bigint
       FROM k, t
-     WHERE k.revoked IS NULL
+     WHERE {_USABLE}
      ORDER BY k.key_hash
     ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
     RETURNING c.key_hash, c.hits, c.window_start

@@ -43,10 +43,12 @@ class Store(Protocol):
         organization: str | None = None,
         github_username: str | None = None,
         email: str | None = None,
+        expires: dt.datetime | None = None,
     ) -> NewKey:
         """Create a key for ``user_id``, creating the user and the organization (by name) if needed.
 
-        The clear key is in the result only; the store keeps its SHA-384 digest and suffix.
+        The clear key is in the result only; the store keeps its SHA-384 digest and suffix. A key
+        with ``expires`` is refused from that moment on, like a revoked one.
         """
         ...
 
@@ -55,7 +57,12 @@ class Store(Protocol):
         ...
 
     async def list_keys(self, *, user_id: str | None = None, include_revoked: bool = True) -> list[ApiKey]:
-        """Keys in creation order, optionally of one user and without the revoked ones."""
+        """Keys in creation order, optionally of one user and only the usable ones (neither revoked
+        nor expired) when ``include_revoked`` is False."""
+        ...
+
+    async def expire_key(self, key_id: int, at: dt.datetime) -> bool:
+        """Set when a key stops working (past or future); False when no unrevoked key has that id."""
         ...
 
     async def revoke_key(self, *, key_id: int | None = None, key_hash: str | None = None) -> bool:

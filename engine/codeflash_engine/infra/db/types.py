@@ -44,10 +44,16 @@ class ApiKey:
     organization: str | None
     created: dt.datetime
     revoked: dt.datetime | None = None
+    #: None: the key does not expire
+    expires: dt.datetime | None = None
 
     @property
     def is_revoked(self) -> bool:
         return self.revoked is not None
+
+    def expired(self, now: dt.datetime) -> bool:
+        """The key has reached its expiry at ``now``."""
+        return self.expires is not None and self.expires <= now
 
     @property
     def display(self) -> str:
@@ -81,7 +87,7 @@ class RateDecision:
 class Admission:
     """Key lookup and rate-limit hit done together (one round trip on PostgreSQL).
 
-    ``rate`` is None when the key is unknown or revoked: such requests are not counted.
+    ``rate`` is None when the key is unknown, revoked or expired: such requests are not counted.
     """
 
     key: ApiKey | None
