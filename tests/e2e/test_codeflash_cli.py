@@ -101,15 +101,22 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
     async with FakeLLM() as fake:
 
         async def go(
-            files: dict[str, str], script: dict[str, Any], *cli_args: str, project: Path | None = None
+            files: dict[str, str],
+            script: dict[str, Any],
+            *cli_args: str,
+            project: Path | None = None,
+            models: str = "openai:gpt-4.1=1",
         ) -> Outcome:
-            """One run; ``project`` is a prepared project (else a Python one made of ``files``)."""
+            """One run; ``project`` is a prepared project (else a Python one made of ``files``);
+            ``models`` the engine's model mix (OpenAI and Anthropic both answer from the fake)."""
             project = project or write_project(tmp_path / "project", files)
             install_script(fake, script)
             env = {
                 "OPENAI_API_KEY": "sk-e2e-fake",
                 "OPENAI_BASE_URL": fake.openai_base_url,
-                "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
+                "ANTHROPIC_API_KEY": "sk-ant-e2e-fake",
+                "ANTHROPIC_BASE_URL": fake.url,
+                "CODEFLASH_ENGINE_MODELS": models,
                 "DATABASE_URL": pg_dsn,
                 "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
             }
@@ -196,7 +203,10 @@ COMMON = {
 }
 
 
-async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str) -> None:
+@pytest.mark.parametrize(
+    "models", ["openai:gpt-4.1=1", "anthropic:claude-sonnet-4-6=1,openai:gpt-4.1=1"], ids=["openai", "mixed"]
+)
+async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str, models: str) -> None:
     outcome: Outcome = await optimize_run(
         {"pkg/sorter.py": SORTER},
         {
@@ -210,8 +220,11 @@ async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str) -> 
         "pkg/sorter.py",
         "--function",
         "sort_list",
+        models=models,
     )
     assert_success(outcome, "pkg/sorter.py", "return sorted(xs)")
+    if "anthropic" in models:  # both SDKs were used: the fake saw both wire formats
+        assert {r.api for r in outcome.fake.requests} == {"openai", "anthropic"}
     calls = outcome.calls()
     for route in set(EXPECTED_CALLS):
         assert calls.count(route) >= EXPECTED_CALLS.count(route), (route, calls)
