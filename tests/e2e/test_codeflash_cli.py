@@ -820,3 +820,104 @@ async def test_a_javascript_or_typescript_function(
         project=project,
     )
     assert_success(outcome, f"src/sorter.{ext}", "return xs.slice().sort((a, b) => a - b);")
+
+
+# ------------------------------------------------------------------------------------------- run 9
+#: a nested package with a relative import; the target is a staticmethod used by a property
+SHAPES_FILES = {
+    "pkg/shapes/__init__.py": "",
+    "pkg/shapes/util.py": """
+def cross(ax, ay, bx, by):
+    return ax * by - ay * bx
+""",
+    "pkg/shapes/geometry.py": '''
+from .util import cross
+
+
+class Polygon:
+    def __init__(self, points):
+        self.points = list(points)
+
+    @staticmethod
+    def area_of(points):
+        """Shoelace formula."""
+        total = 0
+        n = len(points)
+        for i in range(n):
+            j = (i + 1) % n
+            xi = points[i][0]
+            yi = points[i][1]
+            xj = points[j][0]
+            yj = points[j][1]
+            total = total + cross(xi, yi, xj, yj)
+        return abs(total) / 2
+
+    @property
+    def area(self):
+        return Polygon.area_of(self.points)
+''',
+}
+SHAPES_FAST = '''Index arithmetic and the helper call dominate; zip over a rotated copy with the cross product inline.
+
+```python:pkg/shapes/geometry.py
+class Polygon:
+    @staticmethod
+    def area_of(points):
+        """Shoelace formula."""
+        if not points:
+            return 0.0
+        rotated = points[1:] + points[:1]
+        total = sum(x1 * y2 - y1 * x2 for (x1, y1), (x2, y2) in zip(points, rotated))
+        return abs(total) / 2
+```
+'''
+SHAPES_TESTS = """```python
+from unittest import mock
+
+import pytest
+
+from pkg.shapes.geometry import Polygon
+
+
+def test_unit_square():
+    assert Polygon.area_of([(0, 0), (1, 0), (1, 1), (0, 1)]) == 1
+
+
+def test_triangle_and_property():
+    poly = Polygon([(0, 0), (4, 0), (0, 3)])
+    assert poly.area == 6
+
+
+def test_empty_and_degenerate():
+    assert Polygon.area_of([]) == 0
+    assert Polygon.area_of([(1, 1)]) == 0
+
+
+def test_many_points():
+    pts = [(i % 97, (i * 31) % 89) for i in range(3000)]
+    nxt = pts[1:] + pts[:1]
+    expected = abs(sum(a[0] * b[1] - a[1] * b[0] for a, b in zip(pts, nxt))) / 2
+    assert Polygon.area_of(pts) == pytest.approx(expected)
+```
+"""
+
+
+async def test_a_staticmethod_in_a_nested_package(optimize_run: Any) -> None:
+    outcome: Outcome = await optimize_run(
+        SHAPES_FILES,
+        {
+            "optimize": SHAPES_FAST,
+            "optimize_line_profiler": SHAPES_FAST,
+            "refine": SHAPES_FAST,
+            "adaptive": SHAPES_FAST,
+            "testgen": SHAPES_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/shapes/geometry.py",
+        "--function",
+        "Polygon.area_of",
+    )
+    assert_success(outcome, "pkg/shapes/geometry.py", "zip(points, rotated)")
+    text = (outcome.project / "pkg/shapes/geometry.py").read_text()
+    assert "    @staticmethod\n    def area_of(points):" in text and "def area(self):" in text
