@@ -294,3 +294,19 @@ async def test_a_unified_diff_answer_is_applied(engine_client: EngineClient, fak
     assert "return sorted(xs)" in body["optimizations"][0]["source_code"]
     assert "for i in range" not in body["optimizations"][0]["source_code"]
     assert body["optimizations"][0]["explanation"] == "Timsort instead of bubble sort."
+
+
+async def test_a_refinement_written_as_an_edit_of_the_candidate(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    # the model was shown the optimized code: its SEARCH block quotes that, not the original
+    fake_llm.reply(
+        "Skip the copy and the in-place sort: sorted() does both at once.\n\npkg/sorter.py\n```python\n"
+        "<<<<<<< SEARCH\n    out = list(xs)\n    out.sort()\n    return out\n=======\n    return sorted(xs)\n"
+        ">>>>>>> REPLACE\n```\n"
+    )
+    item = s.refinement_item()
+    status, body = await call(engine_client, "/ai/refinement", [item])
+    assert status == 200, body
+    check_candidates(body["refinements"], parent_id=item["optimization_id"])
+    [refined] = body["refinements"]
+    assert "return sorted(xs)" in refined["source_code"] and "out.sort()" not in refined["source_code"]
+    assert refined["explanation"] == "Skip the copy and the in-place sort: sorted() does both at once."

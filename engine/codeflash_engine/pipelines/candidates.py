@@ -113,17 +113,23 @@ def _apply_edits(engine: Engine, job: CandidateJob, answer: str) -> str:
     """An answer written as an edit (SEARCH/REPLACE, V4A, unified diff) becomes prose plus the edited files.
 
     The edit goes through the apply_diff hook (the language's plugin, else the builtin text
-    layer); an edit that does not apply is left for the plugin to judge (it is usually dropped).
+    layer). When the job improves a candidate (refinement, repair, adaptive), the model was shown
+    that candidate, so the edit is applied to it first (its files over the original's), then to
+    the original. An edit that applies to neither is left for the plugin to judge (it is
+    usually dropped).
     """
     if detect_format(answer) is None:
         return answer
-    files = {f.path: f.code for f in job.original if f.path}
-    result: DiffResult | None = engine.plugins.hook.apply_diff(
-        request=DiffRequest(language=job.language.name, files=files, edit=answer)
-    )
-    if result is None or not result.ok or not result.files:
-        if result is not None and result.errors:
-            log.info("edit did not apply: %s", result.errors[0][:300])
-        return answer
-    edited = [CodeFile(path=path, code=code) for path, code in result.files.items()]
-    return f"{explanation_of(answer)}\n\n{to_markdown(edited, job.language)}\n"
+    original = {f.path: f.code for f in job.original if f.path}
+    targets = [{**original, **{f.path: f.code for f in job.base if f.path}}] if job.base else []
+    result: DiffResult | None = None
+    for files in [*targets, original]:
+        result = engine.plugins.hook.apply_diff(
+            request=DiffRequest(language=job.language.name, files=files, edit=answer)
+        )
+        if result is not None and result.ok and result.files:
+            edited = [CodeFile(path=path, code=code) for path, code in result.files.items()]
+            return f"{explanation_of(answer)}\n\n{to_markdown(edited, job.language)}\n"
+    if result is not None and result.errors:
+        log.info("edit did not apply: %s", result.errors[0][:300])
+    return answer
