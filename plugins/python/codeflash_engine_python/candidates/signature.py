@@ -83,10 +83,24 @@ def restore_header(candidate_text: str, original_text: str) -> str:
     Both texts are whole definitions at the same indentation. Unchanged when a header is not found.
     """
     header = _header(original_text)
-    candidate_span = header_span(candidate_text) if header is not None else None
-    if header is None or candidate_span is None:
+    if header is None or _starts_with_header(candidate_text, header):
+        return candidate_text  # the common case: the same header, no need to tokenize
+    candidate_span = header_span(candidate_text)
+    if candidate_span is None:
         return candidate_text
     return candidate_text[: candidate_span[0]] + header + candidate_text[candidate_span[1] :]
+
+
+def _starts_with_header(text: str, header: str) -> bool:
+    """The first ``def`` line of ``text`` begins with ``header``: then its header is that same text
+    (the same tokens up to the same closing colon)."""
+    at = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        if stripped.startswith(("def ", "async def ")):
+            return text.startswith(header, at + len(line) - len(stripped))
+        at += len(line)
+    return False
 
 
 @functools.lru_cache(maxsize=256)
