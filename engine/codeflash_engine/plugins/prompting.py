@@ -29,6 +29,7 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.ChainableUndefined,
+        auto_reload=False,  # templates ship with their package: no stat() of each file per render
     )
     env.filters["fence"] = fence
     return env

@@ -93,6 +93,8 @@ def has_search_replace(text: str) -> bool:
 
 def search_marker_at(text: str) -> int:
     """The offset of the first SEARCH marker line in ``text``, or -1."""
+    if "<<<<<" not in text and ">>>>>" not in text:  # every marker has five of one
+        return -1
     m = _SEARCH_ANYWHERE.search(text)
     return -1 if m is None else m.start()
 

@@ -27,6 +27,8 @@ _NULL = "/dev/null"
 
 def unified_diff_at(text: str) -> int:
     """Offset of the first ``--- `` / ``+++ `` header followed by a hunk, or -1."""
+    if "\n+++ " not in text:  # a header's second line follows its first
+        return -1
     match = _HEADER.search(text.replace("\r\n", "\n"))
     return match.start() if match else -1
 

@@ -110,6 +110,8 @@ def has_v4a(text: str) -> bool:
 
 def begin_patch_at(text: str) -> int:
     """The offset of the first ``*** Begin Patch`` line in ``text``, or -1."""
+    if "*** Begin Patch" not in text:
+        return -1
     m = _BEGIN_ANYWHERE.search(text)
     return -1 if m is None else m.start()
 
