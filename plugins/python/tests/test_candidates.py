@@ -454,3 +454,34 @@ def sort_list(xs: List[int]) -> List[int]:
     candidates = run([answer])
     assert "print(" not in candidates[0].files[0].code
     assert render(candidates) == snapshot
+
+
+def test_original_indexes_are_shared_within_a_budget() -> None:
+    from codeflash_engine_python.candidates.pipeline import IndexCache
+
+    cache = IndexCache(budget=400)
+    a = "def a(x):\n    '''doc'''\n    return x\n"
+    first = cache.index(a, "3.11")
+    assert first is not None and cache.index(a, "3.11") is first  # parsed once
+    assert cache.index(a, "3.9") is not first  # per Python version
+    assert cache.index("def broken(:\n", "3.11") is None
+    big = "x = 1\n" * 20  # 120 characters: over a quarter of the budget, not kept
+    assert cache.index(big, "3.11") is not cache.index(big, "3.11")
+    for i in range(20):  # the budget evicts the least recently used
+        cache.index(f"def f{i}(x):\n    return x + {i}\n", "3.11")
+    assert cache.index(a, "3.11") is not first
+
+
+def test_compiled_keys_leave_shared_trees_alone() -> None:
+    import ast
+
+    from codeflash_engine_python.candidates.normalize import function_code_key
+
+    tree = ast.parse("def f(x):\n    '''Docstring.'''\n    return x + 1\n")
+    node = tree.body[0]
+    assert isinstance(node, ast.FunctionDef)
+    before = ast.dump(tree)
+    key = function_code_key(node)
+    assert key is not None and ast.dump(tree) == before
+    plain = ast.parse("def f(y):\n    return y + 1\n").body[0]
+    assert isinstance(plain, ast.FunctionDef) and function_code_key(plain) == key

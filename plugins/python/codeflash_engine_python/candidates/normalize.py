@@ -9,9 +9,11 @@ another candidate) in those ways is worthless.
 from __future__ import annotations
 
 import ast
+import copy
 from types import CodeType
 
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Module)
+Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
 def strip_docstrings(tree: ast.AST) -> None:
@@ -74,33 +76,31 @@ def code_key(code: CodeType) -> tuple[object, ...]:
     )
 
 
-def _without_docstring(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef) -> list[ast.stmt] | None:
-    """Drop the docstring of ``node`` in place; return the original body to restore, or None."""
+def _without_docstring(node: Function) -> Function:
+    """``node``, or a shallow copy of it without its docstring (``node`` itself is never changed:
+    the indexes of original files are shared between requests and threads)."""
     first = node.body[0]
     value = first.value if isinstance(first, ast.Expr) else None
     if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
-        return None
-    body = node.body
-    node.body = body[1:] or [ast.copy_location(ast.Pass(), first)]
-    return body
+        return node
+    stripped = copy.copy(node)
+    stripped.body = node.body[1:] or [ast.copy_location(ast.Pass(), first)]
+    return stripped
 
 
-def function_code_key(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[object, ...] | None:
+def function_code_key(node: Function) -> tuple[object, ...] | None:
     """The compiled key of one function, compiled on its own; None when it does not compile.
 
     Compiling each definition alone keeps every compiler call small (a long one would hold the
     GIL and stall the event loop) and lets unchanged definitions skip compiling altogether. A
     method compiled outside its class differs only in private-name mangling and ``__class__``,
-    the same way for the original and the candidate. The node is left as it was.
+    the same way for the original and the candidate.
     """
-    body = _without_docstring(node)
+    module = ast.Module(body=[_without_docstring(node)], type_ignores=[])
     try:
-        code = compile(ast.Module(body=[node], type_ignores=[]), "<candidate>", "exec", dont_inherit=True)
+        code = compile(module, "<candidate>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, TypeError, RecursionError):
         return None
-    finally:
-        if body is not None:
-            node.body = body
     for const in code.co_consts:
         if isinstance(const, CodeType) and const.co_name == node.name:
             return code_key(const)

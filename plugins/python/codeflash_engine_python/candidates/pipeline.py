@@ -9,6 +9,7 @@ cut-off last block, map blocks to files, complete each from the base's version o
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Sequence
 from pathlib import PurePosixPath
@@ -20,7 +21,6 @@ from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
-from codeflash_engine_python.names import import_statements
 from codeflash_engine_python.syntax import parse, parse_large, top_level_starts
 
 log = logging.getLogger(__name__)
@@ -55,19 +55,54 @@ class Original:
         return self.files[self.target_file].path
 
 
+class IndexCache:
+    """Indexes of original files, most recently used first, within a budget of source characters.
+
+    The client sends the same original in several requests for one function (optimize, line
+    profiler, refinement, repair, adaptive), the first two at once; each would parse it again.
+    Indexes are only read once built (their lazy keys are deterministic), so the CPU thread and
+    the event loop may share them. A file that does not parse is not cached.
+    """
+
+    def __init__(self, budget: int = 512 * 1024) -> None:
+        self.budget = budget
+        self._entries: collections.OrderedDict[tuple[str, str | None], ModuleIndex] = collections.OrderedDict()
+        self._size = 0
+
+    def index(self, code: str, language_version: str | None) -> ModuleIndex | None:
+        """The index of ``code`` (None when it does not parse: hostile or broken input)."""
+        key = (code, language_version)
+        found = self._entries.get(key)
+        if found is not None:
+            self._entries.move_to_end(key)
+            return found
+        try:
+            index = ModuleIndex(code, parse_large(code, language_version))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        if len(code) <= self.budget // 4:
+            self._entries[key] = index
+            self._size += len(code)
+            while self._size > self.budget:
+                (old, _), _ = self._entries.popitem(last=False)
+                self._size -= len(old)
+        return index
+
+
+#: the plugin's cache of original files' indexes (about 50 MB of trees at most)
+ORIGINALS = IndexCache()
+
+
 def index_original(request: CandidatesRequest) -> Original:
     """Parse and index the original files; find the target and the file that holds it."""
     files: list[OriginalFile] = []
     known: dict[str, str] = {}
     for file in request.original:
-        try:
-            tree = parse_large(file.code, request.language_version)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):  # hostile input: no index
-            files.append(OriginalFile(file.path, file.code, None))
-            continue
-        files.append(OriginalFile(file.path, file.code, ModuleIndex(file.code, tree)))
-        for name, line in import_statements(tree).items():
-            known.setdefault(name, line)
+        index = ORIGINALS.index(file.code, request.language_version)
+        files.append(OriginalFile(file.path, file.code, index))
+        if index is not None:
+            for name, line in index.imports.items():
+                known.setdefault(name, line)
     target = request.target or _infer_target(files)
     target_file = next((i for i, f in enumerate(files) if f.index and target in f.index.units), 0)
     original = Original(tuple(files), target, target_file, known, request.language_version)
