@@ -63,20 +63,24 @@ def code_by_file(
 ) -> dict[str | None, str]:
     """Map the answer's code onto the request's files (``original``, target file first).
 
-    An edit (SEARCH/REPLACE, V4A or unified diff) is applied to the original files (:class:`Rejected` when it
-    does not apply); otherwise each code block goes to the file it names, and blocks without a
-    path go, joined, to the target file. Paths the request does not have are left out.
+    An edit (SEARCH/REPLACE, V4A or unified diff) is applied to the original files; when it does
+    not apply, the answer's code blocks that are not edits stand (the edit was an illustration),
+    and without any it is :class:`Rejected`. Otherwise each code block goes to the file it names,
+    and blocks without a path go, joined, to the target file. Paths the request does not have are
+    left out.
     """
     known = [f.path for f in original if f.path is not None]
     target_path = original[0].path if original else None
-    if detect_format(answer) is not None:
-        result = apply_edit({f.path: f.code for f in original if f.path}, answer, default_path=target_path)
-        if result.errors:
-            raise Rejected(f"the edit does not apply: {result.errors[0]}")
-        return {path: code for path, code in result.files.items() if path in known}
     blocks = extract_code_blocks(
         answer, language_tags=language_tags, default_language=default_language, known_paths=known
     )
+    if detect_format(answer) is not None:
+        result = apply_edit({f.path: f.code for f in original if f.path}, answer, default_path=target_path)
+        if not result.errors:
+            return {path: code for path, code in result.files.items() if path in known}
+        blocks = [b for b in blocks if detect_format(b.code) is None]
+        if not blocks:
+            raise Rejected(f"the edit does not apply: {result.errors[0]}")
     by_file: dict[str | None, str] = {}
     pathless: list[str] = []
     for block in blocks:

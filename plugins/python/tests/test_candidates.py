@@ -406,6 +406,16 @@ def test_edit_answers_are_applied_to_the_original(answer: str, snapshot: Snapsho
     assert render(candidates) == snapshot
 
 
+def test_a_diff_shown_for_illustration_gives_way_to_the_full_code() -> None:
+    answer = (
+        "The change, roughly:\n\n```diff\n--- a/pkg/sorter.py\n+++ b/pkg/sorter.py\n@@ -1,3 +1,2 @@\n"
+        "-    for item in things:\n-        total += item\n+    total = sum(things)\n```\n\nThe full function:\n\n"
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n```\n"
+    )
+    candidates = run([answer])
+    assert len(candidates) == 1 and "return sorted(xs)" in candidates[0].files[0].code
+
+
 def test_an_edit_that_does_not_apply_is_dropped() -> None:
     answer = "pkg/sorter.py\n<<<<<<< SEARCH\n    return xs[::-1]\n=======\n    return sorted(xs)\n>>>>>>> REPLACE\n"
     assert run([answer]) == []
