@@ -27,9 +27,6 @@ import socket
 import statistics
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import aiohttp
@@ -43,7 +40,7 @@ from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.migrate import migrate
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.settings import Settings
-from codeflash_engine.testing.postgres import throwaway_postgres
+from codeflash_engine.testing.postgres import scratch_database
 
 # --- server -------------------------------------------------------------------------------------
 
@@ -214,29 +211,6 @@ async def _client(
 # --- setup --------------------------------------------------------------------------------------
 
 
-@contextmanager
-def _database(server_dsn: str | None) -> Iterator[str]:
-    """A fresh database (in DATABASE_URL's server, or in a throwaway server), dropped at the end."""
-    if server_dsn is None:
-        with throwaway_postgres() as server, _database(server.dsn) as dsn:
-            yield dsn
-        return
-    name = f"cfe_bench_{uuid.uuid4().hex[:8]}"
-
-    async def admin(sql: str) -> None:
-        conn = await asyncpg.connect(server_dsn)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield server_dsn.rpartition("/")[0] + "/" + name
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 async def _make_keys(dsn: str, n: int) -> list[str]:
     conn = await asyncpg.connect(dsn)
     try:
@@ -271,7 +245,7 @@ def main() -> None:
     server_dsn = os.environ.get("DATABASE_URL") or None
     load_before = os.getloadavg()[0]
     results = []
-    with _database(server_dsn) as dsn:
+    with scratch_database(server_dsn, "cfe_bench") as dsn:
         keys = asyncio.run(_make_keys(dsn, max(args.keys, 1)))
         port = _free_port()
         server = multiprocessing.get_context("spawn").Process(target=_serve, args=(dsn, port, args.pool_max))

@@ -52,7 +52,7 @@ from bench_engine_lib import (
 
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.testing.load import Outcome, run_load, summarize
-from codeflash_engine.testing.postgres import throwaway_postgres
+from codeflash_engine.testing.postgres import scratch_database
 
 LATENCY = 0.5
 
@@ -60,24 +60,8 @@ LATENCY = 0.5
 @contextlib.contextmanager
 def database() -> Iterator[str]:
     """A fresh database in DATABASE_URL's server or in a throwaway one; dropped at the end."""
-    server = os.environ.get("DATABASE_URL")
-    with contextlib.ExitStack() as stack:
-        if not server:
-            server = stack.enter_context(throwaway_postgres()).dsn
-        name = f"cfe_load_{uuid.uuid4().hex[:8]}"
-
-        async def admin(sql: str) -> None:
-            conn = await asyncpg.connect(server)
-            try:
-                await conn.execute(sql)
-            finally:
-                await conn.close()
-
-        asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-        try:
-            yield server.rpartition("/")[0] + "/" + name
-        finally:
-            asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with scratch_database(os.environ.get("DATABASE_URL") or None, "cfe_load") as dsn:
+        yield dsn
 
 
 async def issue_key(dsn: str) -> str:

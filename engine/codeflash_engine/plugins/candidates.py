@@ -71,16 +71,19 @@ def code_by_file(
     """
     known = [f.path for f in original if f.path is not None]
     target_path = original[0].path if original else None
-    blocks = extract_code_blocks(
-        answer, language_tags=language_tags, default_language=default_language, known_paths=known
-    )
+    errors: tuple[str, ...] = ()
     if detect_format(answer) is not None:
         result = apply_edit({f.path: f.code for f in original if f.path}, answer, default_path=target_path)
         if not result.errors:
             return {path: code for path, code in result.files.items() if path in known}
+        errors = result.errors
+    blocks = extract_code_blocks(
+        answer, language_tags=language_tags, default_language=default_language, known_paths=known
+    )
+    if errors:
         blocks = [b for b in blocks if detect_format(b.code) is None]
         if not blocks:
-            raise Rejected(f"the edit does not apply: {result.errors[0]}")
+            raise Rejected(f"the edit does not apply: {errors[0]}")
     by_file: dict[str | None, str] = {}
     pathless: list[str] = []
     for block in blocks:

@@ -46,6 +46,7 @@ import hmac
 import inspect
 import itertools
 import json
+import signal
 import sys
 import time
 import urllib.parse
@@ -361,6 +362,17 @@ class FakeLLM:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+
+    async def serve_until_signalled(self) -> None:
+        """Serve (standalone, in its own process) until SIGINT or SIGTERM; say where first."""
+        async with self:
+            print(f"fake LLM listening on {self.url}", flush=True)
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                with contextlib.suppress(NotImplementedError):
+                    loop.add_signal_handler(sig, stop.set)
+            await stop.wait()
 
     async def __aenter__(self) -> FakeLLM:
         return await self.start()
@@ -757,16 +769,7 @@ async def _serve_forever(args: argparse.Namespace) -> None:
         keep_requests=False,
         simulate_cache=args.simulate_cache,
     )
-    async with fake:
-        print(f"fake LLM listening on {fake.url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        import signal
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+    await fake.serve_until_signalled()
 
 
 def main(argv: list[str] | None = None) -> None:

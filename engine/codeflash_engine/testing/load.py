@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import random
-import signal
 import statistics
 import sys
 import time
@@ -437,17 +436,10 @@ async def _serve_fake(args: argparse.Namespace) -> None:
         default=FaultMix(rate=args.fault_rate, kinds=kinds, seed=args.seed, hang_seconds=args.hang),
         keep_requests=False,
     )
-    async with fake:
-        print(f"fake LLM listening on {fake.url}", flush=True)
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError):
-                loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
-        responder = fake.default
-        if isinstance(responder, FaultMix):
-            print(json.dumps({"served": fake.served, "answers": responder.counts}), flush=True)
+    await fake.serve_until_signalled()
+    responder = fake.default
+    if isinstance(responder, FaultMix):
+        print(json.dumps({"served": fake.served, "answers": responder.counts}), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -116,3 +117,31 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         yield server
     finally:
         server.cleanup()
+
+
+@contextlib.contextmanager
+def scratch_database(server_dsn: str | None = None, prefix: str = "cfe_scratch") -> Iterator[str]:
+    """The DSN of a new, empty database in ``server_dsn``'s server (a throwaway server when None),
+    dropped (connections and all) at the end."""
+    if server_dsn is None:
+        with throwaway_postgres() as server, scratch_database(server.dsn, prefix) as dsn:
+            yield dsn
+        return
+    import asyncio
+
+    import asyncpg  # type: ignore[import-untyped]
+
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+
+    async def admin(sql: str) -> None:
+        conn = await asyncpg.connect(server_dsn)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server_dsn.rpartition("/")[0] + "/" + name
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from codeflash_engine.text.paths import path_from_line
+from codeflash_engine.text.unified import is_header
 from codeflash_engine.text.xml import extract_tag
 
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
@@ -53,10 +54,7 @@ def explanation_of(answer: str) -> str:
 
 def _unfenced_diff_at(lines: list[str], number: int) -> bool:
     """A unified diff starts at line ``number`` (outside any fence)."""
-    line = lines[number]
-    if line.startswith("diff --git "):
-        return True
-    return line.startswith("--- ") and number + 1 < len(lines) and lines[number + 1].startswith("+++ ")
+    return lines[number].startswith("diff --git ") or is_header(lines, number)
 
 
 def _drop_path_line(prose: list[str]) -> None:

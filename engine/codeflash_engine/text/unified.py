@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["to_v4a", "unified_diff_at"]
+__all__ = ["is_header", "to_v4a", "unified_diff_at"]
 
 _OLD = re.compile(r"^--- (\S.*)$")
 _NEW = re.compile(r"^\+\+\+ (\S.*)$")
@@ -44,7 +44,8 @@ def _path(raw: str) -> str | None:
     return path
 
 
-def _is_header(lines: list[str], i: int) -> bool:
+def is_header(lines: list[str], i: int) -> bool:
+    """Line ``i`` and the next are a file header (``--- old`` then ``+++ new``)."""
     return _OLD.match(lines[i]) is not None and i + 1 < len(lines) and _NEW.match(lines[i + 1]) is not None
 
 
@@ -54,13 +55,13 @@ def to_v4a(text: str) -> str:
     out = ["*** Begin Patch"]
     i = 0
     while i < len(lines):
-        if not _is_header(lines, i):
+        if not is_header(lines, i):
             i += 1
             continue
         old, new = _path(lines[i][4:]), _path(lines[i + 1][4:])
         i += 2
         body: list[str] = []
-        while i < len(lines) and not _is_header(lines, i):
+        while i < len(lines) and not is_header(lines, i):
             line = lines[i]
             if line.startswith("\\"):  # "\ No newline at end of file"
                 i += 1

@@ -69,18 +69,20 @@ def extract(
     tags = tuple(fence_tags) or PYTHON_TAGS
     known = [p for p in files if p]
     explanation = explanation_of(answer)
-    code_tag = extract_tag(answer, "code")
-    blocks = _markdown_blocks(code_tag if code_tag is not None else answer, tags, known)
+    failed: ValueError | None = None
     try:
         edited = apply_answer_edit(answer, files, target_path)
-    except ValueError:
+    except ValueError as exc:
+        edited, failed = None, exc
+    if edited is not None:
+        return Extracted(tuple(edited), explanation)
+    code_tag = extract_tag(answer, "code")
+    blocks = _markdown_blocks(code_tag if code_tag is not None else answer, tags, known)
+    if failed is not None:
         # an edit shown for illustration that does not apply: code blocks that are not edits stand
         blocks = [b for b in blocks if detect_format(b.code) is None]
         if not blocks:
-            raise
-        edited = None
-    if edited is not None:
-        return Extracted(tuple(edited), explanation)
+            raise failed
     if not blocks and code_tag is not None and code_tag.strip():
         closed = re.search(r"</code\s*>", answer, re.IGNORECASE) is not None
         blocks = [RawBlock(None, code_tag.strip("\n"), truncated=not closed)]
