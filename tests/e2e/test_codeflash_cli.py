@@ -63,9 +63,11 @@ def cli_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_cli_venv(Path(cached) if cached else tmp_path_factory.mktemp("cli") / "venv")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def issued_key(pg_dsn: str) -> str:
-    """A key issued by the engine's own command (`codeflash-engine keys create`)."""
+    """A key issued by the engine's own command (`codeflash-engine keys create`), one per run: a
+    CLI run makes 8-20 requests, and one key shared by every run would meet the default rate
+    limit (40 per minute per key) a few runs in."""
     exe = Path(sys.executable).with_name("codeflash-engine")
     result = subprocess.run(
         [str(exe), "keys", "create", "--user", "e2e-user", "--tier", "pro"],
