@@ -169,10 +169,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
         finally:
             await recorder.close()
             log.info(
-                "recorder closed: %d record(s) written, %d dropped",
+                "recorder closed: %d record(s) written, %d dropped, %d rejected",
                 recorder.written,
                 recorder.dropped,
-                extra={"written": recorder.written, "dropped": recorder.dropped},
+                recorder.rejected,
+                extra={"written": recorder.written, "dropped": recorder.dropped, "rejected": recorder.rejected},
             )
 
 

@@ -15,7 +15,7 @@ metric                                      type       labels
 ``llm_cost_usd_total``                      counter    provider, model
 ``errors_total``                            counter    source (http/llm), class
 ``recorder_queue_depth``                    gauge      (summed over live workers)
-``recorder_records_total``                  counter    outcome (written/dropped)
+``recorder_records_total``                  counter    outcome (written/dropped/rejected)
 ``recorder_sink_failures_total``            counter
 ``event_loop_lag_seconds``                  histogram  how late the loop wakes a sleeping task
 ``event_loop_lag_max_seconds``              gauge      largest lag since start (max over workers)
@@ -144,7 +144,10 @@ class Metrics:
             multiprocess_mode="livesum",
         )
         self.recorded = Counter(
-            name("recorder_records"), "Records written or dropped by the recorder", ["outcome"], registry=reg
+            name("recorder_records"),
+            "Records written, dropped (queue full) or rejected (refused by the database)",
+            ["outcome"],
+            registry=reg,
         )
         self.sink_failures = Counter(
             name("recorder_sink_failures"), "Failed record writes (each retried)", registry=reg
@@ -172,6 +175,7 @@ class Metrics:
         ).set(1)
         self._seen_written = 0
         self._seen_dropped = 0
+        self._seen_rejected = 0
         self._seen_failures = 0
         self._lag_max = 0.0
         #: requests being served by this process now
@@ -226,7 +230,11 @@ class Metrics:
         if recorder is None:
             return
         self.queue_depth.set(recorder.queue_depth)
-        for outcome, attr in (("written", "_seen_written"), ("dropped", "_seen_dropped")):
+        for outcome, attr in (
+            ("written", "_seen_written"),
+            ("dropped", "_seen_dropped"),
+            ("rejected", "_seen_rejected"),
+        ):
             now = getattr(recorder, outcome)
             delta = now - getattr(self, attr)
             if delta > 0:

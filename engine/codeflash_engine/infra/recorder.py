@@ -3,9 +3,11 @@
 The request path only calls :meth:`Recorder.record`, which never waits: it puts the record on a
 bounded queue, or counts it in :attr:`Recorder.dropped` when the queue is full. One background
 task takes what has accumulated (up to ``batch_size``) and hands it to the sink. When the sink
-fails (the database is down), the same batch is retried with exponential backoff while new
-records wait in the queue, which keeps filling up to its bound. :meth:`Recorder.close` waits until
-everything queued so far has been written, so a graceful shutdown loses nothing.
+fails because it is away (the database is down), the same batch is retried with exponential
+backoff while new records wait in the queue, which keeps filling up to its bound; when it refuses
+the data, the batch is split and the one bad record set aside (:attr:`Recorder.rejected`).
+:meth:`Recorder.close` waits until everything queued so far has been written, so a graceful
+shutdown loses nothing.
 
 Sinks implement :class:`RecordSink`: :class:`LogSink` (one structured log line per record) lives
 here; the database sink writes the ``llm_calls`` and ``optimization_errors`` tables.
@@ -23,6 +25,7 @@ from typing import Any, Protocol
 
 import attrs
 
+from codeflash_engine.errors import ServiceUnavailable
 from codeflash_engine.infra.logging import trace_id_var
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 
@@ -111,8 +114,10 @@ class Recorder:
         self.dropped = 0
         #: records the sink accepted
         self.written = 0
-        #: failed ``write`` calls (each retried)
+        #: failed ``write`` calls (each retried, or split)
         self.sink_failures = 0
+        #: records the sink refused on their own (set aside, logged): never written
+        self.rejected = 0
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -197,6 +202,13 @@ class Recorder:
                     self._queue.task_done()
 
     async def _write(self, batch: list[Record]) -> None:
+        """Write ``batch``; retry it while the sink is unreachable, split it when the sink refuses it.
+
+        A sink that is away (:func:`is_unavailable`) gets the whole batch again with backoff. Any
+        other failure is about the data: the batch is split in halves, each written on its own,
+        down to the single record that fails, which is set aside (logged and counted in
+        :attr:`rejected`), so one bad record never holds back the others.
+        """
         delay = self.retry_base
         while True:
             try:
@@ -205,6 +217,9 @@ class Recorder:
                 raise
             except Exception as exc:
                 self.sink_failures += 1
+                if not is_unavailable(exc):
+                    await self._split(batch, exc)
+                    return
                 log.warning(
                     "record sink failed (%s); retrying %d records in %.1f s",
                     type(exc).__name__,
@@ -217,6 +232,28 @@ class Recorder:
             else:
                 self.written += len(batch)
                 return
+
+    async def _split(self, batch: list[Record], exc: Exception) -> None:
+        """The sink refused ``batch``: write its halves apart, or set a single record aside."""
+        if len(batch) == 1:
+            self.rejected += 1
+            record = batch[0]
+            log.error(
+                "record refused by the sink and set aside (%s): a %s record of trace %r",
+                type(exc).__name__,
+                record_fields(record)["kind"],
+                (record.trace_id or "")[:80],
+                extra={"rejected": self.rejected, "sink_error": str(exc)[:300]},
+            )
+            return
+        middle = len(batch) // 2
+        await self._write(batch[:middle])
+        await self._write(batch[middle:])
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a sink failure means the sink is away (retry later), not that it refused the data."""
+    return isinstance(exc, ServiceUnavailable | OSError | TimeoutError)
 
 
 class MemorySink:

@@ -23,6 +23,7 @@ import attrs
 
 from codeflash_engine.infra.db import apikeys, queries
 from codeflash_engine.infra.db.migrate import Migration, migrate
+from codeflash_engine.infra.db.safe_text import pg_optional, pg_text, pg_value
 from codeflash_engine.infra.db.types import (
     FEATURE_COLUMNS,
     PERIODS,
@@ -508,23 +509,32 @@ class PostgresStore:
             if isinstance(r, LLMCallRecord):
                 calls.append(
                     (
-                        r.trace_id,
-                        r.user_id,
-                        r.call_type,
-                        r.model_name,
-                        r.provider,
+                        pg_optional(r.trace_id),
+                        pg_optional(r.user_id),
+                        pg_text(r.call_type),
+                        pg_text(r.model_name),
+                        pg_text(r.provider),
                         r.tokens_in,
                         r.tokens_out,
                         r.tokens_cached,
                         r.cost_usd,
                         r.latency_ms,
-                        r.outcome,
-                        r.error_class,
+                        pg_text(r.outcome),
+                        pg_optional(r.error_class),
                         r.created,
                     )
                 )
             elif isinstance(r, ErrorRecord):
-                errors.append((r.trace_id, r.error_type, r.severity, r.message, r.stack_trace, r.created))
+                errors.append(
+                    (
+                        pg_optional(r.trace_id),
+                        pg_text(r.error_type),
+                        pg_text(r.severity),
+                        pg_text(r.message),
+                        pg_optional(r.stack_trace),
+                        r.created,
+                    )
+                )
             else:
                 raise StoreError(f"cannot store a {type(r).__name__}")
         if not calls and not errors:
@@ -546,8 +556,8 @@ class PostgresStore:
 
     async def records_for_trace(self, trace_id: str) -> TraceRecords:
         async def op(conn: asyncpg.Connection) -> TraceRecords:
-            calls = await conn.fetch(queries.CALLS_FOR_TRACE, trace_id, timeout=self._command_timeout)
-            errors = await conn.fetch(queries.ERRORS_FOR_TRACE, trace_id, timeout=self._command_timeout)
+            calls = await conn.fetch(queries.CALLS_FOR_TRACE, pg_text(trace_id), timeout=self._command_timeout)
+            errors = await conn.fetch(queries.ERRORS_FOR_TRACE, pg_text(trace_id), timeout=self._command_timeout)
             return TraceRecords(
                 calls=[
                     LLMCallRecord(**{**dict(row), "cost_usd": float(row["cost_usd"])})  # numeric -> float
@@ -581,8 +591,8 @@ class PostgresStore:
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
             raise StoreError("a trace id is required")
-        known, extra = split_features(payload)
-        args: list[Any] = [trace_id, user_id]
+        known, extra = split_features(pg_value(dict(payload)))
+        args: list[Any] = [pg_text(trace_id), pg_optional(user_id)]
         for name in FEATURE_COLUMNS:
             value = known.get(name)
             args.append(value if name in ("original_code", "codeflash_version", "original_runtime") else _jsonb(value))
@@ -594,7 +604,7 @@ class PostgresStore:
         return row is not None
 
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
-        row = await self._fetchrow(queries.GET_FEATURES, trace_id, retry=True)
+        row = await self._fetchrow(queries.GET_FEATURES, pg_text(trace_id), retry=True)
         if row is None:
             return None
         out = dict(row)
