@@ -22,6 +22,7 @@ TABLES = (
     "optimization_errors",
     "optimization_features",
     "rate_limit_counters",
+    "quota_traces",
 )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from codeflash_engine.http import quota
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, STORE, guards_middleware, store_context
 from codeflash_engine.http.state import SETTINGS
@@ -44,7 +45,12 @@ async def ping(request: web.Request) -> web.Response:
 @routes.post("/ai/optimize")
 @routes.post("/ai/optimize-line-profiler")
 async def optimize(request: web.Request) -> web.Response:
-    """Answers with the status asked in ``?status=`` (default 200); ``?raise=1`` raises."""
+    """Answers with the status asked in ``?status=`` (default 200); ``?raise=1`` raises.
+
+    The quota is charged as a real endpoint does once its body is valid: for the trace of
+    ``?trace=`` (none: a request counted on its own).
+    """
+    await quota.charge(request, [request.query.get("trace")])
     if request.query.get("raise"):
         raise RuntimeError("boom")
     status = int(request.query.get("status", "200"))

@@ -8,6 +8,7 @@ import pydantic
 from aiohttp import web
 
 from codeflash_engine.errors import EngineError
+from codeflash_engine.http import quota
 from codeflash_engine.http.errors import describe_validation_error
 from codeflash_engine.infra.logging import trace_id_var
 
@@ -29,7 +30,7 @@ def _adapter(model: type[Any]) -> pydantic.TypeAdapter[Any]:
 
 
 async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapter[T]) -> T:
-    """Validate the JSON body against ``schema``; record its trace_id for the log."""
+    """Validate the JSON body against ``schema``; record its trace_id for the log, charge the quota."""
     adapter = schema if isinstance(schema, pydantic.TypeAdapter) else _adapter(schema)
     raw = await request.read()
     if not raw.strip():
@@ -42,9 +43,18 @@ async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapte
             detail = errors[0]["msg"]
             raise MalformedBody(f"request body is not valid JSON: {detail}") from None
         raise EngineError(describe_validation_error(exc), status=422) from None
-    trace_id = getattr(value, "trace_id", None)
-    if trace_id is None and isinstance(value, list) and value:
-        trace_id = getattr(value[0], "trace_id", None)
-    if isinstance(trace_id, str):
-        trace_id_var.set(trace_id)
+    trace_ids = _trace_ids(value)
+    if trace_ids and isinstance(trace_ids[0], str):
+        trace_id_var.set(trace_ids[0])
+    await quota.charge(request, trace_ids)
     return value
+
+
+def _trace_ids(value: object) -> list[str | None]:
+    """The trace id(s) of a parsed body: one per item of a list body (refinement)."""
+    items = value if isinstance(value, list) else [value]
+    out: list[str | None] = []
+    for item in items:
+        trace_id = getattr(item, "trace_id", None)
+        out.append(trace_id if isinstance(trace_id, str) else None)
+    return out

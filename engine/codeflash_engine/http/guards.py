@@ -8,9 +8,10 @@ One middleware, :func:`guards_middleware`, applied the same way to every request
 3. Each request of an active key counts against RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS, in the
    store, so replicas sharing a database share the limit: beyond it, 429 with Retry-After.
    Steps 2 and 3 are one round trip to the database (:meth:`Store.admit`).
-4. The optimization endpoints (:data:`QUOTA_ROUTES`) count one optimization against the user's
-   subscription; when it is exhausted, 402 with a JSON error saying when it resets. An
-   optimization whose request does not end in 200 is given back.
+4. Every LLM-backed route gets a :class:`~codeflash_engine.http.quota.Meter`: the first request
+   of a ``trace_id`` counts one optimization against the user's subscription (charged once the
+   body is read, see :mod:`codeflash_engine.http.quota`); when it is exhausted, 402 with a JSON
+   error saying when it resets. An optimization whose request does not end in 200 is given back.
 5. The store unreachable: 503 (fail closed), never a pass.
 
 No cache in front of the key lookup: the lookup and the rate-limit hit are a single statement
@@ -29,11 +30,12 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from codeflash_engine.http.errors import Handler, json_error
+from codeflash_engine.http.quota import METER, Meter, metered
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import Identity, QuotaDecision, StoreUnavailable
+from codeflash_engine.infra.db.types import Identity, StoreUnavailable
 from codeflash_engine.infra.logging import user_id_var
 
 log = logging.getLogger(__name__)
@@ -44,9 +46,6 @@ STORE: web.AppKey[Store] = web.AppKey("store")
 IDENTITY = web.RequestKey("identity", Identity)
 #: seconds the guards took on this request (for metrics and the benchmark)
 GUARD_SECONDS = web.RequestKey("guard_seconds", float)
-
-#: routes that count one optimization against the caller's subscription
-QUOTA_ROUTES = frozenset({"/ai/optimize", "/ai/optimize-line-profiler"})
 
 _CHALLENGE = {"WWW-Authenticate": 'Bearer realm="codeflash-engine"'}
 MISSING_KEY = (
@@ -69,13 +68,6 @@ def _is_guarded(request: web.Request) -> bool:
     return resource is not None and resource.canonical.startswith("/ai/")
 
 
-def _quota_route(request: web.Request) -> bool:
-    if request.match_info.http_exception is not None:  # 404, 405: nothing will be optimized
-        return False
-    resource = request.match_info.route.resource
-    return resource is not None and resource.canonical in QUOTA_ROUTES
-
-
 def _bearer_token(request: web.Request) -> str | None:
     """The token of ``Authorization: Bearer <token>``; "" when the header is there but malformed."""
     header = request.headers.get("Authorization")
@@ -90,22 +82,6 @@ def _bearer_token(request: web.Request) -> str | None:
 
 def _unavailable(exc: StoreUnavailable) -> web.Response:
     return json_error(503, exc.message, {"Retry-After": "5", **exc.headers})
-
-
-def _quota_exhausted(quota: QuotaDecision) -> web.Response:
-    resets = f"; it resets at {quota.period_end:%Y-%m-%dT%H:%M:%SZ}" if quota.period_end is not None else ""
-    plan = f" on plan '{quota.plan_type}'" if quota.plan_type else ""
-    return json_error(
-        402,
-        f"optimization quota exhausted: {quota.used} of {quota.limit} optimizations used this period{plan}{resets}",
-    )
-
-
-async def _release(store: Store, user_id: str) -> None:
-    try:
-        await store.release_optimization(user_id)
-    except Exception as exc:  # the count stays one too high; not worth failing the answer for
-        log.warning("could not give back an optimization to the quota: %s", exc)
 
 
 @web.middleware
@@ -144,25 +120,17 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
         )
     request[IDENTITY] = Identity.of(key)
     user_id_var.set(key.user_id)
-    counted = False
-    if _quota_route(request):
-        try:
-            quota = await store.consume_optimization(key.user_id)
-        except StoreUnavailable as exc:
-            return _unavailable(exc)
-        if not quota.allowed:
-            return _quota_exhausted(quota)
-        counted = quota.used is not None
     request[GUARD_SECONDS] = time.perf_counter() - started
-    if not counted:
+    if not metered(request):
         return await handler(request)
+    meter = request[METER] = Meter(store, key.user_id)
     try:
         response = await handler(request)
     except BaseException:
-        await asyncio.shield(_release(store, key.user_id))
+        await asyncio.shield(meter.give_back())
         raise
     if response.status != 200:
-        await _release(store, key.user_id)
+        await meter.give_back()
     return response
 
 

@@ -83,6 +83,8 @@ class MemoryStore:
 
     #: the newest records and feature rows it keeps (the embedded store must not grow forever)
     MAX_CALLS = 50_000
+    #: admitted traces remembered at most (one per function optimization)
+    MAX_TRACES = 200_000
     MAX_ERRORS = 10_000
     MAX_FEATURES = 2_000
 
@@ -99,6 +101,8 @@ class MemoryStore:
         self._calls: collections.deque[LLMCallRecord] = collections.deque(maxlen=self.MAX_CALLS)
         self._errors: collections.deque[ErrorRecord] = collections.deque(maxlen=self.MAX_ERRORS)
         self._features: dict[str, dict[str, Any]] = {}
+        #: admitted (user, trace) pairs, oldest first, at most MAX_TRACES
+        self._traces: dict[tuple[str, str], None] = {}
 
     def _now(self) -> dt.datetime:
         return dt.datetime.fromtimestamp(self._clock(), dt.UTC)
@@ -282,8 +286,31 @@ class MemoryStore:
             sub, optimizations_used=used + 1, period_start=max(sub.period_start, start)
         )
         return QuotaDecision(
-            allowed=True, used=used + 1, limit=sub.optimizations_limit, plan_type=sub.plan_type, period_end=end
+            allowed=True,
+            used=used + 1,
+            limit=sub.optimizations_limit,
+            plan_type=sub.plan_type,
+            period_end=end,
+            counted=True,
         )
+
+    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+        # No await between the check and the update: atomic within the one process it serves.
+        if trace_id is not None and (user_id, trace_id) in self._traces:
+            return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
+        decision = await self.consume_optimization(user_id)
+        if decision.allowed and trace_id is not None:
+            self._traces[(user_id, trace_id)] = None
+            if len(self._traces) > self.MAX_TRACES:  # the oldest trace would be counted again
+                del self._traces[next(iter(self._traces))]
+        return decision
+
+    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+        if trace_id is not None:
+            if (user_id, trace_id) not in self._traces:
+                return
+            del self._traces[(user_id, trace_id)]
+        await self.release_optimization(user_id)
 
     async def release_optimization(self, user_id: str) -> None:
         sub = self._subscriptions.get(user_id)

@@ -113,6 +113,33 @@ def _jsonb(value: Any) -> str | None:
         raise StoreError(f"cannot store as JSON: {exc}") from exc
 
 
+#: a trace admitted by an earlier request: allowed, not counted again
+_ADMITTED_BEFORE = QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
+
+
+class _Refused(Exception):
+    """Raised inside a transaction to roll it back when the quota refused the trace."""
+
+    def __init__(self, decision: QuotaDecision) -> None:
+        super().__init__("quota exhausted")
+        self.decision = decision
+
+
+def _quota_decision(row: Mapping[str, Any] | None) -> QuotaDecision:
+    """The decision of one CONSUME_OPTIMIZATION row (None: no subscription, allowed unmetered)."""
+    if row is None:
+        return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
+    allowed = row["new_used"] is not None
+    return QuotaDecision(
+        allowed=allowed,
+        used=row["new_used"] if allowed else row["used"],
+        limit=row["optimizations_limit"],
+        plan_type=row["plan_type"],
+        period_end=period_end(row["period"], row["start"]),
+        counted=allowed,
+    )
+
+
 def _key(row: Mapping[str, Any]) -> ApiKey:
     return ApiKey(
         id=row["id"],
@@ -485,17 +512,44 @@ class PostgresStore:
 
     async def consume_optimization(self, user_id: str) -> QuotaDecision:
         # Not retried: a statement lost with its connection may have counted already.
-        row = await self._fetchrow(queries.CONSUME_OPTIMIZATION, user_id)
-        if row is None:
-            return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
-        allowed = row["new_used"] is not None
-        return QuotaDecision(
-            allowed=allowed,
-            used=row["new_used"] if allowed else row["used"],
-            limit=row["optimizations_limit"],
-            plan_type=row["plan_type"],
-            period_end=period_end(row["period"], row["start"]),
-        )
+        return _quota_decision(await self._fetchrow(queries.CONSUME_OPTIMIZATION, user_id))
+
+    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+        # One transaction: the trace's row and its count stand or fall together. A concurrent
+        # first request of the same trace waits on the row's unique index, then finds it.
+        safe_trace = pg_optional(trace_id)
+
+        async def op(conn: asyncpg.Connection) -> QuotaDecision:
+            async with conn.transaction():
+                if safe_trace is not None:
+                    first = await conn.fetchval(queries.ADMIT_TRACE, user_id, safe_trace, timeout=self._command_timeout)
+                    if not first:
+                        return _ADMITTED_BEFORE
+                row = await conn.fetchrow(queries.CONSUME_OPTIMIZATION, user_id, timeout=self._command_timeout)
+                decision = _quota_decision(row)
+                if not decision.allowed:
+                    raise _Refused(decision)  # rolls the trace's row back
+                return decision
+
+        try:
+            return await self._run(op)
+        except _Refused as refused:
+            return refused.decision
+
+    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+        safe_trace = pg_optional(trace_id)
+
+        async def op(conn: asyncpg.Connection) -> None:
+            async with conn.transaction():
+                if safe_trace is not None:
+                    forgotten = await conn.fetchval(
+                        queries.FORGET_TRACE, user_id, safe_trace, timeout=self._command_timeout
+                    )
+                    if not forgotten:
+                        return
+                await conn.execute(queries.RELEASE_OPTIMIZATION, user_id, timeout=self._command_timeout)
+
+        await self._run(op)
 
     async def release_optimization(self, user_id: str) -> None:
         await self._run(lambda c: c.execute(queries.RELEASE_OPTIMIZATION, user_id, timeout=self._command_timeout))
@@ -591,7 +645,8 @@ class PostgresStore:
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
             raise StoreError("a trace id is required")
-        known, extra = split_features(pg_value(dict(payload)))
+        known, extra = split_features(payload)  # refuses NUL (StoreError), like the memory store
+        known, extra = pg_value(known), pg_value(extra)  # lone surrogates
         args: list[Any] = [pg_text(trace_id), pg_optional(user_id)]
         for name in FEATURE_COLUMNS:
             value = known.get(name)

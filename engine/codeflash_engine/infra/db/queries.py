@@ -178,6 +178,16 @@ UPDATE subscriptions
  WHERE user_id = $1 AND period_start >= date_trunc(period, now(), 'UTC')
 """
 
+# The first LLM-backed request of a trace leaves a row; true only for that first one. Run in the
+# same transaction as CONSUME_OPTIMIZATION, so a refused trace leaves no row (see quota_traces).
+ADMIT_TRACE = """
+INSERT INTO quota_traces (user_id, trace_id) VALUES ($1, $2)
+ON CONFLICT (user_id, trace_id) DO NOTHING
+RETURNING true
+"""
+
+FORGET_TRACE = "DELETE FROM quota_traces WHERE user_id = $1 AND trace_id = $2 RETURNING true"
+
 # --- records and features -------------------------------------------------------------------
 # Records are written with COPY (asyncpg's copy_records_to_table) into these columns.
 

@@ -118,6 +118,20 @@ class Store(Protocol):
         """Give back one optimization counted in the current period (the request failed)."""
         ...
 
+    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+        """Admit an LLM-backed request of ``trace_id``: one quota unit per function optimization.
+
+        The first request of a trace (for this user) counts one optimization as
+        :meth:`consume_optimization` does, atomically with remembering the trace; a refused trace
+        is not remembered. Later requests of an admitted trace are allowed without counting,
+        whatever the quota says by then. ``trace_id`` None: a request of its own, always counted.
+        """
+        ...
+
+    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+        """Undo :meth:`admit_trace` that counted (the request failed): forget the trace, give back one."""
+        ...
+
     # --- records and features ----------------------------------------------------------------
 
     async def write_records(self, batch: Sequence[Record]) -> None:

@@ -119,6 +119,9 @@ class QuotaDecision:
     plan_type: str | None
     #: when the current period ends (None without a subscription)
     period_end: dt.datetime | None
+    #: whether this decision counted an optimization (False: refused, unmetered, or the trace was
+    #: admitted before and is not counted again)
+    counted: bool = False
 
 
 @attrs.frozen

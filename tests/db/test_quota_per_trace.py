@@ -1,0 +1,143 @@
+"""Issue 16, class 2: a quota unit is one function optimization, counted once per trace_id.
+
+The first LLM-backed request of a trace counts, whichever endpoint it is; later requests of the
+same trace are free; once the quota is used up, every LLM-backed request of a trace that was not
+admitted gets 402. Both stores (PostgreSQL and the in-memory one) behave the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from guarded_app import make_app
+
+from codeflash_engine.infra.db.store import Store
+from codeflash_engine.settings import Settings
+
+ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+async def test_admit_trace_counts_a_trace_once(store: Store) -> None:
+    await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=2)
+    first = await store.admit_trace("alice", "t1")
+    assert first.allowed and first.counted and first.used == 1
+    again = await store.admit_trace("alice", "t1")
+    assert again.allowed and not again.counted
+    assert (await store.admit_trace("alice", "t2")).counted
+    refused = await store.admit_trace("alice", "t3")
+    assert not refused.allowed and not refused.counted and refused.used == 2
+    assert (await store.admit_trace("alice", "t1")).allowed  # admitted before: still served
+    assert not (await store.admit_trace("alice", "t3")).allowed  # a refused trace left no trace
+    assert not (await store.admit_trace("alice", None)).allowed
+    await store.release_trace("alice", "t2")
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 1
+    assert (await store.admit_trace("alice", "t3")).counted
+    await store.release_trace("alice", "never-admitted")  # gives nothing back
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 2
+
+
+async def test_concurrent_first_requests_of_a_trace_count_once(store: Store) -> None:
+    await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=5)
+    decisions = await asyncio.gather(*(store.admit_trace("alice", f"t{i % 3}") for i in range(30)))
+    assert all(d.allowed for d in decisions)
+    assert sum(d.counted for d in decisions) == 3
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 3
+
+
+async def test_traces_of_users_without_subscription_are_unmetered(store: Store) -> None:
+    await store.create_key("bob")
+    decision = await store.admit_trace("bob", "nul\u0000trace")
+    assert decision.allowed and not decision.counted
+
+
+async def _client(aiohttp_client: ClientFactory, store: Store) -> TestClient[web.Request, web.Application]:
+    settings = Settings(rate_limit_max=1000, rate_limit_window_ms=60_000)
+    return await aiohttp_client(make_app(settings, store))
+
+
+async def test_one_unit_per_trace_across_endpoints(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    client = await _client(aiohttp_client, store)
+    assert (await client.post("/ai/optimize?trace=T", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize-line-profiler?trace=T", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize?trace=T", headers=bearer(new.key))).status == 200
+    resp = await client.post("/ai/optimize-line-profiler?trace=OTHER", headers=bearer(new.key))
+    assert resp.status == 402 and "quota exhausted" in (await resp.json())["error"]
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 1
+
+
+async def test_a_failed_first_request_gives_its_trace_back(store: Store, aiohttp_client: ClientFactory) -> None:
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    client = await _client(aiohttp_client, store)
+    assert (await client.post("/ai/optimize?trace=A&status=502", headers=bearer(new.key))).status == 502
+    assert (await client.post("/ai/optimize?trace=B", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/optimize?trace=A", headers=bearer(new.key))).status == 402
+
+
+# --- the whole engine: every LLM-backed endpoint is metered ----------------------------------
+
+
+async def test_quota_zero_refuses_every_llm_backed_endpoint(
+    fake_llm_settings: Callable[..., Settings], aiohttp_client: ClientFactory
+) -> None:
+    from codeflash_engine.app import create_app
+    from codeflash_engine.http.guards import STORE
+
+    settings = fake_llm_settings(models="openai:gpt-4.1=1", codeflash_engine_request_deadline=20)
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    new = await store.create_key("zero")
+    await store.set_subscription("zero", plan_type="free", optimizations_limit=0)
+    doc = await (await client.get("/openapi.json")).json()
+    item: dict[str, Any] = {
+        "trace_id": "t-zero",
+        "optimization_id": "o1",
+        "original_source_code": "```python:a.py\ndef f(): return 1\n```",
+        "optimized_source_code": "```python:a.py\ndef f(): return 2\n```",
+    }
+    refused = 0
+    for path in doc["paths"]:
+        if not path.startswith("/ai/") or path == "/ai/log_features":
+            continue
+        body: Any = [item] if path == "/ai/refinement" else _minimal(path)
+        resp = await client.post(path, data=json.dumps(body), headers=bearer(new.key))
+        answer = await resp.json()
+        assert resp.status in (402, 422), (path, resp.status, answer)
+        refused += resp.status == 402
+    assert refused >= 10
+    resp = await client.post("/ai/log_features", data=json.dumps({"trace_id": "t-zero"}), headers=bearer(new.key))
+    assert resp.status == 200  # telemetry costs nothing
+
+
+def _minimal(path: str) -> dict[str, Any]:
+    """A valid body for ``path`` (the endpoint samples), so that only the quota can refuse it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parents[1] / "endpoints"))
+    import endpoint_samples as samples
+
+    name = path.removeprefix("/ai/").replace("-", "_")
+    name = {"optimize_line_profiler": "line_profiler", "adaptive_optimize": "adaptive"}.get(name, name)
+    body: dict[str, Any] = getattr(samples, name)()
+    if "trace_id" in body:
+        body["trace_id"] = "t-zero"
+    return body
