@@ -21,7 +21,7 @@ async def adaptive(
     trace_id: str,
     original_source_code: str,
     chain: Sequence[Mapping[str, Any]],
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
 ) -> CandidateOut:
     """One new candidate; its parent is the last candidate of the chain. The language is inferred."""
     spec = engine.languages.infer(original_source_code, *(str(c.get("source_code", "")) for c in chain))
@@ -31,7 +31,7 @@ async def adaptive(
         language=spec,
         language_version=None,
         original=files_of(original_source_code, "original_source_code"),
-        context={**context, "language": spec.name},
+        fields=fields,
         n=ADAPTIVE_ATTEMPTS,
         parent_id=str(chain[-1]["optimization_id"]) if chain else None,
         base=_base(chain),

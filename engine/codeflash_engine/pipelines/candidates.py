@@ -11,19 +11,19 @@ from typing import Any
 
 import attrs
 
+from codeflash_engine.infra.llm.client import Completion
 from codeflash_engine.infra.llm.deadline import Deadline
-from codeflash_engine.pipelines.common import Engine, new_id, off_loop, to_markdown
+from codeflash_engine.pipelines.common import Engine, new_id, to_markdown
+from codeflash_engine.plugins.answers import read_answer
 from codeflash_engine.plugins.types import (
+    Answer,
     Candidate,
     CandidatesRequest,
     CodeFile,
-    DiffRequest,
-    DiffResult,
     LanguageSpec,
+    Target,
     Task,
 )
-from codeflash_engine.text.edits import detect_format
-from codeflash_engine.text.prose import explanation_of
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,10 @@ class CandidateJob:
     language: LanguageSpec
     language_version: str | None
     original: tuple[CodeFile, ...]
-    context: Mapping[str, Any]
+    fields: Mapping[str, Any]
     n: int
     parent_id: str | None = None
-    target: str | None = None
+    target: Target | None = None
     is_async: bool = False
     base: tuple[CodeFile, ...] = ()
 
@@ -60,32 +60,43 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
     """Ask the models for ``job.n`` answers and return the candidates that survive postprocessing."""
     if job.n <= 0:
         return []
-    prompt = engine.prompt(job.task, job.language, job.language_version, job.context)
-    answers = await engine.ask(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline)
+    prompt = await engine.prompt(
+        job.task,
+        job.language,
+        job.language_version,
+        job.fields,
+        original=job.original,
+        target=job.target,
+        is_async=job.is_async,
+    )
+    completions = await engine.ask(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline)
+    answers: list[Answer] = await engine.plugins.in_thread(job.language.name, _read_all, engine, job, completions)
     request = CandidatesRequest(
         task=job.task,
         language=job.language.name,
         language_version=job.language_version,
         original=job.original,
-        answers=tuple(completion.text for _, completion in answers),
+        answers=tuple(answers),
         target=job.target,
         is_async=job.is_async,
         fence_tags=job.language.fence_tags,
         base=job.base,
     )
-    size = sum(len(a) for a in request.answers) + sum(len(f.code) for f in job.original)
-    cleaned: list[Candidate] = await off_loop(_clean, size=size, engine=engine, job=job, request=request)
+    cleaned: list[Candidate] | None = await engine.plugins.run(
+        "postprocess_candidates", job.language.name, request=request
+    )
     out: list[CandidateOut] = []
-    for candidate in cleaned:
+    for candidate in cleaned or []:
+        if not candidate.files:
+            continue
         index = min(max(candidate.answer_index, 0), len(answers) - 1)
-        completion = answers[index][1]
         out.append(
             CandidateOut(
                 source_code=to_markdown(candidate.files, job.language),
                 explanation=candidate.explanation.strip() or "Optimized implementation.",
                 optimization_id=new_id(),
                 parent_id=job.parent_id,
-                model=completion.model,
+                model=answers[index].model,
             )
         )
     log.info(
@@ -98,38 +109,17 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
     return out
 
 
-def _clean(engine: Engine, job: CandidateJob, request: CandidatesRequest) -> list[Candidate]:
-    """Edits applied, then the postprocess hook (in the CPU thread, or inline when small).
-
-    Plugins must never return code their own ``validate`` rejects (the plugin kit's conformance
-    suite checks it), so the engine does not parse every file a second time here.
-    """
-    request = attrs.evolve(request, answers=tuple(_apply_edits(engine, job, a) for a in request.answers))
-    cleaned: list[Candidate] | None = engine.plugins.hook.postprocess_candidates(request=request)
-    return [c for c in cleaned or [] if c.files]
-
-
-def _apply_edits(engine: Engine, job: CandidateJob, answer: str) -> str:
-    """An answer written as an edit (SEARCH/REPLACE, V4A, unified diff) becomes prose plus the edited files.
-
-    The edit goes through the apply_diff hook (the language's plugin, else the builtin text
-    layer). When the job improves a candidate (refinement, repair, adaptive), the model was shown
-    that candidate, so the edit is applied to it first (its files over the original's), then to
-    the original. An edit that applies to neither is left for the plugin to judge (it is
-    usually dropped).
-    """
-    if detect_format(answer) is None:
-        return answer
-    original = {f.path: f.code for f in job.original if f.path}
-    targets = [{**original, **{f.path: f.code for f in job.base if f.path}}] if job.base else []
-    result: DiffResult | None = None
-    for files in [*targets, original]:
-        result = engine.plugins.hook.apply_diff(
-            request=DiffRequest(language=job.language.name, files=files, edit=answer)
+def _read_all(engine: Engine, job: CandidateJob, completions: list[tuple[int, Completion]]) -> list[Answer]:
+    """Every answer read (edits applied), in the language plugin's thread."""
+    return [
+        read_answer(
+            engine.plugins,
+            job.language.name,
+            completion.text,
+            original=job.original,
+            base=job.base,
+            finish_reason=completion.finish_reason,
+            model=completion.model,
         )
-        if result is not None and result.ok and result.files:
-            edited = [CodeFile(path=path, code=code) for path, code in result.files.items()]
-            return f"{explanation_of(answer)}\n\n{to_markdown(edited, job.language)}\n"
-    if result is not None and result.errors:
-        log.info("edit did not apply: %s", result.errors[0][:300])
-    return answer
+        for _, completion in completions
+    ]

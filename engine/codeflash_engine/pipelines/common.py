@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import contextvars
-import functools
-import gc
 import logging
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +17,7 @@ from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.registry import LanguageRegistry
-from codeflash_engine.plugins.types import CodeFile, LanguageSpec, Prompt, PromptRequest, Task
+from codeflash_engine.plugins.types import CodeFile, LanguageSpec, Prompt, PromptRequest, Target, Task
 from codeflash_engine.settings import Settings
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
 
@@ -46,11 +42,32 @@ class Engine:
         """A fresh per-request deadline (inside the client's 300 s read timeout)."""
         return Deadline.after(self.settings.codeflash_engine_request_deadline)
 
-    def prompt(self, task: Task, language: LanguageSpec, version: str | None, context: Mapping[str, Any]) -> Prompt:
-        """The prompt of ``task`` from the build_prompt hook (the builtin default renders core templates)."""
-        prompt: Prompt | None = self.plugins.hook.build_prompt(
-            request=PromptRequest(task=task, language=language.name, language_version=version, context=context)
+    async def prompt(
+        self,
+        task: Task,
+        language: LanguageSpec,
+        version: str | None,
+        fields: Mapping[str, Any],
+        *,
+        original: Sequence[CodeFile] = (),
+        target: Target | None = None,
+        is_async: bool = False,
+    ) -> Prompt:
+        """The prompt of ``task`` from the language's build_prompt hook (else the core templates).
+
+        ``fields`` are the task's request fields by contract name (see :func:`prompt_fields`).
+        """
+        request = PromptRequest(
+            task=task,
+            language=language.name,
+            language_version=version,
+            fence_tag=language.fence_tags[0] if language.fence_tags else language.name,
+            original=tuple(original),
+            target=target,
+            is_async=is_async,
+            fields=fields,
         )
+        prompt: Prompt | None = await self.plugins.run("build_prompt", language.name, request=request)
         if prompt is None:  # pragma: no cover - the builtin always answers
             raise InvalidRequest(f"no prompt for task {task.value} in {language.name}")
         return prompt
@@ -74,6 +91,39 @@ def _reason(error: object) -> str:
     return str(error) or type(error).__name__
 
 
+#: request fields that are bookkeeping, not material for a prompt
+BOOKKEEPING = frozenset(
+    {
+        "trace_id",
+        "codeflash_version",
+        "call_sequence",
+        "rerun_trace_id",
+        "experiment_metadata",
+        "current_username",
+        "repo_owner",
+        "repo_name",
+        "n_candidates",
+        "language",
+        "language_version",
+        "python_version",
+    }
+)
+
+
+def prompt_fields(body: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a request body a prompt may use: every contract field but the bookkeeping."""
+    return {k: v for k, v in body.items() if k not in BOOKKEEPING}
+
+
+_PROFILED_FUNCTION = re.compile(r"^## Function: *([\w.]+) *$", re.MULTILINE)
+
+
+def profiled_target(line_profile: str | None) -> Target | None:
+    """The function a line profile is about (its ``## Function: name`` header), or None."""
+    match = _PROFILED_FUNCTION.search(line_profile or "")
+    return Target.parse(match.group(1)) if match else None
+
+
 def new_id() -> str:
     return str(uuid.uuid4())
 
@@ -93,52 +143,3 @@ def to_markdown(files: Sequence[CodeFile], language: LanguageSpec) -> str:
     """Contract markdown for ``files`` with the language's main fence tag."""
     tag = language.fence_tags[0] if language.fence_tags else language.name
     return write_markdown([CodeBlock(language=tag, path=f.path, code=f.code) for f in files])
-
-
-#: The one thread that runs CPU-heavy plugin work. One, not a pool: CPython 3.11's ``ast`` is not
-#: safe to use from two threads at once (gh-106905: under load, parses fail at random with
-#: "SystemError: AST constructor recursion depth mismatch"), and the GIL lets only one thread run
-#: Python code at a time anyway. Created on first use, so forked workers each get their own.
-_CPU_THREAD = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="codeflash-engine-cpu")
-
-
-#: work estimated below this many characters of code and answers runs on the event loop (a few ms)
-INLINE_LIMIT = 32 * 1024
-_in_cpu_thread = 0
-
-
-def _without_collections(func: Any, /, **kwargs: Any) -> Any:
-    """``func(**kwargs)`` with the cyclic garbage collector paused.
-
-    Plugin work builds large trees (ASTs, parse trees) that live only for the call and are freed
-    by reference counting when it returns. Collections during the call would only walk them, again
-    and again: for a large module, one pass holds the GIL long enough to stall the event loop.
-    Paused, the collector resumes afterwards with the trees gone. Calls never overlap (see
-    :func:`off_loop`), so pausing and resuming cannot interleave.
-    """
-    if not gc.isenabled():
-        return func(**kwargs)
-    gc.disable()
-    try:
-        return func(**kwargs)
-    finally:
-        gc.enable()
-
-
-async def off_loop(func: Any, /, *, size: int | None = None, **kwargs: Any) -> Any:
-    """Run CPU-heavy plugin work in the CPU thread so the event loop keeps serving.
-
-    Small work (``size``, in characters, at most :data:`INLINE_LIMIT`) runs on the event loop
-    instead when the CPU thread is idle: handing it over costs more CPU than the work, and while
-    the CPU thread computes, the loop waits for the GIL at every turn (up to the 5 ms switch
-    interval each time). Never both at once: ``ast`` must not run in two threads together.
-    """
-    global _in_cpu_thread
-    if size is not None and size <= INLINE_LIMIT and _in_cpu_thread == 0:
-        return _without_collections(func, **kwargs)
-    call = functools.partial(contextvars.copy_context().run, functools.partial(_without_collections, func, **kwargs))
-    _in_cpu_thread += 1
-    try:
-        return await asyncio.get_running_loop().run_in_executor(_CPU_THREAD, call)
-    finally:
-        _in_cpu_thread -= 1  # on the loop, once the thread is done with it

@@ -12,12 +12,12 @@ from codeflash_engine.plugins.registry import ANY_LANGUAGE
 from codeflash_engine.plugins.types import Task
 
 
-async def explain(engine: Engine, *, trace_id: str, context: Mapping[str, Any]) -> str:
+async def explain(engine: Engine, *, trace_id: str, fields: Mapping[str, Any]) -> str:
     """Markdown text. The request has no language field: it is detected from the flat code (the
     core prompt serves when no plugin's language matches)."""
-    code = (str(context.get("source_code", "")), str(context.get("optimized_code", "")))
+    code = (str(fields.get("source_code", "")), str(fields.get("optimized_code", "")))
     spec = engine.languages.detect(*code) or ANY_LANGUAGE
-    prompt = engine.prompt(Task.EXPLAIN, spec, None, {**context, "language": spec.name})
+    prompt = await engine.prompt(Task.EXPLAIN, spec, None, fields)
     answers = await engine.ask(prompt, n=1, task=Task.EXPLAIN, trace_id=trace_id, deadline=engine.deadline())
     text = answers[0][1].text
     explanation = tagged(text, "explanation") or text.strip()

@@ -18,7 +18,7 @@ async def rewrite_jit(
     source_code: str,
     python_version: str | None,
     n_candidates: int,
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
 ) -> list[CandidateOut]:
     """JIT-compiled candidates for Python code."""
     spec = engine.languages.resolve("python")
@@ -28,7 +28,7 @@ async def rewrite_jit(
         language=spec,
         language_version=python_version,
         original=files_of(source_code, "source_code"),
-        context=context,
+        fields=fields,
         n=min(n_candidates, MAX_CANDIDATES),
     )
     return await candidates.generate(engine, job, engine.deadline())

@@ -7,7 +7,7 @@ from typing import Any
 
 from codeflash_engine.pipelines import candidates
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
-from codeflash_engine.pipelines.common import MAX_CANDIDATES, Engine, files_of
+from codeflash_engine.pipelines.common import MAX_CANDIDATES, Engine, files_of, profiled_target
 from codeflash_engine.plugins.types import Task
 
 
@@ -20,7 +20,7 @@ async def optimize(
     source_code: str,
     n_candidates: int,
     is_async: bool,
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
     line_profile: bool = False,
 ) -> list[CandidateOut]:
     """Candidates for the code of ``source_code`` (contract markdown, target file first)."""
@@ -31,8 +31,9 @@ async def optimize(
         language=spec,
         language_version=language_version,
         original=files_of(source_code, "source_code"),
-        context=context,
+        fields=fields,
         n=min(n_candidates, MAX_CANDIDATES),
         is_async=is_async,
+        target=profiled_target(fields.get("line_profiler_results")) if line_profile else None,
     )
     return await candidates.generate(engine, job, engine.deadline())

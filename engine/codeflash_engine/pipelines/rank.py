@@ -49,14 +49,14 @@ def valid_ranking(value: Any, size: int) -> list[int] | None:
 
 
 async def rank(
-    engine: Engine, *, trace_id: str, size: int, speedups: Sequence[float | None], context: Mapping[str, Any]
+    engine: Engine, *, trace_id: str, size: int, speedups: Sequence[float | None], fields: Mapping[str, Any]
 ) -> list[int]:
     """The model's ranking when it gives a usable one; else the speedup order."""
     fallback = by_speedup(speedups)
     if size <= 1:
         return fallback
-    spec = engine.languages.detect(*context.get("diffs", ())) or ANY_LANGUAGE
-    prompt = engine.prompt(Task.RANK, spec, None, context)
+    spec = engine.languages.detect(*fields.get("diffs", ())) or ANY_LANGUAGE
+    prompt = await engine.prompt(Task.RANK, spec, None, fields)
     try:
         answers = await engine.ask(prompt, n=1, task=Task.RANK, trace_id=trace_id, deadline=engine.deadline())
     except EngineError as exc:

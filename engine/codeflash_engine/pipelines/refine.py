@@ -9,7 +9,7 @@ from typing import Any
 from codeflash_engine.errors import EngineError
 from codeflash_engine.pipelines import candidates
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
-from codeflash_engine.pipelines.common import Engine, files_of
+from codeflash_engine.pipelines.common import Engine, files_of, prompt_fields
 from codeflash_engine.plugins.types import Task
 
 #: refinements asked for per item (the client keeps the best 2-4 of all it receives)
@@ -32,7 +32,7 @@ async def refine(engine: Engine, items: Sequence[Mapping[str, Any]]) -> list[Can
             language=spec,
             language_version=item.get("language_version"),
             original=files_of(str(item["original_source_code"]), "original_source_code"),
-            context=item,
+            fields=prompt_fields(item),
             n=REFINEMENTS_PER_ITEM,
             parent_id=str(item["optimization_id"]),
             base=files_of(str(item["optimized_source_code"]), "optimized_source_code"),

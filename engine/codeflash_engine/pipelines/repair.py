@@ -24,7 +24,7 @@ async def repair(
     optimization_id: str,
     original_source_code: str,
     modified_source_code: str,
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
 ) -> CandidateOut:
     """One repaired candidate with ``parent_id`` = the failing candidate's id."""
     spec = engine.languages.resolve(language)
@@ -34,7 +34,7 @@ async def repair(
         language=spec,
         language_version=language_version,
         original=files_of(original_source_code, "original_source_code"),
-        context=context,
+        fields=fields,
         n=REPAIR_ATTEMPTS,
         parent_id=optimization_id,
         base=files_of(modified_source_code, "modified_source_code"),

@@ -37,9 +37,9 @@ def read_review(text: str) -> Review:
 
 
 async def review(
-    engine: Engine, *, trace_id: str, language: str, language_version: str | None, context: Mapping[str, Any]
+    engine: Engine, *, trace_id: str, language: str, language_version: str | None, fields: Mapping[str, Any]
 ) -> Review:
     spec = engine.languages.resolve(language)
-    prompt = engine.prompt(Task.REVIEW, spec, language_version, context)
+    prompt = await engine.prompt(Task.REVIEW, spec, language_version, fields)
     answers = await engine.ask(prompt, n=1, task=Task.REVIEW, trace_id=trace_id, deadline=engine.deadline())
     return read_review(answers[0][1].text)

@@ -10,8 +10,8 @@ import attrs
 
 from codeflash_engine.errors import UpstreamFailed
 from codeflash_engine.pipelines.answers import json_value
-from codeflash_engine.pipelines.common import Engine, off_loop
-from codeflash_engine.plugins.types import CodeFile, GeneratedTests, LanguageSpec, Task, TestsRequest
+from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.plugins.types import Answer, CodeFile, GeneratedTests, LanguageSpec, Target, Task, TestsRequest
 from codeflash_engine.text.markdown import parse_markdown
 
 log = logging.getLogger(__name__)
@@ -26,9 +26,7 @@ class TestTarget:
 
     __test__ = False
 
-    function_name: str
-    qualified_name: str
-    class_name: str | None
+    target: Target
     module_path: str
     test_module_path: str
     test_framework: str
@@ -46,19 +44,25 @@ class TestsOut:
     raw: str
 
 
-def target_of(function_to_optimize: Mapping[str, Any], fields: Mapping[str, Any]) -> TestTarget:
-    """Build the :class:`TestTarget` from the request's ``function_to_optimize`` and fields."""
+def target_of(function_to_optimize: Mapping[str, Any], fields: Mapping[str, Any], source_code: str) -> TestTarget:
+    """Build the :class:`TestTarget` from the request's ``function_to_optimize`` and fields.
+
+    The target's path is the code block of ``source_code`` whose path ends the function's
+    (absolute) ``file_path``.
+    """
     name = str(function_to_optimize["function_name"])
     parents = [p["name"] for p in function_to_optimize.get("parents") or [] if p.get("name")]
-    qualified = fields.get("qualified_name") or ".".join([*parents, name])
+    qualified = str(fields.get("qualified_name") or ".".join([*parents, name]))
     class_name = fields.get("class_name")
     if class_name is None and parents:
         class_name = parents[-1]
+    file_path = str(function_to_optimize.get("file_path") or "")
+    path = next(
+        (b.path for b in parse_markdown(source_code) if b.path and file_path.endswith(b.path.lstrip("./"))), None
+    )
     is_async = fields.get("is_async")
     return TestTarget(
-        function_name=name,
-        qualified_name=str(qualified),
-        class_name=class_name,
+        target=Target(name=name, qualified_name=qualified, class_name=class_name, path=path),
         module_path=str(fields["module_path"]),
         test_module_path=str(fields["test_module_path"]),
         test_framework=str(fields["test_framework"]),
@@ -78,20 +82,24 @@ async def generate_tests(
     language_version: str | None,
     source_code: str,
     target: TestTarget,
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
 ) -> TestsOut:
     """Ask for tests until one answer yields a usable test file (at most TESTGEN_ATTEMPTS calls)."""
     deadline = engine.deadline()
-    prompt = engine.prompt(task, language, language_version, {**context, "function_name": target.qualified_name})
     files = _files(source_code)
+    prompt = await engine.prompt(
+        task, language, language_version, fields, original=files, target=target.target, is_async=target.is_async
+    )
     problems: list[str] = []
     for _attempt in range(TESTGEN_ATTEMPTS):
         if deadline.expired:
             break
         answers = await engine.ask(prompt, n=1, task=task, trace_id=trace_id, deadline=deadline)
-        raw = answers[0][1].text
+        completion = answers[0][1]
+        raw = completion.text
+        answer = Answer(text=raw, finish_reason=completion.finish_reason, model=completion.model)
         try:
-            tests = await _postprocess(engine, language, language_version, raw, files, target)
+            tests = await _postprocess(engine, language, language_version, answer, files, target)
         except ValueError as exc:
             problems.append(str(exc))
             log.warning("generated tests unusable: %s", exc)
@@ -111,18 +119,16 @@ async def _postprocess(
     engine: Engine,
     language: LanguageSpec,
     language_version: str | None,
-    raw: str,
+    answer: Answer,
     files: Sequence[CodeFile],
     target: TestTarget,
 ) -> GeneratedTests:
     request = TestsRequest(
         language=language.name,
         language_version=language_version,
-        answer=raw,
+        answer=answer,
         source_code=tuple(files),
-        function_name=target.function_name,
-        qualified_name=target.qualified_name,
-        class_name=target.class_name,
+        target=target.target,
         module_path=target.module_path,
         test_module_path=target.test_module_path,
         test_framework=target.test_framework,
@@ -132,7 +138,9 @@ async def _postprocess(
         module_system=target.module_system,
         fence_tags=language.fence_tags,
     )
-    tests: GeneratedTests | None = await off_loop(engine.plugins.hook.postprocess_tests, request=request)
+    tests: GeneratedTests | None = await engine.plugins.run(
+        "postprocess_tests", language.name, request=request, expected=(ValueError,)
+    )
     if tests is None:
         raise ValueError(f"no plugin postprocesses tests for {language.name}")
     return tests
@@ -145,13 +153,21 @@ async def review_tests(
     language: LanguageSpec,
     language_version: str | None,
     tests: Sequence[Mapping[str, Any]],
-    context: Mapping[str, Any],
+    fields: Mapping[str, Any],
 ) -> list[dict[str, Any]]:
     """Per test file, the test functions the model wants repaired (only names that exist).
 
     An unreadable answer means nothing to repair: the client then keeps the tests as they are.
     """
-    prompt = engine.prompt(Task.TESTGEN_REVIEW, language, language_version, context)
+    name = str(fields.get("function_name") or "")
+    prompt = await engine.prompt(
+        Task.TESTGEN_REVIEW,
+        language,
+        language_version,
+        fields,
+        original=_files(str(fields.get("function_source_code") or "")),
+        target=Target.parse(name) if name.strip(". ") else None,
+    )
     answers = await engine.ask(prompt, n=1, task=Task.TESTGEN_REVIEW, trace_id=trace_id, deadline=engine.deadline())
     return read_reviews(answers[0][1].text, tests)
 

@@ -52,15 +52,15 @@ def relevant_files(repo_files: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
-async def workflow_steps(engine: Engine, *, trace_id: str | None, context: Mapping[str, Any]) -> str:
+async def workflow_steps(engine: Engine, *, trace_id: str | None, fields: Mapping[str, Any]) -> str:
     """YAML steps for the Codeflash workflow, from the project's install and test files."""
-    repo_files: Mapping[str, str] = context.get("repo_files") or {}
+    repo_files: Mapping[str, str] = fields.get("repo_files") or {}
     spec = engine.languages.resolve("python")
-    prompt = engine.prompt(
+    prompt = await engine.prompt(
         Task.WORKFLOW,
         spec,
         None,
-        {**context, "repo_files": relevant_files(repo_files), "file_names": sorted(repo_files)[:500]},
+        {**fields, "repo_files": relevant_files(repo_files), "file_names": sorted(repo_files)[:500]},
     )
     answers = await engine.ask(prompt, n=1, task=Task.WORKFLOW, trace_id=trace_id, deadline=engine.deadline())
     text = answers[0][1].text

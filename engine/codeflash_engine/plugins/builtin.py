@@ -1,7 +1,8 @@
-"""The engine's own hook implementations, registered like any plugin and called last.
+"""The engine's own hook implementations, registered like any plugin: the builtin defaults.
 
-They are language-neutral defaults: prompts from the core templates, edits applied with the text
-layer, and lenient postprocessing. A plugin overrides them by returning something other than None.
+They are language-neutral: prompts from the core templates, edits applied with the text layer,
+and lenient postprocessing. The engine calls them for a language when the plugin that owns it
+does not implement the hook, or returns None.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def apply_diff(request: DiffRequest) -> DiffResult | None:
 @hookimpl(trylast=True)
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
     """Lenient language-neutral extraction (see :mod:`codeflash_engine.plugins.defaults`)."""
-    return defaults.candidates_from_answers(request)
+    return defaults.LENIENT.postprocess(request)
 
 
 @hookimpl(trylast=True)

@@ -1,31 +1,60 @@
-"""Helpers for ``postprocess_candidates`` implementations (for plugin authors).
+"""The candidate-cleaning skeleton: one loop for every language, filled in by each plugin.
 
-A plugin that cleans the model's answers itself does a few language-neutral things around its
-own parsing and restoring: map each answer's code onto the request's files (:func:`code_by_file`),
-then triage the answers in order (:func:`triage_answers`): clean each one, or reject it with a
-reason (raise :class:`Rejected`), and drop the answers that change nothing or repeat an earlier
-one by a normalised key. :class:`TargetName` reads the request's target (``Class.method`` or
-``name``). What "clean" and "the same" mean stays in the plugin.
+``postprocess_candidates`` implementations subclass :class:`CandidateCleaner` and give it their
+language's parts; the skeleton does the language-neutral rest, the same way for every plugin:
+
+1. **analyse the original** once per request (:meth:`CandidateCleaner.analyse`: parse the files,
+   work out the target when the request does not name it);
+2. per answer, in order: refuse an answer the token limit cut off (``Answer.cut_off``: a
+   function missing its last statements may still parse, and is wrong); take its code per file
+   (:meth:`CandidateCleaner.code_of`: the files an edit produced, else the code blocks mapped
+   onto the request's files);
+3. **clean each file** (:meth:`CandidateCleaner.clean_file`: parse it, keep the target's name and
+   signature, put back bodies left out as placeholders, add imports; raise :class:`Rejected`
+   when unusable) and **normalise** it (:meth:`CandidateCleaner.changes`: the normal forms of the
+   definitions that differ from the original);
+4. **deduplicate**: an answer that changes nothing once normalised, or whose changes equal an
+   earlier answer's, is dropped.
+
+A plugin whose answers do not map file by file (the Python plugin merges definitions into the
+original) overrides :meth:`CandidateCleaner.clean_answer` instead of steps 3's two methods.
+Every drop is logged at debug level with the answer's number (#1 is the first answer).
 """
 
 from __future__ import annotations
 
+import abc
 import logging
-from collections.abc import Callable, Hashable, Sequence
-from typing import Self
+from collections.abc import Hashable, Sequence
+from typing import Generic, TypeVar
 
 import attrs
 
-from codeflash_engine.plugins.types import Candidate, CodeFile
-from codeflash_engine.text.edits import apply_edit, detect_format
+from codeflash_engine.plugins.types import Answer, Candidate, CandidatesRequest, CodeFile
+from codeflash_engine.text.edits import detect_format
 from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine.text.prose import explanation_of
 
 log = logging.getLogger(__name__)
+
+OriginalT = TypeVar("OriginalT")
+FileT = TypeVar("FileT")
 
 
 class Rejected(Exception):
     """An answer that cannot become a candidate; the message says why."""
+
+
+@attrs.frozen
+class Cleaned:
+    """One answer, cleaned: its changed files (target file first) and its deduplication key.
+
+    An empty key means the answer changes nothing once normalised.
+    """
+
+    files: tuple[CodeFile, ...]
+    key: Hashable
+    #: the candidate's explanation when the plugin read it itself (default: the answer's prose)
+    explanation: str | None = None
 
 
 @attrs.frozen
@@ -37,53 +66,32 @@ class Outcome:
     reason: str = "kept"
 
 
-@attrs.frozen
-class TargetName:
-    """The target as the request names it: ``name``, inside ``class_name`` for a method.
-
-    Subclass it (with ``@attrs.frozen``) to add how the target matches your definitions.
-    """
-
-    name: str
-    class_name: str | None = None
-
-    @classmethod
-    def parse(cls, qualified: str) -> Self:
-        """``Outer.Inner.method`` gives ``method`` in ``Inner`` (the innermost class)."""
-        parts = qualified.split(".")
-        return cls(name=parts[-1], class_name=parts[-2] if len(parts) > 1 else None)
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.class_name}.{self.name}" if self.class_name else self.name
+def describe(index: int) -> str:
+    """How logs and the plugin kit name an answer: ``answer #1`` is the first."""
+    return f"answer #{index + 1}"
 
 
 def code_by_file(
-    answer: str, original: Sequence[CodeFile], *, language_tags: Sequence[str], default_language: str
+    answer: Answer, original: Sequence[CodeFile], *, language_tags: Sequence[str], default_language: str
 ) -> dict[str | None, str]:
     """Map the answer's code onto the request's files (``original``, target file first).
 
-    An edit (SEARCH/REPLACE, V4A or unified diff) is applied to the original files; when it does
-    not apply, the answer's code blocks that are not edits stand (the edit was an illustration),
-    and without any it is :class:`Rejected`. Otherwise each code block goes to the file it names,
-    and blocks without a path go, joined, to the target file. Paths the request does not have are
-    left out.
+    An edit the engine applied gives its edited files. An edit that did not apply leaves the
+    answer's code blocks that are not edits (the edit was an illustration), and without any the
+    answer is :class:`Rejected`. Otherwise each code block goes to the file it names, and blocks
+    without a path go, joined, to the target file. Paths the request does not have are left out.
     """
     known = [f.path for f in original if f.path is not None]
     target_path = original[0].path if original else None
-    errors: tuple[str, ...] = ()
-    if detect_format(answer) is not None:
-        result = apply_edit({f.path: f.code for f in original if f.path}, answer, default_path=target_path)
-        if not result.errors:
-            return {path: code for path, code in result.files.items() if path in known}
-        errors = result.errors
+    if answer.edited is not None:
+        return {f.path: f.code for f in answer.edited if f.path in known}
     blocks = extract_code_blocks(
-        answer, language_tags=language_tags, default_language=default_language, known_paths=known
+        answer.text, language_tags=language_tags, default_language=default_language, known_paths=known
     )
-    if errors:
+    if answer.edit_error is not None:
         blocks = [b for b in blocks if detect_format(b.code) is None]
         if not blocks:
-            raise Rejected(f"the edit does not apply: {errors[0]}")
+            raise Rejected(f"the edit does not apply: {answer.edit_error}")
     by_file: dict[str | None, str] = {}
     pathless: list[str] = []
     for block in blocks:
@@ -96,34 +104,94 @@ def code_by_file(
     return by_file
 
 
-def triage_answers(
-    answers: Sequence[str],
-    clean: Callable[[str], tuple[tuple[CodeFile, ...], Hashable]],
-    *,
-    logger: logging.Logger = log,
-) -> list[Outcome]:
-    """The fate of every answer, in order (drops are logged at debug level on ``logger``).
+class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT]):
+    """The skeleton (see the module docstring). Subclass it once per language.
 
-    ``clean(answer)`` gives the answer's cleaned changed files and its deduplication key (empty
-    when nothing changed once normalised), or raises :class:`Rejected`. An answer whose key equals
-    an earlier kept answer's is a duplicate.
+    ``OriginalT`` is what :meth:`analyse` builds (the parsed original, shared by every answer);
+    ``FileT`` what :meth:`clean_file` gives for one file (a parse tree, a text).
     """
-    seen: dict[Hashable, int] = {}
-    outcomes: list[Outcome] = []
-    for index, answer in enumerate(answers):
-        try:
-            files, key = clean(answer)
-        except Rejected as exc:
-            outcome = Outcome(index, None, f"rejected: {exc}")
-        else:
-            if not key:
-                outcome = Outcome(index, None, "identical to the original once normalised")
-            elif key in seen:
-                outcome = Outcome(index, None, f"duplicate of answer #{seen[key] + 1}")
+
+    #: tags a code block may carry in answers (the request's fence tags are always accepted)
+    accepted_tags: tuple[str, ...] = ()
+    #: where drops are logged (debug level)
+    logger: logging.Logger = log
+
+    # ------------------------------------------------------------------ the language's parts
+    @abc.abstractmethod
+    def analyse(self, request: CandidatesRequest) -> OriginalT:
+        """Parse the request's original files once and work out the target."""
+
+    def original_files(self, original: OriginalT) -> Sequence[tuple[str | None, object]]:
+        """(path, per-file analysis) of the original, target file first, for :meth:`clean_file`.
+
+        Needed by the default :meth:`clean_answer` only.
+        """
+        raise NotImplementedError("implement original_files, or override clean_answer")
+
+    def clean_file(self, code: str, file: object, original: OriginalT, *, first: bool) -> FileT:
+        """One file of an answer made usable: parsed, signature kept, placeholders filled,
+        imports added. Raise :class:`Rejected` when it cannot be (for example, it does not parse
+        once restored). ``first`` is True for the target's file."""
+        raise NotImplementedError("implement clean_file, or override clean_answer")
+
+    def changes(self, cleaned: FileT, file: object) -> list[Hashable]:
+        """Normal forms of what ``cleaned`` changes against the original ``file`` (empty: nothing)."""
+        raise NotImplementedError("implement changes, or override clean_answer")
+
+    def text(self, cleaned: FileT) -> str:
+        """The code of a cleaned file, as the candidate carries it."""
+        return str(cleaned).strip() + "\n"
+
+    # ------------------------------------------------------------------ the skeleton
+    def code_of(self, answer: Answer, request: CandidatesRequest) -> dict[str | None, str]:
+        """The answer's code per file (see :func:`code_by_file`)."""
+        tags = tuple(dict.fromkeys((*request.fence_tags, *self.accepted_tags))) or (request.language,)
+        return code_by_file(answer, request.original, language_tags=tags, default_language=request.language)
+
+    def clean_answer(self, answer: Answer, request: CandidatesRequest, original: OriginalT) -> Cleaned:
+        """Clean every file the answer gives code for; the key gathers the files' changes."""
+        code = self.code_of(answer, request)
+        if not code:
+            raise Rejected("no code block for any file of the request")
+        files: list[CodeFile] = []
+        key: list[tuple[str, Hashable]] = []
+        for index, (path, analysis) in enumerate(self.original_files(original)):
+            if path not in code:
+                continue
+            cleaned = self.clean_file(code[path], analysis, original, first=index == 0)
+            changed = self.changes(cleaned, analysis)
+            if changed:
+                files.append(CodeFile(path=path, code=self.text(cleaned)))
+                key.extend((path or "", c) for c in changed)
+        return Cleaned(tuple(files), tuple(sorted(key, key=repr)))
+
+    def triage(self, request: CandidatesRequest) -> list[Outcome]:
+        """The fate of every answer, in order (drops are logged at debug level)."""
+        original = self.analyse(request)
+        seen: dict[Hashable, int] = {}
+        outcomes: list[Outcome] = []
+        for index, answer in enumerate(request.answers):
+            try:
+                if answer.cut_off:
+                    raise Rejected(f"cut off by the token limit (finish_reason {answer.finish_reason!r})")
+                cleaned = self.clean_answer(answer, request, original)
+            except Rejected as exc:
+                outcome = Outcome(index, None, f"rejected: {exc}")
             else:
-                seen[key] = index
-                outcome = Outcome(index, Candidate(files=files, answer_index=index, explanation=explanation_of(answer)))
-        if outcome.candidate is None:
-            logger.debug("answer #%d dropped: %s", index + 1, outcome.reason)
-        outcomes.append(outcome)
-    return outcomes
+                if not cleaned.key or not cleaned.files:
+                    outcome = Outcome(index, None, "identical to the original once normalised")
+                elif cleaned.key in seen:
+                    outcome = Outcome(index, None, f"duplicate of {describe(seen[cleaned.key])}")
+                else:
+                    seen[cleaned.key] = index
+                    explanation = answer.prose if cleaned.explanation is None else cleaned.explanation
+                    candidate = Candidate(files=cleaned.files, answer_index=index, explanation=explanation)
+                    outcome = Outcome(index, candidate)
+            if outcome.candidate is None:
+                self.logger.debug("%s dropped: %s", describe(index), outcome.reason)
+            outcomes.append(outcome)
+        return outcomes
+
+    def postprocess(self, request: CandidatesRequest) -> list[Candidate]:
+        """The clean candidates of ``request``, in answer order."""
+        return [o.candidate for o in self.triage(request) if o.candidate is not None]

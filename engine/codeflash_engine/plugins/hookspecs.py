@@ -1,18 +1,32 @@
-"""The hooks a codeflash-engine plugin may implement.
+"""The hooks a codeflash-engine plugin may implement: the reference of Plugin API v1.
 
 A plugin is a module (or object) registered under the entry-point group ``codeflash_engine``::
 
     [project.entry-points.codeflash_engine]
     mylang = "codeflash_engine_mylang.plugin"
 
-Its functions are marked with :data:`hookimpl` and named after the specifications below.
+Its functions are marked with :data:`hookimpl` (``from codeflash_engine import hookimpl``) and
+named after the specifications below, which are ordered by when the engine calls them. An
+implementation may declare only the arguments it uses.
 
-Call order (pluggy's): implementations run last-registered first. The engine registers its
-builtin implementations first and marks them ``trylast``, then every entry point, so a plugin's
-implementation always runs before the builtin default. Every hook except
-:func:`register_languages` is ``firstresult``: the first implementation that returns something
-other than ``None`` decides, so **an implementation must return None for a language it does not
-own**, and the engine passes the canonical language name (aliases are already resolved).
+How hooks are called:
+
+- :func:`register_languages` runs once per plugin, at load. Every other hook is called **for a
+  language**, on the plugin that registered that language only, never on the others. So an
+  implementation never checks the language: a call it receives is for one of its own languages
+  (canonical names: aliases are resolved first).
+- When the owning plugin does not implement a hook, or returns None, the engine's builtin
+  default answers (each hook below says what it does).
+- Hooks run in a thread of the plugin's own, one call at a time, while the event loop keeps
+  serving: they may be CPU-heavy, and need not be thread-safe against themselves.
+- **Containment.** A hook that raises, or runs past the per-hook time limit
+  (``CODEFLASH_ENGINE_PLUGIN_TIMEOUT``, 60 s), fails only the request being served, with a 502
+  ``{"error": "language plugin 'mylang' failed in hook postprocess_candidates ..."}``; requests
+  for other languages are untouched. The failure is counted (metric
+  ``codeflash_engine_plugin_failures_total{plugin,hook}``) and listed in ``GET /healthcheck``,
+  whose status turns ``degraded``. Raise only for bugs: an unusable model answer is not a failure
+  (drop the candidate; for tests, raise ``ValueError``, see :func:`postprocess_tests`).
+- ``CODEFLASH_ENGINE_TRACE_PLUGINS=1`` logs every hook call with its plugin and duration.
 """
 
 from __future__ import annotations
@@ -46,9 +60,10 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 def register_languages(register: Callable[[LanguageSpec], None]) -> None:
     """Declare the languages this plugin provides by calling ``register`` once per language.
 
-    Called once, when the engine loads its plugins. A language may be registered by one plugin
+    When: once, when the engine loads its plugins. A language may be registered by one plugin
     only: when two plugins register the same name or alias, the first loaded keeps it and the
-    conflict is reported in ``codeflash-engine plugins list`` and the health check.
+    conflict is reported in ``codeflash-engine plugins list`` and the health check. The plugin
+    that registers a language receives every other hook call for it.
 
     Example::
 
@@ -59,64 +74,84 @@ def register_languages(register: Callable[[LanguageSpec], None]) -> None:
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
 def build_prompt(request: PromptRequest) -> Prompt | None:
-    """Return the system and user messages for ``request.task`` in ``request.language``.
+    """Return the system and user messages for ``request.task``.
 
-    ``request.context`` holds the template variables of the task (the code, runtimes, profiles,
-    the runtime context such as the language version and whether the code is async). Render
-    with :func:`codeflash_engine.plugins.prompting.render_prompt`, passing your own template
-    folder so that your templates override the core ones of the same name.
+    When: before the model calls of every task (optimize, testgen, refine, repair, ...), once
+    per request: the same prompt goes to every call of a fan-out.
 
-    The engine ships a ``trylast`` default that renders the core templates of ``prompts/`` for
-    any language, so a plugin only implements this hook to specialise prompts. Return None for
-    a language you do not own.
+    ``request`` is the parsed view of the client's request: the original files, the target
+    when the request names it (infer it from ``request.original`` otherwise, as your
+    postprocessing does), the fence tag and the task's other fields (``request.fields``). Render
+    with :func:`codeflash_engine.render_prompt`, passing your own template folder: a template of
+    yours named like a core one replaces it, and a template may ``{% extends "core/<name>" %}``
+    a core one to override only its blocks.
+
+    Default (None, or not implemented): the core templates rendered for the language.
     """
 
 
-@hookspec(firstresult=True)
+@hookspec
+def apply_diff(request: DiffRequest) -> DiffResult | None:
+    """Apply a model's edit (SEARCH/REPLACE blocks, a V4A patch or a unified diff) to ``request.files``.
+
+    When: for every candidate answer written as an edit, before :func:`postprocess_candidates`,
+    which receives the result on the answer (``Answer.edited``, or ``Answer.edit_error``).
+    When the request improves an earlier candidate (refine, repair, adaptive), it is tried on
+    that candidate first, then on the original.
+
+    Default (None, or not implemented): the text layer's matching ladder, language-neutral.
+    Implement it only to do better for your language, for example refusing an edit whose
+    result does not parse. An edit applies entirely or not at all.
+    """
+
+
+@hookspec
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
+    """Turn the model's answers into clean candidates, in answer order.
+
+    When: once per candidate request (optimize, line profiler, refine, repair, adaptive), after
+    every answer of the fan-out is in and every edit was applied.
+
+    Use :class:`codeflash_engine.CandidateCleaner`: it maps each answer's code onto the
+    request's files (or takes the edited files), refuses answers cut off by the token limit,
+    and deduplicates; you give it your language's parts (analyse the original, clean one file,
+    keep the target's signature, detect placeholder bodies, a normal form for equality). Return
+    only the files that changed (plus new ones), target file first, and never code that your
+    :func:`validate` rejects.
+
+    Default (None, or not implemented): lenient language-neutral extraction (code blocks mapped
+    to files, unchanged and duplicate answers dropped).
+    """
+
+
+@hookspec
+def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
+    """Clean a generated-test answer and instrument it where the client needs it.
+
+    When: for every testgen and testgen_repair answer. Raise ``ValueError`` with a readable
+    message when no usable test can be extracted (the engine then asks the model once more);
+    an answer cut off by the token limit (``request.answer.cut_off``) is such a case. For Python
+    the client runs only what the server instrumented, so ``instrumented_behavior`` and
+    ``instrumented_perf`` must follow the contract's format; other languages may return the
+    cleaned test for all three fields.
+
+    Default (None, or not implemented): the answer's first code block, unchanged.
+    """
+
+
+@hookspec
 def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
-    """Return the syntax problems of ``code`` (empty list: the code parses), or None.
+    """Return the syntax problems of ``code`` (an empty list: the code parses).
 
     ``language_version`` is what the client sent (for Python ``"3.11.7"``, for Java ``"17"``);
-    honour it where the parser can. Each problem carries a 1-based line and column. Must be
-    fast and side-effect free: it runs for every candidate and every generated test.
-    """
+    honour it where the parser can. Each problem carries a 1-based line and column. Must be fast
+    and free of side effects. ``language`` is one of yours (a plugin may register several).
 
+    When: the serving path does not call it: your postprocessing validates what it returns
+    (the cleaner's ``problems`` step), and the plugin kit's conformance suite checks every
+    candidate and test your hooks produce against it.
 
-@hookspec(firstresult=True)
-def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
-    """Turn raw LLM answers into clean candidates, or return None for a foreign language.
-
-    Expected of an implementation, in this order: extract the code from each answer (markdown,
-    XML tags, or an edit applied to the original), map the code to the request's files,
-    reject code that does not validate, keep the target's name and signature, add imports
-    the new code uses that the original had, drop placeholder bodies, drop candidates identical
-    to the original after normalisation and duplicates within the batch. Return only files that
-    changed (plus new ones), target file first. Never return code that :func:`validate` rejects.
-    The engine runs this hook in a worker thread: it may be CPU-heavy but must be thread-safe.
-    """
-
-
-@hookspec(firstresult=True)
-def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
-    """Clean a raw generated-test answer and instrument it where the client needs it.
-
-    Return None for a foreign language. Raise ``ValueError`` with a readable message when no
-    usable test can be extracted. For Python the client runs only what the server instrumented,
-    so ``instrumented_behavior`` and ``instrumented_perf`` must follow the contract's format;
-    other languages may return the cleaned test for all three fields. Runs in a worker thread.
-    """
-
-
-@hookspec(firstresult=True)
-def apply_diff(request: DiffRequest) -> DiffResult | None:
-    """Apply an LLM edit (SEARCH/REPLACE blocks or a V4A patch) to ``request.files``.
-
-    The engine calls it for every candidate answer written as an edit, before
-    :func:`postprocess_candidates`, which then receives the answer's prose followed by the
-    edited files as markdown code blocks. The engine ships a language-neutral ``trylast``
-    default built on :mod:`codeflash_engine.text`; implement this only to do better for your
-    language (for example, refusing an edit whose result does not parse), and return None to
-    defer to the default. An edit applies entirely or not at all.
+    Default (not implemented): no check (None).
     """

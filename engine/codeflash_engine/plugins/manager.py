@@ -1,22 +1,38 @@
-"""Loading plugins: builtins first, then the ``codeflash_engine`` entry points, each in isolation.
+"""Loading plugins and calling their hooks, each plugin contained.
 
-A plugin that fails to import, fails to register, or declares hooks the engine does not know is
-skipped and reported (``codeflash-engine plugins list``, ``GET /healthcheck``, the log), unless
-strict loading is asked for, in which case :class:`PluginLoadError` stops start-up.
+Loading: builtins first, then the ``codeflash_engine`` entry points, each in isolation. A plugin
+that fails to import, fails to register, or declares hooks the engine does not know is skipped
+and reported (``codeflash-engine plugins list``, ``GET /healthcheck``, the log), unless strict
+loading is asked for, in which case :class:`PluginLoadError` stops start-up.
+
+Calling: a language's hook goes to the plugin that registered the language, then (when that
+plugin has no implementation or returns None) to the engine's builtin default; it is never
+broadcast. An exception raised by a plugin's hook, or a hook that runs past its time limit,
+becomes :class:`PluginFailed` (a 502 naming the plugin and the hook) for that request only; the
+failure is counted and kept for the health check. Hooks run in a thread of their plugin's own,
+so a plugin that hangs holds up only its own languages.
 """
 
 from __future__ import annotations
 
+import asyncio
+import collections
+import concurrent.futures
+import contextvars
+import functools
+import gc
 import importlib
 import logging
+import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from importlib.metadata import Distribution, EntryPoint, entry_points
 from typing import Any
 
 import attrs
 import pluggy
 
+from codeflash_engine.errors import EngineError
 from codeflash_engine.plugins import hookspecs
 from codeflash_engine.plugins.types import LanguageSpec
 
@@ -28,8 +44,44 @@ ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
 BUILTIN_PLUGINS: tuple[str, ...] = ("codeflash_engine.plugins.builtin",)
 
 
+#: the hooks called per language (``register_languages`` runs once, at load)
+LANGUAGE_HOOKS = ("build_prompt", "validate", "postprocess_candidates", "postprocess_tests", "apply_diff")
+
+#: how many recent run-time failures are kept per plugin
+RECENT_FAILURES = 20
+
+
 class PluginLoadError(RuntimeError):
     """Raised in strict mode when a plugin cannot be loaded."""
+
+
+class PluginFailed(EngineError):
+    """A plugin's hook raised or ran past its time limit: only its own language's request fails (502)."""
+
+    status = 502
+
+    def __init__(self, plugin: str, hook: str, language: str | None, problem: str) -> None:
+        where = f" for language {language!r}" if language else ""
+        super().__init__(
+            f"language plugin {plugin!r} failed in hook {hook}{where}: {problem}; "
+            "other languages are unaffected (the engine's log has the details)"
+        )
+        self.plugin = plugin
+        self.hook = hook
+
+
+@attrs.frozen
+class HookFailure:
+    """One run-time failure of a plugin's hook."""
+
+    plugin: str
+    hook: str
+    language: str | None
+    error: str
+    at: float  #: time.time() of the failure
+
+    def as_dict(self) -> dict[str, Any]:
+        return attrs.asdict(self)
 
 
 @attrs.frozen
@@ -65,6 +117,8 @@ class PluginHost:
         block: Iterable[str] = (),
         strict: bool = False,
         builtins: Sequence[str] = BUILTIN_PLUGINS,
+        timeout: float = 60.0,
+        trace: bool = False,
     ) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
@@ -75,10 +129,11 @@ class PluginHost:
         self._infos: dict[str, PluginInfo] = {}
         self.languages: dict[str, LanguageSpec] = {}
         self.language_owner: dict[str, str] = {}
-
-    @property
-    def hook(self) -> Any:
-        return self.pm.hook
+        self.timeout = timeout
+        self.trace = trace
+        self._failures: dict[str, collections.deque[HookFailure]] = {}
+        self._failure_counts: collections.Counter[tuple[str, str]] = collections.Counter()
+        self._threads: dict[str, concurrent.futures.ThreadPoolExecutor] = {}
 
     # ------------------------------------------------------------------ loading
     def load(self, eps: Iterable[EntryPoint] | None = None) -> None:
@@ -163,6 +218,122 @@ class PluginHost:
         self.language_owner[spec.name] = owner
         return None
 
+    # ------------------------------------------------------------------ calling
+    def owner(self, language: str | None) -> str | None:
+        """The name of the plugin that registered ``language`` (canonical name), or None."""
+        return self.language_owner.get(language) if language else None
+
+    def _impls(self, hook: str, language: str | None) -> list[tuple[str, Callable[..., Any], bool]]:
+        """(plugin, function, builtin) to try in order: the owner's implementation, then the builtin's."""
+        owner = self.owner(language)
+        found: list[tuple[str, Callable[..., Any], bool]] = []
+        builtin: list[tuple[str, Callable[..., Any], bool]] = []
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            info = self._infos.get(impl.plugin_name)
+            if info is not None and info.builtin:
+                builtin.append((impl.plugin_name, impl.function, True))
+            elif impl.plugin_name == owner:
+                found.append((impl.plugin_name, impl.function, False))
+        return found + builtin[-1:]
+
+    def call(
+        self, hook: str, language: str | None, /, *, expected: tuple[type[Exception], ...] = (), **kwargs: Any
+    ) -> Any:
+        """Call ``hook`` for ``language`` in this thread: the owner's result, else the builtin's.
+
+        A plugin's exception becomes :class:`PluginFailed` (and is recorded), except those of the
+        ``expected`` types, which the hook's contract allows (``ValueError`` from
+        ``postprocess_tests``); the builtin's propagate (they are the engine's own bugs). None
+        when nobody answers.
+        """
+        return self._call(hook, language, expected, kwargs)
+
+    def _call(
+        self, hook: str, language: str | None, expected: tuple[type[Exception], ...], kwargs: dict[str, Any]
+    ) -> Any:
+        for plugin, function, builtin in self._impls(hook, language):
+            started = time.perf_counter()
+            try:
+                result = function(**_accepted(function, kwargs))
+            except Exception as exc:
+                if builtin or isinstance(exc, expected):
+                    raise
+                raise self._failed(plugin, hook, language, _short_error(exc), exc) from exc
+            finally:
+                if self.trace:
+                    log.info(
+                        "plugin hook %s.%s(%s) took %.2f ms",
+                        plugin,
+                        hook,
+                        language or "-",
+                        (time.perf_counter() - started) * 1000,
+                        extra={"plugin": plugin, "hook": hook, "language": language},
+                    )
+            if result is not None:
+                return result
+        return None
+
+    async def run(
+        self, hook: str, language: str | None, /, *, expected: tuple[type[Exception], ...] = (), **kwargs: Any
+    ) -> Any:
+        """:meth:`call` in the owning plugin's own thread, within the per-hook time limit."""
+        return await self.in_thread(language, self._call, hook, language, expected, kwargs, hook=hook)
+
+    async def in_thread(self, language: str | None, func: Callable[..., Any], *args: Any, hook: str = "") -> Any:
+        """``func(*args)`` in the thread of the plugin that owns ``language``, within the time limit.
+
+        The event loop keeps serving meanwhile, and a plugin that hangs holds up only its own
+        thread (so only its own languages); past :attr:`timeout` the request gets
+        :class:`PluginFailed`. The cyclic collector is paused during the call (see
+        :func:`_without_collections`). ``func`` calls hooks with :meth:`call`.
+        """
+        owner = self.owner(language) or "builtin"
+        thread = self._threads.get(owner)
+        if thread is None:
+            thread = self._threads[owner] = concurrent.futures.ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix=f"codeflash-plugin-{owner}"
+            )
+        work = functools.partial(contextvars.copy_context().run, functools.partial(_without_collections, func, *args))
+        future = asyncio.get_running_loop().run_in_executor(thread, work)
+        try:
+            return await asyncio.wait_for(future, self.timeout)
+        except TimeoutError:
+            problem = f"no answer within {self.timeout:g} s"
+            raise self._failed(owner, hook or getattr(func, "__name__", "hook"), language, problem, None) from None
+
+    def _failed(
+        self, plugin: str, hook: str, language: str | None, problem: str, exc: BaseException | None
+    ) -> PluginFailed:
+        failure = HookFailure(plugin, hook, language, problem, time.time())
+        self._failures.setdefault(plugin, collections.deque(maxlen=RECENT_FAILURES)).append(failure)
+        self._failure_counts[(plugin, hook)] += 1
+        log.error(
+            "plugin %s failed in %s for %s: %s",
+            plugin,
+            hook,
+            language,
+            problem,
+            exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None,
+            extra={"plugin": plugin, "hook": hook, "language": language},
+        )
+        return PluginFailed(plugin, hook, language, problem[:300])
+
+    def failures(self, *, within: float | None = None) -> dict[str, list[HookFailure]]:
+        """Plugin name -> its recent run-time failures (newest last), optionally only the last ``within`` s."""
+        since = time.time() - within if within is not None else 0.0
+        out = {name: [f for f in found if f.at >= since] for name, found in self._failures.items()}
+        return {name: found for name, found in out.items() if found}
+
+    def failure_counts(self) -> dict[tuple[str, str], int]:
+        """(plugin, hook) -> run-time failures since start."""
+        return dict(self._failure_counts)
+
+    def close(self) -> None:
+        """Let the plugins' threads go (a hung one is abandoned, not waited for)."""
+        for thread in self._threads.values():
+            thread.shutdown(wait=False, cancel_futures=True)
+        self._threads.clear()
+
     # ------------------------------------------------------------------ reporting
     def plugins(self, *, include_builtin: bool = True) -> list[PluginInfo]:
         """Every plugin seen, loaded or failed, in load order."""
@@ -171,3 +342,34 @@ class PluginHost:
     def errors(self) -> dict[str, str]:
         """Plugin name -> load error, for the plugins that failed."""
         return {i.name: i.error for i in self._infos.values() if i.error}
+
+
+def _accepted(function: Callable[..., Any], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """The keyword arguments ``function`` declares (a hook implementation may take fewer)."""
+    params = _params(function)
+    return {k: v for k, v in kwargs.items() if k in params}
+
+
+@functools.lru_cache(maxsize=256)
+def _params(function: Callable[..., Any]) -> frozenset[str]:
+    import inspect
+
+    return frozenset(inspect.signature(function).parameters)
+
+
+def _without_collections(func: Callable[..., Any], /, *args: Any) -> Any:
+    """``func(*args)`` with the cyclic garbage collector paused.
+
+    Plugin work builds large trees (ASTs, parse trees) that live only for the call and are freed
+    by reference counting when it returns. Collections during the call would only walk them, again
+    and again: for a large module, one pass holds the GIL long enough to stall the event loop.
+    Paused, the collector resumes afterwards with the trees gone. When another plugin's thread
+    paused it already, the call simply runs (the first to start resumes it).
+    """
+    if not gc.isenabled():
+        return func(*args)
+    gc.disable()
+    try:
+        return func(*args)
+    finally:
+        gc.enable()

@@ -1,9 +1,15 @@
 """Rendering prompt templates (jinja2) into :class:`Prompt` messages.
 
 Templates are named ``<task>.system.j2`` and ``<task>.user.j2``. They are looked up first in the
-folders a plugin passes (so a plugin overrides a core template by shipping one of the same
-name), then in the core's ``prompts/`` folder. In a user template, the line
-``<<<cache-break>>>`` marks the end of the stable prefix that providers may cache.
+folders a plugin passes, then in the core's ``codeflash_engine/prompts`` folder. A plugin
+template named like a core one replaces it; to change only part of a core template, extend it
+under the ``core/`` prefix and override its blocks::
+
+    {% extends "core/optimize.system.j2" %}
+    {% block guidance %}- Prefer primitive arrays to boxed collections.{% endblock %}
+
+In a user template, the line ``<<<cache-break>>>`` marks the end of the stable prefix that
+providers may cache.
 """
 
 from __future__ import annotations
@@ -11,19 +17,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from codeflash_engine.plugins.types import Prompt, PromptRequest
 
 CORE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+CORE_PREFIX = "core"
 CACHE_BREAK = "<<<cache-break>>>\n"
 
 
 @functools.lru_cache(maxsize=64)
 def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*dirs, CORE_PROMPTS]),
+        loader=jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([*dirs, CORE_PROMPTS]),
+                jinja2.PrefixLoader({CORE_PREFIX: jinja2.FileSystemLoader(CORE_PROMPTS)}),
+            ]
+        ),
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -51,18 +64,35 @@ def template_names(task: str) -> tuple[str, str]:
     return f"{task}.system.j2", f"{task}.user.j2"
 
 
-def render_prompt(request: PromptRequest, template_dirs: Sequence[Path] = ()) -> Prompt:
-    """Render the system and user templates of ``request.task`` with ``request.context``.
+def template_variables(request: PromptRequest) -> dict[str, Any]:
+    """What templates see: the task's fields by their contract names, then the parsed view.
 
-    The context also gets ``language`` and ``language_version`` from the request.
+    ``language``, ``language_version``, ``fence_tag``, ``is_async``, ``target`` (a
+    :class:`Target` or None) and, from the target, ``function_name`` (its qualified name, as the
+    client writes it), ``class_name`` and ``target_path``.
+    """
+    target = request.target
+    return {
+        **request.fields,
+        "language": request.language,
+        "language_version": request.language_version,
+        "fence_tag": request.fence_tag or request.language,
+        "is_async": request.is_async or bool(request.fields.get("is_async")),
+        "target": target,
+        "function_name": target.qualified_name if target else request.fields.get("function_name"),
+        "class_name": target.class_name if target else request.fields.get("class_name"),
+        "target_path": target.path if target and target.path else next((f.path for f in request.original), None),
+    }
+
+
+def render_prompt(request: PromptRequest, template_dirs: Sequence[Path] = (), **extra: Any) -> Prompt:
+    """Render the system and user templates of ``request.task``.
+
+    Variables: :func:`template_variables`, then ``extra`` (a plugin's own, e.g. ``java_version``).
     """
     env = _environment(tuple(Path(d) for d in template_dirs))
     system_name, user_name = template_names(request.task.value)
-    variables = {
-        "language": request.language,
-        "language_version": request.language_version,
-        **request.context,
-    }
+    variables = {**template_variables(request), **extra}
     system = env.get_template(system_name).render(variables).strip()
     user = env.get_template(user_name).render(variables)
     prefix = 0

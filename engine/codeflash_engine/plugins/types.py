@@ -86,13 +86,84 @@ class Prompt:
 
 
 @attrs.frozen
+class Target:
+    """The function a request is about.
+
+    ``name`` is its own name; ``qualified_name`` adds its classes (``Outer.Inner.method``);
+    ``class_name`` is the innermost class (None for a free function); ``path`` is the file that
+    holds it (relative POSIX, as the request's code blocks name it), None when unknown.
+    """
+
+    name: str
+    qualified_name: str
+    class_name: str | None = None
+    path: str | None = None
+
+    @classmethod
+    def parse(cls, qualified: str, *, path: str | None = None) -> Target:
+        """``Outer.Inner.method`` gives ``method`` in class ``Inner``; ``name`` a free function."""
+        parts = [p for p in qualified.strip().split(".") if p]
+        if not parts:
+            raise ValueError("an empty target name")
+        return cls(
+            name=parts[-1],
+            qualified_name=".".join(parts),
+            class_name=parts[-2] if len(parts) > 1 else None,
+            path=path,
+        )
+
+
+#: finish reasons meaning the model was stopped by its token limit (OpenAI, Anthropic, others)
+CUT_OFF_REASONS = frozenset({"length", "max_tokens", "model_length"})
+
+
+@attrs.frozen
+class Answer:
+    """One model answer, as the engine received and pre-read it.
+
+    ``text`` is the raw answer; ``finish_reason`` what the provider said about its end (``stop``,
+    ``length``..., None when unknown); ``model`` the model that wrote it. When the answer is an
+    edit (SEARCH/REPLACE, V4A, unified diff), the engine applied it through ``apply_diff``:
+    ``edited`` holds the files it produced (only those it changed or created), or None when the
+    answer is not an edit or the edit did not apply, in which case ``edit_error`` says why.
+    ``prose`` is the answer's explanation (its text outside code and edits).
+    """
+
+    text: str
+    finish_reason: str | None = None
+    model: str | None = None
+    edited: tuple[CodeFile, ...] | None = None
+    edit_error: str | None = None
+    prose: str = ""
+
+    @property
+    def cut_off(self) -> bool:
+        """True when the model ran out of tokens: the answer is incomplete, whatever it looks like."""
+        return self.finish_reason is not None and self.finish_reason.lower() in CUT_OFF_REASONS
+
+
+@attrs.frozen
 class PromptRequest:
-    """Ask for the prompt of ``task`` in ``language``; ``context`` holds the template variables."""
+    """Ask for the messages of ``task`` in ``language``.
+
+    The parsed view of the client's request: ``original`` is the read-writable code (target file
+    first; empty for tasks without code), ``target`` the function when the request names it (a
+    plugin infers it from ``original`` otherwise), ``fence_tag`` the tag to write code blocks
+    with. ``fields`` holds the task's other request fields under their contract names (for
+    example ``dependency_code``, ``line_profiler_results``, ``test_diffs``): exactly the fields
+    the task's endpoint defines, each present (None when the client left it out). Templates see
+    ``fields`` flattened beside ``language``, ``language_version``, ``fence_tag``, ``target``,
+    ``is_async`` and ``source_code`` (``original`` as contract markdown).
+    """
 
     task: Task
     language: str
-    language_version: str | None
-    context: Mapping[str, Any] = attrs.field(factory=dict)
+    language_version: str | None = None
+    fence_tag: str = ""
+    original: tuple[CodeFile, ...] = ()
+    target: Target | None = None
+    is_async: bool = False
+    fields: Mapping[str, Any] = attrs.field(factory=dict)
 
 
 @attrs.frozen
@@ -100,8 +171,8 @@ class CandidatesRequest:
     """Raw LLM answers to turn into clean optimization candidates.
 
     ``original`` is the read-writable code the request sent, target file first. ``answers`` are
-    the raw model texts, in call order. ``target`` names the function being optimized when known
-    (``Class.method`` for a method), else None (the plugin then infers it from the original).
+    the model answers, in call order (see :class:`Answer`). ``target`` names the function being
+    optimized when the request does (else None: the plugin infers it from the original).
     ``fence_tags`` are the markdown tags of the language (from its LanguageSpec). ``base`` is the
     earlier candidate being improved (refine, repair, adaptive: its files), empty otherwise; the
     client applies every candidate to the original, so a definition the base added and the new
@@ -112,8 +183,8 @@ class CandidatesRequest:
     language: str
     language_version: str | None
     original: tuple[CodeFile, ...]
-    answers: tuple[str, ...]
-    target: str | None = None
+    answers: tuple[Answer, ...]
+    target: Target | None = None
     is_async: bool = False
     fence_tags: tuple[str, ...] = ()
     base: tuple[CodeFile, ...] = ()
@@ -130,17 +201,19 @@ class Candidate:
 
 @attrs.frozen
 class TestsRequest:
-    """A raw generated-test answer to clean (and, where the language needs it, instrument)."""
+    """A generated-test answer to clean (and, where the language needs it, instrument).
+
+    ``target`` is the function under test (its ``path`` is the file of ``module_path``);
+    ``source_code`` the code being tested, target file first.
+    """
 
     __test__ = False  # not a pytest test class
 
     language: str
     language_version: str | None
-    answer: str
+    answer: Answer
     source_code: tuple[CodeFile, ...]
-    function_name: str
-    qualified_name: str
-    class_name: str | None
+    target: Target
     module_path: str
     test_module_path: str
     test_framework: str

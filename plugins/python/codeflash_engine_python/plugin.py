@@ -1,15 +1,13 @@
 """Hook implementations of the Python plugin (entry point ``python``).
 
-Every hook returns None for a language other than ``python`` (the engine passes canonical names,
-so the aliases ``py`` and ``python3`` arrive as ``python``).
+The engine calls them for ``python`` only (aliases ``py`` and ``python3`` are resolved first).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.types import (
+from codeflash_engine import (
     Candidate,
     CandidatesRequest,
     GeneratedTests,
@@ -18,8 +16,9 @@ from codeflash_engine.plugins.types import (
     PromptRequest,
     SyntaxProblem,
     TestsRequest,
+    hookimpl,
 )
-from codeflash_engine_python.candidates.pipeline import postprocess_candidates as _postprocess_candidates
+from codeflash_engine_python.candidates.pipeline import CLEANER
 from codeflash_engine_python.prompting import build_python_prompt
 from codeflash_engine_python.syntax import validate_python
 from codeflash_engine_python.testgen.pipeline import postprocess_tests as _postprocess_tests
@@ -40,32 +39,24 @@ def register_languages(register: Callable[[LanguageSpec], None]) -> None:
 
 
 @hookimpl
-def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
+def validate(code: str, language_version: str | None) -> list[SyntaxProblem]:
     """Parse with ``ast`` for the requested Python version."""
-    if language != PYTHON.name:
-        return None
     return validate_python(code, language_version)
 
 
 @hookimpl
-def build_prompt(request: PromptRequest) -> Prompt | None:
+def build_prompt(request: PromptRequest) -> Prompt:
     """The plugin's Python templates for every task (core templates fill any gap)."""
-    if request.language != PYTHON.name:
-        return None
     return build_python_prompt(request)
 
 
 @hookimpl
-def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
+def postprocess_candidates(request: CandidatesRequest) -> list[Candidate]:
     """Extract, merge, check and deduplicate Python candidates (see :mod:`.candidates.pipeline`)."""
-    if request.language != PYTHON.name:
-        return None
-    return _postprocess_candidates(request)
+    return CLEANER.postprocess(request)
 
 
 @hookimpl
-def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
+def postprocess_tests(request: TestsRequest) -> GeneratedTests:
     """Clean generated Python tests and instrument them for the CLI (see :mod:`.testgen.pipeline`)."""
-    if request.language != PYTHON.name:
-        return None
     return _postprocess_tests(request)

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from codeflash_engine.plugins.prompting import render_prompt
-from codeflash_engine.plugins.types import Prompt, PromptRequest
+import attrs
+
+from codeflash_engine import Prompt, PromptRequest, render_prompt
+from codeflash_engine_python.candidates.pipeline import infer_target
 
 #: the plugin's templates (``<task>.system.j2`` / ``<task>.user.j2`` and ``_py_*.j2`` partials)
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 
 
 def build_python_prompt(request: PromptRequest) -> Prompt:
-    """Render the Python templates of ``request.task``."""
+    """Render the Python templates of ``request.task``, naming the target even when the request
+    does not (it is then the function postprocessing will take for the target)."""
+    if request.target is None and request.original:
+        request = attrs.evolve(request, target=infer_target(request.original, request.language_version))
     return render_prompt(request, [PROMPTS])

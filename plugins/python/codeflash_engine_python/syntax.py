@@ -10,7 +10,7 @@ import sys
 import tokenize
 import warnings
 
-from codeflash_engine.plugins.types import SyntaxProblem
+from codeflash_engine import SyntaxProblem
 
 #: oldest minor version ``ast.parse(feature_version=...)`` accepts
 _OLDEST_FEATURE_MINOR = 7

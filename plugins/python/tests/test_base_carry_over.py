@@ -11,9 +11,10 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Task
-from codeflash_engine_python.candidates.pipeline import postprocess_candidates
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine_python.candidates.pipeline import CLEANER
 
+from .answers import answers as answers_of
 from .samples import ONE_FILE, TWO_FILES
 from .test_candidates import render
 
@@ -63,12 +64,12 @@ def run(
         language="python",
         language_version="3.11.7",
         original=original,
-        answers=tuple(answers),
-        target=target,
+        answers=answers_of(answers, original, base),
+        target=Target.parse(target) if target else None,
         fence_tags=("python", "py", "python3"),
         base=base,
     )
-    return postprocess_candidates(request)
+    return CLEANER.postprocess(request)
 
 
 USES_BASE_HELPER = """Raise the cutoff: insertion sort wins up to 32 items.

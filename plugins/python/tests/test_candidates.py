@@ -9,11 +9,12 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Task
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
-from codeflash_engine_python.candidates.pipeline import postprocess_candidates
+from codeflash_engine_python.candidates.pipeline import CLEANER
 from codeflash_engine_python.syntax import validate_python
 
+from .answers import answers as answers_of
 from .samples import ONE_FILE, TWO_FILES
 
 
@@ -22,17 +23,18 @@ def run(
     original: tuple[CodeFile, ...] = ONE_FILE,
     target: str | None = "sort_list",
     version: str | None = "3.11.7",
+    finish_reason: str | None = "stop",
 ) -> list[Candidate]:
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
         language="python",
         language_version=version,
         original=original,
-        answers=tuple(answers),
-        target=target,
+        answers=answers_of(answers, original, finish_reason=finish_reason),
+        target=Target.parse(target) if target else None,
         fence_tags=("python", "py", "python3"),
     )
-    return postprocess_candidates(request)
+    return CLEANER.postprocess(request)
 
 
 def render(candidates: list[Candidate]) -> str:
@@ -93,7 +95,7 @@ def spread(xs: List[int]) -> float:
     for x in xs:
         if x < lo:
             lo = x"""
-    candidates = run([answer])
+    candidates = run([answer], finish_reason=None)
     code = candidates[0].files[0].code
     assert "return sorted(xs)" in code
     assert "return math.sqrt(max(xs) - min(xs))" in code  # the cut-off spread is not used
@@ -109,7 +111,7 @@ def sort_list(xs: List[int]) -> List[int]:
 @functools.lru_cache(maxsize=None)
 def spread(xs):
     return (max(xs) -"""
-    candidates = run([answer])
+    candidates = run([answer], finish_reason=None)
     code = candidates[0].files[0].code
     assert "return sorted(xs)" in code
     assert "lru_cache" not in code and "return math.sqrt(max(xs) - min(xs))" in code
@@ -118,7 +120,7 @@ def spread(xs):
 
 def test_truncated_fence_inside_the_target_is_dropped() -> None:
     answer = "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    out = sorted(xs)\n"
-    assert run([answer]) == []
+    assert run([answer], finish_reason=None) == []
 
 
 def test_changed_signature_is_dropped() -> None:
@@ -495,3 +497,24 @@ def test_compiled_keys_leave_shared_trees_alone() -> None:
     assert key is not None and ast.dump(tree) == before
     plain = ast.parse("def f(y):\n    return y + 1\n").body[0]
     assert isinstance(plain, ast.FunctionDef) and function_code_key(plain) == key
+
+
+UNCLOSED = """Faster:
+
+```python:pkg/sorter.py
+def sort_list(xs):
+    return sorted(xs)
+"""
+
+
+def test_an_unclosed_fence_of_a_finished_answer_is_complete() -> None:
+    """finish_reason stop: the model forgot the closing fence; the code is whole and kept whole."""
+    candidates = run([UNCLOSED], finish_reason="stop")
+    assert len(candidates) == 1
+    assert "return sorted(xs)" in candidates[0].files[0].code
+
+
+@pytest.mark.parametrize("reason", ["length", "max_tokens"])
+def test_an_answer_cut_off_by_the_token_limit_is_never_a_candidate(reason: str) -> None:
+    """Even when what arrived parses: a function missing its last statements compiles and is wrong."""
+    assert run([UNCLOSED], finish_reason=reason) == []

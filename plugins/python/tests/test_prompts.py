@@ -7,7 +7,9 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
+from codeflash_engine.http import schemas
 from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
+from codeflash_engine.testing.plugin_kit.requests import prompt_request
 from codeflash_engine_python.plugin import build_prompt
 from codeflash_engine_python.prompting import PROMPTS
 
@@ -149,7 +151,12 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "functions_to_repair": [{"function_name": "test_empty", "reason": "asserts nothing"}],
         "function_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
         "module_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
-        "function_to_optimize": {**FUNCTION, "function_name": "length", "is_method": True},
+        "function_to_optimize": {
+            **FUNCTION,
+            "function_name": "length",
+            "is_method": True,
+            "parents": [{"name": "Vec", "type": "ClassDef"}],
+        },
         "helper_function_names": ["pkg.util.norm"],
         "module_path": "pkg.geo",
         "test_module_path": "tests.test_length__unit_test_0",
@@ -217,10 +224,33 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
 }
 
 
-def render(task: Task, context: dict[str, Any], version: str | None = "3.11.7") -> Prompt:
-    prompt = build_prompt(PromptRequest(task=task, language="python", language_version=version, context=context))
-    assert prompt is not None
-    return prompt
+#: the schema each task's request body is validated with (as the HTTP layer does)
+SCHEMAS = {
+    Task.OPTIMIZE: schemas.OptimizeRequest,
+    Task.OPTIMIZE_LINE_PROFILER: schemas.LineProfilerRequest,
+    Task.REFINE: schemas.RefinementItem,
+    Task.REPAIR: schemas.CodeRepairRequest,
+    Task.ADAPTIVE: schemas.AdaptiveRequest,
+    Task.TESTGEN: schemas.TestgenRequest,
+    Task.TESTGEN_REVIEW: schemas.TestgenReviewRequest,
+    Task.TESTGEN_REPAIR: schemas.TestgenRepairRequest,
+    Task.RANK: schemas.RankRequest,
+    Task.EXPLAIN: schemas.ExplainRequest,
+    Task.REVIEW: schemas.OptimizationReviewRequest,
+    Task.JIT: schemas.RewriteJitRequest,
+    Task.WORKFLOW: schemas.WorkflowGenRequest,
+}
+
+
+def request_for(task: Task, body: dict[str, Any], version: str | None = "3.11.7") -> PromptRequest:
+    """The PromptRequest the engine builds from ``body`` (a request body, not a hand-made context)."""
+    full = {"trace_id": "t-1", "optimization_id": "a1", **body}
+    dumped = SCHEMAS[task].model_validate(full).model_dump(exclude_unset=not body)
+    return prompt_request(task, dumped, language="python", language_version=version, fence_tag="python")
+
+
+def render(task: Task, body: dict[str, Any], version: str | None = "3.11.7") -> Prompt:
+    return build_prompt(request_for(task, body, version))
 
 
 def as_text(prompt: Prompt) -> str:
@@ -245,7 +275,7 @@ def test_rendered_prompt(task: Task, snapshot: SnapshotAssertion) -> None:
 
 @pytest.mark.parametrize("task", list(Task), ids=lambda t: t.value)
 def test_renders_with_an_empty_context(task: Task) -> None:
-    prompt = render(task, {}, version=None)
+    prompt = build_prompt(PromptRequest(task=task, language="python"))
     assert prompt.system and prompt.user
 
 
@@ -264,12 +294,14 @@ def test_runtime_context_reaches_the_prompt() -> None:
 
 def test_async_method_testgen_prompt() -> None:
     context = {**CONTEXTS[Task.TESTGEN], "is_async": True, "class_name": "Client", "qualified_name": "Client.fetch"}
-    prompt = render(Task.TESTGEN, {**context, "function_name": "Client.fetch"})
+    prompt = render(Task.TESTGEN, context)
     assert "from pkg.sorter import Client" in prompt.user
     assert "@pytest.mark.asyncio" in prompt.user
     assert "obj.fetch(...)" in prompt.user
 
 
-def test_other_languages_are_not_ours() -> None:
-    request = PromptRequest(task=Task.OPTIMIZE, language="java", language_version="17", context={})
-    assert build_prompt(request) is None
+def test_the_optimize_prompt_names_the_function_the_request_does_not_name() -> None:
+    """/ai/optimize sends no function name: the plugin names the one its postprocessing targets."""
+    body = {k: v for k, v in CONTEXTS[Task.OPTIMIZE].items() if k != "function_name"}
+    prompt = render(Task.OPTIMIZE, body)
+    assert prompt.user.startswith("Optimize `sort_list`")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.types import CodeFile, TestsRequest
+from codeflash_engine.plugins.types import Answer, CodeFile, Target, TestsRequest
 
 from .samples import GEO, SORTER, UTIL
 
@@ -155,11 +155,9 @@ def request(
     return TestsRequest(
         language="python",
         language_version="3.11.7",
-        answer=answer,
+        answer=Answer(text=answer, finish_reason="stop"),
         source_code=files,
-        function_name=function,
-        qualified_name=qualified,
-        class_name=class_name,
+        target=Target(name=function, qualified_name=qualified, class_name=class_name),
         module_path=module,
         test_module_path=test_module,
         test_framework=framework,

@@ -22,6 +22,7 @@ from codeflash_engine.http.schemas import (
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.pipelines import adaptive, jit, optimize, refine, repair
 from codeflash_engine.pipelines.candidates import CandidateOut
+from codeflash_engine.pipelines.common import prompt_fields
 
 routes = ApiRoutes()
 
@@ -59,7 +60,7 @@ async def _optimize(
         source_code=body.source_code,
         n_candidates=body.n_candidates,
         is_async=is_async,
-        context=body.model_dump(),
+        fields=prompt_fields(body.model_dump()),
         line_profile=line_profile,
     )
     return respond(OptimizeResponse(optimizations=[candidate(c) for c in found]))
@@ -107,7 +108,7 @@ async def code_repair_handler(request: web.Request) -> web.Response:
         optimization_id=body.optimization_id,
         original_source_code=body.original_source_code,
         modified_source_code=body.modified_source_code,
-        context=body.model_dump(),
+        fields=prompt_fields(body.model_dump()),
     )
     return respond(candidate(found))
 
@@ -126,7 +127,7 @@ async def adaptive_handler(request: web.Request) -> web.Response:
         trace_id=body.trace_id,
         original_source_code=body.original_source_code,
         chain=[c.model_dump() for c in body.candidates],
-        context=body.model_dump(),
+        fields=prompt_fields(body.model_dump()),
     )
     return respond(candidate(found))
 
@@ -146,6 +147,6 @@ async def rewrite_jit_handler(request: web.Request) -> web.Response:
         source_code=body.source_code,
         python_version=body.python_version,
         n_candidates=body.n_candidates,
-        context=body.model_dump(),
+        fields=prompt_fields(body.model_dump()),
     )
     return respond(OptimizeResponse(optimizations=[candidate(c) for c in found]))

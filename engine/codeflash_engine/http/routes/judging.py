@@ -18,6 +18,7 @@ from codeflash_engine.http.schemas import (
 )
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.pipelines import explain, rank, review
+from codeflash_engine.pipelines.common import prompt_fields
 
 routes = ApiRoutes()
 
@@ -38,7 +39,11 @@ async def rank_handler(request: web.Request) -> web.Response:
             f"({len(body.speedups)}) must have the same length"
         )
     ranking = await rank.rank(
-        request.app[ENGINE], trace_id=body.trace_id, size=size, speedups=body.speedups, context=body.model_dump()
+        request.app[ENGINE],
+        trace_id=body.trace_id,
+        size=size,
+        speedups=body.speedups,
+        fields=prompt_fields(body.model_dump()),
     )
     return respond(RankResponse(ranking=ranking))
 
@@ -52,7 +57,8 @@ async def rank_handler(request: web.Request) -> web.Response:
 )
 async def explain_handler(request: web.Request) -> web.Response:
     body = await parse_body(request, ExplainRequest)
-    text = await explain.explain(request.app[ENGINE], trace_id=body.trace_id, context=body.model_dump())
+    fields = prompt_fields(body.model_dump())
+    text = await explain.explain(request.app[ENGINE], trace_id=body.trace_id, fields=fields)
     return respond(ExplainResponse(explanation=text))
 
 
@@ -70,6 +76,6 @@ async def optimization_review_handler(request: web.Request) -> web.Response:
         trace_id=body.trace_id,
         language=body.language,
         language_version=body.language_version,
-        context=body.model_dump(),
+        fields=prompt_fields(body.model_dump()),
     )
     return respond(OptimizationReviewResponse(review=result.review, review_explanation=result.explanation))

@@ -17,6 +17,7 @@ from codeflash_engine.http.schemas import (
 )
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.pipelines import testgen
+from codeflash_engine.pipelines.common import prompt_fields
 from codeflash_engine.plugins.types import Task
 
 routes = ApiRoutes()
@@ -40,8 +41,8 @@ async def testgen_handler(request: web.Request) -> web.Response:
         language=engine.languages.resolve(body.language),
         language_version=body.language_version,
         source_code=body.source_code_being_tested,
-        target=testgen.target_of(fields["function_to_optimize"], fields),
-        context=fields,
+        target=testgen.target_of(fields["function_to_optimize"], fields, body.source_code_being_tested),
+        fields=prompt_fields(fields),
     )
     return respond(
         TestgenResponse(
@@ -70,7 +71,7 @@ async def testgen_review_handler(request: web.Request) -> web.Response:
         language=engine.languages.resolve(body.language),
         language_version=body.language_version,
         tests=fields["tests"],
-        context=fields,
+        fields=prompt_fields(fields),
     )
     return respond(TestgenReviewResponse.model_validate({"reviews": reviews}))
 
@@ -94,8 +95,8 @@ async def testgen_repair_handler(request: web.Request) -> web.Response:
         language=engine.languages.resolve(body.language),
         language_version=body.language_version,
         source_code=source,
-        target=testgen.target_of(fields["function_to_optimize"], fields),
-        context=fields,
+        target=testgen.target_of(fields["function_to_optimize"], fields, source),
+        fields=prompt_fields(fields),
     )
     return respond(
         TestgenRepairResponse(

@@ -10,6 +10,7 @@ from codeflash_engine.http.respond import respond
 from codeflash_engine.http.schemas import WorkflowGenRequest, WorkflowGenResponse
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.pipelines import workflow
+from codeflash_engine.pipelines.common import prompt_fields
 
 routes = ApiRoutes()
 
@@ -23,5 +24,6 @@ routes = ApiRoutes()
 )
 async def workflow_gen_handler(request: web.Request) -> web.Response:
     body = await parse_body(request, WorkflowGenRequest)
-    steps = await workflow.workflow_steps(request.app[ENGINE], trace_id=body.trace_id, context=body.model_dump())
+    fields = prompt_fields(body.model_dump())
+    steps = await workflow.workflow_steps(request.app[ENGINE], trace_id=body.trace_id, fields=fields)
     return respond(WorkflowGenResponse(workflow_steps=steps))

@@ -9,7 +9,7 @@
   plugin (:mod:`.pytest_plugin`, entry point ``pytest11``) under that conftest;
 - fixtures for a plugin's own tests (:mod:`.fixtures`): the engine app with a given set of
   plugins, the fake LLM server, sample requests for every task;
-- :func:`sample_requests`, :func:`prompt_contexts` and :func:`llm_answers`: the requests, prompt
+- :func:`sample_requests`, :func:`prompt_requests` and :func:`llm_answers`: the requests, prompt
   contexts and model answers the suite uses, for any samples;
 - the template ``codeflash-engine plugins new NAME`` copies (the ``template`` folder).
 
@@ -25,7 +25,7 @@ from codeflash_engine.testing.plugin_kit.samples import ACTIVATION, LanguageSamp
 
 if TYPE_CHECKING:
     from codeflash_engine.testing.plugin_kit.checks import RULES, ConformanceError, PluginUnderTest, plugin_under_test
-    from codeflash_engine.testing.plugin_kit.requests import llm_answers, prompt_contexts, sample_requests
+    from codeflash_engine.testing.plugin_kit.requests import llm_answers, prompt_requests, sample_requests
 
 #: names imported on first use (pytest loads the kit's plugin in every run: keep that cheap)
 _LAZY = {
@@ -34,7 +34,7 @@ _LAZY = {
     "PluginUnderTest": "checks",
     "plugin_under_test": "checks",
     "llm_answers": "requests",
-    "prompt_contexts": "requests",
+    "prompt_requests": "requests",
     "sample_requests": "requests",
 }
 
@@ -53,6 +53,6 @@ __all__ = [
     "PluginUnderTest",
     "llm_answers",
     "plugin_under_test",
-    "prompt_contexts",
+    "prompt_requests",
     "sample_requests",
 ]

@@ -15,9 +15,12 @@ from typing import Any
 
 import attrs
 
+from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.candidates import describe
 from codeflash_engine.plugins.hookspecs import PROJECT_NAME
 from codeflash_engine.plugins.manager import PluginHost, PluginLoadError
 from codeflash_engine.plugins.types import (
+    Answer,
     Candidate,
     CandidatesRequest,
     CodeFile,
@@ -27,10 +30,11 @@ from codeflash_engine.plugins.types import (
     LanguageSpec,
     Prompt,
     SyntaxProblem,
+    Target,
     Task,
     TestsRequest,
 )
-from codeflash_engine.testing.plugin_kit.requests import improved_files, prompt_contexts
+from codeflash_engine.testing.plugin_kit.requests import improved_files, prompt_requests
 from codeflash_engine.testing.plugin_kit.samples import LanguageSamples, squeeze
 from codeflash_engine.text.markdown import CodeBlock, write_markdown
 from codeflash_engine.text.search_replace import render_search_replace
@@ -39,18 +43,20 @@ from codeflash_engine.text.v4a import render_v4a
 #: the rules, by the name tests use, with what each checks
 RULES: dict[str, str] = {
     "registers": "register_languages provides the samples' language, and the plugin loads strictly",
-    "foreign": "every hook but register_languages returns None for a language the plugin does not own",
+    "foreign": "a hook called for a language the plugin does not own does not raise",
     "validate": "validate accepts valid code and reports the line and column of a syntax error",
     "postprocess-valid": "postprocessing never returns code the plugin's own validate rejects",
     "identical": "postprocessing never returns a candidate identical to the original, nor duplicates",
     "signature": "postprocessing keeps the target's signature (or drops the candidate)",
     "improved": "postprocessing keeps every good answer",
+    "cut-off": "an answer cut off by the token limit (finish_reason length) never becomes a candidate",
     "build-prompt": "build_prompt renders every task with the runtime context (and with nulls)",
+    "prompt-code": "the user message of every task that works on code shows the original code, not only its name",
     "apply-diff": "apply_diff round-trips SEARCH/REPLACE and V4A edits, and applies all or nothing",
     "engine": "the engine answers the client's requests in this language with contract-valid bodies",
 }
 
-#: hooks that take a language and must answer None for another one
+#: the hooks the engine calls for a language (on the plugin that registered it)
 LANGUAGE_HOOKS = ("validate", "build_prompt", "postprocess_candidates", "postprocess_tests", "apply_diff")
 
 #: languages the suite tries as "foreign" (those the plugin registers are left out)
@@ -79,7 +85,11 @@ class Batch:
         return [i for i, k in enumerate(self.kinds) if k == kind]
 
     def describe(self, index: int) -> str:
-        return f"answer #{index} ({self.kinds[index]})" if 0 <= index < len(self.kinds) else f"answer #{index}"
+        """``answer #1 (improved)``: numbered from 1, as the engine's logs number answers."""
+        return f"{describe(index)} ({self.kinds[index]})" if 0 <= index < len(self.kinds) else describe(index)
+
+    def finish_reason(self, index: int) -> str:
+        return "length" if self.kinds[index] == "cut off" else "stop"
 
 
 class PluginUnderTest:
@@ -115,11 +125,16 @@ class PluginUnderTest:
 
     # ------------------------------------------------------------------ the plugin's hooks
     def implements(self, hook: str) -> bool:
-        return any(impl.plugin_name == self.name for impl in getattr(self.host.hook, hook).get_hookimpls())
+        return any(impl.plugin_name == self.name for impl in getattr(self.host.pm.hook, hook).get_hookimpls())
+
+    def call(self, hook: str, **kwargs: Any) -> Any:
+        """Call ``hook`` for the samples' language as the engine does (the plugin, else the builtin)."""
+        expected = (ValueError,) if hook == "postprocess_tests" else ()
+        return self.host.call(hook, self.samples.language, expected=expected, **kwargs)
 
     def call_own(self, hook: str, **kwargs: Any) -> Any:
         """Call the plugin's own implementation of ``hook`` (not the builtin fallback)."""
-        for impl in getattr(self.host.hook, hook).get_hookimpls():
+        for impl in getattr(self.host.pm.hook, hook).get_hookimpls():
             if impl.plugin_name == self.name:
                 return impl.function(*[kwargs[arg] for arg in impl.argnames])
         raise LookupError(f"{self.name} does not implement {hook}")
@@ -143,9 +158,8 @@ class PluginUnderTest:
 
     def validate(self, code: str) -> list[SyntaxProblem]:
         """Problems per the plugin's validate (empty when the plugin has no validator)."""
-        found = self.host.hook.validate(
-            language=self.samples.language, code=code, language_version=self.samples.language_version
-        )
+        s = self.samples
+        found = self.call("validate", language=s.language, code=code, language_version=s.language_version)
         return list(found or [])
 
     # ------------------------------------------------------------------ inputs and cached results
@@ -163,6 +177,7 @@ class PluginUnderTest:
         parts += [(a, "changed signature") for a in s.changed_signature]
         parts += [(a, "invalid") for a in (*s.invalid_answers, broken)]
         parts.append((s.improved[0], "duplicate"))
+        parts.append((s.improved[0], "cut off"))
         return Batch(answers=tuple(a for a, _ in parts), kinds=tuple(k for _, k in parts))
 
     def candidates(self, *, named_target: bool) -> list[Candidate]:
@@ -173,31 +188,38 @@ class PluginUnderTest:
         """
         key = ("candidates", named_target)
         if key not in self._cache:
+            batch = self.batch()
             request = CandidatesRequest(
                 task=Task.OPTIMIZE,
                 language=self.samples.language,
                 language_version=self.samples.language_version,
                 original=self.samples.original,
-                answers=self.batch().answers,
-                target=self.samples.target if named_target else None,
+                answers=tuple(self.answer(a, batch.finish_reason(i)) for i, a in enumerate(batch.answers)),
+                target=Target.parse(self.samples.target, path=self.samples.target_path) if named_target else None,
                 is_async=False,
                 fence_tags=self.spec.fence_tags,
             )
-            result = self.host.hook.postprocess_candidates(request=request)
+            result = self.call("postprocess_candidates", request=request)
             self._cache[key] = _checked_candidates(result, len(request.answers))
         found: list[Candidate] = self._cache[key]
         return found
 
-    def tests_request(self, answer: str) -> TestsRequest:
+    def answer(self, text: str, finish_reason: str | None = "stop") -> Answer:
+        """``text`` as the engine hands it to postprocessing (an edit applied through apply_diff)."""
+        return read_answer(
+            self.host, self.samples.language, text, original=self.samples.original, finish_reason=finish_reason
+        )
+
+    def tests_request(self, answer: str, finish_reason: str | None = "stop") -> TestsRequest:
         s = self.samples
         return TestsRequest(
             language=s.language,
             language_version=s.language_version,
-            answer=answer,
+            answer=Answer(text=answer, finish_reason=finish_reason),
             source_code=s.original,
-            function_name=s.function_name,
-            qualified_name=s.target,
-            class_name=s.class_name,
+            target=Target(
+                name=s.function_name, qualified_name=s.target, class_name=s.class_name, path=s.target_path
+            ),
             module_path=s.module_path,
             test_module_path=s.test_module_path,
             test_framework=s.test_framework,
@@ -253,7 +275,7 @@ def foreign_call(put: PluginUnderTest, hook: str, language: str | None) -> Any:
     if hook == "validate":
         return put.call_own(hook, language=language, code=s.valid, language_version=version)
     if hook == "build_prompt":
-        prompt = prompt_contexts(s)[Task.OPTIMIZE]
+        prompt = prompt_requests(s)[Task.OPTIMIZE]
         return put.call_own(hook, request=attrs.evolve(prompt, language=str(language)))
     if hook == "postprocess_candidates":
         request = CandidatesRequest(
@@ -261,12 +283,15 @@ def foreign_call(put: PluginUnderTest, hook: str, language: str | None) -> Any:
             language=str(language),
             language_version=version,
             original=s.original,
-            answers=s.improved,
+            answers=tuple(Answer(text=a, finish_reason="stop") for a in s.improved),
             fence_tags=(str(language),),
         )
         return put.call_own(hook, request=request)
     if hook == "postprocess_tests":
-        return put.call_own(hook, request=attrs.evolve(put.tests_request(s.test_answer), language=str(language)))
+        try:
+            return put.call_own(hook, request=attrs.evolve(put.tests_request(s.test_answer), language=str(language)))
+        except ValueError:  # the hook's way to say "no usable test": allowed
+            return None
     if hook == "apply_diff":
         files = {f.path: f.code for f in s.original if f.path}
         edit = render_search_replace({s.target_path: (files[s.target_path], files[s.target_path] + "\n")})
@@ -275,20 +300,25 @@ def foreign_call(put: PluginUnderTest, hook: str, language: str | None) -> Any:
 
 
 def check_foreign(put: PluginUnderTest, hook: str) -> None:
-    """``hook`` returns None for every language the plugin does not own (and apply_diff for None)."""
+    """``hook`` called for languages the plugin does not own (and apply_diff for None) does not raise.
+
+    The engine calls a language's hooks on the plugin that registered it only, so this happens
+    only through a mistake (or a plugin that registers several languages and assumes one): the
+    hook must still answer (anything, None included) rather than raise.
+    """
     owned = {n.lower() for n in put.owned}
     languages: list[str | None] = [lang for lang in FOREIGN_LANGUAGES if lang not in owned]
     if hook == "apply_diff":
         languages.append(None)
     for language in languages:
-        result = foreign_call(put, hook, language)
-        if result is not None:
+        try:
+            foreign_call(put, hook, language)
+        except Exception as exc:
             raise fail(
                 "foreign",
-                f"{hook}(language={language!r}) returned {result!r:.120} instead of None: hooks are firstresult, "
-                "so this answer hides the plugin that owns that language; start the hook with "
-                f"`if language not in MY_LANGUAGES: return None`",
-            )
+                f"{hook}(language={language!r}) raised {type(exc).__name__}: {exc}; a hook must not assume "
+                "which of its languages it is called for, nor fail on a language it does not know",
+            ) from exc
 
 
 # ---------------------------------------------------------------------------- validate
@@ -345,7 +375,7 @@ def check_tests_validate(put: PluginUnderTest) -> None:
     """The three test files validate; an answer without usable test code raises ValueError."""
     if not put.implements("postprocess_tests"):
         return
-    tests = put.host.hook.postprocess_tests(request=put.tests_request(put.samples.test_answer))
+    tests = put.call("postprocess_tests", request=put.tests_request(put.samples.test_answer))
     if not isinstance(tests, GeneratedTests):
         raise fail("postprocess-valid", f"postprocess_tests must return GeneratedTests, got {tests!r:.200}")
     for field in ("generated", "instrumented_behavior", "instrumented_perf"):
@@ -358,9 +388,14 @@ def check_tests_validate(put: PluginUnderTest) -> None:
                 "postprocess-valid", f"postprocess_tests gave a {field} that validate rejects: {_first(problems)}"
             )
     broken = "Tests:\n\n" + write_markdown([CodeBlock(language=put.fence_tag, path=None, code=put.samples.invalid)])
-    for label, answer in (("an answer without code", NO_CODE_ANSWER), ("an answer with invalid code", broken)):
+    unusable = (
+        ("an answer without code", NO_CODE_ANSWER, "stop"),
+        ("an answer with invalid code", broken, "stop"),
+        ("an answer cut off by the token limit", put.samples.test_answer, "length"),
+    )
+    for label, answer, finish in unusable:
         try:
-            result = put.host.hook.postprocess_tests(request=put.tests_request(answer))
+            result = put.call("postprocess_tests", request=put.tests_request(answer, finish))
         except ValueError:
             continue
         if not isinstance(result, GeneratedTests):
@@ -423,6 +458,19 @@ def check_signature(put: PluginUnderTest) -> None:
                     )
 
 
+def check_cut_off(put: PluginUnderTest) -> None:
+    """A good answer that the token limit cut off (finish_reason length) gives no candidate."""
+    batch = put.batch()
+    for label, found in _both(put):
+        for c in found:
+            if batch.kinds[c.answer_index] == "cut off":
+                raise fail(
+                    "cut-off",
+                    f"{label}: {batch.describe(c.answer_index)} ended with finish_reason 'length' yet became a "
+                    "candidate: a function missing its last statements may parse and is wrong",
+                )
+
+
 def check_improved(put: PluginUnderTest) -> None:
     """Each improved answer becomes a candidate."""
     batch = put.batch()
@@ -448,7 +496,7 @@ _TEMPLATE_SYNTAX = ("{%", "<<<cache-break>>>")
 def check_build_prompt(put: PluginUnderTest, task: Task, *, nulls: bool) -> None:
     """The prompt of ``task`` renders with the runtime context (or all-null optional fields)."""
     which = "with null optional fields" if nulls else "with the runtime context"
-    request = prompt_contexts(put.samples, comment_prefix=put.spec.comment_prefix, nulls=nulls)[task]
+    request = prompt_requests(put.samples, comment_prefix=put.spec.comment_prefix, nulls=nulls)[task]
     if put.implements("build_prompt"):
         try:
             own = put.call_own("build_prompt", request=request)
@@ -457,7 +505,7 @@ def check_build_prompt(put: PluginUnderTest, task: Task, *, nulls: bool) -> None
             raise fail("build-prompt", message) from exc
         if own is not None and not isinstance(own, Prompt):
             raise fail("build-prompt", f"{task.value}: build_prompt must return a Prompt or None, got {own!r:.120}")
-    prompt = put.host.hook.build_prompt(request=request)
+    prompt = put.call("build_prompt", request=request)
     if not isinstance(prompt, Prompt):
         raise fail("build-prompt", f"{task.value} {which}: no prompt")
     if not prompt.system.strip() or not prompt.user.strip():
@@ -465,7 +513,7 @@ def check_build_prompt(put: PluginUnderTest, task: Task, *, nulls: bool) -> None
     if not 0 <= prompt.cache_prefix_chars <= len(prompt.user):
         raise fail("build-prompt", f"{task.value}: cache_prefix_chars {prompt.cache_prefix_chars} is outside the user")
     text = prompt.system + "\n" + prompt.user
-    context_text = repr(dict(request.context))
+    context_text = repr(dict(request.fields))
     for token in _TEMPLATE_SYNTAX:
         if token in text and token not in context_text:
             raise fail("build-prompt", f"{task.value} {which}: {token!r} left in the rendered prompt")
@@ -473,6 +521,28 @@ def check_build_prompt(put: PluginUnderTest, task: Task, *, nulls: bool) -> None
         raise fail(
             "build-prompt",
             f"{task.value} {which}: the prompt does not show the code (no {put.samples.function_name!r} in it)",
+        )
+
+
+def check_prompt_shows_code(put: PluginUnderTest, task: Task) -> None:
+    """The user message of a task that works on code holds the original code, not only its name.
+
+    At least four lines in five of the target's file (stripped, blank lines aside) must appear
+    in the user message (the system message is the same for every request: code belongs in the
+    user message).
+    """
+    if task not in CODE_TASKS:
+        return
+    request = prompt_requests(put.samples, comment_prefix=put.spec.comment_prefix)[task]
+    prompt = put.call("build_prompt", request=request)
+    code_lines = [line.strip() for line in put.samples.original[0].code.splitlines() if line.strip()]
+    missing = [line for line in code_lines if line not in prompt.user]
+    if len(missing) * 5 > len(code_lines):
+        raise fail(
+            "prompt-code",
+            f"{task.value}: the user message lacks {len(missing)} of the {len(code_lines)} lines of "
+            f"{put.samples.target_path}, e.g. {missing[0]!r}: render the request's code "
+            "(fields such as source_code) in the user template",
         )
 
 
@@ -498,7 +568,7 @@ def diff_texts(put: PluginUnderTest) -> tuple[dict[str, str], dict[str, str]]:
 
 
 def _apply(put: PluginUnderTest, files: Mapping[str, str], edit: str) -> DiffResult:
-    result = put.host.hook.apply_diff(request=DiffRequest(language=put.samples.language, files=files, edit=edit))
+    result = put.call("apply_diff", request=DiffRequest(language=put.samples.language, files=files, edit=edit))
     if not isinstance(result, DiffResult):
         raise fail("apply-diff", f"apply_diff must return a DiffResult, got {result!r:.120}")
     return result

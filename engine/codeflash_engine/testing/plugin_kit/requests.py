@@ -2,7 +2,7 @@
 
 - :func:`sample_requests`: the JSON bodies the Codeflash CLI (0.20.6) sends to each ``/ai``
   endpoint, with the plugin's code in them (contract section 3; values invented);
-- :func:`prompt_contexts`: for each task, the :class:`PromptRequest` the engine builds from such a
+- :func:`prompt_requests`: for each task, the :class:`PromptRequest` the engine builds from such a
   body (the request's fields as the HTTP layer reads them, plus what the pipeline adds);
 - :func:`llm_answers`: a plausible model answer for each endpoint, to script the fake LLM.
 """
@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import BaseModel
-
 from codeflash_engine.http import schemas
-from codeflash_engine.plugins.types import CodeFile, PromptRequest, Task
+from codeflash_engine.plugins.types import CodeFile, PromptRequest, Target, Task
 from codeflash_engine.testing.plugin_kit.samples import LanguageSamples
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
 
@@ -367,13 +365,17 @@ def tasks_for(language: str) -> list[Task]:
     return [t for t in Task if language == "python" or t not in PYTHON_ONLY_TASKS]
 
 
-def prompt_contexts(
+def prompt_requests(
     samples: LanguageSamples, *, comment_prefix: str = "#", nulls: bool = False
 ) -> dict[Task, PromptRequest]:
     """Task -> the PromptRequest the engine builds for the samples' request of that task.
 
-    With ``nulls=True`` every optional field is null (the client sends nulls freely) and the
-    language version is unknown: templates must still render.
+    Built from the request bodies (:func:`sample_requests`) with the engine's own pieces: the
+    HTTP schema, :func:`prompt_fields`, the code parsed from the body's markdown and the target
+    where the request names it (testgen: ``function_to_optimize``; line profiler: its
+    ``## Function:`` header; otherwise None, left for the plugin to infer). With ``nulls=True``
+    every optional field is null (the client sends nulls freely) and the language version is
+    unknown: templates must still render.
     """
     bodies = sample_requests(samples, comment_prefix=comment_prefix)
     out: dict[Task, PromptRequest] = {}
@@ -384,17 +386,59 @@ def prompt_contexts(
             body = body[0]
         if nulls:
             body = _nulled(body, schema)
-        model: BaseModel = schema.model_validate(body)
-        context: dict[str, Any] = model.model_dump()
-        if task in (Task.TESTGEN, Task.TESTGEN_REPAIR):
-            context["function_name"] = body.get("qualified_name") or samples.target
-        if task in (Task.ADAPTIVE, Task.EXPLAIN):
-            context["language"] = samples.language
-        if task is Task.WORKFLOW:
-            context["file_names"] = sorted(context.get("repo_files") or {})
+        dumped: dict[str, Any] = schema.model_validate(body).model_dump()
         version = None if nulls else samples.language_version
-        out[task] = PromptRequest(task=task, language=samples.language, language_version=version, context=context)
+        out[task] = prompt_request(task, dumped, language=samples.language, language_version=version)
     return out
+
+
+def prompt_request(
+    task: Task, body: Mapping[str, Any], *, language: str, language_version: str | None, fence_tag: str = ""
+) -> PromptRequest:
+    """The PromptRequest the engine builds for ``task`` from a validated request ``body`` (its
+    ``model_dump()``), with the engine's own pieces (see :func:`prompt_requests`)."""
+    from codeflash_engine.pipelines.common import profiled_target, prompt_fields
+    from codeflash_engine.pipelines.testgen import target_of
+
+    fields = prompt_fields(body)
+    code_field = next((k for k in _CODE_FIELDS if body.get(k)), None)
+    code = str(body[code_field]) if code_field else ""
+    target: Target | None = None
+    is_async = bool(body.get("is_async"))
+    if task in (Task.TESTGEN, Task.TESTGEN_REPAIR):
+        tests_target = target_of(body["function_to_optimize"], body, code)
+        target, is_async = tests_target.target, tests_target.is_async
+    elif task is Task.TESTGEN_REVIEW and str(body.get("function_name") or "").strip("."):
+        target = Target.parse(str(body["function_name"]))
+    elif task is Task.OPTIMIZE_LINE_PROFILER:
+        target = profiled_target(body.get("line_profiler_results"))
+    if task is Task.WORKFLOW:
+        fields["file_names"] = sorted(fields.get("repo_files") or {})
+    return PromptRequest(
+        task=task,
+        language=language,
+        language_version=language_version,
+        fence_tag=fence_tag or language,
+        original=_files(code),
+        target=target,
+        is_async=is_async,
+        fields=fields,
+    )
+
+
+#: the body field that holds a task's read-writable code, most specific first
+_CODE_FIELDS = (
+    "source_code_being_tested",
+    "module_source_code",
+    "function_source_code",
+    "original_source_code",
+    "source_code",
+)
+
+
+def _files(markdown_text: str) -> tuple[CodeFile, ...]:
+    blocks = parse_markdown(markdown_text)
+    return tuple(CodeFile(path=b.path, code=b.code) for b in blocks)
 
 
 def _nulled(body: Mapping[str, Any], schema: Any) -> dict[str, Any]:

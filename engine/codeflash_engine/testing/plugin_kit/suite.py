@@ -49,7 +49,7 @@ def test_registers_its_language(put: PluginUnderTest) -> None:
     checks.check_registers(put)
 
 
-def test_foreign_language_gets_none(put: PluginUnderTest, hook: str) -> None:
+def test_foreign_language_does_not_raise(put: PluginUnderTest, hook: str) -> None:
     needs(put, hook)
     checks.check_foreign(put, hook)
 
@@ -92,6 +92,16 @@ def test_postprocess_keeps_the_target_signature(put: PluginUnderTest) -> None:
 def test_postprocess_keeps_good_answers(put: PluginUnderTest) -> None:
     needs(put, "postprocess_candidates")
     checks.check_improved(put)
+
+
+def test_postprocess_refuses_cut_off_answers(put: PluginUnderTest) -> None:
+    checks.check_cut_off(put)
+
+
+def test_prompt_shows_the_code(put: PluginUnderTest, task: Task) -> None:
+    if task not in tasks_for(put.samples.language):
+        pytest.skip(f"the engine never asks for {task.value} in {put.samples.language}")
+    checks.check_prompt_shows_code(put, task)
 
 
 def test_build_prompt_renders(put: PluginUnderTest, task: Task, context: str) -> None:

@@ -1,8 +1,12 @@
 """Getting code and an explanation out of a raw LLM answer.
 
-Accepted, in this order: an edit (SEARCH/REPLACE blocks or a V4A patch) applied to the original
-files through the text layer; markdown fences (the format our prompts ask for) possibly inside
-a ``<code>`` tag; a bare ``<code>`` tag; an answer that is nothing but Python.
+Accepted, in this order: the files of an edit the engine applied (SEARCH/REPLACE, V4A, unified
+diff); markdown fences (the format our prompts ask for) possibly inside a ``<code>`` tag; a bare
+``<code>`` tag; an answer that is nothing but Python.
+
+A block left open at the end of the answer is marked ``truncated`` only when the model may have
+been cut off (``finish_reason`` unknown): an answer that finished normally but forgot its
+closing fence is complete, and an answer cut off by the token limit never gets here.
 """
 
 from __future__ import annotations
@@ -12,9 +16,9 @@ from collections.abc import Mapping, Sequence
 
 import attrs
 
-from codeflash_engine.text.edits import apply_edit, detect_format
+from codeflash_engine import Answer
+from codeflash_engine.text.edits import detect_format
 from codeflash_engine.text.markdown import scan_code_blocks
-from codeflash_engine.text.prose import explanation_of
 from codeflash_engine.text.xml import extract_tag
 from codeflash_engine_python.syntax import parse
 
@@ -38,9 +42,9 @@ class Extracted:
     explanation: str
 
 
-def _markdown_blocks(text: str, tags: Sequence[str], known_paths: Sequence[str]) -> list[RawBlock]:
+def _markdown_blocks(text: str, tags: Sequence[str], known_paths: Sequence[str], *, may_be_cut: bool) -> list[RawBlock]:
     extraction = scan_code_blocks(text, language_tags=tags, default_language="python", known_paths=known_paths)
-    cut = extraction.truncated
+    cut = extraction.truncated and may_be_cut
     blocks = [RawBlock(b.path, b.code) for b in extraction.blocks]
     if cut and blocks:
         blocks[-1] = attrs.evolve(blocks[-1], truncated=True)
@@ -58,47 +62,29 @@ def _looks_like_python(text: str, language_version: str | None) -> bool:
 
 
 def extract(
-    answer: str,
+    answer: Answer,
     *,
     files: Mapping[str, str],
-    target_path: str | None,
     language_version: str | None,
     fence_tags: Sequence[str] = (),
 ) -> Extracted:
     """Split an answer into code blocks and an explanation."""
+    if answer.edited is not None:
+        return Extracted(tuple(RawBlock(f.path or None, f.code) for f in answer.edited), answer.prose)
+    text = answer.text
     tags = tuple(fence_tags) or PYTHON_TAGS
     known = [p for p in files if p]
-    explanation = explanation_of(answer)
-    failed: ValueError | None = None
-    try:
-        edited = apply_answer_edit(answer, files, target_path)
-    except ValueError as exc:
-        edited, failed = None, exc
-    if edited is not None:
-        return Extracted(tuple(edited), explanation)
-    code_tag = extract_tag(answer, "code")
-    blocks = _markdown_blocks(code_tag if code_tag is not None else answer, tags, known)
-    if failed is not None:
+    may_be_cut = answer.finish_reason is None
+    code_tag = extract_tag(text, "code")
+    blocks = _markdown_blocks(code_tag if code_tag is not None else text, tags, known, may_be_cut=may_be_cut)
+    if answer.edit_error is not None:
         # an edit shown for illustration that does not apply: code blocks that are not edits stand
         blocks = [b for b in blocks if detect_format(b.code) is None]
         if not blocks:
-            raise failed
+            raise ValueError(f"the edit does not apply: {answer.edit_error}")
     if not blocks and code_tag is not None and code_tag.strip():
-        closed = re.search(r"</code\s*>", answer, re.IGNORECASE) is not None
-        blocks = [RawBlock(None, code_tag.strip("\n"), truncated=not closed)]
-    if not blocks and _looks_like_python(answer, language_version):
-        blocks = [RawBlock(None, answer.strip("\n"))]
-    return Extracted(tuple(blocks), explanation)
-
-
-def apply_answer_edit(answer: str, files: Mapping[str, str], target_path: str | None) -> list[RawBlock] | None:
-    """Whole edited files when the answer is an edit (SEARCH/REPLACE or V4A), else None.
-
-    Raises ValueError with the text layer's messages when the edit does not apply.
-    """
-    if detect_format(answer) is None:
-        return None
-    result = apply_edit(files, answer, default_path=target_path)
-    if result.errors:
-        raise ValueError(f"the edit does not apply: {result.errors[0]}")
-    return [RawBlock(path or None, code) for path, code in result.files.items()]
+        closed = re.search(r"</code\s*>", text, re.IGNORECASE) is not None
+        blocks = [RawBlock(None, code_tag.strip("\n"), truncated=not closed and may_be_cut)]
+    if not blocks and _looks_like_python(text, language_version):
+        blocks = [RawBlock(None, text.strip("\n"))]
+    return Extracted(tuple(blocks), answer.prose)

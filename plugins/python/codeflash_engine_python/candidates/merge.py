@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 import attrs
 
+from codeflash_engine import Rejected
 from codeflash_engine_python.candidates.module import (
     ModuleIndex,
     Unit,
@@ -40,10 +41,6 @@ from codeflash_engine_python.names import (
 from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-class Rejected(ValueError):
-    """The candidate cannot be used; the message says why (for logs)."""
 
 
 @attrs.frozen

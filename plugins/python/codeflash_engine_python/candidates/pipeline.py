@@ -1,10 +1,13 @@
-"""The postprocess hook for Python candidates: raw answers in, clean distinct candidates out.
+"""The postprocess hook for Python candidates: the engine's cleaning skeleton, Python's parts.
 
-Steps, each its own function below: index the original files (and the base, the candidate a
-refinement, repair or adaptive answer improves) once; per answer, extract the code, repair a
-cut-off last block, map blocks to files, complete each from the base's version of its file
-(see :mod:`.base`), merge each into its file (signature, placeholder and import rules live in
-:mod:`.merge`), require a real change, validate the result; then drop duplicates across the batch.
+:class:`PythonCleaner` fills in :class:`codeflash_engine.CandidateCleaner` (which refuses
+cut-off answers, deduplicates and logs every drop). Its parts, each a function below: index the
+original files (and the base, the candidate a refinement, repair or adaptive answer improves)
+once; per answer, extract the code, repair a last block an unknown finish may have cut, map
+blocks to files by path or by the definitions they share, complete each from the base's version
+of its file (see :mod:`.base`), merge each into its file (signature, placeholder and import
+rules live in :mod:`.merge`), and require a real change. Python answers do not map file by file
+(a block may hold definitions of several files), so it overrides ``clean_answer`` as a whole.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from pathlib import PurePosixPath
 
 import attrs
 
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, Cleaned, CodeFile, Rejected, Target
 from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
-from codeflash_engine_python.candidates.merge import MergeResult, Rejected, merge_file
+from codeflash_engine_python.candidates.merge import MergeResult, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.syntax import parse, parse_large, top_level_starts
 
@@ -103,7 +106,7 @@ def index_original(request: CandidatesRequest) -> Original:
         if index is not None:
             for name, line in index.imports.items():
                 known.setdefault(name, line)
-    target = request.target or _infer_target(files)
+    target = request.target.qualified_name if request.target is not None else _infer_target(files)
     target_file = next((i for i, f in enumerate(files) if f.index and target in f.index.units), 0)
     original = Original(tuple(files), target, target_file, known, request.language_version)
     return attrs.evolve(original, base=index_base(request.base, original))
@@ -125,6 +128,17 @@ def index_base(files: Sequence[CodeFile], original: Original) -> dict[int, Modul
         where: indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
         for where, indexes in assigned.items()
     }
+
+
+def infer_target(files: Sequence[CodeFile], language_version: str | None) -> Target | None:
+    """The function a request is about when it does not say: the first one of the first file
+    that defines any (the client sends the target first), as :func:`index_original` finds it."""
+    indexed = [OriginalFile(f.path, f.code, ORIGINALS.index(f.code, language_version)) for f in files]
+    name = _infer_target(indexed)
+    if name is None:
+        return None
+    holder = next((f.path for f in indexed if f.index is not None and name in f.index.units), None)
+    return Target.parse(name, path=holder)
 
 
 def _infer_target(files: Sequence[OriginalFile]) -> str | None:
@@ -307,16 +321,15 @@ def dedup_key(results: dict[int, MergeResult]) -> tuple[object, ...]:
     )
 
 
-def process_answer(answer: str, original: Original, fence_tags: Sequence[str]) -> tuple[Candidate, tuple[object, ...]]:
-    """One answer to one candidate and its dedup key; :class:`Rejected` when unusable."""
+def process_answer(answer: Answer, original: Original, fence_tags: Sequence[str]) -> Cleaned:
+    """One answer cleaned: its changed files and dedup key; :class:`Rejected` when unusable."""
     files = {f.path or "": f.code for f in original.files}
-    extracted: Extracted = extract(
-        answer,
-        files=files,
-        target_path=original.target_path,
-        language_version=original.language_version,
-        fence_tags=fence_tags,
-    )
+    try:
+        extracted: Extracted = extract(
+            answer, files=files, language_version=original.language_version, fence_tags=fence_tags
+        )
+    except ValueError as exc:
+        raise Rejected(str(exc)) from None
     blocks = [repair_truncated(b, original.language_version) for b in extracted.blocks]
     blocks = [drop_verbatim_definitions(b, original) for b in blocks if b.code.strip()]
     if not blocks:
@@ -324,27 +337,24 @@ def process_answer(answer: str, original: Original, fence_tags: Sequence[str]) -
     parsed = parse_blocks(blocks, original.language_version)
     results = merge_blocks(assign_blocks(parsed, original), original)
     require_change(results)
-    changed = finish_files(results, original)
-    return Candidate(files=changed, answer_index=-1, explanation=extracted.explanation), dedup_key(results)
+    return Cleaned(finish_files(results, original), dedup_key(results), explanation=extracted.explanation)
 
 
-def postprocess_candidates(request: CandidatesRequest) -> list[Candidate]:
-    """Clean candidates for every usable, distinct answer, in answer order."""
-    original = index_original(request)
-    seen: set[tuple[object, ...]] = set()
-    out: list[Candidate] = []
-    for number, answer in enumerate(request.answers):
+class PythonCleaner(CandidateCleaner[Original, object]):
+    """The skeleton with Python's parts (see the module docstring)."""
+
+    logger = log
+
+    def analyse(self, request: CandidatesRequest) -> Original:
+        return index_original(request)
+
+    def clean_answer(self, answer: Answer, request: CandidatesRequest, original: Original) -> Cleaned:
         try:
-            candidate, key = process_answer(answer, original, request.fence_tags)
-        except (Rejected, SyntaxError, ValueError) as exc:
-            log.info("candidate %d dropped: %s", number, exc)
-            continue
-        if key in seen:
-            log.info("candidate %d dropped: a duplicate of an earlier one", number)
-            continue
-        seen.add(key)
-        out.append(attrs.evolve(candidate, answer_index=number))
-    return out
+            return process_answer(answer, original, request.fence_tags)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            raise Rejected(f"{type(exc).__name__}: {exc}") from None
 
 
-__all__ = ["Rejected", "postprocess_candidates"]
+CLEANER = PythonCleaner()
+
+__all__ = ["CLEANER", "PythonCleaner", "Rejected"]

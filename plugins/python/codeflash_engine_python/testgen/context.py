@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 import attrs
 
-from codeflash_engine.plugins.types import CodeFile, TestsRequest
+from codeflash_engine import CodeFile, TestsRequest
 from codeflash_engine_python.syntax import parse
 
 
@@ -118,13 +118,14 @@ def build_target(request: TestsRequest) -> TestTarget:
     helpers = _helper_names(request.helper_function_names, modules)
     for name, module in helpers.items():
         sources[name] = module
-    import_name = request.qualified_name.split(".")[0] if "." in request.qualified_name else request.function_name
+    function = request.target
+    import_name = function.qualified_name.split(".")[0] if "." in function.qualified_name else function.name
     sources.pop(import_name, None)
     shadowed = frozenset({import_name, *helpers, *classes_seen})
     return TestTarget(
-        function_name=request.function_name,
-        qualified_name=request.qualified_name,
-        class_name=request.class_name,
+        function_name=function.name,
+        qualified_name=function.qualified_name,
+        class_name=function.class_name,
         module_path=request.module_path,
         import_name=import_name,
         is_async=request.is_async,

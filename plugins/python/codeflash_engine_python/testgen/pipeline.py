@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
+from codeflash_engine import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_python.syntax import parse
 from codeflash_engine_python.testgen.assertions import remove_assertions
@@ -60,8 +60,10 @@ def instrument_tests(
 
 def postprocess_tests(request: TestsRequest) -> GeneratedTests:
     """Extract, clean and instrument a generated test answer; ValueError when nothing is usable."""
+    if request.answer.cut_off:
+        raise TestCleanupError("the answer was cut off by the token limit; its last test may be incomplete")
     target = build_target(request)
-    code = extract_test_code(request.answer, request.fence_tags)
+    code = extract_test_code(request.answer.text, request.fence_tags)
     cleaned = clean_tests(code, target, request.test_framework, request.language_version)
     behavior, perf = instrument_tests(cleaned, target, request.test_module_path, request.language_version)
     return GeneratedTests(generated=cleaned, instrumented_behavior=behavior, instrumented_perf=perf)
