@@ -1,25 +1,24 @@
-"""Turning raw LLM answers into clean Java optimization candidates.
+"""Turning raw LLM answers into clean Java optimization candidates: the Java parts of the skeleton.
 
-For each answer, in order: extract the code blocks (or apply an edit) and map them onto the
-request's files; parse each file (bare methods are put back into their class); restore what the
-model must not change (each known method's modifiers, annotations, type parameters, return type,
-name and throws clause, matched by parameter types so overloads stay apart; bodies left out as
-``// ... unchanged``; the package); add the original imports the new code uses; reject anything
-that does not parse; and drop candidates equal to the original, or to an earlier candidate, once
-comments, layout and local names are normalised. Files that did not change are left out.
+The engine's :class:`CandidateCleaner` maps each answer onto the request's files, refuses answers
+cut off by the token limit and drops unchanged or duplicate ones. Here, per file: parse it (bare
+methods are put back into their class); restore what the model must not change (each known
+method's modifiers, annotations, type parameters, return type, name and throws clause, matched by
+parameter types so overloads stay apart; bodies left out as ``// ... unchanged``; the package);
+add the original imports the new code uses; reject anything that does not parse; and normalise
+comments, layout and local names, so that equal candidates compare equal.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.candidates import Outcome, Rejected, TargetName, code_by_file, triage_answers
+from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
 from codeflash_engine.plugins.treesitter import Edit, apply_edits
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine_java.imports import header_edits
 from codeflash_engine_java.normalize import normal_form
 from codeflash_engine_java.source import Source
@@ -35,20 +34,14 @@ from codeflash_engine_java.structure import (
 
 log = logging.getLogger(__name__)
 
-LANGUAGE_TAGS = ("java",)
-
 Norm = tuple[str, str]
-Key = tuple[tuple[str, Norm], ...]
 
 
-@attrs.frozen
-class Target(TargetName):
-    """The method being optimized: ``name`` in class ``class_name`` (the innermost class)."""
-
-    def matches(self, definition: Definition) -> bool:
-        if definition.function is None or definition.name != self.name:
-            return False
-        return self.class_name is None or definition.class_name == self.class_name
+def matches(target: Target, definition: Definition) -> bool:
+    """``definition`` is the target method: same name, in the target's class when it has one."""
+    if definition.function is None or definition.name != target.name:
+        return False
+    return target.class_name is None or definition.class_name == target.class_name
 
 
 @attrs.frozen
@@ -78,26 +71,18 @@ class Original:
 
         Otherwise the target is not enforced (a guess only guides where bare methods go).
         """
-        known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
+        known = any(matches(self.target, d) for d in self.files[0].functions.values()) if self.files else False
         return self.trusted and known
 
     def target_classes(self) -> tuple[str, ...]:
         """The chain of classes around the target in the original (outermost first)."""
         for definition in self.files[0].functions.values() if self.files else ():
-            if self.target.matches(definition):
+            if matches(self.target, definition):
                 return definition.classes
         return (self.target.class_name,) if self.target.class_name else ()
 
 
-def analyse_original(request: CandidatesRequest) -> Original:
-    files = tuple(_original_file(f) for f in request.original)
-    if request.target:
-        return Original(files=files, target=Target.parse(request.target))
-    target, trusted = infer_target(files[0]) if files else (Target(name=""), False)
-    return Original(files=files, target=target, trusted=trusted)
-
-
-def _original_file(file: CodeFile) -> OriginalFile:
+def original_file(file: CodeFile) -> OriginalFile:
     source = Source.parse(file.code)
     defs = definitions(source)
     return OriginalFile(
@@ -110,7 +95,7 @@ def _original_file(file: CodeFile) -> OriginalFile:
     )
 
 
-def infer_target(file: OriginalFile) -> tuple[Target, bool]:
+def infer_target(file: OriginalFile) -> tuple[Target | None, bool]:
     """The target when the request does not name it, and whether to trust the guess.
 
     The client writes the target file as its imports, then the target method inside its class
@@ -121,81 +106,78 @@ def infer_target(file: OriginalFile) -> tuple[Target, bool]:
     for definition in defs:
         if definition.name and definition.name != "<init>":
             trusted = defs[0].node.type in TYPE_NODES or defs[0] is definition
-            return Target(name=definition.name, class_name=definition.class_name), trusted
-    return Target(name=""), False
+            qualified = ".".join((*definition.classes, definition.name))
+            return Target(definition.name, qualified, definition.class_name, file.path), trusted
+    return None, False
 
 
-def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:
-    """Normal forms of the definitions that are new or differ from the original, sorted.
-
-    A definition whose text equals the original's (same key) is unchanged without normalising it.
-    """
-    changed: list[Norm] = []
-    for definition in definitions(source):
-        key = definition.key or ""
-        if (key, source.span(definition.start, definition.end)) in file.texts:
-            continue
-        norm = (key, normal_form(source, definition.node, definition.start, definition.end))
-        if norm not in file.norms:
-            changed.append(norm)
-    return sorted(changed)
+def target_of(original: Sequence[CodeFile]) -> Target | None:
+    """The target a request without one is about (what the prompt names), as the cleaner infers it."""
+    return infer_target(original_file(original[0]))[0] if original else None
 
 
 def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
     return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
 
 
-def postprocess(request: CandidatesRequest) -> list[Candidate]:
-    """Clean every answer of ``request``; keep the valid, changed and distinct ones, in order."""
-    return [o.candidate for o in triage(request) if o.candidate is not None]
+class JavaCleaner(CandidateCleaner[Original, Source]):
+    """The skeleton's Java parts (see the module docstring)."""
+
+    accepted_tags = ("java",)
+    logger = log
+
+    def analyse(self, request: CandidatesRequest) -> Original:
+        files = tuple(original_file(f) for f in request.original)
+        if request.target is not None:
+            return Original(files=files, target=request.target)
+        target, trusted = infer_target(files[0]) if files else (None, False)
+        return Original(files=files, target=target or Target("", ""), trusted=trusted)
+
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+        return [(f.path, f) for f in original.files]
+
+    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+        """Parse, wrap bare members, restore signatures, bodies, package and imports; Rejected if invalid."""
+        assert isinstance(file, OriginalFile)
+        source = Source.parse(code)
+        if first and _has_bare_members(source):
+            source = _wrap_in_classes(source, file, original.target_classes())
+        if not source.ok:
+            raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
+        enforced = first and original.target_known
+        edits = _restorations(source, file, original.target if enforced else None)
+        if edits:
+            source = source.edited(edits)
+        header = header_edits(file.source, source)
+        if header:
+            source = source.edited(header)
+        if not source.ok:
+            raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
+        return source
+
+    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
+        """Normal forms of the definitions that are new or differ from the original, sorted.
+
+        A definition whose text equals the original's (same key) is unchanged without normalising it.
+        """
+        assert isinstance(file, OriginalFile)
+        changed: list[Norm] = []
+        for definition in definitions(cleaned):
+            key = definition.key or ""
+            if (key, cleaned.span(definition.start, definition.end)) in file.texts:
+                continue
+            norm = (key, normal_form(cleaned, definition.node, definition.start, definition.end))
+            if norm not in file.norms:
+                changed.append(norm)
+        return list[Hashable](sorted(changed))
+
+    def text(self, cleaned: Source) -> str:
+        return cleaned.code.strip() + "\n"
 
 
-def triage(request: CandidatesRequest) -> list[Outcome]:
-    """The fate of every answer, in order (drops are logged at debug level)."""
-    original = analyse_original(request)
-    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
-
-
-def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], Key]:
-    """The cleaned changed files of one answer and its deduplication key (empty: unchanged)."""
-    code_by_file = _code_by_file(answer, original)
-    if not code_by_file:
-        raise Rejected("no code block for any file of the request")
-    files: list[CodeFile] = []
-    key: list[tuple[str, Norm]] = []
-    for file in original.files:
-        if file.path not in code_by_file:
-            continue
-        source = clean_file(code_by_file[file.path], file, original, first=file is original.files[0])
-        changed = changed_definitions(source, file)
-        if changed:
-            files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
-            key.extend((file.path or "", norm) for norm in changed)
-    return tuple(files), tuple(sorted(key))
-
-
-def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
-    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language="java")
-
-
-def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
-    """Parse, wrap bare members, restore signatures, bodies, package and imports; Rejected if invalid."""
-    source = Source.parse(code)
-    if first and _has_bare_members(source):
-        source = _wrap_in_classes(source, file, original.target_classes())
-    if not source.ok:
-        raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
-    enforced = first and original.target_known
-    edits = _restorations(source, file, original.target if enforced else None)
-    if edits:
-        source = source.edited(edits)
-    header = header_edits(file.source, source)
-    if header:
-        source = source.edited(header)
-    if not source.ok:
-        raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
-    return source
+CLEANER = JavaCleaner()
+postprocess = CLEANER.postprocess
+triage = CLEANER.triage
 
 
 def _has_bare_members(source: Source) -> bool:
@@ -232,7 +214,7 @@ def _restorations(source: Source, file: OriginalFile, target: Target | None) -> 
     for definition in definitions(source):
         if definition.function is None or definition.key is None:
             continue
-        is_target = target is not None and target.matches(definition)
+        is_target = target is not None and matches(target, definition)
         before = file.functions.get(definition.key)
         if before is None:
             overloads = overloads or is_target
@@ -243,8 +225,8 @@ def _restorations(source: Source, file: OriginalFile, target: Target | None) -> 
         edits.extend(restored)
     if target is not None and not found:
         if overloads:
-            raise Rejected(f"the answer changed the parameter types of {target.qualified}")
-        raise Rejected(f"the answer does not define {target.qualified}")
+            raise Rejected(f"the answer changed the parameter types of {target.qualified_name}")
+        raise Rejected(f"the answer does not define {target.qualified_name}")
     if target is not None and not written:
         raise Rejected("the target's body was left out")
     return edits

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.treesitter import syntax_problems
-from codeflash_engine.plugins.types import (
+from codeflash_engine import (
     Candidate,
     CandidatesRequest,
     GeneratedTests,
@@ -15,7 +13,9 @@ from codeflash_engine.plugins.types import (
     PromptRequest,
     SyntaxProblem,
     TestsRequest,
+    hookimpl,
 )
+from codeflash_engine.plugins.treesitter import syntax_problems
 from codeflash_engine_java import candidates, prompts, testgen
 from codeflash_engine_java.source import Source
 
@@ -37,30 +37,22 @@ def register_languages(register: Callable[[LanguageSpec], None]) -> None:
 @hookimpl
 def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
     """Parse with tree-sitter-java; every ERROR or MISSING node is a problem."""
-    if language != JAVA.name:
-        return None
     return syntax_problems(Source.parse(code).tree)
 
 
 @hookimpl
 def build_prompt(request: PromptRequest) -> Prompt | None:
     """This plugin's templates, aware of the Java version and the test framework."""
-    if request.language != JAVA.name:
-        return None
     return prompts.build_prompt(request)
 
 
 @hookimpl
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
     """Extract, validate, restore signatures, bodies and imports, and deduplicate (see ``candidates``)."""
-    if request.language != JAVA.name:
-        return None
     return candidates.postprocess(request)
 
 
 @hookimpl
 def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
     """Validate the test, fix its package and imports, drop redefinitions, strip asserts for perf."""
-    if request.language != JAVA.name:
-        return None
     return testgen.clean_tests(request)

@@ -1,24 +1,22 @@
 """Prompts for Java: the plugin's templates plus what they need to know.
 
-Besides the request's fields, the templates get: ``fence_tag`` (``java``), ``target_path`` (the
-first file), ``java_version`` (the major version, ``"17"``; ``"1.8"`` is read as ``8``),
-``java_features`` (the language features that version allows), ``class_name`` (from the
-qualified name when the request has none) and, for test generation, ``package_name`` and
-``test_class_name``.
+Besides the request's fields and the core's variables (see :func:`codeflash_engine.render_prompt`),
+the templates get ``java_version`` (the major version, ``"17"``; ``"1.8"`` is read as ``8``),
+``java_features`` (the language features that version allows) and, for test generation,
+``package_name`` and ``test_class_name``. A request that does not name its target (``/ai/optimize``)
+gets the one the candidate cleaner infers from the code, so the prompt names it too.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from codeflash_engine.plugins.prompting import render_prompt
-from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
-from codeflash_engine.text.markdown import parse_markdown
+from codeflash_engine import Prompt, PromptRequest, Task, render_prompt
+from codeflash_engine_java.candidates import target_of
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 
@@ -36,7 +34,6 @@ SPECIALISED = frozenset(
         Task.REVIEW,
     }
 )
-CODE_FIELDS = ("source_code", "original_source_code", "source_code_being_tested", "function_source_code")
 
 #: (first version, feature) in order
 FEATURES = (
@@ -56,8 +53,9 @@ def build_prompt(request: PromptRequest) -> Prompt | None:
     """Render this plugin's templates for ``request`` (None for tasks left to the core)."""
     if request.task not in SPECIALISED:
         return None
-    context = {**request.context, **language_context(request.language_version, request.context)}
-    return render_prompt(attrs.evolve(request, context=context), [PROMPTS])
+    if request.target is None and request.original:
+        request = attrs.evolve(request, target=target_of(request.original))
+    return render_prompt(request, [PROMPTS], **language_context(request))
 
 
 def major_version(version: str | None) -> int | None:
@@ -66,36 +64,19 @@ def major_version(version: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def language_context(version: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+def language_context(request: PromptRequest) -> dict[str, Any]:
     """The extra template variables (see the module docstring)."""
-    code = next((str(context[k]) for k in CODE_FIELDS if context.get(k)), "")
-    paths = [b.path for b in parse_markdown(code) if b.path]
-    major = major_version(version)
+    major = major_version(request.language_version)
     extra: dict[str, Any] = {
-        "fence_tag": "java",
-        "target_path": paths[0] if paths else None,
         "java_version": str(major) if major is not None else None,
         "java_features": [f for v, f in FEATURES if major is None or v <= major],
     }
-    class_name = context.get("class_name") or _class_from(context)
-    if class_name:
-        extra["class_name"] = class_name
-    module_path = str(context.get("module_path") or "")
+    module_path = str(request.fields.get("module_path") or "")
     if module_path:
+        target = request.target
         package_name, _, simple = module_path.rpartition(".")
-        function = str(context.get("function_name") or "").rsplit(".", 1)[-1]
+        class_name = target.class_name if target else None
+        function = target.name if target else ""
         extra["package_name"] = package_name
         extra["test_class_name"] = f"{simple or class_name or 'Generated'}{function[:1].upper()}{function[1:]}Test"
     return extra
-
-
-def _class_from(context: Mapping[str, Any]) -> str | None:
-    qualified = str(context.get("qualified_name") or context.get("function_name") or "")
-    if "." in qualified:
-        return qualified.rsplit(".", 2)[-2]
-    function = context.get("function_to_optimize")
-    parents = function.get("parents") if isinstance(function, Mapping) else None
-    if isinstance(parents, list) and parents and isinstance(parents[-1], Mapping):
-        name = parents[-1].get("name")
-        return str(name) if name else None
-    return None

@@ -12,8 +12,8 @@ from __future__ import annotations
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine import Answer, GeneratedTests, TestsRequest
 from codeflash_engine.plugins.treesitter import Edit, captures
-from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_java.assertions import ASSERT_METHODS, strip_assertions
 from codeflash_engine_java.imports import import_insertion, imports, package
@@ -60,25 +60,28 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     if not source.ok:
         raise ValueError(f"the generated test does not parse: {source.problems()[0]}")
     package_name, _, class_name = request.module_path.rpartition(".")
-    class_name = class_name or request.class_name or ""
+    class_name = class_name or request.target.class_name or ""
     source = _apply(source, _package_edits(source, package_name))
     source = _apply(source, _class_edits(source, request.module_path, class_name))
     source = _apply(source, _framework_edits(source, FRAMEWORKS.get(request.test_framework)))
     if not source.ok:
         raise ValueError(f"the cleaned test does not parse: {source.problems()[0]}")
     text = source.code.strip() + "\n"
-    perf = Source.parse(strip_assertions(source, request.function_name))
+    perf = Source.parse(strip_assertions(source, request.target.name))
     perf_text = perf.code.strip() + "\n" if perf.ok else text
     return GeneratedTests(generated=text, instrumented_behavior=text, instrumented_perf=perf_text)
 
 
-def pick_test_code(answer: str) -> str:
+def pick_test_code(answer: Answer) -> str:
     """The longest Java code block of the answer, or the answer itself when unfenced."""
-    blocks = extract_code_blocks(answer, language_tags=("java",), default_language="java")
+    if answer.cut_off:
+        raise ValueError("the test answer was cut off by the token limit")
+    text = answer.text
+    blocks = extract_code_blocks(text, language_tags=("java",), default_language="java")
     if blocks:
         return max(blocks, key=lambda b: len(b.code)).code
-    if "```" not in answer and answer.strip():
-        return answer.strip()
+    if "```" not in text and text.strip():
+        return text.strip()
     raise ValueError("the answer holds no Java code block")
 
 

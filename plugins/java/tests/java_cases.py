@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
+from codeflash_engine import Answer, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.candidates import Outcome
+from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.text.markdown import CodeBlock, write_markdown
-from codeflash_engine_java.candidates import Outcome
+from codeflash_engine_java import plugin
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -21,15 +26,30 @@ def load_request(name: str, task: Task = Task.OPTIMIZE) -> CandidatesRequest:
     folder = CASES / name
     meta = json.loads((folder / "case.json").read_text())
     files = tuple(CodeFile(path, (folder / "files" / path).read_text()) for path in meta["files"])
-    answers = tuple(p.read_text() for p in sorted((folder / "answers").glob("*.md")))
+    texts = [p.read_text() for p in sorted((folder / "answers").glob("*.md"))]
     return CandidatesRequest(
         task=task,
         language="java",
         language_version=meta.get("language_version", "17"),
         original=files,
-        answers=answers,
-        target=meta.get("target"),
+        answers=answers(texts, files),
+        target=Target.parse(meta["target"], path=files[0].path) if meta.get("target") else None,
+        fence_tags=plugin.JAVA.fence_tags,
     )
+
+
+@functools.cache
+def host() -> PluginHost:
+    """The engine's builtins and this plugin only."""
+    loaded = PluginHost()
+    loaded.load(eps=[])
+    loaded.register(plugin, "java")
+    return loaded
+
+
+def answers(texts: Sequence[str], original: Sequence[CodeFile]) -> tuple[Answer, ...]:
+    """The answers as the engine hands them to the plugin (prose read, edits applied)."""
+    return tuple(read_answer(host(), "java", text, original=original) for text in texts)
 
 
 def report(outcomes: list[Outcome]) -> str:

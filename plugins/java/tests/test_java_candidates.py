@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import attrs
 import pytest
-from java_cases import case_names, load_request, report
+from java_cases import answers, case_names, load_request, report
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
+from codeflash_engine import CandidatesRequest, CodeFile, Target, Task
 from codeflash_engine_java import plugin
 from codeflash_engine_java.candidates import postprocess, triage
 
@@ -36,11 +37,16 @@ def test_expected_fates() -> None:
     ]
 
 
-def test_foreign_language_is_left_to_others() -> None:
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE, language="javascript", language_version=None, original=(), answers=("x",)
-    )
-    assert plugin.postprocess_candidates(request) is None
+def test_cut_off_answer_is_not_a_candidate() -> None:
+    request = load_request("stats")
+    cut = tuple(attrs.evolve(a, finish_reason="length") for a in request.answers)
+    fates = [o.reason for o in triage(attrs.evolve(request, answers=cut))]
+    assert all(f.startswith("rejected: cut off by the token limit") for f in fates)
+
+
+def test_target_is_inferred_when_the_request_does_not_name_it() -> None:
+    request = attrs.evolve(load_request("stats"), target=None)
+    assert [c.answer_index for c in postprocess(request)] == [0, 1, 5]
 
 
 NESTED = """package a;
@@ -68,13 +74,14 @@ def test_bare_method_goes_back_into_nested_class_with_its_modifiers() -> None:
         "Enhanced for loop.\n```java\nlong sumSquares(int[] values) {\n    long s = 0;\n"
         "    for (int v : values) {\n        s += (long) v * v;\n    }\n    return s;\n}\n```"
     )
+    original = (CodeFile("src/a/Outer.java", NESTED),)
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
         language="java",
         language_version="11",
-        original=(CodeFile("src/a/Outer.java", NESTED),),
-        answers=(answer,),
-        target="Inner.sumSquares",
+        original=original,
+        answers=answers([answer], original),
+        target=Target.parse("Inner.sumSquares"),
     )
     [candidate] = postprocess(request)
     assert candidate.files[0].code == (
@@ -90,13 +97,14 @@ def test_search_replace_answer() -> None:
         "Cast once.\n\nsrc/a/Outer.java\n<<<<<<< SEARCH\n                s += (long) xs[i] * xs[i];\n=======\n"
         "                long x = xs[i];\n                s += x * x;\n>>>>>>> REPLACE\n"
     )
+    original = (CodeFile("src/a/Outer.java", NESTED),)
     request = CandidatesRequest(
         task=Task.REPAIR,
         language="java",
         language_version="17",
-        original=(CodeFile("src/a/Outer.java", NESTED),),
-        answers=(answer,),
-        target="Inner.sumSquares",
+        original=original,
+        answers=answers([answer], original),
+        target=Target.parse("Inner.sumSquares"),
     )
     [outcome] = triage(request)
     assert outcome.candidate is not None

@@ -15,7 +15,7 @@ TRACE = "0b7d1f3e-2c4a-4e6b-8f9a-1c2d3e4f5a6b"
 async def test_optimize(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
     request = load_request("stats")
     for answer in request.answers:
-        fake_llm.reply(answer, times=1)
+        fake_llm.reply(answer.text, times=1)
     body = {
         "source_code": "\n".join(f"```java:{f.path}\n{f.code.strip()}\n```" for f in request.original),
         "dependency_code": "",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from java_cases import load_request
 
+from codeflash_engine import PromptRequest, Task
 from codeflash_engine.plugins.manager import PluginHost
-from codeflash_engine.plugins.types import PromptRequest, Task
 
 
 def loaded() -> PluginHost:
@@ -22,8 +22,9 @@ def test_java_is_registered() -> None:
 
 def test_hooks_are_ours_for_java() -> None:
     host = loaded()
-    candidates = host.hook.postprocess_candidates(request=load_request("stats"))
+    candidates = host.call("postprocess_candidates", "java", request=load_request("stats"))
     assert [c.answer_index for c in candidates] == [0, 1, 5]
-    prompt = host.hook.build_prompt(request=PromptRequest(Task.OPTIMIZE, "java", "17", {"function_name": "f"}))
+    prompt = host.call("build_prompt", "java", request=PromptRequest(Task.OPTIMIZE, "java", "17"))
     assert "boxing" in prompt.system
-    assert host.hook.validate(language="java", code="class A { void f() { int x = ; } }", language_version="17")
+    code = "class A { void f() { int x = ; } }"
+    assert host.call("validate", "java", language="java", code=code, language_version="17")

@@ -8,7 +8,10 @@ import pytest
 from java_cases import CASES
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
+from codeflash_engine import CodeFile, Prompt, PromptRequest, Target, Task
+from codeflash_engine.testing.plugin_kit.reference import JAVA
+from codeflash_engine.testing.plugin_kit.requests import prompt_requests
+from codeflash_engine.text.markdown import parse_markdown
 from codeflash_engine_java import plugin
 from codeflash_engine_java.prompts import SPECIALISED, major_version
 
@@ -20,8 +23,22 @@ def md(path: str, code: str) -> str:
     return f"```java:{path}\n{code.strip()}\n```"
 
 
-def render(task: Task, context: dict[str, Any], version: str | None = "17") -> Prompt:
-    prompt = plugin.build_prompt(PromptRequest(task=task, language="java", language_version=version, context=context))
+CODE_FIELDS = ("source_code_being_tested", "function_source_code", "original_source_code", "source_code")
+
+
+def render(task: Task, fields: dict[str, Any], version: str | None = "17", target: str | None = None) -> Prompt:
+    """The prompt for hand-written ``fields``, with the original files and target the engine would give."""
+    code = next((str(fields[k]) for k in CODE_FIELDS if fields.get(k)), "")
+    request = PromptRequest(
+        task=task,
+        language="java",
+        language_version=version,
+        fence_tag="java",
+        original=tuple(CodeFile(b.path, b.code) for b in parse_markdown(code)),
+        target=Target.parse(target) if target else None,
+        fields=fields,
+    )
+    prompt = plugin.build_prompt(request)
     assert prompt is not None
     return prompt
 
@@ -32,18 +49,13 @@ def shown(prompt: Prompt) -> str:
     return f"=== system\n{prompt.system}\n=== user (cached prefix)\n{cached}\n=== user (rest)\n{rest}"
 
 
-REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
-    "optimize_java17": (
-        Task.OPTIMIZE,
-        "17",
-        {"source_code": md(STATS_PATH, STATS), "dependency_code": "", "function_name": "median", "n_candidates": 6},
-    ),
+REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any], str | None]] = {
+    "optimize_java17": (Task.OPTIMIZE, "17", {"source_code": md(STATS_PATH, STATS), "dependency_code": ""}, None),
     "testgen_junit5": (
         Task.TESTGEN,
         "21",
         {
             "source_code_being_tested": md(STATS_PATH, STATS),
-            "function_name": "Stats.median",
             "qualified_name": "Stats.median",
             "class_name": "Stats",
             "module_path": "com.acme.util.Stats",
@@ -53,6 +65,7 @@ REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
             "helper_function_names": [],
             "function_to_optimize": {"function_name": "median", "parents": [{"name": "Stats", "type": "ClassDef"}]},
         },
+        "Stats.median",
     ),
     "testgen_repair_testng_java8": (
         Task.TESTGEN_REPAIR,
@@ -66,6 +79,7 @@ REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
             "test_timeout": 15,
             "previous_repair_errors": {"groupsByKey": "expected [6.0] but found [4.0]"},
         },
+        None,
     ),
     "adaptive": (
         Task.ADAPTIVE,
@@ -89,6 +103,7 @@ REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
                 },
             ],
         },
+        None,
     ),
     "explain": (
         Task.EXPLAIN,
@@ -101,19 +116,30 @@ REALISTIC: dict[str, tuple[Task, str | None, dict[str, Any]]] = {
             "speedup": "237%",
             "acceptance_reason": "runtime",
         },
+        None,
     ),
 }
 
 
 @pytest.mark.parametrize("name", sorted(REALISTIC))
 def test_realistic_prompt(name: str, snapshot: SnapshotAssertion) -> None:
-    task, version, context = REALISTIC[name]
-    assert shown(render(task, context, version)) == snapshot
+    task, version, fields, target = REALISTIC[name]
+    assert shown(render(task, fields, version, target)) == snapshot
+
+
+def test_optimize_prompt_from_a_real_request_names_the_target(snapshot: SnapshotAssertion) -> None:
+    """/ai/optimize names no function: the prompt names the one the cleaner infers from the code."""
+    request = prompt_requests(JAVA)[Task.OPTIMIZE]
+    assert request.target is None
+    prompt = plugin.build_prompt(request)
+    assert prompt is not None
+    assert "Optimize `Numbers.sumOfSquares` of class `Numbers`" in prompt.user
+    assert shown(prompt) == snapshot
 
 
 @pytest.mark.parametrize("task", sorted(SPECIALISED))
 def test_every_task_renders_with_a_sparse_context(task: Task) -> None:
-    prompt = render(task, {"function_name": "f"}, version=None)
+    prompt = render(task, {}, version=None, target="f")
     assert prompt.system and prompt.user
     assert "{{" not in prompt.system + prompt.user
     assert "<<<cache-break>>>" not in prompt.user
@@ -131,6 +157,5 @@ def test_java_version_bounds_the_features_offered() -> None:
     assert [major_version(v) for v in ("17", "1.8.0_392", "21.0.2", None, "x")] == [17, 8, 21, None, None]
 
 
-def test_tasks_left_to_the_core_and_foreign_languages() -> None:
-    assert plugin.build_prompt(PromptRequest(Task.RANK, "java", None, {})) is None
-    assert plugin.build_prompt(PromptRequest(Task.OPTIMIZE, "typescript", None, {})) is None
+def test_tasks_left_to_the_core() -> None:
+    assert plugin.build_prompt(PromptRequest(Task.RANK, "java", None)) is None

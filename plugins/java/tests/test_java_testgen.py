@@ -9,23 +9,25 @@ import attrs
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins import types
+from codeflash_engine import Answer, Target, TestsRequest
 from codeflash_engine_java import plugin
 
 CASES = Path(__file__).resolve().parent / "testgen"
 
 
-def load(name: str) -> types.TestsRequest:
+def load(name: str) -> TestsRequest:
     folder = CASES / name
     meta = json.loads((folder / "request.json").read_text())
-    return types.TestsRequest(
+    return TestsRequest(
         language="java",
         language_version="17",
-        answer=(folder / "answer.md").read_text(),
+        answer=Answer((folder / "answer.md").read_text(), finish_reason="stop"),
         source_code=(),
+        target=Target.parse(meta["qualified_name"]),
+        module_path=meta["module_path"],
         test_module_path="",
+        test_framework=meta["test_framework"],
         test_timeout=15,
-        **meta,
     )
 
 
@@ -49,14 +51,12 @@ def test_perf_variant_keeps_no_assertion() -> None:
 
 
 def test_default_package_drops_the_package_line() -> None:
-    request = types.TestsRequest(
+    request = TestsRequest(
         language="java",
         language_version="17",
-        answer="```java\npackage x.y;\n\nclass FooTest {\n    @Test\n    void t() { Foo.run(); }\n}\n```",
+        answer=Answer("```java\npackage x.y;\n\nclass FooTest {\n    @Test\n    void t() { Foo.run(); }\n}\n```"),
         source_code=(),
-        function_name="run",
-        qualified_name="Foo.run",
-        class_name="Foo",
+        target=Target.parse("Foo.run"),
         module_path="Foo",
         test_module_path="",
         test_framework="junit5",
@@ -72,4 +72,10 @@ def test_default_package_drops_the_package_line() -> None:
 def test_no_code_is_a_value_error() -> None:
     request = load("junit5_assertj")
     with pytest.raises(ValueError, match="no Java code block"):
-        plugin.postprocess_tests(attrs.evolve(request, answer="```python\nx = 1\n```"))
+        plugin.postprocess_tests(attrs.evolve(request, answer=Answer("```python\nx = 1\n```")))
+
+
+def test_cut_off_answer_is_a_value_error() -> None:
+    request = load("junit5_assertj")
+    with pytest.raises(ValueError, match="cut off by the token limit"):
+        plugin.postprocess_tests(attrs.evolve(request, answer=attrs.evolve(request.answer, finish_reason="length")))
