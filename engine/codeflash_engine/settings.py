@@ -85,3 +85,14 @@ class Settings(BaseSettings):
     @classmethod
     def _names(cls, value: object) -> object:
         return _split_names(value)
+
+    # --- containment: what one caller may cost the others ----------------------------------
+    #: LLM calls per API key per RATE_LIMIT_WINDOW_MS (beside RATE_LIMIT_MAX requests); a request
+    #: whose planned calls go past it gets 429
+    codeflash_engine_rate_limit_llm_calls: int = Field(default=400, ge=1)
+    #: LLM calls of one API key in flight at once in a worker; more wait for a slot
+    codeflash_engine_llm_concurrency_per_key: int = Field(default=32, ge=1)
+    #: seconds a client may take to send a request's line and headers (then the connection is cut)
+    codeflash_engine_header_timeout: float = Field(default=15.0, gt=0)
+    #: seconds a client may take to send a request's body (then 408 and the connection is closed)
+    codeflash_engine_body_timeout: float = Field(default=60.0, gt=0)

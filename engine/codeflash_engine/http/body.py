@@ -10,6 +10,7 @@ from aiohttp import web
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http import quota
 from codeflash_engine.http.errors import describe_validation_error
+from codeflash_engine.http.limits import planned_calls
 from codeflash_engine.infra.logging import trace_id_var
 
 T = TypeVar("T")
@@ -46,7 +47,7 @@ async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapte
     trace_ids = _trace_ids(value)
     if trace_ids and isinstance(trace_ids[0], str):
         trace_id_var.set(trace_ids[0])
-    await quota.charge(request, trace_ids)
+    await quota.charge(request, trace_ids, planned_calls(value))
     return value
 
 

@@ -32,7 +32,14 @@ def describe_validation_error(exc: pydantic.ValidationError) -> str:
     parts = []
     for err in exc.errors(include_url=False, include_input=False)[:10]:
         path = ".".join(str(p) for p in err["loc"])
-        if not path:
+        ctx = err.get("ctx") or {}
+        if err["type"] == "too_long" and "max_length" in ctx:
+            what = f"field '{path}'" if path else "the body"
+            parts.append(
+                f"{what} has {ctx.get('actual_length', 'too many')} entries; at most {ctx['max_length']} "
+                "are accepted in one request (a documented limit)"
+            )
+        elif not path:
             parts.append(f"the body: {err['msg']}")
         elif err["type"] == "missing":
             parts.append(f"field '{path}' is required")

@@ -30,7 +30,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from codeflash_engine.http.errors import Handler, json_error
-from codeflash_engine.http.quota import METER, Meter, metered
+from codeflash_engine.http.quota import METER, CallLimit, Meter, metered
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.factory import open_store
@@ -123,7 +123,8 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     request[GUARD_SECONDS] = time.perf_counter() - started
     if not metered(request):
         return await handler(request)
-    meter = request[METER] = Meter(store, key.user_id)
+    calls = CallLimit(key.key_hash, settings.rate_limit_window_ms, settings.codeflash_engine_rate_limit_llm_calls)
+    meter = request[METER] = Meter(store, key.user_id, calls)
     try:
         response = await handler(request)
     except BaseException:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
+import attrs
 from aiohttp import web
 
 from codeflash_engine.errors import EngineError
@@ -39,24 +40,49 @@ def exhausted_message(quota: QuotaDecision) -> str:
     return f"optimization quota exhausted: {quota.used} of {quota.limit} optimizations used this period{plan}{resets}"
 
 
-class Meter:
-    """Charges one request's trace ids against its user's quota, and gives back what it counted."""
+class CallRateExceeded(EngineError):
+    """429: the key's LLM calls for this window are used up."""
 
-    def __init__(self, store: Store, user_id: str) -> None:
+    status = 429
+
+
+@attrs.frozen
+class CallLimit:
+    """The LLM-call rate limit of one key: ``limit`` calls per ``window_ms``."""
+
+    key_hash: str
+    window_ms: int
+    limit: int
+
+
+class Meter:
+    """Charges one request's LLM calls and trace ids to its key, and gives back what it counted."""
+
+    def __init__(self, store: Store, user_id: str, calls: CallLimit | None = None) -> None:
         self.store = store
         self.user_id = user_id
+        self.calls = calls
         #: traces this request counted (None: a request without trace id)
         self.counted: list[str | None] = []
         self.charged = False
 
-    async def charge(self, trace_ids: Iterable[str | None]) -> None:
-        """Admit each distinct trace id; raise :class:`QuotaExhausted` (402) if one is refused.
-
-        Traces this request counted before the refusal are given back at once.
+    async def charge(self, trace_ids: Iterable[str | None], calls: int = 1) -> None:
+        """Count ``calls`` planned LLM calls (429 past the key's call limit), then admit each
+        distinct trace id (402 if one is refused). Traces counted before a refusal are given back.
         """
         if self.charged:
             return
         self.charged = True
+        if self.calls is not None and calls > 0:
+            limit = self.calls
+            rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
+            if not rate.allowed:
+                raise CallRateExceeded(
+                    f"LLM call rate limit exceeded: at most {limit.limit} LLM calls per "
+                    f"{limit.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
+                    f"this request would make up to {calls}; retry in {rate.retry_after_s} s",
+                    headers={"Retry-After": str(rate.retry_after_s)},
+                )
         for trace_id in dict.fromkeys(trace_ids):
             decision = await self.store.admit_trace(self.user_id, trace_id)
             if decision.counted:
@@ -87,8 +113,8 @@ def metered(request: web.Request) -> bool:
     return resource is not None and resource.canonical.startswith("/ai/") and resource.canonical not in UNMETERED_ROUTES
 
 
-async def charge(request: web.Request, trace_ids: Iterable[str | None]) -> None:
+async def charge(request: web.Request, trace_ids: Iterable[str | None], calls: int = 1) -> None:
     """Charge the request's meter, if it has one (called once the body is valid)."""
     meter = request.get(METER)
     if meter is not None:
-        await meter.charge(trace_ids)
+        await meter.charge(trace_ids, calls)

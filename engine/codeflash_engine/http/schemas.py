@@ -6,11 +6,30 @@ ignored (the client adds fields over time); fields the client may send as null a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 MAX_TEXT = 16 * 1024 * 1024
+
+# Bounds on every list a caller sends (issue 16): a list that becomes LLM calls, or prompt text,
+# or work per item, has a documented bound; a longer one is a 422 naming the field and the bound.
+#: items of one /ai/refinement body (each costs REFINEMENTS_PER_ITEM LLM calls; the CLI sends one)
+MAX_REFINEMENT_ITEMS = 8
+#: candidates of an /ai/adaptive_optimize chain (all go into one prompt)
+MAX_ADAPTIVE_CANDIDATES = 16
+#: test differences of one /ai/code_repair
+MAX_TEST_DIFFS = 64
+#: generated test files judged by one /ai/testgen_review
+MAX_REVIEWED_TESTS = 32
+#: test functions rewritten by one /ai/testgen_repair
+MAX_FUNCTIONS_TO_REPAIR = 64
+#: candidates ranked by one /ai/rank (diffs, optimization_ids, speedups)
+MAX_RANKED = 32
+#: entries of the other lists and maps of a request (helper names, parents, context files, ...)
+MAX_ENTRIES = 256
+#: files of one /ai/workflow-gen (only install and test files are read; the rest are names)
+MAX_REPO_FILES = 20_000
 
 
 class Request(BaseModel):
@@ -80,10 +99,12 @@ class RefinementItem(_Common):
     function_references: str | None = None
     language: str = "python"
     language_version: str | None = None
-    additional_context_files: dict[str, str] | None = None
+    additional_context_files: dict[str, str] | None = Field(default=None, max_length=MAX_ENTRIES)
 
 
-REFINEMENT_BODY: TypeAdapter[list[RefinementItem]] = TypeAdapter(list[RefinementItem])
+REFINEMENT_BODY: TypeAdapter[list[RefinementItem]] = TypeAdapter(
+    Annotated[list[RefinementItem], Field(max_length=MAX_REFINEMENT_ITEMS)]
+)
 
 
 class TestDiff(BaseModel):
@@ -103,7 +124,7 @@ class CodeRepairRequest(Request):
     optimization_id: str = Field(min_length=1)
     original_source_code: str
     modified_source_code: str
-    test_diffs: list[TestDiff] = Field(default_factory=list)
+    test_diffs: list[TestDiff] = Field(default_factory=list, max_length=MAX_TEST_DIFFS)
     language: str = "python"
     language_version: str | None = None
     rerun_trace_id: str | None = None
@@ -121,7 +142,7 @@ class AdaptiveCandidate(BaseModel):
 class AdaptiveRequest(Request):
     trace_id: str = Field(min_length=1, max_length=200)
     original_source_code: str
-    candidates: list[AdaptiveCandidate] = Field(min_length=1)
+    candidates: list[AdaptiveCandidate] = Field(min_length=1, max_length=MAX_ADAPTIVE_CANDIDATES)
 
 
 class FunctionParent(BaseModel):
@@ -134,7 +155,7 @@ class FunctionToOptimize(BaseModel):
     model_config = ConfigDict(extra="ignore")
     function_name: str
     file_path: str | None = None
-    parents: list[FunctionParent] = Field(default_factory=list)
+    parents: list[FunctionParent] = Field(default_factory=list, max_length=MAX_ENTRIES)
     starting_line: int | None = None
     ending_line: int | None = None
     starting_col: int | None = None
@@ -149,7 +170,7 @@ class _TestsFor(_Common):
     """Fields shared by the requests that produce test files (testgen, testgen_repair)."""
 
     function_to_optimize: FunctionToOptimize
-    helper_function_names: list[str] = Field(default_factory=list)
+    helper_function_names: list[str] = Field(default_factory=list, max_length=MAX_ENTRIES)
     module_path: str
     test_module_path: str
     test_framework: str
@@ -179,12 +200,12 @@ class ReviewedTest(BaseModel):
     model_config = ConfigDict(extra="ignore")
     test_source: str
     test_index: int
-    failed_test_functions: list[str] = Field(default_factory=list)
-    failure_messages: dict[str, str] = Field(default_factory=dict)
+    failed_test_functions: list[str] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    failure_messages: dict[str, str] = Field(default_factory=dict, max_length=MAX_ENTRIES)
 
 
 class TestgenReviewRequest(_Common):
-    tests: list[ReviewedTest]
+    tests: list[ReviewedTest] = Field(max_length=MAX_REVIEWED_TESTS)
     function_source_code: str
     function_name: str
     language: str = "python"
@@ -210,11 +231,11 @@ class TestgenReviewResponse(Response):
 
 class TestgenRepairRequest(_TestsFor):
     test_source: str
-    functions_to_repair: list[FunctionToRepair]
+    functions_to_repair: list[FunctionToRepair] = Field(max_length=MAX_FUNCTIONS_TO_REPAIR)
     function_source_code: str
     module_source_code: str | None = ""
     coverage_details: dict[str, Any] | None = None
-    previous_repair_errors: dict[str, str] | None = None
+    previous_repair_errors: dict[str, str] | None = Field(default=None, max_length=MAX_ENTRIES)
 
 
 class TestgenRepairResponse(Response):
@@ -225,9 +246,9 @@ class TestgenRepairResponse(Response):
 
 class RankRequest(Request):
     trace_id: str = Field(min_length=1, max_length=200)
-    diffs: list[str] = Field(min_length=1)
-    optimization_ids: list[str] = Field(min_length=1)
-    speedups: list[float | None] = Field(min_length=1)
+    diffs: list[str] = Field(min_length=1, max_length=MAX_RANKED)
+    optimization_ids: list[str] = Field(min_length=1, max_length=MAX_RANKED)
+    speedups: list[float | None] = Field(min_length=1, max_length=MAX_RANKED)
     function_references: str | None = None
 
 
@@ -271,7 +292,7 @@ class OptimizationReviewRequest(_Common):
     replay_tests: str | None = ""
     speedup: str | None = None
     loop_count: int | None = None
-    benchmark_details: list[Any] | None = None
+    benchmark_details: list[Any] | None = Field(default=None, max_length=MAX_ENTRIES)
     optimized_runtime: str | None = None
     original_runtime: str | None = None
     calling_fn_details: str | None = ""
@@ -308,7 +329,7 @@ class WorkflowConfig(BaseModel):
 
 
 class WorkflowGenRequest(Request):
-    repo_files: dict[str, str] = Field(default_factory=dict)
+    repo_files: dict[str, str] = Field(default_factory=dict, max_length=MAX_REPO_FILES)
     directory_structure: dict[str, Any] = Field(default_factory=dict)
     codeflash_config: WorkflowConfig | None = None
     trace_id: str | None = None

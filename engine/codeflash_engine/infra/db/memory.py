@@ -221,6 +221,20 @@ class MemoryStore:
         return rate_decision(counter.hits, start, window_ms, now_ms, limit)
 
     def _prune(self, now_ms: int) -> None:
+    async def hit_calls(self, key_hash: str, window_ms: int, limit: int, calls: int) -> RateDecision:
+        _check_window(window_ms, limit)
+        if calls < 0:
+            raise StoreError(f"invalid number of calls: {calls}")
+        now_ms = int(self._clock() * 1000)
+        start = now_ms // window_ms * window_ms
+        slot = (key_hash + ":llm", start)
+        counter = self._counters.get(slot)
+        if counter is None:
+            counter = self._counters[slot] = _Counter(hits=calls, expires_ms=start + window_ms)
+        else:
+            counter.hits += calls
+        return rate_decision(counter.hits, start, window_ms, now_ms, limit)
+
         self._hits_since_prune = 0
         for slot in [slot for slot, c in self._counters.items() if c.expires_ms <= now_ms]:
             del self._counters[slot]

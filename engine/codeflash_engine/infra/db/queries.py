@@ -94,6 +94,16 @@ ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + 1
 RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS now_ms
 """
 
+# The LLM calls a request will make, counted in the key's call window ($1: the key's digest with
+# ':llm' appended, $2 window length, $3 the number of calls). Not retried: it may have counted.
+HIT_CALLS = """
+WITH t AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms)
+INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
+SELECT $1::text, t.now_ms - t.now_ms % $2::bigint, $3::bigint, t.now_ms - t.now_ms % $2::bigint + $2::bigint FROM t
+ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
+RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS now_ms
+"""
+
 # The guards' hot path, for a batch of requests (the digests in $1, repeated once per request):
 # look the keys up and count the requests of the active ones, in one round trip. One row per
 # known key: n its requests in the batch, hits its counter after them (NULL: revoked or

@@ -35,6 +35,7 @@ from codeflash_engine.infra.llm.models import ModelTable, Usage
 from codeflash_engine.infra.llm.providers import Provider, ProviderAnswer, Redact
 from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
+from codeflash_engine.infra.llm.slots import KeyedSlots, NoSlot
 from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
@@ -104,6 +105,7 @@ class LLMClient:
         call_timeout: float = 120.0,
         concurrency: int = 64,
         redact: Redact | None = None,
+        concurrency_per_key: int | None = None,
     ) -> None:
         self.providers = dict(providers)
         self.mix = mix
@@ -115,6 +117,8 @@ class LLMClient:
         self.concurrency = concurrency
         self.redact: Redact = redact or Redactor()
         self._slots = {name: asyncio.Semaphore(concurrency) for name in self.providers}
+        #: LLM calls one caller (the request's user) may have in flight at once
+        self.per_key = KeyedSlots(concurrency_per_key or concurrency)
 
     # --- public API ---------------------------------------------------------------------------
 
@@ -140,6 +144,34 @@ class LLMClient:
         """
         first = model or self.mix.first
         chain = self._chain(first, self.mix.fallbacks(first) if fallbacks is None else fallbacks)
+        try:
+            async with self.per_key.slot(user_id_var.get(), within=deadline.remaining()):
+                return await self._complete_chain(
+                    messages,
+                    first,
+                    chain,
+                    call_type=call_type,
+                    trace_id=trace_id,
+                    deadline=deadline,
+                    max_tokens=max_tokens,
+                    temperature=temperature,
+                )
+        except NoSlot:
+            raise DeadlineExceeded(provider=first.provider, model=first.model) from None
+
+    async def _complete_chain(
+        self,
+        messages: Prompt,
+        first: ModelChoice,
+        chain: Sequence[ModelChoice],
+        *,
+        call_type: str,
+        trace_id: str | None,
+        deadline: Deadline,
+        max_tokens: int | None,
+        temperature: float | None,
+    ) -> Completion:
+        """:meth:`complete` once the caller holds one of its slots."""
         last: LLMError | None = None
         for choice in chain:
             if deadline.expired:
@@ -494,6 +526,7 @@ async def open_llm_client(
         call_timeout=settings.codeflash_engine_llm_timeout,
         concurrency=concurrency,
         redact=redact,
+        concurrency_per_key=settings.codeflash_engine_llm_concurrency_per_key,
     )
     log.info(
         "LLM providers: %s; model mix: %s",
