@@ -220,7 +220,6 @@ class MemoryStore:
             self._prune(now_ms)
         return rate_decision(counter.hits, start, window_ms, now_ms, limit)
 
-    def _prune(self, now_ms: int) -> None:
     async def hit_calls(self, key_hash: str, window_ms: int, limit: int, calls: int) -> RateDecision:
         _check_window(window_ms, limit)
         if calls < 0:
@@ -236,6 +235,7 @@ class MemoryStore:
         return rate_decision(counter.hits, start, window_ms, now_ms, limit)
 
         self._hits_since_prune = 0
+    def _prune(self, now_ms: int) -> None:
         for slot in [slot for slot, c in self._counters.items() if c.expires_ms <= now_ms]:
             del self._counters[slot]
 
