@@ -234,8 +234,8 @@ class MemoryStore:
             counter.hits += calls
         return rate_decision(counter.hits, start, window_ms, now_ms, limit)
 
-        self._hits_since_prune = 0
     def _prune(self, now_ms: int) -> None:
+        self._hits_since_prune = 0
         for slot in [slot for slot, c in self._counters.items() if c.expires_ms <= now_ms]:
             del self._counters[slot]
 

@@ -465,7 +465,6 @@ class PostgresStore:
         assert row is not None
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
     async def hit_calls(self, key_hash: str, window_ms: int, limit: int, calls: int) -> RateDecision:
         if window_ms < 1 or limit < 0 or calls < 0:
             raise StoreError(f"invalid call limit: window {window_ms} ms, limit {limit}, calls {calls}")
@@ -473,6 +472,7 @@ class PostgresStore:
         assert row is not None
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
 
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
         return await self._batcher.admit(key_hash, window_ms, limit)

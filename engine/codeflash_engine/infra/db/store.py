@@ -79,12 +79,12 @@ class Store(Protocol):
         """
         ...
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
     async def hit_calls(self, key_hash: str, window_ms: int, limit: int, calls: int) -> RateDecision:
         """Count ``calls`` LLM calls for ``key_hash`` in its own window of ``window_ms`` (apart from
         its requests): allowed while the window's calls, these included, stay within ``limit``."""
         ...
 
+    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
         """:meth:`lookup_key` then, for an active key only, :meth:`hit`: the guards' hot path."""
         ...
 
