@@ -1,24 +1,24 @@
-"""Turning raw LLM answers into clean JavaScript/TypeScript optimization candidates.
+"""Turning raw LLM answers into clean JavaScript/TypeScript candidates: the skeleton's JS/TS parts.
 
-For each answer, in order: extract the code blocks and map them onto the request's files; parse
-each file (a bare method is wrapped back into its class); restore what the model must not change
-(the target's name, parameters, ``export``/``async`` form and class membership; bodies the model
-left out as ``// ... unchanged``); add the original imports the new code uses; reject anything
-that does not parse; and drop candidates that equal the original, or an earlier candidate, once
-comments, layout and local names are normalised. Files that did not change are left out.
+The engine's :class:`CandidateCleaner` maps each answer onto the request's files, refuses answers
+cut off by the token limit and drops unchanged or duplicate ones. Here, per file: parse it (a
+bare method is wrapped back into its class); restore what the model must not change (the
+target's name, parameters, ``export``/``async`` form and class membership; bodies the model left
+out as ``// ... unchanged``); add the original imports the new code uses; reject anything that
+does not parse; and normalise comments, layout and local names, so that equal candidates compare
+equal.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.candidates import Outcome, Rejected, TargetName, code_by_file, triage_answers
+from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
 from codeflash_engine.plugins.treesitter import Edit
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
 from codeflash_engine_js_ts.imports import add_imports, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
@@ -42,18 +42,14 @@ LANGUAGE_TAGS = ("javascript", "js", "jsx", "mjs", "cjs", "node", "typescript", 
 Norm = tuple[str, str]
 
 
-@attrs.frozen
-class Target(TargetName):
-    """The function being optimized: ``name``, inside ``class_name`` for a method."""
-
-    def matches(self, definition: Definition) -> bool:
-        """True when ``definition`` is this function (a method only in the right class)."""
-        function = definition.function
-        if function is None or definition.key is None:
-            return False
-        name = function.child_by_field_name("name")
-        own = (name.text or b"").decode("utf-8") if name is not None else definition.key
-        return own == self.name and definition.class_name == self.class_name
+def matches(target: Target, definition: Definition) -> bool:
+    """True when ``definition`` is the target function (a method only in the right class)."""
+    function = definition.function
+    if function is None or definition.key is None:
+        return False
+    name = function.child_by_field_name("name")
+    own = (name.text or b"").decode("utf-8") if name is not None else definition.key
+    return own == target.name and definition.class_name == target.class_name
 
 
 @attrs.frozen
@@ -85,20 +81,11 @@ class Original:
         Otherwise (an unreliable guess, or a shape the plugin does not understand) the target is
         not enforced: candidates are still validated, restored, deduplicated and given imports.
         """
-        known = any(self.target.matches(d) for d in self.files[0].functions.values()) if self.files else False
+        known = any(matches(self.target, d) for d in self.files[0].functions.values()) if self.files else False
         return self.trusted and known
 
 
-def analyse_original(request: CandidatesRequest) -> Original:
-    """Parse the request's files and work out the target (given, or the first function)."""
-    files = tuple(_original_file(request.language, f) for f in request.original)
-    if request.target:
-        return Original(language=request.language, files=files, target=Target.parse(request.target))
-    target, trusted = infer_target(files[0]) if files else (Target(name=""), False)
-    return Original(language=request.language, files=files, target=target, trusted=trusted)
-
-
-def _original_file(language: str, file: CodeFile) -> OriginalFile:
+def original_file(language: str, file: CodeFile) -> OriginalFile:
     source = Source.parse(language, file.code, file.path)
     defs = definitions(source)
     functions = {d.key: d for d in defs if d.function is not None and d.key is not None}
@@ -113,7 +100,7 @@ def _original_file(language: str, file: CodeFile) -> OriginalFile:
     )
 
 
-def infer_target(file: OriginalFile) -> tuple[Target, bool]:
+def infer_target(file: OriginalFile) -> tuple[Target | None, bool]:
     """The target when the request does not name it, and whether to trust the guess.
 
     The client writes the target file as its imports, then the target (a function, or a method
@@ -123,17 +110,23 @@ def infer_target(file: OriginalFile) -> tuple[Target, bool]:
     """
     defs = [d for d in definitions(file.source) if not _is_directive(d)]
     if not defs:
-        return Target(name=""), False
+        return None, False
     first = defs[0]
     if first.function is not None and first.key is not None:
-        return Target(name=_own_name(first)), True
-    if first.key == f"class {first.class_name}":
+        return Target(_own_name(first), _own_name(first), path=file.path), True
+    if first.key == f"class {first.class_name}" and first.class_name:
         for member in defs[1:]:
             if member.class_name != first.class_name:
                 break
             if member.function is not None and _own_name(member) != "constructor":
-                return Target(name=_own_name(member), class_name=first.class_name), True
-    return Target(name=""), False
+                name = _own_name(member)
+                return Target(name, f"{first.class_name}.{name}", first.class_name, file.path), True
+    return None, False
+
+
+def target_of(language: str, original: Sequence[CodeFile]) -> Target | None:
+    """The target a request without one is about (what the prompt names), as the cleaner infers it."""
+    return infer_target(original_file(language, original[0]))[0] if original else None
 
 
 def _own_name(definition: Definition) -> str:
@@ -146,77 +139,69 @@ def _is_directive(definition: Definition) -> bool:
     return node.type == "expression_statement" and bool(node.named_children) and node.named_children[0].type == "string"
 
 
-def changed_definitions(source: Source, file: OriginalFile) -> list[Norm]:
-    """Normal forms of the definitions that are new or differ from the original, sorted.
-
-    A definition whose text equals the original's (same key) is unchanged without normalising it.
-    """
-    changed: list[Norm] = []
-    for definition in definitions(source):
-        key = definition.key or ""
-        if (key, source.span(definition.start, definition.end)) in file.texts:
-            continue
-        norm = (key, normal_form(source, definition.node, definition.start, definition.end))
-        if norm not in file.norms:
-            changed.append(norm)
-    return sorted(changed)
-
-
 def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
     return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
 
 
-def postprocess(request: CandidatesRequest) -> list[Candidate]:
-    """Clean every answer of ``request``; keep the valid, changed and distinct ones, in order."""
-    return [o.candidate for o in triage(request) if o.candidate is not None]
+class JsTsCleaner(CandidateCleaner[Original, Source]):
+    """The skeleton's JavaScript/TypeScript parts (see the module docstring)."""
+
+    accepted_tags = LANGUAGE_TAGS
+    logger = log
+
+    def analyse(self, request: CandidatesRequest) -> Original:
+        """Parse the request's files and work out the target (given, or the first function)."""
+        files = tuple(original_file(request.language, f) for f in request.original)
+        if request.target is not None:
+            return Original(language=request.language, files=files, target=request.target)
+        target, trusted = infer_target(files[0]) if files else (None, False)
+        return Original(language=request.language, files=files, target=target or Target("", ""), trusted=trusted)
+
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+        return [(f.path, f) for f in original.files]
+
+    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+        """Parse, restore signatures and left-out bodies, add missing imports; raise Rejected if invalid."""
+        assert isinstance(file, OriginalFile)
+        source = Source.parse(original.language, code, file.path)
+        if not source.ok and first and original.target.class_name:
+            source = _wrap_in_class(source, file, original)
+        if not source.ok:
+            raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
+        enforced = first and original.target_known
+        edits = _restorations(source, file, original.target if enforced else None)
+        if edits:
+            source = source.edited(edits, original.language)
+        insert = add_imports(source, missing_imports(file.source, source))
+        if insert is not None:
+            source = source.edited([insert], original.language)
+        if not source.ok:
+            raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
+        return source
+
+    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
+        """Normal forms of the definitions that are new or differ from the original, sorted.
+
+        A definition whose text equals the original's (same key) is unchanged without normalising it.
+        """
+        assert isinstance(file, OriginalFile)
+        changed: list[Norm] = []
+        for definition in definitions(cleaned):
+            key = definition.key or ""
+            if (key, cleaned.span(definition.start, definition.end)) in file.texts:
+                continue
+            norm = (key, normal_form(cleaned, definition.node, definition.start, definition.end))
+            if norm not in file.norms:
+                changed.append(norm)
+        return list[Hashable](sorted(changed))
+
+    def text(self, cleaned: Source) -> str:
+        return cleaned.code.strip() + "\n"
 
 
-def triage(request: CandidatesRequest) -> list[Outcome]:
-    """The fate of every answer, in order (rejections are logged at debug level)."""
-    original = analyse_original(request)
-    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
-
-
-def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], tuple[tuple[str, Norm], ...]]:
-    """The cleaned changed files of one answer and its deduplication key (empty: unchanged)."""
-    code_by_file = _code_by_file(answer, original)
-    if not code_by_file:
-        raise Rejected("no code block for any file of the request")
-    files: list[CodeFile] = []
-    key: list[tuple[str, Norm]] = []
-    for file in original.files:
-        if file.path not in code_by_file:
-            continue
-        source = clean_file(code_by_file[file.path], file, original, first=file is original.files[0])
-        changed = changed_definitions(source, file)
-        if changed:
-            files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
-            key.extend((file.path or "", norm) for norm in changed)
-    return tuple(files), tuple(sorted(key))
-
-
-def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
-    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language=original.language)
-
-
-def clean_file(code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
-    """Parse, restore signatures and left-out bodies, add missing imports; raise Rejected if invalid."""
-    source = Source.parse(original.language, code, file.path)
-    if not source.ok and first and original.target.class_name:
-        source = _wrap_in_class(source, file, original)
-    if not source.ok:
-        raise Rejected(f"{file.path}: does not parse ({source.problems()[0]})")
-    enforced = first and original.target_known
-    edits = _restorations(source, file, original.target if enforced else None)
-    if edits:
-        source = source.edited(edits, original.language)
-    insert = add_imports(source, missing_imports(file.source, source))
-    if insert is not None:
-        source = source.edited([insert], original.language)
-    if not source.ok:
-        raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
-    return source
+CLEANER = JsTsCleaner()
+postprocess = CLEANER.postprocess
+triage = CLEANER.triage
 
 
 def _wrap_in_class(source: Source, file: OriginalFile, original: Original) -> Source:
@@ -248,19 +233,19 @@ def _restorations(source: Source, file: OriginalFile, target: Target | None) -> 
     for definition in definitions(source):
         if definition.function is None or definition.key is None:
             continue
-        is_target = target is not None and target.matches(definition)
+        is_target = target is not None and matches(target, definition)
         found_target = found_target or is_target
         before = _original_target(file, target) if is_target else file.functions.get(definition.key)
         if before is None:
             continue
         edits.extend(_restore(source, definition, file.source, before, is_target=is_target))
     if target is not None and not found_target:
-        raise Rejected(f"the answer does not define {target.qualified}")
+        raise Rejected(f"the answer does not define {target.qualified_name}")
     return edits
 
 
 def _original_target(file: OriginalFile, target: Target | None) -> Definition | None:
-    return next((d for d in file.functions.values() if target is not None and target.matches(d)), None)
+    return next((d for d in file.functions.values() if target is not None and matches(target, d)), None)
 
 
 def _restore(source: Source, new: Definition, old_source: Source, old: Definition, *, is_target: bool) -> list[Edit]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.treesitter import syntax_problems
-from codeflash_engine.plugins.types import (
+from codeflash_engine import (
     Candidate,
     CandidatesRequest,
     GeneratedTests,
@@ -15,7 +13,9 @@ from codeflash_engine.plugins.types import (
     PromptRequest,
     SyntaxProblem,
     TestsRequest,
+    hookimpl,
 )
+from codeflash_engine.plugins.treesitter import syntax_problems
 from codeflash_engine_js_ts import candidates, prompts, testgen
 from codeflash_engine_js_ts.grammars import parse_code
 
@@ -33,7 +33,6 @@ TYPESCRIPT = LanguageSpec(
     comment_prefix="//",
     fence_tags=("typescript", "ts", "tsx"),
 )
-LANGUAGES = (JAVASCRIPT.name, TYPESCRIPT.name)
 
 
 @hookimpl
@@ -46,30 +45,22 @@ def register_languages(register: Callable[[LanguageSpec], None]) -> None:
 @hookimpl
 def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
     """Parse with the matching tree-sitter grammar; ERROR or MISSING nodes are problems."""
-    if language not in LANGUAGES:
-        return None
     return syntax_problems(parse_code(language, code)[1])
 
 
 @hookimpl
 def build_prompt(request: PromptRequest) -> Prompt | None:
     """This plugin's templates, aware of TS vs JS vs TSX, the module system and the test framework."""
-    if request.language not in LANGUAGES:
-        return None
     return prompts.build_prompt(request)
 
 
 @hookimpl
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
     """Extract, validate, restore signatures and imports, and deduplicate (see ``candidates``)."""
-    if request.language not in LANGUAGES:
-        return None
     return candidates.postprocess(request)
 
 
 @hookimpl
 def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
     """Validate the test, fix the import of the code under test, drop redefinitions of it."""
-    if request.language not in LANGUAGES:
-        return None
     return testgen.clean_tests(request)

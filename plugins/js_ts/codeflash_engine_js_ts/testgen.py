@@ -15,8 +15,8 @@ from collections.abc import Callable
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine import Answer, GeneratedTests, TestsRequest
 from codeflash_engine.plugins.treesitter import Edit, matches
-from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
 from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
@@ -58,7 +58,7 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     source = Source.parse(request.language, code)
     if not source.ok:
         raise ValueError(f"the generated test does not parse: {source.problems()[0]}")
-    subject = request.class_name or request.function_name
+    subject = request.target.class_name or request.target.name
     originals = [Source.parse(request.language, f.code, f.path) for f in request.source_code]
     style = export_style(originals, subject)
     esm = wants_esm(request, source)
@@ -74,13 +74,16 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     return GeneratedTests(generated=text, instrumented_behavior=text, instrumented_perf=text)
 
 
-def pick_test_code(answer: str) -> str:
+def pick_test_code(answer: Answer) -> str:
     """The longest code block of the answer (a test file), or the answer itself when unfenced."""
-    blocks = extract_code_blocks(answer, language_tags=LANGUAGE_TAGS, default_language="javascript")
+    if answer.cut_off:
+        raise ValueError("the test answer was cut off by the token limit")
+    text = answer.text
+    blocks = extract_code_blocks(text, language_tags=LANGUAGE_TAGS, default_language="javascript")
     if blocks:
         return max(blocks, key=lambda b: len(b.code)).code
-    if "```" not in answer and answer.strip():
-        return answer.strip()
+    if "```" not in text and text.strip():
+        return text.strip()
     raise ValueError("the answer holds no JavaScript or TypeScript code block")
 
 

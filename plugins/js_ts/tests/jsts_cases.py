@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
+from codeflash_engine import CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.candidates import Outcome
+from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.text.markdown import CodeBlock, write_markdown
-from codeflash_engine_js_ts.candidates import Outcome
+from codeflash_engine_js_ts import plugin
 
 CASES = Path(__file__).resolve().parent / "cases"
 
@@ -21,14 +27,37 @@ def load_request(name: str, task: Task = Task.OPTIMIZE) -> CandidatesRequest:
     folder = CASES / name
     meta = json.loads((folder / "case.json").read_text())
     files = tuple(CodeFile(path, (folder / "files" / path).read_text()) for path in meta["files"])
-    answers = tuple(p.read_text() for p in sorted((folder / "answers").glob("*.md")))
-    return CandidatesRequest(
+    return candidates_request(
         task=task,
         language=meta["language"],
         language_version=meta.get("language_version", "20.11.1"),
         original=files,
-        answers=answers,
+        answers=[p.read_text() for p in sorted((folder / "answers").glob("*.md"))],
         target=meta.get("target"),
+    )
+
+
+@functools.cache
+def host() -> PluginHost:
+    """The engine's builtins and this plugin only."""
+    loaded = PluginHost()
+    loaded.load(eps=[])
+    loaded.register(plugin, "js_ts")
+    return loaded
+
+
+def candidates_request(
+    *, answers: Sequence[str], target: str | None = None, original: Sequence[CodeFile], language: str, **rest: Any
+) -> CandidatesRequest:
+    """A request as the engine hands it to the plugin: answers read (prose, edits applied), target parsed."""
+    read = tuple(read_answer(host(), language, text, original=original) for text in answers)
+    return CandidatesRequest(
+        language=language,
+        original=tuple(original),
+        answers=read,
+        target=Target.parse(target, path=original[0].path) if target else None,
+        fence_tags=next((s.fence_tags for s in (plugin.JAVASCRIPT, plugin.TYPESCRIPT) if s.name == language), ()),
+        **rest,
     )
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from jsts_cases import case_names, load_request, report
+from jsts_cases import candidates_request, case_names, load_request, report
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
+from codeflash_engine import CodeFile, Task
 from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.candidates import postprocess, triage
 
@@ -36,17 +36,17 @@ def test_expected_fates() -> None:
     }
 
 
-def test_foreign_language_is_left_to_others() -> None:
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE, language="python", language_version="3.11", original=(), answers=("x",)
-    )
-    assert plugin.postprocess_candidates(request) is None
+def test_cut_off_answer_is_not_a_candidate() -> None:
+    request = load_request("esm_js")
+    cut = tuple(attrs.evolve(a, finish_reason="length") for a in request.answers)
+    fates = [o.reason for o in triage(attrs.evolve(request, answers=cut))]
+    assert all(f.startswith("rejected: cut off by the token limit") for f in fates)
 
 
 def test_target_inferred_when_not_given() -> None:
     original = CodeFile("a.js", "class A {\n  constructor() { this.x = 1; }\n  run(n) { return n + this.x; }\n}\n")
     answer = "Faster.\n```javascript:a.js\nclass A {\n  run(n) { return this.x + n; }\n}\n```"
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE, language="javascript", language_version=None, original=(original,), answers=(answer,)
     )
     [candidate] = postprocess(request)
@@ -55,7 +55,7 @@ def test_target_inferred_when_not_given() -> None:
 
 def test_answer_without_code_is_rejected() -> None:
     original = CodeFile("a.js", "export function f(x) { return x * 2; }\n")
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE,
         language="javascript",
         language_version=None,
@@ -70,7 +70,7 @@ def test_answer_without_code_is_rejected() -> None:
 def test_arrow_body_becomes_a_block_for_a_function_declaration() -> None:
     original = CodeFile("a.ts", "export function double(xs: number[]): number[] {\n  return xs.map((x) => x * 2);\n}\n")
     answer = "Loop.\n```ts\nconst double = (xs: number[]) => Array.from(xs, (x) => x * 2);\n```"
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE,
         language="typescript",
         language_version=None,
@@ -93,7 +93,7 @@ def test_search_replace_answer_is_applied_to_the_original() -> None:
         "src/sum.js\n<<<<<<< SEARCH\n  return xs.reduce((acc, x) => acc.concat([x]), []).length;\n"
         "=======\n  return xs.length;\n>>>>>>> REPLACE\n"
     )
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.REPAIR,
         language="javascript",
         language_version=None,
@@ -120,7 +120,7 @@ def test_commonjs_exports_assignment_is_a_definition() -> None:
         "  for (let i = 0; i < values.length; i++) out[i] = clamp(values[i] * k);\n  return out;\n};\n```"
     )
     renamed = answer.replace("exports.scale", "exports.scaleFast")
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE,
         language="javascript",
         language_version=None,
@@ -141,7 +141,7 @@ def test_target_of_an_unknown_shape_is_not_enforced() -> None:
         "lib/a.js", "module.exports = {\n  twice(x) {\n    return [x, x].reduce((a, b) => a + b);\n  },\n};\n"
     )
     answer = "Add.\n```javascript:lib/a.js\nmodule.exports = {\n  twice(x) {\n    return x + x;\n  },\n};\n```"
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE,
         language="javascript",
         language_version=None,
@@ -162,7 +162,7 @@ def test_inferred_target_is_enforced_when_the_file_starts_with_it() -> None:
 def test_inferred_target_is_not_trusted_after_other_code() -> None:
     original = CodeFile("a.js", "const LIMIT = 3;\n\nfunction helper(x) {\n  return x;\n}\n")
     answer = "Renamed.\n```javascript:a.js\nfunction helperFast(x) {\n  return x;\n}\n```"
-    request = CandidatesRequest(
+    request = candidates_request(
         task=Task.OPTIMIZE, language="javascript", language_version=None, original=(original,), answers=(answer,)
     )
     assert [o.reason for o in triage(request)] == ["kept"]

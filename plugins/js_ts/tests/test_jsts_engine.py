@@ -35,7 +35,7 @@ def optimize_body(name: str) -> tuple[dict[str, Any], tuple[str, ...]]:
         "is_numerical_code": None,
         "rerun_trace_id": None,
     }
-    return body, request.answers
+    return body, tuple(a.text for a in request.answers)
 
 
 @pytest.mark.parametrize(("name", "kept"), [("esm_js", 1), ("commonjs_js", 3), ("typescript_generics", 3), ("tsx", 2)])

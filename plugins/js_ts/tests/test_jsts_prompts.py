@@ -8,7 +8,11 @@ import pytest
 from jsts_cases import CASES
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import Prompt, PromptRequest, Task
+from codeflash_engine import CodeFile, Prompt, PromptRequest, Target, Task
+from codeflash_engine.testing.plugin_kit.reference import JS_TS
+from codeflash_engine.testing.plugin_kit.requests import prompt_requests
+from codeflash_engine.testing.plugin_kit.samples import LanguageSamples
+from codeflash_engine.text.markdown import parse_markdown
 from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.prompts import SPECIALISED
 
@@ -21,8 +25,26 @@ def md(tag: str, path: str, code: str) -> str:
     return f"```{tag}:{path}\n{code.strip()}\n```"
 
 
-def render(task: Task, language: str, context: dict[str, Any], version: str | None = "20.11.1") -> Prompt:
-    prompt = plugin.build_prompt(PromptRequest(task=task, language=language, language_version=version, context=context))
+#: the body field that holds the read-writable code, as the engine looks for it
+CODE_FIELDS = ("source_code_being_tested", "module_source_code", "function_source_code", "original_source_code")
+#: tasks whose request names the target (the others' is inferred by the plugin)
+NAMED = (Task.TESTGEN, Task.TESTGEN_REPAIR, Task.TESTGEN_REVIEW, Task.OPTIMIZE_LINE_PROFILER)
+
+
+def render(task: Task, language: str, fields: dict[str, Any], version: str | None = "20.11.1") -> Prompt:
+    """The prompt for hand-written ``fields``, with the original files and target the engine would give."""
+    code = next((str(fields[k]) for k in (*CODE_FIELDS, "source_code") if fields.get(k)), "")
+    named = fields.get("qualified_name") or fields.get("function_name")
+    request = PromptRequest(
+        task=task,
+        language=language,
+        language_version=version,
+        fence_tag=language,
+        original=tuple(CodeFile(b.path, b.code) for b in parse_markdown(code)),
+        target=Target.parse(named) if named and task in NAMED else None,
+        fields=fields,
+    )
+    prompt = plugin.build_prompt(request)
     assert prompt is not None
     return prompt
 
@@ -170,6 +192,18 @@ def test_code_answers_ask_for_the_language_tag_and_path() -> None:
     assert "```typescript:src/a.ts" in system.system
 
 
-def test_tasks_left_to_the_core_and_foreign_languages() -> None:
-    assert plugin.build_prompt(PromptRequest(Task.RANK, "javascript", None, {})) is None
-    assert plugin.build_prompt(PromptRequest(Task.OPTIMIZE, "java", None, {})) is None
+def test_tasks_left_to_the_core() -> None:
+    assert plugin.build_prompt(PromptRequest(Task.RANK, "javascript", None)) is None
+
+
+@pytest.mark.parametrize("samples", JS_TS, ids=lambda s: s.language)
+def test_optimize_prompt_from_a_real_request_names_the_target(
+    samples: LanguageSamples, snapshot: SnapshotAssertion
+) -> None:
+    """/ai/optimize names no function: the prompt names the one the cleaner infers from the code."""
+    request = prompt_requests(samples)[Task.OPTIMIZE]
+    assert request.target is None
+    prompt = plugin.build_prompt(request)
+    assert prompt is not None
+    assert f"`{samples.target}`" in prompt.user
+    assert shown(prompt) == snapshot

@@ -5,27 +5,31 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import attrs
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins import types
-from codeflash_engine.plugins.types import CodeFile
+from codeflash_engine import Answer, CodeFile, Target, TestsRequest
 from codeflash_engine_js_ts import plugin
 
 CASES = Path(__file__).resolve().parent / "testgen"
 
 
-def load(name: str) -> types.TestsRequest:
+def load(name: str) -> TestsRequest:
     folder = CASES / name
     meta = json.loads((folder / "request.json").read_text())
     sources = tuple(CodeFile(path, (folder / rel).read_text()) for path, rel in meta.pop("source_files").items())
-    return types.TestsRequest(
-        answer=(folder / "answer.md").read_text(),
+    return TestsRequest(
+        answer=Answer((folder / "answer.md").read_text(), finish_reason="stop"),
         source_code=sources,
+        language=meta["language"],
         language_version="20.11.1",
+        target=Target.parse(meta["qualified_name"], path=sources[0].path),
+        module_path=meta["module_path"],
         test_module_path="tests/generated",
+        test_framework=meta["test_framework"],
         test_timeout=15,
-        **meta,
+        module_system=meta["module_system"],
     )
 
 
@@ -40,14 +44,12 @@ def test_cleaned_test(name: str, snapshot: SnapshotAssertion) -> None:
 
 
 def test_unparseable_answer_is_a_value_error() -> None:
-    request = types.TestsRequest(
+    request = TestsRequest(
         language="javascript",
         language_version=None,
-        answer="```javascript\ndescribe('x', () => {\n```",
+        answer=Answer("```javascript\ndescribe('x', () => {\n```"),
         source_code=(),
-        function_name="f",
-        qualified_name="f",
-        class_name=None,
+        target=Target.parse("f"),
         module_path="./f",
         test_module_path="t",
         test_framework="jest",
@@ -57,18 +59,7 @@ def test_unparseable_answer_is_a_value_error() -> None:
         plugin.postprocess_tests(request)
 
 
-def test_foreign_language_is_left_to_others() -> None:
-    request = types.TestsRequest(
-        language="java",
-        language_version=None,
-        answer="",
-        source_code=(),
-        function_name="f",
-        qualified_name="f",
-        class_name=None,
-        module_path="a.B",
-        test_module_path="t",
-        test_framework="junit5",
-        test_timeout=15,
-    )
-    assert plugin.postprocess_tests(request) is None
+def test_cut_off_answer_is_a_value_error() -> None:
+    request = load(sorted(p.name for p in CASES.iterdir() if p.is_dir())[0])
+    with pytest.raises(ValueError, match="cut off by the token limit"):
+        plugin.postprocess_tests(attrs.evolve(request, answer=attrs.evolve(request.answer, finish_reason="length")))
