@@ -107,9 +107,11 @@ async def test_no_key_in_logs_records_or_errors(
     texts = {
         "log": everything_logged.getvalue(),
         "records": "\n".join(repr(r) for r in sink.records),
-        "errors": "\n".join(f"{e}\n{e!r}\n{e.message}" for e in errors),
+        "errors": "\n".join(f"{e}\n{e!r}\n{e.message}\n{e.detail}" for e in errors),
     }
-    assert "Incorrect API key provided" in texts["errors"]  # the provider's message is kept, redacted
+    # the provider's message is kept, redacted, for the log only: a client is told the kind of failure
+    assert any("Incorrect API key provided" in e.detail for e in errors)
+    assert not any("Incorrect API key provided" in e.message for e in errors)
     assert "llm_call" in texts["log"] and len(sink.records) > 0
     for where, text in texts.items():
         for secret in SECRETS:

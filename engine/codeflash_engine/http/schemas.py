@@ -6,9 +6,11 @@ ignored (the client adds fields over time); fields the client may send as null a
 
 from __future__ import annotations
 
+import json
+import keyword
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 MAX_TEXT = 16 * 1024 * 1024
 
@@ -30,6 +32,8 @@ MAX_RANKED = 32
 MAX_ENTRIES = 256
 #: files of one /ai/workflow-gen (only install and test files are read; the rest are names)
 MAX_REPO_FILES = 20_000
+#: JSON size of each /ai/log_features field (what is stored per trace)
+MAX_FEATURE_FIELD_BYTES = 256 * 1024
 
 
 class Request(BaseModel):
@@ -166,6 +170,15 @@ class FunctionToOptimize(BaseModel):
     doc_start_line: int | None = None
 
 
+PYTHON_NAMES = frozenset({"python", "python3", "py"})
+
+
+def is_dotted_module(value: str) -> bool:
+    """Whether ``value`` is a dotted module name (``pkg.sorter``): identifiers, no keyword."""
+    parts = value.split(".")
+    return all(part.isidentifier() and not keyword.iskeyword(part) for part in parts)
+
+
 class _TestsFor(_Common):
     """Fields shared by the requests that produce test files (testgen, testgen_repair)."""
 
@@ -178,6 +191,19 @@ class _TestsFor(_Common):
     language: str = "python"
     language_version: str | None = None
     module_system: str | None = None
+
+    @model_validator(mode="after")
+    def _python_modules(self) -> _TestsFor:
+        """Python tests import the code by module: both paths must be dotted module names."""
+        if self.language.strip().lower() in PYTHON_NAMES:
+            for field in ("module_path", "test_module_path"):
+                value = getattr(self, field)
+                if not is_dotted_module(value):
+                    raise ValueError(
+                        f"field '{field}' must be a dotted Python module name such as 'pkg.sorter' "
+                        f"(got {value[:100]!r})"
+                    )
+        return self
 
 
 class TestgenRequest(_TestsFor):
@@ -220,6 +246,14 @@ class FunctionToRepair(BaseModel):
     reason: str = ""
 
 
+class FunctionToRepairRequest(BaseModel):
+    """A ``functions_to_repair[]`` item as the client sends it (unknown keys ignored, as everywhere)."""
+
+    model_config = ConfigDict(extra="ignore")
+    function_name: str
+    reason: str = ""
+
+
 class TestReview(Response):
     test_index: int
     functions: list[FunctionToRepair]
@@ -231,7 +265,7 @@ class TestgenReviewResponse(Response):
 
 class TestgenRepairRequest(_TestsFor):
     test_source: str
-    functions_to_repair: list[FunctionToRepair] = Field(max_length=MAX_FUNCTIONS_TO_REPAIR)
+    functions_to_repair: list[FunctionToRepairRequest] = Field(max_length=MAX_FUNCTIONS_TO_REPAIR)
     function_source_code: str
     module_source_code: str | None = ""
     coverage_details: dict[str, Any] | None = None
@@ -306,6 +340,8 @@ class OptimizationReviewResponse(Response):
 
 
 class LogFeaturesRequest(Request):
+    """The client's end-of-function telemetry: each field at most MAX_FEATURE_FIELD_BYTES of JSON."""
+
     trace_id: str = Field(min_length=1, max_length=200)
     speedup_ratio: dict[str, float | None] | None = None
     original_runtime: int | float | None = None
@@ -314,7 +350,16 @@ class LogFeaturesRequest(Request):
     optimized_line_profiler_results: dict[str, str | None] | None = None
     metadata: dict[str, Any] | None = None
     optimizations_post: dict[str, str | None] | None = None
-    codeflash_version: str | None = None
+    codeflash_version: str | None = Field(default=None, max_length=200)
+
+    @field_validator("*")
+    @classmethod
+    def _bounded(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, int | float | bool):
+            size = len(json.dumps(value, default=str))
+            if size > MAX_FEATURE_FIELD_BYTES:
+                raise ValueError(f"{size} bytes of JSON; at most {MAX_FEATURE_FIELD_BYTES} are accepted per field")
+        return value
 
 
 class LogFeaturesResponse(Response):

@@ -465,7 +465,7 @@ class LLMClient:
             "%s call failed after %d attempt(s): %s",
             choice.key,
             error.attempts,
-            error.message,
+            error.detail,
             extra={
                 "provider": choice.provider,
                 "model": choice.model,

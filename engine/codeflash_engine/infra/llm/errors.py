@@ -3,6 +3,10 @@
 Every failure of a provider call becomes an :class:`LLMError` whose :attr:`~LLMError.kind` says
 what happened (``rate_limited``, ``server_error``, ...). Transient kinds are retried with backoff;
 every other kind fails fast. Messages are redacted: they never carry a credential.
+
+The message (``str()``, what a client may be told) says only which model failed and how (the
+kind, the HTTP status); the provider's own text, which can name internal hosts, paths or
+deployments, is in :attr:`LLMError.detail`, for the log only.
 """
 
 from __future__ import annotations
@@ -62,8 +66,11 @@ class LLMError(EngineError):
         status_code: int | None = None,
         retry_after: float | None = None,
         attempts: int = 0,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
+        #: the provider's own words (redacted), for the log; never sent to a client
+        self.detail = f"{message}: {detail}" if detail else message
         self.kind = kind
         self.provider = provider
         self.model = model

@@ -170,7 +170,8 @@ def classify(exc: BaseException, *, provider: str, model: str, redact: Redact) -
         detail = redact(_provider_message(exc))[:500]
         retry_after = parse_retry_after(exc.response.headers)
         return LLMError(
-            f"{where} answered HTTP {status} ({kind.value}): {detail}",
+            f"{where} answered HTTP {status} ({kind.value})",
+            detail=detail,
             kind=kind,
             provider=provider,
             model=model,
@@ -189,7 +190,8 @@ def classify(exc: BaseException, *, provider: str, model: str, redact: Redact) -
         if isinstance(exc, _TIMEOUT_ERRORS) and not _caused_by(exc, _BROKEN_CONNECTION):
             return LLMError(f"{where} timed out", kind=ErrorKind.TIMEOUT, provider=provider, model=model)
         return LLMError(
-            f"{where}: connection failed ({redact(_cause_name(exc))})",
+            f"{where}: connection failed",
+            detail=redact(_cause_name(exc)),
             kind=ErrorKind.CONNECTION,
             provider=provider,
             model=model,
@@ -212,7 +214,8 @@ def classify(exc: BaseException, *, provider: str, model: str, redact: Redact) -
         extra={"provider": provider, "model": model, "detail": redact(str(exc))[:500]},
     )
     return LLMError(
-        f"{where} failed: {type(exc).__name__}: {redact(str(exc))[:300]}",
+        f"{where} failed ({ErrorKind.UNKNOWN.value})",
+        detail=f"{type(exc).__name__}: {redact(str(exc))[:300]}",
         kind=ErrorKind.UNKNOWN,
         provider=provider,
         model=model,
