@@ -1,8 +1,9 @@
-"""Turning raw LLM answers into clean Go optimization candidates.
+"""Turning raw LLM answers into clean Go optimization candidates: the Go parts of the skeleton.
 
-For each answer, in order: take its code per file of the request (fenced ``go`` blocks, a block
-without a path going to the target's file, or an edit applied to the originals); move a function
-the model wrote into the wrong file back to the file that defines it; then, per file:
+The engine's :class:`CandidateCleaner` takes each answer's code per file of the request (fenced
+``go`` blocks, a block without a path going to the target's file, or the files an edit produced),
+refuses answers cut off by the token limit and drops unchanged or duplicate ones. Here, a function
+the model wrote into the wrong file is first moved back to the file that defines it; then, per file:
 
 - parse it; put back the package clause the original has (added, or renamed);
 - for every function or method the original defines (matched by receiver type and name): a body
@@ -13,49 +14,28 @@ the model wrote into the wrong file back to the file that defines it; then, per 
   importing them;
 - reject the file when it does not validate (for the request's Go version).
 
-Answers that change nothing once comments and layout are ignored, and answers equal to an earlier
-one, are dropped. Only changed files are returned, target file first. Whole files are returned:
-the client replaces functions by name and merges new imports and globals itself.
+Changes are compared with comments and layout ignored. Whole files are returned: the client
+replaces functions by name and merges new imports and globals itself.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 import attrs
 from tree_sitter import Node
 
-from codeflash_engine.plugins.candidates import Outcome, Rejected, code_by_file, triage_answers
+from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
 from codeflash_engine.plugins.treesitter import Edit, apply_edits
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile
+from codeflash_engine_go.imports import add_imports
 from codeflash_engine_go.source import Function, ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
 
 log = logging.getLogger(__name__)
 
 LANGUAGE_TAGS = ("go", "golang")
-
-#: standard packages added when the code uses them without importing them (name -> path)
-STANDARD_PACKAGES = {
-    "bytes": "bytes",
-    "errors": "errors",
-    "fmt": "fmt",
-    "maps": "maps",
-    "math": "math",
-    "reflect": "reflect",
-    "bits": "math/bits",
-    "slices": "slices",
-    "sort": "sort",
-    "strconv": "strconv",
-    "strings": "strings",
-    "sync": "sync",
-    "testing": "testing",
-    "atomic": "sync/atomic",
-    "time": "time",
-    "unicode": "unicode",
-    "utf8": "unicode/utf8",
-}
 
 Key = tuple[str, str]
 DeclKey = tuple[str, ...]
@@ -84,18 +64,10 @@ class Original:
     version: str | None
     base: dict[str | None, Source] = attrs.field(factory=dict)
 
-    def owner(self, key: Key) -> OriginalFile | None:
-        """The file that defines the function ``key``."""
-        return next((f for f in self.files if key in f.functions), None)
 
-
-def analyse(request: CandidatesRequest) -> Original:
-    files = tuple(_original_file(f) for f in request.original)
-    base = {f.path: Source.parse(f.code) for f in request.base}
-    return Original(files=files, target=_target(request.target, files), version=request.language_version, base=base)
-
-
-def _original_file(file: CodeFile) -> OriginalFile:
+@functools.lru_cache(maxsize=32)
+def original_file(file: CodeFile) -> OriginalFile:
+    """``file`` parsed (cached: the skeleton's steps and the prompt read the same files)."""
     source = Source.parse(file.code)
     return OriginalFile(
         path=file.path,
@@ -106,66 +78,93 @@ def _original_file(file: CodeFile) -> OriginalFile:
     )
 
 
-def _target(named: str | None, files: Sequence[OriginalFile]) -> Key | None:
+def target_key(target: Target | None, files: Sequence[OriginalFile]) -> Key | None:
     """The target's key: as named (``Type.Method`` or ``name``), else the first function of the first file."""
     if not files:
         return None
     first = files[0].functions
-    if not named:
+    if target is None:
         return next(iter(first), None)
-    receiver, _, name = named.rpartition(".")
-    receiver = receiver.rsplit(".", 1)[-1]
-    if (receiver, name) in first:
-        return (receiver, name)
-    return next((k for k in first if k[1] == name), (receiver, name))
+    key = (target.class_name or "", target.name)
+    if key in first:
+        return key
+    return next((k for k in first if k[1] == target.name), key)
 
 
-def postprocess(request: CandidatesRequest) -> list[Candidate]:
-    """Clean every answer; keep the valid, changed and distinct ones, in order."""
-    return [o.candidate for o in triage(request) if o.candidate is not None]
+def target_of(original: Sequence[CodeFile], named: Target | None = None) -> Target | None:
+    """The function the cleaner takes for the target (what the prompt names): ``named`` found in the
+    first file (a bare ``Median`` is the method ``Series.Median``), or its first function."""
+    files = [original_file(f) for f in original[:1]]
+    function = files[0].functions.get(target_key(named, files) or ("", "")) if files else None
+    if function is None:
+        return named
+    return Target(function.name, function.qualified, function.receiver or None, files[0].path)
 
 
-def triage(request: CandidatesRequest) -> list[Outcome]:
-    """The fate of every answer, in order (drops are logged at debug level)."""
-    original = analyse(request)
-    return triage_answers(request.answers, lambda answer: clean_answer(answer, original), logger=log)
+class GoCleaner(CandidateCleaner[Original, Source]):
+    """The skeleton's Go parts (see the module docstring)."""
+
+    accepted_tags = LANGUAGE_TAGS
+    logger = log
+
+    def analyse(self, request: CandidatesRequest) -> Original:
+        files = tuple(original_file(f) for f in request.original)
+        base = {f.path: Source.parse(f.code) for f in request.base}
+        target = target_key(request.target, files)
+        return Original(files=files, target=target, version=request.language_version, base=base)
+
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+        return [(f.path, f) for f in original.files]
+
+    def code_of(self, answer: Answer, request: CandidatesRequest) -> dict[str | None, str]:
+        """The skeleton's mapping, then functions written in a file that does not define them moved
+        to the file that does."""
+        return _rehome(super().code_of(answer, request), [original_file(f) for f in request.original])
+
+    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+        """Parse, restore the package clause, signatures and left-out bodies, add imports; Rejected if invalid."""
+        assert isinstance(file, OriginalFile)
+        source = Source.parse(code)
+        if source.root.has_error:
+            raise Rejected(f"{file.path}: does not parse ({source_problems(source)[0]})")
+        source = _restore_package(source, file)
+        edits = _restorations(source, file, original.target if first else None)
+        if edits:
+            source = source.edited(edits)
+        base = original.base.get(file.path)
+        if base is not None:
+            source = carry_over(source, file, base)
+        source = add_imports(source, [*file.imports, *(base.imports() if base is not None else ())])
+        problems = source_problems(source, original.version)
+        if problems:
+            raise Rejected(f"{file.path}: {problems[0]}")
+        return source
+
+    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
+        assert isinstance(file, OriginalFile)
+        return [(k, norm) for k, norm in sorted(declarations(cleaned).items()) if file.norms.get(k) != norm]
+
+    def text(self, cleaned: Source) -> str:
+        return cleaned.code.strip() + "\n"
 
 
-def clean_answer(answer: str, original: Original) -> tuple[tuple[CodeFile, ...], tuple[object, ...]]:
-    """The cleaned changed files of one answer, and its deduplication key (empty: unchanged)."""
-    code_by_file = _rehome(_code_by_file(answer, original), original)
-    if not code_by_file:
-        raise Rejected("no Go code block for any file of the request")
-    files: list[CodeFile] = []
-    key: list[object] = []
-    for file in original.files:
-        if file.path not in code_by_file:
-            continue
-        source = clean_file(code_by_file[file.path], file, original)
-        changed = sorted((k, norm) for k, norm in declarations(source).items() if file.norms.get(k) != norm)
-        if changed:
-            files.append(CodeFile(path=file.path, code=source.code.strip() + "\n"))
-            key.append((file.path, tuple(changed)))
-    return tuple(files), tuple(key)
+CLEANER = GoCleaner()
+postprocess = CLEANER.postprocess
+triage = CLEANER.triage
 
 
-def _code_by_file(answer: str, original: Original) -> dict[str | None, str]:
-    files = [CodeFile(path=f.path, code=f.source.code) for f in original.files]
-    return code_by_file(answer, files, language_tags=LANGUAGE_TAGS, default_language="go")
-
-
-def _rehome(code_by_file: dict[str | None, str], original: Original) -> dict[str | None, str]:
+def _rehome(code_by_file: dict[str | None, str], files: Sequence[OriginalFile]) -> dict[str | None, str]:
     """Move functions written in a file that does not define them to the file that does."""
     moved: dict[str | None, list[str]] = {}
     out = dict(code_by_file)
     for path, code in code_by_file.items():
-        here = next((f for f in original.files if f.path == path), None)
+        here = next((f for f in files if f.path == path), None)
         source = Source.parse(code)
         if here is None or source.root.has_error:
             continue
         cuts: list[Edit] = []
         for function in source.functions():
-            owner = original.owner(function.key)
+            owner = next((f for f in files if function.key in f.functions), None)
             if owner is not None and owner is not here and function.key not in here.functions:
                 moved.setdefault(owner.path, []).append(source.text(function.node))
                 cuts.append(Edit(function.node.start_byte, function.node.end_byte, b""))
@@ -175,25 +174,6 @@ def _rehome(code_by_file: dict[str | None, str], original: Original) -> dict[str
         existing = out.get(path)
         out[path] = "\n\n".join([existing, *functions] if existing else functions)
     return out
-
-
-def clean_file(code: str, file: OriginalFile, original: Original) -> Source:
-    """Parse, restore the package clause, signatures and left-out bodies, add imports; Rejected if invalid."""
-    source = Source.parse(code)
-    if source.root.has_error:
-        raise Rejected(f"{file.path}: does not parse ({source_problems(source)[0]})")
-    source = _restore_package(source, file)
-    edits = _restorations(source, file, original.target if file is original.files[0] else None)
-    if edits:
-        source = source.edited(edits)
-    base = original.base.get(file.path)
-    if base is not None:
-        source = carry_over(source, file, base)
-    source = add_imports(source, [*file.imports, *(base.imports() if base is not None else ())])
-    problems = source_problems(source, original.version)
-    if problems:
-        raise Rejected(f"{file.path}: {problems[0]}")
-    return source
 
 
 def _restore_package(source: Source, file: OriginalFile) -> Source:
@@ -330,53 +310,6 @@ def carry_over(source: Source, file: OriginalFile, base: Source) -> Source:
     if not added:
         return source
     return Source.parse(source.code.rstrip() + "\n\n" + "\n\n".join(added) + "\n")
-
-
-# ------------------------------------------------------------------------------------- imports
-
-
-def add_imports(source: Source, original_imports: Sequence[ImportSpec]) -> Source:
-    """Add the original's imports the code uses, and standard packages it uses unimported."""
-    present = {spec.path for spec in source.imports()}
-    names = {spec.name for spec in source.imports()}
-    used = source.selector_operands() - source.local_names() - source.declared_names()
-    wanted: list[str] = []
-    for spec in original_imports:
-        if spec.path in present:
-            continue
-        if spec.name in used or spec.alias in ("_", "."):
-            wanted.append(spec.text)
-            names.add(spec.name)
-    for name in sorted(used - names):
-        path = STANDARD_PACKAGES.get(name)
-        if path is not None and path not in present:
-            wanted.append(f'"{path}"')
-    if not wanted:
-        return source
-    return Source.parse(insert_imports(source, wanted))
-
-
-def insert_imports(source: Source, specs: Sequence[str]) -> str:
-    """The code with ``specs`` (import spec texts) added to its import declarations."""
-    declarations = source.import_declarations()
-    lines = "".join(f"\t{spec}\n" for spec in specs)
-    if declarations:
-        last = declarations[-1]
-        group = next((c for c in last.named_children if c.type == "import_spec_list"), None)
-        if group is not None:
-            close = group.end_byte - 1  # the ")"
-            before = source.data[:close].rstrip(b" \t")
-            joiner = b"" if before.endswith(b"\n") else b"\n"
-            return (before + joiner + lines.encode() + source.data[close:]).decode("utf-8")
-        single = source.data[last.start_byte : last.end_byte].decode("utf-8").removeprefix("import").strip()
-        block = f"import (\n\t{single}\n{lines})"
-        return (source.data[: last.start_byte] + block.encode() + source.data[last.end_byte :]).decode("utf-8")
-    clause = source.package()
-    block = f"import (\n{lines})\n"
-    if clause is None:
-        return f"{block}\n{source.code.lstrip()}"
-    head, tail = source.data[: clause.end_byte].decode("utf-8"), source.data[clause.end_byte :].decode("utf-8")
-    return f"{head}\n\n{block}\n{tail.lstrip()}"
 
 
 # ------------------------------------------------------------------------------------- normal forms

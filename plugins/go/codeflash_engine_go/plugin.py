@@ -1,16 +1,13 @@
 """Hook implementations of the Go plugin (entry point ``go``).
 
-Every hook returns None for a language other than ``go`` (the engine passes canonical names, so
-the alias ``golang`` arrives as ``go``): the engine calls its hooks "firstresult", so an answer
-for another language would hide the plugin that owns it.
+The engine calls them for ``go`` only (the alias ``golang`` arrives as ``go``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.types import (
+from codeflash_engine import (
     Candidate,
     CandidatesRequest,
     DiffRequest,
@@ -21,6 +18,7 @@ from codeflash_engine.plugins.types import (
     PromptRequest,
     SyntaxProblem,
     TestsRequest,
+    hookimpl,
 )
 from codeflash_engine.text.edits import apply_edit
 from codeflash_engine_go import candidates, prompts, syntax, testgen
@@ -43,40 +41,30 @@ def register_languages(register: Callable[[LanguageSpec], None]) -> None:
 @hookimpl
 def validate(language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
     """Parse with tree-sitter-go; also top-level statements and features newer than the Go version."""
-    if language != LANGUAGE.name:
-        return None
     return syntax.problems(code, language_version)
 
 
 @hookimpl
 def build_prompt(request: PromptRequest) -> Prompt | None:
     """This plugin's templates (Go answer format, guidance, go-test rules); the core's fill the gaps."""
-    if request.language != LANGUAGE.name:
-        return None
     return prompts.build_prompt(request)
 
 
 @hookimpl
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
     """Extract, restore package, signatures and receivers, add imports, validate, deduplicate."""
-    if request.language != LANGUAGE.name:
-        return None
     return candidates.postprocess(request)
 
 
 @hookimpl
 def postprocess_tests(request: TestsRequest) -> GeneratedTests | None:
     """Package, imports, unique names, no pasted code; the perf variant ready for the client's benchmarks."""
-    if request.language != LANGUAGE.name:
-        return None
     return testgen.clean_tests(request)
 
 
 @hookimpl
 def apply_diff(request: DiffRequest) -> DiffResult | None:
     """The engine's edit formats, all or nothing, refusing an edit that leaves a .go file unparseable."""
-    if request.language != LANGUAGE.name:
-        return None
     result = apply_edit(request.files, request.edit)
     if result.errors:
         return DiffResult(files={}, fuzz=result.fuzz, errors=tuple(result.errors))

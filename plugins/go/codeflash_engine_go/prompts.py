@@ -1,29 +1,28 @@
 """Prompts for Go: the plugin's templates plus what they need to know.
 
-Besides the request's fields, the templates get: ``fence_tag`` (``go``), ``target_path`` (the
-first file of the code), ``package_name`` (its package clause), ``target`` (the function or
-method being optimized, from the request or the first function of the code), ``receiver`` (the
-type of a method's receiver), ``go_version`` (``"1.22"``, from ``"1.22.1"`` or ``"go1.22.1"``)
-and ``go_features`` (what that version allows beyond Go 1.17).
+Besides the request's fields and the core's variables (see :func:`codeflash_engine.render_prompt`;
+``function_name`` is the target's qualified name, ``Type.Method`` for a method), the templates
+get: ``target_path`` (the first file of the code), ``package_name`` (its package clause),
+``receiver`` (the type of a method's receiver), ``go_version`` (``"1.22"``, from ``"1.22.1"`` or
+``"go1.22.1"``) and ``go_features`` (what that version allows beyond Go 1.17). A request that does
+not name its target gets the one the candidate cleaner infers (the first function of the code), and
+a named one is looked up in the code as the cleaner does (``Median`` is the method ``Series.Median``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from codeflash_engine.plugins.prompting import render_prompt
-from codeflash_engine.plugins.types import Prompt, PromptRequest
-from codeflash_engine.text.markdown import parse_markdown
-from codeflash_engine_go.source import Source
+from codeflash_engine import CodeFile, Prompt, PromptRequest, render_prompt
+from codeflash_engine_go.candidates import original_file, target_of
 from codeflash_engine_go.syntax import go_version
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
 
-#: fields that hold the code, most relevant first
+#: fields that may hold the code when it is not in markdown blocks, most relevant first
 CODE_FIELDS = (
     "source_code",
     "original_source_code",
@@ -44,27 +43,28 @@ FEATURES = (
 
 def build_prompt(request: PromptRequest) -> Prompt:
     """Render this plugin's templates (the core's fill the gaps) with the Go context added."""
-    context = {**request.context, **language_context(request.language_version, request.context)}
-    return render_prompt(attrs.evolve(request, context=context), [PROMPTS])
+    files = code_files(request)
+    if files:
+        request = attrs.evolve(request, target=target_of(files, request.target))
+    return render_prompt(request, [PROMPTS], **language_context(request, files))
 
 
-def language_context(version: str | None, context: Mapping[str, Any]) -> dict[str, Any]:
+def code_files(request: PromptRequest) -> tuple[CodeFile, ...]:
+    """The request's files; else its code as one file without a path (a bare function, unfenced)."""
+    if request.original:
+        return request.original
+    code = next((str(request.fields[k]) for k in CODE_FIELDS if request.fields.get(k)), "")
+    return (CodeFile(None, code),) if code else ()
+
+
+def language_context(request: PromptRequest, files: tuple[CodeFile, ...]) -> dict[str, Any]:
     """The extra template variables (see the module docstring)."""
-    code = next((str(context[k]) for k in CODE_FIELDS if context.get(k)), "")
-    blocks = parse_markdown(code)
-    first = blocks[0].code if blocks else code
-    source = Source.parse(first)
-    functions = source.functions()
-    named = str(context.get("qualified_name") or context.get("function_name") or "")
-    target = named or (functions[0].qualified if functions else "")
-    receiver = target.rsplit(".", 1)[0] if "." in target else None
-    parsed = go_version(version)
+    package = original_file(files[0]).source.package_name() if files else None
+    parsed = go_version(request.language_version)
     return {
-        "fence_tag": "go",
-        "target_path": blocks[0].path if blocks else None,
-        "package_name": source.package_name() or _package_from_path(str(context.get("module_path") or "")),
-        "target": target,
-        "receiver": receiver,
+        "target_path": files[0].path if files else None,
+        "package_name": package or _package_from_path(str(request.fields.get("module_path") or "")),
+        "receiver": request.target.class_name if request.target else None,
         "go_version": f"{parsed[0]}.{parsed[1]}" if parsed else None,
         "go_features": [f for minor, f in FEATURES if parsed is None or parsed >= (1, minor)],
     }

@@ -29,10 +29,11 @@ from pathlib import PurePosixPath
 
 from tree_sitter import Node
 
+from codeflash_engine import GeneratedTests, TestsRequest
 from codeflash_engine.plugins.treesitter import Edit
-from codeflash_engine.plugins.types import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine_go.candidates import LANGUAGE_TAGS, add_imports
+from codeflash_engine_go.candidates import LANGUAGE_TAGS
+from codeflash_engine_go.imports import add_imports
 from codeflash_engine_go.source import ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
 
@@ -69,8 +70,10 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
 
 
 def _first_block(request: TestsRequest) -> str:
+    if request.answer.cut_off:
+        raise ValueError("the test answer was cut off by the token limit")
     tags = tuple(request.fence_tags) or LANGUAGE_TAGS
-    blocks = extract_code_blocks(request.answer, language_tags=tags, default_language="go")
+    blocks = extract_code_blocks(request.answer.text, language_tags=tags, default_language="go")
     code = next((b.code for b in blocks if b.code.strip()), None)
     if code is None:
         raise ValueError("the answer holds no Go code block")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import attrs
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
-from codeflash_engine_go.candidates import Outcome, postprocess, triage
+from codeflash_engine import CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.candidates import Outcome
+from codeflash_engine.plugins.manager import PluginHost
+from codeflash_engine_go import plugin
+from codeflash_engine_go.candidates import postprocess, triage
 
 SORTER = """\
 package sorter
@@ -48,16 +52,22 @@ func clamp(v, lo, hi int) int {
 FILES = (CodeFile("sorter/sorter.go", SORTER), CodeFile("sorter/util.go", UTIL))
 
 
+HOST = PluginHost()
+HOST.load(eps=[])
+HOST.register(plugin, "go")
+
+
 def request(
     *answers: str, target: str | None = None, version: str | None = "1.22", files: tuple[CodeFile, ...] = FILES
 ) -> CandidatesRequest:
+    """The request as the engine hands it over: each answer read, an edit applied by the plugin's apply_diff."""
     return CandidatesRequest(
         task=Task.OPTIMIZE,
         language="go",
         language_version=version,
         original=files,
-        answers=answers,
-        target=target,
+        answers=tuple(read_answer(HOST, "go", a, original=files) for a in answers),
+        target=Target.parse(target, path=files[0].path) if target else None,
         fence_tags=("go", "golang"),
     )
 
@@ -184,6 +194,12 @@ def test_invalid_code_is_rejected() -> None:
     assert outcome(generic, version="go1.21.0").candidate is not None
     unparseable = block("func Sum(values []float64, scale float64) (total float64) {\n\treturn (total\n}\n")
     assert "does not parse" in outcome(unparseable).reason
+
+
+def test_a_cut_off_answer_is_dropped() -> None:
+    req = request(block(FAST_SUM))
+    cut = attrs.evolve(req, answers=tuple(attrs.evolve(a, finish_reason="length") for a in req.answers))
+    assert triage(cut)[0].reason == "rejected: cut off by the token limit (finish_reason 'length')"
 
 
 def test_unchanged_and_duplicate_answers_are_dropped() -> None:

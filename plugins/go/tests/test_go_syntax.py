@@ -34,4 +34,5 @@ def test_golang_is_an_alias_and_other_languages_are_not_ours() -> None:
     host.load([])
     host.register(plugin, "go")
     assert LanguageRegistry(host).resolve("golang").name == "go"
-    assert host.hook.validate(language="python", code="x = 1", language_version=None) is None
+    assert host.owner("go") == "go" and host.owner("python") is None
+    assert host.call("validate", "go", language="go", code="package a\n\nx := 1\n", language_version=None)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import re
 
+import attrs
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import CodeFile, TestsRequest
+from codeflash_engine import Answer, CodeFile, Target, TestsRequest
 from codeflash_engine_go.source import Source
 from codeflash_engine_go.syntax import problems
 from codeflash_engine_go.testgen import clean_tests
@@ -28,11 +29,9 @@ def request(answer: str, *, index: int = 0, source: str = SOURCE) -> TestsReques
     return TestsRequest(
         language="go",
         language_version="1.22",
-        answer=answer,
+        answer=Answer(answer),
         source_code=(CodeFile("textutil/slug.go", source),),
-        function_name="Slug",
-        qualified_name="Slug",
-        class_name=None,
+        target=Target.parse("Slug", path="textutil/slug.go"),
         module_path="/home/dev/project/textutil/slug.go",
         test_module_path=f"textutil/slug__unit_test_{index}_test.go",
         test_framework="go-test",
@@ -174,3 +173,10 @@ def test_a_missing_package_clause_and_testing_import_are_added() -> None:
 def test_unusable_answers_raise_value_error(answer: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         clean_tests(request(answer))
+
+
+def test_a_cut_off_answer_raises_value_error() -> None:
+    answer = '```go\nfunc TestSlug(t *testing.T) {\n\tif Slug("A B") != "a-b" {\n\t\tt.Fail()\n\t}\n}\n```'
+    cut = request(answer)
+    with pytest.raises(ValueError, match="cut off by the token limit"):
+        clean_tests(attrs.evolve(cut, answer=attrs.evolve(cut.answer, finish_reason="length")))
