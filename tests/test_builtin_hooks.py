@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.defaults import candidates_from_answers
+import pytest
+
+from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.defaults import LENIENT
 from codeflash_engine.plugins.defaults import tests_from_answer as default_tests
 from codeflash_engine.plugins.manager import PluginHost
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, DiffRequest, Task, TestsRequest
+from codeflash_engine.plugins.types import (
+    Answer,
+    Candidate,
+    CandidatesRequest,
+    CodeFile,
+    DiffRequest,
+    Target,
+    Task,
+    TestsRequest,
+)
 
 ORIGINAL = {"pkg/a.py": "def f(x):\n    return x + 1\n", "pkg/b.py": "def g():\n    return 2\n"}
 
@@ -18,29 +30,30 @@ def host() -> PluginHost:
 
 def test_apply_diff_search_replace_through_the_hook() -> None:
     edit = "pkg/a.py\n```python\n<<<<<<< SEARCH\n    return x + 1\n=======\n    return x + 2\n>>>>>>> REPLACE\n```\n"
-    result = host().hook.apply_diff(request=DiffRequest(language="python", files=ORIGINAL, edit=edit))
+    result = host().call("apply_diff", "python", request=DiffRequest(language="python", files=ORIGINAL, edit=edit))
     assert result.ok and result.files == {"pkg/a.py": "def f(x):\n    return x + 2\n"}
 
 
 def test_apply_diff_v4a_delete_and_failure_report() -> None:
     h = host()
     patch = "*** Begin Patch\n*** Delete File: pkg/b.py\n*** End Patch\n"
-    result = h.hook.apply_diff(request=DiffRequest(language=None, files=ORIGINAL, edit=patch))
+    result = h.call("apply_diff", None, request=DiffRequest(language=None, files=ORIGINAL, edit=patch))
     assert result.ok and result.deleted == ("pkg/b.py",)
     bad = "*** Begin Patch\n*** Update File: pkg/a.py\n@@\n-    return x + 100\n+    return 0\n*** End Patch\n"
-    failed = h.hook.apply_diff(request=DiffRequest(language=None, files=ORIGINAL, edit=bad))
+    failed = h.call("apply_diff", None, request=DiffRequest(language=None, files=ORIGINAL, edit=bad))
     assert not failed.ok and not failed.files and "pkg/a.py" in failed.errors[0]
 
 
-def request(*answers: str) -> CandidatesRequest:
-    return CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="toy",
-        language_version=None,
-        original=(CodeFile("src/main.toy", "(def f (x) (+ x 1))"),),
-        answers=answers,
-        fence_tags=("toy",),
+TOY = (CodeFile("src/main.toy", "(def f (x) (+ x 1))"),)
+
+
+def postprocess(*answers: str, finish_reason: str = "stop") -> list[Candidate]:
+    """The builtin default over ``answers``, read as the engine reads them (edits applied)."""
+    read = tuple(read_answer(host(), "toy", a, original=TOY, finish_reason=finish_reason) for a in answers)
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE, language="toy", language_version=None, original=TOY, answers=read, fence_tags=("toy",)
     )
+    return LENIENT.postprocess(request)
 
 
 def test_default_postprocess_maps_dedups_and_drops_unchanged() -> None:
@@ -50,27 +63,29 @@ def test_default_postprocess_maps_dedups_and_drops_unchanged() -> None:
         "```toy\n(def f (x) (+ x 1))\n```",  # unchanged
         "no code",
     )
-    out = candidates_from_answers(request(*answers))
+    out = postprocess(*answers)
     assert len(out) == 1
-    assert out[0].files == (CodeFile("src/main.toy", "(def f (x) (inc x))"),)
+    assert out[0].files == (CodeFile("src/main.toy", "(def f (x) (inc x))\n"),)
     assert out[0].explanation == "Faster." and out[0].answer_index == 0
 
 
 def test_default_postprocess_applies_edits() -> None:
     edit = "src/main.toy\n```\n<<<<<<< SEARCH\n(def f (x) (+ x 1))\n=======\n(def f (x) (inc x))\n>>>>>>> REPLACE\n```"
-    out = candidates_from_answers(request(edit))
-    assert [f.code for f in out[0].files] == ["(def f (x) (inc x))"]
+    out = postprocess(edit)
+    assert [f.code for f in out[0].files] == ["(def f (x) (inc x))\n"]
+
+
+def test_default_postprocess_refuses_a_cut_off_answer() -> None:
+    assert postprocess("Faster.\n```toy\n(def f (x) (inc x))\n```", finish_reason="length") == []
 
 
 def test_default_tests_take_the_first_block() -> None:
     req = TestsRequest(
         language="toy",
         language_version=None,
-        answer="Tests:\n```toy\n(assert (= (f 1) 2))\n```",
+        answer=Answer("Tests:\n```toy\n(assert (= (f 1) 2))\n```", finish_reason="stop"),
         source_code=(),
-        function_name="f",
-        qualified_name="f",
-        class_name=None,
+        target=Target.parse("f"),
         module_path="main",
         test_module_path="main_test",
         test_framework="toytest",
@@ -79,3 +94,19 @@ def test_default_tests_take_the_first_block() -> None:
     )
     tests = default_tests(req)
     assert tests.generated == tests.instrumented_behavior == "(assert (= (f 1) 2))\n"
+
+
+def test_default_tests_refuse_a_cut_off_answer() -> None:
+    req = TestsRequest(
+        language="toy",
+        language_version=None,
+        answer=Answer("Tests:\n```toy\n(assert (= (f 1) 2))\n```", finish_reason="length"),
+        source_code=(),
+        target=Target.parse("f"),
+        module_path="main",
+        test_module_path="main_test",
+        test_framework="toytest",
+        test_timeout=15,
+    )
+    with pytest.raises(ValueError, match="cut off"):
+        default_tests(req)

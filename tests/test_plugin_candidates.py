@@ -1,10 +1,12 @@
-"""The shared candidate helpers of codeflash_engine.plugins.candidates (used by the tree-sitter plugins)."""
+"""code_by_file, the skeleton's mapping of an answer onto the request's files (edits applied first)."""
 
 from __future__ import annotations
 
 import pytest
 
+from codeflash_engine.plugins.answers import read_answer
 from codeflash_engine.plugins.candidates import Rejected, code_by_file
+from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.types import CodeFile
 
 SUM_JS = "function total(xs) {\n  let t = 0;\n  for (const x of xs) t += x;\n  return t;\n}\n"
@@ -12,7 +14,10 @@ ORIGINAL = (CodeFile("src/sum.js", SUM_JS),)
 FULL = "```javascript:src/sum.js\nfunction total(xs) {\n  return xs.reduce((a, b) => a + b, 0);\n}\n```\n"
 
 
-def by_file(answer: str) -> dict[str | None, str]:
+def by_file(text: str) -> dict[str | None, str]:
+    host = PluginHost()
+    host.load([])  # the builtin apply_diff, as for a language whose plugin has none
+    answer = read_answer(host, "javascript", text, original=ORIGINAL)
     return code_by_file(answer, ORIGINAL, language_tags=("javascript", "js"), default_language="javascript")
 
 

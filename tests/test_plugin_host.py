@@ -23,9 +23,7 @@ def register_languages(register):
                           fence_tags=("toy",)))
 
 @hookimpl
-def validate(language, code, language_version):
-    if language != "toy":
-        return None
+def validate(code, language_version):
     return [] if code.startswith("ok") else [SyntaxProblem(1, 1, "toy code starts with ok")]
 """
 BROKEN_IMPORT = "raise ImportError('this plugin needs a library that is not installed')\n"
@@ -66,7 +64,7 @@ def test_broken_plugins_are_reported_and_skipped(modules: dict[str, EntryPoint])
     assert "ImportError: this plugin needs a library" in errors["broken"]
     assert "no_such_hook" in errors["unknown"]
     assert host.pm.get_plugin("unknown") is None
-    assert host.hook.validate(language="toy", code="ok", language_version=None) == []
+    assert host.call("validate", "toy", language="toy", code="ok", language_version=None) == []
     assert [i.name for i in host.plugins(include_builtin=False)] == ["good", "broken", "unknown"]
 
 
@@ -87,7 +85,7 @@ def test_builtins_register_like_plugins_and_run_last(modules: dict[str, EntryPoi
     host.load([modules["good"]])
     builtin = [i for i in host.plugins() if i.builtin]
     assert builtin and builtin[0].hooks == ("apply_diff", "build_prompt", "postprocess_candidates", "postprocess_tests")
-    impls = host.hook.build_prompt.get_hookimpls()
+    impls = host.pm.hook.build_prompt.get_hookimpls()
     assert impls[0].plugin_name == "codeflash_engine.plugins.builtin" and impls[0].trylast
 
 

@@ -11,11 +11,12 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from codeflash_engine.http import guards, metrics
+from codeflash_engine.http.cfapi_guard import cfapi_guard_middleware
 from codeflash_engine.http.context import INTEGRATIONS, context_middleware, error_class_middleware
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.metrics import METRICS, RECORDER, Metrics
 from codeflash_engine.http.openapi import ApiRoutes
-from codeflash_engine.http.routes import candidates, health, judging, telemetry, testgen, workflow
+from codeflash_engine.http.routes import candidates, cfapi, health, judging, telemetry, testgen, workflow
 from codeflash_engine.http.state import ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, SETTINGS
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.integrations import Integrations
@@ -55,6 +56,8 @@ def load_plugins(settings: Settings) -> PluginHost:
         allow=settings.codeflash_engine_plugins,
         block=settings.codeflash_engine_disabled_plugins,
         strict=settings.codeflash_engine_strict_plugins,
+        timeout=settings.codeflash_engine_plugin_timeout,
+        trace=settings.codeflash_engine_trace_plugins,
     )
     host.load()
     return host
@@ -183,19 +186,33 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     resolve_mix(settings)  # a configuration without a usable LLM fails here, before anything opens
     plugins = plugins or load_plugins(settings)
     app = web.Application(
-        middlewares=[context_middleware, error_middleware, error_class_middleware, guards.guards_middleware],
+        middlewares=[
+            context_middleware,
+            error_middleware,
+            error_class_middleware,
+            guards.guards_middleware,
+            cfapi_guard_middleware,
+        ],
         client_max_size=settings.codeflash_engine_max_body_bytes,
     )
     app[SETTINGS] = settings
     app[METRICS] = Metrics()
     app[PLUGINS] = plugins
+    plugins.on_failure = app[METRICS].observe_plugin_failure
     app[LANGUAGES] = LanguageRegistry(plugins)
     app[ENDPOINTS] = [ep for table in ROUTES for ep in table.endpoints]
     for table in ROUTES:
         app.add_routes(table)
+    app.add_routes(cfapi.routes)  # the CLI's second service: not in the OpenAPI document
     app.cleanup_ctx.append(_observability)
     app.cleanup_ctx.append(_resources)
+    app.cleanup_ctx.append(cfapi.github_context)
     app.on_startup.append(_start_loop_monitor)
     app.on_shutdown.append(_log_shutdown)
     app.on_cleanup.append(_stop_loop_monitor)
+    app.on_cleanup.append(_release_plugin_threads)
     return app
+
+
+async def _release_plugin_threads(app: web.Application) -> None:
+    app[PLUGINS].close()

@@ -44,28 +44,61 @@ def plugins() -> None:
 @plugins.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.option("--all", "include_builtin", is_flag=True, help="Include the engine's builtin implementations.")
-def plugins_list(as_json: bool, include_builtin: bool) -> None:
-    """List installed plugins: versions, languages, hooks, load errors."""
+@click.option(
+    "--server",
+    metavar="URL",
+    default=None,
+    help="Also show the run-time failures of a running engine (its /healthcheck), e.g. http://127.0.0.1:8000.",
+)
+def plugins_list(as_json: bool, include_builtin: bool, server: str | None) -> None:
+    """List installed plugins: versions, languages, hooks, load errors, run-time failures.
+
+    Exits with status 1 when a plugin failed to load (or, with --server, failed recently at run
+    time), so a deployment can gate on it.
+    """
     from codeflash_engine.app import load_plugins
 
     host = load_plugins(Settings())
     infos = host.plugins(include_builtin=include_builtin)
+    failures = _server_failures(server) if server else {}
     if as_json:
-        click.echo(json.dumps([i.as_dict() for i in infos], indent=2))
-        return
-    rows = [("NAME", "DISTRIBUTION", "VERSION", "LANGUAGES", "HOOKS")]
-    for i in infos:
-        rows.append(
-            (i.name, i.distribution or "-", i.version or "-", ", ".join(i.languages) or "-", ", ".join(i.hooks) or "-")
-        )
-    widths = [max(len(r[c]) for r in rows) for c in range(4)]
-    for r in rows:
-        click.echo("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
-    errors = host.errors()
-    if errors:
-        click.echo("\nplugins that failed to load:", err=False)
-        for name, error in errors.items():
-            click.echo(f"  {name}: {error}")
+        listing = [i.as_dict() | {"failures": failures.get(i.name, [])} for i in infos]
+        click.echo(json.dumps(listing, indent=2))
+    else:
+        rows = [("NAME", "DISTRIBUTION", "VERSION", "LANGUAGES", "HOOKS")]
+        for i in infos:
+            languages, hooks = ", ".join(i.languages) or "-", ", ".join(i.hooks) or "-"
+            rows.append((i.name, i.distribution or "-", i.version or "-", languages, hooks))
+        widths = [max(len(r[c]) for r in rows) for c in range(4)]
+        for r in rows:
+            click.echo("  ".join(r[c].ljust(widths[c]) for c in range(4)) + "  " + r[4])
+        errors = host.errors()
+        if errors:
+            click.echo("\nplugins that failed to load:")
+            for name, error in errors.items():
+                click.echo(f"  {name}: {error}")
+        if failures:
+            click.echo(f"\nrecent run-time failures at {server}:")
+            for name, found in failures.items():
+                for f in found:
+                    click.echo(f"  {name}.{f['hook']} ({f.get('language') or '-'}): {f['error']}")
+    if host.errors() or failures:
+        sys.exit(1)
+
+
+def _server_failures(url: str) -> dict[str, list[dict[str, object]]]:
+    """The ``plugin_failures`` of a running engine's health check (exits 2 when it cannot be read)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url.rstrip("/") + "/healthcheck", timeout=10) as resp:
+            health = json.loads(resp.read())
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        click.echo(f"cannot read {url}/healthcheck: {exc}", err=True)
+        sys.exit(2)
+    found = health.get("plugin_failures") or {}
+    return found if isinstance(found, dict) else {}
 
 
 def _add_commands() -> None:

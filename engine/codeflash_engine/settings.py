@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     codeflash_engine_disabled_plugins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     #: a plugin that fails to load stops the service instead of being skipped
     codeflash_engine_strict_plugins: bool = False
+    #: seconds one plugin hook call may take before its request fails with a 502 naming the plugin
+    codeflash_engine_plugin_timeout: float = Field(default=60.0, gt=0)
+    #: log every plugin hook call with its plugin, language and duration
+    codeflash_engine_trace_plugins: bool = False
 
     @field_validator("codeflash_engine_plugins", "codeflash_engine_disabled_plugins", mode="before")
     @classmethod
@@ -96,3 +100,21 @@ class Settings(BaseSettings):
     codeflash_engine_header_timeout: float = Field(default=15.0, gt=0)
     #: seconds a client may take to send a request's body (then 408 and the connection is closed)
     codeflash_engine_body_timeout: float = Field(default=60.0, gt=0)
+
+    # --- cfapi, GitHub (issue 21) ------------------------------------------------------------
+    #: port of the CLI's second service, cfapi (the CLI's ``local`` cfapi is localhost:3001); 0: off
+    codeflash_engine_cfapi_port: int = Field(default=3001, ge=0, le=65535)
+    #: oldest CLI version /cfapi/cli-get-user accepts (older CLIs are told to upgrade at init/auth)
+    codeflash_engine_cli_min_version: str = "0.20.6"
+    #: a GitHub token (classic or fine-grained: contents and pull requests, read and write)
+    codeflash_engine_github_token: SecretStr | None = None
+    #: a GitHub App's id and private key (the PEM text, or the path of the .pem file)
+    codeflash_engine_github_app_id: str | None = None
+    codeflash_engine_github_app_private_key: SecretStr | None = None
+    #: the GitHub REST API (GitHub Enterprise: https://HOST/api/v3)
+    codeflash_engine_github_api_url: str = "https://api.github.com"
+    #: seconds one GitHub API call may take
+    codeflash_engine_github_timeout: float = Field(default=30.0, gt=0)
+    #: completion emails: an SMTP server (smtp://user:password@host:587, smtps://... for TLS) and sender
+    codeflash_engine_smtp_url: SecretStr | None = None
+    codeflash_engine_mail_from: str | None = None

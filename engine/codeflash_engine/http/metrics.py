@@ -17,6 +17,8 @@ metric                                      type       labels
 ``recorder_queue_depth``                    gauge      (summed over live workers)
 ``recorder_records_total``                  counter    outcome (written/dropped/rejected)
 ``recorder_sink_failures_total``            counter
+``plugin_failures_total``                   counter    plugin, hook (a hook raised or timed out)
+``connections_cut_total``                   counter    reason (header_timeout/body_timeout/client_gone/malformed)
 ``event_loop_lag_seconds``                  histogram  how late the loop wakes a sleeping task
 ``event_loop_lag_max_seconds``              gauge      largest lag since start (max over workers)
 ``worker_resident_memory_bytes``            gauge      pid (live workers)
@@ -152,6 +154,9 @@ class Metrics:
         self.sink_failures = Counter(
             name("recorder_sink_failures"), "Failed record writes (each retried)", registry=reg
         )
+        self.plugin_failures = Counter(
+            name("plugin_failures"), "Plugin hook calls that raised or timed out", ["plugin", "hook"], registry=reg
+        )
         self.loop_lag = Histogram(
             name("event_loop_lag_seconds"),
             "How late the event loop woke a task sleeping a fixed interval",
@@ -170,6 +175,12 @@ class Metrics:
             registry=reg,
             multiprocess_mode="liveall",
         )
+        self.connections_cut = Counter(
+            name("connections_cut"),
+            "Connections cut or requests refused because of the client: slow headers or body, hang-up, malformed",
+            ["reason"],
+            registry=reg,
+        )
         Gauge(name("build_info"), "Engine version", ["version"], registry=reg, multiprocess_mode="max").labels(
             __version__
         ).set(1)
@@ -187,6 +198,10 @@ class Metrics:
         """A request enters the engine."""
         self.active += 1
         self.in_flight.inc()
+
+    def connection_cut(self, reason: str) -> None:
+        """A client was cut off: header_timeout, body_timeout, client_gone or malformed."""
+        self.connections_cut.labels(reason).inc()
 
     def request_finished(
         self, route: str, status: int, seconds: float, overhead: float, error_class: str | None
@@ -216,6 +231,10 @@ class Metrics:
                 self.llm_cost.labels(provider, model).inc(record.cost_usd)
         else:
             self.errors.labels("llm", record.error_class or "unknown").inc()
+
+    def observe_plugin_failure(self, plugin: str, hook: str) -> None:
+        """A plugin's hook raised or ran past its time limit."""
+        self.plugin_failures.labels(plugin, hook).inc()
 
     def observe_lag(self, lag: float) -> None:
         """One sample of the loop monitor."""

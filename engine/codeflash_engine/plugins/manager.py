@@ -134,6 +134,8 @@ class PluginHost:
         self._failures: dict[str, collections.deque[HookFailure]] = {}
         self._failure_counts: collections.Counter[tuple[str, str]] = collections.Counter()
         self._threads: dict[str, concurrent.futures.ThreadPoolExecutor] = {}
+        #: called with (plugin, hook) on every run-time failure (the application counts them)
+        self.on_failure: Callable[[str, str], None] | None = None
 
     # ------------------------------------------------------------------ loading
     def load(self, eps: Iterable[EntryPoint] | None = None) -> None:
@@ -194,11 +196,12 @@ class PluginHost:
         for impl in self.pm.hook.register_languages.get_hookimpls():  # registration order
             owner = impl.plugin_name
             specs: list[LanguageSpec] = []
+            problems: list[str | None] = []
             try:
                 impl.function(register=specs.append)
-                problems = [self._claim(spec, owner) for spec in specs]
-            except Exception as exc:
-                problems = [f"register_languages failed: {_short_error(exc)}"]
+            except Exception as exc:  # what it registered before failing is kept; the failure is reported
+                problems.append(f"register_languages failed: {_short_error(exc)}")
+            problems += [self._claim(spec, owner) for spec in specs]
             info = self._infos[owner]
             claimed = tuple(s.name for s in specs if self.language_owner.get(s.name) == owner)
             error = "; ".join(p for p in problems if p) or None
@@ -209,6 +212,8 @@ class PluginHost:
             self._infos[owner] = attrs.evolve(info, languages=claimed, error=error or info.error)
 
     def _claim(self, spec: LanguageSpec, owner: str) -> str | None:
+        if not isinstance(spec, LanguageSpec):
+            return f"register_languages passed {type(spec).__name__}, not a LanguageSpec"
         taken = [n for n in spec.names if n.lower() in self.languages]
         if taken:
             other = self.language_owner[self.languages[taken[0].lower()].name]
@@ -307,6 +312,8 @@ class PluginHost:
         failure = HookFailure(plugin, hook, language, problem, time.time())
         self._failures.setdefault(plugin, collections.deque(maxlen=RECENT_FAILURES)).append(failure)
         self._failure_counts[(plugin, hook)] += 1
+        if self.on_failure is not None:
+            self.on_failure(plugin, hook)
         log.error(
             "plugin %s failed in %s for %s: %s",
             plugin,

@@ -1,4 +1,9 @@
-"""Public endpoints: ``GET /healthcheck`` (status, version, plugins, plugin errors) and ``GET /openapi.json``."""
+"""Public endpoints: ``GET /healthcheck`` and ``GET /openapi.json``.
+
+The health check says ``"status": "degraded"`` (still HTTP 200: the service serves) while a
+plugin failed to load, or failed at run time in the last 15 minutes (``plugin_failures``, newest
+last): requests for that plugin's languages may fail, the others are served.
+"""
 
 from __future__ import annotations
 
@@ -22,12 +27,24 @@ class PluginStatus(BaseModel):
     hooks: list[str]
 
 
+class PluginFailure(BaseModel):
+    hook: str
+    language: str | None
+    error: str
+    at: float
+
+
 class HealthResponse(BaseModel):
     status: str
     version: str
     languages: list[str]
     plugins: list[PluginStatus]
     plugin_errors: dict[str, str]
+    plugin_failures: dict[str, list[PluginFailure]]
+
+
+#: a plugin's run-time failure keeps the service "degraded" this long (seconds)
+FAILURE_WINDOW = 15 * 60
 
 
 class OpenApiDocument(BaseModel):
@@ -50,13 +67,19 @@ async def healthcheck(request: web.Request) -> web.Response:
         for p in host.plugins(include_builtin=False)
         if p.error is None
     ]
+    failures = {
+        name: [PluginFailure(hook=f.hook, language=f.language, error=f.error, at=f.at) for f in found]
+        for name, found in host.failures(within=FAILURE_WINDOW).items()
+    }
+    errors = host.errors()
     return respond(
         HealthResponse(
-            status="ok",
+            status="degraded" if failures or errors else "ok",
             version=__version__,
             languages=request.app[LANGUAGES].names(),
             plugins=plugins,
-            plugin_errors=host.errors(),
+            plugin_errors=errors,
+            plugin_failures=failures,
         )
     )
 

@@ -1,0 +1,156 @@
+"""A plugin's bug costs only its own language: the engine serves the others, names the plugin in
+the error, counts the failure and reports the plugin as degraded in the health check."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import endpoint_samples as s
+from aiohttp import web
+
+from codeflash_engine import LanguageSpec, hookimpl
+from codeflash_engine.app import create_app, load_plugins
+from codeflash_engine.http.metrics import METRICS
+from codeflash_engine.settings import Settings
+from codeflash_engine.testing.engine import EngineClient, call
+from codeflash_engine.testing.fake_llm import FakeLLM, Reply
+
+BOOM = LanguageSpec(name="boom", extensions=(".boom",), comment_prefix="#", fence_tags=("boom",))
+
+
+class Explosive:
+    """Every one of the six hooks raises (register_languages after registering its language)."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(BOOM)
+        raise RuntimeError("register_languages exploded")
+
+    @hookimpl
+    def build_prompt(self, request: Any) -> Any:
+        raise RuntimeError("build_prompt exploded")
+
+    @hookimpl
+    def validate(self, code: str) -> Any:
+        raise RuntimeError("validate exploded")
+
+    @hookimpl
+    def apply_diff(self, request: Any) -> Any:
+        raise RuntimeError("apply_diff exploded")
+
+    @hookimpl
+    def postprocess_candidates(self, request: Any) -> Any:
+        raise RuntimeError("postprocess_candidates exploded")
+
+    @hookimpl
+    def postprocess_tests(self, request: Any) -> Any:
+        raise RuntimeError("postprocess_tests exploded")
+
+
+class Hanging:
+    """Prompts come from the core; cleaning the answers never returns in time."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(LanguageSpec(name="slowpoke", extensions=(".slow",), fence_tags=("slowpoke",)))
+
+    @hookimpl
+    def postprocess_candidates(self, request: Any) -> Any:
+        time.sleep(3)
+        return []
+
+
+BOOM_BODY = {**s.optimize(), "language": "boom", "source_code": "```boom:main.boom\n(def f 1)\n```"}
+SLOW_BODY = {**s.optimize(), "language": "slowpoke", "source_code": "```slowpoke:a.slow\nf = 1\n```"}
+
+
+async def client_with(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]], settings: Settings, *plugins: Any
+) -> EngineClient:
+    host = load_plugins(settings)
+    for plugin in plugins:
+        host.register(plugin, type(plugin).__name__.lower())
+    return await aiohttp_client(create_app(settings, plugins=host))
+
+
+async def test_a_plugin_whose_hooks_all_raise_fails_only_its_language(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    client = await client_with(aiohttp_client, engine_settings, Explosive())
+
+    status, body = await call(client, "/ai/optimize", BOOM_BODY)
+    assert status == 502, body
+    assert "'explosive'" in body["error"] and "build_prompt" in body["error"] and "boom" in body["error"]
+    assert "Traceback" not in body["error"]
+
+    fake_llm.reply(s.FAST_ANSWER)
+    status, body = await call(client, "/ai/optimize", s.optimize())
+    assert status == 200, body
+    assert len(body["optimizations"]) == 1
+
+    fake_llm.reset()
+    fake_llm.reply(s.TESTS_ANSWER)
+    status, body = await call(client, "/ai/testgen", s.testgen())
+    assert status == 200, body
+    assert "sort_list" in body["instrumented_behavior_tests"]
+
+    health = await (await client.get("/healthcheck")).json()
+    assert health["status"] == "degraded"
+    assert "register_languages exploded" in health["plugin_errors"]["explosive"]
+    failures = health["plugin_failures"]["explosive"]
+    assert [(f["hook"], f["language"]) for f in failures] == [("build_prompt", "boom")]
+    assert "build_prompt exploded" in failures[0]["error"]
+    assert "python" in health["languages"] and "boom" in health["languages"]
+    counted = client.app[METRICS].plugin_failures.labels("explosive", "build_prompt")._value.get()
+    assert counted == 1
+
+
+async def test_the_later_hooks_of_a_failing_plugin_are_contained_too(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    """With a working prompt (the core's), the edit and postprocessing hooks fail in turn: 502s naming them."""
+
+    class ExplosiveAfterThePrompt(Explosive):
+        build_prompt = None  # type: ignore[assignment]
+
+    client = await client_with(aiohttp_client, engine_settings, ExplosiveAfterThePrompt())
+    fake_llm.reply("Faster.\n```boom:main.boom\n(def f 2)\n```")
+    status, body = await call(client, "/ai/optimize", BOOM_BODY)
+    assert status == 502 and "postprocess_candidates" in body["error"], body
+
+    fake_llm.reset()
+    fake_llm.reply("main.boom\n```\n<<<<<<< SEARCH\n(def f 1)\n=======\n(def f 2)\n>>>>>>> REPLACE\n```")
+    status, body = await call(client, "/ai/optimize", BOOM_BODY)
+    assert status == 502 and "apply_diff" in body["error"], body
+
+    fake_llm.reset()
+    fake_llm.reply("```boom\n(test f)\n```")
+    tests_body = {**s.testgen(), "language": "boom", "source_code_being_tested": BOOM_BODY["source_code"]}
+    status, body = await call(client, "/ai/testgen", tests_body)
+    assert status == 502 and "postprocess_tests" in body["error"], body
+
+
+async def test_a_hanging_plugin_times_out_while_other_languages_are_served(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    settings = engine_settings.model_copy(update={"codeflash_engine_plugin_timeout": 0.5})
+    client = await client_with(aiohttp_client, settings, Hanging())
+    fake_llm.reply(Reply("```slowpoke:a.slow\nf = 2\n```"), contains="slowpoke")
+    fake_llm.reply(s.FAST_ANSWER)
+    started = time.monotonic()
+    (slow_status, slow), (py_status, py) = await asyncio.gather(
+        call(client, "/ai/optimize", SLOW_BODY), call(client, "/ai/optimize", s.optimize())
+    )
+    assert py_status == 200 and len(py["optimizations"]) == 1, py
+    assert slow_status == 502, slow
+    assert "'hanging'" in slow["error"] and "postprocess_candidates" in slow["error"] and "0.5 s" in slow["error"]
+    assert time.monotonic() - started < 2.5  # cut at the limit, not when the plugin returns
