@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 
 from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
 from codeflash_engine.infra.db.types import (
     FEATURE_COLUMNS,
     PERIODS,
@@ -393,6 +394,96 @@ class MemoryStore:
 
     async def ping(self) -> None:
         return None
+
+    # --- cfapi (the CLI's second service) ------------------------------------------------------
+
+    #: cfapi rows kept at most per table (the oldest go first)
+    MAX_CFAPI_ROWS = 10_000
+
+    @property
+    def _cfapi(self) -> _CfapiTables:
+        tables: _CfapiTables | None = self.__dict__.get("_cfapi_tables")
+        if tables is None:
+            tables = self.__dict__["_cfapi_tables"] = _CfapiTables()
+        return tables
+
+    def _bounded(self, table: dict[Any, Any]) -> None:
+        while len(table) >= self.MAX_CFAPI_ROWS:
+            del table[next(iter(table))]
+
+    async def record_optimization_event(self, trace_id: str, user_id: str, *, found: bool) -> bool:
+        events = self._cfapi.events
+        now = self._now()
+        old = events.get(trace_id)
+        if old is not None and old.user_id != user_id:
+            return False
+        if old is None:
+            self._bounded(events)
+        created = now if old is None else old.created
+        events[trace_id] = OptimizationEvent(trace_id, user_id, found, created, now)
+        return True
+
+    async def get_optimization_event(self, trace_id: str) -> OptimizationEvent | None:
+        return self._cfapi.events.get(trace_id)
+
+    async def save_staging(self, trace_id: str, user_id: str, payload: Mapping[str, Any]) -> bool:
+        staging = self._cfapi.staging
+        old = staging.get(trace_id)
+        if old is not None and old[0] != user_id:
+            return False
+        if old is None:
+            self._bounded(staging)
+        staging[trace_id] = (user_id, _json_copy(dict(payload)))
+        return True
+
+    async def get_staging(self, trace_id: str) -> dict[str, Any] | None:
+        row = self._cfapi.staging.get(trace_id)
+        return None if row is None else _json_copy(row[1])
+
+    async def record_pull_request(self, record: PullRequestRecord) -> None:
+        pulls = self._cfapi.pulls
+        pulls.append(record)
+        del pulls[: max(0, len(pulls) - self.MAX_CFAPI_ROWS)]
+
+    async def optimized_functions(self, owner: str, repo: str, pr_number: int) -> dict[str, list[str]]:
+        found: dict[str, set[str]] = {}
+        for pr in self._cfapi.pulls:
+            if (pr.owner.lower(), pr.repo.lower(), pr.target_number) != (owner.lower(), repo.lower(), pr_number):
+                continue
+            if pr.file_path is not None and pr.function_name is not None:
+                found.setdefault(pr.file_path, set()).add(pr.function_name)
+        return {path: sorted(names) for path, names in sorted(found.items())}
+
+    async def add_code_hash(self, owner: str, repo: str, pr_number: int, code_hash: str, user_id: str) -> None:
+        hashes = self._cfapi.code_hashes
+        key = (owner.lower(), repo.lower(), pr_number, code_hash)
+        if key not in hashes:
+            self._bounded(hashes)
+            hashes[key] = user_id
+
+    async def known_code_hashes(self, owner: str, repo: str, pr_number: int, hashes: Sequence[str]) -> set[str]:
+        seen = self._cfapi.code_hashes
+        return {h for h in hashes if (owner.lower(), repo.lower(), pr_number, h) in seen}
+
+    async def record_completion_email(self, user_id: str, owner: str, repo: str, *, sent: bool) -> None:
+        emails = self._cfapi.emails
+        emails.append((user_id, owner, repo, sent))
+        del emails[: max(0, len(emails) - self.MAX_CFAPI_ROWS)]
+
+    async def user_email(self, user_id: str) -> str | None:
+        user = self._users.get(user_id)
+        return None if user is None else user.email
+
+
+@attrs.define
+class _CfapiTables:
+    """The in-memory twin of migration 0005's tables."""
+
+    events: dict[str, OptimizationEvent] = attrs.field(factory=dict)
+    staging: dict[str, tuple[str, dict[str, Any]]] = attrs.field(factory=dict)
+    pulls: list[PullRequestRecord] = attrs.field(factory=list)
+    code_hashes: dict[tuple[str, str, int, str], str] = attrs.field(factory=dict)
+    emails: list[tuple[str, str, str, bool]] = attrs.field(factory=list)
 
 
 def _json_copy_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 import asyncpg  # type: ignore[import-untyped]  # no stubs or py.typed in asyncpg 0.32
 import attrs
 
-from codeflash_engine.infra.db import apikeys, queries
+from codeflash_engine.infra.db import apikeys, cfapi_queries, queries
+from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
 from codeflash_engine.infra.db.migrate import Migration, migrate
 from codeflash_engine.infra.db.safe_text import pg_optional, pg_text, pg_value
 from codeflash_engine.infra.db.types import (
@@ -678,3 +679,75 @@ class PostgresStore:
 
     async def ping(self) -> None:
         await self._fetchrow(queries.PING, retry=True)
+
+    # --- cfapi (the CLI's second service) ------------------------------------------------------
+
+    async def record_optimization_event(self, trace_id: str, user_id: str, *, found: bool) -> bool:
+        row = await self._fetchrow(
+            cfapi_queries.UPSERT_OPTIMIZATION_EVENT, pg_text(trace_id), pg_text(user_id), found, retry=True
+        )
+        return row is not None
+
+    async def get_optimization_event(self, trace_id: str) -> OptimizationEvent | None:
+        row = await self._fetchrow(cfapi_queries.GET_OPTIMIZATION_EVENT, pg_text(trace_id), retry=True)
+        if row is None:
+            return None
+        return OptimizationEvent(
+            row["trace_id"], row["user_id"], row["optimization_found"], row["created"], row["updated"]
+        )
+
+    async def save_staging(self, trace_id: str, user_id: str, payload: Mapping[str, Any]) -> bool:
+        body = _jsonb(pg_value(dict(payload)))
+        row = await self._fetchrow(cfapi_queries.UPSERT_STAGING, pg_text(trace_id), pg_text(user_id), body, retry=True)
+        return row is not None
+
+    async def get_staging(self, trace_id: str) -> dict[str, Any] | None:
+        row = await self._fetchrow(cfapi_queries.GET_STAGING, pg_text(trace_id), retry=True)
+        return None if row is None else json.loads(row["payload"])
+
+    async def record_pull_request(self, record: PullRequestRecord) -> None:
+        r = record
+        await self._run(
+            lambda c: c.execute(
+                cfapi_queries.INSERT_PULL_REQUEST,
+                pg_text(r.user_id),
+                pg_optional(r.trace_id),
+                r.kind,
+                pg_text(r.owner),
+                pg_text(r.repo),
+                r.target_number,
+                r.number,
+                pg_optional(r.url),
+                pg_optional(r.function_name),
+                pg_optional(r.file_path),
+                timeout=self._command_timeout,
+            )
+        )
+
+    async def optimized_functions(self, owner: str, repo: str, pr_number: int) -> dict[str, list[str]]:
+        rows = await self._fetch(cfapi_queries.OPTIMIZED_FUNCTIONS, pg_text(owner), pg_text(repo), pr_number)
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(row["file_path"], []).append(row["function_name"])
+        return found
+
+    async def add_code_hash(self, owner: str, repo: str, pr_number: int, code_hash: str, user_id: str) -> None:
+        args = (pg_text(owner), pg_text(repo), pr_number, pg_text(code_hash), pg_text(user_id))
+        await self._run(
+            lambda c: c.execute(cfapi_queries.INSERT_CODE_HASH, *args, timeout=self._command_timeout), retry=True
+        )
+
+    async def known_code_hashes(self, owner: str, repo: str, pr_number: int, hashes: Sequence[str]) -> set[str]:
+        rows = await self._fetch(
+            cfapi_queries.KNOWN_CODE_HASHES, pg_text(owner), pg_text(repo), pr_number, [pg_text(h) for h in hashes]
+        )
+        return {row["code_hash"] for row in rows}
+
+    async def record_completion_email(self, user_id: str, owner: str, repo: str, *, sent: bool) -> None:
+        args = (pg_text(user_id), pg_text(owner), pg_text(repo), sent)
+        query = cfapi_queries.INSERT_COMPLETION_EMAIL
+        await self._run(lambda c: c.execute(query, *args, timeout=self._command_timeout))
+
+    async def user_email(self, user_id: str) -> str | None:
+        row = await self._fetchrow(cfapi_queries.USER_EMAIL, pg_text(user_id), retry=True)
+        return None if row is None else row["email"]

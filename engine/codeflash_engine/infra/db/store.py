@@ -16,6 +16,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, runtime_checkable
 
+from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
 from codeflash_engine.infra.db.types import (
     Admission,
     ApiKey,
@@ -171,6 +172,51 @@ class Store(Protocol):
     @property
     def persistent(self) -> bool:
         """Whether what is stored outlives this process and is shared with other replicas."""
+        ...
+
+    # --- cfapi (the CLI's second service) ------------------------------------------------------
+
+    async def record_optimization_event(self, trace_id: str, user_id: str, *, found: bool) -> bool:
+        """Keep whether the CLI found an optimization for ``trace_id`` (mark-as-success).
+
+        Sending it again updates the row; False, storing nothing, when the trace belongs to another user.
+        """
+        ...
+
+    async def get_optimization_event(self, trace_id: str) -> OptimizationEvent | None:
+        """The stored outcome of one trace."""
+        ...
+
+    async def save_staging(self, trace_id: str, user_id: str, payload: Mapping[str, Any]) -> bool:
+        """Keep a staged optimization (create-staging); False when the trace belongs to another user."""
+        ...
+
+    async def get_staging(self, trace_id: str) -> dict[str, Any] | None:
+        """The payload of a staged optimization."""
+        ...
+
+    async def record_pull_request(self, record: PullRequestRecord) -> None:
+        """Remember a pull request the engine opened or suggested changes to."""
+        ...
+
+    async def optimized_functions(self, owner: str, repo: str, pr_number: int) -> dict[str, list[str]]:
+        """Functions already optimized for pull request ``pr_number``: file path to function names."""
+        ...
+
+    async def add_code_hash(self, owner: str, repo: str, pr_number: int, code_hash: str, user_id: str) -> None:
+        """Remember a code-context hash seen in a pull request (owner and repo compared case-blind)."""
+        ...
+
+    async def known_code_hashes(self, owner: str, repo: str, pr_number: int, hashes: Sequence[str]) -> set[str]:
+        """Which of ``hashes`` were remembered for that pull request."""
+        ...
+
+    async def record_completion_email(self, user_id: str, owner: str, repo: str, *, sent: bool) -> None:
+        """Remember a completion email asked for, and whether it was sent."""
+        ...
+
+    async def user_email(self, user_id: str) -> str | None:
+        """The email address kept for a user (None when unknown)."""
         ...
 
 
