@@ -23,11 +23,20 @@ def main() -> None:
 @click.option(
     "--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes sharing the port."
 )
-def serve(host: str | None, port: int | None, workers: int) -> None:
-    """Start the HTTP service."""
+@click.option(
+    "--cfapi-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="Port of the CLI's second service, cfapi (0: off) "
+    "[env CODEFLASH_ENGINE_CFAPI_PORT; default 3001 with --port 8000].",
+)
+def serve(host: str | None, port: int | None, workers: int, cfapi_port: int | None) -> None:
+    """Start the HTTP service (the AI service, and cfapi on its own port)."""
     from codeflash_engine.serve import run
 
     settings = Settings()
+    if cfapi_port is not None:
+        settings = settings.model_copy(update={"codeflash_engine_cfapi_port": cfapi_port})
     run(
         settings,
         host=host or settings.codeflash_engine_host,

@@ -91,7 +91,7 @@ def _on_signals(loop: asyncio.AbstractEventLoop, stop: asyncio.Event) -> None:
         loop.add_signal_handler(signum, on_signal, signum)
 
 
-async def _serve(app: web.Application, sock: socket.socket, grace: float) -> None:
+async def _serve(app: web.Application, sock: socket.socket, grace: float, cfapi: socket.socket | None = None) -> None:
     """Serve ``app`` on ``sock`` until a signal, then shut down in order.
 
     1. stop accepting (the listening socket is closed in this process);
@@ -104,16 +104,18 @@ async def _serve(app: web.Application, sock: socket.socket, grace: float) -> Non
     _on_signals(asyncio.get_running_loop(), stop)
     await runner.setup()
     try:
-        site = web.SockSite(runner, sock)
-        await site.start()
+        sites = [web.SockSite(runner, s) for s in (sock, cfapi) if s is not None]  # the same app on both ports
+        for site in sites:
+            await site.start()
         await stop.wait()
-        await site.stop()
+        for site in sites:
+            await site.stop()
         await asyncio.sleep(SETTLE)
     finally:
         await runner.cleanup()
 
 
-def _worker(settings: Settings, sock: socket.socket) -> None:
+def _worker(settings: Settings, sock: socket.socket, cfapi: socket.socket | None = None) -> None:
     """Serve on ``sock`` until a signal; exits with :data:`EX_CONFIG` when the configuration is unusable."""
     # forked from the supervisor: drop its handlers until the loop installs ours
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -123,7 +125,7 @@ def _worker(settings: Settings, sock: socket.socket) -> None:
     configure_logging(settings.codeflash_engine_log_level)
     try:
         app = create_app(settings)
-        asyncio.run(_serve(app, sock, settings.codeflash_engine_shutdown_grace))
+        asyncio.run(_serve(app, sock, settings.codeflash_engine_shutdown_grace, cfapi))
     except (EngineError, PluginLoadError) as exc:  # configuration problems: a message, not a traceback
         message = exc.message if isinstance(exc, EngineError) else str(exc)
         log.error("codeflash-engine cannot start: %s", message)
@@ -141,22 +143,56 @@ def run(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
         log.error("cannot listen on %s:%s: %s", host, port, exc)
         sys.exit(f"codeflash-engine: cannot listen on {host}:{port}: {exc.strerror}")
     log.info("codeflash-engine listening on http://%s:%s with %d worker(s)", host, sock.getsockname()[1], workers)
+    cfapi = _bind_cfapi(settings, host, port)
     if workers == 1:
-        _worker(settings, sock)
+        _worker(settings, sock, cfapi)
         return
     # the embedded mode prints one key for all workers instead of one per worker
     from codeflash_engine.infra.db.factory import prepare_embedded
 
     settings = prepare_embedded(settings)
-    sys.exit(Supervisor(settings, sock, workers).run())
+    sys.exit(Supervisor(settings, sock, workers, cfapi=cfapi).run())
+
+
+#: the CLI's ``local`` AI service port: serving there, the engine also serves cfapi on its port by default
+CLI_LOCAL_PORT = 8000
+
+
+def _bind_cfapi(settings: Settings, host: str, ai_port: int) -> socket.socket | None:
+    """The socket of the CLI's second service (cfapi); None when turned off.
+
+    ``/cfapi`` is served on the main port in any case; this second socket is for the CLI's
+    ``local`` mode, which calls localhost:3001. Unless a port is asked for (``--cfapi-port``,
+    ``CODEFLASH_ENGINE_CFAPI_PORT``; 0 turns it off), it is opened only next to the CLI's own
+    port 8000. A port asked for that cannot be bound stops the start; the default one only gives
+    a warning (the AI service still starts).
+    """
+    port = settings.codeflash_engine_cfapi_port
+    explicit = "codeflash_engine_cfapi_port" in settings.model_fields_set
+    if port == 0 or (not explicit and ai_port != CLI_LOCAL_PORT):
+        return None
+    try:
+        sock = _bind(host, port)
+    except OSError as exc:
+        message = f"cannot listen on {host}:{port} for cfapi (the CLI's second service): {exc.strerror}"
+        if explicit:
+            log.error("%s", message)
+            sys.exit(f"codeflash-engine: {message}; free the port, or pass --cfapi-port 0 to turn it off")
+        log.warning("%s; serving without it (the CLI's cfapi calls will fail; --cfapi-port N moves it)", message)
+        return None
+    log.info("cfapi (the CLI's second service) on http://%s:%s", host, sock.getsockname()[1])
+    return sock
 
 
 class Supervisor:
     """Keeps ``workers`` worker processes serving on ``sock``; see the module docstring."""
 
-    def __init__(self, settings: Settings, sock: socket.socket, workers: int) -> None:
+    def __init__(
+        self, settings: Settings, sock: socket.socket, workers: int, cfapi: socket.socket | None = None
+    ) -> None:
         self.settings = settings
         self.sock: socket.socket | None = sock
+        self.cfapi_sock = cfapi
         self.workers = workers
         self.ctx = multiprocessing.get_context("fork")
         self.children: dict[int, tuple[BaseProcess, float]] = {}  # pid -> (process, started)
@@ -216,7 +252,9 @@ class Supervisor:
 
     def _spawn(self) -> None:
         assert self.sock is not None
-        proc = self.ctx.Process(target=_worker, args=(self.settings, self.sock), daemon=False, name="codeflash-worker")
+        proc = self.ctx.Process(
+            target=_worker, args=(self.settings, self.sock, self.cfapi_sock), daemon=False, name="codeflash-worker"
+        )
         proc.start()
         assert proc.pid is not None
         self.children[proc.pid] = (proc, time.monotonic())
@@ -272,6 +310,9 @@ class Supervisor:
         if self.sock is not None:
             self.sock.close()
             self.sock = None
+        if self.cfapi_sock is not None:
+            self.cfapi_sock.close()
+            self.cfapi_sock = None
 
     # --- multiprocess metrics ------------------------------------------------------------------
 

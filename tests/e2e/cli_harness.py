@@ -1,5 +1,5 @@
 """Running the published Codeflash CLI against our engine: the project, the fake LLM's script,
-the cfapi stand-in on :3001, the engine on :8000, and the CLI run itself.
+the engine on :8000 (its cfapi on :3001), and the CLI run itself.
 
 The CLI's ports are fixed (contract section 1 and 7): the AI service must be on localhost:8000
 and cfapi on localhost:3001, so these runs cannot overlap on one machine.
@@ -210,29 +210,7 @@ def install_script(fake: FakeLLM, script: Script, default: str | Reply | Fault |
     fake.add(answer)
 
 
-# --------------------------------------------------------------------------- cfapi stand-in
-@attrs.define
-class CfApi:
-    """The smallest cfapi for ``--no-pr`` runs: mark-as-success (and cli-get-user)."""
-
-    calls: list[tuple[str, Any]] = attrs.field(factory=list)
-
-    def app(self) -> web.Application:
-        app = web.Application()
-
-        async def mark_as_success(request: web.Request) -> web.Response:
-            self.calls.append(("mark-as-success", await request.json()))
-            return web.json_response({})
-
-        async def cli_get_user(request: web.Request) -> web.Response:
-            self.calls.append(("cli-get-user", None))
-            return web.json_response({"userId": "e2e-user", "min_version": "0.0.1"})
-
-        app.router.add_post("/cfapi/mark-as-success", mark_as_success)
-        app.router.add_get("/cfapi/cli-get-user", cli_get_user)
-        return app
-
-
+# --------------------------------------------------------------------------- small servers
 @contextlib.asynccontextmanager
 async def serving(app: web.Application, port: int) -> AsyncIterator[None]:
     runner = web.AppRunner(app)
@@ -246,10 +224,33 @@ async def serving(app: web.Application, port: int) -> AsyncIterator[None]:
 
 
 # --------------------------------------------------------------------------- the engine process
+async def wait_for_ports(proc: asyncio.subprocess.Process, log_path: Path, *ports: int, timeout: float = 60) -> None:
+    """Wait until ``proc`` accepts connections on every port (fail with its log if it exits)."""
+    deadline = time.monotonic() + timeout
+    for port in ports:
+        while True:
+            try:
+                _, writer = await asyncio.open_connection("127.0.0.1", port)
+                writer.close()
+                break
+            except OSError:
+                if proc.returncode is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the process did not start:\n{log_path.read_text()[-3000:]}") from None
+                await asyncio.sleep(0.2)
+
+
 @attrs.define
 class EngineProcess:
     proc: asyncio.subprocess.Process
     log_path: Path
+
+    def cfapi_calls(self) -> list[tuple[str, int]]:
+        """The CLI's cfapi calls the engine served: (route, status)."""
+        return [
+            (str(r["route"]), int(r["status"]))
+            for r in self.access_lines()
+            if str(r.get("route", "")).startswith("/cfapi/")
+        ]
 
     def access_lines(self) -> list[dict[str, Any]]:
         """The engine's one-line-per-request log records (JSON)."""
@@ -264,7 +265,7 @@ class EngineProcess:
 
 @contextlib.asynccontextmanager
 async def engine_process(env: Mapping[str, str], log_path: Path) -> AsyncIterator[EngineProcess]:
-    """``codeflash-engine serve`` on 127.0.0.1:8000; waits for /healthcheck; SIGTERM at the end."""
+    """``codeflash-engine serve`` on 127.0.0.1:8000 and its cfapi on :3001; waits for both; SIGTERM at the end."""
     exe = Path(sys.executable).with_name("codeflash-engine")
     log = log_path.open("w")
     proc = await asyncio.create_subprocess_exec(
@@ -274,21 +275,14 @@ async def engine_process(env: Mapping[str, str], log_path: Path) -> AsyncIterato
         "127.0.0.1",
         "--port",
         str(AI_PORT),
+        "--cfapi-port",
+        str(CFAPI_PORT),
         env={**os.environ, **env},
         stdout=log,
         stderr=log,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                _, writer = await asyncio.open_connection("127.0.0.1", AI_PORT)
-                writer.close()
-                break
-            except OSError:
-                if proc.returncode is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the engine did not start:\n{log_path.read_text()[-3000:]}") from None
-                await asyncio.sleep(0.2)
+        await wait_for_ports(proc, log_path, AI_PORT, CFAPI_PORT)
         yield EngineProcess(proc, log_path)
     finally:
         if proc.returncode is None:

@@ -1,7 +1,7 @@
 """The published Codeflash CLI (0.20.6), unchanged, runs whole optimizations against our engine.
 
 Each run: a sample git project, our engine on localhost:8000 (PostgreSQL behind it, a key it
-issued), the fake LLM scripted with realistic answers, a cfapi stand-in on localhost:3001, and
+issued), the fake LLM scripted with realistic answers, the engine's own cfapi on localhost:3001, and
 ``codeflash --file ... --function ... --no-pr -y``.
 """
 
@@ -23,7 +23,6 @@ import pytest_asyncio
 from cli_harness import (
     AI_PORT,
     CFAPI_PORT,
-    CfApi,
     CliRun,
     EngineProcess,
     ToolchainMissing,
@@ -33,7 +32,6 @@ from cli_harness import (
     install_node_modules,
     install_script,
     run_cli,
-    serving,
     task_of,
     write_js_project,
     write_project,
@@ -87,7 +85,6 @@ class Outcome:
     project: Path
     engine: EngineProcess
     fake: FakeLLM
-    cfapi: CfApi
 
     def calls(self) -> list[str]:
         return [r["route"] for r in self.engine.access_lines() if str(r.get("route", "")).startswith("/ai/")]
@@ -122,13 +119,23 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
                 "DATABASE_URL": pg_dsn,
                 "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
             }
-            cfapi = CfApi()
-            async with serving(cfapi.app(), CFAPI_PORT), engine_process(env, tmp_path / "engine.log") as engine:
+            async with engine_process(env, tmp_path / "engine.log") as engine:
                 run = await run_cli(cli_venv, project, tmp_path / "home", issued_key, *cli_args)
                 await asyncio.sleep(0.5)  # let the engine's recorder flush
-            return Outcome(run, project, engine, fake, cfapi)
+            return Outcome(run, project, engine, fake)
 
         yield go
+
+
+async def optimization_event_trace(dsn: str) -> str:
+    """The trace id of the one optimization event the CLI reported (mark-as-success), found."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT trace_id, optimization_found FROM optimization_events ORDER BY created DESC")
+    finally:
+        await conn.close()
+    assert rows and rows[0]["optimization_found"], rows
+    return str(rows[0]["trace_id"])
 
 
 async def trace_records(dsn: str, trace_id: str) -> tuple[list[str], dict[str, Any] | None]:
@@ -149,7 +156,7 @@ def assert_success(outcome: Outcome, path: str, expected_code: str) -> None:
     assert expected_code in (outcome.project / path).read_text()
     failed = [(r.get("route"), r.get("status"), r.get("error_class")) for r in outcome.engine.access_lines()]
     assert all(status == 200 for status in outcome.statuses()), [f for f in failed if f[1] != 200]
-    assert [c[0] for c in outcome.cfapi.calls] == ["mark-as-success"]
+    assert outcome.engine.cfapi_calls() == [("/cfapi/mark-as-success", 200)]
 
 
 # ------------------------------------------------------------------------------------------- run 1
@@ -230,7 +237,7 @@ async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str, mod
     calls = outcome.calls()
     for route in set(EXPECTED_CALLS):
         assert calls.count(route) >= EXPECTED_CALLS.count(route), (route, calls)
-    trace_id = outcome.cfapi.calls[0][1]["trace_id"]
+    trace_id = await optimization_event_trace(pg_dsn)
     recorded, features = await trace_records(pg_dsn, trace_id)
     assert {"testgen", "optimize", "optimize_line_profiler", "refine", "explain", "review"} <= set(recorded)
     assert len(recorded) == len(outcome.fake.requests)
@@ -493,7 +500,7 @@ async def test_every_llm_call_failing_ends_cleanly(optimize_run: Any) -> None:
     assert (outcome.project / "pkg/sorter.py").read_text().strip() == SORTER.strip()
     statuses = outcome.statuses()
     assert statuses and all(status == 502 for status in statuses), outcome.engine.access_lines()
-    assert outcome.cfapi.calls == []
+    assert outcome.engine.cfapi_calls() == []
 
 
 # ------------------------------------------------------------------------------------------- run 6
