@@ -99,7 +99,9 @@ async def _serve(app: web.Application, sock: socket.socket, grace: float, cfapi:
     3. close idle connections, let requests in flight finish for up to ``grace`` seconds (then
        cancel them), and run the application's cleanup: LLM clients, recorder drain, store.
     """
-    runner = web.AppRunner(app, access_log=None, shutdown_timeout=grace, handle_signals=False)
+    from codeflash_engine.http.server import engine_runner  # after the metrics folder is set (see run)
+
+    runner = engine_runner(app, access_log=None, shutdown_timeout=grace, handle_signals=False)
     stop = asyncio.Event()
     _on_signals(asyncio.get_running_loop(), stop)
     await runner.setup()

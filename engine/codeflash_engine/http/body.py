@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any, TypeVar
 
+import aiohttp
+import aiohttp.http_exceptions
 import pydantic
 from aiohttp import web
 
@@ -11,13 +15,64 @@ from codeflash_engine.errors import EngineError
 from codeflash_engine.http import quota
 from codeflash_engine.http.errors import describe_validation_error
 from codeflash_engine.http.limits import planned_calls
+from codeflash_engine.http.metrics import METRICS
+from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.logging import trace_id_var
 
 T = TypeVar("T")
 
+log = logging.getLogger(__name__)
+
 
 class MalformedBody(EngineError):
     status = 400
+
+
+class SlowBody(EngineError):
+    """408: the body did not arrive within CODEFLASH_ENGINE_BODY_TIMEOUT; the connection is closed."""
+
+    status = 408
+    close_connection = True
+
+
+class ClientGone(EngineError):
+    """The client hung up while sending the body: nobody will read the answer. Logged at info, counted."""
+
+    status = 400
+    close_connection = True
+
+
+#: what reading a body raises when the client closed the connection or cut the body short
+_HANG_UPS = (ConnectionError, aiohttp.ClientPayloadError, aiohttp.http_exceptions.HttpProcessingError)
+
+
+async def read_body(request: web.Request) -> bytes:
+    """The whole body, within CODEFLASH_ENGINE_BODY_TIMEOUT (else :class:`SlowBody`, 408).
+
+    A client that hangs up midway is the client's doing: :class:`ClientGone` (an info line and
+    ``connections_cut_total{reason="client_gone"}``), never a 500 or an error record.
+    """
+    settings = request.app.get(SETTINGS)
+    timeout = settings.codeflash_engine_body_timeout if settings is not None else None
+    try:
+        async with asyncio.timeout(timeout):
+            return await request.read()
+    except TimeoutError:
+        _cut(request, "body_timeout")
+        log.info("request body not received within %s s: 408", timeout, extra={"reason": "body_timeout"})
+        raise SlowBody(
+            f"the request body did not arrive within {timeout:g} s (CODEFLASH_ENGINE_BODY_TIMEOUT)"
+        ) from None
+    except _HANG_UPS as exc:
+        _cut(request, "client_gone")
+        log.info("client hung up while sending the body (%s)", type(exc).__name__, extra={"reason": "client_gone"})
+        raise ClientGone("the connection closed before the whole request body arrived") from None
+
+
+def _cut(request: web.Request, reason: str) -> None:
+    metrics = request.app.get(METRICS)
+    if metrics is not None:
+        metrics.connection_cut(reason)
 
 
 _ADAPTERS: dict[type[Any], pydantic.TypeAdapter[Any]] = {}
@@ -33,7 +88,7 @@ def _adapter(model: type[Any]) -> pydantic.TypeAdapter[Any]:
 async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapter[T]) -> T:
     """Validate the JSON body against ``schema``; record its trace_id for the log, charge the quota."""
     adapter = schema if isinstance(schema, pydantic.TypeAdapter) else _adapter(schema)
-    raw = await request.read()
+    raw = await read_body(request)
     if not raw.strip():
         raise MalformedBody("request body is empty; send a JSON object")
     try:

@@ -16,6 +16,7 @@ from aiohttp import web
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http.state import ENGINE, SETTINGS
 from codeflash_engine.infra.logging import request_id_var, trace_id_var
+from codeflash_engine.infra.observability import usage_var
 from codeflash_engine.infra.records import ErrorRecord
 
 log = logging.getLogger(__name__)
@@ -77,16 +78,40 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         headers = {k: v for k, v in exc.headers.items() if k.lower() in ("allow", "retry-after")}
         return json_error(exc.status, _http_exception_message(request, exc), headers)
     except EngineError as exc:
+        message = exc.message.strip() or f"{type(exc).__name__} (no detail given)"
         if exc.status >= 500:
-            log.warning("request failed: %s", exc.message, extra={"status": exc.status})
-            _record(request, type(exc).__name__, exc.message, "error", None)
-        return json_error(exc.status, exc.message, exc.headers)
+            log.warning("request failed: %s", message, extra={"status": exc.status})
+            _record(request, type(exc).__name__, message, "error", None)
+        response = json_error(exc.status, message, exc.headers)
+        if getattr(exc, "close_connection", False):
+            response.force_close()
+        return response
     except pydantic.ValidationError as exc:
         return json_error(422, describe_validation_error(exc))
+    except (RecursionError, MemoryError) as exc:
+        return _too_complex(request, exc)
     except Exception as exc:
         log.exception("unhandled error serving %s %s", request.method, request.path)
         _record(request, type(exc).__name__, str(exc), "critical", traceback.format_exc())
         return json_error(500, f"internal error; quote request id {request_id_var.get()} when reporting it")
+
+
+def _too_complex(request: web.Request, exc: BaseException) -> web.Response:
+    """A parser gave up on input nested too deeply or too large (RecursionError, MemoryError).
+
+    Never a 500: when the request already made LLM calls the input was most likely the model's
+    answer (502); before any call, it was what the client sent (422).
+    """
+    usage = usage_var.get()
+    from_model = usage is not None and usage.llm_calls > 0
+    kind = type(exc).__name__
+    log.warning("input too complex to process (%s) on %s", kind, request.path, extra={"error_class": kind})
+    if from_model:
+        _record(request, kind, "the model's answer was too deeply nested or too large to process", "warning", None)
+        return json_error(502, f"the model's answer was too deeply nested or too large to process ({kind}); try again")
+    return json_error(
+        422, f"the request holds code nested too deeply or too large to process ({kind}); send simpler code"
+    )
 
 
 def _record(request: web.Request, error_type: str, message: str, severity: str, stack: str | None) -> None:

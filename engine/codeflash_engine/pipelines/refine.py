@@ -6,7 +6,6 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from codeflash_engine.errors import EngineError
 from codeflash_engine.pipelines import candidates
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
 from codeflash_engine.pipelines.common import Engine, files_of, prompt_fields
@@ -47,5 +46,5 @@ async def refine(engine: Engine, items: Sequence[Mapping[str, Any]]) -> list[Can
             raise failure
     if failures and not out and len(failures) == len(results):
         first = failures[0]
-        raise first if isinstance(first, EngineError) else EngineError(str(first))
+        raise first  # the HTTP layer answers every kind (never a 500 with an empty message)
     return out
