@@ -7,6 +7,7 @@ block with the matching level and fuzz, and writes nothing unless every block ap
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import sys
@@ -152,12 +153,21 @@ def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
 
 
 def _write_all(writes: list[tuple[Path, str]], removals: list[Path]) -> None:
-    """Write every file through a temporary sibling, then rename them all and delete the removed
-    ones; if a temporary file cannot be written, nothing is renamed."""
+    """Check every target, stage every new content in a temporary sibling, then replace the files.
+
+    Nothing changes unless everything can: a target that is a directory (or anything but a
+    regular file), a parent that is a file, a temporary file that cannot be written, or a
+    replacement that fails rolls back what was done (files restored, directories created removed)
+    and leaves no temporary file behind.
+    """
+    problems = _check_targets(writes, removals)
+    if problems:
+        _fail([*problems, "no file was changed"])
+    created: list[Path] = []
     staged: list[tuple[Path, str]] = []
     try:
         for target, text in writes:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            created += _make_parents(target.parent)
             fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
             staged.append((target, tmp))
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
@@ -165,10 +175,65 @@ def _write_all(writes: list[tuple[Path, str]], removals: list[Path]) -> None:
             if target.exists():
                 os.chmod(tmp, target.stat().st_mode & 0o7777)
     except OSError as e:
-        for _, tmp in staged:
-            Path(tmp).unlink(missing_ok=True)
+        _undo([], staged, created)
         _fail([f"cannot write: {e}; no file was changed"])
-    for target, tmp in staged:
-        os.replace(tmp, target)
+    originals = {target: target.read_bytes() if target.is_file() else None for target, _ in writes}
+    originals.update({target: target.read_bytes() for target in removals if target.is_file()})
+    done: list[Path] = []
+    try:
+        for target, tmp in staged:
+            os.replace(tmp, target)
+            done.append(target)
+        for target in removals:
+            target.unlink(missing_ok=True)
+            done.append(target)
+    except OSError as e:
+        _undo([(t, originals.get(t)) for t in done], staged, created)
+        _fail([f"cannot write: {e}; every change was undone"])
+
+
+def _check_targets(writes: list[tuple[Path, str]], removals: list[Path]) -> list[str]:
+    """Why some target cannot be written or removed (empty: every one can)."""
+    problems: list[str] = []
+    for target, _ in writes:
+        if target.exists() and not target.is_file():
+            problems.append(f"cannot write {target}: it exists and is not a regular file")
+        for parent in target.parents:
+            if parent.exists():
+                if not parent.is_dir():
+                    problems.append(f"cannot write {target}: {parent} is not a directory")
+                elif not os.access(parent, os.W_OK):
+                    problems.append(f"cannot write {target}: {parent} is not writable")
+                break
+        if target.exists() and not os.access(target, os.W_OK):
+            problems.append(f"cannot write {target}: it is not writable")
     for target in removals:
-        target.unlink(missing_ok=True)
+        if target.exists() and not target.is_file():
+            problems.append(f"cannot delete {target}: it is not a regular file")
+    return problems
+
+
+def _make_parents(folder: Path) -> list[Path]:
+    """Create ``folder`` and its missing parents; the ones created, outermost first."""
+    missing = [p for p in (folder, *folder.parents) if not p.exists()]
+    missing.reverse()
+    for path in missing:
+        path.mkdir()
+    return missing
+
+
+def _undo(done: list[tuple[Path, bytes | None]], staged: list[tuple[Path, str]], created: list[Path]) -> None:
+    """Put replaced files back (None: the file was new), drop temporary files and new directories."""
+    for target, original in reversed(done):
+        try:
+            if original is None:
+                target.unlink(missing_ok=True)
+            else:
+                target.write_bytes(original)
+        except OSError as e:  # pragma: no cover - the disk failed twice in a row
+            click.echo(f"could not restore {target}: {e}", err=True)
+    for _, tmp in staged:
+        Path(tmp).unlink(missing_ok=True)
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()
