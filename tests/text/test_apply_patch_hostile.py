@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from codeflash_engine.commands import apply_patch as module
 from codeflash_engine.commands.apply_patch import apply_patch
 
 A = "def f():\n    return 1\n"
@@ -70,7 +69,7 @@ def test_a_replacement_failing_midway_is_undone(tmp_path: Path, monkeypatch: pyt
             raise PermissionError(13, "Permission denied", dst)
         real_replace(src, dst)
 
-    monkeypatch.setattr(module.os, "replace", flaky)
+    monkeypatch.setattr(os, "replace", flaky)
     patch = _patch("*** Add File: pkg/new/b.py\n+B = 1\n")
     result = CliRunner().invoke(apply_patch, ["-", "--root", str(root)], input=patch)
     assert result.exit_code == 1, result.output
