@@ -223,6 +223,29 @@ async def serving(app: web.Application, port: int) -> AsyncIterator[None]:
         await runner.cleanup()
 
 
+# --------------------------------------------------------------------------- a GitHub remote, locally
+def github_remote(project: Path, bare: Path, owner: str, repo: str) -> str:
+    """Give ``project`` the remote ``origin`` = ``https://github.com/<owner>/<repo>.git``, which git
+    rewrites (``url.<bare>.insteadOf``) to the local bare repository ``bare``, and push ``main``
+    there: the CLI reads owner and name from the URL and finds its branch pushed, and no byte leaves
+    the machine."""
+    url = f"https://github.com/{owner}/{repo}.git"
+    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(bare)], check=True)
+    git = ["git", "-C", str(project)]
+    subprocess.run([*git, "remote", "add", "origin", url], check=True)
+    subprocess.run([*git, "config", f"url.{bare}.insteadOf", url], check=True)
+    subprocess.run([*git, "push", "-q", "-u", "origin", "main"], check=True)
+    return url
+
+
+def tracked_files(project: Path) -> dict[str, str]:
+    """The text of every file git tracks in ``project`` (to seed the fake GitHub's repository)."""
+    names = subprocess.run(
+        ["git", "-C", str(project), "ls-files"], check=True, capture_output=True, text=True
+    ).stdout.split()
+    return {name: (project / name).read_text() for name in names}
+
+
 # --------------------------------------------------------------------------- the engine process
 async def wait_for_ports(proc: asyncio.subprocess.Process, log_path: Path, *ports: int, timeout: float = 60) -> None:
     """Wait until ``proc`` accepts connections on every port (fail with its log if it exits)."""
@@ -312,8 +335,11 @@ def _plain(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-async def run_cli(venv: Path, project: Path, home: Path, api_key: str, *args: str, timeout: float = 600) -> CliRun:
-    """``codeflash <args> --no-pr -y`` in ``project`` against the local engine and cfapi."""
+async def run_cli(
+    venv: Path, project: Path, home: Path, api_key: str, *args: str, timeout: float = 600, no_pr: bool = True
+) -> CliRun:
+    """``codeflash <args> --no-pr -y`` in ``project`` against the local engine and cfapi (without
+    ``--no-pr`` when ``no_pr`` is False: the CLI's default mode, opening a pull request)."""
     env = {
         "PATH": f"{venv / 'bin'}:{os.environ.get('PATH', '')}",
         "HOME": str(home),
@@ -329,7 +355,7 @@ async def run_cli(venv: Path, project: Path, home: Path, api_key: str, *args: st
     proc = await asyncio.create_subprocess_exec(
         str(venv / "bin" / "codeflash"),
         *args,
-        "--no-pr",
+        *(["--no-pr"] if no_pr else []),
         "-y",
         cwd=str(project),
         env=env,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -29,17 +30,22 @@ from cli_harness import (
     build_cli_venv,
     engine_process,
     ensure_ports_free,
+    github_remote,
     install_node_modules,
     install_script,
     run_cli,
     task_of,
+    tracked_files,
     write_js_project,
     write_project,
 )
 
+from codeflash_engine.testing.fake_github import FakeGitHub
 from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
+
+GITHUB_TOKEN = "ghp_e2e" + "0" * 33
 
 #: the calls of a successful run, contract section 6
 EXPECTED_CALLS = [
@@ -105,6 +111,7 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
             *cli_args: str,
             project: Path | None = None,
             models: str = "openai:gpt-4.1=1",
+            github: FakeGitHub | None = None,
         ) -> Outcome:
             """One run; ``project`` is a prepared project (else a Python one made of ``files``);
             ``models`` the engine's model mix (OpenAI and Anthropic both answer from the fake)."""
@@ -119,8 +126,10 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
                 "DATABASE_URL": pg_dsn,
                 "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
             }
+            if github is not None:  # pull requests on the fake GitHub; the CLI runs without --no-pr
+                env |= {"CODEFLASH_ENGINE_GITHUB_TOKEN": GITHUB_TOKEN, "CODEFLASH_ENGINE_GITHUB_API_URL": github.url}
             async with engine_process(env, tmp_path / "engine.log") as engine:
-                run = await run_cli(cli_venv, project, tmp_path / "home", issued_key, *cli_args)
+                run = await run_cli(cli_venv, project, tmp_path / "home", issued_key, *cli_args, no_pr=github is None)
                 await asyncio.sleep(0.5)  # let the engine's recorder flush
             return Outcome(run, project, engine, fake)
 
@@ -242,6 +251,48 @@ async def test_a_whole_optimization_succeeds(optimize_run: Any, pg_dsn: str, mod
     assert {"testgen", "optimize", "optimize_line_profiler", "refine", "explain", "review"} <= set(recorded)
     assert len(recorded) == len(outcome.fake.requests)
     assert features is not None
+
+
+# ------------------------------------------------------------------- run 1b: the default mode, a pull request
+async def test_the_default_mode_opens_a_pull_request_on_github(optimize_run: Any, tmp_path: Path) -> None:
+    """No ``--no-pr``: the CLI checks the engine can open pull requests on the project's GitHub
+    repository, and the engine opens one on the (fake) GitHub with the optimized file."""
+    project = write_project(tmp_path / "project", {"pkg/sorter.py": SORTER})
+    github_remote(project, tmp_path / "origin.git", "acme", "sample")
+    async with FakeGitHub(token=GITHUB_TOKEN) as github:
+        github.add_repository("acme", "sample", tracked_files(project))
+        outcome: Outcome = await optimize_run(
+            {},
+            {
+                "optimize": SORTER_FAST,
+                "optimize_line_profiler": SORTER_FAST,
+                "refine": SORTER_FAST,
+                "testgen": SORTER_TESTS,
+                **COMMON,
+            },
+            "--file",
+            "pkg/sorter.py",
+            "--function",
+            "sort_list",
+            project=project,
+            github=github,
+        )
+    output = outcome.run.output
+    assert outcome.run.returncode == 0, output[-5000:]
+    assert outcome.run.succeeded, output[-5000:]
+    assert "return sorted(xs)" in (project / "pkg/sorter.py").read_text()
+    [pull] = github.pulls("acme", "sample")
+    assert f"Successfully created a new PR #{pull.number}" in " ".join(output.split()), output[-3000:]
+    assert pull.state == "open" and pull.base == "main"
+    assert "return sorted(xs)" in github.files_at("acme", "sample", pull.head)["pkg/sorter.py"]
+    assert "return sorted(xs)" not in github.files_at("acme", "sample", "main")["pkg/sorter.py"]
+    assert "sort_list" in pull.title and "sort_list" in pull.body
+    speedup = re.search(r"by ([\d,]+%)", pull.title)
+    assert speedup is not None and speedup[1] in pull.body, (pull.title, pull.body[:500])
+    assert "a built-in doing the work in C" in pull.body  # the explanation the CLI sent
+    cfapi_calls = outcome.engine.cfapi_calls()
+    assert {route for route, _ in cfapi_calls} == {"/cfapi/is-github-app-installed", "/cfapi/create-pr"}, cfapi_calls
+    assert all(status == 200 for _, status in cfapi_calls) and cfapi_calls[-1] == ("/cfapi/create-pr", 200)
 
 
 # ------------------------------------------------------------------------------------------- run 2
