@@ -112,12 +112,13 @@ def _server_failures(url: str) -> dict[str, list[dict[str, object]]]:
 
 def _add_commands() -> None:
     from codeflash_engine.commands.apply_patch import apply_patch
+    from codeflash_engine.commands.connect import connect
     from codeflash_engine.commands.db import db
     from codeflash_engine.commands.keys import keys
     from codeflash_engine.commands.plugin_new import plugin_new
     from codeflash_engine.commands.usage import usage
 
-    for command in (apply_patch, db, keys, usage):
+    for command in (apply_patch, connect, db, keys, usage):
         main.add_command(command)
     plugins.add_command(plugin_new)
 
