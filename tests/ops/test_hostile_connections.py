@@ -184,3 +184,16 @@ async def test_a_control_character_in_authorization_is_neither_echoed_nor_logged
     assert SECRET[3:] not in logged
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert not [r for r in caplog.records if r.exc_info]
+
+
+def test_sentry_events_never_carry_a_key() -> None:
+    from codeflash_engine.infra.integrations import _sentry_before_send
+
+    event = {
+        "logentry": {"message": f"Error handling request: b'Authorization: Bearer {SECRET}\\x01'"},
+        "exception": {"values": [{"value": f"Invalid header value: {SECRET}"}]},
+        "breadcrumbs": {"values": [{"message": f"token {SECRET}"}]},
+    }
+    scrubbed = _sentry_before_send(event, {})
+    assert SECRET[3:] not in json.dumps(scrubbed)
+    assert "[redacted]" in json.dumps(scrubbed)

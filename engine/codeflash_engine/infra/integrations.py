@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import Any
 
 import attrs
@@ -29,7 +30,30 @@ log = logging.getLogger(__name__)
 EVENT = "codeflash-engine request"
 
 
+#: what an API key or an Authorization value looks like in free text
+_KEYISH = re.compile(r"(?i)(bearer\s+)\S+|cf-[A-Za-z0-9_\-]{8,}")
+
+
+def scrub_keys(text: str) -> str:
+    """``text`` with API keys and Authorization values replaced by ``[redacted]``."""
+    return _KEYISH.sub(lambda m: (m.group(1) or "") + "[redacted]", text)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub_keys(value)
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
+
+
 def _sentry_before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Tag the event with the request and trace ids; no key or Authorization value leaves with it."""
+    for field in ("message", "logentry", "exception", "breadcrumbs", "extra", "request"):
+        if field in event:
+            event[field] = _scrub(event[field])
     tags = event.setdefault("tags", {})
     request_id = request_id_var.get()
     trace_id = trace_id_var.get()
