@@ -141,3 +141,24 @@ def _minimal(path: str) -> dict[str, Any]:
     if "trace_id" in body:
         body["trace_id"] = "t-zero"
     return body
+
+
+async def test_a_failure_after_llm_calls_keeps_its_unit(
+    fake_llm: Any, fake_llm_settings: Callable[..., Settings], aiohttp_client: ClientFactory
+) -> None:
+    """Failing on purpose after the calls were made must not make them free."""
+    from codeflash_engine.app import create_app
+    from codeflash_engine.http.guards import STORE
+    from codeflash_engine.testing.fake_llm import Fault
+
+    fake_llm.fail(Fault.bad_request("no"))
+    app = create_app(fake_llm_settings(models="openai:gpt-4.1=1", codeflash_engine_request_deadline=20))
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    new = await store.create_key("one")
+    await store.set_subscription("one", plan_type="free", optimizations_limit=1)
+    body = _minimal("/ai/explain")
+    resp = await client.post("/ai/explain", data=json.dumps({**body, "trace_id": "first"}), headers=bearer(new.key))
+    assert resp.status == 502
+    resp = await client.post("/ai/explain", data=json.dumps({**body, "trace_id": "second"}), headers=bearer(new.key))
+    assert resp.status == 402

@@ -11,7 +11,8 @@ One middleware, :func:`guards_middleware`, applied the same way to every request
 4. Every LLM-backed route gets a :class:`~codeflash_engine.http.quota.Meter`: the first request
    of a ``trace_id`` counts one optimization against the user's subscription (charged once the
    body is read, see :mod:`codeflash_engine.http.quota`); when it is exhausted, 402 with a JSON
-   error saying when it resets. An optimization whose request does not end in 200 is given back.
+   error saying when it resets. An optimization whose request does not end in 200 and made no
+   LLM call is given back.
 5. The store unreachable: 503 (fail closed), never a pass.
 
 No cache in front of the key lookup: the lookup and the rate-limit hit are a single statement
@@ -37,6 +38,7 @@ from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import Identity, StoreUnavailable
 from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.observability import usage_var
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +130,19 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     try:
         response = await handler(request)
     except BaseException:
-        await asyncio.shield(meter.give_back())
+        if _spent_nothing():
+            await asyncio.shield(meter.give_back())
         raise
-    if response.status != 200:
+    if response.status != 200 and _spent_nothing():
         await meter.give_back()
     return response
+
+
+def _spent_nothing() -> bool:
+    """Whether the current request made no LLM call (a failure that spent something keeps its unit,
+    or failing on purpose after the calls would make them free)."""
+    usage = usage_var.get()
+    return usage is None or usage.llm_calls == 0
 
 
 async def store_context(app: web.Application) -> AsyncIterator[None]:

@@ -6,7 +6,7 @@ by :func:`~codeflash_engine.http.body.parse_body` once the body is valid, before
 the first LLM-backed request of a trace counts one optimization, later ones of the same trace are
 free, and once the quota is used up every request of a trace that was not admitted gets 402. A
 request that counted and does not end in 200 gives its unit back (the guards call
-:meth:`Meter.give_back`).
+:meth:`Meter.give_back`) unless it made LLM calls: the unit paid for them.
 """
 
 from __future__ import annotations
