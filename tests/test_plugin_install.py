@@ -85,18 +85,44 @@ def make_plugin(root: Path, name: str, module_source: str) -> Path:
 
 
 TOY = """
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.types import LanguageSpec, SyntaxProblem
+from codeflash_engine import LanguageSpec, SyntaxProblem, hookimpl
 
 @hookimpl
 def register_languages(register):
     register(LanguageSpec(name="toy", extensions=(".toy",), comment_prefix=";", fence_tags=("toy",)))
 
 @hookimpl
-def validate(language, code, language_version):
-    if language != "toy":
-        return None
+def validate(code):
     return [] if code.startswith("(") else [SyntaxProblem(1, 1, "toy code is an s-expression")]
+"""
+
+EXPLOSIVE = """
+from codeflash_engine import LanguageSpec, hookimpl
+
+@hookimpl
+def register_languages(register):
+    register(LanguageSpec(name="boom", extensions=(".boom",), comment_prefix="#", fence_tags=("boom",)))
+    raise RuntimeError("register_languages exploded")
+
+@hookimpl
+def build_prompt(request):
+    raise RuntimeError("build_prompt exploded")
+
+@hookimpl
+def validate(code):
+    raise RuntimeError("validate exploded")
+
+@hookimpl
+def apply_diff(request):
+    raise RuntimeError("apply_diff exploded")
+
+@hookimpl
+def postprocess_candidates(request):
+    raise RuntimeError("postprocess_candidates exploded")
+
+@hookimpl
+def postprocess_tests(request):
+    raise RuntimeError("postprocess_tests exploded")
 """
 
 BROKEN = """
@@ -184,7 +210,7 @@ def test_third_party_plugin_is_discovered_and_called(venv: Venv, tmp_path: Path)
             "from codeflash_engine.app import load_plugins\n"
             "from codeflash_engine.settings import Settings\n"
             "host = load_plugins(Settings())\n"
-            "print([str(p) for p in host.hook.validate(language='toy', code='x', language_version=None)])\n"
+            "print([str(p) for p in host.call('validate', 'toy', language='toy', code='x', language_version=None)])\n"
         )
         out = run(venv.python, "-c", script).stdout
         assert "line 1, column 1: toy code is an s-expression" in out
@@ -196,7 +222,7 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_engine_serves(venv: V
     venv.pip(make_plugin(tmp_path, "broken", BROKEN))
     try:
         result = venv.engine("plugins", "list", "--json")
-        assert result.returncode == 0
+        assert result.returncode == 1  # a deployment can gate on it
         broken = next(p for p in json.loads(result.stdout) if p["name"] == "broken")
         assert "ModuleNotFoundError" in broken["error"] and "a_module_nobody_installed" in broken["error"]
         table = venv.engine("plugins", "list").stdout
@@ -215,6 +241,37 @@ def test_a_plugin_that_fails_to_import_is_reported_and_the_engine_serves(venv: V
         assert "python" in health["languages"]
     finally:
         venv.uninstall("cfe-plugin-broken")
+
+
+PYTHON_REQUEST = {
+    "source_code": "```python:m.py\ndef f():\n    return 1\n```",
+    "dependency_code": "",
+    "trace_id": "t-python",
+    "language": "python",
+    "language_version": "3.11.7",
+    "n_candidates": 2,
+}
+
+
+def test_a_plugin_whose_hooks_all_raise_hurts_only_its_language(venv: Venv, tmp_path: Path) -> None:
+    """Installed beside the shipped plugins: its language gets a JSON error naming it, Python is
+    served, the health check and `plugins list` name it."""
+    venv.pip(make_plugin(tmp_path, "explosive", EXPLOSIVE))
+    try:
+        listing = venv.engine("plugins", "list")
+        assert listing.returncode == 1 and "register_languages exploded" in listing.stdout
+        with serving(venv) as call:
+            boom = {**PYTHON_REQUEST, "language": "boom", "source_code": "```boom\nx\n```"}
+            status, body = call("/ai/optimize", boom)
+            assert status == 502 and "'explosive'" in body["error"] and "build_prompt" in body["error"], body
+            status, body = call("/ai/optimize", PYTHON_REQUEST)
+            assert status == 200 and "optimizations" in body, body
+            status, health = call("/healthcheck")
+        assert health["status"] == "degraded"
+        assert health["plugin_failures"]["explosive"][0]["hook"] == "build_prompt"
+        assert "register_languages exploded" in health["plugin_errors"]["explosive"]
+    finally:
+        venv.uninstall("cfe-plugin-explosive")
 
 
 JAVA_REQUEST = {

@@ -30,6 +30,7 @@ from codeflash_engine.plugins.types import (
     Task,
     TestsRequest,
 )
+from codeflash_engine.text.markdown import extract_code_blocks
 
 try:
     __version__ = version("codeflash-engine")
@@ -57,6 +58,7 @@ __all__ = [
     "__version__",
     "code_by_file",
     "describe",
+    "extract_code_blocks",
     "hookimpl",
     "render_prompt",
 ]

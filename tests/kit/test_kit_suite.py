@@ -49,12 +49,14 @@ def outcomes(result: pytest.RunResult) -> dict[str, str]:
 def test_a_correct_plugin_passes_every_rule(pytester: pytest.Pytester) -> None:
     declare(pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=48, skipped=4)
+    result.assert_outcomes(passed=60, skipped=6)
     seen = {nodeid.split("::")[1].split("[")[0] for nodeid in outcomes(result)}
     assert {
         "test_registers_its_language",
-        "test_foreign_language_gets_none",
+        "test_foreign_language_does_not_raise",
         "test_validate_reports_line_and_column",
+        "test_postprocess_refuses_cut_off_answers",
+        "test_prompt_shows_the_code",
         "test_postprocess_keeps_the_target_signature",
         "test_build_prompt_renders",
         "test_apply_diff_round_trips",
@@ -86,7 +88,9 @@ def test_every_rule_has_a_broken_plugin() -> None:
     assert len(failing_tests) == len(toy_plugins.BROKEN)
     covered = {
         "registers": "test_registers_its_language",
-        "foreign": "test_foreign_language_gets_none",
+        "foreign": "test_foreign_language_does_not_raise",
+        "cut-off": "test_postprocess_refuses_cut_off_answers",
+        "prompt-code": "test_prompt_shows_the_code",
         "validate": "test_validate_reports_line_and_column",
         "postprocess-valid": "test_postprocess_returns_only_code_that_validates",
         "identical": "test_postprocess_drops_candidates_identical_to_the_original",

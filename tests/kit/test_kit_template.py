@@ -17,6 +17,7 @@ from codeflash_engine.commands.plugin_new import PluginNames, template_root
 pytest_plugins = ["pytester"]
 
 EXPECTED = [
+    ".gitignore",
     "README.md",
     "codeflash_engine_kotlin/__init__.py",
     "codeflash_engine_kotlin/candidates.py",
@@ -24,7 +25,6 @@ EXPECTED = [
     "codeflash_engine_kotlin/prompts/README.md",
     "codeflash_engine_kotlin/prompts/_guidance.j2",
     "codeflash_engine_kotlin/prompts/optimize.system.j2",
-    "codeflash_engine_kotlin/prompts/testgen.system.j2",
     "codeflash_engine_kotlin/py.typed",
     "codeflash_engine_kotlin/syntax.py",
     "codeflash_engine_kotlin/testgen.py",
@@ -58,6 +58,20 @@ def test_the_template_is_copied_and_renamed(tmp_path: Path) -> None:
     prompt = (project / "codeflash_engine_kotlin" / "prompts" / "optimize.system.j2").read_text()
     source = template_root().joinpath("__PACKAGE__", "prompts", "optimize.system.j2").read_text()
     assert prompt == source  # prompt templates are copied as they are
+    assert prompt.splitlines()[1] == '{% extends "core/optimize.system.j2" %}'  # blocks, not copies
+    assert '"pytest>=8.3,<9"' in pyproject
+
+
+def test_the_folder_can_be_named_for_the_distribution(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, ["plugins", "new", "rust", "-o", str(tmp_path), "--folder", "codeflash-engine-rust"]
+    )
+    assert result.exit_code == 0, result.output
+    project = tmp_path / "codeflash-engine-rust"
+    assert (project / "codeflash_engine_rust" / "plugin.py").is_file() and (project / ".gitignore").is_file()
+    assert not (tmp_path / "rust").exists()
+    refused = CliRunner().invoke(main, ["plugins", "new", "rust", "-o", str(tmp_path), "--folder", "../elsewhere"])
+    assert refused.exit_code != 0 and "not a path" in refused.output
 
 
 def test_names_and_refusals(tmp_path: Path) -> None:

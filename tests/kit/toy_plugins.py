@@ -13,10 +13,7 @@ from typing import Any
 
 import attrs
 
-from codeflash_engine.plugins import defaults
-from codeflash_engine.plugins.hookspecs import hookimpl
-from codeflash_engine.plugins.prompting import render_prompt
-from codeflash_engine.plugins.types import (
+from codeflash_engine import (
     Candidate,
     CandidatesRequest,
     CodeFile,
@@ -28,7 +25,11 @@ from codeflash_engine.plugins.types import (
     PromptRequest,
     SyntaxProblem,
     TestsRequest,
+    code_by_file,
+    hookimpl,
+    render_prompt,
 )
+from codeflash_engine.plugins import defaults
 from codeflash_engine.testing.plugin_kit import LanguageSamples
 from codeflash_engine.text.edits import apply_edit
 
@@ -58,8 +59,6 @@ class ToyPlugin:
 
     @hookimpl
     def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
-        if language != TOY.name:
-            return None
         try:
             compile(code, "<toy>", "exec")
         except SyntaxError as exc:
@@ -68,17 +67,13 @@ class ToyPlugin:
 
     @hookimpl
     def build_prompt(self, request: PromptRequest) -> Prompt | None:
-        if request.language != TOY.name:
-            return None
         return render_prompt(request)
 
     @hookimpl
     def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
-        if request.language != TOY.name:
-            return None
         signatures = {m.group(2): m.group(0) for f in request.original for m in _DEF.finditer(f.code)}
         out = []
-        for candidate in defaults.candidates_from_answers(request):
+        for candidate in defaults.LENIENT.postprocess(request):
             files = tuple(CodeFile(f.path, self.restore(f.code, signatures)) for f in candidate.files)
             if all(self.validate(TOY.name, f.code, None) == [] for f in files):
                 out.append(attrs.evolve(candidate, files=files))
@@ -90,8 +85,6 @@ class ToyPlugin:
 
     @hookimpl
     def postprocess_tests(self, request: TestsRequest) -> GeneratedTests | None:
-        if request.language != TOY.name:
-            return None
         tests = defaults.tests_from_answer(request)
         problems = self.validate(TOY.name, tests.generated, None)
         if problems:
@@ -100,8 +93,6 @@ class ToyPlugin:
 
     @hookimpl
     def apply_diff(self, request: DiffRequest) -> DiffResult | None:
-        if request.language != TOY.name:
-            return None
         result = apply_edit(request.files, request.edit)
         return DiffResult(files=result.files, fuzz=result.fuzz, errors=tuple(result.errors), deleted=result.deleted)
 
@@ -115,11 +106,12 @@ class BrokenRegisters(ToyPlugin):
 
 
 class BrokenForeign(ToyPlugin):
-    """foreign: validate answers for every language (hiding the plugins that own them)."""
+    """foreign: validate assumes it is only ever called for toy and raises for anything else."""
 
     @hookimpl
     def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
-        return super().validate(TOY.name, code, language_version)
+        checkers = {TOY.name: super().validate}
+        return checkers[language](language, code, language_version)
 
 
 class BrokenValidate(ToyPlugin):
@@ -136,12 +128,10 @@ class BrokenPostprocessValid(ToyPlugin):
 
     @hookimpl
     def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
-        if request.language != TOY.name:
-            return None
         signatures = {m.group(2): m.group(0) for f in request.original for m in _DEF.finditer(f.code)}
         return [
             attrs.evolve(c, files=tuple(CodeFile(f.path, self.restore(f.code, signatures)) for f in c.files))
-            for c in defaults.candidates_from_answers(request)
+            for c in defaults.LENIENT.postprocess(request)
         ]
 
 
@@ -150,8 +140,6 @@ class BrokenTestsValid(ToyPlugin):
 
     @hookimpl
     def postprocess_tests(self, request: TestsRequest) -> GeneratedTests | None:
-        if request.language != TOY.name:
-            return None
         return defaults.tests_from_answer(request)
 
 
@@ -160,11 +148,14 @@ class BrokenIdentical(ToyPlugin):
 
     @hookimpl
     def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
-        found = super().postprocess_candidates(request)
-        if found is None:
-            return None
-        original = request.original[0]
-        return [*found, Candidate(files=(original,), answer_index=len(request.answers) - 1)]
+        found = super().postprocess_candidates(request) or []
+        original = {f.path: " ".join(f.code.split()) for f in request.original}
+        for index, answer in enumerate(request.answers):
+            code = code_by_file(answer, request.original, language_tags=("toy",), default_language="toy")
+            same = [CodeFile(p, c) for p, c in code.items() if original.get(p) == " ".join(c.split())]
+            if same and not answer.cut_off:
+                found.append(Candidate(files=tuple(same), answer_index=index))
+        return found
 
 
 class BrokenDuplicates(ToyPlugin):
@@ -189,7 +180,7 @@ class BrokenImproved(ToyPlugin):
 
     @hookimpl
     def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
-        return None if request.language != TOY.name else []
+        return []
 
 
 class BrokenBuildPrompt(ToyPlugin):
@@ -197,7 +188,7 @@ class BrokenBuildPrompt(ToyPlugin):
 
     @hookimpl
     def build_prompt(self, request: PromptRequest) -> Prompt | None:
-        if request.language == TOY.name and request.task.value == "testgen":
+        if request.task.value == "testgen":
             raise KeyError("test_framework")
         return super().build_prompt(request)
 
@@ -218,14 +209,31 @@ class BrokenAllOrNothing(ToyPlugin):
 
     @hookimpl
     def apply_diff(self, request: DiffRequest) -> DiffResult | None:
-        if request.language != TOY.name:
-            return None
         files = dict(request.files)
         for block in re.split(r"(?m)^(?=\S+\n<<<<<<< SEARCH$)", request.edit):
             result = apply_edit(files, block)
             files.update(result.files)
         changed = {p: t for p, t in files.items() if request.files.get(p) != t}
         return DiffResult(files=changed)
+
+
+class BrokenCutOff(ToyPlugin):
+    """cut-off: ignores finish_reason, so an answer the token limit cut off becomes a candidate."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        finished = tuple(attrs.evolve(a, finish_reason="stop") for a in request.answers)
+        return super().postprocess_candidates(attrs.evolve(request, answers=finished))
+
+
+class BrokenPromptCode(ToyPlugin):
+    """prompt-code: the user message names the function but does not show its code."""
+
+    @hookimpl
+    def build_prompt(self, request: PromptRequest) -> Prompt | None:
+        prompt = super().build_prompt(request)
+        assert prompt is not None
+        return Prompt(system=prompt.system, user=f"Work on `spread` ({request.task.value}).")
 
 
 class BrokenEngine(ToyPlugin):
@@ -242,7 +250,7 @@ class BrokenEngine(ToyPlugin):
 #: broken plugin class -> the test of the suite that must fail (and only it, among the others)
 BROKEN: dict[type[ToyPlugin], str] = {
     BrokenRegisters: "test_registers_its_language",
-    BrokenForeign: "test_foreign_language_gets_none",
+    BrokenForeign: "test_foreign_language_does_not_raise",
     BrokenValidate: "test_validate_reports_line_and_column",
     BrokenPostprocessValid: "test_postprocess_returns_only_code_that_validates",
     BrokenTestsValid: "test_postprocess_tests_returns_only_code_that_validates",
@@ -253,6 +261,8 @@ BROKEN: dict[type[ToyPlugin], str] = {
     BrokenBuildPrompt: "test_build_prompt_renders",
     BrokenApplyDiff: "test_apply_diff_round_trips",
     BrokenAllOrNothing: "test_apply_diff_applies_all_or_nothing",
+    BrokenCutOff: "test_postprocess_refuses_cut_off_answers",
+    BrokenPromptCode: "test_prompt_shows_the_code",
     BrokenEngine: "test_engine_answers",
 }
 

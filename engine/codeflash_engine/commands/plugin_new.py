@@ -1,9 +1,11 @@
 """``codeflash-engine plugins new NAME``: start a language plugin from the kit's template.
 
 Copies the template shipped inside the engine (``codeflash_engine/testing/plugin_kit/template``)
-to ``OUTPUT_DIR/NAME``, renaming as it goes: ``*.tmpl`` files lose the suffix and get their
-placeholders filled in (plugin name, package, distribution, language, extension, comment prefix,
-title, engine version); other files (the prompt templates) are copied as they are.
+to ``OUTPUT_DIR/FOLDER`` (``FOLDER`` defaults to ``NAME``), renaming as it goes: ``*.tmpl`` files
+lose the suffix and get their placeholders filled in (plugin name, package, distribution,
+language, extension, comment prefix, title, engine version); ``__DOT__`` in a file name becomes
+a dot (``.gitignore``: wheels and tools skip dotfiles in package data); other files (the prompt
+templates) are copied as they are.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class PluginNames:
             "__COMMENT__": self.comment_prefix,
             "__TITLE__": self.title,
             "__ENGINE_VERSION__": major_minor,
+            "__DOT__": ".",
         }
 
     def fill(self, text: str) -> str:
@@ -101,6 +104,11 @@ def render_template(names: PluginNames, destination: Path) -> list[Path]:
     show_default=True,
     help="Folder in which the plugin's folder NAME is created.",
 )
+@click.option(
+    "--folder",
+    default=None,
+    help="Name of the folder created in OUTPUT_DIR, e.g. codeflash-engine-rust [default: NAME].",
+)
 @click.option("--language", default=None, help="The language's canonical name, as requests send it [default: NAME].")
 @click.option("--extension", default=None, help="Source file extension [default: .NAME].")
 @click.option("--comment-prefix", default="//", show_default=True, help="What starts a line comment.")
@@ -109,6 +117,7 @@ def render_template(names: PluginNames, destination: Path) -> list[Path]:
 def plugin_new(
     name: str,
     output_dir: Path,
+    folder: str | None,
     language: str | None,
     extension: str | None,
     comment_prefix: str,
@@ -136,7 +145,9 @@ def plugin_new(
         comment_prefix=comment_prefix,
         title=title or name.capitalize(),
     )
-    destination = output_dir / name
+    if folder is not None and (not folder.strip() or "/" in folder or "\\" in folder or folder in (".", "..")):
+        raise click.BadParameter("a folder name, not a path", param_hint="--folder")
+    destination = output_dir / (folder or name)
     if destination.exists() and any(destination.iterdir()) and not force:
         raise click.ClickException(f"{destination} exists and is not empty (use --force to write into it)")
     written = render_template(names, destination)

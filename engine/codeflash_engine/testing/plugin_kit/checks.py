@@ -88,8 +88,6 @@ class Batch:
         """``answer #1 (improved)``: numbered from 1, as the engine's logs number answers."""
         return f"{describe(index)} ({self.kinds[index]})" if 0 <= index < len(self.kinds) else describe(index)
 
-    def finish_reason(self, index: int) -> str:
-        return "length" if self.kinds[index] == "cut off" else "stop"
 
 
 class PluginUnderTest:
@@ -177,7 +175,6 @@ class PluginUnderTest:
         parts += [(a, "changed signature") for a in s.changed_signature]
         parts += [(a, "invalid") for a in (*s.invalid_answers, broken)]
         parts.append((s.improved[0], "duplicate"))
-        parts.append((s.improved[0], "cut off"))
         return Batch(answers=tuple(a for a, _ in parts), kinds=tuple(k for _, k in parts))
 
     def candidates(self, *, named_target: bool) -> list[Candidate]:
@@ -194,7 +191,7 @@ class PluginUnderTest:
                 language=self.samples.language,
                 language_version=self.samples.language_version,
                 original=self.samples.original,
-                answers=tuple(self.answer(a, batch.finish_reason(i)) for i, a in enumerate(batch.answers)),
+                answers=tuple(self.answer(a) for a in batch.answers),
                 target=Target.parse(self.samples.target, path=self.samples.target_path) if named_target else None,
                 is_async=False,
                 fence_tags=self.spec.fence_tags,
@@ -459,16 +456,23 @@ def check_signature(put: PluginUnderTest) -> None:
 
 
 def check_cut_off(put: PluginUnderTest) -> None:
-    """A good answer that the token limit cut off (finish_reason length) gives no candidate."""
-    batch = put.batch()
-    for label, found in _both(put):
-        for c in found:
-            if batch.kinds[c.answer_index] == "cut off":
-                raise fail(
-                    "cut-off",
-                    f"{label}: {batch.describe(c.answer_index)} ended with finish_reason 'length' yet became a "
-                    "candidate: a function missing its last statements may parse and is wrong",
-                )
+    """Good answers that the token limit cut off (finish_reason length) give no candidate."""
+    s = put.samples
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language=s.language,
+        language_version=s.language_version,
+        original=s.original,
+        answers=tuple(put.answer(a, "length") for a in s.improved),
+        fence_tags=put.spec.fence_tags,
+    )
+    found = _checked_candidates(put.call("postprocess_candidates", request=request), len(request.answers))
+    if found:
+        raise fail(
+            "cut-off",
+            f"{describe(found[0].answer_index)} (improved) ended with finish_reason 'length' yet became a "
+            "candidate: a function missing its last statements may parse and is wrong",
+        )
 
 
 def check_improved(put: PluginUnderTest) -> None:
@@ -534,7 +538,10 @@ def check_prompt_shows_code(put: PluginUnderTest, task: Task) -> None:
     if task not in CODE_TASKS:
         return
     request = prompt_requests(put.samples, comment_prefix=put.spec.comment_prefix)[task]
-    prompt = put.call("build_prompt", request=request)
+    try:
+        prompt = put.call("build_prompt", request=request)
+    except Exception:  # rendering itself is the build-prompt rule's concern
+        return
     code_lines = [line.strip() for line in put.samples.original[0].code.splitlines() if line.strip()]
     missing = [line for line in code_lines if line not in prompt.user]
     if len(missing) * 5 > len(code_lines):
