@@ -287,8 +287,11 @@ class EngineProcess:
 
 
 @contextlib.asynccontextmanager
-async def engine_process(env: Mapping[str, str], log_path: Path) -> AsyncIterator[EngineProcess]:
-    """``codeflash-engine serve`` on 127.0.0.1:8000 and its cfapi on :3001; waits for both; SIGTERM at the end."""
+async def engine_process(
+    env: Mapping[str, str], log_path: Path, *, port: int = AI_PORT, cfapi_port: int = CFAPI_PORT
+) -> AsyncIterator[EngineProcess]:
+    """``codeflash-engine serve`` on 127.0.0.1:8000 and its cfapi on :3001 (or the ports given; a
+    cfapi port 0: none); waits for them; SIGTERM at the end."""
     exe = Path(sys.executable).with_name("codeflash-engine")
     log = log_path.open("w")
     proc = await asyncio.create_subprocess_exec(
@@ -297,16 +300,54 @@ async def engine_process(env: Mapping[str, str], log_path: Path) -> AsyncIterato
         "--host",
         "127.0.0.1",
         "--port",
-        str(AI_PORT),
+        str(port),
         "--cfapi-port",
-        str(CFAPI_PORT),
+        str(cfapi_port),
         env={**os.environ, **env},
         stdout=log,
         stderr=log,
     )
     try:
-        await wait_for_ports(proc, log_path, AI_PORT, CFAPI_PORT)
+        await wait_for_ports(proc, log_path, *[p for p in (port, cfapi_port) if p])
         yield EngineProcess(proc, log_path)
+    finally:
+        if proc.returncode is None:
+            proc.terminate()
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+        log.close()
+
+
+def free_port() -> int:
+    """A port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.asynccontextmanager
+async def connect_process(remote_url: str, key: str, log_path: Path) -> AsyncIterator[Path]:
+    """``codeflash-engine connect URL`` on localhost:8000 and :3001, for a developer whose engine
+    runs elsewhere; waits for both ports; SIGTERM at the end. Yields its log's path."""
+    exe = Path(sys.executable).with_name("codeflash-engine")
+    log = log_path.open("w")
+    proc = await asyncio.create_subprocess_exec(
+        str(exe),
+        "connect",
+        remote_url,
+        "--port",
+        str(AI_PORT),
+        "--cfapi-port",
+        str(CFAPI_PORT),
+        env={**os.environ, "CODEFLASH_API_KEY": key},
+        stdout=log,
+        stderr=log,
+    )
+    try:
+        await wait_for_ports(proc, log_path, AI_PORT, CFAPI_PORT)
+        yield log_path
     finally:
         if proc.returncode is None:
             proc.terminate()

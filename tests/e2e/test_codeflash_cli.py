@@ -8,6 +8,7 @@ issued), the fake LLM scripted with realistic answers, the engine's own cfapi on
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
@@ -28,8 +29,10 @@ from cli_harness import (
     EngineProcess,
     ToolchainMissing,
     build_cli_venv,
+    connect_process,
     engine_process,
     ensure_ports_free,
+    free_port,
     github_remote,
     install_node_modules,
     install_script,
@@ -112,6 +115,7 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
             project: Path | None = None,
             models: str = "openai:gpt-4.1=1",
             github: FakeGitHub | None = None,
+            via_connect: bool = False,
         ) -> Outcome:
             """One run; ``project`` is a prepared project (else a Python one made of ``files``);
             ``models`` the engine's model mix (OpenAI and Anthropic both answer from the fake)."""
@@ -128,8 +132,19 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
             }
             if github is not None:  # pull requests on the fake GitHub; the CLI runs without --no-pr
                 env |= {"CODEFLASH_ENGINE_GITHUB_TOKEN": GITHUB_TOKEN, "CODEFLASH_ENGINE_GITHUB_API_URL": github.url}
-            async with engine_process(env, tmp_path / "engine.log") as engine:
-                run = await run_cli(cli_venv, project, tmp_path / "home", issued_key, *cli_args, no_pr=github is None)
+            async with contextlib.AsyncExitStack() as stack:
+                if via_connect:  # the engine elsewhere (another port); `connect` on the CLI's ports
+                    port = free_port()
+                    engine = await stack.enter_async_context(
+                        engine_process(env, tmp_path / "engine.log", port=port, cfapi_port=0)
+                    )
+                    await stack.enter_async_context(
+                        connect_process(f"http://127.0.0.1:{port}", issued_key, tmp_path / "connect.log")
+                    )
+                else:
+                    engine = await stack.enter_async_context(engine_process(env, tmp_path / "engine.log"))
+                cli_key = "cf-" + "d" * 43 if via_connect else issued_key  # connect sends the developer's key
+                run = await run_cli(cli_venv, project, tmp_path / "home", cli_key, *cli_args, no_pr=github is None)
                 await asyncio.sleep(0.5)  # let the engine's recorder flush
             return Outcome(run, project, engine, fake)
 
@@ -159,13 +174,16 @@ async def trace_records(dsn: str, trace_id: str) -> tuple[list[str], dict[str, A
         await conn.close()
 
 
-def assert_success(outcome: Outcome, path: str, expected_code: str) -> None:
+MARKED = [("/cfapi/mark-as-success", 200)]
+
+
+def assert_success(outcome: Outcome, path: str, expected_code: str, cfapi: list[tuple[str, int]] | None = None) -> None:
     assert outcome.run.returncode == 0, outcome.run.output[-5000:]
     assert outcome.run.succeeded, outcome.run.output[-5000:]
     assert expected_code in (outcome.project / path).read_text()
     failed = [(r.get("route"), r.get("status"), r.get("error_class")) for r in outcome.engine.access_lines()]
     assert all(status == 200 for status in outcome.statuses()), [f for f in failed if f[1] != 200]
-    assert outcome.engine.cfapi_calls() == [("/cfapi/mark-as-success", 200)]
+    assert outcome.engine.cfapi_calls() == (MARKED if cfapi is None else cfapi)
 
 
 # ------------------------------------------------------------------------------------------- run 1
@@ -293,6 +311,34 @@ async def test_the_default_mode_opens_a_pull_request_on_github(optimize_run: Any
     cfapi_calls = outcome.engine.cfapi_calls()
     assert {route for route, _ in cfapi_calls} == {"/cfapi/is-github-app-installed", "/cfapi/create-pr"}, cfapi_calls
     assert all(status == 200 for _, status in cfapi_calls) and cfapi_calls[-1] == ("/cfapi/create-pr", 200)
+
+
+# --------------------------------------------------------- run 1c: the engine elsewhere, through `connect`
+async def test_a_run_through_connect_to_an_engine_elsewhere(optimize_run: Any, pg_dsn: str) -> None:
+    """The engine on another port (as on a team's server), ``codeflash-engine connect URL`` on the
+    CLI's ports with the developer's key: the CLI's run is the same as against a local engine."""
+    outcome: Outcome = await optimize_run(
+        {"pkg/sorter.py": SORTER},
+        {
+            "optimize": SORTER_FAST,
+            "optimize_line_profiler": SORTER_FAST,
+            "refine": SORTER_FAST,
+            "testgen": SORTER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/sorter.py",
+        "--function",
+        "sort_list",
+        via_connect=True,
+    )
+    # connect asked the engine whose the key is before listening (cli-get-user)
+    assert_success(outcome, "pkg/sorter.py", "return sorted(xs)", [("/cfapi/cli-get-user", 200), *MARKED])
+    calls = outcome.calls()
+    assert "/ai/optimize" in calls and "/ai/testgen" in calls
+    trace_id = await optimization_event_trace(pg_dsn)
+    recorded, _ = await trace_records(pg_dsn, trace_id)
+    assert "optimize" in recorded
 
 
 # ------------------------------------------------------------------------------------------- run 2
