@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 OriginalT = TypeVar("OriginalT")
 FileT = TypeVar("FileT")
+CleanedT = TypeVar("CleanedT")
 
 
 class Rejected(Exception):
@@ -104,11 +105,12 @@ def code_by_file(
     return by_file
 
 
-class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT]):
+class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
     """The skeleton (see the module docstring). Subclass it once per language.
 
     ``OriginalT`` is what :meth:`analyse` builds (the parsed original, shared by every answer);
-    ``FileT`` what :meth:`clean_file` gives for one file (a parse tree, a text).
+    ``FileT`` the analysis of one original file (:meth:`original_files`); ``CleanedT`` what
+    :meth:`clean_file` gives for one file of an answer (a parse tree, a text).
     """
 
     #: tags a code block may carry in answers (the request's fence tags are always accepted)
@@ -121,36 +123,36 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT]):
     def analyse(self, request: CandidatesRequest) -> OriginalT:
         """Parse the request's original files once and work out the target."""
 
-    def original_files(self, original: OriginalT) -> Sequence[tuple[str | None, object]]:
+    def original_files(self, original: OriginalT) -> Sequence[tuple[str | None, FileT]]:
         """(path, per-file analysis) of the original, target file first, for :meth:`clean_file`.
 
         Needed by the default :meth:`clean_answer` only.
         """
         raise NotImplementedError("implement original_files, or override clean_answer")
 
-    def clean_file(self, code: str, file: object, original: OriginalT, *, first: bool) -> FileT:
+    def clean_file(self, code: str, file: FileT, original: OriginalT, *, first: bool) -> CleanedT:
         """One file of an answer made usable: parsed, signature kept, placeholders filled,
         imports added. Raise :class:`Rejected` when it cannot be (for example, it does not parse
         once restored). ``first`` is True for the target's file."""
         raise NotImplementedError("implement clean_file, or override clean_answer")
 
-    def changes(self, cleaned: FileT, file: object) -> list[Hashable]:
+    def changes(self, cleaned: CleanedT, file: FileT) -> Sequence[Hashable]:
         """Normal forms of what ``cleaned`` changes against the original ``file`` (empty: nothing)."""
         raise NotImplementedError("implement changes, or override clean_answer")
 
-    def text(self, cleaned: FileT) -> str:
+    def text(self, cleaned: CleanedT) -> str:
         """The code of a cleaned file, as the candidate carries it."""
         return str(cleaned).strip() + "\n"
 
     # ------------------------------------------------------------------ the skeleton
-    def code_of(self, answer: Answer, request: CandidatesRequest) -> dict[str | None, str]:
-        """The answer's code per file (see :func:`code_by_file`)."""
+    def code_of(self, answer: Answer, request: CandidatesRequest, original: OriginalT) -> dict[str | None, str]:
+        """The answer's code per file (see :func:`code_by_file`); override to re-home code."""
         tags = tuple(dict.fromkeys((*request.fence_tags, *self.accepted_tags))) or (request.language,)
         return code_by_file(answer, request.original, language_tags=tags, default_language=request.language)
 
     def clean_answer(self, answer: Answer, request: CandidatesRequest, original: OriginalT) -> Cleaned:
         """Clean every file the answer gives code for; the key gathers the files' changes."""
-        code = self.code_of(answer, request)
+        code = self.code_of(answer, request, original)
         if not code:
             raise Rejected("no code block for any file of the request")
         files: list[CodeFile] = []

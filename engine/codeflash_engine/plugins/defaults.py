@@ -22,21 +22,21 @@ def _normalised(code: str) -> str:
     return _SPACE.sub(" ", code).strip()
 
 
-class LenientCleaner(CandidateCleaner[Sequence[tuple[str | None, str]], str]):
+class LenientCleaner(CandidateCleaner[Sequence[tuple[str | None, str]], str, str]):
     """Each file as the answer gives it; a file counts as changed when more than whitespace changed."""
 
     def analyse(self, request: CandidatesRequest) -> Sequence[tuple[str | None, str]]:
         return [(f.path, f.code) for f in request.original]
 
-    def original_files(self, original: Sequence[tuple[str | None, str]]) -> Sequence[tuple[str | None, object]]:
+    def original_files(self, original: Sequence[tuple[str | None, str]]) -> Sequence[tuple[str | None, str]]:
         return original
 
-    def clean_file(self, code: str, file: object, original: Sequence[tuple[str | None, str]], *, first: bool) -> str:
+    def clean_file(self, code: str, file: str, original: Sequence[tuple[str | None, str]], *, first: bool) -> str:
         return code
 
-    def changes(self, cleaned: str, file: object) -> list[Hashable]:
+    def changes(self, cleaned: str, file: str) -> Sequence[Hashable]:
         normal = _normalised(cleaned)
-        return [normal] if normal != _normalised(str(file)) else []
+        return [normal] if normal != _normalised(file) else []
 
 
 LENIENT = LenientCleaner()

@@ -149,9 +149,9 @@ def validate(language: str, code: str, language_version: str | None) -> list[Syn
     honour it where the parser can. Each problem carries a 1-based line and column. Must be fast
     and free of side effects. ``language`` is one of yours (a plugin may register several).
 
-    When: the serving path does not call it: your postprocessing validates what it returns
-    (the cleaner's ``problems`` step), and the plugin kit's conformance suite checks every
-    candidate and test your hooks produce against it.
+    When: the serving path does not call it. Your postprocessing validates what it returns (a
+    cleaner's ``clean_file`` rejects code that does not parse), and the plugin kit's conformance
+    suite checks every candidate and test your hooks produce against this hook.
 
     Default (not implemented): no check (None).
     """

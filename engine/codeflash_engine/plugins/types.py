@@ -151,9 +151,11 @@ class PromptRequest:
     plugin infers it from ``original`` otherwise), ``fence_tag`` the tag to write code blocks
     with. ``fields`` holds the task's other request fields under their contract names (for
     example ``dependency_code``, ``line_profiler_results``, ``test_diffs``): exactly the fields
-    the task's endpoint defines, each present (None when the client left it out). Templates see
-    ``fields`` flattened beside ``language``, ``language_version``, ``fence_tag``, ``target``,
-    ``is_async`` and ``source_code`` (``original`` as contract markdown).
+    the task's endpoint defines (None when the client sent null), bookkeeping such as
+    ``trace_id`` left out. Templates see ``fields`` flattened, then ``language``,
+    ``language_version``, ``fence_tag``, ``is_async``, ``target`` (this object: write
+    ``{{ target.name }}``) and, as text, ``function_name`` (the target's qualified name),
+    ``class_name`` and ``target_path`` (see :func:`codeflash_engine.plugins.prompting.template_variables`).
     """
 
     task: Task

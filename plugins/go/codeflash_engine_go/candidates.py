@@ -101,7 +101,7 @@ def target_of(original: Sequence[CodeFile], named: Target | None = None) -> Targ
     return Target(function.name, function.qualified, function.receiver or None, files[0].path)
 
 
-class GoCleaner(CandidateCleaner[Original, Source]):
+class GoCleaner(CandidateCleaner[Original, OriginalFile, Source]):
     """The skeleton's Go parts (see the module docstring)."""
 
     accepted_tags = LANGUAGE_TAGS
@@ -113,17 +113,16 @@ class GoCleaner(CandidateCleaner[Original, Source]):
         target = target_key(request.target, files)
         return Original(files=files, target=target, version=request.language_version, base=base)
 
-    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, OriginalFile]]:
         return [(f.path, f) for f in original.files]
 
-    def code_of(self, answer: Answer, request: CandidatesRequest) -> dict[str | None, str]:
+    def code_of(self, answer: Answer, request: CandidatesRequest, original: Original) -> dict[str | None, str]:
         """The skeleton's mapping, then functions written in a file that does not define them moved
         to the file that does."""
-        return _rehome(super().code_of(answer, request), [original_file(f) for f in request.original])
+        return _rehome(super().code_of(answer, request, original), original.files)
 
-    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+    def clean_file(self, code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
         """Parse, restore the package clause, signatures and left-out bodies, add imports; Rejected if invalid."""
-        assert isinstance(file, OriginalFile)
         source = Source.parse(code)
         if source.root.has_error:
             raise Rejected(f"{file.path}: does not parse ({source_problems(source)[0]})")
@@ -140,8 +139,7 @@ class GoCleaner(CandidateCleaner[Original, Source]):
             raise Rejected(f"{file.path}: {problems[0]}")
         return source
 
-    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
-        assert isinstance(file, OriginalFile)
+    def changes(self, cleaned: Source, file: OriginalFile) -> Sequence[Hashable]:
         return [(k, norm) for k, norm in sorted(declarations(cleaned).items()) if file.norms.get(k) != norm]
 
     def text(self, cleaned: Source) -> str:

@@ -120,7 +120,7 @@ def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
     return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
 
 
-class JavaCleaner(CandidateCleaner[Original, Source]):
+class JavaCleaner(CandidateCleaner[Original, OriginalFile, Source]):
     """The skeleton's Java parts (see the module docstring)."""
 
     accepted_tags = ("java",)
@@ -133,12 +133,11 @@ class JavaCleaner(CandidateCleaner[Original, Source]):
         target, trusted = infer_target(files[0]) if files else (None, False)
         return Original(files=files, target=target or Target("", ""), trusted=trusted)
 
-    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, OriginalFile]]:
         return [(f.path, f) for f in original.files]
 
-    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+    def clean_file(self, code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
         """Parse, wrap bare members, restore signatures, bodies, package and imports; Rejected if invalid."""
-        assert isinstance(file, OriginalFile)
         source = Source.parse(code)
         if first and _has_bare_members(source):
             source = _wrap_in_classes(source, file, original.target_classes())
@@ -155,12 +154,11 @@ class JavaCleaner(CandidateCleaner[Original, Source]):
             raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
         return source
 
-    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
+    def changes(self, cleaned: Source, file: OriginalFile) -> Sequence[Hashable]:
         """Normal forms of the definitions that are new or differ from the original, sorted.
 
         A definition whose text equals the original's (same key) is unchanged without normalising it.
         """
-        assert isinstance(file, OriginalFile)
         changed: list[Norm] = []
         for definition in definitions(cleaned):
             key = definition.key or ""

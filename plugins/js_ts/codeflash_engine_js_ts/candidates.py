@@ -143,7 +143,7 @@ def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:
     return [(d.key or "", normal_form(source, d.node, d.start, d.end)) for d in defs]
 
 
-class JsTsCleaner(CandidateCleaner[Original, Source]):
+class JsTsCleaner(CandidateCleaner[Original, OriginalFile, Source]):
     """The skeleton's JavaScript/TypeScript parts (see the module docstring)."""
 
     accepted_tags = LANGUAGE_TAGS
@@ -157,12 +157,11 @@ class JsTsCleaner(CandidateCleaner[Original, Source]):
         target, trusted = infer_target(files[0]) if files else (None, False)
         return Original(language=request.language, files=files, target=target or Target("", ""), trusted=trusted)
 
-    def original_files(self, original: Original) -> Sequence[tuple[str | None, object]]:
+    def original_files(self, original: Original) -> Sequence[tuple[str | None, OriginalFile]]:
         return [(f.path, f) for f in original.files]
 
-    def clean_file(self, code: str, file: object, original: Original, *, first: bool) -> Source:
+    def clean_file(self, code: str, file: OriginalFile, original: Original, *, first: bool) -> Source:
         """Parse, restore signatures and left-out bodies, add missing imports; raise Rejected if invalid."""
-        assert isinstance(file, OriginalFile)
         source = Source.parse(original.language, code, file.path)
         if not source.ok and first and original.target.class_name:
             source = _wrap_in_class(source, file, original)
@@ -179,12 +178,11 @@ class JsTsCleaner(CandidateCleaner[Original, Source]):
             raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
         return source
 
-    def changes(self, cleaned: Source, file: object) -> list[Hashable]:
+    def changes(self, cleaned: Source, file: OriginalFile) -> Sequence[Hashable]:
         """Normal forms of the definitions that are new or differ from the original, sorted.
 
         A definition whose text equals the original's (same key) is unchanged without normalising it.
         """
-        assert isinstance(file, OriginalFile)
         changed: list[Norm] = []
         for definition in definitions(cleaned):
             key = definition.key or ""

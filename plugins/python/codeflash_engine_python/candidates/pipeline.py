@@ -340,7 +340,7 @@ def process_answer(answer: Answer, original: Original, fence_tags: Sequence[str]
     return Cleaned(finish_files(results, original), dedup_key(results), explanation=extracted.explanation)
 
 
-class PythonCleaner(CandidateCleaner[Original, object]):
+class PythonCleaner(CandidateCleaner[Original, object, object]):
     """The skeleton with Python's parts (see the module docstring)."""
 
     logger = log
