@@ -204,11 +204,39 @@ async def test_hostile_bodies_at_every_endpoint(
     fake_llm_settings: Callable[..., Settings],
     aiohttp_client: Callable[..., Any],
 ) -> None:
+    """Embedded mode (the in-memory store)."""
+    await _fuzz(
+        "memory", cases, fake_llm, fake_llm_settings, aiohttp_client, API_KEY, {"codeflash_engine_api_keys": API_KEY}
+    )
+
+
+async def test_hostile_bodies_at_every_endpoint_on_postgresql(
+    cases: list[tuple[str, str, bytes]],
+    fake_llm: FakeLLM,
+    fake_llm_settings: Callable[..., Settings],
+    aiohttp_client: Callable[..., Any],
+    ops_db: str,
+    ops_key: str,
+) -> None:
+    """PostgreSQL mode: NUL characters and lone surrogates must reach the database without stopping records."""
+    await _fuzz("postgres", cases, fake_llm, fake_llm_settings, aiohttp_client, ops_key, {"database_url": ops_db})
+
+
+async def _fuzz(
+    store: str,
+    cases: list[tuple[str, str, bytes]],
+    fake_llm: FakeLLM,
+    fake_llm_settings: Callable[..., Settings],
+    aiohttp_client: Callable[..., Any],
+    key: str,
+    where: dict[str, Any],
+) -> None:
     fake_llm.reply(samples.TESTS_ANSWER, contains="test")
     fake_llm.reply(samples.FAST_ANSWER)
+    auth = {**AUTH, "Authorization": f"Bearer {key}"}
     settings = fake_llm_settings(
         models="openai:gpt-4.1=1",
-        codeflash_engine_api_keys=API_KEY,
+        **where,
         codeflash_engine_request_deadline=20,
         codeflash_engine_loop_monitor_interval=0.005,
         codeflash_engine_max_body_bytes=4 * 1024 * 1024,
@@ -225,7 +253,7 @@ async def test_hostile_bodies_at_every_endpoint(
     for method, path, body in cases:
         before = monitor.max_lag
         monitor.max_lag = 0.0
-        resp = await client.request(method, path, data=body, headers=AUTH)
+        resp = await client.request(method, path, data=body, headers=auth)
         raw = await resp.read()
         await asyncio.sleep(0.006)  # let the monitor take one more sample of this request
         lag = monitor.max_lag
@@ -253,7 +281,7 @@ async def test_hostile_bodies_at_every_endpoint(
     assert recorder.queue_depth == 0, "the recorder's queue did not drain"
     assert recorder.dropped == 0 and recorder.rejected == 0
     report = ", ".join(f"{p} {v * 1000:.1f} ms" for p, v in sorted(worst.items(), key=lambda kv: -kv[1])[:5])
-    print(f"\n{len(cases)} hostile requests; worst loop lag per endpoint: {report}")
+    print(f"\n{store}: {len(cases)} hostile requests; worst loop lag per endpoint: {report}")
     assert not failures, "\n".join(failures[:30])
 
 
