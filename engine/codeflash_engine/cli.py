@@ -95,6 +95,14 @@ def plugins_list(as_json: bool, include_builtin: bool, server: str | None) -> No
         sys.exit(1)
 
 
+@plugins.command("hooks")
+def plugins_hooks() -> None:
+    """Print the hook reference (Plugin API v1) as markdown, from the hookspecs' docstrings."""
+    from codeflash_engine.plugins.hookspecs import reference_markdown
+
+    click.echo(reference_markdown(), nl=False)
+
+
 def _server_failures(url: str) -> dict[str, list[dict[str, object]]]:
     """The ``plugin_failures`` of a running engine's health check (exits 2 when it cannot be read)."""
     import urllib.error

@@ -31,6 +31,8 @@ How hooks are called:
 
 from __future__ import annotations
 
+import inspect
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -155,3 +157,21 @@ def validate(language: str, code: str, language_version: str | None) -> list[Syn
 
     Default (not implemented): no check (None).
     """
+
+
+#: the hooks, in the order the engine calls them (the order of this module)
+HOOKS = (register_languages, build_prompt, apply_diff, postprocess_candidates, postprocess_tests, validate)
+
+
+def reference_markdown() -> str:
+    """The hook reference as markdown: each hook's signature and docstring, in call order.
+
+    ``docs/plugins.md`` embeds it (``codeflash-engine plugins hooks`` prints it), so the
+    docstrings above stay the one statement of the contract.
+    """
+    module = sys.modules[__name__]
+    parts = [inspect.getdoc(module) or "", ""]
+    for number, hook in enumerate(HOOKS, start=1):
+        signature = str(inspect.signature(hook)).replace("'", "")
+        parts += [f"### {number}. `{hook.__name__}{signature}`", "", inspect.getdoc(hook) or "", ""]
+    return "\n".join(parts)
