@@ -39,6 +39,7 @@ ROUTES: tuple[ApiRoutes, ...] = (
     telemetry.routes,
     workflow.routes,
     metrics.routes,
+    cfapi.routes,
 )
 
 #: the event-loop monitor, running while the application serves
@@ -203,7 +204,6 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     app[ENDPOINTS] = [ep for table in ROUTES for ep in table.endpoints]
     for table in ROUTES:
         app.add_routes(table)
-    app.add_routes(cfapi.routes)  # the CLI's second service: not in the OpenAPI document
     app.cleanup_ctx.append(_observability)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(cfapi.github_context)

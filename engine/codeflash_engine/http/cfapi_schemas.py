@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 MiB = 1024 * 1024
 
@@ -162,3 +162,61 @@ class SetupGithubActionsRequest(_Loose):
     repo: Name
     baseBranch: Branch
     workflowContent: Annotated[str, StringConstraints(min_length=1, max_length=MiB)]
+
+
+# --- answers -----------------------------------------------------------------------------------
+
+
+class PlainText(RootModel[str]):
+    """A text/plain answer: ``true``/``false`` (is-github-app-installed), a pull request number (create-pr)."""
+
+
+class CliUserResponse(BaseModel):
+    """``GET /cfapi/cli-get-user``: the key's user, and the oldest CLI version served."""
+
+    userId: str
+    min_version: str
+
+
+class MarkAsSuccessResponse(BaseModel):
+    trace_id: str
+    optimization_found: bool
+
+
+class SuggestPrChangesResponse(BaseModel):
+    """``kind``: ``review`` (suggestions on the pull request) or ``dependent_pull_request``."""
+
+    kind: str
+    pull_number: int
+    url: str
+    suggestions: int
+
+
+class SetupGithubActionsResponse(BaseModel):
+    success: bool
+    pr_url: str
+    pr_number: int
+
+
+class CreateStagingResponse(BaseModel):
+    trace_id: str
+    staged: bool
+
+
+class IsAlreadyOptimizedResponse(BaseModel):
+    """``[file_path, function_name]`` of each context already optimized in the pull request."""
+
+    already_optimized_tuples: list[list[str]]
+
+
+class AddCodeHashResponse(BaseModel):
+    stored: bool
+
+
+class VerifyExistingOptimizationsResponse(RootModel[dict[str, list[str]]]):
+    """File path -> names of the functions already optimized in the pull request."""
+
+
+class SendCompletionEmailResponse(BaseModel):
+    sent: bool
+    detail: str

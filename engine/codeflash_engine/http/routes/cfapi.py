@@ -18,7 +18,7 @@ which ``codeflash-engine serve`` also listens on), and what each route answers:
 ==============================  ===================================================================
 
 Every route needs a key (:mod:`codeflash_engine.http.cfapi_guard`); unknown routes answer a JSON 404
-(the error middleware's).
+(the error middleware's). The routes are in the OpenAPI document like the others.
 """
 
 from __future__ import annotations
@@ -26,14 +26,17 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
+from pydantic import BaseModel
 
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http import cfapi_schemas as s
 from codeflash_engine.http.body import parse_body
 from codeflash_engine.http.guards import IDENTITY, STORE
+from codeflash_engine.http.openapi import ApiRoutes, Endpoint, Handler
+from codeflash_engine.http.respond import respond
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.cfapi_types import PullRequestKind, PullRequestRecord
 from codeflash_engine.infra.db.types import Identity
@@ -54,7 +57,29 @@ NO_GITHUB = (
     "run the CLI with --no-pr"
 )
 
-routes = web.RouteTableDef()
+routes = ApiRoutes()
+#: what a cfapi route may answer besides 200 (403: a refused key, or a trace of another user;
+#: 409: no GitHub credentials, or GitHub refused the change)
+CFAPI_ERRORS = (400, 401, 403, 404, 409, 413, 422, 429, 500, 502, 503)
+
+
+def _route(
+    method: str,
+    path: str,
+    summary: str,
+    request: type[BaseModel] | None,
+    response: type[BaseModel],
+    media_type: str = "application/json",
+) -> Callable[[Handler], Handler]:
+    """Register a handler and document it in the OpenAPI document (with the cfapi error statuses)."""
+
+    def register(handler: Handler) -> Handler:
+        endpoint = Endpoint(method, path, summary, request, response, errors=CFAPI_ERRORS, media_type=media_type)
+        routes.endpoints.append(endpoint)
+        routes.route(method, path)(handler)
+        return handler
+
+    return register
 
 
 async def github_context(app: web.Application) -> AsyncIterator[None]:
@@ -85,15 +110,20 @@ def _github_failed(exc: GitHubError) -> EngineError:
 # --- the user --------------------------------------------------------------------------------
 
 
-@routes.get("/cfapi/cli-get-user")
+@_route("GET", "/cfapi/cli-get-user", "The key's user id and the oldest CLI version served", None, s.CliUserResponse)
 async def cli_get_user(request: web.Request) -> web.Response:
     """The key's user id, and the oldest CLI version this engine serves."""
-    return web.json_response(
-        {"userId": _who(request).user_id, "min_version": request.app[SETTINGS].codeflash_engine_cli_min_version}
-    )
+    min_version = request.app[SETTINGS].codeflash_engine_cli_min_version
+    return respond(s.CliUserResponse(userId=_who(request).user_id, min_version=min_version))
 
 
-@routes.post("/cfapi/mark-as-success")
+@_route(
+    "POST",
+    "/cfapi/mark-as-success",
+    "Keep whether an optimization was found",
+    s.MarkAsSuccessRequest,
+    s.MarkAsSuccessResponse,
+)
 async def mark_as_success(request: web.Request) -> web.Response:
     """Keep whether the CLI found an optimization for the trace (when it opens no pull request)."""
     body = await parse_body(request, s.MarkAsSuccessRequest)
@@ -102,7 +132,7 @@ async def mark_as_success(request: web.Request) -> web.Response:
     )
     if not stored:
         raise EngineError(f"trace {body.trace_id!r} belongs to another user", status=403)
-    return web.json_response({"trace_id": body.trace_id, "optimization_found": body.is_optimization_found})
+    return respond(s.MarkAsSuccessResponse(trace_id=body.trace_id, optimization_found=body.is_optimization_found))
 
 
 # --- pull requests ---------------------------------------------------------------------------
@@ -117,7 +147,14 @@ def _query_name(request: web.Request, field: str) -> str:
     return value
 
 
-@routes.get("/cfapi/is-github-app-installed")
+@_route(
+    "GET",
+    "/cfapi/is-github-app-installed",
+    "`true` when the engine can open pull requests on ?owner=&repo=",
+    None,
+    s.PlainText,
+    "text/plain",
+)
 async def is_github_app_installed(request: web.Request) -> web.Response:
     """``true`` when the engine can open pull requests on ``owner/repo``, else ``false`` (as text)."""
     owner, repo = _query_name(request, "owner"), _query_name(request, "repo")
@@ -198,7 +235,9 @@ def _pr_record(
     )
 
 
-@routes.post("/cfapi/create-pr")
+@_route(
+    "POST", "/cfapi/create-pr", "Open a pull request; answers its number", s.CreatePrRequest, s.PlainText, "text/plain"
+)
 async def create_pr(request: web.Request) -> web.Response:
     """A branch from ``baseBranch`` with one commit of the new contents, and its pull request.
 
@@ -225,7 +264,13 @@ async def create_pr(request: web.Request) -> web.Response:
     return web.Response(text=str(pr.number), content_type="text/plain")
 
 
-@routes.post("/cfapi/suggest-pr-changes")
+@_route(
+    "POST",
+    "/cfapi/suggest-pr-changes",
+    "Suggest the change on a pull request (or open a dependent one)",
+    s.SuggestPrChangesRequest,
+    s.SuggestPrChangesResponse,
+)
 async def suggest_pr_changes(request: web.Request) -> web.Response:
     """Review suggestions on pull request ``pullNumber`` when the change fits its diff, else a
     dependent pull request (a branch from its head, into its head branch)."""
@@ -245,8 +290,8 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
                 owner, repo, number, commit=pr.head_sha, body=pr_body(report), comments=comments
             )
             await _record(request, _pr_record(request, "suggest", owner, repo, number, report, url=url))
-            return web.json_response(
-                {"kind": "review", "pull_number": number, "url": url, "suggestions": len(comments)}
+            return respond(
+                s.SuggestPrChangesResponse(kind="review", pull_number=number, url=url, suggestions=len(comments))
             )
         if pr.head_repo and pr.head_repo.lower() != f"{owner}/{repo}".lower():
             raise EngineError(
@@ -267,12 +312,20 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
         request,
         _pr_record(request, "dependent", owner, repo, number, report, number=dependent.number, url=dependent.url),
     )
-    return web.json_response(
-        {"kind": "dependent_pull_request", "pull_number": dependent.number, "url": dependent.url, "suggestions": 0}
+    return respond(
+        s.SuggestPrChangesResponse(
+            kind="dependent_pull_request", pull_number=dependent.number, url=dependent.url, suggestions=0
+        )
     )
 
 
-@routes.post("/cfapi/setup-github-actions")
+@_route(
+    "POST",
+    "/cfapi/setup-github-actions",
+    "Open a pull request adding the optimization workflow",
+    s.SetupGithubActionsRequest,
+    s.SetupGithubActionsResponse,
+)
 async def setup_github_actions(request: web.Request) -> web.Response:
     """A pull request adding the CLI's optimization workflow to ``.github/workflows/codeflash.yaml``."""
     body = await parse_body(request, s.SetupGithubActionsRequest)
@@ -304,17 +357,19 @@ async def setup_github_actions(request: web.Request) -> web.Response:
     await _record(
         request, _pr_record(request, "actions", body.owner, body.repo, pr.number, None, number=pr.number, url=pr.url)
     )
-    return web.json_response({"success": True, "pr_url": pr.url, "pr_number": pr.number})
+    return respond(s.SetupGithubActionsResponse(success=True, pr_url=pr.url, pr_number=pr.number))
 
 
-@routes.post("/cfapi/create-staging")
+@_route(
+    "POST", "/cfapi/create-staging", "Keep an optimization for review", s.CreateStagingRequest, s.CreateStagingResponse
+)
 async def create_staging(request: web.Request) -> web.Response:
     """Keep an optimization for review instead of opening a pull request."""
     body = await parse_body(request, s.CreateStagingRequest)
     stored = await request.app[STORE].save_staging(body.traceId, _who(request).user_id, body.model_dump(mode="json"))
     if not stored:
         raise EngineError(f"trace {body.traceId!r} belongs to another user", status=403)
-    return web.json_response({"trace_id": body.traceId, "staged": True})
+    return respond(s.CreateStagingResponse(trace_id=body.traceId, staged=True))
 
 
 # --- optimizations already made in a pull request ---------------------------------------------
@@ -326,7 +381,13 @@ def _same_file(path: str, known: str) -> bool:
     return a == b or a.endswith("/" + b)
 
 
-@routes.post("/cfapi/is-already-optimized")
+@_route(
+    "POST",
+    "/cfapi/is-already-optimized",
+    "Functions already optimized in a pull request",
+    s.IsAlreadyOptimizedRequest,
+    s.IsAlreadyOptimizedResponse,
+)
 async def is_already_optimized(request: web.Request) -> web.Response:
     """The functions of ``code_contexts`` already optimized in the pull request: seen with the same
     code hash, or optimized by a pull request or suggestion of the engine for it."""
@@ -343,29 +404,41 @@ async def is_already_optimized(request: web.Request) -> web.Response:
         )
         if context.code_hash in known or done_before:
             found.append([context.file_path, context.function_name])
-    return web.json_response({"already_optimized_tuples": found})
+    return respond(s.IsAlreadyOptimizedResponse(already_optimized_tuples=found))
 
 
-@routes.post("/cfapi/add-code-hash")
+@_route("POST", "/cfapi/add-code-hash", "Remember a function's code hash", s.AddCodeHashRequest, s.AddCodeHashResponse)
 async def add_code_hash(request: web.Request) -> web.Response:
     """Remember that a function with this code hash was optimized in the pull request."""
     body = await parse_body(request, s.AddCodeHashRequest)
     await request.app[STORE].add_code_hash(body.owner, body.repo, body.pr_number, body.code_hash, _who(request).user_id)
-    return web.json_response({"stored": True})
+    return respond(s.AddCodeHashResponse(stored=True))
 
 
-@routes.post("/cfapi/verify-existing-optimizations")
+@_route(
+    "POST",
+    "/cfapi/verify-existing-optimizations",
+    "Functions already optimized in a pull request, by file",
+    s.VerifyExistingOptimizationsRequest,
+    s.VerifyExistingOptimizationsResponse,
+)
 async def verify_existing_optimizations(request: web.Request) -> web.Response:
     """Functions already optimized for the pull request: ``{file path: [function names]}``."""
     body = await parse_body(request, s.VerifyExistingOptimizationsRequest)
     optimized = await request.app[STORE].optimized_functions(body.repo_owner, body.repo_name, body.pr_number)
-    return web.json_response(optimized)
+    return respond(s.VerifyExistingOptimizationsResponse(optimized))
 
 
 # --- notifications -----------------------------------------------------------------------------
 
 
-@routes.post("/cfapi/send-completion-email")
+@_route(
+    "POST",
+    "/cfapi/send-completion-email",
+    "Record (and mail) the end of a whole-project run",
+    s.SendCompletionEmailRequest,
+    s.SendCompletionEmailResponse,
+)
 async def send_completion_email(request: web.Request) -> web.Response:
     """Recorded; mailed to the key's user when the operator configured mail and knows their address."""
     body = await parse_body(request, s.SendCompletionEmailRequest)
@@ -391,4 +464,4 @@ async def send_completion_email(request: web.Request) -> web.Response:
                 log.warning("completion email to user %s failed: %s", user_id, type(exc).__name__)
                 reason = "the mail server refused or could not be reached"
     await store.record_completion_email(user_id, body.owner, body.repo, sent=sent)
-    return web.json_response({"sent": sent, "detail": reason})
+    return respond(s.SendCompletionEmailResponse(sent=sent, detail=reason))
