@@ -160,7 +160,14 @@ def validate(language: str, code: str, language_version: str | None) -> list[Syn
 
 
 #: the hooks, in the order the engine calls them (the order of this module)
-HOOKS: tuple[Callable[..., object], ...] = (register_languages, build_prompt, apply_diff, postprocess_candidates, postprocess_tests, validate)
+HOOKS: tuple[Callable[..., object], ...] = (
+    register_languages,
+    build_prompt,
+    apply_diff,
+    postprocess_candidates,
+    postprocess_tests,
+    validate,
+)
 
 
 def reference_markdown() -> str:
