@@ -92,8 +92,14 @@ class Settings(BaseSettings):
 
     # --- containment: what one caller may cost the others ----------------------------------
     #: LLM calls per API key per RATE_LIMIT_WINDOW_MS (beside RATE_LIMIT_MAX requests); a request
-    #: whose planned calls go past it gets 429
-    codeflash_engine_rate_limit_llm_calls: int = Field(default=400, ge=1)
+    #: whose planned calls go past it gets 429. Unset: 10 per request allowed (400 with the default 40)
+    codeflash_engine_rate_limit_llm_calls: int | None = Field(default=None, ge=1)
+
+    @property
+    def llm_call_limit(self) -> int:
+        """LLM calls allowed per key and rate-limit window (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS)."""
+        return self.codeflash_engine_rate_limit_llm_calls or 10 * self.rate_limit_max
+
     #: LLM calls of one API key in flight at once in a worker; more wait for a slot
     codeflash_engine_llm_concurrency_per_key: int = Field(default=32, ge=1)
     #: seconds a client may take to send a request's line and headers (then the connection is cut)

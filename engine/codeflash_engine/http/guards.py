@@ -125,7 +125,7 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     request[GUARD_SECONDS] = time.perf_counter() - started
     if not metered(request):
         return await handler(request)
-    calls = CallLimit(key.key_hash, settings.rate_limit_window_ms, settings.codeflash_engine_rate_limit_llm_calls)
+    calls = CallLimit(key.key_hash, settings.rate_limit_window_ms, settings.llm_call_limit)
     meter = request[METER] = Meter(store, key.user_id, calls)
     try:
         response = await handler(request)
