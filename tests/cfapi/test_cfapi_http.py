@@ -1,0 +1,143 @@
+"""/cfapi at the HTTP level: the same keys and rate limit as /ai, JSON errors naming the field,
+JSON 404 for unknown routes, and pull requests through a GitHub App instead of a token."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from pydantic import SecretStr
+
+from codeflash_engine.app import create_app
+from codeflash_engine.settings import Settings
+from codeflash_engine.testing.engine import AUTH
+from codeflash_engine.testing.fake_github import FakeGitHub
+
+Client = TestClient[web.Request, web.Application]
+MakeClient = Callable[[web.Application], Awaitable[Client]]
+
+PR_BODY = {
+    "owner": "acme",
+    "repo": "shop",
+    "baseBranch": "main",
+    "diffContents": {
+        "pkg/sorter.py": {"oldContent": "def f():\n    return 1\n", "newContent": "def f():\n    return 2\n"}
+    },
+    "prCommentFields": {"function_name": "f", "file_path": "pkg/sorter.py", "speedup_pct": "50%", "speedup_x": "1.50x"},
+    "traceId": "trace-http",
+}
+
+
+async def test_a_key_is_required_and_a_refused_key_answers_403(engine_client: Client) -> None:
+    resp = await engine_client.get("/cfapi/cli-get-user")
+    assert resp.status == 401 and "missing API key" in (await resp.json())["error"]
+    resp = await engine_client.get("/cfapi/cli-get-user", headers={"Authorization": "Bearer cf-" + "u" * 43})
+    assert resp.status == 403 and "not recognised" in (await resp.json())["error"]
+    resp = await engine_client.get("/cfapi/cli-get-user", headers={"Authorization": "Basic abc"})
+    assert resp.status == 403 and "malformed" in (await resp.json())["error"]
+
+
+async def test_cfapi_counts_against_the_keys_rate_limit(aiohttp_client: MakeClient, engine_settings: Settings) -> None:
+    client = await aiohttp_client(create_app(engine_settings.model_copy(update={"rate_limit_max": 3})))
+    statuses = [(await client.get("/cfapi/cli-get-user", headers=AUTH)).status for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    resp = await client.post("/ai/optimize", json={}, headers=AUTH)  # the same key's budget
+    assert resp.status == 429
+    resp = await client.get("/cfapi/cli-get-user", headers=AUTH)
+    assert resp.status == 429 and "Retry-After" in resp.headers
+
+
+async def test_unknown_routes_and_bad_input_are_json_errors(engine_client: Client) -> None:
+    resp = await engine_client.post("/cfapi/no-such-thing", json={}, headers=AUTH)
+    assert resp.status == 404 and (await resp.json()) == {"error": "no such endpoint: POST /cfapi/no-such-thing"}
+    resp = await engine_client.get("/cfapi/mark-as-success", headers=AUTH)
+    assert resp.status == 405 and "use POST" in (await resp.json())["error"]
+    resp = await engine_client.post("/cfapi/mark-as-success", json={"trace_id": "t"}, headers=AUTH)
+    assert resp.status == 422 and "field 'is_optimization_found' is required" in (await resp.json())["error"]
+    resp = await engine_client.post("/cfapi/mark-as-success", data=b"{not json", headers=AUTH)
+    assert resp.status == 400 and "not valid JSON" in (await resp.json())["error"]
+    resp = await engine_client.post("/cfapi/create-pr", json={**PR_BODY, "baseBranch": "../x"}, headers=AUTH)
+    assert resp.status == 422 and "baseBranch" in (await resp.json())["error"]
+    resp = await engine_client.get("/cfapi/is-github-app-installed?owner=acme", headers=AUTH)
+    assert resp.status == 422 and "'repo' is required" in (await resp.json())["error"]
+    unchanged = {**PR_BODY, "diffContents": {"a.py": {"oldContent": "x", "newContent": "x"}}}
+    resp = await engine_client.post("/cfapi/create-staging", json=unchanged, headers=AUTH)
+    assert resp.status == 200  # staging keeps whatever it is sent
+
+
+@pytest.fixture
+def app_key() -> tuple[str, str]:
+    """A GitHub App's RSA private key (PEM) and its public key."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+@pytest.fixture
+async def app_github(app_key: tuple[str, str]) -> AsyncIterator[FakeGitHub]:
+    async with FakeGitHub(token="ghp_not-used-by-the-app", app_id="4242", app_public_key=app_key[1]) as github:
+        github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"}, installation=77)
+        github.add_repository("acme", "elsewhere", installation=None)
+        yield github
+
+
+async def test_pull_requests_through_a_github_app(
+    aiohttp_client: MakeClient,
+    engine_settings: Settings,
+    app_github: FakeGitHub,
+    app_key: tuple[str, str],
+) -> None:
+    settings = engine_settings.model_copy(
+        update={
+            "codeflash_engine_github_app_id": "4242",
+            "codeflash_engine_github_app_private_key": SecretStr(app_key[0]),
+            "codeflash_engine_github_api_url": app_github.url,
+        }
+    )
+    client = await aiohttp_client(create_app(settings))
+    installed = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=shop", headers=AUTH)
+    assert await installed.text() == "true"
+    elsewhere = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=elsewhere", headers=AUTH)
+    assert await elsewhere.text() == "false"
+    resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
+    assert resp.status == 200, await resp.text()
+    [pull] = app_github.pulls("acme", "shop")
+    assert await resp.text() == str(pull.number)
+    assert app_github.files_at("acme", "shop", pull.head)["pkg/sorter.py"].endswith("return 2\n")
+    # the writes used an installation token, obtained with the App's JWT
+    writes = [c for c in app_github.calls if c.method == "POST" and "/repos/" in c.path]
+    assert writes and all(c.authorization.split()[1] in app_github.installation_tokens for c in writes)
+    resp = await client.post("/cfapi/create-pr", json={**PR_BODY, "repo": "elsewhere"}, headers=AUTH)
+    assert resp.status == 404 and "not found on GitHub" in (await resp.json())["error"]
+
+
+async def test_github_refusals_are_json_errors(aiohttp_client: MakeClient, engine_settings: Settings) -> None:
+    async with FakeGitHub(token="ghp_right") as github:
+        github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"})
+        wrong = engine_settings.model_copy(
+            update={
+                "codeflash_engine_github_token": SecretStr("ghp_wrong"),
+                "codeflash_engine_github_api_url": github.url,
+            }
+        )
+        client = await aiohttp_client(create_app(wrong))
+        resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
+        assert resp.status == 403 and "refused the engine's credentials" in (await resp.json())["error"]
+        right = wrong.model_copy(update={"codeflash_engine_github_token": SecretStr("ghp_right")})
+        client = await aiohttp_client(create_app(right))
+        resp = await client.post("/cfapi/create-pr", json={**PR_BODY, "baseBranch": "no-such-branch"}, headers=AUTH)
+        assert resp.status == 404 and "branch 'no-such-branch'" in (await resp.json())["error"]
+    client = await aiohttp_client(create_app(right))  # GitHub gone
+    resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
+    assert resp.status == 502 and "cannot reach GitHub" in (await resp.json())["error"]
