@@ -71,10 +71,13 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Venv:
 
 
 def test_a_new_plugin_from_the_template_installs_and_passes_its_conformance_suite(venv: Venv, tmp_path: Path) -> None:
-    made = venv.engine("plugins", "new", "kotlin", "-o", tmp_path, "--extension", ".kt", "--title", "Kotlin")
+    made = venv.engine(
+        "plugins", "new", "kotlin", "-o", tmp_path, "--folder", "codeflash-engine-kotlin", "--extension", ".kt"
+    )
     assert made.returncode == 0, made.stderr
-    project = tmp_path / "kotlin"
+    project = tmp_path / "codeflash-engine-kotlin"
     assert (project / "pyproject.toml").is_file() and (project / "codeflash_engine_kotlin" / "plugin.py").is_file()
+    assert "__pycache__/" in (project / ".gitignore").read_text()  # shipped in the wheel, renamed
     assert (project / "tests" / "conftest.py").read_text().rstrip().endswith("codeflash_engine_conformance = SAMPLES")
     venv.pip(project)
     try:
