@@ -89,6 +89,7 @@ async def app_github(app_key: tuple[str, str]) -> AsyncIterator[FakeGitHub]:
     async with FakeGitHub(token="ghp_not-used-by-the-app", app_id="4242", app_public_key=app_key[1]) as github:
         github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"}, installation=77)
         github.add_repository("acme", "elsewhere", installation=None)
+        github.add_repository("acme", "readonly", installation=78).app_permissions["contents"] = "read"
         yield github
 
 
@@ -110,6 +111,8 @@ async def test_pull_requests_through_a_github_app(
     assert await installed.text() == "true"
     elsewhere = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=elsewhere", headers=AUTH)
     assert await elsewhere.text() == "false"
+    readonly = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=readonly", headers=AUTH)
+    assert await readonly.text() == "false"  # installed without write access to the contents
     resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
     assert resp.status == 200, await resp.text()
     [pull] = app_github.pulls("acme", "shop")

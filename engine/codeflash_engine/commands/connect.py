@@ -107,7 +107,7 @@ def create_connect_app(remote: Remote) -> web.Application:
 
     async def open_session(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=remote.timeout, connect=CONNECT_TIMEOUT)
-        async with aiohttp.ClientSession(timeout=timeout, auto_decompress=False) as session:
+        async with aiohttp.ClientSession(timeout=timeout) as session:  # bodies arrive decompressed
             app[SESSION] = session
             yield
 

@@ -138,6 +138,7 @@ class GitHub:
         self._timeout = timeout
         self._session: aiohttp.ClientSession | None = None
         self._installation_tokens: dict[str, tuple[str, float]] = {}  # "owner/repo" -> (token, expires)
+        self._installation_permissions: dict[str, dict[str, str]] = {}  # "owner/repo" -> the App's permissions
         self._lock = asyncio.Lock()
 
     async def __aenter__(self) -> GitHub:
@@ -191,6 +192,9 @@ class GitHub:
                     private_key=self.credentials.private_key,
                 ),
             )
+            permissions = installation.get("permissions")
+            if isinstance(permissions, dict):
+                self._installation_permissions[key] = {str(k): str(v) for k, v in permissions.items()}
             token = str(granted["token"])
             expires = _parse_time(granted.get("expires_at")) or time.time() + 3600
             self._installation_tokens[key] = (token, expires)
@@ -208,8 +212,11 @@ class GitHub:
         except GitHubError as exc:
             log.info("cannot open pull requests on %s/%s: %s", owner, repo, exc.message)
             return False
-        if self.credentials.token is None:
-            return True  # the App is installed on it; its permissions were granted at installation
+        if self.credentials.token is None:  # the App is installed there: does it have the permissions?
+            granted = self._installation_permissions.get(f"{owner}/{repo}".lower())
+            if granted is None:
+                return True
+            return granted.get("contents") == "write" and granted.get("pull_requests") == "write"
         permissions = info.get("permissions") or {}
         return bool(permissions.get("push") or permissions.get("maintain") or permissions.get("admin"))
 

@@ -86,6 +86,10 @@ class FakeRepo:
     reviews: list[FakeReview] = attrs.field(factory=list)
     push: bool = True
     installation: int | None = None
+    #: the App's permissions on the repository, as GitHub reports them for its installation
+    app_permissions: dict[str, str] = attrs.field(
+        factory=lambda: {"contents": "write", "pull_requests": "write", "metadata": "read"}
+    )
 
     def put_tree(self, files: Mapping[str, str]) -> str:
         sha = _sha("tree", dict(files))
@@ -297,7 +301,7 @@ class FakeGitHub:
         repo = self._repo(request)
         if repo.installation is None:
             return _error(404, "Not Found")
-        return web.json_response({"id": repo.installation, "app_id": self.app_id})
+        return web.json_response({"id": repo.installation, "app_id": self.app_id, "permissions": repo.app_permissions})
 
     async def _access_token(self, request: web.Request) -> web.Response:
         token = f"ghs_{hashlib.sha1(str(time.time_ns()).encode()).hexdigest()[:36]}"
