@@ -16,6 +16,7 @@ PROMPTS = Path(__file__).resolve().parent / "prompts"
 def build_python_prompt(request: PromptRequest) -> Prompt:
     """Render the Python templates of ``request.task``, naming the target even when the request
     does not (it is then the function postprocessing will take for the target)."""
-    if request.target is None and request.original:
-        request = attrs.evolve(request, target=infer_target(request.original, request.language_version))
+    if request.original and (request.target is None or request.target.class_name is None):
+        found = infer_target(request.original, request.language_version, request.target)
+        request = attrs.evolve(request, target=found or request.target)
     return render_prompt(request, [PROMPTS])

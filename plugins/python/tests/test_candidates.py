@@ -234,6 +234,14 @@ def test_method_answered_at_top_level_goes_back_into_its_class(snapshot: Snapsho
     assert render(candidates) == snapshot
 
 
+def test_a_bare_method_name_from_a_line_profile_is_the_method_of_the_original() -> None:
+    """The line profile's header names ``length``: it is ``Vec.length``, as if inferred."""
+    answer = "```python:pkg/geo.py\ndef length(self) -> float:\n    return norm(self.xs) * SCALE\n```"
+    by_name = run([answer], original=TWO_FILES, target="length")
+    assert by_name == run([answer], original=TWO_FILES, target="Vec.length")
+    assert "    def length(self) -> float:\n        return norm(self.xs) * SCALE" in by_name[0].files[0].code
+
+
 def test_whole_file_answer_with_a_new_helper_and_demo_code(snapshot: SnapshotAssertion) -> None:
     answer = '''Here is the full module:
 

@@ -106,7 +106,7 @@ def index_original(request: CandidatesRequest) -> Original:
         if index is not None:
             for name, line in index.imports.items():
                 known.setdefault(name, line)
-    target = request.target.qualified_name if request.target is not None else _infer_target(files)
+    target = _resolve_target(request.target, files)
     target_file = next((i for i, f in enumerate(files) if f.index and target in f.index.units), 0)
     original = Original(tuple(files), target, target_file, known, request.language_version)
     return attrs.evolve(original, base=index_base(request.base, original))
@@ -130,15 +130,29 @@ def index_base(files: Sequence[CodeFile], original: Original) -> dict[int, Modul
     }
 
 
-def infer_target(files: Sequence[CodeFile], language_version: str | None) -> Target | None:
-    """The function a request is about when it does not say: the first one of the first file
-    that defines any (the client sends the target first), as :func:`index_original` finds it."""
+def infer_target(files: Sequence[CodeFile], language_version: str | None, named: Target | None = None) -> Target | None:
+    """The function a request is about, as :func:`index_original` finds it: ``named`` looked up in
+    the code (a line profile names ``length`` for ``Vec.length``), else the first function of the
+    first file that defines any (the client sends the target first)."""
     indexed = [OriginalFile(f.path, f.code, ORIGINALS.index(f.code, language_version)) for f in files]
-    name = _infer_target(indexed)
+    name = _resolve_target(named, indexed)
     if name is None:
         return None
     holder = next((f.path for f in indexed if f.index is not None and name in f.index.units), None)
     return Target.parse(name, path=holder)
+
+
+def _resolve_target(named: Target | None, files: Sequence[OriginalFile]) -> str | None:
+    """The unit key of ``named`` in the original (its qualified name, else the only function of
+    that name), else the inferred target."""
+    if named is not None:
+        indexes = [f.index for f in files if f.index is not None]
+        if any(named.qualified_name in index.units for index in indexes):
+            return named.qualified_name
+        same = [k for index in indexes for k in index.functions() if k.rsplit(".", 1)[-1] == named.name]
+        if len(same) == 1:
+            return same[0]
+    return _infer_target(files)
 
 
 def _infer_target(files: Sequence[OriginalFile]) -> str | None:
