@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import ipaddress
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
+from codeflash_engine.app import create_app
 from codeflash_engine.cli import main
 from codeflash_engine.commands.connect import ConnectError, Remote, check_remote, check_url, create_connect_app
+from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY
 
 Client = TestClient[web.Request, web.Application]
@@ -99,3 +109,51 @@ def test_the_command_exits_with_a_clear_message_when_the_remote_is_down() -> Non
     )
     assert result.exit_code == 1
     assert "codeflash-engine connect: cannot reach the remote engine" in result.output
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 (and its key), signed by itself."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "codeflash-engine test")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp / "engine.pem", tmp / "engine.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+async def test_over_https_the_engines_certificate_is_verified(
+    engine_settings: Settings, aiohttp_client: MakeClient, tmp_path: Path
+) -> None:
+    cert, key = _self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    runner = web.AppRunner(create_app(engine_settings))
+    await runner.setup()
+    port = closed_port()
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=context).start()
+    try:
+        url = f"https://127.0.0.1:{port}"
+        with pytest.raises(ConnectError, match=r"TLS failed|certificate"):  # not trusted by the system
+            await check_remote(Remote(url, API_KEY))
+        trusted = Remote(url, API_KEY, ca_file=str(cert))
+        assert await check_remote(trusted) == "local"
+        local = await aiohttp_client(create_connect_app(trusted))
+        resp = await local.get("/cfapi/cli-get-user", headers={"Authorization": f"Bearer {CLI_KEY}"})
+        assert resp.status == 200 and (await resp.json())["userId"] == "local"
+    finally:
+        await runner.cleanup()

@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import os
 import signal
+import ssl
 import sys
 import urllib.parse
 from collections.abc import AsyncIterator
@@ -57,9 +58,21 @@ class Remote:
     url: str
     key: str | None = attrs.field(repr=False)
     timeout: float = UPSTREAM_TIMEOUT
+    #: certificates to trust for the engine (an internal CA); None: the system's
+    ca_file: str | None = None
 
     def target(self, path_qs: str) -> str:
         return self.url.rstrip("/") + path_qs
+
+    def connector(self) -> aiohttp.TCPConnector:
+        """Connections that verify the engine's certificate (against ``ca_file`` when given)."""
+        if self.ca_file is None:
+            return aiohttp.TCPConnector()
+        try:
+            context = ssl.create_default_context(cafile=self.ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise ConnectError(f"cannot read the certificates in {self.ca_file}: {exc}") from None
+        return aiohttp.TCPConnector(ssl=context)
 
 
 def check_url(url: str) -> str:
@@ -107,7 +120,7 @@ def create_connect_app(remote: Remote) -> web.Application:
 
     async def open_session(app: web.Application) -> AsyncIterator[None]:
         timeout = aiohttp.ClientTimeout(total=remote.timeout, connect=CONNECT_TIMEOUT)
-        async with aiohttp.ClientSession(timeout=timeout) as session:  # bodies arrive decompressed
+        async with aiohttp.ClientSession(timeout=timeout, connector=remote.connector()) as session:  # decompresses
             app[SESSION] = session
             yield
 
@@ -161,7 +174,7 @@ async def check_remote(remote: Remote, *, limit: float = CHECK_TIMEOUT) -> str:
     headers = {"Authorization": f"Bearer {remote.key}"} if remote.key else {}
     try:
         async with (
-            aiohttp.ClientSession(timeout=client_timeout) as session,
+            aiohttp.ClientSession(timeout=client_timeout, connector=remote.connector()) as session,
             session.get(remote.target("/cfapi/cli-get-user"), headers=headers) as resp,
         ):
             text = await resp.text()
@@ -235,11 +248,26 @@ async def run_connect(remote: Remote, host: str, ports: tuple[int, ...], *, chec
     help="Seconds one forwarded request may take (keep it above the CLI's 300 s).",
 )
 @click.option("--no-check", is_flag=True, help="Start without checking the remote engine and the key first.")
-def connect(url: str, key: str | None, host: str, port: int, cfapi_port: int, timeout: float, no_check: bool) -> None:
+@click.option(
+    "--ca-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="PEM certificates to trust for the engine (an internal CA) instead of the system's.",
+)
+def connect(
+    url: str,
+    key: str | None,
+    host: str,
+    port: int,
+    cfapi_port: int,
+    timeout: float,
+    no_check: bool,
+    ca_file: str | None,
+) -> None:
     """Forward the CLI's local /ai and /cfapi calls to the team's engine at URL (HTTPS), with your key."""
     logging.basicConfig(level=logging.WARNING, format="connect: %(message)s", stream=sys.stderr)
     try:
-        remote = Remote(check_url(url), key or os.environ.get("CODEFLASH_API_KEY"), timeout)
+        remote = Remote(check_url(url), key or os.environ.get("CODEFLASH_API_KEY"), timeout, ca_file)
         ports = (port, cfapi_port) if cfapi_port else (port,)
         asyncio.run(run_connect(remote, host, ports, check=not no_check))
     except ConnectError as exc:
