@@ -332,6 +332,7 @@ async def test_hostile_model_answers_at_every_llm_endpoint(
     monitor = app[LOOP_MONITOR]
     await asyncio.sleep(0.05)
     failures: list[str] = []
+    stalls: list[str] = []
     for path, body in bodies:
         monitor.max_lag = 0.0
         resp = await client.post(path, data=body, headers=AUTH)
