@@ -116,3 +116,37 @@ async def test_a_nul_trace_id_on_explain_does_not_hold_back_later_records(
         assert await conn.fetchval("SELECT count(*) FROM optimization_errors") == 0
     finally:
         await conn.close()
+
+
+class _Misconfigured:
+    """A sink that fails (not about the data) a few times, then works."""
+
+    def __init__(self) -> None:
+        self.records: list[Record] = []
+        self.failures = 3
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError('relation "llm_calls" does not exist')
+        self.records.extend(batch)
+
+
+async def test_a_failure_that_is_not_about_the_data_retries_the_whole_batch() -> None:
+    sink = _Misconfigured()
+    recorder = Recorder(sink, retry_base=0.01)
+    recorder.start()
+    for i in range(10):
+        recorder.record(call_record(f"t{i}"))
+    await recorder.close(grace=5)
+    assert recorder.rejected == 0 and len(sink.records) == 10
+
+
+async def test_postgres_refusing_one_row_writes_the_others(ops_db: str) -> None:
+    async with PostgresStore(ops_db, pool_max=2, prune_interval=0) as store:
+        async with Recorder(store, retry_base=0.01, close_timeout=10) as recorder:
+            for i in range(9):
+                recorder.record(call_record(f"row-{i}", tokens_in=2**70 if i == 4 else 1))
+        assert recorder.rejected == 1 and recorder.written == 8 and recorder.dropped == 0
+        assert len((await store.records_for_trace("row-3")).calls) == 1
+        assert (await store.records_for_trace("row-4")).calls == []

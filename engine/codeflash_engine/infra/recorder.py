@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from codeflash_engine.errors import ServiceUnavailable
+from codeflash_engine.errors import InvalidRequest, ServiceUnavailable
 from codeflash_engine.infra.logging import trace_id_var
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 
@@ -202,12 +202,13 @@ class Recorder:
                     self._queue.task_done()
 
     async def _write(self, batch: list[Record]) -> None:
-        """Write ``batch``; retry it while the sink is unreachable, split it when the sink refuses it.
+        """Write ``batch``; split it when the sink refuses its data, else retry it until written.
 
-        A sink that is away (:func:`is_unavailable`) gets the whole batch again with backoff. Any
-        other failure is about the data: the batch is split in halves, each written on its own,
-        down to the single record that fails, which is set aside (logged and counted in
-        :attr:`rejected`), so one bad record never holds back the others.
+        When the sink refuses the data (:func:`is_refusal`: a value PostgreSQL rejects, a
+        constraint), the batch is split in halves, each written on its own, down to the single
+        record that fails, which is set aside (logged and counted in :attr:`rejected`), so one bad
+        record never holds back the others. Any other failure (the sink is away, misconfigured,
+        overloaded) gets the whole batch again with backoff: nothing is given up for it.
         """
         delay = self.retry_base
         while True:
@@ -217,7 +218,7 @@ class Recorder:
                 raise
             except Exception as exc:
                 self.sink_failures += 1
-                if not is_unavailable(exc):
+                if is_refusal(exc):
                     await self._split(batch, exc)
                     return
                 log.warning(
@@ -251,9 +252,19 @@ class Recorder:
         await self._write(batch[middle:])
 
 
-def is_unavailable(exc: BaseException) -> bool:
-    """Whether a sink failure means the sink is away (retry later), not that it refused the data."""
-    return isinstance(exc, ServiceUnavailable | OSError | TimeoutError)
+def is_refusal(exc: BaseException) -> bool:
+    """Whether a sink failure means it refused the data (split the batch), not that it is away.
+
+    Refusals: the store's own errors about a value (InvalidRequest), values the driver cannot
+    encode (ValueError, TypeError, UnicodeError, OverflowError), and PostgreSQL's data exceptions and constraint
+    violations (SQLSTATE classes 22 and 23). An unreachable sink never is.
+    """
+    if isinstance(exc, ServiceUnavailable | OSError | TimeoutError):
+        return False
+    if isinstance(exc, InvalidRequest | ValueError | TypeError | UnicodeError | ArithmeticError):
+        return True
+    state = getattr(exc, "sqlstate", None)
+    return isinstance(state, str) and state[:2] in ("22", "23")
 
 
 class MemorySink:
