@@ -144,3 +144,30 @@ async def test_github_refusals_are_json_errors(aiohttp_client: MakeClient, engin
     client = await aiohttp_client(create_app(right))  # GitHub gone
     resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
     assert resp.status == 502 and "cannot reach GitHub" in (await resp.json())["error"]
+
+
+async def test_an_executable_file_stays_executable(aiohttp_client: MakeClient, engine_settings: Settings) -> None:
+    async with FakeGitHub(token="ghp_modes") as github:
+        files = {"pkg/sorter.py": "def f():\n    return 1\n", "bin/run.py": "#!/usr/bin/env python\nprint(1)\n"}
+        github.add_repository("acme", "shop", files, modes={"bin/run.py": "100755"})
+        settings = engine_settings.model_copy(
+            update={
+                "codeflash_engine_github_token": SecretStr("ghp_modes"),
+                "codeflash_engine_github_api_url": github.url,
+            }
+        )
+        client = await aiohttp_client(create_app(settings))
+        body = {
+            **PR_BODY,
+            "diffContents": {
+                **PR_BODY["diffContents"],  # type: ignore[dict-item]
+                "bin/run.py": {"oldContent": files["bin/run.py"], "newContent": "#!/usr/bin/env python\nprint(2)\n"},
+                "pkg/new.py": {"oldContent": "", "newContent": "X = 1\n"},
+            },
+        }
+        resp = await client.post("/cfapi/create-pr", json=body, headers=AUTH)
+        assert resp.status == 200, await resp.text()
+        [pull] = github.pulls("acme", "shop")
+        assert github.mode_at("acme", "shop", pull.head, "bin/run.py") == "100755"
+        assert github.mode_at("acme", "shop", pull.head, "pkg/sorter.py") == "100644"
+        assert github.files_at("acme", "shop", pull.head)["pkg/new.py"] == "X = 1\n"

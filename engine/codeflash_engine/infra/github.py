@@ -275,7 +275,11 @@ class GitHub:
             f"commit {parent} of {name}",
             gh.getitem("/repos/{owner}/{repo}/git/commits/{sha}", {**where, "sha": parent}),
         )
-        entries = [{"path": path, "mode": "100644", "type": "blob", "content": text} for path, text in files.items()]
+        modes = await self._file_modes(gh, owner, repo, commit["tree"]["sha"], list(files))
+        entries = [
+            {"path": path, "mode": modes.get(path, "100644"), "type": "blob", "content": text}
+            for path, text in files.items()
+        ]
         tree = await self._call(
             f"a tree on {name}",
             gh.post(
@@ -296,6 +300,37 @@ class GitHub:
             gh.post("/repos/{owner}/{repo}/git/refs", where, data={"ref": f"refs/heads/{branch}", "sha": sha}),
         )
         return sha
+
+    async def _file_modes(
+        self, gh: GitHubAPI, owner: str, repo: str, root: str, paths: Sequence[str]
+    ) -> dict[str, str]:
+        """The git modes of ``paths`` in tree ``root`` (``100755`` for an executable file), read
+        directory by directory; a path not found (a new file) is left out."""
+        listings: dict[str, dict[str, dict[str, Any]]] = {}
+
+        async def listing(sha: str) -> dict[str, dict[str, Any]]:
+            if sha not in listings:
+                data = await self._call(
+                    f"tree {sha} of {owner}/{repo}",
+                    gh.getitem("/repos/{owner}/{repo}/git/trees/{sha}", {"owner": owner, "repo": repo, "sha": sha}),
+                )
+                listings[sha] = {str(e["path"]): e for e in data.get("tree", []) if isinstance(e, dict)}
+            return listings[sha]
+
+        modes: dict[str, str] = {}
+        for path in paths:
+            *folders, name = path.split("/")
+            current = root
+            for folder in folders:
+                entry = (await listing(current)).get(folder)
+                if entry is None or entry.get("type") != "tree":
+                    break
+                current = str(entry["sha"])
+            else:
+                entry = (await listing(current)).get(name)
+                if entry is not None and entry.get("type") == "blob":
+                    modes[path] = str(entry["mode"])
+        return modes
 
     async def open_pull_request(
         self, owner: str, repo: str, *, head: str, base: str, title: str, body: str

@@ -80,6 +80,8 @@ class FakeRepo:
     owner: str
     name: str
     trees: dict[str, dict[str, str]] = attrs.field(factory=dict)
+    #: git modes other than 100644, per tree: tree sha -> path -> mode (e.g. 100755)
+    modes: dict[str, dict[str, str]] = attrs.field(factory=dict)
     commits: dict[str, FakeCommit] = attrs.field(factory=dict)
     refs: dict[str, str] = attrs.field(factory=dict)  # "heads/main" -> commit sha
     pulls: list[FakePull] = attrs.field(factory=list)
@@ -91,10 +93,38 @@ class FakeRepo:
         factory=lambda: {"contents": "write", "pull_requests": "write", "metadata": "read"}
     )
 
-    def put_tree(self, files: Mapping[str, str]) -> str:
-        sha = _sha("tree", dict(files))
+    def put_tree(self, files: Mapping[str, str], modes: Mapping[str, str] | None = None) -> str:
+        kept = {path: mode for path, mode in (modes or {}).items() if mode != "100644" and path in files}
+        sha = _sha("tree", [dict(files), kept])
         self.trees[sha] = dict(files)
+        self.modes[sha] = kept
         return sha
+
+    def listing(self, sha: str) -> list[dict[str, Any]]:
+        """One directory of a tree, as ``GET /git/trees/{sha}`` lists it (``sha`` is ``<tree>`` or
+        ``<tree>:<folder>`` for a folder: the fake keeps trees flat)."""
+        root, _, folder = sha.partition(":")
+        files, modes = self.trees[root], self.modes.get(root, {})
+        prefix = folder + "/" if folder else ""
+        entries: dict[str, dict[str, Any]] = {}
+        for path in sorted(files):
+            if not path.startswith(prefix):
+                continue
+            name, slash, _ = path[len(prefix) :].partition("/")
+            if slash:
+                entries.setdefault(
+                    name, {"path": name, "mode": "040000", "type": "tree", "sha": f"{root}:{prefix}{name}"}
+                )
+            else:
+                entries[name] = {
+                    "path": name,
+                    "mode": modes.get(path, "100644"),
+                    "type": "blob",
+                    "sha": _sha("blob", files[path]),
+                }
+        if folder and not entries:
+            raise KeyError(sha)
+        return list(entries.values())
 
     def put_commit(self, tree: str, parents: list[str], message: str) -> str:
         sha = _sha("commit", [tree, parents, message, time.time_ns()])
@@ -174,11 +204,12 @@ class FakeGitHub:
         branch: str = "main",
         push: bool = True,
         installation: int | None = None,
+        modes: Mapping[str, str] | None = None,
     ) -> FakeRepo:
         """A repository whose ``branch`` holds ``files`` in one commit. ``push``: whether the token
         may write; ``installation``: the id of the App's installation on it (None: not installed)."""
         repo = FakeRepo(owner, name, push=push, installation=installation)
-        tree = repo.put_tree(files or {})
+        tree = repo.put_tree(files or {}, modes)
         repo.refs[f"heads/{branch}"] = repo.put_commit(tree, [], "initial")
         self.repos[(owner.lower(), name.lower())] = repo
         return repo
@@ -214,6 +245,11 @@ class FakeGitHub:
         repo = self.repo(owner, name)
         return dict(repo.trees[repo.commits[repo.refs[f"heads/{branch}"]].tree])
 
+    def mode_at(self, owner: str, name: str, branch: str, path: str) -> str:
+        """The git mode of a file on a branch (100644 or 100755)."""
+        repo = self.repo(owner, name)
+        return repo.modes.get(repo.commits[repo.refs[f"heads/{branch}"]].tree, {}).get(path, "100644")
+
     def commit_of(self, owner: str, name: str, branch: str) -> FakeCommit:
         repo = self.repo(owner, name)
         return repo.commits[repo.refs[f"heads/{branch}"]]
@@ -228,6 +264,7 @@ class FakeGitHub:
         r.add_post("/app/installations/{id}/access_tokens", self._access_token)
         r.add_get("/repos/{owner}/{repo}/git/ref/{ref:.+}", self._get_ref)
         r.add_get("/repos/{owner}/{repo}/git/commits/{sha}", self._get_commit)
+        r.add_get("/repos/{owner}/{repo}/git/trees/{sha}", self._get_tree)
         r.add_post("/repos/{owner}/{repo}/git/trees", self._post_tree)
         r.add_post("/repos/{owner}/{repo}/git/commits", self._post_commit)
         r.add_post("/repos/{owner}/{repo}/git/refs", self._post_ref)
@@ -327,15 +364,25 @@ class FakeGitHub:
             }
         )
 
+    async def _get_tree(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        sha = request.match_info["sha"]
+        return web.json_response({"sha": sha, "tree": repo.listing(sha), "truncated": False})
+
     async def _post_tree(self, request: web.Request) -> web.Response:
         repo = self._repo(request)
         data = request["json"] or {}
-        files = dict(repo.trees[data["base_tree"]]) if data.get("base_tree") else {}
+        base = data.get("base_tree")
+        files = dict(repo.trees[base]) if base else {}
+        modes = dict(repo.modes.get(base, {})) if base else {}
         for entry in data.get("tree", []):
             if entry.get("type") != "blob" or not isinstance(entry.get("content"), str):
                 return _error(422, "only blob entries with content are supported by the fake")
+            if entry.get("mode") not in ("100644", "100755"):
+                return _error(422, f"tree.mode {entry.get('mode')!r} is not a file mode")
             files[entry["path"]] = entry["content"]
-        return web.json_response({"sha": repo.put_tree(files)}, status=201)
+            modes[entry["path"]] = entry["mode"]
+        return web.json_response({"sha": repo.put_tree(files, modes)}, status=201)
 
     async def _post_commit(self, request: web.Request) -> web.Response:
         repo = self._repo(request)
