@@ -108,7 +108,8 @@ class Settings(BaseSettings):
     codeflash_engine_body_timeout: float = Field(default=60.0, gt=0)
 
     # --- cfapi, GitHub (issue 21) ------------------------------------------------------------
-    #: port of the CLI's second service, cfapi (the CLI's ``local`` cfapi is localhost:3001); 0: off
+    #: port of the CLI's second service, cfapi (the CLI's ``local`` cfapi is localhost:3001); 0: off.
+    #: Unset, it is opened only when the engine serves on port 8000 (/cfapi is on the main port too)
     codeflash_engine_cfapi_port: int = Field(default=3001, ge=0, le=65535)
     #: oldest CLI version /cfapi/cli-get-user accepts (older CLIs are told to upgrade at init/auth)
     codeflash_engine_cli_min_version: str = "0.20.6"
