@@ -171,3 +171,22 @@ async def test_an_executable_file_stays_executable(aiohttp_client: MakeClient, e
         assert github.mode_at("acme", "shop", pull.head, "bin/run.py") == "100755"
         assert github.mode_at("acme", "shop", pull.head, "pkg/sorter.py") == "100644"
         assert github.files_at("acme", "shop", pull.head)["pkg/new.py"] == "X = 1\n"
+
+
+async def test_a_slow_github_ends_inside_the_clis_timeout(
+    aiohttp_client: MakeClient, engine_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeflash_engine.http.routes import cfapi
+
+    monkeypatch.setattr(cfapi, "GITHUB_DEADLINE", 0.5)
+    async with FakeGitHub(token="ghp_slow", latency=0.2) as github:
+        github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"})
+        settings = engine_settings.model_copy(
+            update={
+                "codeflash_engine_github_token": SecretStr("ghp_slow"),
+                "codeflash_engine_github_api_url": github.url,
+            }
+        )
+        client = await aiohttp_client(create_app(settings))
+        resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
+        assert resp.status == 502 and "GitHub did not finish within 0.5 s" in (await resp.json())["error"]

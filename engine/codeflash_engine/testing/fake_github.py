@@ -142,7 +142,8 @@ class RecordedCall:
 
 class FakeGitHub:
     """The fake server. ``token``: the token it accepts (None: any); ``app_id`` and
-    ``app_public_key``: a GitHub App whose JWTs it accepts (checked with PyJWT)."""
+    ``app_public_key``: a GitHub App whose JWTs it accepts (checked with PyJWT); ``latency``:
+    seconds each answer waits."""
 
     def __init__(
         self,
@@ -152,8 +153,11 @@ class FakeGitHub:
         token: str | None = None,
         app_id: str | None = None,
         app_public_key: str | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.host = host
+        #: seconds every answer waits (a slow GitHub)
+        self.latency = latency
         self.port = port
         self.token = token
         self.app_id = app_id
@@ -286,6 +290,8 @@ class FakeGitHub:
         authorization = request.headers.get("Authorization", "")
         self.calls.append(RecordedCall(request.method, request.path, body, authorization))
         request["json"] = body
+        if self.latency:
+            await asyncio.sleep(self.latency)
         scheme, _, credential = authorization.partition(" ")
         if request.path.startswith("/app/") or request.path.endswith("/installation"):
             if scheme.lower() != "bearer" or not self._valid_jwt(credential):

@@ -23,6 +23,8 @@ Every route needs a key (:mod:`codeflash_engine.http.cfapi_guard`); unknown rout
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import re
 import secrets
@@ -103,8 +105,20 @@ def _github(request: web.Request) -> GitHub:
     return github
 
 
-def _github_failed(exc: GitHubError) -> EngineError:
-    return EngineError(exc.message, status=exc.status if exc.status < 500 else 502)
+#: seconds the GitHub calls of one request may take together: inside the CLI's 60 s cfapi timeout
+GITHUB_DEADLINE = 50.0
+
+
+@contextlib.asynccontextmanager
+async def _on_github() -> AsyncIterator[None]:
+    """GitHub's refusals and failures as JSON errors; all the calls within :data:`GITHUB_DEADLINE`."""
+    try:
+        async with asyncio.timeout(GITHUB_DEADLINE):
+            yield
+    except GitHubError as exc:
+        raise EngineError(exc.message, status=exc.status if exc.status < 500 else 502) from None
+    except TimeoutError:
+        raise EngineError(f"GitHub did not finish within {GITHUB_DEADLINE:g} s; try again later", status=502) from None
 
 
 # --- the user --------------------------------------------------------------------------------
@@ -248,15 +262,13 @@ async def create_pr(request: web.Request) -> web.Response:
     report = _report(body)
     files = _changed_files(body)
     branch = _branch_name(report.function_name)
-    try:
+    async with _on_github():
         await github.commit_files(
             body.owner, body.repo, base=body.baseBranch, branch=branch, files=files, message=_commit_message(report)
         )
         pr = await github.open_pull_request(
             body.owner, body.repo, head=branch, base=body.baseBranch, title=pr_title(report), body=pr_body(report)
         )
-    except GitHubError as exc:
-        raise _github_failed(exc) from None
     await _record(
         request, _pr_record(request, "create", body.owner, body.repo, pr.number, report, number=pr.number, url=pr.url)
     )
@@ -279,7 +291,7 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
     report = _report(body)
     files = _changed_files(body)
     owner, repo, number = body.owner, body.repo, body.pullNumber
-    try:
+    async with _on_github():
         pr = await github.pull_request(owner, repo, number)
         patches = await github.pull_request_patches(owner, repo, number)
         changes = {path: (d.oldContent, d.newContent) for path, d in body.diffContents.items() if path in files}
@@ -306,8 +318,6 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
         dependent = await github.open_pull_request(
             owner, repo, head=branch, base=pr.head_ref, title=pr_title(report), body=pr_body(report)
         )
-    except GitHubError as exc:
-        raise _github_failed(exc) from None
     await _record(
         request,
         _pr_record(request, "dependent", owner, repo, number, report, number=dependent.number, url=dependent.url),
@@ -331,7 +341,7 @@ async def setup_github_actions(request: web.Request) -> web.Response:
     body = await parse_body(request, s.SetupGithubActionsRequest)
     github = _github(request)
     branch = f"codeflash/setup-github-actions-{secrets.token_hex(4)}"
-    try:
+    async with _on_github():
         await github.commit_files(
             body.owner,
             body.repo,
@@ -352,8 +362,6 @@ async def setup_github_actions(request: web.Request) -> web.Response:
                 "`CODEFLASH_API_KEY` (a key issued by your codeflash-engine).\n"
             ),
         )
-    except GitHubError as exc:
-        raise _github_failed(exc) from None
     await _record(
         request, _pr_record(request, "actions", body.owner, body.repo, pr.number, None, number=pr.number, url=pr.url)
     )
