@@ -120,7 +120,9 @@ async def test_a_trickled_body_gets_408_and_is_closed(served: tuple[web.Applicat
                 return
 
     task = asyncio.create_task(trickle())
+    started = time.monotonic()
     answer = await closed_within(reader, 5)
+    assert time.monotonic() - started < TIMEOUT + 1.5  # answered and closed, no lingering
     task.cancel()
     writer.close()
     head, _, body = answer.partition(b"\r\n\r\n")

@@ -85,6 +85,9 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         response = json_error(exc.status, message, exc.headers)
         if getattr(exc, "close_connection", False):
             response.force_close()
+            close = getattr(request.protocol, "close_after_response", None)
+            if close is not None:  # the engine's server: no lingering on a client cut for being slow
+                close()
         return response
     except pydantic.ValidationError as exc:
         return json_error(422, describe_validation_error(exc))

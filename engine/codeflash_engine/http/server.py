@@ -59,6 +59,14 @@ class GuardedRequestHandler(RequestHandler):
         if self._request_count != before:  # a request line and its headers are complete
             self._disarm()
 
+    def close_after_response(self) -> None:
+        """Close once the current response is sent, without lingering to read the rest of the body.
+
+        For a client cut for being slow: aiohttp would otherwise keep reading what it still sends
+        for up to ``lingering_time`` (10 s) before closing.
+        """
+        self._lingering_time = 0.0
+
     def _arm(self) -> None:
         self._disarm()
         self._header_timer = self._loop.call_later(self._header_timeout, self._headers_too_slow, self._request_count)
