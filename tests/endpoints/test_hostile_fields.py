@@ -71,3 +71,21 @@ async def test_module_path_must_be_a_dotted_module_name(
         status, answer = await call(engine_client, path, body)
         assert status == 422 and "module_path" in answer["error"], (path, answer)
     assert fake_llm.requests == []
+
+
+@pytest.mark.parametrize(
+    "over",
+    [
+        {"function_to_optimize": {**s.FUNCTION_TO_OPTIMIZE, "function_name": "foo bar"}},
+        {"function_to_optimize": {**s.FUNCTION_TO_OPTIMIZE, "function_name": "import"}},
+        {"function_to_optimize": {**s.FUNCTION_TO_OPTIMIZE, "parents": [{"name": "a b", "type": "ClassDef"}]}},
+        {"qualified_name": "a b.c"},
+        {"class_name": "1x"},
+    ],
+)
+async def test_python_names_must_be_names(
+    engine_client: EngineClient, fake_llm: FakeLLM, over: dict[str, object]
+) -> None:
+    status, answer = await call(engine_client, "/ai/testgen", s.testgen(**over))
+    assert status == 422, answer
+    assert fake_llm.requests == []

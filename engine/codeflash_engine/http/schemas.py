@@ -193,16 +193,25 @@ class _TestsFor(_Common):
     module_system: str | None = None
 
     @model_validator(mode="after")
-    def _python_modules(self) -> _TestsFor:
-        """Python tests import the code by module: both paths must be dotted module names."""
-        if self.language.strip().lower() in PYTHON_NAMES:
-            for field in ("module_path", "test_module_path"):
-                value = getattr(self, field)
-                if not is_dotted_module(value):
-                    raise ValueError(
-                        f"field '{field}' must be a dotted Python module name such as 'pkg.sorter' "
-                        f"(got {value[:100]!r})"
-                    )
+    def _python_names(self) -> _TestsFor:
+        """Python tests import and call the code by name: modules must be dotted module names, the
+        function, its classes and its qualified name Python identifiers (else 422, not tests that
+        cannot import or call it)."""
+        if self.language.strip().lower() not in PYTHON_NAMES:
+            return self
+        fto = self.function_to_optimize
+        names: list[tuple[str, str | None]] = [
+            ("module_path", self.module_path),
+            ("test_module_path", self.test_module_path),
+            ("function_to_optimize.function_name", fto.function_name),
+            *((f"function_to_optimize.parents.{i}.name", p.name) for i, p in enumerate(fto.parents)),
+            ("qualified_name", getattr(self, "qualified_name", None)),
+            ("class_name", getattr(self, "class_name", None)),
+        ]
+        for field, value in names:
+            if value is not None and not is_dotted_module(value):
+                what = "a dotted Python module name such as 'pkg.sorter'" if "module" in field else "a Python name"
+                raise ValueError(f"field '{field}' must be {what} (got {value[:100]!r})")
         return self
 
 
