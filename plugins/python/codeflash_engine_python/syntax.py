@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import io
-import itertools
 import re
 import sys
 import tokenize
@@ -31,13 +30,112 @@ def feature_version(language_version: str | None) -> tuple[int, int] | None:
 
 
 def parse(code: str, language_version: str | None = None) -> ast.Module:
-    """``ast.parse`` for the version; raises SyntaxError."""
+    """``ast.parse`` for the version, in pieces for a long source; raises SyntaxError.
+
+    One ``ast.parse`` holds the GIL throughout (about 1.5 s per megabyte of short statements),
+    which stalls the event loop while the plugin's thread parses. A source longer than
+    :data:`PIECE_CHARS` is parsed in pieces cut at top-level statements, so the loop runs in
+    between; the tree is the same.
+    """
     version = feature_version(language_version)
+    if len(code) <= PIECE_CHARS:
+        return _parse_whole(code, version)
+    return _parse_in_pieces(code, version)
+
+
+def _parse_whole(code: str, version: tuple[int, int] | None) -> ast.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
         if version is None:
             return ast.parse(code)
         return ast.parse(code, feature_version=version)
+
+
+#: a source longer than this many characters is parsed in pieces of about this size
+PIECE_CHARS = 16 * 1024
+#: a piece grows past a cut that falls inside a string or brackets, up to this size
+MAX_PIECE_CHARS = 64 * 1024
+#: a line that may start a top-level statement: not indented, not a comment, not a closing
+#: bracket, not the continuation of a compound statement
+_STATEMENT_START = re.compile(r"^(?![\s#)\]}]|(?:else|elif|except|finally)\b)(?=.)", re.MULTILINE)
+#: messages of a piece cut inside a construct that the next piece closes
+_CUT_INSIDE = ("never closed", "unterminated", "unexpected EOF", "expected an indented block", "EOF while")
+
+
+def _cuts(code: str) -> list[int]:
+    """Offsets where pieces start: line starts of top-level statements, about PIECE_CHARS apart,
+    never between a decorator and what it decorates."""
+    cuts = [0]
+    for match in _STATEMENT_START.finditer(code, PIECE_CHARS):
+        at = match.start()
+        if at - cuts[-1] < PIECE_CHARS:
+            continue
+        before = code[max(0, at - 4096) : at].rstrip()
+        previous = before[before.rfind("\n") + 1 :]
+        if previous.startswith("@") or previous.endswith("\\"):
+            continue
+        cuts.append(at)
+    return cuts
+
+
+def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
+    """Parse ``code`` piece by piece (see :func:`_cuts`).
+
+    A piece cut inside a construct (brackets, a string, a continued line) is parsed up to the
+    line where that construct opens, and the construct goes on with the next piece. One
+    statement longer than :data:`MAX_PIECE_CHARS` is parsed with the rest of the source at once
+    (correct, if slow): the pieces never change the tree.
+    """
+    ends = [*_cuts(code)[1:], len(code)]
+    body: list[ast.stmt] = []
+    ignores: list[ast.type_ignore] = []
+    begin = 0
+    index = 0
+    while begin < len(code):
+        end = ends[index] if index < len(ends) else len(code)
+        if end - begin > MAX_PIECE_CHARS:
+            end = len(code)
+        line = code.count("\n", 0, begin)
+        try:
+            tree = _parse_whole(code[begin:end], version)
+        except SyntaxError as exc:
+            if end == len(code) or not any(m in (exc.msg or "") for m in _CUT_INSIDE):
+                _shift(exc, line)
+                raise
+            opens = _line_offset(code, begin, (exc.lineno or 1) - 1)
+            if opens <= begin:
+                index += 1  # the construct opens at the piece's start: take in the next piece
+                continue
+            try:
+                tree = _parse_whole(code[begin:opens], version)  # complete statements before it
+            except SyntaxError as head:
+                _shift(head, line)
+                raise
+            end = opens
+        if line:
+            ast.increment_lineno(tree, line)
+        body.extend(tree.body)
+        ignores.extend(tree.type_ignores)
+        begin = end
+        while index < len(ends) and ends[index] <= begin:
+            index += 1
+    return ast.Module(body=body, type_ignores=ignores)
+
+
+def _line_offset(code: str, start: int, lines: int) -> int:
+    """The offset of the line ``lines`` lines after the one at ``start``."""
+    at = start
+    for _ in range(lines):
+        at = code.index("\n", at) + 1
+    return at
+
+
+def _shift(exc: SyntaxError, lines: int) -> None:
+    """Make a piece's SyntaxError point into the whole source."""
+    if exc.lineno is not None:
+        exc.lineno += lines
+    if exc.end_lineno is not None:
+        exc.end_lineno += lines
 
 
 def validate_python(code: str, language_version: str | None) -> list[SyntaxProblem]:
@@ -54,48 +152,6 @@ def validate_python(code: str, language_version: str | None) -> list[SyntaxProbl
     except (ValueError, RecursionError, MemoryError) as exc:  # null bytes, absurd nesting
         return [SyntaxProblem(line=1, column=1, message=str(exc) or type(exc).__name__)]
     return []
-
-
-#: sources longer than this are parsed in pieces (see :func:`parse_large`)
-CHUNK_LINES = 400
-_CHUNK_START = re.compile(r"^(?:@|def |async def |class )")
-
-
-def _chunk_starts(lines: list[str]) -> list[int]:
-    """0-based lines where a top-level definition (or its first decorator) starts a new piece."""
-    starts = [0]
-    previous = ""
-    for number, line in enumerate(lines):
-        if _CHUNK_START.match(line) and not previous.startswith("@") and number - starts[-1] >= CHUNK_LINES:
-            starts.append(number)
-        if line.strip():
-            previous = line
-    return starts
-
-
-def parse_large(code: str, language_version: str | None = None) -> ast.Module:
-    """:func:`parse`, in pieces of about :data:`CHUNK_LINES` lines for a long source.
-
-    One ``ast.parse`` of a 2,000-line file holds the GIL for 10 to 25 ms, which stalls the event
-    loop that much while a worker thread parses; pieces let it run in between. A piece boundary
-    is a top-level ``def``/``class``/decorator line; if one falls inside a multi-line string, the
-    piece before it does not parse and the whole source is parsed in one go instead.
-    """
-    lines = code.splitlines(keepends=True)
-    starts = _chunk_starts(lines)
-    if len(starts) == 1:
-        return parse(code, language_version)
-    body: list[ast.stmt] = []
-    bounds = [*starts, len(lines)]
-    try:
-        for begin, end in itertools.pairwise(bounds):
-            piece = parse("".join(lines[begin:end]), language_version)
-            if begin:
-                ast.increment_lineno(piece, begin)
-            body.extend(piece.body)
-    except SyntaxError:
-        return parse(code, language_version)
-    return ast.Module(body=body, type_ignores=[])
 
 
 _SKIPPED_TOKENS = frozenset({tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT})

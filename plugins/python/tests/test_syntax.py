@@ -20,18 +20,44 @@ def module(functions: int, *, string_at: int | None = None) -> str:
     return "\n\n".join(parts)
 
 
-@pytest.mark.parametrize("string_at", [None, 30])
-def test_parse_large_equals_parse(string_at: int | None) -> None:
-    code = module(120, string_at=string_at)
-    assert len(code.splitlines()) > 3 * syntax.CHUNK_LINES
-    pieces = syntax.parse_large(code)
-    whole = syntax.parse(code)
-    assert ast.dump(pieces, include_attributes=True) == ast.dump(whole, include_attributes=True)
+def whole(code: str) -> ast.Module:
+    return ast.parse(code)
 
 
-def test_parse_large_raises_like_parse() -> None:
-    with pytest.raises(SyntaxError):
-        syntax.parse_large(module(60) + "\ndef broken(:\n    pass\n")
+PIECE_TRAPS = {
+    "decorated definitions": module(120),
+    "a string spanning cuts": module(120, string_at=30),
+    "short statements": "x = 1\n" * 20_000,
+    "brackets across a cut": ("x = [\n" + "1,\n" * 15_000 + "]\ny = 2\n") * 2,
+    "compound statements": "if x:\n    pass\n" + ("else:\n    y = 1\n" * 1) + "try:\n    pass\nexcept E:\n    pass\n"
+    + "z = 3\n" * 6000 + "if a:\n    b = 1\nelif c:\n    d = 1\n" * 800,
+    "one statement longer than a piece can grow": "a = 1\nDATA = [\n" + "1,\n" * 40_000 + "]\nb = 2\n",
+    "backslash continuations": "x = 1 + \\\n2\n" * 5000,
+    "comments and blank lines at column 0": "# note\n\nx = (1,\n# inside\n2)\n" * 3000,
+}
+
+
+@pytest.mark.parametrize("code", list(PIECE_TRAPS.values()), ids=list(PIECE_TRAPS))
+def test_a_long_source_parsed_in_pieces_gives_the_same_tree(code: str) -> None:
+    assert len(code) > 2 * syntax.PIECE_CHARS
+    assert len(syntax._cuts(code)) > 1 or "string" in code
+    assert ast.dump(syntax.parse(code), include_attributes=True) == ast.dump(whole(code), include_attributes=True)
+
+
+def test_a_syntax_error_in_a_later_piece_is_reported_at_its_line() -> None:
+    code = module(60) + "\ndef broken(:\n    pass\n"
+    with pytest.raises(SyntaxError) as pieces:
+        syntax.parse(code)
+    with pytest.raises(SyntaxError) as at_once:
+        whole(code)
+    assert pieces.value.lineno == at_once.value.lineno and pieces.value.msg == at_once.value.msg
+
+
+def test_no_piece_holds_the_gil_long() -> None:
+    """Every piece is a bounded slice of the source: the loop gets the GIL back in between."""
+    code = "x = 1\n" * 100_000
+    cuts = [*syntax._cuts(code), len(code)]
+    assert max(b - a for a, b in zip(cuts, cuts[1:], strict=False)) <= syntax.PIECE_CHARS + 16
 
 
 @pytest.mark.parametrize(

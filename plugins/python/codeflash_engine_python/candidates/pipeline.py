@@ -24,7 +24,7 @@ from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
-from codeflash_engine_python.syntax import parse, parse_large, top_level_starts
+from codeflash_engine_python.syntax import parse, top_level_starts
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +80,7 @@ class IndexCache:
             self._entries.move_to_end(key)
             return found
         try:
-            index = ModuleIndex(code, parse_large(code, language_version))
+            index = ModuleIndex(code, parse(code, language_version))
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         if len(code) <= self.budget // 4:
@@ -118,7 +118,7 @@ def index_base(files: Sequence[CodeFile], original: Original) -> dict[int, Modul
     parsed: list[tuple[RawBlock, ModuleIndex]] = []
     for file in files:
         try:
-            tree = parse_large(file.code, original.language_version)
+            tree = parse(file.code, original.language_version)
         except (SyntaxError, ValueError):
             log.debug("base file %s does not parse; not used", file.path)
             continue
