@@ -88,7 +88,7 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
     """
     ends = [*_cuts(code)[1:], len(code)]
     body: list[ast.stmt] = []
-    ignores: list[ast.type_ignore] = []
+    ignores: list[ast.TypeIgnore] = []
     begin = 0
     index = 0
     while begin < len(code):
