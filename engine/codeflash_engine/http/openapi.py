@@ -26,7 +26,7 @@ class Endpoint:
     request: type[BaseModel] | TypeAdapter[Any] | None
     response: type[BaseModel]
     public: bool = False
-    errors: tuple[int, ...] = (400, 401, 413, 422, 429, 500, 502, 503)
+    errors: tuple[int, ...] = (400, 401, 402, 408, 413, 422, 429, 500, 502, 503)
     #: media type of the 200 answer (``text/plain`` for /metrics)
     media_type: str = "application/json"
 
