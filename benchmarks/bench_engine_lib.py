@@ -215,6 +215,7 @@ def engine_env(fake_url: str, **extra: str) -> dict[str, str]:
         "CODEFLASH_ENGINE_API_KEYS": API_KEY,
         "RATE_LIMIT_MAX": "1000000000",
         "CODEFLASH_ENGINE_LLM_CONCURRENCY": "4096",
+        "CODEFLASH_ENGINE_LLM_CONCURRENCY_PER_KEY": "4096",  # one key stands for every tenant here
         "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
         "CODEFLASH_ENGINE_LOOP_MONITOR_INTERVAL": "0.005",
     }

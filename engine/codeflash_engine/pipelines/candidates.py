@@ -70,20 +70,8 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         is_async=job.is_async,
     )
     completions = await engine.ask(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline)
-    answers: list[Answer] = await engine.plugins.in_thread(job.language.name, _read_all, engine, job, completions)
-    request = CandidatesRequest(
-        task=job.task,
-        language=job.language.name,
-        language_version=job.language_version,
-        original=job.original,
-        answers=tuple(answers),
-        target=job.target,
-        is_async=job.is_async,
-        fence_tags=job.language.fence_tags,
-        base=job.base,
-    )
-    cleaned: list[Candidate] | None = await engine.plugins.run(
-        "postprocess_candidates", job.language.name, request=request
+    answers, cleaned = await engine.plugins.in_thread(
+        job.language.name, _clean, engine, job, completions, hook="postprocess_candidates"
     )
     out: list[CandidateOut] = []
     for candidate in cleaned or []:
@@ -109,9 +97,12 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
     return out
 
 
-def _read_all(engine: Engine, job: CandidateJob, completions: list[tuple[int, Completion]]) -> list[Answer]:
-    """Every answer read (edits applied), in the language plugin's thread."""
-    return [
+def _clean(
+    engine: Engine, job: CandidateJob, completions: list[tuple[int, Completion]]
+) -> tuple[list[Answer], list[Candidate]]:
+    """In the language plugin's thread, one hop for both: every answer read (its edit applied
+    through apply_diff), then the postprocess hook over them."""
+    answers = [
         read_answer(
             engine.plugins,
             job.language.name,
@@ -123,3 +114,16 @@ def _read_all(engine: Engine, job: CandidateJob, completions: list[tuple[int, Co
         )
         for _, completion in completions
     ]
+    request = CandidatesRequest(
+        task=job.task,
+        language=job.language.name,
+        language_version=job.language_version,
+        original=job.original,
+        answers=tuple(answers),
+        target=job.target,
+        is_async=job.is_async,
+        fence_tags=job.language.fence_tags,
+        base=job.base,
+    )
+    cleaned: list[Candidate] | None = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
+    return answers, list(cleaned or [])
