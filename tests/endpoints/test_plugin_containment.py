@@ -154,3 +154,37 @@ async def test_a_hanging_plugin_times_out_while_other_languages_are_served(
     assert slow_status == 502, slow
     assert "'hanging'" in slow["error"] and "postprocess_candidates" in slow["error"] and "0.5 s" in slow["error"]
     assert time.monotonic() - started < 2.5  # cut at the limit, not when the plugin returns
+
+
+DEEP = "x = " + "-" * 6000 + "1"
+
+
+async def test_client_code_too_deep_to_parse_is_not_a_plugin_failure(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """Code the parser cannot take (from the client or the model) is unusable input, not a bug of the
+    Python plugin: no 'plugin failed', no server path, and the health check stays ok."""
+    deep_md = f"```python:pkg/sorter.py\n{s.SORTER_CODE}\n\n{DEEP}\n```"
+    fake_llm.reply(s.FAST_ANSWER)
+    status, body = await call(engine_client, "/ai/optimize", {**s.optimize(), "source_code": deep_md})
+    assert status == 200, body
+    fake_llm.reset()
+    fake_llm.reply(s.TESTS_ANSWER)
+    status, body = await call(engine_client, "/ai/testgen", {**s.testgen(), "source_code_being_tested": deep_md})
+    assert status in (200, 502), body
+    assert "plugin" not in str(body) and "/lib/python" not in str(body)
+    health = await (await engine_client.get("/healthcheck")).json()
+    assert health["status"] == "ok" and health["plugin_failures"] == {}
+
+
+async def test_a_plugin_failure_tells_the_client_no_server_path(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    client = await client_with(aiohttp_client, engine_settings, Explosive())
+    status, body = await call(client, "/ai/optimize", BOOM_BODY)
+    assert status == 502 and "RuntimeError: build_prompt exploded" in body["error"]
+    assert ".py" not in body["error"] and "/" not in body["error"].split("failed in hook", 1)[1]
+    health = await (await client.get("/healthcheck")).json()
+    assert ".py:" not in str(health["plugin_failures"])

@@ -102,9 +102,17 @@ class PluginInfo:
 
 
 def _short_error(exc: BaseException) -> str:
+    """The exception and where it was raised, for load errors (shown to operators)."""
     frames = traceback.extract_tb(exc.__traceback__)
     where = f" ({frames[-1].filename}:{frames[-1].lineno})" if frames else ""
-    return f"{type(exc).__name__}: {exc}{where}"
+    return f"{_what(exc)}{where}"
+
+
+def _what(exc: BaseException) -> str:
+    """The exception's kind and message, without any path: what a client and the health check see
+    of a run-time failure (the log has the traceback)."""
+    message = str(exc).strip()
+    return f"{type(exc).__name__}: {message[:300]}" if message else type(exc).__name__
 
 
 class PluginHost:
@@ -263,7 +271,7 @@ class PluginHost:
             except Exception as exc:
                 if builtin or isinstance(exc, expected):
                     raise
-                raise self._failed(plugin, hook, language, _short_error(exc), exc) from exc
+                raise self._failed(plugin, hook, language, _what(exc), exc) from exc
             finally:
                 if self.trace:
                     log.info(

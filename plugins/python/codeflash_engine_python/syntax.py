@@ -44,11 +44,16 @@ def parse(code: str, language_version: str | None = None) -> ast.Module:
 
 
 def _parse_whole(code: str, version: tuple[int, int] | None) -> ast.Module:
+    """One ``ast.parse``; code nested too deeply for the parser is a SyntaxError like any other
+    code that cannot be parsed (it is what was sent or answered, not a bug of ours)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", SyntaxWarning)
-        if version is None:
-            return ast.parse(code)
-        return ast.parse(code, feature_version=version)
+        try:
+            if version is None:
+                return ast.parse(code)
+            return ast.parse(code, feature_version=version)
+        except (RecursionError, MemoryError) as exc:
+            raise SyntaxError(f"nested too deeply to parse ({type(exc).__name__})") from None
 
 
 #: a source longer than this many characters is parsed in pieces of about this size
