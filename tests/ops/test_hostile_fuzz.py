@@ -335,8 +335,11 @@ async def test_hostile_model_answers_at_every_llm_endpoint(
         answer_json = json.loads(raw)
         if (resp.status >= 500 and resp.status != 502) or (resp.status != 200 and not answer_json.get("error")):
             failures.append(f"{path}: {resp.status} {str(answer_json)[:300]}")
-        if lag >= LAG_LIMIT:
-            stalls.append(f"{path}: the event loop lagged {lag * 1000:.0f} ms")
+        if lag >= LAG_LIMIT:  # a busy machine is not the engine blocking: the stall must come again
+            monitor.max_lag = 0.0
+            await (await client.post(path, data=body, headers=AUTH)).read()
+            await asyncio.sleep(0.006)
+            if monitor.max_lag >= LAG_LIMIT:
+                stalls.append(f"{path}: the event loop lagged {lag * 1000:.0f} and {monitor.max_lag * 1000:.0f} ms")
     assert not failures, "\n".join(failures)
-    if stalls:  # parsing model answers is plugin work (issue 16 class 5, the lead's): reported, not failed
-        pytest.xfail("plugin-side loop stall (issue 16 class 5): " + "; ".join(stalls))
+    assert not stalls, "; ".join(stalls)
