@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import re
 
 import pytest
@@ -175,6 +176,18 @@ def test_fuzz_levels_are_reported_and_context_keeps_the_files_text() -> None:
     stripped = patch("*** Update File: a.py", "@@", " def f():", '   s = "x"', "-  return s", "+  return s * 2")
     result = apply_edit(files, stripped)
     assert result.ok and result.blocks[0].level in ("indentation", "surrounding whitespace")
+    # The context is off unevenly (0, -2, -2): the '+' line is taken as written (issue 20) ...
+    assert result.files["a.py"] == 'def f():\n    s = "x"  \n  return s * 2\n'
+
+    # ... unless that does not parse, when a caller's parser gets the re-indented reading.
+    def parses(path: str, text: str) -> bool:
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            return False
+        return True
+
+    result = apply_edit(files, stripped, accept=parses)
     assert result.files["a.py"] == 'def f():\n    s = "x"  \n    return s * 2\n'
     curly = patch(
         "*** Update File: a.py", "@@", " def f():", "     s = \u201cx\u201d", "-    return s", "+    return s * 2"

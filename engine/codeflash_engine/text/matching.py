@@ -30,13 +30,18 @@ import difflib
 import enum
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
 
 import attrs
 
 __all__ = [
+    "KEYS",
     "LADDER",
+    "READINGS",
     "Level",
     "Lines",
+    "Placement",
+    "Reading",
     "Shift",
     "Suggestion",
     "closest",
@@ -49,6 +54,7 @@ __all__ = [
     "shift_for",
     "shift_near",
     "split_text",
+    "uniform_shift",
 ]
 
 
@@ -118,7 +124,7 @@ def _strip_key(line: str) -> str:
     return line.strip()
 
 
-_KEY: dict[Level, Callable[[str], str]] = {
+KEYS: dict[Level, Callable[[str], str]] = {  # how a line compares at each level
     Level.EXACT: _exact_key,
     Level.TRAILING_WHITESPACE: _rstrip_key,
     Level.INDENTATION: _strip_key,
@@ -141,7 +147,7 @@ class Lines:
 
     def keys(self, level: Level) -> list[str]:
         """The lines as compared at ``level`` (shared between levels with the same key)."""
-        fn = _KEY[level]
+        fn = KEYS[level]
         keys = self._keys.get(fn)
         if keys is None:
             if fn is _rstrip_key:
@@ -208,7 +214,7 @@ def find_at(view: Lines, search: Sequence[str], level: Level, lo: int = 0, hi: i
     hi = len(view) if hi is None else min(hi, len(view))
     if n == 0 or n > hi - lo:
         return []
-    fn = _KEY[level]
+    fn = KEYS[level]
     fkeys = view.keys(level)
     skeys = [fn(line) for line in search]
     anchor = next((j for j, k in enumerate(skeys) if k), 0)
@@ -284,23 +290,126 @@ def shift_for(window: Sequence[str], search: Sequence[str], level: Level) -> Shi
     return Shift()
 
 
-def merge_replacement(window: Sequence[str], search: Sequence[str], replace: Sequence[str], level: Level) -> list[str]:
+Reading = Literal["auto", "shifted", "as_written"]
+"""How the replacement lines of a block matched loosely are indented: ``"shifted"`` re-indents them
+from the quoted lines' indentation to the file's, ``"as_written"`` keeps the model's, ``"auto"``
+chooses (see :class:`Placement`)."""
+
+READINGS: tuple[Reading, ...] = ("shifted", "as_written")
+"""The explicit readings, tried in turn when the automatic one gives a file that does not parse."""
+
+
+def uniform_shift(window: Sequence[str], search: Sequence[str]) -> Shift | None:
+    """The one shift that turns every non-blank quoted line's indentation into its file line's
+    (the identity when they agree), or None when the quoted lines are off unevenly."""
+    shift = Shift(_outdent(search)[0], _outdent(window)[0])
+    for s, w in zip(search, window, strict=False):
+        if s.strip() and _indent_of(shift.apply(s)) != _indent_of(w):
+            return None
+    return shift
+
+
+class Placement:
+    """Where the replacement lines of one loosely matched block go, indentation-wise.
+
+    ``window`` is the file's lines that the quoted lines ``search`` matched, line for line;
+    ``evidence`` pairs a quoted line's index with the replacement line written in its place (a
+    line the model kept, or changed line for line). Which frame the model wrote its replacement in
+    is read from the kept lines (same content) whose quote is off the file: one carrying the file
+    line's indentation votes for the file's frame, one carrying the quote's for the quote's. A
+    changed line does not vote: its new indentation may be meant. The rule, after aider's:
+
+    - quote off the file by one uniform offset: the replacement is re-indented by that offset,
+      unless the file's frame wins the vote (the model quoted sloppily but wrote its replacement
+      where it belongs);
+    - quote off unevenly (a docstring column quoted one space left, object properties quoted two
+      spaces deep): the replacement is taken as written, unless the quote's frame wins the vote
+      (the model copied its own quote, errors included), when each changed line is moved by the
+      offset of the quoted line it replaces (or the nearest one).
+
+    Either way a kept line whose indentation is its quote's or its file line's is the file's
+    line, untouched (trailing spaces and punctuation included): lines the model wrote correctly
+    stay correct. ``reading`` forces one frame (``"shifted"``: the quote's, ``"as_written"``: the
+    file's), for a caller whose parser refused the automatic choice.
+    """
+
+    __slots__ = ("as_written", "search", "shift", "window")
+
+    def __init__(
+        self,
+        window: Sequence[str],
+        search: Sequence[str],
+        evidence: Iterable[tuple[int, str]] = (),
+        reading: Reading = "auto",
+    ) -> None:
+        self.window = window
+        self.search = search
+        self.shift = uniform_shift(window, search)
+        if reading != "auto":
+            self.as_written = reading == "as_written"
+            return
+        # votes of the kept lines: (file's frame, quote's frame)
+        votes = [0, 0]
+        for i, line in evidence:
+            if line.strip() and line.strip() == search[i].strip():
+                indent, s_ind, w_ind = _indent_of(line), _indent_of(search[i]), _indent_of(window[i])
+                if s_ind != w_ind:
+                    votes[0] += indent == w_ind
+                    votes[1] += indent == s_ind
+        file_frame, quote_frame = votes
+        if self.shift is None:
+            self.as_written = quote_frame <= file_frame
+        else:
+            self.as_written = file_frame > quote_frame
+
+    def kept(self, line: str, i: int) -> str:
+        """A replacement line with the content of quoted line ``i``: the file's line when only
+        the quote's inaccuracy (or nothing) changed its indentation, else a changed line."""
+        if not line.strip():
+            return self.window[i] if not self.window[i].strip() else line
+        if _indent_of(line) in (_indent_of(self.search[i]), _indent_of(self.window[i])):
+            return self.window[i]
+        return self.changed(line, i, i + 1)
+
+    def changed(self, line: str, i1: int, i2: int) -> str:
+        """A new or changed replacement line written in place of quoted lines ``[i1, i2)``."""
+        if self.as_written:
+            return line
+        if self.shift is not None:
+            return self.shift.apply(line)
+        return shift_near(self.window, self.search, i1, i2, Level.WHITESPACE).apply(line)
+
+
+def merge_replacement(
+    window: Sequence[str], search: Sequence[str], replace: Sequence[str], level: Level, reading: Reading = "auto"
+) -> list[str]:
     """The lines to put in place of ``window`` (the file lines ``search`` matched).
 
-    At the exact level that is ``replace`` itself. Otherwise the lines ``replace`` keeps unchanged
-    from ``search`` are taken from the file as they are there (so the file's own indentation,
-    trailing spaces and punctuation survive), and the lines it changes are re-indented to the file.
+    At the exact level that is ``replace`` itself. Otherwise SEARCH and REPLACE are aligned on
+    their content at ``level`` (indentation aside): the lines REPLACE keeps are the file's own
+    lines, and the others are placed by :class:`Placement` (re-indented by a uniform offset, or as
+    written).
     """
     if level is Level.EXACT:
         return list(replace)
-    sm = difflib.SequenceMatcher(None, [s.rstrip() for s in search], [r.rstrip() for r in replace], autojunk=False)
+    key = KEYS[level]
+    sm = difflib.SequenceMatcher(None, [key(s) for s in search], [key(r) for r in replace], autojunk=False)
+    opcodes = sm.get_opcodes()
+    evidence = [
+        (i1 + k, replace[j1 + k])
+        for tag, i1, i2, j1, j2 in opcodes
+        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1)
+        for k in range(i2 - i1)
+    ]
+    place = Placement(window, search, evidence, reading)
     out: list[str] = []
-    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+    for tag, i1, i2, j1, j2 in opcodes:
         if tag == "equal":
-            out.extend(window[i1:i2])
+            out.extend(place.kept(replace[j1 + k], i1 + k) for k in range(i2 - i1))
+        elif tag == "replace" and i2 - i1 == j2 - j1:  # line for line
+            out.extend(place.changed(replace[j1 + k], i1 + k, i1 + k + 1) for k in range(i2 - i1))
         else:
-            shift = shift_near(window, search, i1, i2, level)
-            out.extend(shift.apply(r) for r in replace[j1:j2])
+            out.extend(place.changed(r, i1, i2) for r in replace[j1:j2])
     return out
 
 

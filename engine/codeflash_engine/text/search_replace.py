@@ -24,7 +24,10 @@ it when it exists (unless it quotes a file of blank lines whole, which it then r
 
 Matching: the ladder of :mod:`codeflash_engine.text.matching` (exact, trailing whitespace,
 uniform indentation, surrounding whitespace, Unicode punctuation), each level tried with the
-SEARCH as written and then without blank lines at its ends; then ``...`` elision, where SEARCH and
+SEARCH as written and then without blank lines at its ends (below the exact level the lines
+REPLACE keeps are the file's own, and its other lines are re-indented when SEARCH was off by one
+uniform offset, taken as written when it was off unevenly: see
+:class:`~codeflash_engine.text.matching.Placement`); then ``...`` elision, where SEARCH and
 REPLACE both skip unchanged lines with a ``...`` line (or ``# ...``, ``// ... existing code``)
 and each piece is matched in order. The SEARCH must match one place only: several places is an
 error, as is no place; both errors name the block and show the closest lines.
@@ -42,6 +45,7 @@ from codeflash_engine.text.matching import (
     LADDER,
     Level,
     Lines,
+    Reading,
     closest,
     find,
     find_at,
@@ -252,7 +256,9 @@ def _lines_list(starts: Sequence[int]) -> str:
     return shown + (", ..." if len(starts) > 6 else "")
 
 
-def _apply_elision(view: Lines, search: Sequence[str], replace: Sequence[str], name: str) -> _Outcome | None:
+def _apply_elision(
+    view: Lines, search: Sequence[str], replace: Sequence[str], name: str, reading: Reading = "auto"
+) -> _Outcome | None:
     """Apply a block whose SEARCH and REPLACE skip lines with ``...``; None when it has no elision."""
     s_parts = _split_elision(search)
     r_parts = _split_elision(replace)
@@ -295,7 +301,7 @@ def _apply_elision(view: Lines, search: Sequence[str], replace: Sequence[str], n
         first = False
         s = starts[0]
         window = view.lines[s : s + len(sp)]
-        edits.append((s, len(sp), merge_replacement(window, sp, rp, level)))
+        edits.append((s, len(sp), merge_replacement(window, sp, rp, level, reading)))
         worst = max(worst, level)
         cursor = s + len(sp)
     if not edits:
@@ -335,11 +341,13 @@ def _not_found(
     return msg + "\nSEARCH must copy lines of the file exactly, comments and docstrings included."
 
 
-def _apply_block(state: _File, block: SearchReplaceBlock, name: str, path: str, others: Mapping[str, str]) -> _Outcome:
+def _apply_block(
+    state: _File, block: SearchReplaceBlock, name: str, path: str, others: Mapping[str, str], reading: Reading
+) -> _Outcome:
     view = Lines(state.lines)
     located = _locate(view, block.search, block.replace)
     if located is None:
-        elided = _apply_elision(view, block.search, block.replace, name)
+        elided = _apply_elision(view, block.search, block.replace, name, reading)
         if elided is not None:
             return elided
         return _Outcome(None, error=_not_found(view, block.search, block.replace, name, path, others))
@@ -353,17 +361,21 @@ def _apply_block(state: _File, block: SearchReplaceBlock, name: str, path: str, 
     s = located.starts[0]
     n = len(located.search)
     window = view.lines[s : s + n]
-    new = merge_replacement(window, located.search, located.replace, located.level)
+    new = merge_replacement(window, located.search, located.replace, located.level, reading)
     out = view.lines[:s] + new + view.lines[s + n :]
     return _Outcome(out, level=located.level.label, fuzz=int(located.level), start=s)
 
 
-def apply_search_replace(files: Mapping[str, str], edit: str, *, default_path: str | None = None) -> EditResult:
+def apply_search_replace(
+    files: Mapping[str, str], edit: str, *, default_path: str | None = None, reading: Reading = "auto"
+) -> EditResult:
     """Apply every SEARCH/REPLACE block of ``edit`` to ``files`` (path -> text), all or nothing.
 
     A block naming no file (and following no block that named one) goes to ``default_path``, or to
     the only file when ``files`` holds exactly one. File names are matched to ``files`` loosely
-    (see :func:`codeflash_engine.text.paths.match_path`). CRLF files stay CRLF.
+    (see :func:`codeflash_engine.text.paths.match_path`). CRLF files stay CRLF. ``reading`` says
+    how REPLACE lines of a block matched loosely are indented (see
+    :class:`~codeflash_engine.text.matching.Placement`).
     """
     known = list(files)
     blocks = parse_search_replace(edit, known)
@@ -427,7 +439,7 @@ def apply_search_replace(files: Mapping[str, str], edit: str, *, default_path: s
             state.lines = state.lines + list(block.replace)
             reports.append(BlockReport(block.index, path, action, ok=True, level="exact", fuzz=0, line=line))
             continue
-        outcome = _apply_block(state, block, name, path, files)
+        outcome = _apply_block(state, block, name, path, files, reading)
         if outcome.lines is None:
             fail(block, path, "update", outcome.error)
             continue

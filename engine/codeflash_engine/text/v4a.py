@@ -20,7 +20,8 @@ punctuation normalised (100). An ``*** End of File`` hunk is tried at the end of
 else anywhere with fuzz +10000. A hunk without scope lines must match one place after the cursor
 (several is an error: add context or an ``@@`` line); with scope lines the first match after the
 scope is taken. Context lines keep the file's own text; ``+`` lines are re-indented when the
-match needed it. Fuzz is summed and reported.
+context was off the file by one uniform offset, and taken as written when it was off unevenly
+(see :class:`~codeflash_engine.text.matching.Placement`). Fuzz is summed and reported.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ from typing import Literal
 import attrs
 
 from codeflash_engine.text.matching import (
+    KEYS,
     Level,
     Lines,
+    Placement,
+    Reading,
     closest,
     find,
     find_at,
     join_text,
     punctuation_key,
-    shift_near,
     split_text,
 )
 from codeflash_engine.text.paths import match_path, normalize_path
@@ -274,7 +277,75 @@ def _fenced(lines: Sequence[str]) -> str:
     return "```\n" + "\n".join(lines) + "\n```"
 
 
-def _apply_hunk(view: Lines, hunk: Hunk, cursor: int, name: str, path: str) -> _HunkOutcome | str:
+def _place_body(
+    window: Sequence[str], old: Sequence[str], body: Sequence[tuple[str, str]], level: Level, reading: Reading
+) -> list[str]:
+    """The new lines of a hunk matched loosely at ``window``: context lines are the file's, and
+    ``+`` lines are placed by :class:`~codeflash_engine.text.matching.Placement`; a ``+`` line
+    written in place of a ``-`` line of the same run (the same content, or changed line for line)
+    is evidence of the frame it was written in."""
+    key = KEYS[level]
+    items: list[tuple[str, int, str]] = []  # (kind, old index or -1, text)
+    oi = 0
+    for kind, text in body:
+        if kind == "+":
+            items.append(("+", -1, text))
+        else:
+            items.append((kind, oi, text))
+            oi += 1
+    placed: dict[int, tuple[str, int, int]] = {}  # body position -> ("kept", i, i) or ("changed", i1, i2)
+    evidence: list[tuple[int, str]] = []
+    oi = 0
+    pos = 0
+    while pos < len(items):
+        if items[pos][0] == " ":
+            oi += 1
+            pos += 1
+            continue
+        minus: list[int] = []
+        plus: list[int] = []
+        while pos < len(items) and items[pos][0] != " ":
+            if items[pos][0] == "-":
+                minus.append(items[pos][1])
+                oi += 1
+            else:
+                plus.append(pos)
+            pos += 1
+        sm = difflib.SequenceMatcher(
+            None, [key(old[i]) for i in minus], [key(items[p][2]) for p in plus], autojunk=False
+        )
+        for tag, i1, i2, j1, j2 in sm.get_opcodes():
+            for k in range(j2 - j1):
+                p = plus[j1 + k]
+                if tag == "equal":
+                    placed[p] = ("kept", minus[i1 + k], minus[i1 + k] + 1)
+                    evidence.append((minus[i1 + k], items[p][2]))
+                elif tag == "replace" and i2 - i1 == j2 - j1:  # line for line
+                    placed[p] = ("changed", minus[i1 + k], minus[i1 + k] + 1)
+                    evidence.append((minus[i1 + k], items[p][2]))
+                elif i2 > i1:
+                    placed[p] = ("changed", minus[i1], minus[i2 - 1] + 1)
+                else:  # inserted: placed by the lines around the insertion point
+                    at = minus[i1] if i1 < len(minus) else oi
+                    placed[p] = ("changed", at, at)
+    place = Placement(window, old, evidence, reading)
+    out: list[str] = []
+    oi = 0
+    for p, (kind, _, text) in enumerate(items):
+        if kind == " ":
+            out.append(window[oi])
+            oi += 1
+        elif kind == "-":
+            oi += 1
+        else:
+            how, i1, i2 = placed[p]
+            out.append(place.kept(text, i1) if how == "kept" else place.changed(text, i1, i2))
+    return out
+
+
+def _apply_hunk(
+    view: Lines, hunk: Hunk, cursor: int, name: str, path: str, reading: Reading = "auto"
+) -> _HunkOutcome | str:
     fuzz = 0
     lo = cursor
     scoped = False
@@ -329,31 +400,22 @@ def _apply_hunk(view: Lines, hunk: Hunk, cursor: int, name: str, path: str) -> _
             )
         start = starts[0]
     window = view.lines[start : start + len(old)]
-    new_lines: list[str] = []
-    oi = 0
-    run_start = 0
-    for kind, text in hunk.body:
-        if kind == " ":
-            new_lines.append(window[oi])
-            oi += 1
-            run_start = oi
-        elif kind == "-":
-            oi += 1
-        elif level is Level.EXACT:
-            new_lines.append(text)
-        else:
-            new_lines.append(shift_near(window, old, run_start, oi, level).apply(text))
+    if level is Level.EXACT:
+        new_lines = [t for k, t in hunk.body if k != "-"]
+    else:
+        new_lines = _place_body(window, old, hunk.body, level, reading)
     return _HunkOutcome(start, len(old), new_lines, level.label, fuzz + int(level))
 
 
-def apply_v4a(files: Mapping[str, str], edit: str) -> EditResult:
+def apply_v4a(files: Mapping[str, str], edit: str, *, reading: Reading = "auto") -> EditResult:
     """Apply a V4A patch to ``files`` (path -> text), all or nothing.
 
     Every file operation, and every hunk of an update, is reported as one block, numbered from 1
     in patch order. ``Update`` and ``Delete`` paths are matched to ``files`` loosely (see
     :func:`codeflash_engine.text.paths.match_path`); ``Add`` of an existing file, ``Update`` or
     ``Delete`` of a missing one, and ``Move to`` onto an existing file are errors. CRLF files stay
-    CRLF; an added file uses LF and ends with a newline.
+    CRLF; an added file uses LF and ends with a newline. ``reading`` says how ``+`` lines of a
+    hunk matched loosely are indented (see :class:`~codeflash_engine.text.matching.Placement`).
     """
     try:
         ops = parse_v4a(edit)
@@ -417,7 +479,7 @@ def apply_v4a(files: Mapping[str, str], edit: str) -> EditResult:
         failed = False
         for h, hunk in enumerate(op.hunks, start=1):
             name = f"block {index + 1} ({target}, hunk {h})"
-            outcome = _apply_hunk(view, hunk, cursor, name, target)
+            outcome = _apply_hunk(view, hunk, cursor, name, target, reading)
             if isinstance(outcome, str):
                 fail(target, "update", outcome)
                 failed = True
