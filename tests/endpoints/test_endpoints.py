@@ -149,10 +149,12 @@ async def test_testgen_review_keeps_only_known_tests_and_functions(
     assert body == {"reviews": [{"test_index": 0, "functions": [{"function_name": "test_empty", "reason": "weak"}]}]}
 
 
-async def test_testgen_review_garbage_means_nothing_to_repair(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+async def test_testgen_review_garbage_is_said_not_invented(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    # Issue 20: asked again once, then an error (the client keeps the tests), not "nothing to repair".
     fake_llm.reply("looks fine to me")
     status, body = await call(engine_client, "/ai/testgen_review", s.testgen_review())
-    assert status == 200 and body == {"reviews": []}
+    assert status == 502 and "could not be read" in body["error"]
+    assert len(fake_llm.requests) == 2
 
 
 async def test_testgen_repair(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
@@ -167,8 +169,8 @@ async def test_testgen_repair(engine_client: EngineClient, fake_llm: FakeLLM) ->
     [
         ('{"ranking": [2, 0, 1]}', [2, 0, 1]),
         ("```json\n[1]\n```", [1, 0, 2]),
-        ('{"ranking": [9, 7, -1]}', [1, 2, 0]),  # out of range: speedup order
-        ("the second one", [1, 2, 0]),
+        ('{"ranking": [9, 7, -1]}', []),  # out of range, twice: no ranking (the client ranks itself)
+        ("the second one", []),
         ('{"ranking": [3, 1, 2]}', [2, 0, 1]),  # clearly 1-based
     ],
     ids=["valid", "partial", "out-of-range", "prose", "one-based"],
@@ -182,10 +184,10 @@ async def test_rank_is_always_a_permutation(
     assert body == {"ranking": expected}
 
 
-async def test_rank_when_the_llm_fails_falls_back_to_speedup(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+async def test_rank_when_the_llm_fails_lets_the_client_rank(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
     fake_llm.fail(Fault.bad_request())
     status, body = await call(engine_client, "/ai/rank", s.rank())
-    assert status == 200 and body == {"ranking": [1, 2, 0]}
+    assert status == 200 and body == {"ranking": []}
 
 
 async def test_rank_lists_of_different_lengths_are_422(engine_client: EngineClient) -> None:
@@ -211,7 +213,7 @@ async def test_explain_all_failing_is_an_error(engine_client: EngineClient, fake
     [
         ("<review>HIGH</review><explanation>ok</explanation>", "high"),
         ("I'd say low confidence.", "low"),
-        ("no idea", "medium"),
+        ("no idea", ""),  # issue 20: no review rather than an invented one
     ],
     ids=["tagged", "prose", "garbage"],
 )

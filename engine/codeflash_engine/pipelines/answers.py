@@ -1,12 +1,26 @@
-"""Reading structured fields out of free-form model answers (JSON objects, tags, fenced blocks)."""
+"""Reading structured fields out of free-form model answers (JSON objects, tags, fenced blocks),
+and asking again once when an answer cannot be read."""
 
 from __future__ import annotations
 
 import json
+import logging
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from codeflash_engine.errors import EngineError
+from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.plugins.types import Prompt, Task
 from codeflash_engine.text.xml import extract_tag
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+READ_ATTEMPTS = 2
+"""Calls made for an answer that must be understood: the first, and one retry within the deadline."""
 
 _JSON_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
 
@@ -43,3 +57,38 @@ def fenced(text: str, languages: tuple[str, ...]) -> str | None:
     pattern = re.compile(r"```(?:" + "|".join(map(re.escape, languages)) + r")[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
     match = pattern.search(text)
     return match.group(1).strip() if match else None
+
+
+async def ask_and_read(
+    engine: Engine,
+    prompt: Prompt,
+    *,
+    task: Task,
+    trace_id: str | None,
+    deadline: Deadline,
+    read: Callable[[str], T | None],
+) -> T | None:
+    """The value ``read`` understands in the model's answer; None when it understood neither the
+    answer nor, if the deadline still allowed one, a second answer to the same prompt.
+
+    The first call's failure (every model failed) raises as :meth:`Engine.ask` does; a failing
+    retry counts as an answer not understood. Callers answer None truthfully (no review, no
+    ranking, an error), never with a value of their own making.
+    """
+    for attempt in range(READ_ATTEMPTS):
+        if attempt:
+            if deadline.expired:
+                log.warning("%s: the model's answer could not be read; no time left to ask again", task.value)
+                break
+            log.info("%s: the model's answer could not be read; asking once more", task.value)
+        try:
+            answers = await engine.ask(prompt, n=1, task=task, trace_id=trace_id, deadline=deadline)
+        except EngineError:
+            if not attempt:
+                raise
+            log.warning("%s: the retry failed too", task.value)
+            break
+        value = read(answers[0][1].text)
+        if value is not None:
+            return value
+    return None

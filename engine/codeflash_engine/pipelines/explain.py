@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeflash_engine.errors import UpstreamFailed
-from codeflash_engine.pipelines.answers import tagged
+from codeflash_engine.pipelines.answers import ask_and_read, tagged
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.registry import ANY_LANGUAGE
 from codeflash_engine.plugins.types import Task
@@ -18,9 +18,13 @@ async def explain(engine: Engine, *, trace_id: str, fields: Mapping[str, Any]) -
     code = (str(fields.get("source_code", "")), str(fields.get("optimized_code", "")))
     spec = engine.languages.detect(*code) or ANY_LANGUAGE
     prompt = await engine.prompt(Task.EXPLAIN, spec, None, fields)
-    answers = await engine.ask(prompt, n=1, task=Task.EXPLAIN, trace_id=trace_id, deadline=engine.deadline())
-    text = answers[0][1].text
-    explanation = tagged(text, "explanation") or text.strip()
-    if not explanation:
-        raise UpstreamFailed("the model returned an empty explanation")
+    explanation = await ask_and_read(
+        engine, prompt, task=Task.EXPLAIN, trace_id=trace_id, deadline=engine.deadline(), read=_explanation
+    )
+    if explanation is None:
+        raise UpstreamFailed("the model returned no explanation, twice")
     return explanation
+
+
+def _explanation(text: str) -> str | None:
+    return tagged(text, "explanation") or text.strip() or None

@@ -1,4 +1,4 @@
-"""/ai/rank: order candidates best first. Always a permutation of valid indices."""
+"""/ai/rank: order candidates best first: a permutation of valid indices, or ``[]`` (no ranking)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from codeflash_engine.errors import EngineError
-from codeflash_engine.pipelines.answers import json_value
+from codeflash_engine.pipelines.answers import ask_and_read, json_value
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.registry import ANY_LANGUAGE
 from codeflash_engine.plugins.types import Task
@@ -51,19 +51,26 @@ def valid_ranking(value: Any, size: int) -> list[int] | None:
 async def rank(
     engine: Engine, *, trace_id: str, size: int, speedups: Sequence[float | None], fields: Mapping[str, Any]
 ) -> list[int]:
-    """The model's ranking when it gives a usable one; else the speedup order."""
-    fallback = by_speedup(speedups)
+    """The model's ranking when it gives a usable one (asked again once when it does not);
+    else ``[]``, which tells the client to rank by its own measure (diff size and runtime)
+    rather than by an order the model did not give. One candidate needs no model."""
     if size <= 1:
-        return fallback
+        return by_speedup(speedups)
     spec = engine.languages.detect(*fields.get("diffs", ())) or ANY_LANGUAGE
     prompt = await engine.prompt(Task.RANK, spec, None, fields)
     try:
-        answers = await engine.ask(prompt, n=1, task=Task.RANK, trace_id=trace_id, deadline=engine.deadline())
+        ranking = await ask_and_read(
+            engine,
+            prompt,
+            task=Task.RANK,
+            trace_id=trace_id,
+            deadline=engine.deadline(),
+            read=lambda text: valid_ranking(json_value(text), size),
+        )
     except EngineError as exc:
-        log.warning("ranking by speedup: %s", exc.message)
-        return fallback
-    ranking = valid_ranking(json_value(answers[0][1].text), size)
+        log.warning("no ranking (the client ranks itself): %s", exc.message)
+        return []
     if ranking is None:
-        log.warning("model ranking unusable; ranking by speedup")
-        return fallback
+        log.warning("no usable ranking in the model's answers; the client ranks itself")
+        return []
     return ranking

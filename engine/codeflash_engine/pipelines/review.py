@@ -1,19 +1,33 @@
-"""/ai/optimization_review: rate the final change high, medium or low."""
+"""/ai/optimization_review: rate the final change high, medium or low, or give no review.
+
+The rating is read from the model's answer: a ``<review>`` tag, a JSON ``"review"`` field, or a
+``review:`` / ``rating:`` line, else the one level word the answer uses (an answer naming several
+levels outside those places is not understood). An answer not understood is asked again once
+within the deadline; when that one is not understood either, the answer is ``"review": ""``
+(the contract's "no review"), never a level the model did not give.
+"""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 from typing import Any
 
 import attrs
 
-from codeflash_engine.pipelines.answers import tagged
+from codeflash_engine.pipelines.answers import ask_and_read, json_value, tagged
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Task
 
+log = logging.getLogger(__name__)
+
 LEVELS = ("high", "medium", "low")
 _LEVEL_WORD = re.compile(r"\b(high|medium|low)\b", re.IGNORECASE)
+_LABELLED = re.compile(
+    r"^[\s>*_#-]*(?:review|rating|confidence|verdict)[\s*_]*[:=-][\s*_\"'`]*(high|medium|low)\b",
+    re.IGNORECASE | re.MULTILINE,
+)
 
 
 @attrs.frozen
@@ -22,17 +36,35 @@ class Review:
     explanation: str
 
 
-def read_review(text: str) -> Review:
-    """The level from ``<review>``, else the first level word in the answer, else ``medium``."""
-    level = None
-    tag = tagged(text, "review")
-    for source in (tag, text):
-        if source and (match := _LEVEL_WORD.search(source)):
-            level = match.group(1).lower()
-            break
+NO_REVIEW = Review("", "")
+
+
+def _one_level(text: str) -> str | None:
+    """The level ``text`` names, when it names exactly one (however often)."""
+    found = {m.group(1).lower() for m in _LEVEL_WORD.finditer(text)}
+    return found.pop() if len(found) == 1 else None
+
+
+def read_review(text: str) -> Review | None:
+    """The review in the model's answer, or None when the answer gives no readable rating."""
     explanation = tagged(text, "explanation") or ""
+    tag = tagged(text, "review")
+    level: str | None = None
+    if tag is not None:
+        level = _one_level(tag)
     if level is None:
-        return Review("medium", explanation or "The reviewer's answer gave no rating; medium assumed.")
+        value = json_value(text)
+        if isinstance(value, dict) and isinstance(value.get("review"), str):
+            level = _one_level(value["review"])
+            if level is not None and not explanation and isinstance(value.get("explanation"), str):
+                explanation = value["explanation"].strip()
+    if level is None:
+        labelled = {m.group(1).lower() for m in _LABELLED.finditer(text)}
+        level = labelled.pop() if len(labelled) == 1 else None
+    if level is None and tag is None:
+        level = _one_level(text)
+    if level is None:
+        return None
     return Review(level, explanation)
 
 
@@ -41,5 +73,10 @@ async def review(
 ) -> Review:
     spec = engine.languages.resolve(language)
     prompt = await engine.prompt(Task.REVIEW, spec, language_version, fields)
-    answers = await engine.ask(prompt, n=1, task=Task.REVIEW, trace_id=trace_id, deadline=engine.deadline())
-    return read_review(answers[0][1].text)
+    result = await ask_and_read(
+        engine, prompt, task=Task.REVIEW, trace_id=trace_id, deadline=engine.deadline(), read=read_review
+    )
+    if result is None:
+        log.warning("optimization review: no rating could be read from the model's answers; answering no review")
+        return NO_REVIEW
+    return result

@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from codeflash_engine.errors import UpstreamFailed
-from codeflash_engine.pipelines.answers import json_value
+from codeflash_engine.pipelines.answers import ask_and_read, json_value
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Answer, CodeFile, GeneratedTests, LanguageSpec, Target, Task, TestsRequest
 from codeflash_engine.text.markdown import parse_markdown
@@ -157,7 +157,9 @@ async def review_tests(
 ) -> list[dict[str, Any]]:
     """Per test file, the test functions the model wants repaired (only names that exist).
 
-    An unreadable answer means nothing to repair: the client then keeps the tests as they are.
+    An answer with no readable reviews is asked again once within the deadline; when the second
+    is not readable either, :class:`UpstreamFailed` says so (the client then keeps the tests as
+    they are) rather than an invented "nothing to repair".
     """
     name = str(fields.get("function_name") or "")
     prompt = await engine.prompt(
@@ -168,17 +170,27 @@ async def review_tests(
         original=_files(str(fields.get("function_source_code") or "")),
         target=Target.parse(name) if name.strip(". ") else None,
     )
-    answers = await engine.ask(prompt, n=1, task=Task.TESTGEN_REVIEW, trace_id=trace_id, deadline=engine.deadline())
-    return read_reviews(answers[0][1].text, tests)
+    reviews = await ask_and_read(
+        engine,
+        prompt,
+        task=Task.TESTGEN_REVIEW,
+        trace_id=trace_id,
+        deadline=engine.deadline(),
+        read=lambda text: read_reviews(text, tests),
+    )
+    if reviews is None:
+        raise UpstreamFailed("the model's review of the tests could not be read, twice")
+    return reviews
 
 
-def read_reviews(text: str, tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Keep reviews of test indices the request sent and function names present in that test."""
+def read_reviews(text: str, tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
+    """Keep reviews of test indices the request sent and function names present in that test;
+    None when the answer holds no list of reviews (``{"reviews": [...]}`` or ``[...]``)."""
     value = json_value(text)
     if isinstance(value, dict):
         value = value.get("reviews")
     if not isinstance(value, list):
-        return []
+        return None
     sources = {int(t["test_index"]): str(t.get("test_source", "")) for t in tests}
     merged: dict[int, dict[str, str]] = {}
     for item in value:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeflash_engine.errors import UpstreamFailed
-from codeflash_engine.pipelines.answers import fenced
+from codeflash_engine.pipelines.answers import ask_and_read, fenced
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Task
 
@@ -62,9 +62,13 @@ async def workflow_steps(engine: Engine, *, trace_id: str | None, fields: Mappin
         None,
         {**fields, "repo_files": relevant_files(repo_files), "file_names": sorted(repo_files)[:500]},
     )
-    answers = await engine.ask(prompt, n=1, task=Task.WORKFLOW, trace_id=trace_id, deadline=engine.deadline())
-    text = answers[0][1].text
-    steps = fenced(text, ("yaml", "yml")) or text.strip()
-    if not steps:
-        raise UpstreamFailed("the model returned no workflow steps")
+    steps = await ask_and_read(
+        engine, prompt, task=Task.WORKFLOW, trace_id=trace_id, deadline=engine.deadline(), read=_steps
+    )
+    if steps is None:
+        raise UpstreamFailed("the model returned no workflow steps, twice")
     return steps
+
+
+def _steps(text: str) -> str | None:
+    return fenced(text, ("yaml", "yml")) or text.strip() or None
