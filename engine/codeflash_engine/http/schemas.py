@@ -12,7 +12,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
-MAX_TEXT = 16 * 1024 * 1024
+#: characters of one text field (code, profiles, test sources): a request's code is a function and
+#: its context, not a repository; reading 2 MiB of markdown takes the event loop ~15 ms
+MAX_TEXT = 2 * 1024 * 1024
+#: characters of one file of /ai/workflow-gen (whole repository files; only install files are read)
+MAX_REPO_FILE_TEXT = 16 * 1024 * 1024
 
 # Bounds on every list a caller sends (issue 16): a list that becomes LLM calls, or prompt text,
 # or work per item, has a documented bound; a longer one is a 422 naming the field and the bound.
@@ -37,10 +41,16 @@ MAX_FEATURE_FIELD_BYTES = 256 * 1024
 
 
 class Request(BaseModel):
-    """Base of every request body: unknown fields ignored."""
+    """Base of every request body: unknown fields ignored, text fields at most MAX_TEXT characters."""
 
     model_config = ConfigDict(extra="ignore", str_max_length=MAX_TEXT)
     __test__ = False  # names like TestgenRequest are not pytest test classes
+
+
+class Item(BaseModel):
+    """Base of the objects inside a request body: the same rules as :class:`Request`."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=MAX_TEXT)
 
 
 class Response(BaseModel):
@@ -50,8 +60,7 @@ class Response(BaseModel):
     __test__ = False
 
 
-class ExperimentMetadata(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ExperimentMetadata(Item):
     id: str | None = None
     group: str | None = None
 
@@ -111,8 +120,7 @@ REFINEMENT_BODY: TypeAdapter[list[RefinementItem]] = TypeAdapter(
 )
 
 
-class TestDiff(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class TestDiff(Item):
     scope: str
     original_pass: bool | None = None
     candidate_pass: bool | None = None
@@ -134,8 +142,7 @@ class CodeRepairRequest(Request):
     rerun_trace_id: str | None = None
 
 
-class AdaptiveCandidate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class AdaptiveCandidate(Item):
     optimization_id: str
     source_code: str
     explanation: str | None = ""
@@ -149,14 +156,12 @@ class AdaptiveRequest(Request):
     candidates: list[AdaptiveCandidate] = Field(min_length=1, max_length=MAX_ADAPTIVE_CANDIDATES)
 
 
-class FunctionParent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class FunctionParent(Item):
     name: str
     type: str | None = None
 
 
-class FunctionToOptimize(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class FunctionToOptimize(Item):
     function_name: str
     file_path: str | None = None
     parents: list[FunctionParent] = Field(default_factory=list, max_length=MAX_ENTRIES)
@@ -231,8 +236,7 @@ class TestgenResponse(Response):
     raw_generated_tests: str | None = None
 
 
-class ReviewedTest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class ReviewedTest(Item):
     test_source: str
     test_index: int
     failed_test_functions: list[str] = Field(default_factory=list, max_length=MAX_ENTRIES)
@@ -255,10 +259,9 @@ class FunctionToRepair(BaseModel):
     reason: str = ""
 
 
-class FunctionToRepairRequest(BaseModel):
+class FunctionToRepairRequest(Item):
     """A ``functions_to_repair[]`` item as the client sends it (unknown keys ignored, as everywhere)."""
 
-    model_config = ConfigDict(extra="ignore")
     function_name: str
     reason: str = ""
 
@@ -375,14 +378,14 @@ class LogFeaturesResponse(Response):
     pass
 
 
-class WorkflowConfig(BaseModel):
-    model_config = ConfigDict(extra="ignore")
+class WorkflowConfig(Item):
     module_root: str | None = None
     tests_root: str | None = None
     benchmark_mode: bool | None = None
 
 
 class WorkflowGenRequest(Request):
+    model_config = ConfigDict(extra="ignore", str_max_length=MAX_REPO_FILE_TEXT)
     repo_files: dict[str, str] = Field(default_factory=dict, max_length=MAX_REPO_FILES)
     directory_structure: dict[str, Any] = Field(default_factory=dict)
     codeflash_config: WorkflowConfig | None = None

@@ -37,6 +37,11 @@ def parse(code: str, language_version: str | None = None) -> ast.Module:
     :data:`PIECE_CHARS` is parsed in pieces cut at top-level statements, so the loop runs in
     between; the tree is the same.
     """
+    if len(code) > MAX_SOURCE_CHARS:
+        raise SyntaxError(
+            f"{len(code) // 1024} KB of Python: more than the {MAX_SOURCE_CHARS // 1024} KB parsed at once "
+            "(building and freeing the tree of a larger source would stall the engine)"
+        )
     version = feature_version(language_version)
     if len(code) <= PIECE_CHARS:
         return _parse_whole(code, version)
@@ -58,6 +63,9 @@ def _parse_whole(code: str, version: tuple[int, int] | None) -> ast.Module:
 
 #: a source longer than this many characters is parsed in pieces of about this size
 PIECE_CHARS = 16 * 1024
+#: the longest source parsed at all (one file of a request or of an answer): freeing the tree of
+#: 256 KB of short statements alone holds the GIL about 25 ms
+MAX_SOURCE_CHARS = 256 * 1024
 #: a piece grows past a cut that falls inside a string or brackets, up to this size
 MAX_PIECE_CHARS = 64 * 1024
 #: a line that may start a top-level statement: not indented, not a comment, not a closing
@@ -96,11 +104,11 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
     ignores: list[ast.TypeIgnore] = []
     begin = 0
     index = 0
+    line = 0  # lines before ``begin``
     while begin < len(code):
         end = ends[index] if index < len(ends) else len(code)
         if end - begin > MAX_PIECE_CHARS:
             end = len(code)
-        line = code.count("\n", 0, begin)
         try:
             tree = _parse_whole(code[begin:end], version)
         except SyntaxError as exc:
@@ -121,6 +129,7 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
             ast.increment_lineno(tree, line)
         body.extend(tree.body)
         ignores.extend(tree.type_ignores)
+        line += code.count("\n", begin, end)
         begin = end
         while index < len(ends) and ends[index] <= begin:
             index += 1

@@ -97,3 +97,10 @@ def test_top_level_starts_group_decorators_and_skip_continuations() -> None:
 
 def test_top_level_starts_is_linear_on_long_decorator_runs() -> None:
     assert syntax.top_level_starts("@d\n" * 50_000 + "def f(") == [0]
+
+
+def test_a_source_over_the_limit_is_refused_as_unparsable() -> None:
+    code = "x = 1\n" * (syntax.MAX_SOURCE_CHARS // 6 + 1)
+    with pytest.raises(SyntaxError, match="KB parsed at once"):
+        syntax.parse(code)
+    assert syntax.validate_python(code, None)[0].message.startswith(f"{len(code) // 1024} KB of Python")

@@ -1,0 +1,97 @@
+"""Large sources never stall the event loop (issue 16, class 5): a 15 MB module without a top-level
+def as the client's code (refused by the field limit), and model answers around and over the size
+the Python plugin parses (an answer is bounded by the model's max_tokens at a real provider; a
+15 MB answer from the operator's own server costs the SDK's JSON parse, ~0.1 s, on the loop)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import endpoint_samples as s
+import pytest
+
+from codeflash_engine.app import LOOP_MONITOR, create_app
+from codeflash_engine.settings import Settings
+from codeflash_engine.testing.engine import API_KEY, EngineClient
+from codeflash_engine.testing.fake_llm import FakeLLM
+
+AUTH = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
+LAG_LIMIT = 0.050
+BIG = "x = 1\n" * 2_500_000  # 15 MB of statements, not one def
+#: what the model answers in each case
+ANSWERS = {
+    "client": s.FAST_ANSWER,
+    "model-200k": "Faster.\n\n```python:pkg/sorter.py\n" + "x = 1\n" * 35_000 + "```\n",
+    "model-1m": "Faster.\n\n```python:pkg/sorter.py\n" + "x = 1\n" * 175_000 + "```\n",
+}
+
+
+def _serve(answer: str, ready: Any, stop: Any) -> None:
+    async def main() -> None:
+        fake = FakeLLM()
+        await fake.start()
+        fake.reply(answer)
+        ready.put(fake.url)
+        await asyncio.to_thread(stop.get)
+        await fake.stop()
+
+    asyncio.run(main())
+
+
+@contextlib.contextmanager
+def fake_elsewhere(answer: str) -> Iterator[str]:
+    """The fake LLM in a process of its own: encoding a 15 MB answer must not count against the engine."""
+    context = multiprocessing.get_context("spawn")
+    ready, stop = context.Queue(), context.Queue()
+    process = context.Process(target=_serve, args=(answer, ready, stop), daemon=True)
+    process.start()
+    try:
+        yield str(ready.get(timeout=60))
+    finally:
+        stop.put(True)
+        process.join(timeout=30)
+
+
+@pytest.mark.parametrize("where", list(ANSWERS))
+async def test_a_large_source_does_not_stall_the_loop(where: str, aiohttp_client: Callable[..., Any]) -> None:
+    with fake_elsewhere(ANSWERS[where]) as url:
+        await _run(where, url, aiohttp_client)
+
+
+async def _run(where: str, url: str, aiohttp_client: Callable[..., Any]) -> None:
+    settings = Settings(
+        openai_api_key="sk-fake",
+        openai_base_url=f"{url}/v1",
+        codeflash_engine_models="openai:gpt-4.1=1",
+        codeflash_engine_api_keys=API_KEY,
+        codeflash_engine_request_deadline=120,
+        codeflash_engine_loop_monitor_interval=0.005,
+        codeflash_engine_plugin_timeout=120,
+    )
+    app = create_app(settings)
+    client: EngineClient = await aiohttp_client(app)
+    monitor = app[LOOP_MONITOR]
+    source = f"```python:pkg/sorter.py\n{BIG}```" if where == "client" else s.SORTER_MD
+    body = json.dumps({**s.optimize(), "source_code": source, "n_candidates": 1}).encode()
+    await asyncio.sleep(0.05)
+    monitor.max_lag = 0.0
+    started = time.monotonic()
+    request = asyncio.ensure_future(client.post("/ai/optimize", data=body, headers=AUTH))
+    health_lag = 0.0
+    while not request.done():
+        asked = time.monotonic()
+        await (await client.get("/healthcheck")).read()
+        health_lag = max(health_lag, time.monotonic() - asked)
+        await asyncio.sleep(0.02)
+    resp = await request
+    answer = await resp.json()
+    assert resp.status < 500 or resp.status == 502, answer
+    print(f"\n{where}: {resp.status} in {time.monotonic() - started:.1f} s, loop lag {monitor.max_lag * 1000:.0f} ms,"
+          f" healthcheck {health_lag * 1000:.0f} ms")
+    assert monitor.max_lag < LAG_LIMIT
