@@ -9,7 +9,8 @@ request's :class:`~codeflash_engine.infra.llm.deadline.Deadline`. Each model tri
 recorder without waiting.
 
 :meth:`LLMClient.fan_out` makes ``n`` such calls at once, split across the mix by weight, and
-returns them in call order, failures as :class:`LLMError` values.
+returns them in call order, failures as :class:`LLMError` values; :meth:`LLMClient.fan_out_each`
+yields the same calls one by one as they end.
 
 :func:`open_llm_client` builds the client from the settings (SDK clients created once, closed on
 exit); it raises :class:`LLMConfigError` at start-up when the configuration cannot work.
@@ -221,12 +222,44 @@ class LLMClient:
         Results come back in call order (the order of ``mix.assign(n)``); a call that failed on
         every model it tried is its :class:`LLMError`, not raised.
         """
+        results: list[Completion | LLMError | None] = [None] * n
+        async for index, result in self.fan_out_each(
+            prompt,
+            n=n,
+            call_type=call_type,
+            trace_id=trace_id,
+            deadline=deadline,
+            mix=mix,
+            max_tokens=max_tokens,
+            temperature=temperature,
+        ):
+            results[index] = result
+        return [r for r in results if r is not None]
+
+    async def fan_out_each(
+        self,
+        prompt: Prompt,
+        *,
+        n: int,
+        call_type: str,
+        trace_id: str | None,
+        deadline: Deadline,
+        mix: ModelMix | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+    ) -> AsyncIterator[tuple[int, Completion | LLMError]]:
+        """The ``n`` calls of :meth:`fan_out`, each ``(call index, result)`` as soon as it ends.
+
+        So the caller can work on the first answers while the others are still on their way.
+        When the caller stops iterating early (or is cancelled), the calls still running are
+        cancelled.
+        """
         mix = mix or self.mix
         assigned = mix.assign(n)
 
-        async def one(choice: ModelChoice) -> Completion | LLMError:
+        async def one(index: int, choice: ModelChoice) -> tuple[int, Completion | LLMError]:
             try:
-                return await self.complete(
+                return index, await self.complete(
                     prompt,
                     model=choice,
                     call_type=call_type,
@@ -237,9 +270,16 @@ class LLMClient:
                     fallbacks=mix.fallbacks(choice),
                 )
             except LLMError as exc:
-                return exc
+                return index, exc
 
-        return list(await asyncio.gather(*(one(choice) for choice in assigned)))
+        tasks = [asyncio.ensure_future(one(i, choice)) for i, choice in enumerate(assigned)]
+        try:
+            for finished in asyncio.as_completed(tasks):
+                yield await finished
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def aclose(self) -> None:
         """Close every provider's SDK client."""
