@@ -17,13 +17,14 @@ from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_
 from codeflash_engine_python.syntax import parse
 from codeflash_engine_python.testgen.context import TestTarget
 from codeflash_engine_python.testgen.instrument import is_test_function, test_functions
-
-#: the most iterations a single ``range`` of a test may have
-MAX_RANGE = 1_000
-#: the longest list or tuple a test may build by repetition (``[0] * n``)
-MAX_REPEAT = 10_000
-#: the longest string or bytes a test may build by repetition (``"a" * n``)
-MAX_TEXT_REPEAT = 100_000
+from codeflash_engine_python.testgen.sizes import (
+    MAX_ELEMENTS,
+    MAX_RANGE,
+    MAX_REPEAT,
+    MAX_TEXT_REPEAT,
+    capped_values,
+    fold_int,
+)
 
 _TOP_LEVEL_START = re.compile(r"^(?:async\s+def|def|class|@|if\s+__name__)\b|^@", re.MULTILINE)
 
@@ -147,95 +148,37 @@ def remove_unused_definitions(code: str, language_version: str | None) -> str:
     return apply_edits(code, edits)
 
 
-def _fold_int(node: ast.expr) -> int | None:
-    """The value of an integer literal expression (``10**6``, ``2 * 500``), else None."""
-    if isinstance(node, ast.Constant) and type(node.value) is int:
-        return node.value
-    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        inner = _fold_int(node.operand)
-        return None if inner is None else -inner
-    if isinstance(node, ast.BinOp):
-        left, right = _fold_int(node.left), _fold_int(node.right)
-        if left is None or right is None:
-            return None
-        if isinstance(node.op, ast.Pow):
-            return left**right if 0 <= right <= 64 and abs(left) < 1 << 16 else None
-        operations = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__}
-        if type(node.op) in operations:
-            return operations[type(node.op)](left, right)
-        if isinstance(node.op, ast.FloorDiv) and right:
-            return left // right
-    return None
-
-
-def _constant_names(tree: ast.Module) -> dict[str, int]:
-    """Names assigned exactly once, to an integer literal expression, anywhere in the module."""
-    counts: dict[str, int] = {}
-    values: dict[str, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            counts[node.id] = counts.get(node.id, 0) + 1
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            value = _fold_int(node.value)
-            if value is not None:
-                values[node.targets[0].id] = value
-    return {name: value for name, value in values.items() if counts.get(name) == 1}
-
-
-def _size_value(node: ast.expr, constants: dict[str, int]) -> int | None:
-    if isinstance(node, ast.Name):
-        return constants.get(node.id)
-    return _fold_int(node)
-
-
-def _oversized(tree: ast.Module) -> dict[int, int]:
-    """Map each too-large size value found in ``range`` calls and repetitions to its capped value."""
-    constants = _constant_names(tree)
-    caps: dict[int, int] = {}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "range":
-            values = [_size_value(arg, constants) for arg in node.args]
-            if not values or None in values or len(values) > 3:
-                continue
-            bounds = [v for v in values if v is not None]
-            start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else [*bounds, 1][:3]
-            if step == 0 or len(range(start, stop, step)) <= MAX_RANGE:
-                continue
-            if abs(stop) > MAX_RANGE:
-                caps[stop] = start + MAX_RANGE * step
-            elif abs(start) > MAX_RANGE:
-                caps[start] = stop - MAX_RANGE * step
-        elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
-            for seq, count in ((node.left, node.right), (node.right, node.left)):
-                value = _size_value(count, constants)
-                if value is None:
-                    continue
-                is_text = isinstance(seq, ast.Constant) and isinstance(seq.value, str | bytes)
-                limit = MAX_TEXT_REPEAT if is_text else MAX_REPEAT
-                if (is_text or isinstance(seq, ast.List | ast.Tuple)) and value > limit:
-                    caps[value] = limit
-    return caps
-
-
 def cap_sizes(code: str, language_version: str | None) -> str:
-    """Shrink huge loop counts and data sizes so the tests finish within the CLI's timeout.
+    """Shrink huge loop counts and data sizes so the tests finish within the CLI's timeout and
+    memory (the budget and the shapes are in :mod:`.sizes`).
 
-    Every integer literal expression holding a too-large size is replaced wherever it appears,
-    so that ``n = 10**6``, ``range(n)`` and ``assert len(out) == 10**6`` stay consistent.
+    A capped size above :data:`MAX_RANGE` is replaced wherever its value appears as an integer
+    literal expression, so that ``n = 10**6``, ``range(n)`` and ``assert len(out) == 10**6`` stay
+    consistent; a smaller one (a dimension of a shape, a nested loop's bound) only where it is
+    used as a size, since small numbers mean many things.
     """
     tree = _parse(code, language_version)
-    caps = _oversized(tree)
-    if not caps:
+    capped = capped_values(tree)
+    if not capped:
         return code
+    by_value: dict[int, int] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and id(node) in capped:
+            old = fold_int(node)
+            if old is not None and abs(old) > MAX_RANGE:
+                new = capped[id(node)][1]
+                by_value[old] = min(by_value.get(old, new), new, key=abs)
     source = SourceText(code)
     edits: list[Edit] = []
 
     def visit(node: ast.AST) -> None:
         if isinstance(node, ast.expr):
-            value = _fold_int(node)
+            value = fold_int(node)
             if value is not None:
-                if value in caps:
-                    edits.append(Edit(*source.node_span(node), str(caps[value])))
+                if value in by_value:
+                    edits.append(Edit(*source.node_span(node), str(by_value[value])))
+                elif id(node) in capped:
+                    edits.append(Edit(*source.node_span(node), str(capped[id(node)][1])))
                 return
         for child in ast.iter_child_nodes(node):
             visit(child)
@@ -297,4 +240,12 @@ def clean_tests(code: str, target: TestTarget, framework: str, language_version:
     return require_tests(code.strip() + "\n", language_version)
 
 
-__all__ = ["TestCleanupError", "clean_tests", "is_test_function"]
+__all__ = [
+    "MAX_ELEMENTS",
+    "MAX_RANGE",
+    "MAX_REPEAT",
+    "MAX_TEXT_REPEAT",
+    "TestCleanupError",
+    "clean_tests",
+    "is_test_function",
+]
