@@ -49,7 +49,7 @@ def outcomes(result: pytest.RunResult) -> dict[str, str]:
 def test_a_correct_plugin_passes_every_rule(pytester: pytest.Pytester) -> None:
     declare(pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=60, skipped=6)
+    result.assert_outcomes(passed=61, skipped=6)
     seen = {nodeid.split("::")[1].split("[")[0] for nodeid in outcomes(result)}
     assert {
         "test_registers_its_language",
@@ -90,6 +90,7 @@ def test_every_rule_has_a_broken_plugin() -> None:
         "registers": "test_registers_its_language",
         "foreign": "test_foreign_language_does_not_raise",
         "cut-off": "test_postprocess_refuses_cut_off_answers",
+        "streaming": "test_postprocess_answer_by_answer_equals_the_batch",
         "prompt-code": "test_prompt_shows_the_code",
         "validate": "test_validate_reports_line_and_column",
         "postprocess-valid": "test_postprocess_returns_only_code_that_validates",

@@ -226,6 +226,15 @@ class BrokenCutOff(ToyPlugin):
         return super().postprocess_candidates(attrs.evolve(request, answers=finished))
 
 
+class BrokenStreaming(ToyPlugin):
+    """streaming: an off-by-one skips the last answer of every request (in a batch, the suite's
+    last answer is a duplicate anyway; answer by answer, every answer is the last)."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        return super().postprocess_candidates(attrs.evolve(request, answers=request.answers[:-1]))
+
+
 class BrokenPromptCode(ToyPlugin):
     """prompt-code: the user message names the function but does not show its code."""
 
@@ -262,6 +271,7 @@ BROKEN: dict[type[ToyPlugin], str] = {
     BrokenApplyDiff: "test_apply_diff_round_trips",
     BrokenAllOrNothing: "test_apply_diff_applies_all_or_nothing",
     BrokenCutOff: "test_postprocess_refuses_cut_off_answers",
+    BrokenStreaming: "test_postprocess_answer_by_answer_equals_the_batch",
     BrokenPromptCode: "test_prompt_shows_the_code",
     BrokenEngine: "test_engine_answers",
 }

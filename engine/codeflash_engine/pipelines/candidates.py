@@ -15,6 +15,7 @@ from codeflash_engine.infra.llm.client import Completion
 from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.pipelines.common import Engine, new_id, to_markdown
 from codeflash_engine.plugins.answers import read_answer
+from codeflash_engine.plugins.candidates import merge_streamed
 from codeflash_engine.plugins.types import (
     Answer,
     Candidate,
@@ -69,24 +70,26 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         target=job.target,
         is_async=job.is_async,
     )
-    completions = await engine.ask(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline)
-    answers, cleaned = await engine.plugins.in_thread(
-        job.language.name, _clean, engine, job, completions, hook="postprocess_candidates"
-    )
-    out: list[CandidateOut] = []
-    for candidate in cleaned or []:
-        if not candidate.files:
-            continue
-        index = min(max(candidate.answer_index, 0), len(answers) - 1)
-        out.append(
-            CandidateOut(
-                source_code=to_markdown(candidate.files, job.language),
-                explanation=candidate.explanation.strip() or "Optimized implementation.",
-                optimization_id=new_id(),
-                parent_id=job.parent_id,
-                model=answers[index].model,
-            )
+    answers: dict[int, Answer] = {}
+    found: list[tuple[int, list[Candidate]]] = []
+    async for arrived in engine.ask_each(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline):
+        # each answer is cleaned as soon as it lands, while the others are still on their way
+        for index, answer, candidates in await engine.plugins.in_thread(
+            job.language.name, _clean, engine, job, arrived, hook="postprocess_candidates"
+        ):
+            answers[index] = answer
+            found.append((index, candidates))
+    out = [
+        CandidateOut(
+            source_code=to_markdown(candidate.files, job.language),
+            explanation=candidate.explanation.strip() or "Optimized implementation.",
+            optimization_id=new_id(),
+            parent_id=job.parent_id,
+            model=answers[index].model,
         )
+        for index, candidate in merge_streamed(found)
+        if candidate.files
+    ]
     log.info(
         "%s: %d answers, %d candidates",
         job.task.value,
@@ -98,12 +101,14 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
 
 
 def _clean(
-    engine: Engine, job: CandidateJob, completions: list[tuple[int, Completion]]
-) -> tuple[list[Answer], list[Candidate]]:
-    """In the language plugin's thread, one hop for both: every answer read (its edit applied
-    through apply_diff), then the postprocess hook over them."""
-    answers = [
-        read_answer(
+    engine: Engine, job: CandidateJob, arrived: list[tuple[int, Completion]]
+) -> list[tuple[int, Answer, list[Candidate]]]:
+    """In the language plugin's thread: each answer that arrived read (its edit applied through
+    apply_diff) and cleaned on its own by the postprocess hook (the skeleton analyses the
+    original once for all of them); deduplication across answers is :func:`merge_streamed`."""
+    out: list[tuple[int, Answer, list[Candidate]]] = []
+    for index, completion in arrived:
+        answer = read_answer(
             engine.plugins,
             job.language.name,
             completion.text,
@@ -112,18 +117,17 @@ def _clean(
             finish_reason=completion.finish_reason,
             model=completion.model,
         )
-        for _, completion in completions
-    ]
-    request = CandidatesRequest(
-        task=job.task,
-        language=job.language.name,
-        language_version=job.language_version,
-        original=job.original,
-        answers=tuple(answers),
-        target=job.target,
-        is_async=job.is_async,
-        fence_tags=job.language.fence_tags,
-        base=job.base,
-    )
-    cleaned: list[Candidate] | None = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
-    return answers, list(cleaned or [])
+        request = CandidatesRequest(
+            task=job.task,
+            language=job.language.name,
+            language_version=job.language_version,
+            original=job.original,
+            answers=(answer,),
+            target=job.target,
+            is_async=job.is_async,
+            fence_tags=job.language.fence_tags,
+            base=job.base,
+        )
+        cleaned = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
+        out.append((index, answer, list(cleaned or [])))
+    return out

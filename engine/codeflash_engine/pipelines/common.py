@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -14,6 +15,7 @@ from codeflash_engine.errors import InvalidRequest, UpstreamFailed
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.llm.client import Completion, LLMClient
 from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.infra.llm.errors import LLMError
 from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.registry import LanguageRegistry
@@ -82,13 +84,64 @@ class Engine:
         results = await self.llm.fan_out(prompt, n=n, call_type=task.value, trace_id=trace_id, deadline=deadline)
         ok = [(i, r) for i, r in enumerate(results) if isinstance(r, Completion)]
         if not ok:
-            reasons = sorted({_reason(r) for r in results}) or ["no call was made"]
-            raise UpstreamFailed(f"every LLM call for {task.value} failed: {'; '.join(reasons)[:500]}")
+            raise _every_call_failed(task, results)
         return ok
+
+    async def ask_each(
+        self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
+    ) -> AsyncIterator[list[tuple[int, Completion]]]:
+        """:meth:`ask`, its answers as they arrive: each batch holds every success in since the
+        last one (one, unless the caller was busy when several came in).
+
+        Raises :class:`UpstreamFailed` (502) at the end when every call failed.
+        """
+        arrived: asyncio.Queue[tuple[int, Completion | LLMError] | None] = asyncio.Queue()
+
+        async def pump() -> None:
+            try:
+                async for item in self.llm.fan_out_each(
+                    prompt, n=n, call_type=task.value, trace_id=trace_id, deadline=deadline
+                ):
+                    arrived.put_nowait(item)
+            finally:
+                arrived.put_nowait(None)
+
+        pumping = asyncio.ensure_future(pump())
+        failures: list[LLMError] = []
+        succeeded = False
+        try:
+            done = False
+            while not done:
+                items = [await arrived.get()]
+                while not arrived.empty():
+                    items.append(arrived.get_nowait())
+                batch: list[tuple[int, Completion]] = []
+                for item in items:
+                    if item is None:
+                        done = True
+                    elif isinstance(item[1], Completion):
+                        batch.append((item[0], item[1]))
+                    else:
+                        failures.append(item[1])
+                if batch:
+                    succeeded = True
+                    yield batch
+            await pumping  # its exception, if any
+        finally:
+            if not pumping.done():
+                pumping.cancel()
+                await asyncio.gather(pumping, return_exceptions=True)
+        if not succeeded:
+            raise _every_call_failed(task, failures)
 
 
 def _reason(error: object) -> str:
     return str(error) or type(error).__name__
+
+
+def _every_call_failed(task: Task, failures: Sequence[object]) -> UpstreamFailed:
+    reasons = sorted({_reason(r) for r in failures}) or ["no call was made"]
+    return UpstreamFailed(f"every LLM call for {task.value} failed: {'; '.join(reasons)[:500]}")
 
 
 #: request fields that are bookkeeping, not material for a prompt

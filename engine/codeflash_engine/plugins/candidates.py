@@ -169,7 +169,7 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
 
     def triage(self, request: CandidatesRequest) -> list[Outcome]:
         """The fate of every answer, in order (drops are logged at debug level)."""
-        original = self.analyse(request)
+        original = self._analysed(request)
         seen: dict[Hashable, int] = {}
         outcomes: list[Outcome] = []
         for index, answer in enumerate(request.answers):
@@ -187,7 +187,9 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
                 else:
                     seen[cleaned.key] = index
                     explanation = answer.prose if cleaned.explanation is None else cleaned.explanation
-                    candidate = Candidate(files=cleaned.files, answer_index=index, explanation=explanation)
+                    candidate = Candidate(
+                        files=cleaned.files, answer_index=index, explanation=explanation, key=cleaned.key
+                    )
                     outcome = Outcome(index, candidate)
             if outcome.candidate is None:
                 self.logger.debug("%s dropped: %s", describe(index), outcome.reason)
@@ -197,3 +199,38 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
     def postprocess(self, request: CandidatesRequest) -> list[Candidate]:
         """The clean candidates of ``request``, in answer order."""
         return [o.candidate for o in self.triage(request) if o.candidate is not None]
+
+    def _analysed(self, request: CandidatesRequest) -> OriginalT:
+        """:meth:`analyse`, once for the answers of one request that arrive one at a time."""
+        question = attrs.evolve(request, answers=())
+        last = self.__dict__.get("_last_analysis")
+        if last is not None and last[0] == question:
+            return last[1]  # type: ignore[no-any-return]
+        original = self.analyse(request)
+        self.__dict__["_last_analysis"] = (question, original)
+        return original
+
+
+def merge_streamed(found: Sequence[tuple[int, Sequence[Candidate]]]) -> list[tuple[int, Candidate]]:
+    """The batch part of postprocessing, after each answer was cleaned on its own as it arrived.
+
+    ``found`` holds, per answer (by its index in the fan-out), the candidates the hook gave for
+    it. The result: (answer index, candidate) in answer order, the first candidate of each key
+    kept (:attr:`Candidate.key`, else the files' text without whitespace), as one call with every
+    answer would have given.
+    """
+    seen: set[Hashable] = set()
+    out: list[tuple[int, Candidate]] = []
+    for index, candidates in sorted(found, key=lambda item: item[0]):
+        for candidate in candidates:
+            key = candidate.key if candidate.key is not None else _text_key(candidate)
+            if key in seen:
+                log.debug("%s dropped: a duplicate of an earlier answer's candidate", describe(index))
+                continue
+            seen.add(key)
+            out.append((index, candidate))
+    return out
+
+
+def _text_key(candidate: Candidate) -> Hashable:
+    return tuple(sorted((f.path or "", "".join(f.code.split())) for f in candidate.files))

@@ -113,14 +113,20 @@ def apply_diff(request: DiffRequest) -> DiffResult | None:
 def postprocess_candidates(request: CandidatesRequest) -> list[Candidate] | None:
     """Turn the model's answers into clean candidates, in answer order.
 
-    When: once per candidate request (optimize, line profiler, refine, repair, adaptive), after
-    every answer of the fan-out is in and every edit was applied.
+    When: for candidate requests (optimize, line profiler, refine, repair, adaptive), **once per
+    answer, as each answer arrives** (``request.answers`` then holds that one answer, its edit
+    already applied), so the response leaves right after the last answer it uses. The batch part
+    is the engine's: it keeps the candidates in answer order and, across answers, the first of
+    each :attr:`Candidate.key` (give candidates the key your own deduplication uses; without
+    one, the files' text without whitespace). A call with several answers must give the same
+    candidates as one call per answer merged so (the kit's ``streaming`` rule checks it).
 
     Use :class:`codeflash_engine.CandidateCleaner`: it maps each answer's code onto the
     request's files (or takes the edited files), refuses answers cut off by the token limit,
-    and deduplicates; you give it your language's parts (analyse the original, clean one file,
-    keep the target's signature, detect placeholder bodies, a normal form for equality). Return
-    only the files that changed (plus new ones), target file first, and never code that your
+    analyses the original once for the answers of one request, sets the key and deduplicates;
+    you give it your language's parts (analyse the original, clean one file, keep the target's
+    signature, detect placeholder bodies, a normal form for equality). Return only the files
+    that changed (plus new ones), target file first, and never code that your
     :func:`validate` rejects.
 
     Default (None, or not implemented): lenient language-neutral extraction (code blocks mapped

@@ -6,7 +6,7 @@ Plugins import these; the engine builds them from HTTP requests. They carry plai
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 import attrs
@@ -194,11 +194,17 @@ class CandidatesRequest:
 
 @attrs.frozen
 class Candidate:
-    """A clean candidate: the changed files (target file first) and the answer it came from."""
+    """A clean candidate: the changed files (target file first) and the answer it came from.
+
+    ``key`` says what makes two candidates the same (the plugin's normal form of their changes;
+    :class:`~codeflash_engine.CandidateCleaner` sets it): the engine cleans answers as they
+    arrive and keeps the first candidate of each key. None: the files' text without whitespace.
+    """
 
     files: tuple[CodeFile, ...]
     answer_index: int
     explanation: str = ""
+    key: Hashable = attrs.field(default=None, eq=False)
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ from typing import Any
 import attrs
 
 from codeflash_engine.plugins.answers import read_answer
-from codeflash_engine.plugins.candidates import describe
+from codeflash_engine.plugins.candidates import describe, merge_streamed
 from codeflash_engine.plugins.hookspecs import PROJECT_NAME
 from codeflash_engine.plugins.manager import PluginHost, PluginLoadError
 from codeflash_engine.plugins.types import (
@@ -50,6 +50,8 @@ RULES: dict[str, str] = {
     "signature": "postprocessing keeps the target's signature (or drops the candidate)",
     "improved": "postprocessing keeps every good answer",
     "cut-off": "an answer cut off by the token limit (finish_reason length) never becomes a candidate",
+    "streaming": "each answer cleaned on its own, as the engine does while answers arrive, gives what one call with "
+    "every answer gives",
     "build-prompt": "build_prompt renders every task with the runtime context (and with nulls)",
     "prompt-code": "the user message of every task that works on code shows the original code, not only its name",
     "apply-diff": "apply_diff round-trips SEARCH/REPLACE and V4A edits, and applies all or nothing",
@@ -177,6 +179,20 @@ class PluginUnderTest:
         parts.append((s.improved[0], "duplicate"))
         return Batch(answers=tuple(a for a, _ in parts), kinds=tuple(k for _, k in parts))
 
+    def request(self, answers: tuple[Answer, ...], *, named_target: bool) -> CandidatesRequest:
+        """A candidates request for the samples' original with ``answers``."""
+        s = self.samples
+        return CandidatesRequest(
+            task=Task.OPTIMIZE,
+            language=s.language,
+            language_version=s.language_version,
+            original=s.original,
+            answers=answers,
+            target=Target.parse(s.target, path=s.target_path) if named_target else None,
+            is_async=False,
+            fence_tags=self.spec.fence_tags,
+        )
+
     def candidates(self, *, named_target: bool) -> list[Candidate]:
         """postprocess_candidates over :meth:`batch` (through the engine's hook), cached.
 
@@ -185,17 +201,7 @@ class PluginUnderTest:
         """
         key = ("candidates", named_target)
         if key not in self._cache:
-            batch = self.batch()
-            request = CandidatesRequest(
-                task=Task.OPTIMIZE,
-                language=self.samples.language,
-                language_version=self.samples.language_version,
-                original=self.samples.original,
-                answers=tuple(self.answer(a) for a in batch.answers),
-                target=Target.parse(self.samples.target, path=self.samples.target_path) if named_target else None,
-                is_async=False,
-                fence_tags=self.spec.fence_tags,
-            )
+            request = self.request(tuple(self.answer(a) for a in self.batch().answers), named_target=named_target)
             result = self.call("postprocess_candidates", request=request)
             self._cache[key] = _checked_candidates(result, len(request.answers))
         found: list[Candidate] = self._cache[key]
@@ -473,6 +479,34 @@ def check_cut_off(put: PluginUnderTest) -> None:
             f"{describe(found[0].answer_index)} (improved) ended with finish_reason 'length' yet became a "
             "candidate: a function missing its last statements may parse and is wrong",
         )
+
+
+def check_streaming(put: PluginUnderTest) -> None:
+    """Each answer of the batch cleaned in a call of its own, then merged as the engine merges
+    them, gives the candidates (files, answer) of one call with the whole batch (merged alike)."""
+    batch = put.batch()
+    answers = [put.answer(a) for a in batch.answers]
+    for named in (False, True):
+        label = "target named" if named else "target inferred, as /ai/optimize sends it"
+        found = []
+        for index, answer in enumerate(answers):
+            alone = put.call("postprocess_candidates", request=put.request((answer,), named_target=named))
+            found.append((index, _checked_candidates(alone, 1)))
+        streamed = [(index, c.files) for index, c in merge_streamed(found)]
+        by_answer: dict[int, list[Candidate]] = {}
+        for c in put.candidates(named_target=named):
+            by_answer.setdefault(c.answer_index, []).append(c)
+        # duplicates are the identical rule's business: both sides go through the engine's merge
+        whole = [(index, c.files) for index, c in merge_streamed(list(by_answer.items()))]
+        if streamed != whole:
+            got = [batch.describe(i) for i, _ in streamed]
+            want = [batch.describe(i) for i, _ in whole]
+            raise fail(
+                "streaming",
+                f"{label}: answers cleaned one at a time give candidates from {got}, one call gives {want}: "
+                "the engine cleans each answer as it arrives and keeps the first candidate of each Candidate.key; "
+                "give candidates the key your own deduplication uses (CandidateCleaner does)",
+            )
 
 
 def check_improved(put: PluginUnderTest) -> None:

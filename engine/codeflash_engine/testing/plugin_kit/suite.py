@@ -98,6 +98,10 @@ def test_postprocess_refuses_cut_off_answers(put: PluginUnderTest) -> None:
     checks.check_cut_off(put)
 
 
+def test_postprocess_answer_by_answer_equals_the_batch(put: PluginUnderTest) -> None:
+    checks.check_streaming(put)
+
+
 def test_prompt_shows_the_code(put: PluginUnderTest, task: Task) -> None:
     if task not in tasks_for(put.samples.language):
         pytest.skip(f"the engine never asks for {task.value} in {put.samples.language}")

@@ -1,0 +1,60 @@
+"""Answers are cleaned as they arrive: the postprocess hook runs for the first answers while the
+slow ones are still on their way, and the result equals one batch call (issue 19)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import endpoint_samples as s
+from aiohttp import web
+
+from codeflash_engine import CandidatesRequest, LanguageSpec, hookimpl
+from codeflash_engine.app import create_app, load_plugins
+from codeflash_engine.plugins.defaults import LENIENT
+from codeflash_engine.settings import Settings
+from codeflash_engine.testing.engine import EngineClient, call
+from codeflash_engine.testing.fake_llm import FakeLLM, Reply
+
+
+class Watched:
+    """A language whose postprocessing notes when it ran, and for how many answers."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[float, int]] = []
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(LanguageSpec(name="watched", extensions=(".w",), fence_tags=("watched",)))
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> Any:
+        self.calls.append((time.monotonic(), len(request.answers)))
+        return LENIENT.postprocess(request)
+
+
+BODY = {**s.optimize(), "language": "watched", "source_code": "```watched:a.w\nf = 1\n```", "n_candidates": 3}
+
+
+async def test_the_first_answers_are_cleaned_before_the_last_one_arrives(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    watched = Watched()
+    host = load_plugins(engine_settings)
+    host.register(watched, "watched")
+    client = await aiohttp_client(create_app(engine_settings, plugins=host))
+    fake_llm.reply(Reply("Faster.\n```watched:a.w\nf = 2\n```", latency=0.02), times=2)
+    fake_llm.reply(Reply("Other.\n```watched:a.w\nf = 3\n```", latency=0.45), times=1)  # within any straggler allowance
+    started = time.monotonic()
+    status, body = await call(client, "/ai/optimize", BODY)
+    ended = time.monotonic()
+    assert status == 200, body
+    # the two fast answers are the same candidate: the engine's merge keeps one, then the slow one
+    assert [c["source_code"].split("\n")[1] for c in body["optimizations"]] == ["f = 2", "f = 3"]
+    assert all(n == 1 for _, n in watched.calls) and len(watched.calls) in (2, 3)
+    first = watched.calls[0][0] - started
+    assert first < 0.3, f"the first answer was cleaned {first:.2f} s in, after the slow one came"
+    assert watched.calls[-1][0] - started >= 0.4 and ended - watched.calls[-1][0] < 0.2
