@@ -30,9 +30,18 @@ requests' SigV4 signatures and answers 403 to bad ones. With ``simulate_cache=Tr
 requests with ``cache_control`` marks get cache writes the first time a prefix is seen and cache
 reads after that (tokens counted as characters / 4).
 
+Heavy-tailed latency, as real providers have: with ``latency_median=0.8, latency_sigma=0.9`` each
+answer that sets no latency of its own waits a lognormal delay (``median * exp(sigma * N(0, 1))``,
+plus a uniform ``± latency_jitter``), drawn from a generator seeded with ``seed``, so the same
+requests in the same order get the same delays. Every drawn delay is kept in
+:attr:`FakeLLM.delays` (a :class:`DrawnDelay`, keyed by ``delay_key(request)``: by default a hash
+of the prompt, so the calls of one fan-out share a key) and served as JSON at ``GET /_fake/delays``
+when the fake runs in its own process: a benchmark computes "wait for all" from them.
+
 Run it standalone (for benchmarks or a manual try of the engine)::
 
     python -m codeflash_engine.testing.fake_llm --port 8100 --latency 0.5
+    python -m codeflash_engine.testing.fake_llm --latency-median 0.8 --latency-sigma 0.9 --seed 7
 """
 
 from __future__ import annotations
@@ -46,6 +55,8 @@ import hmac
 import inspect
 import itertools
 import json
+import math
+import random
 import signal
 import sys
 import time
@@ -57,7 +68,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["FakeLLM", "FakeRequest", "Fault", "Reply", "Rule"]
+__all__ = ["DrawnDelay", "FakeLLM", "FakeRequest", "Fault", "Reply", "Rule", "prompt_key"]
 
 API_KEY = "sk-fake-openai-0123456789abcdef0123"
 """Keys the fixtures configure (fake, but shaped like real ones so redaction is tested for real)."""
@@ -214,6 +225,29 @@ class FakeRequest:
         return json.dumps(self.body).count('"cache_control"')
 
 
+def prompt_key(request: FakeRequest) -> str:
+    """The default key of a drawn delay: a short hash of the request's model and text.
+
+    The calls of one fan-out send the same prompt, so they share it.
+    """
+    return hashlib.sha256(f"{request.model}\0{request.text}".encode()).hexdigest()[:16]
+
+
+@attrs.frozen
+class DrawnDelay:
+    """The latency drawn for one request: ``key`` (see ``delay_key``), ``model``, ``delay``
+    (seconds), ``received`` (``time.monotonic()`` of the fake's process)."""
+
+    key: str
+    model: str
+    delay: float
+    received: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The delay as served by ``GET /_fake/delays``."""
+        return {"key": self.key, "model": self.model, "delay": self.delay, "received": self.received}
+
+
 Answer = Reply | Fault
 Responder = Answer | Callable[[FakeRequest], Answer | Awaitable[Answer]]
 
@@ -296,6 +330,11 @@ class FakeLLM:
 
     ``latency`` (seconds) delays every :class:`Reply` that sets none; ``default`` answers requests
     no rule matches; ``port=0`` picks a free port.
+
+    With ``latency_median`` (seconds) such replies wait a lognormal delay instead: the median
+    times ``exp(latency_sigma * N(0, 1))``, plus a uniform draw in ``± latency_jitter``, never below
+    0; ``seed`` seeds the draws. Each drawn delay is appended to :attr:`delays`, keyed by
+    ``delay_key(request)`` (default :func:`prompt_key`).
     """
 
     def __init__(
@@ -309,6 +348,11 @@ class FakeLLM:
         aws_credentials: tuple[str, str] | None = None,
         simulate_cache: bool = False,
         keep_requests: bool = True,
+        latency_median: float | None = None,
+        latency_sigma: float = 0.0,
+        latency_jitter: float = 0.0,
+        seed: int | None = None,
+        delay_key: Callable[[FakeRequest], str] = prompt_key,
     ) -> None:
         self.host = host
         self.port = port
@@ -318,6 +362,13 @@ class FakeLLM:
         self.aws_credentials = aws_credentials
         self.simulate_cache = simulate_cache
         self.keep_requests = keep_requests
+        self.latency_median = latency_median
+        self.latency_sigma = latency_sigma
+        self.latency_jitter = latency_jitter
+        self.delay_key = delay_key
+        self._rng = random.Random(seed)
+        #: the delays drawn (lognormal latency), in the order the requests came
+        self.delays: list[DrawnDelay] = []
         self.rules: list[Rule] = []
         self.requests: list[FakeRequest] = []
         #: requests served, kept or not
@@ -338,6 +389,7 @@ class FakeLLM:
         app.router.add_post("/v1/messages", self._anthropic)
         app.router.add_post("/model/{model}/invoke", self._bedrock)
         app.router.add_post("/model/{model}/invoke-with-response-stream", self._no_stream)
+        app.router.add_get("/_fake/delays", self._delays)
         return app
 
     async def start(self) -> FakeLLM:
@@ -444,9 +496,10 @@ class FakeLLM:
         return self.add(fault, **match)
 
     def reset(self) -> None:
-        """Forget rules, requests and the simulated cache."""
+        """Forget rules, requests, drawn delays and the simulated cache."""
         self.rules.clear()
         self.requests.clear()
+        self.delays.clear()
         self._cache.clear()
         self.served = 0
 
@@ -454,7 +507,28 @@ class FakeLLM:
         """The requests received for ``model`` and/or ``api``."""
         return [r for r in self.requests if (model is None or r.model == model) and (api is None or r.api == api)]
 
+    def draw_latency(self) -> float:
+        """One delay (seconds) from the configured distribution (the fixed ``latency`` without a median)."""
+        if self.latency_median is None:
+            return self.latency
+        delay = self.latency_median
+        if self.latency_sigma > 0:
+            delay *= math.exp(self.latency_sigma * self._rng.gauss(0.0, 1.0))
+        if self.latency_jitter > 0:
+            delay += self._rng.uniform(-self.latency_jitter, self.latency_jitter)
+        return max(0.0, delay)
+
+    def wait_for_all(self) -> dict[str, float]:
+        """The longest drawn delay per key: what waiting for every call of a fan-out costs."""
+        out: dict[str, float] = {}
+        for drawn in self.delays:
+            out[drawn.key] = max(out.get(drawn.key, 0.0), drawn.delay)
+        return out
+
     # --- handlers ------------------------------------------------------------------------------
+
+    async def _delays(self, request: web.Request) -> web.StreamResponse:
+        return web.json_response({"delays": [d.as_json() for d in self.delays]})
 
     async def _openai(self, request: web.Request) -> web.StreamResponse:
         return await self._serve("openai", request, None)
@@ -498,7 +572,13 @@ class FakeLLM:
         answer = await self._answer(fake_request)
         if isinstance(answer, Fault):
             return await self._fault(api, request, fake_request, answer)
-        delay = self.latency if answer.latency is None else answer.latency
+        if answer.latency is not None:
+            delay = answer.latency
+        elif self.latency_median is None:
+            delay = self.latency
+        else:
+            delay = self.draw_latency()
+            self.delays.append(DrawnDelay(self.delay_key(fake_request), fake_request.model, delay, time.monotonic()))
         if delay > 0:
             await asyncio.sleep(delay)
         return web.json_response(self._body(fake_request, answer))
@@ -768,6 +848,10 @@ async def _serve_forever(args: argparse.Namespace) -> None:
         default=Reply(args.text),
         keep_requests=False,
         simulate_cache=args.simulate_cache,
+        latency_median=args.latency_median,
+        latency_sigma=args.latency_sigma,
+        latency_jitter=args.latency_jitter,
+        seed=args.seed,
     )
     await fake.serve_until_signalled()
 
@@ -778,6 +862,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed at start)")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument(
+        "--latency-median",
+        type=float,
+        default=None,
+        help="lognormal latency instead: its median (seconds); drawn delays at GET /_fake/delays",
+    )
+    parser.add_argument("--latency-sigma", type=float, default=0.0, help="lognormal latency: sigma of its log")
+    parser.add_argument("--latency-jitter", type=float, default=0.0, help="lognormal latency: plus uniform ± seconds")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the latency draws")
     parser.add_argument("--text", default=Reply().text, help="the answer's text")
     parser.add_argument("--simulate-cache", action="store_true", help="simulate Anthropic's prompt cache")
     args = parser.parse_args(argv)
