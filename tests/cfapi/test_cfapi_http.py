@@ -3,6 +3,7 @@ JSON 404 for unknown routes, and pull requests through a GitHub App instead of a
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -13,6 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from codeflash_engine.app import create_app
+from codeflash_engine.http.state import ENGINE
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import AUTH
 from codeflash_engine.testing.fake_github import FakeGitHub
@@ -141,9 +143,17 @@ async def test_github_refusals_are_json_errors(aiohttp_client: MakeClient, engin
         client = await aiohttp_client(create_app(right))
         resp = await client.post("/cfapi/create-pr", json={**PR_BODY, "baseBranch": "no-such-branch"}, headers=AUTH)
         assert resp.status == 404 and "branch 'no-such-branch'" in (await resp.json())["error"]
-    client = await aiohttp_client(create_app(right))  # GitHub gone
+    app = create_app(right)
+    client = await aiohttp_client(app)  # GitHub gone
     resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
     assert resp.status == 502 and "cannot reach GitHub" in (await resp.json())["error"]
+    engine = app[ENGINE]
+    for _ in range(100):  # the failure is kept in optimization_errors, like an /ai one
+        found = (await engine.store.records_for_trace(PR_BODY["traceId"])).errors
+        if found:
+            break
+        await asyncio.sleep(0.02)
+    assert found and "/cfapi/create-pr" in found[0].message
 
 
 async def test_an_executable_file_stays_executable(aiohttp_client: MakeClient, engine_settings: Settings) -> None:

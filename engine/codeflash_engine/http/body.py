@@ -111,6 +111,6 @@ def _trace_ids(value: object) -> list[str | None]:
     items = value if isinstance(value, list) else [value]
     out: list[str | None] = []
     for item in items:
-        trace_id = getattr(item, "trace_id", None)
+        trace_id = getattr(item, "trace_id", None) or getattr(item, "traceId", None)  # cfapi writes traceId
         out.append(trace_id if isinstance(trace_id, str) else None)
     return out

@@ -120,7 +120,7 @@ def _too_complex(request: web.Request, exc: BaseException) -> web.Response:
 def _record(request: web.Request, error_type: str, message: str, severity: str, stack: str | None) -> None:
     """Keep a pipeline failure (optimization_errors) with the request's trace id."""
     engine = request.app.get(ENGINE)
-    if engine is None or not request.path.startswith("/ai/"):
+    if engine is None or not request.path.startswith(("/ai/", "/cfapi/")):
         return
     engine.recorder.record(
         ErrorRecord(
