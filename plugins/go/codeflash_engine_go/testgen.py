@@ -14,6 +14,8 @@ variants share the package. So the cleaning:
   benchmarks), then the imports nothing uses any more;
 - suffixes every top-level name of the file (``TestSum`` -> ``TestSum_cf0``; ``_cf0p`` in the
   perf variant), so that the four files of one function never declare a name twice;
+- caps the sizes of the slices, strings and loops the tests build to the engine's budget (see
+  :mod:`codeflash_engine_go.testgen_sizes`);
 - writes each test's header on one line, as the client's conversion expects;
 - in the perf variant, escapes braces inside string and rune literals (they would miscount).
 
@@ -36,6 +38,7 @@ from codeflash_engine_go.candidates import LANGUAGE_TAGS
 from codeflash_engine_go.imports import add_imports
 from codeflash_engine_go.source import ImportSpec, Source, descendants
 from codeflash_engine_go.syntax import source_problems
+from codeflash_engine_go.testgen_sizes import size_edits
 
 #: functions the client would not run as tests, or would clash with its benchmarks
 _NOT_TESTS = re.compile(r"^(Benchmark|Example|Fuzz)([A-Z0-9_]|$)|^TestMain$")
@@ -51,6 +54,9 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     originals = [Source.parse(f.code) for f in request.source_code]
     package = _package_under_test(originals, request.module_path) or source.package_name() or "main"
     source = _set_package(source, package)
+    edits = size_edits(source)
+    if edits:
+        source = source.edited(edits)
     internal = source.package_name() == package
     source = _drop(source, originals if internal else [])
     tests = [f for f in source.functions() if not f.receiver and _TEST.match(f.name)]

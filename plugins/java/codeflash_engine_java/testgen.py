@@ -3,7 +3,8 @@
 The client instruments Java tests itself (contract 3.6) and places the file by its package and
 class name, so the server's job is a test that parses, sits in the package of the class under
 test (``module_path`` is its fully qualified name), imports that class from the right place,
-does not redefine it, and imports what the requested framework needs. ``instrumented_perf`` is
+does not redefine it, imports what the requested framework needs, and keeps its data and loops
+within the engine's size budget (see :mod:`codeflash_engine_java.testgen_sizes`). ``instrumented_perf`` is
 the same test with its assertions stripped (see :mod:`codeflash_engine_java.assertions`).
 """
 
@@ -19,6 +20,7 @@ from codeflash_engine_java.assertions import ASSERT_METHODS, strip_assertions
 from codeflash_engine_java.imports import import_insertion, imports, package
 from codeflash_engine_java.source import LANGUAGE, Source
 from codeflash_engine_java.structure import TYPE_NODES
+from codeflash_engine_java.testgen_sizes import size_edits
 
 
 @attrs.frozen
@@ -61,6 +63,7 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
         raise ValueError(f"the generated test does not parse: {source.problems()[0]}")
     package_name, _, class_name = request.module_path.rpartition(".")
     class_name = class_name or request.target.class_name or ""
+    source = _apply(source, size_edits(source))
     source = _apply(source, _package_edits(source, package_name))
     source = _apply(source, _class_edits(source, request.module_path, class_name))
     source = _apply(source, _framework_edits(source, FRAMEWORKS.get(request.test_framework)))

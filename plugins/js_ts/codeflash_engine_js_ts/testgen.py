@@ -4,7 +4,8 @@ The client instruments JS/TS tests itself (contract 3.6), so the server's job is
 parses, imports the code under test from ``module_path`` in the project's module system
 (``import`` for ESM and for all TypeScript, ``require`` for CommonJS JavaScript), with the export
 form the source uses (default or named), and does not redefine the code under test (a model
-sometimes pastes the function into the test, which would then test the copy).
+sometimes pastes the function into the test, which would then test the copy), and whose data and
+loops stay within the engine's size budget (see :mod:`codeflash_engine_js_ts.testgen_sizes`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
 from codeflash_engine_js_ts.imports import import_source, insertion_point
 from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import CLASS_NODES, FUNCTION_NODES, VARIABLE_NODES, is_import, is_require_call
+from codeflash_engine_js_ts.testgen_sizes import size_edits
 
 #: module paths inside mock calls (``jest.mock("../src/x")``, ``vi.mock(...)``)
 MOCK_QUERY = """
@@ -63,6 +65,7 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
     style = export_style(originals, subject)
     esm = wants_esm(request, source)
     edits = [
+        *size_edits(source),
         *_redefinitions(source, subject),
         *_import_edits(source, subject, style, esm, request.module_path),
         *_framework_edits(source, request.test_framework),

@@ -1,0 +1,53 @@
+"""The language-neutral part of capping generated tests' sizes: literals and shapes."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from codeflash_engine.text.sizes import MAX_ELEMENTS, MAX_LOOP_ITERATIONS, int_literal, shrink
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("1000", 1000),
+        ("1_000_000", 1_000_000),
+        ("5_000_000L", 5_000_000),
+        ("10n", 10),
+        ("0x10", 16),
+        ("0b101", 5),
+        ("0o17", 15),
+        ("1e6", 1_000_000),
+        ("2.5e3", 2500),
+        ("0", 0),
+        ("1.5", None),
+        ("1e-3", None),
+        ("017", None),  # octal in Java and Go: not guessed
+        ("abc", None),
+    ],
+)
+def test_int_literal(text: str, value: int | None) -> None:
+    assert int_literal(text) == value
+
+
+def test_shrink_examples() -> None:
+    assert shrink([100_000, 10_000], MAX_ELEMENTS) == [316, 316]
+    assert shrink([3, 1_000_000], MAX_ELEMENTS) == [3, 33333]
+    assert shrink([1_000_000, 1_000], MAX_LOOP_ITERATIONS) == [100, 100]
+    assert shrink([10, 20], MAX_ELEMENTS) == [10, 20]
+    assert shrink([0, 10**12], MAX_ELEMENTS) == [0, 10**12]
+
+
+@given(st.lists(st.integers(1, 10**9), min_size=1, max_size=5), st.integers(1, 10**6))
+def test_shrink_keeps_the_dimensions_within_the_budget(dims: list[int], budget: int) -> None:
+    out = shrink(dims, budget)
+    assert len(out) == len(dims)
+    assert all(1 <= o <= d for o, d in zip(out, dims, strict=True))
+    if math.prod(dims) <= budget:
+        assert out == dims
+    else:
+        assert math.prod(out) <= budget
