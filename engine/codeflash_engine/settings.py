@@ -125,3 +125,15 @@ class Settings(BaseSettings):
     #: completion emails: an SMTP server (smtp://user:password@host:587, smtps://... for TLS) and sender
     codeflash_engine_smtp_url: SecretStr | None = None
     codeflash_engine_mail_from: str | None = None
+
+    # --- straggler cut-off (issue 19) ------------------------------------------------------------
+    #: a fan-out of n > 1 calls stops waiting for its slowest calls once enough have answered (0: wait for all)
+    codeflash_engine_straggler_cutoff: bool = True
+    #: fraction of the n calls that must succeed (rounded up) before the others get a deadline
+    codeflash_engine_straggler_quorum: float = Field(default=2 / 3, gt=0, le=1)
+    #: the others then get this multiple of the time the quorum took, within the two bounds below
+    codeflash_engine_straggler_factor: float = Field(default=0.5, ge=0)
+    #: seconds the other calls get at least once the quorum is in
+    codeflash_engine_straggler_min_wait: float = Field(default=0.5, ge=0)
+    #: seconds the other calls get at most once the quorum is in
+    codeflash_engine_straggler_max_wait: float = Field(default=10.0, ge=0)

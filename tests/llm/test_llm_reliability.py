@@ -359,7 +359,7 @@ async def test_a_cancelled_call_is_recorded(
         with pytest.raises(asyncio.CancelledError):
             await task
     await llm_recorder.close()
-    assert [(r.outcome, r.error_class) for r in llm_sink.llm_calls] == [("error", "cancelled")]
+    assert [(r.outcome, r.error_class) for r in llm_sink.llm_calls] == [("cancelled", "cancelled")]
 
 
 async def test_a_deadline_that_never_comes_still_waits_for_slots(fake_llm: FakeLLM, client_for: Any) -> None:

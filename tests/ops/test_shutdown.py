@@ -75,4 +75,4 @@ async def test_past_the_grace_period_requests_are_cut_but_their_calls_are_record
         assert all(o.seconds < 5 for o in outcomes)
         calls = await llm_calls(ops_db)
         assert set(calls) == {o.trace_id for o in outcomes}
-        assert all(c == ["error"] * 6 for c in calls.values())  # recorded as cancelled
+        assert all(c == ["cancelled"] * 6 for c in calls.values())  # recorded as cancelled

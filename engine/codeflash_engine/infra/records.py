@@ -17,7 +17,11 @@ def _now() -> dt.datetime:
 
 @attrs.frozen
 class LLMCallRecord:
-    """One LLM call (one attempt chain: retries of the same call are one record)."""
+    """One LLM call on one model (its retries are one record; ``attempts`` counts them).
+
+    ``outcome`` is ``ok``, ``error`` or ``cancelled`` (the request went away, or the fan-out cut
+    the call as a straggler: ``error_class`` says ``cancelled`` or ``straggler``).
+    """
 
     trace_id: str | None
     call_type: str
@@ -28,10 +32,11 @@ class LLMCallRecord:
     tokens_cached: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
-    outcome: str = "ok"  # "ok" or "error"
+    outcome: str = "ok"  # "ok", "error" or "cancelled"
     error_class: str | None = None
     user_id: str | None = None
     created: dt.datetime = attrs.field(factory=_now)
+    attempts: int = 1
 
 
 @attrs.frozen

@@ -584,6 +584,7 @@ class PostgresStore:
                         pg_text(r.outcome),
                         pg_optional(r.error_class),
                         r.created,
+                        r.attempts,
                     )
                 )
             elif isinstance(r, ErrorRecord):

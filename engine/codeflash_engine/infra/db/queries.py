@@ -216,6 +216,7 @@ LLM_CALL_COLUMNS = (
     "outcome",
     "error_class",
     "created",
+    "attempts",
 )
 ERROR_TABLE = "optimization_errors"
 ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")

@@ -10,7 +10,9 @@ recorder without waiting.
 
 :meth:`LLMClient.fan_out` makes ``n`` such calls at once, split across the mix by weight, and
 returns them in call order, failures as :class:`LLMError` values; :meth:`LLMClient.fan_out_each`
-yields the same calls one by one as they end.
+yields the same calls one by one as they end. For ``n > 1`` both stop waiting for the stragglers
+as the client's :class:`~codeflash_engine.infra.llm.stragglers.StragglerPolicy` says: once a
+quorum of calls has succeeded, the others get a bounded grace, then are cancelled (and recorded).
 
 :func:`open_llm_client` builds the client from the settings (SDK clients created once, closed on
 exit); it raises :class:`LLMConfigError` at start-up when the configuration cannot work.
@@ -37,6 +39,7 @@ from codeflash_engine.infra.llm.providers import Provider, ProviderAnswer, Redac
 from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
 from codeflash_engine.infra.llm.slots import KeyedSlots, NoSlot
+from codeflash_engine.infra.llm.stragglers import StragglerPolicy
 from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
@@ -44,6 +47,9 @@ from codeflash_engine.plugins.types import Prompt
 from codeflash_engine.settings import Settings
 
 log = logging.getLogger(__name__)
+
+#: the message a call cut by the straggler policy is cancelled with (its record says ``straggler``)
+_STRAGGLER = "codeflash-engine: straggler cut-off"
 
 
 class RecordTaker(Protocol):
@@ -107,6 +113,7 @@ class LLMClient:
         concurrency: int = 64,
         redact: Redact | None = None,
         concurrency_per_key: int | None = None,
+        stragglers: StragglerPolicy | None = None,
     ) -> None:
         self.providers = dict(providers)
         self.mix = mix
@@ -117,6 +124,8 @@ class LLMClient:
         self.call_timeout = call_timeout
         self.concurrency = concurrency
         self.redact: Redact = redact or Redactor()
+        #: when fan-outs stop waiting for their slowest calls
+        self.stragglers = stragglers or StragglerPolicy()
         self._slots = {name: asyncio.Semaphore(concurrency) for name in self.providers}
         #: LLM calls one caller (the request's user) may have in flight at once
         self.per_key = KeyedSlots(concurrency_per_key or concurrency)
@@ -253,9 +262,15 @@ class LLMClient:
         So the caller can work on the first answers while the others are still on their way.
         When the caller stops iterating early (or is cancelled), the calls still running are
         cancelled.
+
+        For ``n > 1``, once :meth:`StragglerPolicy.quorum` calls have succeeded (failures are
+        yielded as they come but do not count), the calls still running get
+        :meth:`StragglerPolicy.grace` more seconds; those that have not ended by then are
+        cancelled (recorded with outcome ``cancelled``, error class ``straggler``) and not yielded.
         """
         mix = mix or self.mix
         assigned = mix.assign(n)
+        loop = asyncio.get_running_loop()
 
         async def one(index: int, choice: ModelChoice) -> tuple[int, Completion | LLMError]:
             try:
@@ -272,14 +287,39 @@ class LLMClient:
             except LLMError as exc:
                 return index, exc
 
-        tasks = [asyncio.ensure_future(one(i, choice)) for i, choice in enumerate(assigned)]
+        started = loop.time()
+        quorum = self.stragglers.quorum(len(assigned))
+        succeeded = 0
+        cut_at: float | None = None  # when the calls still running are cut (loop time)
+        pending = {asyncio.ensure_future(one(i, choice)) for i, choice in enumerate(assigned)}
+        reason: str | None = None
         try:
-            for finished in asyncio.as_completed(tasks):
-                yield await finished
+            while pending:
+                timeout = None if cut_at is None else max(0.0, cut_at - loop.time())
+                done, pending = await asyncio.wait(pending, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+                if not done:
+                    reason = _STRAGGLER
+                    log.info(
+                        "%d of %d %s calls cut as stragglers %.2f s after the fan-out started",
+                        len(pending),
+                        len(assigned),
+                        call_type,
+                        loop.time() - started,
+                        extra={"call_type": call_type, "stragglers": len(pending), "calls": len(assigned)},
+                    )
+                    break
+                now = loop.time()
+                for finished in sorted(done, key=lambda task: task.result()[0]):
+                    index, result = finished.result()
+                    if isinstance(result, Completion):
+                        succeeded += 1
+                        if quorum is not None and cut_at is None and succeeded >= quorum and pending:
+                            cut_at = now + self.stragglers.grace(now - started)
+                    yield index, result
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            for task in pending:
+                task.cancel(reason)
+            await asyncio.gather(*pending, return_exceptions=True)
 
     async def aclose(self) -> None:
         """Close every provider's SDK client."""
@@ -368,10 +408,15 @@ class LLMClient:
                 )
                 with llm_span():  # waiting on the provider's rate limit or recovery
                     await asyncio.sleep(wait)
-        except asyncio.CancelledError:
-            # the request went away (client disconnect, shutdown): the call still gets its record
+        except asyncio.CancelledError as exc:
+            # the request went away (client disconnect, shutdown), or the fan-out stopped waiting
+            # for this call (a straggler): the call still gets its record
+            straggler = bool(exc.args) and exc.args[0] == _STRAGGLER
             cancelled = LLMError(
-                f"{choice.key} call cancelled", kind=ErrorKind.CANCELLED, provider=choice.provider, model=choice.model
+                f"{choice.key} call {'cut as a straggler' if straggler else 'cancelled'}",
+                kind=ErrorKind.STRAGGLER if straggler else ErrorKind.CANCELLED,
+                provider=choice.provider,
+                model=choice.model,
             )
             cancelled.attempts = attempts
             self._failed(choice, cancelled, call_type, trace_id, started)
@@ -471,6 +516,7 @@ class LLMClient:
                 tokens_cached=usage.cache_read_tokens,
                 cost_usd=cost,
                 latency_ms=latency_ms,
+                attempts=attempts,
             )
         )
         return Completion(
@@ -500,8 +546,9 @@ class LLMClient:
                 self.health.cooldown,
                 extra={"provider": choice.provider, "model": choice.model},
             )
+        cancelled = error.kind in (ErrorKind.CANCELLED, ErrorKind.STRAGGLER)
         log.log(
-            logging.INFO if error.kind is ErrorKind.CANCELLED else logging.WARNING,
+            logging.INFO if cancelled else logging.WARNING,
             "%s call failed after %d attempt(s): %s",
             choice.key,
             error.attempts,
@@ -522,8 +569,9 @@ class LLMClient:
                 model_name=choice.model,
                 provider=choice.provider,
                 latency_ms=latency_ms,
-                outcome="error",
+                outcome="cancelled" if cancelled else "error",
                 error_class=error.kind.value,
+                attempts=error.attempts,
             )
         )
 
@@ -567,6 +615,7 @@ async def open_llm_client(
         concurrency=concurrency,
         redact=redact,
         concurrency_per_key=settings.codeflash_engine_llm_concurrency_per_key,
+        stragglers=StragglerPolicy.from_settings(settings),
     )
     log.info(
         "LLM providers: %s; model mix: %s",
@@ -580,4 +629,14 @@ async def open_llm_client(
         await client.aclose()
 
 
-__all__ = ["Completion", "Deadline", "LLMClient", "LLMError", "ModelChoice", "ModelMix", "Usage", "open_llm_client"]
+__all__ = [
+    "Completion",
+    "Deadline",
+    "LLMClient",
+    "LLMError",
+    "ModelChoice",
+    "ModelMix",
+    "StragglerPolicy",
+    "Usage",
+    "open_llm_client",
+]

@@ -31,6 +31,7 @@ class ErrorKind(enum.StrEnum):
     DEADLINE = "deadline"  # the request's deadline passed
     NOT_CONFIGURED = "not_configured"  # the model's provider has no credentials here
     CANCELLED = "cancelled"  # the caller gave up (its request was cancelled)
+    STRAGGLER = "straggler"  # cut by the fan-out's straggler cut-off (enough other calls had answered)
     UNKNOWN = "unknown"  # anything else (fails fast)
 
 
