@@ -17,6 +17,12 @@ Scenarios (``--scenario``, default ``all``):
 - ``saturation``: requests per second at ``--saturation-concurrency`` in flight (far more than
   one core can carry) with one and with two workers; with the CPU per request, the capacity
   per core.
+- ``heavy-tail`` (issue 19): the fake's latency lognormal (``--latency-median`` 0.8 s,
+  ``--latency-sigma`` 0.9), Poisson arrivals at ``--tail-rate`` per second (default 3): the
+  engine's p50/p95/p99 wall time for /ai/optimize against "wait for all six", the slowest of the
+  delays the fake drew for the same request, and the mean number of candidates answered; then the
+  same at 500 ± 50 ms (``--tight-median``/``--tight-jitter``), where nothing should be cut.
+  ``--straggler-off`` adds a run with the cut-off turned off, for comparison.
 - the event loop: its largest *lag* (how late a 5 ms timer fired: every callback queued ahead of
   it counts) from the engine's /metrics, and its longest *blocking* (one callback holding the loop)
   from :mod:`engine_probe`, which the engine runs under for the latency runs (not for ``cpu``);
@@ -24,6 +30,7 @@ Scenarios (``--scenario``, default ``all``):
 
     .venv/bin/python benchmarks/bench_engine.py                       # everything, ~6 minutes
     .venv/bin/python benchmarks/bench_engine.py --scenario cpu --duration 30 --json
+    .venv/bin/python benchmarks/bench_engine.py --scenario heavy-tail --duration 60
 """
 
 from __future__ import annotations
@@ -47,8 +54,10 @@ from bench_engine_lib import (
     API_KEY,
     cpu_seconds,
     cpu_spent,
+    drawn_delays,
     engine,
     fake_llm,
+    heavy_tail_fake,
     machine,
     metric,
     passthrough,
@@ -56,7 +65,7 @@ from bench_engine_lib import (
 )
 from engine_probe import longest_callback
 
-from codeflash_engine.testing.load import Outcome, optimize_body, run_load, summarize
+from codeflash_engine.testing.load import Outcome, optimize_body, percentile, run_load, summarize
 
 LATENCY = 0.5
 
@@ -220,12 +229,106 @@ async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, 
         ]
 
 
+def tail_figures(outcomes: list[Outcome], delays: dict[str, list[float]], n: int = 6) -> dict[str, Any]:
+    """Wall time of the engine against "wait for all" (the slowest drawn delay) for the same requests."""
+    pairs = [
+        (o.seconds * 1000, max(delays[o.trace_id]) * 1000, o.candidates)
+        for o in outcomes
+        if o.status == 200 and o.problem is None and len(delays.get(o.trace_id, ())) == n
+    ]
+    if not pairs:
+        return {"compared": 0}
+    ours = [p[0] for p in pairs]
+    wait_all = [p[1] for p in pairs]
+
+    def pct(values: list[float]) -> dict[str, float]:
+        return {f"p{q}": round(percentile(values, q), 1) for q in (50, 95, 99)}
+
+    mine, theirs = pct(ours), pct(wait_all)
+    return {
+        "compared": len(pairs),
+        "wall_ms": mine,
+        "wait_for_all_ms": theirs,
+        "vs_wait_for_all": {q: round(mine[q] / theirs[q], 2) for q in mine},
+        "mean_candidates": round(statistics.fmean(p[2] for p in pairs), 2),
+        "requests_with_fewer_than_4": sum(1 for p in pairs if p[2] < 4),
+        "requests_with_all_6": sum(1 for p in pairs if p[2] == 6),
+    }
+
+
+async def tail_run(
+    name: str, args: argparse.Namespace, *, median: float, sigma: float, jitter: float, **env: str
+) -> dict[str, Any]:
+    """One heavy-tail run: its own fake (so its delays are this run's only) and its own engine."""
+    with heavy_tail_fake(median, sigma, jitter, seed=args.seed) as fake, engine(fake, **env) as (base, proc):
+        await run_load(f"{base}/ai/optimize", API_KEY, requests=6, concurrency=3, deep=False)  # warm-up
+        before = cpu_seconds(proc.pid)
+        started = time.perf_counter()
+        outcomes = await run_load(
+            f"{base}/ai/optimize",
+            API_KEY,
+            duration=args.duration,
+            concurrency=50,
+            rate=args.tail_rate,
+            marker=True,
+            seed=args.seed,
+        )
+        wall = time.perf_counter() - started
+        cpu = cpu_spent(before, cpu_seconds(proc.pid))
+        samples = scrape(base)
+        delays = drawn_delays(fake)
+    statuses: dict[str, int] = {}
+    for o in outcomes:
+        key = str(o.status) if o.status is not None else (o.error or "no answer")
+        statuses[key] = statuses.get(key, 0) + 1
+    return {
+        "run": name,
+        "median_s": median,
+        "sigma": sigma,
+        "jitter_s": jitter,
+        "rate": args.tail_rate,
+        "requests": len(outcomes),
+        "statuses": statuses,
+        "problems": sum(1 for o in outcomes if o.problem is not None),
+        **tail_figures(outcomes, delays),
+        "llm_calls_cut": metric(samples, "codeflash_engine_llm_calls_total", outcome="cancelled"),
+        "llm_calls_ok": metric(samples, "codeflash_engine_llm_calls_total", outcome="ok"),
+        "cpu_ms_per_request": round(cpu / max(1, len(outcomes)) * 1000, 2),
+        "wall_s": round(wall, 1),
+        **machine(),
+    }
+
+
+async def scenario_heavy_tail(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    """Issue 19's targets: p95 <= 0.6x wait-for-all keeping >= 4 of 6; 6 of 6 at 500 +- 50 ms."""
+    heavy = f"lognormal median {args.latency_median:g} s sigma {args.latency_sigma:g}, {args.tail_rate:g}/s"
+    rows = [await tail_run(f"engine, {heavy}", args, median=args.latency_median, sigma=args.latency_sigma, jitter=0)]
+    if args.straggler_off:
+        rows.append(
+            await tail_run(
+                f"engine, cut-off off, {heavy}",
+                args,
+                median=args.latency_median,
+                sigma=args.latency_sigma,
+                jitter=0,
+                CODEFLASH_ENGINE_STRAGGLER_CUTOFF="0",
+            )
+        )
+    if args.tight_median > 0:
+        tight = f"{args.tight_median * 1000:g} +- {args.tight_jitter * 1000:g} ms, {args.tail_rate:g}/s"
+        rows.append(
+            await tail_run(f"engine, {tight}", args, median=args.tight_median, sigma=0, jitter=args.tight_jitter)
+        )
+    return rows
+
+
 SCENARIOS = {
     "concurrency": scenario_concurrency,
     "cpu": scenario_cpu,
     "open-loop": scenario_open_loop,
     "saturation": scenario_saturation,
     "large": scenario_large,
+    "heavy-tail": scenario_heavy_tail,
 }
 
 
@@ -250,6 +353,11 @@ def show(row: dict[str, Any]) -> None:
     for key in keys:
         if key in row and row[key] is not None:
             parts.append(f"{key} {row[key]}")
+    if "wall_ms" in row:
+        parts.append(f"wall {row['wall_ms']} ms vs wait-for-all {row['wait_for_all_ms']} ms: {row['vs_wait_for_all']}")
+        parts.append(f"candidates {row['mean_candidates']} on average ({row['requests_with_all_6']} with 6,")
+        parts.append(f"{row['requests_with_fewer_than_4']} with < 4) over {row['compared']} requests")
+        parts.append(f"calls cut {row['llm_calls_cut']:g}, statuses {row['statuses']}")
     if "latency_ms_max" in row:
         parts.append(f"latency max {row['latency_ms_max']} ms, statuses {row['statuses']}")
     parts.append(f"load {row['loadavg_1m']}")
@@ -259,6 +367,8 @@ def show(row: dict[str, Any]) -> None:
 async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     names = list(SCENARIOS) if args.scenario == "all" else [args.scenario]
     rows: list[dict[str, Any]] = []
+    if args.scenario == "all":
+        names.remove("heavy-tail")  # its own fakes; run it on its own
     with fake_llm(latency=LATENCY) as fake:
         for name in names:
             for row in await SCENARIOS[name](args, fake):
@@ -276,6 +386,13 @@ def main() -> None:
     parser.add_argument("--saturation-concurrency", type=int, default=300)
     parser.add_argument("--workers", type=int, default=1, help="engine workers for the open-loop run")
     parser.add_argument("--cpu-rounds", type=int, default=3, help="alternated passthrough/engine runs for cpu")
+    parser.add_argument("--latency-median", type=float, default=0.8, help="heavy-tail: median LLM latency (s)")
+    parser.add_argument("--latency-sigma", type=float, default=0.9, help="heavy-tail: sigma of the log of the latency")
+    parser.add_argument("--tail-rate", type=float, default=3.0, help="heavy-tail: arrivals per second")
+    parser.add_argument("--tight-median", type=float, default=0.5, help="heavy-tail: the tight run's latency (0: none)")
+    parser.add_argument("--tight-jitter", type=float, default=0.05, help="heavy-tail: the tight run's ± jitter (s)")
+    parser.add_argument("--straggler-off", action="store_true", help="heavy-tail: also run with the cut-off off")
+    parser.add_argument("--seed", type=int, default=7, help="heavy-tail: seed of the latencies and the arrivals")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
     args = parser.parse_args()
     rows = asyncio.run(main_async(args))

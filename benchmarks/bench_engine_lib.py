@@ -206,6 +206,74 @@ def fake_llm(latency: float = 0.5, fault_rate: float = 0.0, hang: float = 30.0, 
         proc.terminate()
 
 
+@contextlib.contextmanager
+def heavy_tail_fake(median: float, sigma: float, jitter: float = 0.0, seed: int = 1) -> Iterator[str]:
+    """The fake LLM with lognormal latency in its own process (this file's ``heavy-fake`` mode).
+
+    Every answer is one of the six distinct candidates of ``testing.load``, in turn per
+    /ai/optimize request (the request is told by the trace id the load generator writes into the
+    code, ``marker=True``), and each drawn delay is keyed by that trace id: read them with
+    :func:`drawn_delays`.
+    """
+    port = free_port()
+    proc = Proc(
+        [str(VENV_BIN / "python"), __file__, "heavy-fake", str(port), str(median), str(sigma), str(jitter), str(seed)],
+        name="heavy-fake",
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        ends = time.monotonic() + 30
+        while "listening" not in proc.text():
+            if time.monotonic() > ends or proc.popen.poll() is not None:
+                raise RuntimeError(f"the fake LLM did not start: {proc.text()}")
+            time.sleep(0.05)
+        yield url
+    finally:
+        proc.terminate()
+
+
+def drawn_delays(fake_url: str) -> dict[str, list[float]]:
+    """The delays the heavy-tail fake drew so far, per key (the trace id of marked requests)."""
+    with urllib.request.urlopen(f"{fake_url}/_fake/delays", timeout=30) as resp:
+        served = json.loads(resp.read())["delays"]
+    out: dict[str, list[float]] = {}
+    for drawn in served:
+        out.setdefault(drawn["key"], []).append(float(drawn["delay"]))
+    return out
+
+
+_TRACE_MARK = re.compile(r"# ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def _serve_heavy_fake(port: int, median: float, sigma: float, jitter: float, seed: int) -> None:
+    from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Reply, prompt_key
+    from codeflash_engine.testing.load import candidate_answer
+
+    def key(request: FakeRequest) -> str:
+        found = _TRACE_MARK.search(request.text)
+        return found.group(1) if found else prompt_key(request)
+
+    answered: dict[str, int] = {}
+
+    def respond(request: FakeRequest) -> Reply:
+        k = key(request)
+        answered[k] = answered.get(k, 0) + 1
+        return Reply(candidate_answer(answered[k] % 6))
+
+    fake = FakeLLM(
+        port=port,
+        latency_median=median,
+        latency_sigma=sigma,
+        latency_jitter=jitter,
+        seed=seed,
+        default=respond,
+        keep_requests=False,
+        delay_key=key,
+    )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(fake.serve_until_signalled())
+
+
 def engine_env(fake_url: str, **extra: str) -> dict[str, str]:
     """Environment for an engine talking to the fake: no rate limit in the way, enough LLM slots."""
     env = {
@@ -350,7 +418,9 @@ def _passthrough_app(fake_url: str) -> web.Application:
     return app
 
 
-if __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "passthrough":
+if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "heavy-fake":
+    _serve_heavy_fake(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
+elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "passthrough":
     web.run_app(_passthrough_app(sys.argv[3]), host="127.0.0.1", port=int(sys.argv[2]), print=None, access_log=None)
 elif __name__ == "__main__":
     print(json.dumps({"usage": "imported by bench_engine.py and load_engine.py"}))
