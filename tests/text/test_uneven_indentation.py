@@ -357,3 +357,15 @@ def test_apply_patch_replays_uneven_quotes(case: tuple[str, str, dict[str, int]]
     before, after, off = case
     for edit in all_formats("pkg/mod.py", before, after, off).values():
         assert replay({"pkg/mod.py": before}, edit)["pkg/mod.py"] == after
+
+
+def test_apply_patch_prefers_the_reading_that_parses() -> None:
+    """The same choice the Python plugin's apply_diff makes, replayed by the command."""
+    source = "def f(x):\n    if x:\n        y = 1\n    return y\n"
+    edit = search_replace("a.py", ["def f(x):", "  if x:", "    y = 1"], ["def g(x):", "    if x:", "    y = 2"])
+    assert replay({"a.py": source}, edit)["a.py"] == "def g(x):\n    if x:\n        y = 2\n    return y\n"
+    with project({"a.py": source}) as root:
+        (root / ".edit").write_text(edit, encoding="utf-8")
+        result = CliRunner().invoke(apply_patch, [str(root / ".edit"), "--root", str(root), "--no-syntax-check"])
+        assert result.exit_code == 0, result.output
+        assert (root / "a.py").read_text() == "def g(x):\n    if x:\n    y = 2\n    return y\n"

@@ -2,7 +2,10 @@
 
 Operators use it to replay a patch that failed in production: it detects the format, applies it
 to the files under ``--root`` with the same matching ladder the engine uses, prints one line per
-block with the matching level and fuzz, and writes nothing unless every block applied.
+block with the matching level and fuzz, and writes nothing unless every block applied. Like the
+engine's language plugins, it reads an edit quoted with uneven indentation the way that leaves a
+file parseable when the default reading does not (the installed plugins' ``validate`` hooks
+judge; ``--no-syntax-check`` turns that off).
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from typing import NoReturn
 
 import click
 
-from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
+from codeflash_engine.text.edits import Accept, apply_edit, detect_format, edit_paths
 
 __all__ = ["apply_patch"]
 
@@ -90,7 +93,13 @@ def _fail(lines: list[str]) -> NoReturn:
     help="Directory the patch's paths are relative to.",
 )
 @click.option("--dry-run", is_flag=True, help="Report what would change; write nothing.")
-def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
+@click.option(
+    "--syntax-check/--no-syntax-check",
+    default=True,
+    show_default=True,
+    help="Prefer the reading of uneven indentation that leaves the files parseable (installed plugins judge).",
+)
+def apply_patch(patch: str, root: Path, dry_run: bool, syntax_check: bool) -> None:
     """Apply PATCH (SEARCH/REPLACE blocks, a V4A patch or a unified diff; - reads stdin) under --root.
 
     Prints one line per block with the matching level and fuzz used, then the files changed.
@@ -121,7 +130,7 @@ def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
             files[real] = _read(target)
         except UnicodeDecodeError:
             _fail([f"cannot read {real}: it is not UTF-8 text"])
-    result = apply_edit(files, text)
+    result = apply_edit(files, text, accept=_plugins_parse() if syntax_check else None)
     click.echo(f"format: {fmt}")
     for block in result.blocks:
         click.echo(block.describe())
@@ -150,6 +159,33 @@ def apply_patch(patch: str, root: Path, dry_run: bool) -> None:
         click.echo("dry run: nothing written")
         return
     _write_all(writes, removals)
+
+
+def _plugins_parse() -> Accept:
+    """``accept(path, text)``: False when a plugin owning the file's language finds a syntax
+    problem in ``text`` (files of other languages, and a plugin that fails, are accepted). The
+    plugins are loaded on the first call."""
+    from codeflash_engine.plugins.manager import PluginHost
+    from codeflash_engine.plugins.registry import LanguageRegistry
+
+    loaded: list[tuple[PluginHost, LanguageRegistry]] = []
+
+    def accept(path: str, text: str) -> bool:
+        if not loaded:
+            host = PluginHost()
+            host.load()
+            loaded.append((host, LanguageRegistry(host)))
+        host, registry = loaded[0]
+        spec = registry.by_extension(path)
+        if spec is None:
+            return True
+        try:
+            problems = host.call("validate", spec.name, code=text, language_version=None)
+        except Exception:
+            return True
+        return not problems
+
+    return accept
 
 
 def _write_all(writes: list[tuple[Path, str]], removals: list[Path]) -> None:
