@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from codeflash_engine.text.edits import apply_edit, detect_format
@@ -152,9 +154,23 @@ def test_tab_indented_search_against_space_indented_file() -> None:
 
 def test_surrounding_whitespace_level_keeps_file_lines() -> None:
     messy = "def length(self):\n  total = 0\n  for x in self.xs:\n      total += x * x\n  return math.sqrt(total)"
-    result = apply_edit(FILES, block(messy, messy.replace("total = 0", "total = 0.0")))
+    edit = block(messy, messy.replace("total = 0", "total = 0.0"))
+    result = apply_edit(FILES, edit)
     assert result.ok
     assert result.blocks[0].level == "surrounding whitespace" and result.fuzz == 100
+    # The quote is off unevenly: the kept lines are the file's, the changed one is taken as
+    # written (issue 20) ...
+    assert result.files["pkg/geo.py"] == GEO.replace("        total = 0\n", "  total = 0.0\n")
+
+    # ... and a caller whose parser refuses that gets it moved by its quote's offset.
+    def parses(path: str, text: str) -> bool:
+        try:
+            ast.parse(text)
+        except SyntaxError:
+            return False
+        return True
+
+    result = apply_edit(FILES, edit, accept=parses)
     assert result.files["pkg/geo.py"] == GEO.replace("        total = 0\n", "        total = 0.0\n")
 
 

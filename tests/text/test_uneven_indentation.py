@@ -66,15 +66,19 @@ def stretch(before: str, after: str) -> tuple[list[str], list[str], list[tuple[s
     return old[a:b], new[c:d], body
 
 
-def all_formats(path: str, before: str, after: str, off: dict[str, int]) -> dict[str, str]:
+def all_formats(path: str, before: str, after: str, off: dict[str, int], *, copy_quote: bool = False) -> dict[str, str]:
     """The edit from ``before`` to ``after`` in each format, as one block or hunk over the changed
-    stretch; quoted lines (SEARCH, context and '-' lines) re-indented by ``off``."""
+    stretch; quoted lines (SEARCH, context and '-' lines) re-indented by ``off``. With
+    ``copy_quote`` the REPLACE lines kept from SEARCH copy its indentation errors too (the lines
+    the model changed or added stay where they belong)."""
     old, new, body = stretch(before, after)
     quoted = [k + (_quote(x, off) if k != "+" else x) for k, x in body]
     n_old = sum(k != "+" for k, _ in body)
     n_new = sum(k != "-" for k, _ in body)
+    kept = {x for k, x in body if k == " "}
+    replace = [_quote(x, off) if copy_quote and x in kept else x for x in new]
     return {
-        "search_replace": search_replace(path, [_quote(x, off) for x in old], new),
+        "search_replace": search_replace(path, [_quote(x, off) for x in old], replace),
         "v4a": "\n".join(["*** Begin Patch", f"*** Update File: {path}", "@@", *quoted, "*** End Patch", ""]),
         "unified": "\n".join([f"--- a/{path}", f"+++ b/{path}", f"@@ -1,{n_old} +1,{n_new} @@", *quoted, ""]),
     }
@@ -243,16 +247,24 @@ def test_uniform_offset_with_a_replacement_in_the_files_frame_is_taken_as_writte
     assert result.ok and result.files["s.py"] == PY_AFTER
 
 
-def test_a_replacement_copying_its_uneven_quote_is_moved_line_by_line() -> None:
-    """The model's picture is consistently off (kept lines copy the quote's errors): each changed
-    line moves by the offset of the quoted line it replaces."""
+def test_a_replacement_copying_its_uneven_quote() -> None:
+    """The model's picture is consistently off (its REPLACE copies the quote's errors): taken as
+    written, the changed line keeps the model's indentation; with a parser, the reading that
+    parses (each changed line moved by the offset of the quoted line it replaces) is taken."""
     lines = PY.splitlines()[4:12]
-    off = {"if not xs:": 2, "return 0": 2, "return sum(xs) / len(xs)": 2}
+    off = {"if not xs:": 2, "return 0": 2, "return sum(xs) / len(xs)": 3}
     search = [_quote(x, off) for x in lines]
     replace = [x.replace("len(xs)", "max(1, len(xs))") for x in search]
-    result = apply_edit({"s.py": PY}, search_replace("s.py", search, replace))
-    assert result.ok
+    edit = search_replace("s.py", search, replace)
+    plain = apply_edit({"s.py": PY}, edit)
+    assert plain.ok and not _parses_python(plain.files["s.py"])
+
+    def accept(path: str, text: str) -> bool:
+        return _parses_python(text)
+
+    result = apply_edit({"s.py": PY}, edit, accept=accept)
     assert result.files["s.py"] == PY.replace("/ len(xs)", "/ max(1, len(xs))")
+    assert replay({"s.py": PY}, edit)["s.py"] == result.files["s.py"]  # apply-patch checks syntax too
 
 
 def test_a_parser_picks_the_other_reading_when_the_automatic_one_does_not_parse() -> None:
@@ -342,10 +354,10 @@ def _really_off(before: str, off: dict[str, int]) -> dict[str, int]:
 
 
 @PROPERTY
-@given(_case())
-def test_uneven_quotes_give_the_intended_file(case: tuple[str, str, dict[str, int]]) -> None:
+@given(_case(), st.booleans())
+def test_uneven_quotes_give_the_intended_file(case: tuple[str, str, dict[str, int]], copy_quote: bool) -> None:
     before, after, off = case
-    for fmt, edit in all_formats("pkg/mod.py", before, after, off).items():
+    for fmt, edit in all_formats("pkg/mod.py", before, after, off, copy_quote=copy_quote).items():
         result = apply_edit({"pkg/mod.py": before}, edit)
         assert result.ok, (fmt, edit, result.errors)
         assert result.files.get("pkg/mod.py", before) == after, (fmt, edit, before, off)
@@ -369,3 +381,33 @@ def test_apply_patch_prefers_the_reading_that_parses() -> None:
         result = CliRunner().invoke(apply_patch, [str(root / ".edit"), "--root", str(root), "--no-syntax-check"])
         assert result.exit_code == 0, result.output
         assert (root / "a.py").read_text() == "def g(x):\n    if x:\n    y = 2\n    return y\n"
+
+
+@st.composite
+def _uniform_case(draw: st.DrawFn) -> tuple[str, str, int, bool]:
+    """(file, intended file, one offset for every quoted line, whether REPLACE is written in the
+    quote's frame); in the file's frame REPLACE keeps a line of the quote."""
+    before, after = draw(_edit())
+    old, new, body = stretch(before, after)
+    quoted = [x for x in old if x.strip()]
+    assume(quoted)
+    least = min(len(x) - len(x.lstrip(" ")) for x in quoted)
+    delta = draw(st.sampled_from([d for d in (-4, -2, -1, 1, 2, 4) if d >= -least]))
+    quote_frame = draw(st.booleans())
+    if quote_frame:  # the replacement must be shiftable back: no line pushed left of column 0
+        assume(all(len(x) - len(x.lstrip(" ")) + delta >= 0 for x in new if x.strip()))
+    else:
+        assume(any(k == " " and x.strip() for k, x in body))
+    return before, after, delta, quote_frame
+
+
+@PROPERTY
+@given(_uniform_case())
+def test_a_uniform_offset_is_reapplied_or_kept_as_the_replacement_says(case: tuple[str, str, int, bool]) -> None:
+    before, after, delta, quote_frame = case
+    old, new, _ = stretch(before, after)
+    search = [_reindent(x, delta) if x.strip() else x for x in old]
+    replace = [_reindent(x, delta) if x.strip() and quote_frame else x for x in new]
+    result = apply_edit({"m.py": before}, search_replace("m.py", search, replace))
+    assert result.ok, result.errors
+    assert result.files.get("m.py", before) == after

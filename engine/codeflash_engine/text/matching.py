@@ -314,23 +314,22 @@ class Placement:
 
     ``window`` is the file's lines that the quoted lines ``search`` matched, line for line;
     ``evidence`` pairs a quoted line's index with the replacement line written in its place (a
-    line the model kept, or changed line for line). Which frame the model wrote its replacement in
-    is read from the kept lines (same content) whose quote is off the file: one carrying the file
-    line's indentation votes for the file's frame, one carrying the quote's for the quote's. A
-    changed line does not vote: its new indentation may be meant. The rule, after aider's:
+    line the model kept, or changed line for line). The rule, after aider's:
 
-    - quote off the file by one uniform offset: the replacement is re-indented by that offset,
-      unless the file's frame wins the vote (the model quoted sloppily but wrote its replacement
-      where it belongs);
+    - quote off the file by one uniform offset: the replacement is re-indented by that offset
+      (the model wrote it in the frame of its quote), unless the lines it kept (same content)
+      carry the file's indentation more often than the quote's: then it was written where it
+      belongs, and is taken as written;
     - quote off unevenly (a docstring column quoted one space left, object properties quoted two
-      spaces deep): the replacement is taken as written, unless the quote's frame wins the vote
-      (the model copied its own quote, errors included), when each changed line is moved by the
-      offset of the quoted line it replaces (or the nearest one).
+      spaces deep): the replacement is taken as written. A model that wrote it in the frame of
+      its uneven quote gets its lines moved by the offset of the quoted line each replaces only
+      through ``reading="shifted"``, which a caller tries when the automatic reading leaves a
+      file that does not parse (see :func:`codeflash_engine.text.edits.apply_edit`).
 
     Either way a kept line whose indentation is its quote's or its file line's is the file's
     line, untouched (trailing spaces and punctuation included): lines the model wrote correctly
     stay correct. ``reading`` forces one frame (``"shifted"``: the quote's, ``"as_written"``: the
-    file's), for a caller whose parser refused the automatic choice.
+    file's).
     """
 
     __slots__ = ("as_written", "search", "shift", "window")
@@ -357,10 +356,7 @@ class Placement:
                     votes[0] += indent == w_ind
                     votes[1] += indent == s_ind
         file_frame, quote_frame = votes
-        if self.shift is None:
-            self.as_written = quote_frame <= file_frame
-        else:
-            self.as_written = file_frame > quote_frame
+        self.as_written = self.shift is None or file_frame > quote_frame
 
     def kept(self, line: str, i: int) -> str:
         """A replacement line with the content of quoted line ``i``: the file's line when only
