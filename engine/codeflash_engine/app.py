@@ -16,7 +16,8 @@ from codeflash_engine.http.context import INTEGRATIONS, context_middleware, erro
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.metrics import METRICS, RECORDER, Metrics
 from codeflash_engine.http.openapi import ApiRoutes
-from codeflash_engine.http.routes import candidates, cfapi, health, judging, telemetry, testgen, workflow
+from codeflash_engine.http.quota import BUDGETS, Budgets
+from codeflash_engine.http.routes import candidates, cfapi, health, judging, telemetry, testgen, usage, workflow
 from codeflash_engine.http.state import ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, SETTINGS
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.integrations import Integrations
@@ -40,6 +41,7 @@ ROUTES: tuple[ApiRoutes, ...] = (
     workflow.routes,
     metrics.routes,
     cfapi.routes,
+    usage.routes,
 )
 
 #: the event-loop monitor, running while the application serves
@@ -197,6 +199,7 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
         client_max_size=settings.codeflash_engine_max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[BUDGETS] = Budgets(ttl=settings.codeflash_engine_budget_cache_seconds)
     app[METRICS] = Metrics()
     app[PLUGINS] = plugins
     plugins.on_failure = app[METRICS].observe_plugin_failure

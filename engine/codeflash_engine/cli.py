@@ -123,10 +123,11 @@ def _add_commands() -> None:
     from codeflash_engine.commands.connect import connect
     from codeflash_engine.commands.db import db
     from codeflash_engine.commands.keys import keys
+    from codeflash_engine.commands.plans import orgs, plans
     from codeflash_engine.commands.plugin_new import plugin_new
     from codeflash_engine.commands.usage import usage
 
-    for command in (apply_patch, connect, db, keys, usage):
+    for command in (apply_patch, connect, db, keys, orgs, plans, usage):
         main.add_command(command)
     plugins.add_command(plugin_new)
 

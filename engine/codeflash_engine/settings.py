@@ -137,3 +137,7 @@ class Settings(BaseSettings):
     codeflash_engine_straggler_min_wait: float = Field(default=0.5, ge=0)
     #: seconds the other calls get at most once the quorum is in
     codeflash_engine_straggler_max_wait: float = Field(default=10.0, ge=0)
+
+    # --- tenancy: plans and budgets (issue 17) ----------------------------------------------------
+    #: seconds a tenant's spend this period is cached per process before the budget check reads it again
+    codeflash_engine_budget_cache_seconds: float = Field(default=5.0, ge=0)

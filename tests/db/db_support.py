@@ -23,6 +23,7 @@ TABLES = (
     "optimization_features",
     "rate_limit_counters",
     "quota_traces",
+    "plan_quota_usage",
 )
 
 
@@ -69,6 +70,12 @@ async def truncate(dsn: str) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+        # plans: back to the one the migration seeds
+        await conn.execute("DELETE FROM plans WHERE name <> 'default'")
+        await conn.execute(
+            "UPDATE plans SET rate_limit_max = NULL, rate_limit_window_ms = NULL, optimizations_limit = NULL,"
+            " budget_usd = NULL, period = 'month', models = NULL"
+        )
     finally:
         await conn.close()
 

@@ -14,6 +14,7 @@ from aiohttp import web
 from codeflash_engine.http import quota
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, STORE, guards_middleware, store_context
+from codeflash_engine.http.routes import usage
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.settings import Settings
@@ -42,6 +43,12 @@ async def ping(request: web.Request) -> web.Response:
     return web.json_response(_identity(request))
 
 
+@routes.post("/ai/log_features")
+async def log_features(request: web.Request) -> web.Response:
+    """Telemetry: no LLM call, so neither rate-limited nor metered."""
+    return web.json_response(_identity(request))
+
+
 @routes.post("/ai/optimize")
 @routes.post("/ai/optimize-line-profiler")
 async def optimize(request: web.Request) -> web.Response:
@@ -65,6 +72,7 @@ def make_app(settings: Settings, store: Store | None = None) -> web.Application:
         app[STORE] = store
     app.cleanup_ctx.append(store_context)
     app.add_routes(routes)
+    app.add_routes(usage.routes)
     return app
 
 

@@ -16,6 +16,8 @@ from db_support import fetch
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.migrate import load_migrations
 from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.types import Plan
+from codeflash_engine.infra.records import LLMCallRecord
 
 APP = Path(__file__).with_name("guarded_app.py")
 LIMIT = 40
@@ -55,6 +57,7 @@ async def replicas(new_db: str) -> AsyncIterator[list[int]]:
         "DATABASE_URL": new_db,
         "RATE_LIMIT_MAX": str(LIMIT),
         "RATE_LIMIT_WINDOW_MS": str(WINDOW_MS),
+        "CODEFLASH_ENGINE_BUDGET_CACHE_SECONDS": "0",
     }
     ports = [free_port(), free_port()]
     procs = [
@@ -126,3 +129,31 @@ async def test_revocation_reaches_every_replica_at_once(replicas: list[int], new
                 async with session.post(f"http://127.0.0.1:{port}/ai/ping", headers=headers) as resp:
                     assert resp.status == 401
                     assert "revoked" in (await resp.json())["error"]
+
+
+async def test_an_organizations_quota_and_budget_hold_across_replicas(replicas: list[int], new_db: str) -> None:
+    async with PostgresStore(new_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.set_plan(Plan("team", optimizations_limit=7, budget_usd=1.0, period="day"))
+        acme = await store.create_organization("acme", plan="team")
+        keys = [(await store.create_key(user, organization_id=acme.id)).key for user in ("alice", "bob")]
+        connector = aiohttp.TCPConnector(limit=0, force_close=True)
+        async with aiohttp.ClientSession(connector=connector) as session:
+
+            async def optimize(i: int) -> int:
+                port, key = replicas[i % 2], keys[(i // 2) % 2]  # both users on both replicas
+                url = f"http://127.0.0.1:{port}/ai/optimize?trace=t{i}"
+                async with session.post(url, headers={"Authorization": f"Bearer {key}"}) as resp:
+                    return resp.status
+
+            statuses = await asyncio.gather(*(optimize(i) for i in range(40)))
+            assert statuses.count(200) == 7 and statuses.count(402) == 33
+            assert (await store.plan_quota_used(f"org:{acme.id}", "day")) == 7
+
+            # the organization's spend reaches its budget: every replica refuses both users
+            await store.set_plan(Plan("team", budget_usd=1.0, period="day"))
+            ok = await asyncio.gather(*(optimize(i) for i in range(4)))
+            assert ok == [200] * 4
+            spent = LLMCallRecord("x", "optimize", "m", "openai", cost_usd=1.0, user_id="bob", organization_id=acme.id)
+            await store.write_records([spent])
+            refused = await asyncio.gather(*(optimize(i) for i in range(4)))
+            assert refused == [402] * 4

@@ -46,7 +46,13 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--user", "user_id", required=True, help="User id the key belongs to (created if new).")
-@click.option("--org", "organization", default=None, help="Organization name (created if new).")
+@click.option(
+    "--org",
+    "organization",
+    default=None,
+    help="Organization: its id (from `orgs create`/`orgs list`), or a name (created if new).",
+)
+@click.option("--plan", default=None, help="The key's own plan (else its user's, organization's or default).")
 @click.option("--tier", default="free", show_default=True, help="Tier recorded on the key (e.g. free, pro).")
 @click.option(
     "--quota",
@@ -64,6 +70,7 @@ def keys() -> None:
 def create(
     user_id: str,
     organization: str | None,
+    plan: str | None,
     tier: str,
     quota: int | None,
     period: str,
@@ -75,8 +82,16 @@ def create(
     expiry = _expiry(expires)
 
     async def op(store: PostgresStore) -> tuple[str, ApiKey]:
+        by_id = organization is not None and organization.strip().isdigit()
         new = await store.create_key(
-            user_id, tier=tier, organization=organization, github_username=github_username, email=email, expires=expiry
+            user_id,
+            tier=tier,
+            organization=None if by_id else organization,
+            organization_id=int(organization) if by_id and organization is not None else None,
+            plan=plan,
+            github_username=github_username,
+            email=email,
+            expires=expiry,
         )
         if quota is not None:
             await store.set_subscription(
@@ -89,6 +104,7 @@ def create(
 
     key, info = run_on_database(op)
     where = f", organization {info.organization}" if info.organization else ""
+    where += f", plan {info.plan}" if info.plan else ""
     metered = f", quota {quota} optimizations per {period}" if quota is not None else ""
     until = f", expires {info.expires:%Y-%m-%d %H:%M} UTC" if info.expires is not None else ""
     click.echo(
@@ -139,6 +155,7 @@ def list_(user_id: str | None, active: bool, as_json: bool) -> None:
                         "user_id": i.user_id,
                         "organization": i.organization,
                         "tier": i.tier,
+                        "plan": i.plan,
                         "key": i.display,
                         "created": i.created.isoformat(),
                         "revoked": i.revoked.isoformat() if i.revoked else None,
@@ -211,7 +228,9 @@ def rotate(ref: str, grace: str, expires: str | None) -> None:
         old = await _find(store, key_id, key_hash)
         if old is None or old.revoked is not None or old.expired(dt.datetime.now(dt.UTC)):
             return None
-        new = await store.create_key(old.user_id, tier=old.tier, organization=old.organization, expires=expiry)
+        new = await store.create_key(
+            old.user_id, tier=old.tier, organization_id=old.organization_id, plan=old.plan, expires=expiry
+        )
         if span:
             await store.expire_key(old.id, dt.datetime.now(dt.UTC) + span)
         else:

@@ -11,15 +11,18 @@ request that counted and does not end in 200 gives its unit back (the guards cal
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 
 import attrs
 from aiohttp import web
 
 from codeflash_engine.errors import EngineError
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import QuotaDecision
+from codeflash_engine.infra.db.types import DEFAULT_TENANCY, QuotaDecision, Tenancy, period_end, period_start
 
 log = logging.getLogger(__name__)
 
@@ -58,12 +61,16 @@ class CallLimit:
 class Meter:
     """Charges one request's LLM calls and trace ids to its key, and gives back what it counted."""
 
-    def __init__(self, store: Store, user_id: str, calls: CallLimit | None = None) -> None:
+    def __init__(
+        self, store: Store, user_id: str, calls: CallLimit | None = None, tenancy: Tenancy = DEFAULT_TENANCY
+    ) -> None:
         self.store = store
         self.user_id = user_id
         self.calls = calls
-        #: traces this request counted (None: a request without trace id)
-        self.counted: list[str | None] = []
+        self.tenancy = tenancy
+        #: traces this request counted (None: a request without trace id), with the plan counter
+        #: they were counted on (None: the user's subscription)
+        self.counted: list[tuple[str | None, str | None]] = []
         self.charged = False
 
     async def charge(self, trace_ids: Iterable[str | None], calls: int = 1) -> None:
@@ -83,10 +90,15 @@ class Meter:
                     f"this request would make up to {calls}; retry in {rate.retry_after_s} s",
                     headers={"Retry-After": str(rate.retry_after_s)},
                 )
+        plan = self.tenancy.plan
+        tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
         for trace_id in dict.fromkeys(trace_ids):
-            decision = await self.store.admit_trace(self.user_id, trace_id)
+            if tenant is None:
+                decision = await self.store.admit_trace(self.user_id, trace_id)
+            else:
+                decision = await self.store.admit_trace(self.user_id, trace_id, tenant=tenant, plan=plan)
             if decision.counted:
-                self.counted.append(trace_id)
+                self.counted.append((trace_id, decision.tenant))
             if not decision.allowed:
                 await self.give_back()
                 raise QuotaExhausted(exhausted_message(decision))
@@ -94,9 +106,14 @@ class Meter:
     async def give_back(self) -> None:
         """The request failed: forget the traces it counted and return their units."""
         counted, self.counted = self.counted, []
-        for trace_id in counted:
+        for trace_id, tenant in counted:
             try:
-                await self.store.release_trace(self.user_id, trace_id)
+                if tenant is None:
+                    await self.store.release_trace(self.user_id, trace_id)
+                else:
+                    await self.store.release_trace(
+                        self.user_id, trace_id, tenant=tenant, period=self.tenancy.plan.period
+                    )
             except Exception as exc:  # the count stays one too high; not worth failing the answer for
                 log.warning("could not give back an optimization to the quota: %s", exc)
 
@@ -118,3 +135,110 @@ async def charge(request: web.Request, trace_ids: Iterable[str | None], calls: i
     meter = request.get(METER)
     if meter is not None:
         await meter.charge(trace_ids, calls)
+
+
+# --- spend budgets -------------------------------------------------------------------------------
+
+
+class BudgetExceeded(EngineError):
+    """402: the tenant's LLM spend for this period has reached its plan's budget."""
+
+    status = 402
+    #: the budget, the spend and the reset, beside the message in the JSON answer
+    fields: dict[str, object] = {}  # noqa: RUF012  # replaced per instance
+
+
+@attrs.define
+class _Spent:
+    usd: float
+    fetched: float  # time.monotonic() of the read
+    start: dt.datetime  # the period it belongs to
+
+
+class Budgets:
+    """The budget check of every LLM-backed request, with each tenant's spend cached briefly.
+
+    A tenant's spend this period (``llm_calls.cost_usd`` of the organization, when the plan is
+    the organization's, else of the user) is read from the store at most once per ``ttl``
+    seconds per process (concurrent misses share one read); meanwhile the cost of the requests
+    this process served is added as they end. So no request pays a database round trip for the
+    budget but the first of each tenant every ``ttl`` seconds, and the overshoot is bounded:
+    the requests admitted while the spend was under budget (each at most its planned calls'
+    cost) plus what other replicas spent within the last ``ttl`` seconds.
+
+    ``clock`` (Unix seconds) decides the period: inject one to test a reset.
+    """
+
+    def __init__(self, *, ttl: float = 5.0, clock: Callable[[], float] = time.time) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._spent: dict[str, _Spent] = {}
+        self._reading: dict[str, asyncio.Future[float]] = {}
+
+    def period(self, tenancy: Tenancy) -> tuple[dt.datetime, dt.datetime]:
+        """Start and end of the plan's current period by this clock."""
+        start = period_start(tenancy.plan.period, dt.datetime.fromtimestamp(self.clock(), dt.UTC))
+        return start, period_end(tenancy.plan.period, start)
+
+    async def spent(self, store: Store, user_id: str, tenancy: Tenancy) -> float:
+        """The tenant's spend this period (cached up to ``ttl`` seconds)."""
+        tenant = tenancy.tenant(user_id)
+        start, _ = self.period(tenancy)
+        cached = self._spent.get(tenant)
+        if cached is not None and cached.start == start and time.monotonic() - cached.fetched < self.ttl:
+            return cached.usd
+        reading = self._reading.get(tenant)
+        if reading is not None:
+            return await asyncio.shield(reading)
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self._reading[tenant] = future
+        try:
+            if tenant.startswith("org:") and tenancy.organization_id is not None:
+                usd = await store.spend(since=start, organization_id=tenancy.organization_id)
+            else:
+                usd = await store.spend(since=start, user_id=user_id)
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # read: no "never retrieved" warning when nobody else waited
+            raise
+        finally:
+            del self._reading[tenant]
+        self._spent[tenant] = _Spent(usd, time.monotonic(), start)
+        if len(self._spent) > 100_000:  # forget the oldest tenant
+            del self._spent[next(iter(self._spent))]
+        future.set_result(usd)
+        return usd
+
+    async def check(self, store: Store, user_id: str, tenancy: Tenancy) -> None:
+        """BudgetExceeded (402) when the tenant is at or past its plan's budget this period."""
+        budget = tenancy.plan.budget_usd
+        if budget is None:
+            return
+        usd = await self.spent(store, user_id, tenancy)
+        if usd < budget:
+            return
+        _, end = self.period(tenancy)
+        who = "your organization" if tenancy.tenant(user_id).startswith("org:") else "this user"
+        refused = BudgetExceeded(
+            f"spend budget reached: {who} spent ${usd:.4f} of the ${budget:.2f} per {tenancy.plan.period} "
+            f"budget of plan '{tenancy.plan.name}'; it resets at {end:%Y-%m-%dT%H:%M:%SZ}",
+        )
+        refused.fields = {
+            "plan": tenancy.plan.name,
+            "budget_usd": budget,
+            "spend_usd": round(usd, 6),
+            "resets_at": f"{end:%Y-%m-%dT%H:%M:%SZ}",
+        }
+        raise refused
+
+    def add(self, user_id: str, tenancy: Tenancy, usd: float) -> None:
+        """A request of the tenant just cost ``usd``: count it until the next read."""
+        if usd <= 0:
+            return
+        cached = self._spent.get(tenancy.tenant(user_id))
+        if cached is not None and cached.start == self.period(tenancy)[0]:
+            cached.usd += usd
+
+
+#: the budget checker of an application (created at start-up when absent)
+BUDGETS: web.AppKey[Budgets] = web.AppKey("budgets", Budgets)

@@ -6,9 +6,13 @@ Plain attrs data: the LLM layer produces :class:`LLMCallRecord`, the pipelines p
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 
 import attrs
+
+#: the authenticated caller's organization id (set by the guards; stamped onto LLM call records)
+organization_id_var: contextvars.ContextVar[int | None] = contextvars.ContextVar("organization_id", default=None)
 
 
 def _now() -> dt.datetime:
@@ -35,6 +39,8 @@ class LLMCallRecord:
     outcome: str = "ok"  # "ok", "error" or "cancelled"
     error_class: str | None = None
     user_id: str | None = None
+    #: the organization whose key made the call (its spend); stamped by the recorder from the request's context
+    organization_id: int | None = None
     created: dt.datetime = attrs.field(factory=_now)
     attempts: int = 1
 

@@ -22,18 +22,24 @@ import attrs
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
 from codeflash_engine.infra.db.types import (
+    DEFAULT_PLAN,
     FEATURE_COLUMNS,
     PERIODS,
     Admission,
     ApiKey,
     NewKey,
+    Organization,
     Period,
+    Plan,
     QuotaDecision,
     RateDecision,
     StoreError,
     Subscription,
+    Tenancy,
     TraceRecords,
+    check_plan,
     period_end,
+    plan_source,
     rate_decision,
     split_features,
 )
@@ -51,6 +57,7 @@ class _User:
     user_id: str
     github_username: str | None
     email: str | None
+    plan: str | None = None
 
 
 @attrs.define
@@ -95,6 +102,11 @@ class MemoryStore:
         self._org_ids = itertools.count(1)
         self._users: dict[str, _User] = {}
         self._orgs: dict[str, int] = {}
+        self._org_rows: dict[int, Organization] = {}
+        self._plans: dict[str, Plan] = {DEFAULT_PLAN: Plan(DEFAULT_PLAN)}
+        #: plan quota counters per tenant: (used, period start)
+        self._plan_quota: dict[str, tuple[int, dt.datetime]] = {}
+        self._tenancies: dict[tuple[Any, ...], Tenancy] = {}
         self._keys: dict[str, ApiKey] = {}  # by digest, in creation order
         self._subscriptions: dict[str, Subscription] = {}
         self._counters: dict[tuple[str, int], _Counter] = {}
@@ -126,16 +138,37 @@ class MemoryStore:
         user.github_username = github_username or user.github_username
         user.email = email or user.email
 
+    def _new_org(self, name: str, plan: str | None, privacy: bool, github_org_id: int | None) -> Organization:
+        org = Organization(next(self._org_ids), name, plan, privacy, github_org_id, self._now())
+        self._orgs[name] = org.id
+        self._org_rows[org.id] = org
+        return org
+
     def _add_key(
-        self, key: str, user_id: str, tier: str, organization: str | None, expires: dt.datetime | None = None
+        self,
+        key: str,
+        user_id: str,
+        tier: str,
+        organization: str | None,
+        expires: dt.datetime | None = None,
+        organization_id: int | None = None,
+        plan: str | None = None,
     ) -> ApiKey:
         if not tier:
             raise StoreError("a tier is required")
-        org_id = None
+        if organization is not None and organization_id is not None:
+            raise StoreError("give the organization by name or by id, not both")
+        self._check_plan_exists(plan)
+        org_id = organization_id
         if organization is not None:
             if not organization:
                 raise StoreError("an organization name cannot be empty")
-            org_id = self._orgs.setdefault(organization, next(self._org_ids))
+            found = self._orgs.get(organization)
+            org_id = found if found is not None else self._new_org(organization, None, False, None).id
+        elif organization_id is not None:
+            if organization_id not in self._org_rows:
+                raise StoreError(f"no organization has id {organization_id}")
+            organization = self._org_rows[organization_id].name
         digest = apikeys.hash_key(key)
         if digest in self._keys:
             raise StoreError("this key already exists")
@@ -149,6 +182,7 @@ class MemoryStore:
             organization=organization,
             created=self._now(),
             expires=expires,
+            plan=plan,
         )
         self._keys[digest] = info
         return info
@@ -171,10 +205,17 @@ class MemoryStore:
         github_username: str | None = None,
         email: str | None = None,
         expires: dt.datetime | None = None,
+        organization_id: int | None = None,
+        plan: str | None = None,
     ) -> NewKey:
+        if not user_id:
+            raise StoreError("a user id is required")
+        self._check_plan_exists(plan)
+        if organization_id is not None and organization_id not in self._org_rows:
+            raise StoreError(f"no organization has id {organization_id}")
         self._ensure_user(user_id, github_username, email)
         key = apikeys.generate_key()
-        return NewKey(key=key, info=self._add_key(key, user_id, tier, organization, expires))
+        return NewKey(key=key, info=self._add_key(key, user_id, tier, organization, expires, organization_id, plan))
 
     async def lookup_key(self, key_hash: str) -> ApiKey | None:
         return self._keys.get(key_hash)
@@ -240,11 +281,116 @@ class MemoryStore:
         for slot in [slot for slot, c in self._counters.items() if c.expires_ms <= now_ms]:
             del self._counters[slot]
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
-        key = await self.lookup_key(key_hash)
-        if key is None or not self._usable(key):
-            return Admission(key=key, rate=None)
-        return Admission(key=key, rate=await self.hit(key_hash, window_ms, limit))
+    async def admit(self, key_hash: str, window_ms: int, limit: int, *, count: bool = True) -> Admission:
+        key = self._keys.get(key_hash)
+        if key is None:
+            return Admission(key=None, rate=None)
+        tenancy = self._tenancy(key)
+        if not count or not self._usable(key):
+            return Admission(key=key, rate=None, tenancy=tenancy)
+        plan = tenancy.plan
+        rate = await self.hit(key_hash, plan.window_ms(window_ms), plan.max_requests(limit))
+        return Admission(key=key, rate=rate, tenancy=tenancy)
+
+    def _tenancy(self, key: ApiKey) -> Tenancy:
+        user = self._users.get(key.user_id)
+        user_plan = user.plan if user is not None else None
+        org = self._org_rows.get(key.organization_id) if key.organization_id is not None else None
+        org_plan = org.plan if org is not None else None
+        name = key.plan or user_plan or org_plan or DEFAULT_PLAN
+        plan = self._plans.get(name) or Plan(name)
+        signature = (plan, key.plan, user_plan, org_plan, key.organization_id, org is not None and org.privacy_mode)
+        found = self._tenancies.get(signature)
+        if found is None:
+            if len(self._tenancies) > 10_000:
+                self._tenancies.clear()
+            found = self._tenancies[signature] = Tenancy(
+                plan=plan,
+                source=plan_source(key.plan, user_plan, org_plan),
+                organization_id=key.organization_id,
+                privacy=org is not None and org.privacy_mode,
+            )
+        return found
+
+    async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        _check_window(window_ms, limit)
+        now_ms = int(self._clock() * 1000)
+        start = now_ms // window_ms * window_ms
+        counter = self._counters.get((key_hash, start))
+        hits = 0 if counter is None else counter.hits
+        return attrs.evolve(rate_decision(hits, start, window_ms, now_ms, limit), allowed=hits < limit)
+
+    # --- plans and organizations ---------------------------------------------------------------
+
+    def _check_plan_exists(self, plan: str | None) -> None:
+        if plan is not None and plan not in self._plans:
+            raise StoreError(f"no plan is named {plan!r} (see `codeflash-engine plans list`)")
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        check_plan(plan)
+        self._plans[plan.name] = plan
+        return plan
+
+    async def get_plan(self, name: str) -> Plan | None:
+        return self._plans.get(name)
+
+    async def list_plans(self) -> list[Plan]:
+        return [self._plans[name] for name in sorted(self._plans)]
+
+    async def create_organization(
+        self, name: str, *, plan: str | None = None, privacy_mode: bool = False, github_org_id: int | None = None
+    ) -> Organization:
+        if not name:
+            raise StoreError("an organization name cannot be empty")
+        self._check_plan_exists(plan)
+        if name in self._orgs or (
+            github_org_id is not None and any(o.github_org_id == github_org_id for o in self._org_rows.values())
+        ):
+            raise StoreError(f"an organization named {name!r} (or with that GitHub id) exists already")
+        return self._new_org(name, plan, privacy_mode, github_org_id)
+
+    async def update_organization(
+        self,
+        organization_id: int,
+        *,
+        plan: str | None = None,
+        clear_plan: bool = False,
+        privacy_mode: bool | None = None,
+    ) -> Organization:
+        self._check_plan_exists(plan)
+        org = self._org_rows.get(organization_id)
+        if org is None:
+            raise StoreError(f"no organization has id {organization_id}")
+        new_plan = None if clear_plan else (plan if plan is not None else org.plan)
+        org = attrs.evolve(org, plan=new_plan, privacy_mode=org.privacy_mode if privacy_mode is None else privacy_mode)
+        self._org_rows[organization_id] = org
+        return org
+
+    async def get_organization(self, organization_id: int) -> Organization | None:
+        return self._org_rows.get(organization_id)
+
+    async def list_organizations(self) -> list[Organization]:
+        return list(self._org_rows.values())
+
+    async def set_user_plan(self, user_id: str, plan: str | None) -> None:
+        self._check_plan_exists(plan)
+        user = self._users.get(user_id)
+        if user is None:
+            raise StoreError(f"no such user: {user_id!r}")
+        user.plan = plan
+
+    async def plan_quota_used(self, tenant: str, period: Period) -> int:
+        used, start = self._plan_quota.get(tenant, (0, _period_start(period, self._now())))
+        return used if start >= _period_start(period, self._now()) else 0
+
+    async def spend(
+        self, *, since: dt.datetime, user_id: str | None = None, organization_id: int | None = None
+    ) -> float:
+        if (user_id is None) == (organization_id is None):
+            raise StoreError("spend of one tenant: give a user id or an organization id")
+        if organization_id is not None:
+            return sum(c.cost_usd for c in self._calls if c.organization_id == organization_id and c.created >= since)
+        return sum(c.cost_usd for c in self._calls if c.user_id == user_id and c.created >= since)
 
     # --- subscriptions and quota -------------------------------------------------------------
 
@@ -309,22 +455,51 @@ class MemoryStore:
             counted=True,
         )
 
-    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+    def _consume_plan_quota(self, tenant: str, plan: Plan) -> QuotaDecision:
+        limit = plan.optimizations_limit
+        assert limit is not None
+        start = _period_start(plan.period, self._now())
+        used, since = self._plan_quota.get(tenant, (0, start))
+        used = used if since >= start else 0
+        end = period_end(plan.period, start)
+        if used >= limit:
+            return QuotaDecision(False, used, limit, plan.name, end)
+        self._plan_quota[tenant] = (used + 1, start)
+        return QuotaDecision(True, used + 1, limit, plan.name, end, counted=True, tenant=tenant)
+
+    async def admit_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, plan: Plan | None = None
+    ) -> QuotaDecision:
         # No await between the check and the update: atomic within the one process it serves.
         if trace_id is not None and (user_id, trace_id) in self._traces:
             return QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
-        decision = await self.consume_optimization(user_id)
+        if (
+            user_id not in self._subscriptions
+            and tenant is not None
+            and plan is not None
+            and plan.optimizations_limit is not None
+        ):
+            decision = self._consume_plan_quota(tenant, plan)
+        else:
+            decision = await self.consume_optimization(user_id)
         if decision.allowed and trace_id is not None:
             self._traces[(user_id, trace_id)] = None
             if len(self._traces) > self.MAX_TRACES:  # the oldest trace would be counted again
                 del self._traces[next(iter(self._traces))]
         return decision
 
-    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+    async def release_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"
+    ) -> None:
         if trace_id is not None:
             if (user_id, trace_id) not in self._traces:
                 return
             del self._traces[(user_id, trace_id)]
+        if tenant is not None:
+            used, start = self._plan_quota.get(tenant, (0, self._now()))
+            if start >= _period_start(period, self._now()):
+                self._plan_quota[tenant] = (max(0, used - 1), start)
+            return
         await self.release_optimization(user_id)
 
     async def release_optimization(self, user_id: str) -> None:

@@ -31,15 +31,20 @@ from codeflash_engine.infra.db.types import (
     Admission,
     ApiKey,
     NewKey,
+    Organization,
     Period,
+    Plan,
     QuotaDecision,
     RateDecision,
     StoreError,
     StoreUnavailable,
     Subscription,
+    Tenancy,
     TraceRecords,
     UsageRow,
+    check_plan,
     period_end,
+    plan_source,
     rate_decision,
     split_features,
 )
@@ -153,7 +158,73 @@ def _key(row: Mapping[str, Any]) -> ApiKey:
         created=row["created"],
         revoked=row["revoked"],
         expires=row["expires"],
+        plan=row["plan"],
     )
+
+
+def _plan(row: Mapping[str, Any]) -> Plan:
+    return Plan(
+        name=row["name"],
+        rate_limit_max=row["rate_limit_max"],
+        rate_limit_window_ms=row["rate_limit_window_ms"],
+        optimizations_limit=row["optimizations_limit"],
+        budget_usd=row["budget_usd"],
+        period=row["period"],
+        models=row["models"],
+    )
+
+
+def _organization(row: Mapping[str, Any]) -> Organization:
+    return Organization(
+        id=row["id"],
+        name=row["name"],
+        plan=row["plan"],
+        privacy_mode=row["privacy_mode"],
+        github_org_id=row["github_org_id"],
+        created=row["created"],
+    )
+
+
+#: Tenancy objects by the admission row's plan columns (few distinct ones: shared, not rebuilt per request)
+_TENANCIES: dict[tuple[Any, ...], Tenancy] = {}
+
+
+def _tenancy(row: Mapping[str, Any]) -> Tenancy:
+    """The plan of an ADMIT_MANY row (built once per distinct plan and tenancy)."""
+    signature = (
+        row["plan_name"],
+        row["rate_limit_max"],
+        row["rate_limit_window_ms"],
+        row["optimizations_limit"],
+        row["budget_usd"],
+        row["plan_period"],
+        row["models"],
+        row["plan"],
+        row["user_plan"],
+        row["org_plan"],
+        row["organization_id"],
+        row["privacy_mode"],
+    )
+    found = _TENANCIES.get(signature)
+    if found is None:
+        if len(_TENANCIES) > 10_000:
+            _TENANCIES.clear()
+        plan = Plan(
+            name=row["plan_name"],
+            rate_limit_max=row["rate_limit_max"],
+            rate_limit_window_ms=row["rate_limit_window_ms"],
+            optimizations_limit=row["optimizations_limit"],
+            budget_usd=row["budget_usd"],
+            period=row["plan_period"],
+            models=row["models"],
+        )
+        found = _TENANCIES[signature] = Tenancy(
+            plan=plan,
+            source=plan_source(row["plan"], row["user_plan"], row["org_plan"]),
+            organization_id=row["organization_id"],
+            privacy=row["privacy_mode"],
+        )
+    return found
 
 
 def _subscription(row: Mapping[str, Any]) -> Subscription:
@@ -172,6 +243,7 @@ class _Waiting:
     key_hash: str
     window_ms: int
     limit: int
+    count: bool
     future: asyncio.Future[Admission]
 
 
@@ -187,7 +259,7 @@ class _AdmitBatcher:
 
     def __init__(
         self,
-        run: Callable[[list[str], int, int], Awaitable[list[asyncpg.Record]]],
+        run: Callable[[list[str], int, bool], Awaitable[list[asyncpg.Record]]],
         *,
         max_inflight: int,
         max_batch: int = 500,
@@ -199,9 +271,9 @@ class _AdmitBatcher:
         self._inflight: set[asyncio.Task[None]] = set()
         self._scheduled = False
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+    async def admit(self, key_hash: str, window_ms: int, limit: int, count: bool = True) -> Admission:
         future: asyncio.Future[Admission] = asyncio.get_running_loop().create_future()
-        self._waiting.append(_Waiting(key_hash, window_ms, limit, future))
+        self._waiting.append(_Waiting(key_hash, window_ms, limit, count, future))
         self._kick()
         return await future
 
@@ -224,12 +296,12 @@ class _AdmitBatcher:
         self._kick()
 
     async def _answer(self, batch: list[_Waiting]) -> None:
-        groups: dict[tuple[int, int], list[_Waiting]] = {}
+        groups: dict[tuple[int, int, bool], list[_Waiting]] = {}
         for waiting in batch:
-            groups.setdefault((waiting.window_ms, waiting.limit), []).append(waiting)
+            groups.setdefault((waiting.window_ms, waiting.limit, waiting.count), []).append(waiting)
         try:
-            for (window_ms, limit), group in groups.items():
-                rows = await self._run([w.key_hash for w in group], window_ms, limit)
+            for (window_ms, limit, count), group in groups.items():
+                rows = await self._run([w.key_hash for w in group], window_ms, count)
                 by_hash = {row["key_hash"]: row for row in rows}
                 seen: dict[str, int] = {}
                 for waiting in group:
@@ -238,14 +310,19 @@ class _AdmitBatcher:
                     row = by_hash.get(waiting.key_hash)
                     if row is None:
                         waiting.future.set_result(Admission(key=None, rate=None))
-                    elif row["hits"] is None:
-                        waiting.future.set_result(Admission(key=_key(row), rate=None))
+                        continue
+                    tenancy = _tenancy(row)
+                    if row["hits"] is None:
+                        waiting.future.set_result(Admission(key=_key(row), rate=None, tenancy=tenancy))
                     else:
                         # the i-th request of this key in the batch is number hits - n + i of its window
                         i = seen[waiting.key_hash] = seen.get(waiting.key_hash, 0) + 1
                         position = row["hits"] - row["n"] + i
-                        rate = rate_decision(position, row["window_start"], window_ms, row["now_ms"], limit)
-                        waiting.future.set_result(Admission(key=_key(row), rate=rate))
+                        plan = tenancy.plan
+                        rate = rate_decision(
+                            position, row["window_start"], row["win"], row["now_ms"], plan.max_requests(limit)
+                        )
+                        waiting.future.set_result(Admission(key=_key(row), rate=rate, tenancy=tenancy))
         except BaseException as exc:
             failure = exc if isinstance(exc, Exception) else StoreUnavailable("the database store is closing")
             for waiting in batch:
@@ -409,6 +486,8 @@ class PostgresStore:
         github_username: str | None = None,
         email: str | None = None,
         expires: dt.datetime | None = None,
+        organization_id: int | None = None,
+        plan: str | None = None,
     ) -> NewKey:
         if not user_id:
             raise StoreError("a user id is required")
@@ -416,16 +495,24 @@ class PostgresStore:
             raise StoreError("a tier is required")
         if organization is not None and not organization:
             raise StoreError("an organization name cannot be empty")
+        if organization is not None and organization_id is not None:
+            raise StoreError("give the organization by name or by id, not both")
         key = apikeys.generate_key()
         digest, suffix = apikeys.hash_key(key), apikeys.key_suffix(key)
 
         async def op(conn: asyncpg.Connection) -> NewKey:
             async with conn.transaction():
                 await conn.execute(queries.UPSERT_USER, user_id, github_username, email)
-                org_id = None
+                org_id, org_name = organization_id, organization
                 if organization is not None:
                     org_id = await conn.fetchval(queries.UPSERT_ORGANIZATION, organization)
-                row = await conn.fetchrow(queries.INSERT_KEY, digest, suffix, user_id, tier, org_id, expires)
+                elif organization_id is not None:
+                    org_name = await conn.fetchval(queries.ORGANIZATION_NAME, organization_id)
+                    if org_name is None:
+                        raise StoreError(f"no organization has id {organization_id}")
+                if plan is not None and await conn.fetchrow(queries.GET_PLAN, plan) is None:
+                    raise StoreError(f"no plan is named {plan!r} (see `codeflash-engine plans list`)")
+                row = await conn.fetchrow(queries.INSERT_KEY, digest, suffix, user_id, tier, org_id, expires, plan)
             assert row is not None
             info = ApiKey(
                 id=row["id"],
@@ -434,9 +521,10 @@ class PostgresStore:
                 user_id=user_id,
                 tier=tier,
                 organization_id=org_id,
-                organization=organization,
+                organization=org_name,
                 created=row["created"],
                 expires=expires,
+                plan=plan,
             )
             return NewKey(key=key, info=info)
 
@@ -473,13 +561,115 @@ class PostgresStore:
         assert row is not None
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
+    async def admit(self, key_hash: str, window_ms: int, limit: int, *, count: bool = True) -> Admission:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
-        return await self._batcher.admit(key_hash, window_ms, limit)
+        return await self._batcher.admit(key_hash, window_ms, limit, count)
 
-    async def _admit_many(self, key_hashes: list[str], window_ms: int, limit: int) -> list[asyncpg.Record]:
-        return await self._fetch(queries.ADMIT_MANY, key_hashes, window_ms)
+    async def _admit_many(self, key_hashes: list[str], window_ms: int, count: bool) -> list[asyncpg.Record]:
+        return await self._fetch(queries.ADMIT_MANY, key_hashes, window_ms, count)
+
+    async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        if window_ms < 1 or limit < 0:
+            raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
+        row = await self._fetchrow(queries.PEEK_HITS, key_hash, window_ms, retry=True)
+        assert row is not None
+        decision = rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
+        return attrs.evolve(decision, allowed=row["hits"] < limit)
+
+    # --- plans and organizations ---------------------------------------------------------------
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        check_plan(plan)
+        row = await self._fetchrow(
+            queries.SET_PLAN,
+            plan.name,
+            plan.rate_limit_max,
+            plan.rate_limit_window_ms,
+            plan.optimizations_limit,
+            plan.budget_usd,
+            plan.period,
+            plan.models,
+            retry=True,
+        )
+        assert row is not None
+        return _plan(row)
+
+    async def get_plan(self, name: str) -> Plan | None:
+        row = await self._fetchrow(queries.GET_PLAN, pg_text(name), retry=True)
+        return None if row is None else _plan(row)
+
+    async def list_plans(self) -> list[Plan]:
+        return [_plan(row) for row in await self._fetch(queries.LIST_PLANS)]
+
+    async def _check_plan_exists(self, plan: str | None) -> None:
+        if plan is not None and await self.get_plan(plan) is None:
+            raise StoreError(f"no plan is named {plan!r} (see `codeflash-engine plans list`)")
+
+    async def create_organization(
+        self, name: str, *, plan: str | None = None, privacy_mode: bool = False, github_org_id: int | None = None
+    ) -> Organization:
+        if not name:
+            raise StoreError("an organization name cannot be empty")
+        await self._check_plan_exists(plan)
+        try:
+            row = await self._fetchrow(queries.CREATE_ORGANIZATION, pg_text(name), plan, privacy_mode, github_org_id)
+        except asyncpg.UniqueViolationError as exc:
+            raise StoreError(f"an organization named {name!r} (or with that GitHub id) exists already") from exc
+        assert row is not None
+        return _organization(row)
+
+    async def update_organization(
+        self,
+        organization_id: int,
+        *,
+        plan: str | None = None,
+        clear_plan: bool = False,
+        privacy_mode: bool | None = None,
+    ) -> Organization:
+        await self._check_plan_exists(plan)
+        row = await self._fetchrow(queries.UPDATE_ORGANIZATION, organization_id, plan, clear_plan, privacy_mode)
+        if row is None:
+            raise StoreError(f"no organization has id {organization_id}")
+        return _organization(row)
+
+    async def get_organization(self, organization_id: int) -> Organization | None:
+        row = await self._fetchrow(queries.GET_ORGANIZATION, organization_id, retry=True)
+        return None if row is None else _organization(row)
+
+    async def list_organizations(self) -> list[Organization]:
+        return [_organization(row) for row in await self._fetch(queries.LIST_ORGANIZATIONS)]
+
+    async def set_user_plan(self, user_id: str, plan: str | None) -> None:
+        await self._check_plan_exists(plan)
+        if await self._fetchrow(queries.SET_USER_PLAN, pg_text(user_id), plan, retry=True) is None:
+            raise StoreError(f"no such user: {user_id!r}")
+
+    async def plan_quota_used(self, tenant: str, period: Period) -> int:
+        row = await self._fetchrow(queries.PLAN_QUOTA_USED, pg_text(tenant), period, retry=True)
+        assert row is not None
+        return int(row["used"])
+
+    async def spend(
+        self, *, since: dt.datetime, user_id: str | None = None, organization_id: int | None = None
+    ) -> float:
+        if (user_id is None) == (organization_id is None):
+            raise StoreError("spend of one tenant: give a user id or an organization id")
+        if organization_id is not None:
+            value = await self._run(
+                lambda c: c.fetchval(
+                    queries.SPEND_OF_ORGANIZATION, organization_id, since, timeout=self._command_timeout
+                ),
+                retry=True,
+            )
+        else:
+            value = await self._run(
+                lambda c: c.fetchval(
+                    queries.SPEND_OF_USER, pg_text(user_id or ""), since, timeout=self._command_timeout
+                ),
+                retry=True,
+            )
+        return float(value)
 
     # --- subscriptions and quota -------------------------------------------------------------
 
@@ -522,10 +712,13 @@ class PostgresStore:
         # Not retried: a statement lost with its connection may have counted already.
         return _quota_decision(await self._fetchrow(queries.CONSUME_OPTIMIZATION, user_id))
 
-    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+    async def admit_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, plan: Plan | None = None
+    ) -> QuotaDecision:
         # One transaction: the trace's row and its count stand or fall together. A concurrent
         # first request of the same trace waits on the row's unique index, then finds it.
         safe_trace = pg_optional(trace_id)
+        limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
 
         async def op(conn: asyncpg.Connection) -> QuotaDecision:
             async with conn.transaction():
@@ -534,7 +727,11 @@ class PostgresStore:
                     if not first:
                         return _ADMITTED_BEFORE
                 row = await conn.fetchrow(queries.CONSUME_OPTIMIZATION, user_id, timeout=self._command_timeout)
-                decision = _quota_decision(row)
+                if row is None and limited:  # no subscription: the plan's quota, per tenant
+                    assert plan is not None and plan.optimizations_limit is not None and tenant is not None
+                    decision = await self._consume_plan_quota(conn, tenant, plan)
+                else:
+                    decision = _quota_decision(row)
                 if not decision.allowed:
                     raise _Refused(decision)  # rolls the trace's row back
                 return decision
@@ -544,7 +741,20 @@ class PostgresStore:
         except _Refused as refused:
             return refused.decision
 
-    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+    async def _consume_plan_quota(self, conn: asyncpg.Connection, tenant: str, plan: Plan) -> QuotaDecision:
+        limit = plan.optimizations_limit
+        assert limit is not None
+        t = self._command_timeout
+        counted = await conn.fetchrow(queries.CONSUME_PLAN_QUOTA, tenant, limit, plan.period, timeout=t)
+        if counted is not None:
+            end = period_end(plan.period, counted["period_start"])
+            return QuotaDecision(True, counted["used"], limit, plan.name, end, counted=True, tenant=tenant)
+        row = await conn.fetchrow(queries.PLAN_QUOTA_USED, tenant, plan.period, timeout=t)
+        return QuotaDecision(False, int(row["used"]), limit, plan.name, period_end(plan.period, row["start"]))
+
+    async def release_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"
+    ) -> None:
         safe_trace = pg_optional(trace_id)
 
         async def op(conn: asyncpg.Connection) -> None:
@@ -555,6 +765,9 @@ class PostgresStore:
                     )
                     if not forgotten:
                         return
+                if tenant is not None:
+                    await conn.execute(queries.RELEASE_PLAN_QUOTA, tenant, period, timeout=self._command_timeout)
+                    return
                 await conn.execute(queries.RELEASE_OPTIMIZATION, user_id, timeout=self._command_timeout)
 
         await self._run(op)
@@ -573,6 +786,7 @@ class PostgresStore:
                     (
                         pg_optional(r.trace_id),
                         pg_optional(r.user_id),
+                        r.organization_id,
                         pg_text(r.call_type),
                         pg_text(r.model_name),
                         pg_text(r.provider),

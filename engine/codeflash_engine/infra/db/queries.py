@@ -41,14 +41,16 @@ RETURNING id
 """
 
 INSERT_KEY = """
-INSERT INTO cf_api_keys (key_hash, suffix, user_id, tier, organization_id, expires)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO cf_api_keys (key_hash, suffix, user_id, tier, organization_id, expires, plan)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING id, created
 """
 
+ORGANIZATION_NAME = "SELECT name FROM organizations WHERE id = $1"
+
 _KEY_COLUMNS = """
 k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked,
-k.expires
+k.expires, k.plan
 """
 
 #: a key that can be used now: neither revoked nor expired
@@ -105,31 +107,122 @@ RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS 
 """
 
 # The guards' hot path, for a batch of requests (the digests in $1, repeated once per request):
-# look the keys up and count the requests of the active ones, in one round trip. One row per
-# known key: n its requests in the batch, hits its counter after them (NULL: revoked or
-# expired, not counted). Keys missing from the result are unknown. Counter rows are locked in digest order,
-# so concurrent batches (other replicas included) cannot deadlock.
+# look the keys up, resolve each one's plan (the key's, else its user's, else its organization's,
+# else 'default') and, when $4 is true, count the requests of the active ones in their plan's
+# window ($2: the window of plans without one), in one round trip. One row per known key: n its
+# requests in the batch, hits its counter after them (NULL: revoked, expired or not counted), the
+# plan's columns. Keys missing from the result are unknown. Counter rows are locked in digest
+# order, so concurrent batches (other replicas included) cannot deadlock.
 ADMIT_MANY = f"""
 WITH req AS (
     SELECT r.key_hash, count(*) AS n FROM unnest($1::text[]) AS r(key_hash) GROUP BY r.key_hash
 ), k AS (
-    SELECT {_KEY_COLUMNS}, req.n
+    SELECT {_KEY_COLUMNS}, req.n, u.plan AS user_plan, o.plan AS org_plan,
+           COALESCE(o.privacy_mode, false) AS privacy_mode, COALESCE(k.plan, u.plan, o.plan, 'default') AS plan_name
       FROM req
       JOIN cf_api_keys k ON k.key_hash = req.key_hash
+      JOIN users u ON u.user_id = k.user_id
       LEFT JOIN organizations o ON o.id = k.organization_id
+), kp AS (
+    SELECT k.*, p.rate_limit_max, p.rate_limit_window_ms, p.optimizations_limit, p.budget_usd::float8 AS budget_usd,
+           COALESCE(p.period, 'month') AS plan_period, p.models, COALESCE(p.rate_limit_window_ms, $2::bigint) AS win
+      FROM k LEFT JOIN plans p ON p.name = k.plan_name
 ), t AS (
     SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms
 ), h AS (
     INSERT INTO rate_limit_counters AS c (key_hash, window_start, hits, expires_ms)
-    SELECT k.key_hash, t.now_ms - t.now_ms % $2::bigint, k.n, t.now_ms - t.now_ms % $2::bigint + $2::bigint
-      FROM k, t
-     WHERE {_USABLE}
+    SELECT k.key_hash, t.now_ms - t.now_ms % k.win, k.n, t.now_ms - t.now_ms % k.win + k.win
+      FROM kp k, t
+     WHERE $3::boolean AND {_USABLE}
      ORDER BY k.key_hash
     ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
     RETURNING c.key_hash, c.hits, c.window_start
 )
-SELECT k.*, h.hits, h.window_start, t.now_ms FROM k CROSS JOIN t LEFT JOIN h ON h.key_hash = k.key_hash
+SELECT k.*, h.hits, h.window_start, t.now_ms FROM kp k CROSS JOIN t LEFT JOIN h ON h.key_hash = k.key_hash
 """
+
+# Requests counted so far in the current window of key $1 ($2: window length), without counting one.
+PEEK_HITS = """
+WITH t AS (SELECT (extract(epoch FROM now()) * 1000)::bigint AS now_ms)
+SELECT COALESCE((SELECT c.hits FROM rate_limit_counters c
+                  WHERE c.key_hash = $1 AND c.window_start = t.now_ms - t.now_ms % $2::bigint), 0) AS hits,
+       t.now_ms - t.now_ms % $2::bigint AS window_start, t.now_ms
+  FROM t
+"""
+
+# --- plans and organizations ------------------------------------------------------------------
+
+_PLAN_COLUMNS = (
+    "name, rate_limit_max, rate_limit_window_ms, optimizations_limit, budget_usd::float8 AS budget_usd, period, models"
+)
+
+SET_PLAN = f"""
+INSERT INTO plans AS p (name, rate_limit_max, rate_limit_window_ms, optimizations_limit, budget_usd, period, models)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (name) DO UPDATE
+   SET rate_limit_max = EXCLUDED.rate_limit_max,
+       rate_limit_window_ms = EXCLUDED.rate_limit_window_ms,
+       optimizations_limit = EXCLUDED.optimizations_limit,
+       budget_usd = EXCLUDED.budget_usd,
+       period = EXCLUDED.period,
+       models = EXCLUDED.models,
+       updated = now()
+RETURNING {_PLAN_COLUMNS}
+"""
+
+GET_PLAN = f"SELECT {_PLAN_COLUMNS} FROM plans WHERE name = $1"
+LIST_PLANS = f"SELECT {_PLAN_COLUMNS} FROM plans ORDER BY name"
+
+_ORG_COLUMNS = "id, name, plan, privacy_mode, github_org_id, created"
+
+CREATE_ORGANIZATION = f"""
+INSERT INTO organizations (name, plan, privacy_mode, github_org_id) VALUES ($1, $2, $3, $4)
+RETURNING {_ORG_COLUMNS}
+"""
+
+# $2 NULL: plan unchanged; $3 true: plan cleared; $4 NULL: privacy unchanged
+UPDATE_ORGANIZATION = f"""
+UPDATE organizations
+   SET plan = CASE WHEN $3::boolean THEN NULL ELSE COALESCE($2::text, plan) END,
+       privacy_mode = COALESCE($4::boolean, privacy_mode)
+ WHERE id = $1
+RETURNING {_ORG_COLUMNS}
+"""
+
+LIST_ORGANIZATIONS = f"SELECT {_ORG_COLUMNS} FROM organizations ORDER BY id"
+GET_ORGANIZATION = f"SELECT {_ORG_COLUMNS} FROM organizations WHERE id = $1"
+
+SET_USER_PLAN = "UPDATE users SET plan = $2 WHERE user_id = $1 RETURNING user_id"
+
+# A plan's quota, counted per tenant ($1), limit $2, period $3: counts one if the limit allows it
+# (a count from a finished period starts again). No row: refused.
+CONSUME_PLAN_QUOTA = """
+INSERT INTO plan_quota_usage AS q (tenant, used, period_start)
+SELECT $1, 1, date_trunc($3::text, now(), 'UTC') WHERE $2::integer > 0
+ON CONFLICT (tenant) DO UPDATE
+   SET used = CASE WHEN q.period_start < EXCLUDED.period_start THEN 0 ELSE q.used END + 1,
+       period_start = GREATEST(q.period_start, EXCLUDED.period_start)
+ WHERE CASE WHEN q.period_start < EXCLUDED.period_start THEN 0 ELSE q.used END < $2::integer
+RETURNING q.used, q.period_start
+"""
+
+# The count of tenant $1 in the current period $2 (0 when it belongs to a finished one).
+PLAN_QUOTA_USED = """
+SELECT COALESCE((SELECT q.used FROM plan_quota_usage q
+                  WHERE q.tenant = $1 AND q.period_start >= date_trunc($2::text, now(), 'UTC')), 0) AS used,
+       date_trunc($2::text, now(), 'UTC') AS start
+"""
+
+RELEASE_PLAN_QUOTA = """
+UPDATE plan_quota_usage SET used = GREATEST(used - 1, 0)
+ WHERE tenant = $1 AND period_start >= date_trunc($2::text, now(), 'UTC')
+"""
+
+# Spend (USD) since $2 of user $1 / of organization $1 (each on its own index).
+SPEND_OF_USER = "SELECT COALESCE(sum(cost_usd), 0)::float8 FROM llm_calls WHERE user_id = $1 AND created >= $2"
+SPEND_OF_ORGANIZATION = (
+    "SELECT COALESCE(sum(cost_usd), 0)::float8 FROM llm_calls WHERE organization_id = $1 AND created >= $2"
+)
 
 PRUNE_RATE_LIMITS = """
 DELETE FROM rate_limit_counters WHERE expires_ms <= (extract(epoch FROM now()) * 1000)::bigint
@@ -205,6 +298,7 @@ LLM_CALL_TABLE = "llm_calls"
 LLM_CALL_COLUMNS = (
     "trace_id",
     "user_id",
+    "organization_id",
     "call_type",
     "model_name",
     "provider",
@@ -269,6 +363,7 @@ USAGE_GROUPS = {
     "model": "provider || ':' || model_name",
     "day": "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     "call-type": "call_type",
+    "org": "COALESCE((SELECT o.name FROM organizations o WHERE o.id = organization_id), '-')",
 }
 
 

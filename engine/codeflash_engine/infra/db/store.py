@@ -21,7 +21,9 @@ from codeflash_engine.infra.db.types import (
     Admission,
     ApiKey,
     NewKey,
+    Organization,
     Period,
+    Plan,
     QuotaDecision,
     RateDecision,
     Subscription,
@@ -45,8 +47,13 @@ class Store(Protocol):
         github_username: str | None = None,
         email: str | None = None,
         expires: dt.datetime | None = None,
+        organization_id: int | None = None,
+        plan: str | None = None,
     ) -> NewKey:
         """Create a key for ``user_id``, creating the user and the organization (by name) if needed.
+
+        ``organization_id`` names an existing organization instead; ``plan`` (an existing plan)
+        is the key's own plan.
 
         The clear key is in the result only; the store keeps its SHA-384 digest and suffix. A key
         with ``expires`` is refused from that moment on, like a revoked one.
@@ -85,8 +92,61 @@ class Store(Protocol):
         its requests): allowed while the window's calls, these included, stay within ``limit``."""
         ...
 
-    async def admit(self, key_hash: str, window_ms: int, limit: int) -> Admission:
-        """:meth:`lookup_key` then, for an active key only, :meth:`hit`: the guards' hot path."""
+    async def admit(self, key_hash: str, window_ms: int, limit: int, *, count: bool = True) -> Admission:
+        """:meth:`lookup_key`, the key's plan, then, for an active key only and when ``count``,
+        :meth:`hit` in the plan's window against its limit (``window_ms``/``limit`` for a plan
+        without its own): the guards' hot path, one round trip on PostgreSQL."""
+        ...
+
+    async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
+        """The key's current window as :meth:`hit` would see it, without counting a request."""
+        ...
+
+    # --- plans and organizations ---------------------------------------------------------------
+
+    async def set_plan(self, plan: Plan) -> Plan:
+        """Create or replace a plan (every field as given)."""
+        ...
+
+    async def get_plan(self, name: str) -> Plan | None: ...
+
+    async def list_plans(self) -> list[Plan]:
+        """Every plan by name (``default`` always among them)."""
+        ...
+
+    async def create_organization(
+        self, name: str, *, plan: str | None = None, privacy_mode: bool = False, github_org_id: int | None = None
+    ) -> Organization:
+        """A new organization (StoreError when the name or GitHub id is taken, or the plan unknown)."""
+        ...
+
+    async def update_organization(
+        self,
+        organization_id: int,
+        *,
+        plan: str | None = None,
+        clear_plan: bool = False,
+        privacy_mode: bool | None = None,
+    ) -> Organization:
+        """Change an organization's plan and privacy mode (None: unchanged)."""
+        ...
+
+    async def get_organization(self, organization_id: int) -> Organization | None: ...
+
+    async def list_organizations(self) -> list[Organization]: ...
+
+    async def set_user_plan(self, user_id: str, plan: str | None) -> None:
+        """Give a user a plan of its own (None: back to its organization's or the default)."""
+        ...
+
+    async def plan_quota_used(self, tenant: str, period: Period) -> int:
+        """Optimizations counted on a plan's quota for ``tenant`` in the current ``period``."""
+        ...
+
+    async def spend(
+        self, *, since: dt.datetime, user_id: str | None = None, organization_id: int | None = None
+    ) -> float:
+        """LLM spend (USD, ``llm_calls.cost_usd``) since ``since`` of one user or one organization."""
         ...
 
     # --- subscriptions and quota -------------------------------------------------------------
@@ -124,17 +184,24 @@ class Store(Protocol):
         """Give back one optimization counted in the current period (the request failed)."""
         ...
 
-    async def admit_trace(self, user_id: str, trace_id: str | None) -> QuotaDecision:
+    async def admit_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, plan: Plan | None = None
+    ) -> QuotaDecision:
         """Admit an LLM-backed request of ``trace_id``: one quota unit per function optimization.
 
         The first request of a trace (for this user) counts one optimization as
         :meth:`consume_optimization` does, atomically with remembering the trace; a refused trace
         is not remembered. Later requests of an admitted trace are allowed without counting,
         whatever the quota says by then. ``trace_id`` None: a request of its own, always counted.
+
+        A user with a subscription counts there; otherwise, when ``plan`` has a quota, the count
+        is ``tenant``'s (``user:<id>`` or ``org:<id>``, shared by the organization's users).
         """
         ...
 
-    async def release_trace(self, user_id: str, trace_id: str | None) -> None:
+    async def release_trace(
+        self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"
+    ) -> None:
         """Undo :meth:`admit_trace` that counted (the request failed): forget the trace, give back one."""
         ...
 

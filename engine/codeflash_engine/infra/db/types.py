@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections.abc import Mapping
 from typing import Any, Literal
 
@@ -46,6 +47,8 @@ class ApiKey:
     revoked: dt.datetime | None = None
     #: None: the key does not expire
     expires: dt.datetime | None = None
+    #: the key's own plan (None: its user's, organization's or the default)
+    plan: str | None = None
 
     @property
     def is_revoked(self) -> bool:
@@ -83,15 +86,107 @@ class RateDecision:
     remaining: int
 
 
+#: a plan name: a letter or digit, then up to 63 of A-Z a-z 0-9 _ . -
+PLAN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+DEFAULT_PLAN = "default"
+#: where a request's plan came from (its tenant: the organization when "organization", else the user)
+PlanSource = Literal["key", "user", "organization", "default"]
+
+
+@attrs.frozen
+class Plan:
+    """What a tenant bought: rate limit, quota, spend budget per period, model mix.
+
+    None rate-limit fields: the environment's RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS; None
+    ``optimizations_limit`` or ``budget_usd``: unlimited; None ``models``: the engine's mix.
+    """
+
+    name: str
+    rate_limit_max: int | None = None
+    rate_limit_window_ms: int | None = None
+    optimizations_limit: int | None = None
+    budget_usd: float | None = None
+    period: Period = "month"
+    models: str | None = None
+
+    def window_ms(self, default: int) -> int:
+        return self.rate_limit_window_ms or default
+
+    def max_requests(self, default: int) -> int:
+        return self.rate_limit_max or default
+
+
+def check_plan(plan: Plan) -> None:
+    """StoreError naming the field of a plan that cannot be stored."""
+    if not PLAN_NAME.fullmatch(plan.name):
+        raise StoreError(f"plan name {plan.name!r}: a letter or digit, then up to 63 of A-Z a-z 0-9 _ . -")
+    if plan.rate_limit_max is not None and plan.rate_limit_max < 1:
+        raise StoreError("rate_limit_max must be at least 1")
+    if plan.rate_limit_window_ms is not None and plan.rate_limit_window_ms < 1:
+        raise StoreError("rate_limit_window_ms must be at least 1")
+    if (plan.rate_limit_max is None) != (plan.rate_limit_window_ms is None):
+        raise StoreError("rate limit: give both rate_limit_max and rate_limit_window_ms, or neither")
+    if plan.optimizations_limit is not None and plan.optimizations_limit < 0:
+        raise StoreError("optimizations_limit cannot be negative")
+    if plan.budget_usd is not None and not (0 <= plan.budget_usd < 1e10 and math.isfinite(plan.budget_usd)):
+        raise StoreError("budget_usd must be a finite amount from 0")
+    if plan.period not in PERIODS:
+        raise StoreError(f"period must be one of {', '.join(PERIODS)}")
+
+
+@attrs.frozen
+class Organization:
+    """An organization: its keys' requests share its plan's quota and budget (when the plan is its)."""
+
+    id: int
+    name: str
+    plan: str | None
+    privacy_mode: bool
+    github_org_id: int | None
+    created: dt.datetime
+
+
+@attrs.frozen
+class Tenancy:
+    """A request's plan, where it came from, and its organization's privacy mode."""
+
+    plan: Plan
+    source: PlanSource
+    organization_id: int | None
+    privacy: bool = False
+
+    def tenant(self, user_id: str) -> str:
+        """Who shares the quota and budget: ``org:<id>`` when the plan is the organization's, else ``user:<id>``."""
+        if self.source == "organization" and self.organization_id is not None:
+            return f"org:{self.organization_id}"
+        return f"user:{user_id}"
+
+
+DEFAULT_TENANCY = Tenancy(plan=Plan(DEFAULT_PLAN), source="default", organization_id=None)
+
+
+def plan_source(key_plan: str | None, user_plan: str | None, org_plan: str | None) -> PlanSource:
+    if key_plan is not None:
+        return "key"
+    if user_plan is not None:
+        return "user"
+    if org_plan is not None:
+        return "organization"
+    return "default"
+
+
 @attrs.frozen
 class Admission:
     """Key lookup and rate-limit hit done together (one round trip on PostgreSQL).
 
-    ``rate`` is None when the key is unknown, revoked or expired: such requests are not counted.
+    ``rate`` is None when the key is unknown, revoked or expired (such requests are not counted),
+    or when the request was not to be counted (``count=False``: a route without LLM calls).
+    ``tenancy``: the key's plan, resolved in the same statement.
     """
 
     key: ApiKey | None
     rate: RateDecision | None
+    tenancy: Tenancy = DEFAULT_TENANCY
 
 
 @attrs.frozen
@@ -122,6 +217,8 @@ class QuotaDecision:
     #: whether this decision counted an optimization (False: refused, unmetered, or the trace was
     #: admitted before and is not counted again)
     counted: bool = False
+    #: the plan counter it was counted on (``user:<id>`` / ``org:<id>``); None: the user's subscription
+    tenant: str | None = None
 
 
 @attrs.frozen
@@ -154,16 +251,22 @@ class Identity:
     key_suffix: str
     tier: str
     organization_id: int | None
+    tenancy: Tenancy = DEFAULT_TENANCY
 
     @classmethod
-    def of(cls, key: ApiKey) -> Identity:
+    def of(cls, key: ApiKey, tenancy: Tenancy = DEFAULT_TENANCY) -> Identity:
         return cls(
             user_id=key.user_id,
             key_hash=key.key_hash,
             key_suffix=key.suffix,
             tier=key.tier,
             organization_id=key.organization_id,
+            tenancy=tenancy,
         )
+
+    @property
+    def tenant(self) -> str:
+        return self.tenancy.tenant(self.user_id)
 
 
 def rate_decision(hits: int, window_start: int, window_ms: int, now_ms: int, limit: int) -> RateDecision:
