@@ -39,6 +39,7 @@ from codeflash_engine.http.guards import GUARD_SECONDS, guards_middleware, store
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.migrate import migrate
 from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.types import Plan
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.postgres import scratch_database
 
@@ -211,14 +212,21 @@ async def _client(
 # --- setup --------------------------------------------------------------------------------------
 
 
-async def _make_keys(dsn: str, n: int) -> list[str]:
+async def _make_keys(dsn: str, n: int, plans: bool = False) -> list[str]:
+    """``n`` keys of as many users; with ``plans``, each key on a plan of its own with a rate limit
+    and a spend budget (never reached), so the guards resolve the plan and check the budget of
+    ``n`` tenants (each one's spend read at most once per CODEFLASH_ENGINE_BUDGET_CACHE_SECONDS)."""
     conn = await asyncpg.connect(dsn)
     try:
         await migrate(conn)
     finally:
         await conn.close()
     async with PostgresStore(dsn, migrate=False, pool_max=2, prune_interval=0) as store:
-        return [(await store.create_key(f"bench-user-{i}")).key for i in range(n)]
+        plan = None
+        if plans:
+            await store.set_plan(Plan("bench", rate_limit_max=10**9, rate_limit_window_ms=60_000, budget_usd=10**6))
+            plan = "bench"
+        return [(await store.create_key(f"bench-user-{i}", plan=plan)).key for i in range(n)]
 
 
 def _free_port() -> int:
@@ -239,6 +247,9 @@ def main() -> None:
         help="comma-separated handler times to try: 200 ms keeps 200 requests in flight at ~1000 req/s "
         "(real requests wait on LLMs for seconds); 0 saturates the machine (a throughput test)",
     )
+    parser.add_argument(
+        "--plans", action="store_true", help="keys on a plan with its own rate limit and a spend budget (issue 17)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON only")
     args = parser.parse_args()
 
@@ -246,7 +257,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     results = []
     with scratch_database(server_dsn, "cfe_bench") as dsn:
-        keys = asyncio.run(_make_keys(dsn, max(args.keys, 1)))
+        keys = asyncio.run(_make_keys(dsn, max(args.keys, 1), args.plans))
         port = _free_port()
         server = multiprocessing.get_context("spawn").Process(target=_serve, args=(dsn, port, args.pool_max))
         server.start()
@@ -268,7 +279,7 @@ def main() -> None:
     print(
         f"guards latency, {args.requests} requests per route at concurrency {args.concurrency}, "
         f"pool max {args.pool_max}, {os.cpu_count()} CPUs (client, server and PostgreSQL share them), "
-        f"load average before {load_before:.2f}"
+        f"load average before {load_before:.2f}{', keys on a plan with a budget' if args.plans else ''}"
     )
     for r in results:
         g, u, s = r["guard_ms_in_server"], r["client_ms_unguarded"], r["client_ms_guarded"]

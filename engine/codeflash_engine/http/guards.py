@@ -47,6 +47,7 @@ from codeflash_engine.infra.db.types import Admission, ApiKey, Identity, StoreUn
 from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import usage_var
 from codeflash_engine.infra.records import organization_id_var
+from codeflash_engine.infra.tenancy import plan_models_var
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,8 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     user_id_var.set(key.user_id)
     if key.organization_id is not None:
         organization_id_var.set(key.organization_id)
+    if tenancy.plan.models is not None:
+        plan_models_var.set(tenancy.plan.models)
     if not llm_backed:
         request[GUARD_SECONDS] = time.perf_counter() - started
         return await handler(request)

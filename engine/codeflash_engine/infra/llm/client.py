@@ -43,6 +43,7 @@ from codeflash_engine.infra.llm.stragglers import StragglerPolicy
 from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
+from codeflash_engine.infra.tenancy import request_mix
 from codeflash_engine.plugins.types import Prompt
 from codeflash_engine.settings import Settings
 
@@ -152,8 +153,9 @@ class LLMClient:
         are tried last. Raises :class:`LLMError` (the last model's failure) or
         :class:`DeadlineExceeded`.
         """
-        first = model or self.mix.first
-        chain = self._chain(first, self.mix.fallbacks(first) if fallbacks is None else fallbacks)
+        mix = request_mix(self.mix, self.providers)  # the caller's plan's mix, if it has one
+        first = model or mix.first
+        chain = self._chain(first, mix.fallbacks(first) if fallbacks is None else fallbacks)
         try:
             async with self.per_key.slot(user_id_var.get(), within=deadline.remaining()):
                 return await self._complete_chain(
@@ -268,7 +270,7 @@ class LLMClient:
         :meth:`StragglerPolicy.grace` more seconds; those that have not ended by then are
         cancelled (recorded with outcome ``cancelled``, error class ``straggler``) and not yielded.
         """
-        mix = mix or self.mix
+        mix = mix or request_mix(self.mix, self.providers)
         assigned = mix.assign(n)
         loop = asyncio.get_running_loop()
 
