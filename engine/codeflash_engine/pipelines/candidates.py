@@ -82,7 +82,7 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
     out = [
         CandidateOut(
             source_code=to_markdown(candidate.files, job.language),
-            explanation=candidate.explanation.strip() or "Optimized implementation.",
+            explanation=candidate.explanation.strip(),  # the answer's own words, or none: never invented
             optimization_id=new_id(),
             parent_id=job.parent_id,
             model=answers[index].model,

@@ -8,16 +8,16 @@ chosen reading leaves a ``.py`` file that does not parse (and it parsed before t
 other reading is taken if it parses. A result that parses in no reading is returned as the text
 layer made it: the candidate cleaning refuses it with the syntax error.
 
-Register it by importing :func:`apply_diff` into the plugin module (entry point ``python``).
+The plugin's ``apply_diff`` hook (in :mod:`.plugin`) calls :func:`apply_python_edit`.
 """
 
 from __future__ import annotations
 
-from codeflash_engine import DiffRequest, DiffResult, hookimpl
+from codeflash_engine import DiffRequest, DiffResult
 from codeflash_engine.text.edits import apply_edit
 from codeflash_engine_python.syntax import validate_python
 
-__all__ = ["apply_diff", "parses"]
+__all__ = ["apply_python_edit", "parses"]
 
 _PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -27,8 +27,7 @@ def parses(path: str, text: str) -> bool:
     return not path.endswith(_PYTHON_SUFFIXES) or not validate_python(text, None)
 
 
-@hookimpl
-def apply_diff(request: DiffRequest) -> DiffResult:
+def apply_python_edit(request: DiffRequest) -> DiffResult:
     """The engine's edit formats, all or nothing, with the reading of uneven indentation that
     leaves the Python files parseable."""
     result = apply_edit(request.files, request.edit, accept=parses)

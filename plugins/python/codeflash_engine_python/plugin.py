@@ -10,6 +10,8 @@ from collections.abc import Callable
 from codeflash_engine import (
     Candidate,
     CandidatesRequest,
+    DiffRequest,
+    DiffResult,
     GeneratedTests,
     LanguageSpec,
     Prompt,
@@ -19,6 +21,7 @@ from codeflash_engine import (
     hookimpl,
 )
 from codeflash_engine_python.candidates.pipeline import CLEANER
+from codeflash_engine_python.edits import apply_python_edit
 from codeflash_engine_python.prompting import build_python_prompt
 from codeflash_engine_python.syntax import validate_python
 from codeflash_engine_python.testgen.pipeline import postprocess_tests as _postprocess_tests
@@ -48,6 +51,13 @@ def validate(code: str, language_version: str | None) -> list[SyntaxProblem]:
 def build_prompt(request: PromptRequest) -> Prompt:
     """The plugin's Python templates for every task (core templates fill any gap)."""
     return build_python_prompt(request)
+
+
+@hookimpl
+def apply_diff(request: DiffRequest) -> DiffResult:
+    """The engine's edit formats, all or nothing, reading uneven indentation so that Python
+    files still parse (see :mod:`.edits`)."""
+    return apply_python_edit(request)
 
 
 @hookimpl

@@ -5,7 +5,8 @@ from __future__ import annotations
 import ast
 
 from codeflash_engine import DiffRequest
-from codeflash_engine_python.edits import apply_diff, parses
+from codeflash_engine_python.edits import parses
+from codeflash_engine_python.plugin import apply_diff
 
 SOURCE = '''class Stats:
     def mean(self, xs):
