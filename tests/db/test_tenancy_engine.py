@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
@@ -83,3 +85,91 @@ async def test_a_plans_model_mix_serves_its_requests(
     plain_calls = (await records_of(store, "t-plain", 3)).calls
     assert {c.model_name for c in plain_calls} == {"gpt-4.1"}
     assert {c.organization_id for c in plain_calls} == {None}
+
+
+# --- privacy mode ----------------------------------------------------------------------------------
+
+#: fragments of the code the requests carry and the fake model answers: none may be kept or logged
+CODE_MARKERS = ("out[j]", "sorted(xs)", "def sort_list", "assert sort_list", "return out", "def test_")
+
+
+async def _everything_stored(store: Store, settings: Settings) -> str:
+    """Every row of every table (PostgreSQL), or every value the in-memory store holds, as text."""
+    if settings.database_url is None:
+        return repr(vars(store))
+    conn = await asyncpg.connect(settings.database_url.get_secret_value())
+    try:
+        tables = [
+            r["table_name"]
+            for r in await conn.fetch(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
+        ]
+        assert {"optimization_features", "optimization_errors", "llm_calls", "staging_reviews"} <= set(tables)
+        rows = [f"{t}: {r['row']}" for t in tables for r in await conn.fetch(f'SELECT t::text AS row FROM "{t}" t')]
+    finally:
+        await conn.close()
+    return "\n".join(rows)
+
+
+async def _full_run(client: TestClient[web.Request, web.Application], key: str, fake_llm: Any) -> None:
+    """Requests of every kind a CLI run makes, some of them failing, for one trace."""
+    from codeflash_engine.testing.fake_llm import Fault
+
+    trace = "t-private"
+    fake_llm.fail(Fault.bad_request(f"cannot read: {samples.SORTER_CODE}"), contains="explain", times=5)
+    fake_llm.reply(samples.TESTS_ANSWER, contains="test")
+    fake_llm.reply(samples.FAST_ANSWER)
+    bodies: list[tuple[str, Any]] = [
+        ("/ai/optimize", samples.optimize(trace_id=trace, n_candidates=2)),
+        ("/ai/optimize-line-profiler", samples.line_profiler(trace_id=trace, n_candidates=1)),
+        ("/ai/testgen", samples.testgen(trace_id=trace)),
+        ("/ai/explain", samples.explain(trace_id=trace)),
+        ("/ai/optimize", {**samples.optimize(trace_id=trace), "source_code": "def broken(:\n  out[j] ="}),
+        (
+            "/ai/log_features",
+            samples.log_features(
+                trace_id=trace,
+                original_code=samples.SORTER_CODE,
+                optimized_line_profiler_results={"o1": "   3  out[j], out[j + 1] = out[j + 1], out[j]"},
+                note=samples.SORTER_CODE,
+                metadata={"best_optimization_id": "o1", "explanation": samples.FAST_ANSWER},
+            ),
+        ),
+    ]
+    for path, body in bodies:
+        resp = await client.post(path, data=json.dumps(body), headers=bearer(key))
+        assert resp.status < 500 or resp.status == 502, (path, resp.status, await resp.text())
+
+
+@pytest.mark.parametrize("privacy", [True, False])
+async def test_privacy_mode_keeps_no_code_in_any_table_or_log_line(
+    privacy: bool,
+    engine_settings: Callable[..., Settings],
+    aiohttp_client: ClientFactory,
+    fake_llm: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = engine_settings(codeflash_engine_log_level="DEBUG")
+    app = create_app(settings)
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    org = await store.create_organization("secret", privacy_mode=privacy)
+    new = await store.create_key("alice", organization_id=org.id)
+    caplog.set_level(logging.DEBUG)
+    await _full_run(client, new.key, fake_llm)
+    await records_of(store, "t-private", 3)
+    await client.close()  # the recorder drains: every record is written
+    stored = await _everything_stored(store, settings) if settings.database_url else repr(vars(store))
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.__dict__!r}" for r in caplog.records)
+    features = await store.get_features("t-private") if settings.database_url is None else None
+    if privacy:
+        for marker in CODE_MARKERS:
+            assert marker not in stored, marker
+            assert marker not in logged, marker
+        if features is not None:
+            assert features["original_code"] is None and features["optimizations_post"] is None
+            assert features["original_runtime"] == 4050000 and features["is_correct"] == {"o1": True, "o2": False}
+    else:  # the same run without privacy mode keeps code: the test would see it
+        assert "def sort_list" in stored and "out[j]" in stored

@@ -47,7 +47,7 @@ from codeflash_engine.infra.db.types import Admission, ApiKey, Identity, StoreUn
 from codeflash_engine.infra.logging import user_id_var
 from codeflash_engine.infra.observability import usage_var
 from codeflash_engine.infra.records import organization_id_var
-from codeflash_engine.infra.tenancy import plan_models_var
+from codeflash_engine.infra.tenancy import install_private_logging, plan_models_var, privacy_var
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +134,8 @@ async def authenticate(request: web.Request, *, count: bool) -> tuple[Admission,
     return admission, key
 
 
+install_private_logging()  # log lines of privacy-mode requests carry no code
+
 #: budgets of an application that has none of its own
 _BUDGETS = Budgets()
 
@@ -156,6 +158,8 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
         organization_id_var.set(key.organization_id)
     if tenancy.plan.models is not None:
         plan_models_var.set(tenancy.plan.models)
+    if tenancy.privacy:
+        privacy_var.set(True)
     if not llm_backed:
         request[GUARD_SECONDS] = time.perf_counter() - started
         return await handler(request)

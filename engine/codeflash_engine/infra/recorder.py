@@ -28,6 +28,7 @@ import attrs
 from codeflash_engine.errors import InvalidRequest, ServiceUnavailable
 from codeflash_engine.infra.logging import trace_id_var
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record, organization_id_var
+from codeflash_engine.infra.tenancy import WITHHELD, privacy_var
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,9 @@ class Recorder:
         if self._closed:
             self.dropped += 1
             return False
-        if type(record) is LLMCallRecord and record.organization_id is None:
+        if type(record) is ErrorRecord and privacy_var.get():  # privacy mode: no code in error rows
+            record = attrs.evolve(record, message=f"{record.error_type} ({WITHHELD})", stack_trace=None)
+        elif type(record) is LLMCallRecord and record.organization_id is None:
             organization_id = organization_id_var.get()
             if organization_id is not None:  # the organization's spend (budgets, usage --by org)
                 record = attrs.evolve(record, organization_id=organization_id)

@@ -47,6 +47,7 @@ from codeflash_engine.infra.db.types import (
     period_start as _period_start,
 )
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 #: prune finished rate-limit windows every this many hits
 _PRUNE_EVERY = 1024
@@ -531,6 +532,8 @@ class MemoryStore:
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
             raise StoreError("a trace id is required")
+        if privacy_var.get():  # the organization's privacy mode: numbers and ids only
+            payload = private_features(payload)
         known, extra = split_features(payload)
         known = {
             name: value if name in ("original_code", "codeflash_version", "original_runtime") else _json_copy(value)

@@ -49,6 +49,7 @@ from codeflash_engine.infra.db.types import (
     split_features,
 )
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 log = logging.getLogger(__name__)
 
@@ -868,6 +869,8 @@ class PostgresStore:
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
             raise StoreError("a trace id is required")
+        if privacy_var.get():  # the organization's privacy mode: numbers and ids only
+            payload = private_features(payload)
         known, extra = split_features(payload)  # refuses NUL (StoreError), like the memory store
         known, extra = pg_value(known), pg_value(extra)  # lone surrogates
         args: list[Any] = [pg_text(trace_id), pg_optional(user_id)]
