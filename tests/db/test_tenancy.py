@@ -325,3 +325,31 @@ async def test_usage_tells_the_key_holder_what_is_left(store: Store, aiohttp_cli
     assert (await client.get("/usage", headers=bearer("cf-" + "x" * 40))).status == 401
     await store.revoke_key(key_id=bob.info.id)
     assert (await client.get("/usage", headers=bearer(bob.key))).status == 401
+
+
+# --- seed parity --------------------------------------------------------------------------------
+
+
+async def test_a_keys_tier_and_a_subscriptions_plan_type_name_plans(store: Store) -> None:
+    """Data migrated from the reference service (tiers, subscriptions' plan types) keeps its meaning."""
+
+    async def plan_of(key_hash: str) -> tuple[str, str]:
+        t = (await store.admit(key_hash, 60_000, 10, count=False)).tenancy
+        return t.plan.name, t.source
+
+    acme = await store.create_organization("acme")
+    pro_key = await store.create_key("alice", tier="pro", organization_id=acme.id)
+    free_key = await store.create_key("bob", tier="free", organization_id=acme.id)
+    assert await plan_of(pro_key.info.key_hash) == ("default", "default")  # no plan named 'pro' yet
+    await store.set_plan(Plan("pro", optimizations_limit=100))
+    await store.set_plan(Plan("enterprise", optimizations_limit=1000))
+    await store.set_plan(Plan("team"))
+    await store.update_organization(acme.id, plan="team")
+    assert await plan_of(pro_key.info.key_hash) == ("pro", "key")
+    assert await plan_of(free_key.info.key_hash) == ("team", "organization")  # no plan named 'free'
+    await store.set_subscription("bob", plan_type="enterprise", optimizations_limit=None)
+    assert await plan_of(free_key.info.key_hash) == ("enterprise", "user")
+    await store.set_user_plan("bob", "pro")  # the user's own plan comes before the plan type's
+    assert await plan_of(free_key.info.key_hash) == ("pro", "user")
+    explicit = await store.create_key("alice", tier="pro", plan="team")  # the key's own plan first
+    assert await plan_of(explicit.info.key_hash) == ("team", "key")

@@ -294,20 +294,26 @@ class MemoryStore:
         return Admission(key=key, rate=rate, tenancy=tenancy)
 
     def _tenancy(self, key: ApiKey) -> Tenancy:
+        # the key's plan, else the one its tier names; the user's, else the one its subscription's
+        # plan_type names (seeded data keeps its meaning); the organization's; the default
+        key_plan = key.plan or (key.tier if key.tier in self._plans else None)
         user = self._users.get(key.user_id)
-        user_plan = user.plan if user is not None else None
+        sub = self._subscriptions.get(key.user_id)
+        user_plan = (user.plan if user is not None else None) or (
+            sub.plan_type if sub is not None and sub.plan_type in self._plans else None
+        )
         org = self._org_rows.get(key.organization_id) if key.organization_id is not None else None
         org_plan = org.plan if org is not None else None
-        name = key.plan or user_plan or org_plan or DEFAULT_PLAN
+        name = key_plan or user_plan or org_plan or DEFAULT_PLAN
         plan = self._plans.get(name) or Plan(name)
-        signature = (plan, key.plan, user_plan, org_plan, key.organization_id, org is not None and org.privacy_mode)
+        signature = (plan, key_plan, user_plan, org_plan, key.organization_id, org is not None and org.privacy_mode)
         found = self._tenancies.get(signature)
         if found is None:
             if len(self._tenancies) > 10_000:
                 self._tenancies.clear()
             found = self._tenancies[signature] = Tenancy(
                 plan=plan,
-                source=plan_source(key.plan, user_plan, org_plan),
+                source=plan_source(key_plan, user_plan, org_plan),
                 organization_id=key.organization_id,
                 privacy=org is not None and org.privacy_mode,
             )

@@ -200,7 +200,7 @@ def _tenancy(row: Mapping[str, Any]) -> Tenancy:
         row["budget_usd"],
         row["plan_period"],
         row["models"],
-        row["plan"],
+        row["key_plan"],
         row["user_plan"],
         row["org_plan"],
         row["organization_id"],
@@ -221,7 +221,7 @@ def _tenancy(row: Mapping[str, Any]) -> Tenancy:
         )
         found = _TENANCIES[signature] = Tenancy(
             plan=plan,
-            source=plan_source(row["plan"], row["user_plan"], row["org_plan"]),
+            source=plan_source(row["key_plan"], row["user_plan"], row["org_plan"]),
             organization_id=row["organization_id"],
             privacy=row["privacy_mode"],
         )

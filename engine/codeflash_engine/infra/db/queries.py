@@ -107,9 +107,11 @@ RETURNING c.hits, c.window_start, (extract(epoch FROM now()) * 1000)::bigint AS 
 """
 
 # The guards' hot path, for a batch of requests (the digests in $1, repeated once per request):
-# look the keys up, resolve each one's plan (the key's, else its user's, else its organization's,
-# else 'default') and, when $4 is true, count the requests of the active ones in their plan's
-# window ($2: the window of plans without one), in one round trip. One row per known key: n its
+# look the keys up, resolve each one's plan (the key's, else the plan its tier names, else its
+# user's, else the plan its subscription's plan_type names, else its organization's, else
+# 'default': data seeded from the reference service keeps its meaning) and, when $3 is true,
+# count the requests of the active ones in their plan's window ($2: the window of plans without
+# one), in one round trip. One row per known key: n its
 # requests in the batch, hits its counter after them (NULL: revoked, expired or not counted), the
 # plan's columns. Keys missing from the result are unknown. Counter rows are locked in digest
 # order, so concurrent batches (other replicas included) cannot deadlock.
@@ -117,12 +119,16 @@ ADMIT_MANY = f"""
 WITH req AS (
     SELECT r.key_hash, count(*) AS n FROM unnest($1::text[]) AS r(key_hash) GROUP BY r.key_hash
 ), k AS (
-    SELECT {_KEY_COLUMNS}, req.n, u.plan AS user_plan, o.plan AS org_plan,
-           COALESCE(o.privacy_mode, false) AS privacy_mode, COALESCE(k.plan, u.plan, o.plan, 'default') AS plan_name
+    SELECT {_KEY_COLUMNS}, req.n, COALESCE(k.plan, tp.name) AS key_plan, COALESCE(u.plan, sp.name) AS user_plan,
+           o.plan AS org_plan, COALESCE(o.privacy_mode, false) AS privacy_mode,
+           COALESCE(k.plan, tp.name, u.plan, sp.name, o.plan, 'default') AS plan_name
       FROM req
       JOIN cf_api_keys k ON k.key_hash = req.key_hash
       JOIN users u ON u.user_id = k.user_id
       LEFT JOIN organizations o ON o.id = k.organization_id
+      LEFT JOIN plans tp ON tp.name = k.tier
+      LEFT JOIN subscriptions s ON s.user_id = k.user_id
+      LEFT JOIN plans sp ON sp.name = s.plan_type
 ), kp AS (
     SELECT k.*, p.rate_limit_max, p.rate_limit_window_ms, p.optimizations_limit, p.budget_usd::float8 AS budget_usd,
            COALESCE(p.period, 'month') AS plan_period, p.models, COALESCE(p.rate_limit_window_ms, $2::bigint) AS win
