@@ -353,3 +353,25 @@ async def test_a_keys_tier_and_a_subscriptions_plan_type_name_plans(store: Store
     assert await plan_of(free_key.info.key_hash) == ("pro", "user")
     explicit = await store.create_key("alice", tier="pro", plan="team")  # the key's own plan first
     assert await plan_of(explicit.info.key_hash) == ("team", "key")
+
+
+# --- accounting -----------------------------------------------------------------------------------
+
+
+async def test_cache_write_tokens_and_attempts_are_kept(store: Store) -> None:
+    record = LLMCallRecord(
+        trace_id="acct",
+        call_type="optimize",
+        model_name="claude-sonnet-4-5",
+        provider="anthropic",
+        tokens_in=1000,
+        tokens_cached=600,
+        tokens_cache_write=300,
+        attempts=3,
+        cost_usd=0.01,
+        user_id="alice",
+        organization_id=7,
+    )
+    await store.write_records([record])
+    (kept,) = (await store.records_for_trace("acct")).calls
+    assert (kept.tokens_cached, kept.tokens_cache_write, kept.attempts, kept.organization_id) == (600, 300, 3, 7)

@@ -34,6 +34,8 @@ class LLMCallRecord:
     tokens_in: int = 0
     tokens_out: int = 0
     tokens_cached: int = 0
+    #: input tokens written to the provider's prompt cache (part of tokens_in, priced apart)
+    tokens_cache_write: int = 0
     cost_usd: float = 0.0
     latency_ms: float = 0.0
     outcome: str = "ok"  # "ok", "error" or "cancelled"

@@ -794,6 +794,7 @@ class PostgresStore:
                         r.tokens_in,
                         r.tokens_out,
                         r.tokens_cached,
+                        r.tokens_cache_write,
                         r.cost_usd,
                         r.latency_ms,
                         pg_text(r.outcome),

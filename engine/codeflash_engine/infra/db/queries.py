@@ -311,6 +311,7 @@ LLM_CALL_COLUMNS = (
     "tokens_in",
     "tokens_out",
     "tokens_cached",
+    "tokens_cache_write",
     "cost_usd",
     "latency_ms",
     "outcome",

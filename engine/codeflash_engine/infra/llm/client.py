@@ -516,6 +516,7 @@ class LLMClient:
                 tokens_in=usage.input_tokens,
                 tokens_out=usage.output_tokens,
                 tokens_cached=usage.cache_read_tokens,
+                tokens_cache_write=usage.cache_write_tokens,
                 cost_usd=cost,
                 latency_ms=latency_ms,
                 attempts=attempts,
