@@ -173,3 +173,29 @@ async def test_privacy_mode_keeps_no_code_in_any_table_or_log_line(
             assert features["original_runtime"] == 4050000 and features["is_correct"] == {"o1": True, "o2": False}
     else:  # the same run without privacy mode keeps code: the test would see it
         assert "def sort_list" in stored and "out[j]" in stored
+
+
+async def test_features_keep_the_original_code_and_fields_without_a_column(
+    engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, fake_llm: Any
+) -> None:
+    fake_llm.reply(samples.FAST_ANSWER)
+    app = create_app(engine_settings())
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    new = await store.create_key("alice")
+    body = samples.optimize(trace_id="t-features", n_candidates=1)
+    assert (await client.post("/ai/optimize", data=json.dumps(body), headers=bearer(new.key))).status == 200
+    features = samples.log_features(trace_id="t-features", cli_extra_count=3, cli_note={"kind": "demo"})
+    resp = await client.post("/ai/log_features", data=json.dumps(features), headers=bearer(new.key))
+    assert resp.status == 200
+    for _ in range(100):  # the original code is written in the background
+        stored = await store.get_features("t-features")
+        if stored is not None and stored["original_code"] is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert stored is not None
+    assert stored["original_code"] == samples.SORTER_MD
+    assert stored["extra"] == {"cli_extra_count": 3, "cli_note": {"kind": "demo"}}
+    too_many = {**features, **{f"f{i}": i for i in range(40)}}
+    resp = await client.post("/ai/log_features", data=json.dumps(too_many), headers=bearer(new.key))
+    assert resp.status == 422 and "unknown fields" in (await resp.json())["error"]

@@ -102,7 +102,7 @@ async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapte
     trace_ids = _trace_ids(value)
     if trace_ids and isinstance(trace_ids[0], str):
         trace_id_var.set(trace_ids[0])
-    await quota.charge(request, trace_ids, planned_calls(value))
+    await quota.charge(request, trace_ids, planned_calls(value), body=value)
     return value
 
 

@@ -73,9 +73,12 @@ class Meter:
         self.counted: list[tuple[str | None, str | None]] = []
         self.charged = False
 
-    async def charge(self, trace_ids: Iterable[str | None], calls: int = 1) -> None:
+    async def charge(self, trace_ids: Iterable[str | None], calls: int = 1, body: object = None) -> None:
         """Count ``calls`` planned LLM calls (429 past the key's call limit), then admit each
         distinct trace id (402 if one is refused). Traces counted before a refusal are given back.
+
+        The first request of a trace keeps its original code (``body``'s) in the trace's
+        ``optimization_features.original_code``, in the background, outside privacy mode.
         """
         if self.charged:
             return
@@ -92,6 +95,7 @@ class Meter:
                 )
         plan = self.tenancy.plan
         tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
+        first: list[str] = []
         for trace_id in dict.fromkeys(trace_ids):
             if tenant is None:
                 decision = await self.store.admit_trace(self.user_id, trace_id)
@@ -99,9 +103,28 @@ class Meter:
                 decision = await self.store.admit_trace(self.user_id, trace_id, tenant=tenant, plan=plan)
             if decision.counted:
                 self.counted.append((trace_id, decision.tenant))
+            if decision.first and trace_id is not None:
+                first.append(trace_id)
             if not decision.allowed:
                 await self.give_back()
                 raise QuotaExhausted(exhausted_message(decision))
+        if body is not None and first and not self.tenancy.privacy:
+            self._keep_original_code(body, first)
+
+    def _keep_original_code(self, body: object, trace_ids: list[str]) -> None:
+        source = getattr(body, "source_code", None) or getattr(body, "source_code_being_tested", None)
+        if not isinstance(source, str) or not source:
+            return
+        for trace_id in trace_ids:
+            task = asyncio.create_task(self._store_original_code(trace_id, source))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+
+    async def _store_original_code(self, trace_id: str, source: str) -> None:
+        try:
+            await self.store.upsert_features(trace_id, self.user_id, {"original_code": source})
+        except Exception as exc:  # telemetry: never worth failing a request for
+            log.warning("could not keep the original code of a trace: %s", type(exc).__name__)
 
     async def give_back(self) -> None:
         """The request failed: forget the traces it counted and return their units."""
@@ -118,6 +141,9 @@ class Meter:
                 log.warning("could not give back an optimization to the quota: %s", exc)
 
 
+#: original-code writes in flight (kept referenced until they end)
+_BACKGROUND: set[asyncio.Task[None]] = set()
+
 #: the meter of an authenticated request on a metered route
 METER = web.RequestKey("meter", Meter)
 
@@ -130,11 +156,11 @@ def metered(request: web.Request) -> bool:
     return resource is not None and resource.canonical.startswith("/ai/") and resource.canonical not in UNMETERED_ROUTES
 
 
-async def charge(request: web.Request, trace_ids: Iterable[str | None], calls: int = 1) -> None:
+async def charge(request: web.Request, trace_ids: Iterable[str | None], calls: int = 1, body: object = None) -> None:
     """Charge the request's meter, if it has one (called once the body is valid)."""
     meter = request.get(METER)
     if meter is not None:
-        await meter.charge(trace_ids, calls)
+        await meter.charge(trace_ids, calls, body)
 
 
 # --- spend budgets -------------------------------------------------------------------------------

@@ -351,8 +351,17 @@ class OptimizationReviewResponse(Response):
     review_explanation: str = ""
 
 
+#: fields of /ai/log_features without a column of their own kept at most (in ``extra``)
+MAX_EXTRA_FEATURES = 32
+
+
 class LogFeaturesRequest(Request):
-    """The client's end-of-function telemetry: each field at most MAX_FEATURE_FIELD_BYTES of JSON."""
+    """The client's end-of-function telemetry: each field at most MAX_FEATURE_FIELD_BYTES of JSON.
+
+    Fields it does not name are kept too (stored in ``extra``), at most MAX_EXTRA_FEATURES of them.
+    """
+
+    model_config = ConfigDict(extra="allow", str_max_length=MAX_TEXT)
 
     trace_id: str = Field(min_length=1, max_length=200)
     speedup_ratio: dict[str, float | None] | None = None
@@ -372,6 +381,21 @@ class LogFeaturesRequest(Request):
             if size > MAX_FEATURE_FIELD_BYTES:
                 raise ValueError(f"{size} bytes of JSON; at most {MAX_FEATURE_FIELD_BYTES} are accepted per field")
         return value
+
+    @model_validator(mode="after")
+    def _bounded_extra(self) -> LogFeaturesRequest:
+        extra = self.model_extra or {}
+        if len(extra) > MAX_EXTRA_FEATURES:
+            raise ValueError(f"{len(extra)} unknown fields; at most {MAX_EXTRA_FEATURES} are kept")
+        for name, value in extra.items():
+            if len(name) > 200:
+                raise ValueError(f"field name '{name[:40]}...' is longer than 200 characters")
+            size = len(json.dumps(value, default=str))
+            if size > MAX_FEATURE_FIELD_BYTES:
+                raise ValueError(
+                    f"field '{name}' has {size} bytes of JSON; at most {MAX_FEATURE_FIELD_BYTES} are accepted per field"
+                )
+        return self
 
 
 class LogFeaturesResponse(Response):

@@ -489,6 +489,8 @@ class MemoryStore:
             decision = self._consume_plan_quota(tenant, plan)
         else:
             decision = await self.consume_optimization(user_id)
+        if decision.allowed:
+            decision = attrs.evolve(decision, first=True)
         if decision.allowed and trace_id is not None:
             self._traces[(user_id, trace_id)] = None
             if len(self._traces) > self.MAX_TRACES:  # the oldest trace would be counted again

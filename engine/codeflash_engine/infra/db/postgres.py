@@ -735,7 +735,7 @@ class PostgresStore:
                     decision = _quota_decision(row)
                 if not decision.allowed:
                     raise _Refused(decision)  # rolls the trace's row back
-                return decision
+                return attrs.evolve(decision, first=True)
 
         try:
             return await self._run(op)

@@ -219,6 +219,8 @@ class QuotaDecision:
     counted: bool = False
     #: the plan counter it was counted on (``user:<id>`` / ``org:<id>``); None: the user's subscription
     tenant: str | None = None
+    #: the first request of its trace (admitted now, counted or unmetered)
+    first: bool = False
 
 
 @attrs.frozen
