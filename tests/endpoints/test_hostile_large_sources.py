@@ -8,9 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import multiprocessing
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import endpoint_samples as s
@@ -19,7 +21,6 @@ import pytest
 from codeflash_engine.app import LOOP_MONITOR, create_app
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY, EngineClient
-from codeflash_engine.testing.fake_llm import FakeLLM
 
 AUTH = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
 LAG_LIMIT = 0.050
@@ -32,35 +33,54 @@ ANSWERS = {
 }
 
 
-def _serve(answer: str, ready: Any, stop: Any) -> None:
-    async def main() -> None:
-        fake = FakeLLM()
-        await fake.start()
-        fake.reply(answer)
-        ready.put(fake.url)
-        await asyncio.to_thread(stop.get)
-        await fake.stop()
+#: a fake LLM serving the answer in a file, printing its URL (run in a process of its own)
+_FAKE = """
+import asyncio, pathlib, sys
+from codeflash_engine.testing.fake_llm import FakeLLM
 
-    asyncio.run(main())
+async def main():
+    fake = FakeLLM()
+    await fake.start()
+    fake.reply(pathlib.Path(sys.argv[1]).read_text())
+    print(fake.url, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
+    await fake.stop()
+
+asyncio.run(main())
+"""
 
 
 @contextlib.contextmanager
-def fake_elsewhere(answer: str) -> Iterator[str]:
-    """The fake LLM in a process of its own: encoding a 15 MB answer must not count against the engine."""
-    context = multiprocessing.get_context("spawn")
-    ready, stop = context.Queue(), context.Queue()
-    process = context.Process(target=_serve, args=(answer, ready, stop), daemon=True)
-    process.start()
+def fake_elsewhere(answer: str, folder: Path) -> Iterator[str]:
+    """The fake LLM in a process of its own: encoding a large answer must not count against the engine."""
+    answer_file = folder / "answer.txt"
+    answer_file.write_text(answer)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _FAKE, str(answer_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
-        yield str(ready.get(timeout=60))
+        assert process.stdout is not None
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://"), f"the fake LLM did not start (exit {process.poll()})"
+        yield url
     finally:
-        stop.put(True)
-        process.join(timeout=30)
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
 
 
 @pytest.mark.parametrize("where", list(ANSWERS))
-async def test_a_large_source_does_not_stall_the_loop(where: str, aiohttp_client: Callable[..., Any]) -> None:
-    with fake_elsewhere(ANSWERS[where]) as url:
+async def test_a_large_source_does_not_stall_the_loop(
+    where: str, aiohttp_client: Callable[..., Any], tmp_path: Path
+) -> None:
+    with fake_elsewhere(ANSWERS[where], tmp_path) as url:
         await _run(where, url, aiohttp_client)
 
 
