@@ -293,6 +293,10 @@ async def tail_run(
         **tail_figures(outcomes, delays),
         "llm_calls_cut": metric(samples, "codeflash_engine_llm_calls_total", outcome="cancelled"),
         "llm_calls_ok": metric(samples, "codeflash_engine_llm_calls_total", outcome="ok"),
+        # input tokens the provider reported (cut calls report none), per request, warm-up included
+        "input_tokens_per_request": round(
+            metric(samples, "codeflash_engine_llm_tokens_total", kind="input") / max(1, len(outcomes) + 6), 1
+        ),
         "cpu_ms_per_request": round(cpu / max(1, len(outcomes)) * 1000, 2),
         "wall_s": round(wall, 1),
         **machine(),
@@ -358,6 +362,7 @@ def show(row: dict[str, Any]) -> None:
         parts.append(f"candidates {row['mean_candidates']} on average ({row['requests_with_all_6']} with 6,")
         parts.append(f"{row['requests_with_fewer_than_4']} with < 4) over {row['compared']} requests")
         parts.append(f"calls cut {row['llm_calls_cut']:g}, statuses {row['statuses']}")
+        parts.append(f"input tokens per request {row['input_tokens_per_request']}")
     if "latency_ms_max" in row:
         parts.append(f"latency max {row['latency_ms_max']} ms, statuses {row['statuses']}")
     parts.append(f"load {row['loadavg_1m']}")
