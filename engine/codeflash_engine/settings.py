@@ -137,6 +137,9 @@ class Settings(BaseSettings):
     codeflash_engine_straggler_min_wait: float = Field(default=0.5, ge=0)
     #: seconds the other calls get at most once the quorum is in
     codeflash_engine_straggler_max_wait: float = Field(default=10.0, ge=0)
+    #: candidates of a fan-out assigned to a model the model table marks ``choices`` share one
+    #: request (OpenAI's n: the prompt billed once); such a batch answers all at once (no cut-off inside it)
+    codeflash_engine_llm_shared_prompt: bool = False
 
     # --- tenancy: plans and budgets (issue 17) ----------------------------------------------------
     #: seconds a tenant's spend this period is cached per process before the budget check reads it again

@@ -572,6 +572,13 @@ class FakeLLM:
         answer = await self._answer(fake_request)
         if isinstance(answer, Fault):
             return await self._fault(api, request, fake_request, answer)
+        texts = [answer.text]
+        if api in ("openai", "azure"):
+            # several choices (OpenAI's n): each one answered by the rules, as a request of its own
+            # would be (a fault among them answers the first choice's text again)
+            for _ in range(int(body.get("n") or 1) - 1):
+                extra = await self._answer(fake_request)
+                texts.append(extra.text if isinstance(extra, Reply) else answer.text)
         if answer.latency is not None:
             delay = answer.latency
         elif self.latency_median is None:
@@ -581,7 +588,7 @@ class FakeLLM:
             self.delays.append(DrawnDelay(self.delay_key(fake_request), fake_request.model, delay, time.monotonic()))
         if delay > 0:
             await asyncio.sleep(delay)
-        return web.json_response(self._body(fake_request, answer))
+        return web.json_response(self._body(fake_request, answer, texts))
 
     def _describe(
         self, api: str, request: web.Request, body: dict[str, Any], raw: bytes, path_model: str | None
@@ -695,7 +702,7 @@ class FakeLLM:
 
     # --- answer bodies -------------------------------------------------------------------------
 
-    def _usage(self, request: FakeRequest, reply: Reply) -> tuple[int, int, int, int]:
+    def _usage(self, request: FakeRequest, reply: Reply, texts: list[str] | None = None) -> tuple[int, int, int, int]:
         """(prompt tokens in all, completion tokens, cache reads, cache writes)."""
         cached = reply.cached_tokens
         written = reply.cache_write_tokens
@@ -704,7 +711,10 @@ class FakeLLM:
         cached = cached or 0
         written = written or 0
         prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(request.text) + cached + written
-        completion = reply.completion_tokens if reply.completion_tokens is not None else _tokens(reply.text)
+        if reply.completion_tokens is not None:
+            completion = reply.completion_tokens
+        else:
+            completion = sum(_tokens(text) for text in (texts or [reply.text]))
         return max(prompt, cached + written), completion, cached, written
 
     def _simulated_cache(self, request: FakeRequest) -> tuple[int, int]:
@@ -731,12 +741,13 @@ class FakeLLM:
         self._cache.add(key)
         return 0, _tokens(prefix)
 
-    def _body(self, request: FakeRequest, reply: Reply) -> dict[str, Any]:
-        prompt, completion, cached, written = self._usage(request, reply)
+    def _body(self, request: FakeRequest, reply: Reply, texts: list[str] | None = None) -> dict[str, Any]:
+        """The answer's JSON; ``texts``: one per choice (OpenAI's n; the prompt counted once)."""
+        texts = texts or [reply.text]
+        prompt, completion, cached, written = self._usage(request, reply, texts)
         model = reply.model or request.model
         n = next(self._ids)
         if request.api in ("openai", "azure"):
-            choices = int(request.body.get("n") or 1)
             return {
                 "id": f"chatcmpl-fake{n}",
                 "object": "chat.completion",
@@ -745,11 +756,11 @@ class FakeLLM:
                 "choices": [
                     {
                         "index": i,
-                        "message": {"role": "assistant", "content": reply.text, "refusal": None},
+                        "message": {"role": "assistant", "content": text, "refusal": None},
                         "finish_reason": reply.finish_reason,
                         "logprobs": None,
                     }
-                    for i in range(choices)
+                    for i, text in enumerate(texts)
                 ],
                 "usage": {
                     "prompt_tokens": prompt,

@@ -115,6 +115,7 @@ class LLMClient:
         redact: Redact | None = None,
         concurrency_per_key: int | None = None,
         stragglers: StragglerPolicy | None = None,
+        shared_prompt: bool = False,
     ) -> None:
         self.providers = dict(providers)
         self.mix = mix
@@ -127,6 +128,8 @@ class LLMClient:
         self.redact: Redact = redact or Redactor()
         #: when fan-outs stop waiting for their slowest calls
         self.stragglers = stragglers or StragglerPolicy()
+        #: candidates assigned to a model that answers several choices per request share one
+        self.shared_prompt = shared_prompt
         self._slots = {name: asyncio.Semaphore(concurrency) for name in self.providers}
         #: LLM calls one caller (the request's user) may have in flight at once
         self.per_key = KeyedSlots(concurrency_per_key or concurrency)
@@ -189,7 +192,7 @@ class LLMClient:
             if deadline.expired:
                 raise DeadlineExceeded(provider=choice.provider, model=choice.model)
             try:
-                completion = await self._call(
+                [completion] = await self._call(
                     messages,
                     choice,
                     call_type=call_type,
@@ -274,26 +277,75 @@ class LLMClient:
         assigned = mix.assign(n)
         loop = asyncio.get_running_loop()
 
-        async def one(index: int, choice: ModelChoice) -> tuple[int, Completion | LLMError]:
+        async def one(
+            index: int, choice: ModelChoice, failed: LLMError | None = None
+        ) -> list[tuple[int, Completion | LLMError]]:
+            # failed: this choice's batch failed on ``choice``; it goes on to the fallbacks alone
+            chain = [choice, *mix.fallbacks(choice)] if failed is None else mix.fallbacks(choice)
+            if not chain:
+                assert failed is not None
+                return [(index, failed)]
             try:
-                return index, await self.complete(
+                completion = await self.complete(
                     prompt,
-                    model=choice,
+                    model=chain[0],
                     call_type=call_type,
                     trace_id=trace_id,
                     deadline=deadline,
                     max_tokens=max_tokens,
                     temperature=temperature,
-                    fallbacks=mix.fallbacks(choice),
+                    fallbacks=chain[1:],
                 )
             except LLMError as exc:
-                return index, exc
+                return [(index, exc)]
+            if failed is not None and completion.requested is None:
+                completion = attrs.evolve(completion, requested=choice)
+            return [(index, completion)]
+
+        async def batch(indices: list[int], choice: ModelChoice) -> list[tuple[int, Completion | LLMError]]:
+            """The choices assigned to ``choice`` in one request; retried as one, then each on its own."""
+            try:
+                async with self.per_key.slot(user_id_var.get(), within=deadline.remaining()):
+                    if deadline.expired:
+                        raise DeadlineExceeded(provider=choice.provider, model=choice.model)
+                    completions = await self._call(
+                        prompt,
+                        choice,
+                        call_type=call_type,
+                        trace_id=trace_id,
+                        deadline=deadline,
+                        max_tokens=max_tokens,
+                        temperature=temperature,
+                        choices=len(indices),
+                    )
+            except NoSlot:
+                late = DeadlineExceeded(provider=choice.provider, model=choice.model)
+                return [(i, late) for i in indices]
+            except DeadlineExceeded as exc:
+                return [(i, exc) for i in indices]
+            except LLMError as exc:
+                alone = await asyncio.gather(*(one(i, choice, exc) for i in indices))
+                return [item for items in alone for item in items]
+            out: list[tuple[int, Completion | LLMError]] = list(zip(indices, completions, strict=False))
+            missing = indices[len(completions) :]  # a server may answer fewer choices than asked
+            if missing:
+                alone = await asyncio.gather(*(one(i, choice) for i in missing))
+                out += [item for items in alone for item in items]
+            return out
 
         started = loop.time()
         quorum = self.stragglers.quorum(len(assigned))
         succeeded = 0
         cut_at: float | None = None  # when the calls still running are cut (loop time)
-        pending = {asyncio.ensure_future(one(i, choice)) for i, choice in enumerate(assigned)}
+        groups: dict[ModelChoice, list[int]] = {}
+        for i, choice in enumerate(assigned):
+            groups.setdefault(choice, []).append(i)
+        pending: set[asyncio.Future[list[tuple[int, Completion | LLMError]]]] = set()
+        for choice, indices in groups.items():
+            if len(indices) > 1 and self._shares_prompt(choice):
+                pending.add(asyncio.ensure_future(batch(indices, choice)))
+            else:
+                pending.update(asyncio.ensure_future(one(i, choice)) for i in indices)
         reason: str | None = None
         try:
             while pending:
@@ -311,8 +363,8 @@ class LLMClient:
                     )
                     break
                 now = loop.time()
-                for finished in sorted(done, key=lambda task: task.result()[0]):
-                    index, result = finished.result()
+                arrived = sorted(item for task in done for item in task.result())
+                for index, result in arrived:
                     if isinstance(result, Completion):
                         succeeded += 1
                         if quorum is not None and cut_at is None and succeeded >= quorum and pending:
@@ -330,6 +382,13 @@ class LLMClient:
                 await provider.aclose()
 
     # --- internals ----------------------------------------------------------------------------
+
+    def _shares_prompt(self, choice: ModelChoice) -> bool:
+        """Whether candidates assigned to ``choice`` share one request (several choices, one prompt)."""
+        if not self.shared_prompt or choice.provider not in self.providers:
+            return False
+        info = self.table.lookup(choice.provider, choice.model)
+        return info is not None and info.choices and hasattr(self.providers[choice.provider], "complete_choices")
 
     def _chain(self, first: ModelChoice, fallbacks: Sequence[ModelChoice]) -> list[ModelChoice]:
         """``first`` then ``fallbacks``: configured providers only, no repeats, cooling models last."""
@@ -363,8 +422,10 @@ class LLMClient:
         deadline: Deadline,
         max_tokens: int | None,
         temperature: float | None,
-    ) -> Completion:
-        """All the attempts on one model; one record."""
+        choices: int = 1,
+    ) -> list[Completion]:
+        """All the attempts on one model; one record. ``choices`` > 1: one request for that many
+        answers (the prompt billed once); the answers it got (at least one)."""
         provider = self.providers[choice.provider]
         slots = self._slots[choice.provider]
         info = self.table.lookup(choice.provider, choice.model)
@@ -374,7 +435,7 @@ class LLMClient:
             while True:
                 attempts += 1
                 try:
-                    answer = await self._attempt(
+                    answers = await self._attempt(
                         provider,
                         slots,
                         prompt,
@@ -383,11 +444,12 @@ class LLMClient:
                         max_tokens=max_tokens,
                         temperature=temperature,
                         info=info,
+                        choices=choices,
                     )
                 except LLMError as exc:
                     error = exc
                 else:
-                    return self._succeeded(choice, answer, call_type, trace_id, started, attempts)
+                    return self._succeeded(choice, answers, call_type, trace_id, started, attempts)
 
                 wait = self._retry_wait(error, attempts, deadline)
                 if wait is None:
@@ -435,7 +497,8 @@ class LLMClient:
         max_tokens: int | None,
         temperature: float | None,
         info: object,
-    ) -> ProviderAnswer:
+        choices: int = 1,
+    ) -> list[ProviderAnswer]:
         """One attempt: a provider slot, then the call, each bounded by time."""
         if deadline.expired:
             raise DeadlineExceeded(provider=choice.provider, model=choice.model)
@@ -461,7 +524,17 @@ class LLMClient:
             try:
                 async with scope:
                     with llm_span():
-                        return await provider.complete(
+                        if choices > 1:
+                            return await provider.complete_choices(  # type: ignore[attr-defined, no-any-return]
+                                prompt,
+                                model=choice.model,
+                                n=choices,
+                                max_tokens=max_tokens,
+                                temperature=temperature,
+                                time_limit=timeout + 1.0,
+                                info=info,
+                            )
+                        answer = await provider.complete(
                             prompt,
                             model=choice.model,
                             max_tokens=max_tokens,
@@ -470,6 +543,7 @@ class LLMClient:
                             time_limit=timeout + 1.0,
                             info=info,  # type: ignore[arg-type]
                         )
+                        return [answer]
             except TimeoutError:
                 if not scope.expired():
                     raise
@@ -496,13 +570,15 @@ class LLMClient:
     def _succeeded(
         self,
         choice: ModelChoice,
-        answer: ProviderAnswer,
+        answers: Sequence[ProviderAnswer],
         call_type: str,
         trace_id: str | None,
         started: float,
         attempts: int,
-    ) -> Completion:
+    ) -> list[Completion]:
+        """One record for the request; each answer a Completion with its share of the usage."""
         latency_ms = (time.perf_counter() - started) * 1000
+        answer = answers[0]
         usage = answer.usage
         cost = self.table.cost(choice.provider, choice.model, usage, served_model=answer.served_model)
         self.health.succeeded(choice.key)
@@ -522,20 +598,28 @@ class LLMClient:
                 attempts=attempts,
             )
         )
-        return Completion(
-            text=answer.text,
-            model=choice.model,
-            provider=choice.provider,
-            tokens_in=usage.input_tokens,
-            tokens_out=usage.output_tokens,
-            tokens_cached=usage.cache_read_tokens,
-            tokens_cache_write=usage.cache_write_tokens,
-            cost_usd=cost,
-            latency_ms=latency_ms,
-            attempts=attempts,
-            served_model=answer.served_model,
-            finish_reason=answer.finish_reason,
-        )
+        n = len(answers)
+
+        def share(total: int, i: int) -> int:  # the first answer takes the remainder
+            return total // n + (total % n if i == 0 else 0)
+
+        return [
+            Completion(
+                text=one.text,
+                model=choice.model,
+                provider=choice.provider,
+                tokens_in=share(usage.input_tokens, i),
+                tokens_out=share(usage.output_tokens, i),
+                tokens_cached=share(usage.cache_read_tokens, i),
+                tokens_cache_write=share(usage.cache_write_tokens, i),
+                cost_usd=cost / n,
+                latency_ms=latency_ms,
+                attempts=attempts,
+                served_model=one.served_model,
+                finish_reason=one.finish_reason,
+            )
+            for i, one in enumerate(answers)
+        ]
 
     def _failed(
         self, choice: ModelChoice, error: LLMError, call_type: str, trace_id: str | None, started: float
@@ -619,6 +703,7 @@ async def open_llm_client(
         redact=redact,
         concurrency_per_key=settings.codeflash_engine_llm_concurrency_per_key,
         stragglers=StragglerPolicy.from_settings(settings),
+        shared_prompt=settings.codeflash_engine_llm_shared_prompt,
     )
     log.info(
         "LLM providers: %s; model mix: %s",

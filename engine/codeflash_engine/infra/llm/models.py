@@ -60,6 +60,8 @@ class ModelInfo:
     cache_write: float | None = None
     temperature: bool = True
     aliases: tuple[str, ...] = ()
+    #: several choices per request (OpenAI's ``n``), the prompt billed once for all of them
+    choices: bool = False
 
     def cost(self, usage: Usage) -> float:
         """USD for ``usage``; cache reads and writes without a price of their own cost as input."""
@@ -89,6 +91,7 @@ def _row(entry: Mapping[str, Any]) -> ModelInfo:
         cache_write=None if entry.get("cache_write") is None else float(entry["cache_write"]),
         temperature=bool(entry.get("temperature", True)),
         aliases=tuple(str(a) for a in entry.get("aliases", ())),
+        choices=bool(entry.get("choices", False)),
     )
 
 

@@ -280,45 +280,86 @@ class OpenAIProvider:
         time_limit: float,
         info: ModelInfo | None,
     ) -> ProviderAnswer:
+        return (
+            await self.complete_choices(
+                prompt,
+                model=model,
+                n=1,
+                max_tokens=max_tokens,
+                temperature=temperature,
+                time_limit=time_limit,
+                info=info,
+            )
+        )[0]
+
+    async def complete_choices(
+        self,
+        prompt: Prompt,
+        *,
+        model: str,
+        n: int,
+        max_tokens: int | None,
+        temperature: float | None,
+        time_limit: float,
+        info: ModelInfo | None,
+    ) -> list[ProviderAnswer]:
+        """``n`` choices of one request (OpenAI's ``n``: the prompt is billed once).
+
+        Each answer carries the whole request's usage (the caller records it once); a server may
+        answer fewer choices than asked, never none.
+        """
         messages = [{"role": "user", "content": prompt.user}]
         if prompt.system:
             messages.insert(0, {"role": "system", "content": prompt.system})
         body: dict[str, Any] = {"model": model, "messages": messages}
+        if n > 1:
+            body["n"] = n
         if max_tokens is not None:
             body["max_completion_tokens" if info is not None else "max_tokens"] = max_tokens
         if temperature is not None and (info is None or info.temperature):
             body["temperature"] = temperature
         data = await _post(self.client, "/chat/completions", body, time_limit, self.name, model, self._redact)
-        return self._answer(data, model)
+        return self._answers(data, model, n)
 
-    def _answer(self, data: object, model: str) -> ProviderAnswer:
+    def _answers(self, data: object, model: str, n: int) -> list[ProviderAnswer]:
         if not isinstance(data, dict):
             raise _malformed(self.name, model, "a JSON object (it is not JSON)")
         choices = data.get("choices")
         if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
             raise _malformed(self.name, model, "choices")
-        choice = choices[0]
-        message = _mapping(choice.get("message"))
-        text = message.get("content")
-        if text is None:
-            text = message.get("refusal") or ""
-        if not isinstance(text, str):
-            raise _malformed(self.name, model, "a text message")
         usage = _mapping(data.get("usage"))
         details = _mapping(usage.get("prompt_tokens_details"))
         served = data.get("model")
-        finish = choice.get("finish_reason")
-        return ProviderAnswer(
-            text=text,
-            served_model=served if isinstance(served, str) and served else model,
-            usage=Usage(
-                input_tokens=_int(usage.get("prompt_tokens")),
-                output_tokens=_int(usage.get("completion_tokens")),
-                cache_read_tokens=_int(details.get("cached_tokens")),
-                cache_write_tokens=_int(details.get("cache_write_tokens")),
-            ),
-            finish_reason=finish if isinstance(finish, str) else None,
+        billed = Usage(
+            input_tokens=_int(usage.get("prompt_tokens")),
+            output_tokens=_int(usage.get("completion_tokens")),
+            cache_read_tokens=_int(details.get("cached_tokens")),
+            cache_write_tokens=_int(details.get("cache_write_tokens")),
         )
+        answers: list[ProviderAnswer] = []
+        for choice in choices[:n]:
+            if not isinstance(choice, dict):
+                continue
+            message = _mapping(choice.get("message"))
+            text = message.get("content")
+            if text is None:
+                text = message.get("refusal") or ""
+            if not isinstance(text, str):
+                if not answers and choice is choices[0]:
+                    raise _malformed(self.name, model, "a text message")
+                continue
+            finish = choice.get("finish_reason")
+            answers.append(
+                ProviderAnswer(
+                    text=text,
+                    served_model=served if isinstance(served, str) and served else model,
+                    usage=billed,
+                    finish_reason=finish if isinstance(finish, str) else None,
+                )
+            )
+        if not answers:
+            raise _malformed(self.name, model, "a text message")
+        return answers
 
     async def aclose(self) -> None:
         await self.client.close()
