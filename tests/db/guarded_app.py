@@ -57,7 +57,7 @@ async def optimize(request: web.Request) -> web.Response:
     The quota is charged as a real endpoint does once its body is valid: for the trace of
     ``?trace=`` (none: a request counted on its own).
     """
-    await quota.charge(request, [request.query.get("trace")])
+    await quota.charge(request, [request.query.get("trace")], int(request.query.get("calls", "1")))
     if request.query.get("raise"):
         raise RuntimeError("boom")
     status = int(request.query.get("status", "200"))

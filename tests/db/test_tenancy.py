@@ -143,6 +143,18 @@ async def test_a_plans_rate_limit_counts_llm_backed_requests_only(store: Store, 
     assert peek.remaining == 0 and not peek.allowed
 
 
+async def test_the_llm_call_limit_follows_the_plans_rate_limit(store: Store, aiohttp_client: ClientFactory) -> None:
+    await store.set_plan(Plan("small", rate_limit_max=2, rate_limit_window_ms=DAY_MS))
+    small = await store.create_key("alice", plan="small")  # 10 calls per request allowed: 20 per day
+    big = await store.create_key("bob")  # the default plan: 10 x 1000
+    client = await _client(aiohttp_client, store)
+    assert (await client.post("/ai/optimize?calls=15", headers=bearer(small.key))).status == 200
+    resp = await client.post("/ai/optimize?calls=15", headers=bearer(small.key))
+    assert resp.status == 429 and "at most 20 LLM calls per 86400 s" in (await resp.json())["error"]
+    for _ in range(3):
+        assert (await client.post("/ai/optimize?calls=15", headers=bearer(big.key))).status == 200
+
+
 async def test_the_default_plan_can_be_changed_by_the_operator(store: Store, aiohttp_client: ClientFactory) -> None:
     await store.set_plan(Plan("default", rate_limit_max=2, rate_limit_window_ms=DAY_MS))
     new = await store.create_key("alice")

@@ -174,7 +174,11 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
         except BudgetExceeded as exc:
             return web.json_response({"error": exc.message, **exc.fields}, status=402)
     request[GUARD_SECONDS] = time.perf_counter() - started
-    calls = CallLimit(key.key_hash, settings.rate_limit_window_ms, settings.llm_call_limit)
+    plan = tenancy.plan
+    # the LLM-call limit follows the plan's rate limit: CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS, else
+    # 10 calls per request the plan allows, in the plan's window
+    call_limit = settings.codeflash_engine_rate_limit_llm_calls or 10 * plan.max_requests(settings.rate_limit_max)
+    calls = CallLimit(key.key_hash, plan.window_ms(settings.rate_limit_window_ms), call_limit)
     meter = request[METER] = Meter(store, key.user_id, calls, tenancy)
     try:
         response = await handler(request)
