@@ -70,7 +70,7 @@ class RequestUsage:
     def add(self, record: LLMCallRecord) -> None:
         """Count one LLM call record (its retries are one record)."""
         self.llm_calls += 1
-        if record.outcome != "ok":
+        if record.outcome not in ("ok", "cancelled"):  # a call cut on purpose did not fail
             self.llm_failures += 1
         self.tokens_in += record.tokens_in
         self.tokens_out += record.tokens_out
