@@ -13,8 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 #: characters of one text field (code, profiles, test sources): a request's code is a function and
-#: its context, not a repository; reading 2 MiB of markdown takes the event loop ~15 ms
-MAX_TEXT = 2 * 1024 * 1024
+#: its context, not a repository. At 1 MiB, reading the markdown takes the event loop ~8 ms, and a
+#: plugin's thread holds the GIL at most ~35 ms at a time (freeing a tree-sitter tree of it)
+MAX_TEXT = 1024 * 1024
 #: characters of one file of /ai/workflow-gen (whole repository files; only install files are read)
 MAX_REPO_FILE_TEXT = 16 * 1024 * 1024
 
