@@ -199,3 +199,23 @@ async def test_features_keep_the_original_code_and_fields_without_a_column(
     too_many = {**features, **{f"f{i}": i for i in range(40)}}
     resp = await client.post("/ai/log_features", data=json.dumps(too_many), headers=bearer(new.key))
     assert resp.status == 422 and "unknown fields" in (await resp.json())["error"]
+
+
+async def test_a_budget_refuses_before_any_llm_call(
+    engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, fake_llm: Any
+) -> None:
+    fake_llm.reply(samples.FAST_ANSWER)
+    app = create_app(engine_settings())
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    await store.set_plan(Plan("spent", budget_usd=0.0, period="week"))
+    new = await store.create_key("alice", plan="spent")
+    body = samples.optimize(trace_id="t-budget", n_candidates=2)
+    resp = await client.post("/ai/optimize", data=json.dumps(body), headers=bearer(new.key))
+    assert resp.status == 402
+    answer = await resp.json()
+    assert answer["plan"] == "spent" and answer["budget_usd"] == 0.0 and answer["spend_usd"] == 0.0
+    assert answer["resets_at"].endswith("T00:00:00Z")
+    assert fake_llm.requests == []  # refused before any LLM call
+    usage = await (await client.get("/usage", headers=bearer(new.key))).json()
+    assert usage["period"] == "week" and usage["spend_usd"] == {"used": 0.0, "limit": 0.0}
