@@ -43,14 +43,16 @@ async def test_a_key_is_required_and_a_refused_key_answers_403(engine_client: Cl
     assert resp.status == 403 and "malformed" in (await resp.json())["error"]
 
 
-async def test_cfapi_counts_against_the_keys_rate_limit(aiohttp_client: MakeClient, engine_settings: Settings) -> None:
+async def test_cfapi_requests_do_not_spend_the_plans_request_limit(
+    aiohttp_client: MakeClient, engine_settings: Settings
+) -> None:
+    """Like /ai/log_features, cfapi routes call no LLM: the plan's rate limit counts LLM-backed
+    requests only (issue 17), so a CLI's bookkeeping calls never cost it a function."""
     client = await aiohttp_client(create_app(engine_settings.model_copy(update={"rate_limit_max": 3})))
-    statuses = [(await client.get("/cfapi/cli-get-user", headers=AUTH)).status for _ in range(3)]
-    assert statuses == [200, 200, 200]
-    resp = await client.post("/ai/optimize", json={}, headers=AUTH)  # the same key's budget
-    assert resp.status == 429
-    resp = await client.get("/cfapi/cli-get-user", headers=AUTH)
-    assert resp.status == 429 and "Retry-After" in resp.headers
+    statuses = [(await client.get("/cfapi/cli-get-user", headers=AUTH)).status for _ in range(6)]
+    assert statuses == [200] * 6
+    resp = await client.get("/cfapi/cli-get-user", headers={"Authorization": "Bearer cf-" + "z" * 43})
+    assert resp.status == 403 and "error" in await resp.json()  # a refused key: the CLI's "invalid key"
 
 
 async def test_unknown_routes_and_bad_input_are_json_errors(engine_client: Client) -> None:

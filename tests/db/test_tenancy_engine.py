@@ -113,7 +113,9 @@ async def _everything_stored(store: Store, settings: Settings) -> str:
     return "\n".join(rows)
 
 
-async def _full_run(client: TestClient[web.Request, web.Application], key: str, fake_llm: Any) -> None:
+async def _full_run(
+    client: TestClient[web.Request, web.Application], key: str, fake_llm: Any, *, privacy: bool = False
+) -> None:
     """Requests of every kind a CLI run makes, some of them failing, for one trace."""
     from codeflash_engine.testing.fake_llm import Fault
 
@@ -141,6 +143,16 @@ async def _full_run(client: TestClient[web.Request, web.Application], key: str, 
     for path, body in bodies:
         resp = await client.post(path, data=json.dumps(body), headers=bearer(key))
         assert resp.status < 500 or resp.status == 502, (path, resp.status, await resp.text())
+    staging = {  # the CLI's cfapi: a staged optimization carries the code
+        "owner": "acme",
+        "repo": "shop",
+        "baseBranch": "main",
+        "diffContents": {"pkg/sorter.py": {"oldContent": samples.SORTER_CODE, "newContent": samples.FAST_CODE}},
+        "prCommentFields": {"function_name": "sort_list", "file_path": "pkg/sorter.py"},
+        "traceId": trace,
+    }
+    resp = await client.post("/cfapi/create-staging", data=json.dumps(staging), headers=bearer(key))
+    assert resp.status == (403 if privacy else 200), await resp.text()
 
 
 @pytest.mark.parametrize("privacy", [True, False])
@@ -158,7 +170,7 @@ async def test_privacy_mode_keeps_no_code_in_any_table_or_log_line(
     org = await store.create_organization("secret", privacy_mode=privacy)
     new = await store.create_key("alice", organization_id=org.id)
     caplog.set_level(logging.DEBUG)
-    await _full_run(client, new.key, fake_llm)
+    await _full_run(client, new.key, fake_llm, privacy=privacy)
     await records_of(store, "t-private", 3)
     await client.close()  # the recorder drains: every record is written
     stored = await _everything_stored(store, settings) if settings.database_url else repr(vars(store))

@@ -1,9 +1,10 @@
 """Guards for ``/cfapi`` routes: the same keys, rate limit and records as ``/ai``.
 
 :func:`codeflash_engine.http.guards.guards_middleware` guards ``/ai`` only; this middleware does
-the same admission for ``/cfapi`` (one :meth:`Store.admit`: key lookup plus the key's rate-limit
-hit, shared with its ``/ai`` requests) and puts the caller's identity on the request under
-:data:`~codeflash_engine.http.guards.IDENTITY`. No quota: no cfapi route calls an LLM.
+the same authentication for ``/cfapi`` (:func:`~codeflash_engine.http.guards.authenticate`, one
+:meth:`Store.admit`), puts the caller's identity on the request under
+:data:`~codeflash_engine.http.guards.IDENTITY` and holds the organization's privacy mode. No quota
+and no request count: no cfapi route calls an LLM (the plan's rate limit counts LLM-backed routes).
 
 One difference, for the client's sake: a key that is refused answers 403, which the CLI reads as
 "Invalid Codeflash API key" (``codeflash init``/``auth``); a missing key answers 401.
@@ -11,25 +12,17 @@ One difference, for the client's sake: a key that is refused answers 403, which 
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 
 from aiohttp import web
 
 from codeflash_engine.http.errors import Handler, json_error
-from codeflash_engine.http.guards import (
-    GUARD_SECONDS,
-    IDENTITY,
-    MALFORMED_KEY,
-    MISSING_KEY,
-    REVOKED_KEY,
-    STORE,
-    UNKNOWN_KEY,
-)
-from codeflash_engine.http.state import SETTINGS
-from codeflash_engine.infra.db import apikeys
-from codeflash_engine.infra.db.types import Identity, StoreUnavailable
+from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, UNKNOWN_KEY, authenticate
+from codeflash_engine.infra.db.types import Identity
 from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.tenancy import privacy_var
 
 log = logging.getLogger(__name__)
 
@@ -45,40 +38,20 @@ def is_cfapi(request: web.Request) -> bool:
 
 @web.middleware
 async def cfapi_guard_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Authenticate and rate-limit every ``/cfapi`` request; other paths pass untouched."""
+    """Authenticate every ``/cfapi`` request (the plan's request counter is for LLM-backed routes
+    only); other paths pass untouched. The caller's privacy mode holds for the request."""
     if not is_cfapi(request):
         return await handler(request)
     started = time.perf_counter()
-    header = (request.headers.get("Authorization") or "").strip()
-    if not header:
-        return json_error(401, MISSING_KEY, _CHALLENGE)
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not apikeys.is_well_formed(token):
-        return json_error(403, MALFORMED_KEY)
-    settings = request.app[SETTINGS]
-    try:
-        admission = await request.app[STORE].admit(
-            apikeys.hash_key(token), settings.rate_limit_window_ms, settings.rate_limit_max
-        )
-    except StoreUnavailable as exc:
-        return json_error(503, exc.message, {"Retry-After": "5", **exc.headers})
-    key = admission.key
-    if key is None:
-        return json_error(403, UNKNOWN_KEY)
-    if key.revoked is not None:
-        return json_error(403, REVOKED_KEY)
-    if admission.rate is None:
-        return json_error(403, "this API key expired: ask the operator for a new one")
-    if not admission.rate.allowed:
-        retry = admission.rate.retry_after_s
-        return json_error(
-            429,
-            f"rate limit exceeded: at most {settings.rate_limit_max} requests per "
-            f"{settings.rate_limit_window_ms / 1000:g} s for this API key; retry in {retry} s",
-            {"Retry-After": str(retry)},
-        )
-    request[IDENTITY] = Identity.of(key)
+    admitted = await authenticate(request, count=False)
+    if isinstance(admitted, web.Response):
+        if admitted.status == 401 and (request.headers.get("Authorization") or "").strip():
+            return json_error(403, json.loads(admitted.text or "{}").get("error", UNKNOWN_KEY))
+        return admitted
+    admission, key = admitted
+    request[IDENTITY] = Identity.of(key, admission.tenancy)
     user_id_var.set(key.user_id)
+    if admission.tenancy.privacy:
+        privacy_var.set(True)
     request[GUARD_SECONDS] = time.perf_counter() - started
     return await handler(request)

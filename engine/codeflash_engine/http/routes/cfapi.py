@@ -44,6 +44,7 @@ from codeflash_engine.infra.db.cfapi_types import PullRequestKind, PullRequestRe
 from codeflash_engine.infra.db.types import Identity
 from codeflash_engine.infra.github import GitHub, GitHubError, ReviewComment, open_github
 from codeflash_engine.infra.mail import mail_configured, send_mail
+from codeflash_engine.infra.tenancy import privacy_var
 from codeflash_engine.text.pull_request import OptimizationReport, pr_body, pr_title, speedup_phrase
 from codeflash_engine.text.suggestions import plan_suggestions
 
@@ -374,6 +375,12 @@ async def setup_github_actions(request: web.Request) -> web.Response:
 async def create_staging(request: web.Request) -> web.Response:
     """Keep an optimization for review instead of opening a pull request."""
     body = await parse_body(request, s.CreateStagingRequest)
+    if privacy_var.get():
+        raise EngineError(
+            "this organization is in privacy mode: a staged optimization would keep its code here; "
+            "open a pull request instead (--no-pr to skip both)",
+            status=403,
+        )
     stored = await request.app[STORE].save_staging(body.traceId, _who(request).user_id, body.model_dump(mode="json"))
     if not stored:
         raise EngineError(f"trace {body.traceId!r} belongs to another user", status=403)
