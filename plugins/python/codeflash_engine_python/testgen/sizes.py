@@ -27,10 +27,11 @@ dimensions. Sizes within the budget are never touched.
 from __future__ import annotations
 
 import ast
-import math
 from collections.abc import Iterator, Sequence
 
 import attrs
+
+from codeflash_engine.text.sizes import MAX_ELEMENTS, MAX_LOOP_ITERATIONS, shrink
 
 __all__ = [
     "MAX_ELEMENTS",
@@ -48,10 +49,6 @@ __all__ = [
 
 #: the most iterations a single ``range`` of a test may have
 MAX_RANGE = 1_000
-#: the most iterations of nested loops (``for`` statements and comprehensions) taken together
-MAX_LOOP_ITERATIONS = 10_000
-#: the most elements of one array, tensor or frame a test builds (800 KB of float64)
-MAX_ELEMENTS = 100_000
 #: the longest list or tuple a test may build by repetition (``[0] * n``), comprehensions included
 MAX_REPEAT = 10_000
 #: the longest string or bytes a test may build by repetition (``"a" * n``) or ``bytes(n)``
@@ -88,37 +85,6 @@ def fold_int(node: ast.expr) -> int | None:
     ):
         return int(node.args[0].value)
     return None
-
-
-def _root(value: int, n: int) -> int:
-    """The largest integer whose ``n``-th power is at most ``value`` (at least 1)."""
-    r = max(1, int(value ** (1 / n)))
-    while r > 1 and r**n > value:
-        r -= 1
-    while (r + 1) ** n <= value:
-        r += 1
-    return r
-
-
-def shrink(dims: Sequence[int], budget: int) -> list[int]:
-    """``dims`` with a product of at most ``budget``: the dimensions above an equal share of what
-    the smaller ones leave are all cut to that share (at least 1), the others kept. Within
-    budget (or holding a 0): as is."""
-    dims = list(dims)
-    if 0 in dims or math.prod(max(d, 0) for d in dims) <= budget:
-        return dims
-    order = sorted(range(len(dims)), key=lambda i: dims[i])
-    out = list(dims)
-    left = budget
-    for k, i in enumerate(order):
-        share = _root(left, len(dims) - k)
-        if dims[i] <= share:
-            left //= max(1, dims[i])
-            continue
-        for j in order[k:]:
-            out[j] = share
-        break
-    return out
 
 
 @attrs.frozen
