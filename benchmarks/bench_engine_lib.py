@@ -194,14 +194,20 @@ def fake_llm(latency: float = 0.5, fault_rate: float = 0.0, hang: float = 30.0, 
         ],
         name="fake",
     )
-    url = f"http://127.0.0.1:{port}"
+    with _listening(proc, port) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def _listening(proc: Proc, port: int) -> Iterator[str]:
+    """The URL of a fake LLM process once it says it listens (ended on exit)."""
     try:
         ends = time.monotonic() + 30
         while "listening" not in proc.text():
             if time.monotonic() > ends or proc.popen.poll() is not None:
                 raise RuntimeError(f"the fake LLM did not start: {proc.text()}")
             time.sleep(0.05)
-        yield url
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
 
@@ -220,16 +226,8 @@ def heavy_tail_fake(median: float, sigma: float, jitter: float = 0.0, seed: int 
         [str(VENV_BIN / "python"), __file__, "heavy-fake", str(port), str(median), str(sigma), str(jitter), str(seed)],
         name="heavy-fake",
     )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        ends = time.monotonic() + 30
-        while "listening" not in proc.text():
-            if time.monotonic() > ends or proc.popen.poll() is not None:
-                raise RuntimeError(f"the fake LLM did not start: {proc.text()}")
-            time.sleep(0.05)
+    with _listening(proc, port) as url:
         yield url
-    finally:
-        proc.terminate()
 
 
 def drawn_delays(fake_url: str) -> dict[str, list[float]]:

@@ -117,6 +117,9 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
     accepted_tags: tuple[str, ...] = ()
     #: where drops are logged (debug level)
     logger: logging.Logger = log
+    #: the last request analysed (answers left out) and its analysis: the answers of one request
+    #: arrive one at a time, in the plugin's one thread
+    _last_analysis: tuple[CandidatesRequest, OriginalT] | None = None
 
     # ------------------------------------------------------------------ the language's parts
     @abc.abstractmethod
@@ -203,11 +206,10 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
     def _analysed(self, request: CandidatesRequest) -> OriginalT:
         """:meth:`analyse`, once for the answers of one request that arrive one at a time."""
         question = attrs.evolve(request, answers=())
-        last = self.__dict__.get("_last_analysis")
-        if last is not None and last[0] == question:
-            return last[1]  # type: ignore[no-any-return]
+        if self._last_analysis is not None and self._last_analysis[0] == question:
+            return self._last_analysis[1]
         original = self.analyse(request)
-        self.__dict__["_last_analysis"] = (question, original)
+        self._last_analysis = (question, original)
         return original
 
 
