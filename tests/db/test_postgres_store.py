@@ -78,3 +78,24 @@ async def test_closed_store_is_unavailable(migrated_db: str) -> None:
     await store.close()
     with pytest.raises(StoreUnavailable):
         await store.admit("a" * 96, DAY_MS, 5)
+
+
+@pytest.mark.parametrize("turns", [0, 1, 3])
+async def test_a_cancelled_request_does_not_fail_the_rest_of_its_batch(pg_store: PostgresStore, turns: int) -> None:
+    """One client hanging up (its request task cancelled while it waits for the shared statement,
+    before it is sent or while it runs) must not turn the other requests of the batch into errors."""
+    keys = [(await pg_store.create_key(f"batch-{turns}-{i}")).info.key_hash for i in range(4)]
+    tasks = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys for _ in range(3)]
+    await asyncio.sleep(0)  # every task queued; the flush is scheduled
+    for _ in range(turns):
+        await asyncio.sleep(0)
+    gone = tasks[4]
+    gone.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    assert isinstance(results[4], asyncio.CancelledError)
+    others = [r for i, r in enumerate(results) if i != 4]
+    assert all(not isinstance(r, BaseException) for r in others), others
+    assert all(r.rate is not None and r.rate.allowed for r in others)  # type: ignore[union-attr]
+    # the store still answers the next request of that key
+    again = await pg_store.admit(keys[1], DAY_MS, 10)
+    assert again.rate is not None and again.rate.allowed

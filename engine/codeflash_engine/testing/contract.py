@@ -36,9 +36,11 @@ def check_candidate(candidate: Any, *, parent_id: str | None = None, python: boo
             compile(code, "<candidate>", "exec")
 
 
-def check_candidates(candidates: Any, **kwargs: Any) -> None:
-    """Every candidate valid, and optimization ids unique."""
-    assert isinstance(candidates, list)
+def check_candidates(candidates: Any, *, empty_ok: bool = False, **kwargs: Any) -> None:
+    """At least one candidate (unless ``empty_ok``: the test expects none), every candidate valid,
+    and optimization ids unique. A check that passed on an empty list would pass on nothing."""
+    assert isinstance(candidates, list), f"candidates must be a list, not {type(candidates).__name__}"
+    assert candidates or empty_ok, "no candidates (pass empty_ok=True where none are expected)"
     for candidate in candidates:
         check_candidate(candidate, **kwargs)
     ids = [c["optimization_id"] for c in candidates]

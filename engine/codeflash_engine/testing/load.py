@@ -211,7 +211,8 @@ def answer_problem(status: int, content_type: str, body: bytes, *, deep: bool = 
             return "200 with a candidate missing keys"
         return None
     try:
-        check_candidates(decoded["optimizations"])
+        # a load run checks the shape of every answer; an empty list is a valid 200 there
+        check_candidates(decoded["optimizations"], empty_ok=True)
     except AssertionError as exc:
         return f"200 with a candidate the CLI would drop or crash on: {exc}"
     return None

@@ -1,0 +1,627 @@
+"""Mutation score of the core, per module, with cosmic-ray (slow: not part of CI).
+
+Each module of :data:`MODULES` is mutated in a copy of this checkout (``engine/``, ``plugins/python``,
+``tests/``, the root conftest and pyproject: the tree as it is now, uncommitted edits included),
+imported from that copy through ``PYTHONPATH`` (ahead of the editable installs), and only the
+module's own tests are run against each mutant (``pytest -x``, one process per mutant, cosmic-ray's
+local distributor). Modules that are only partly in scope (the stores) name the functions and
+classes whose mutants count; the rest of the file is not mutated.
+
+A surviving mutant is either killed by a new test or listed in ``scripts/mutation_equivalents.json``
+with the reason it cannot change behaviour; the report subtracts the listed ones. A listed mutant
+is keyed by file, operator, column and the stripped text of its line, so it survives edits
+elsewhere in the file; one whose key no longer matches a mutant is reported as stale.
+
+Usage (from the repository root, with the project's .venv)::
+
+    nice -n 10 .venv/bin/python scripts/mutation.py                 # every module
+    nice -n 10 .venv/bin/python scripts/mutation.py text.v4a retry  # some modules
+    .venv/bin/python scripts/mutation.py --list                     # modules, tests, mutant counts
+    nice -n 10 .venv/bin/python scripts/mutation.py --sample 3 text.matching  # every 3rd mutant
+
+``--sample K`` keeps every K-th mutant in cosmic-ray's deterministic job order (operator, then
+position); a module's own ``sample`` is the default. The report says which modules were sampled.
+Results and cosmic-ray's session databases stay in ``--work`` (default /tmp/cfe-mutation).
+The stores' tests need PostgreSQL: one throwaway server is started for the whole run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EQUIVALENTS = ROOT / "scripts" / "mutation_equivalents.json"
+
+#: the replacements kept, as in the mutation tools that model plausible slips: a comparison
+#: moved across its boundary or negated, + and - swapped, * and / swapped, a unary operator
+#: dropped. cosmic-ray also replaces every operator by every other one (``<`` by ``is``, ``+`` by
+#: ``<<``): type errors or wild numbers that multiply the run time and say nothing more.
+_COMPARISONS = {
+    ("Lt", "LtE"),
+    ("Lt", "GtE"),
+    ("LtE", "Lt"),
+    ("LtE", "Gt"),
+    ("Gt", "GtE"),
+    ("Gt", "LtE"),
+    ("GtE", "Gt"),
+    ("GtE", "Lt"),
+    ("Eq", "NotEq"),
+    ("NotEq", "Eq"),
+    ("Is", "IsNot"),
+    ("IsNot", "Is"),
+}
+_BINARY = {
+    ("Add", "Sub"),
+    ("Sub", "Add"),
+    ("Mul", "Div"),
+    ("Div", "Mul"),
+    ("FloorDiv", "Mul"),
+    ("Mod", "FloorDiv"),
+    ("Pow", "Mul"),
+    ("BitOr", "BitAnd"),
+    ("BitAnd", "BitOr"),
+    ("LShift", "RShift"),
+    ("RShift", "LShift"),
+}
+
+
+def wanted(operator: str) -> bool:
+    """Whether a cosmic-ray operator (``core/Name[_From_To]``) is one this run keeps."""
+    name = operator.removeprefix("core/")
+    kind, _, rest = name.partition("_")
+    if kind == "ReplaceComparisonOperator":
+        return tuple(rest.split("_")) in _COMPARISONS
+    if kind == "ReplaceBinaryOperator":
+        return tuple(rest.split("_")) in _BINARY
+    if kind == "ReplaceUnaryOperator":
+        return rest in ("USub_UAdd", "Delete_Not", "Delete_USub", "Delete_Invert")
+    return kind not in ("VariableInserter", "VariableReplacer")
+
+
+_TEXT_TESTS = [
+    "tests/text/test_edit_properties.py",
+    "tests/text/test_edit_overlaps.py",
+    "tests/text/test_search_replace.py",
+    "tests/text/test_v4a.py",
+    "tests/text/test_unified.py",
+    "tests/text/test_uneven_indentation.py",
+    "tests/text/test_matching.py",
+    "tests/text/test_apply_patch_hostile.py",
+]
+_PY_CANDIDATES = [
+    "plugins/python/tests/test_candidates.py",
+    "plugins/python/tests/test_base_carry_over.py",
+    "plugins/python/tests/test_edits.py",
+    "tests/test_plugin_candidates.py",
+]
+_PY_INSTRUMENT = [
+    "plugins/python/tests/test_testgen.py",
+    "plugins/python/tests/test_instrumented_run.py",
+    "plugins/python/tests/test_cli_oracle.py",
+]
+_STORE_TESTS = [
+    "tests/db/test_guards.py",
+    "tests/db/test_memory_store.py",
+    "tests/db/test_postgres_store.py",
+    "tests/db/test_quota_per_trace.py",
+    "tests/db/test_tenancy.py",
+    "tests/db/test_store_contract.py",
+]
+_RATE_AND_QUOTA = [
+    "_Counter",
+    "_check_window",
+    "_Refused",
+    "_quota_decision",
+    "_Waiting",
+    "_AdmitBatcher",
+    "MemoryStore.hit",
+    "MemoryStore.hit_calls",
+    "MemoryStore.admit",
+    "MemoryStore.peek_rate",
+    "MemoryStore.plan_quota_used",
+    "MemoryStore.consume_optimization",
+    "MemoryStore._consume_plan_quota",
+    "MemoryStore.admit_trace",
+    "PostgresStore.hit",
+    "PostgresStore.hit_calls",
+    "PostgresStore.admit",
+    "PostgresStore._admit_many",
+    "PostgresStore.peek_rate",
+    "PostgresStore.plan_quota_used",
+    "PostgresStore.consume_optimization",
+    "PostgresStore._consume_plan_quota",
+    "PostgresStore.admit_trace",
+    "rate_decision",
+    "period_end",
+]
+
+
+@dataclass(frozen=True)
+class Module:
+    """One module under mutation: its file, the tests that guard it, what part of it counts."""
+
+    path: str
+    tests: list[str]
+    #: qualified names (``Class.method`` or top-level names) whose mutants count; None: the file
+    only: list[str] | None = None
+    #: keep every k-th mutant (1: all)
+    sample: int = 1
+    needs_postgres: bool = False
+
+
+_GUARD_TESTS = ["tests/db/test_guards.py", "tests/db/test_quota_per_trace.py", "tests/db/test_tenancy.py"]
+
+MODULES: dict[str, Module] = {
+    "text.edits": Module("engine/codeflash_engine/text/edits.py", _TEXT_TESTS, sample=2),
+    "text.search_replace": Module("engine/codeflash_engine/text/search_replace.py", _TEXT_TESTS, sample=10),
+    "text.v4a": Module("engine/codeflash_engine/text/v4a.py", _TEXT_TESTS, sample=12),
+    "text.matching": Module("engine/codeflash_engine/text/matching.py", _TEXT_TESTS, sample=10),
+    "text.unified": Module("engine/codeflash_engine/text/unified.py", _TEXT_TESTS, sample=2),
+    "text.markdown": Module(
+        "engine/codeflash_engine/text/markdown.py",
+        ["tests/text/test_markdown_extract.py", "tests/text/test_markdown_client.py", "tests/text/test_prose.py"],
+        sample=10,
+    ),
+    "text.xml": Module("engine/codeflash_engine/text/xml.py", ["tests/text/test_xml.py"]),
+    "text.prose": Module(
+        "engine/codeflash_engine/text/prose.py", ["tests/text/test_prose.py", "tests/text/test_unified.py"]
+    ),
+    "text.sizes": Module("engine/codeflash_engine/text/sizes.py", ["tests/text/test_sizes.py"], sample=10),
+    "http.guards": Module("engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True),
+    "http.limits": Module("engine/codeflash_engine/http/limits.py", ["tests/db/test_tenancy.py"], needs_postgres=True),
+    "http.quota": Module("engine/codeflash_engine/http/quota.py", _GUARD_TESTS, sample=2, needs_postgres=True),
+    "db.memory": Module(
+        "engine/codeflash_engine/infra/db/memory.py",
+        ["tests/db/test_memory_store.py", "tests/db/test_store_contract.py", "tests/db/test_quota_per_trace.py"],
+        only=_RATE_AND_QUOTA,
+        sample=4,
+        needs_postgres=True,
+    ),
+    "db.postgres": Module(
+        "engine/codeflash_engine/infra/db/postgres.py",
+        ["tests/db/test_postgres_store.py", "tests/db/test_store_contract.py", "tests/db/test_quota_per_trace.py"],
+        only=_RATE_AND_QUOTA,
+        sample=4,
+        needs_postgres=True,
+    ),
+    "db.types": Module(
+        "engine/codeflash_engine/infra/db/types.py",
+        ["tests/db/test_store_contract.py"],
+        only=_RATE_AND_QUOTA,
+        sample=2,
+        needs_postgres=True,
+    ),
+    "llm.retry": Module("engine/codeflash_engine/infra/llm/retry.py", ["tests/llm/test_llm_retry.py"]),
+    "python.signature": Module(
+        "plugins/python/codeflash_engine_python/candidates/signature.py", _PY_CANDIDATES, sample=3
+    ),
+    "python.normalize": Module("plugins/python/codeflash_engine_python/candidates/normalize.py", _PY_CANDIDATES),
+    "python.pipeline": Module(
+        "plugins/python/codeflash_engine_python/candidates/pipeline.py", _PY_CANDIDATES, sample=6
+    ),
+    "python.instrument": Module(
+        "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
+    ),
+}
+
+
+@dataclass
+class Mutant:
+    job_id: str
+    path: str
+    operator: str
+    line: int
+    column: int
+    code: str
+    outcome: str  # killed, survived, timeout, incompetent, skipped
+    output: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}|{self.operator}|{self.column}|{self.code}"
+
+
+def _load_equivalents() -> dict[str, dict[str, str]]:
+    if not EQUIVALENTS.exists():
+        return {}
+    entries = json.loads(EQUIVALENTS.read_text())
+    return {f"{e['path']}|{e['operator']}|{e['column']}|{e['code']}": e for e in entries}
+
+
+def _spans(source: str, names: list[str]) -> list[tuple[int, int]]:
+    """Line spans of the named top-level definitions and methods (``Class.method``)."""
+    tree = ast.parse(source)
+    spans: list[tuple[int, int]] = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            if node.name in names:
+                spans.append((node.lineno, node.end_lineno or node.lineno))
+            if isinstance(node, ast.ClassDef):
+                for item in node.body:
+                    if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and f"{node.name}.{item.name}" in names:
+                        spans.append((item.lineno, item.end_lineno or item.lineno))
+    return spans
+
+
+#: third-party packages the fork server imports once, so that a mutant's pytest starts warm;
+#: nothing of the engine or its plugins (a mutant must import the mutated file afresh)
+PRELOAD = (
+    "pytest",
+    "_pytest.python",
+    "_pytest.fixtures",
+    "hypothesis",
+    "hypothesis.strategies",
+    "aiohttp",
+    "aiohttp.test_utils",
+    "aiohttp.web",
+    "pytest_aiohttp",
+    "pytest_asyncio",
+    "syrupy",
+    "asyncpg",
+    "openai",
+    "anthropic",
+    "pydantic",
+    "attrs",
+    "jinja2",
+    "libcst",
+    "pluggy",
+    "yarl",
+    "multidict",
+    "httpx",
+    "schemathesis",
+    "tree_sitter",
+    "click",
+    "rich",
+)
+
+
+def serve(path: str) -> None:
+    """Fork server: each request runs ``pytest.main(args)`` in a fresh fork of a warm process.
+
+    cosmic-ray runs one test command per mutant; a plain ``python -m pytest`` spends seconds
+    importing pytest's plugins, aiohttp and the LLM SDKs before the first test. The client
+    (``--client``) sends the arguments over a Unix socket and exits with the child's status.
+    """
+    import importlib
+
+    for name in PRELOAD:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+    assert not any(m.startswith("codeflash_engine") for m in sys.modules), "the engine must not be preloaded"
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path)
+    server.listen(1)
+    while True:
+        conn, _ = server.accept()
+        with conn:
+            request = json.loads(conn.makefile("r").readline())
+            pid = os.fork()
+            if pid == 0:
+                server.close()
+                os.setsid()
+                os.chdir(request["cwd"])
+                out = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+                os.dup2(out, 1)
+                os.dup2(out, 2)
+                import pytest
+
+                code = 70
+                try:
+                    code = int(pytest.main(request["args"]))
+                finally:
+                    sys.stdout.flush()
+                    os._exit(code)
+            deadline = time.monotonic() + float(request["timeout"])
+            status = None
+            while time.monotonic() < deadline:
+                done, status = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    break
+                time.sleep(0.02)
+            else:
+                os.killpg(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                status = None
+            code = 124 if status is None else os.waitstatus_to_exitcode(status)
+            with contextlib.suppress(OSError):
+                conn.sendall(f"{code}\n".encode())
+
+
+def client(path: str, timeout: float, args: list[str]) -> int:
+    """Run pytest with ``args`` in the fork server at ``path``; its exit status."""
+    log = Path(path).with_suffix(".log")
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
+        conn.connect(path)
+        request = {"args": args, "cwd": os.getcwd(), "timeout": timeout, "log": str(log)}
+        conn.sendall((json.dumps(request) + "\n").encode())
+        answer = conn.makefile("r").readline().strip()
+    code = int(answer or 125)
+    sys.stdout.write(log.read_text(errors="replace")[-4000:] + f"\nmutation fork server: exit {code}\n")
+    return code
+
+
+def _inert(source: str) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """Spans where a mutant cannot be a bug: annotations (strings under ``from __future__ import
+    annotations``) and a ``def`` line outside its default values (cosmic-ray reads the bare ``*``
+    of a parameter list as a multiplication)."""
+
+    def span(node: ast.AST) -> tuple[tuple[int, int], tuple[int, int]]:
+        return (node.lineno, node.col_offset), (node.end_lineno or node.lineno, node.end_col_offset or 0)  # type: ignore[attr-defined]
+
+    inert: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            header = ((node.lineno, node.col_offset), (node.body[0].lineno, node.body[0].col_offset))
+            defaults = [span(d) for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
+            # the header minus its defaults
+            start = header[0]
+            for a, b in sorted(defaults):
+                inert.append((start, a))
+                start = b
+            inert.append((start, header[1]))
+        elif isinstance(node, ast.AnnAssign):
+            inert.append(span(node.annotation))
+    return inert
+
+
+def _copy_tree(source: Path, dest: Path) -> None:
+    ignore = shutil.ignore_patterns(
+        "__pycache__", "*.pyc", ".venv*", "node_modules", ".git", "*.egg-info", "build", "dist"
+    )
+    for part in ("engine", "plugins", "tests"):
+        shutil.copytree(source / part, dest / part, ignore=ignore)
+    for name in ("conftest.py", "pyproject.toml"):
+        shutil.copy2(source / name, dest / name)
+
+
+@contextmanager
+def _postgres() -> Iterator[str]:
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    sys.path.insert(0, str(ROOT / "engine"))
+    from codeflash_engine.testing.postgres import throwaway_postgres
+
+    with throwaway_postgres() as server:
+        yield server.dsn
+
+
+def _cr(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    exe = str(Path(sys.executable).with_name("cosmic-ray"))
+    return subprocess.run([exe, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def _session(
+    name: str, module: Module, tree: Path, work: Path, sample: int, env: dict[str, str], sock: str
+) -> list[Mutant]:
+    """Init, filter and run the cosmic-ray session of one module; its mutants with their outcomes."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    args = ["-x", "-q", "-p", "no:cacheprovider", *module.tests]
+    started = time.monotonic()
+    baseline = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--client", sock, "--timeout", "900", "--", *args],
+        cwd=tree,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    took = time.monotonic() - started
+    if baseline.returncode != 0:
+        raise SystemExit(f"{name}: the tests fail on the unmutated code:\n{baseline.stdout[-3000:]}")
+    timeout = max(30.0, took * 4 + 10)
+    command = " ".join(
+        [sys.executable, str(Path(__file__).resolve()), "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args]
+    )
+    config = work / f"{name}.toml"
+    db = work / f"{name}.sqlite"
+    db.unlink(missing_ok=True)
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{module.path}"\n'
+        f"timeout = {timeout + 30:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
+    done = _cr("init", str(config), str(db), cwd=tree, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{name}: cosmic-ray init failed:\n{done.stderr[-3000:]}")
+    source = (tree / module.path).read_text()
+    lines = source.splitlines()
+    spans = _spans(source, module.only) if module.only is not None else None
+    inert = _inert(source)
+    with use_db(str(db), WorkDB.Mode.open) as work_db:
+        kept = 0
+        for item in list(work_db.pending_work_items):
+            spec = item.mutations[0]
+            line = spec.start_pos[0]
+            why = ""
+            if not wanted(spec.operator_name):
+                why = "operator not kept (scripts/mutation.py: wanted)"
+            elif spans is not None and not any(a <= line <= b for a, b in spans):
+                why = "outside the module's scope (scripts/mutation.py: only)"
+            elif any(a <= tuple(spec.start_pos) < b for a, b in inert):
+                why = "in an annotation or a def line (scripts/mutation.py: _inert)"
+            else:
+                kept += 1
+                if (kept - 1) % sample:
+                    why = "sampled out"
+            if why:
+                work_db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
+    print(
+        f"  {name}: baseline {took:.1f} s, {kept} mutants in scope, running {(kept + sample - 1) // sample}", flush=True
+    )
+    done = _cr("exec", str(config), str(db), cwd=tree, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{name}: cosmic-ray exec failed:\n{done.stderr[-3000:]}")
+    mutants: list[Mutant] = []
+    with use_db(str(db), WorkDB.Mode.open) as work_db:
+        for item, result in work_db.completed_work_items:
+            spec = item.mutations[0]
+            line, column = spec.start_pos
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                outcome = "skipped"
+            elif result.worker_outcome != WorkerOutcome.NORMAL:
+                outcome = "incompetent"
+            elif result.test_outcome is not None and result.test_outcome.value == "survived":
+                outcome = "survived"
+            elif result.output == "timeout" or "exit 124" in (result.output or ""):
+                outcome = "timeout"
+            else:
+                outcome = "killed"
+            mutants.append(
+                Mutant(
+                    item.job_id,
+                    module.path,
+                    spec.operator_name,
+                    line,
+                    column,
+                    lines[line - 1].strip(),
+                    outcome,
+                    result.output or "",
+                )
+            )
+    return mutants
+
+
+def _score(mutants: list[Mutant], equivalents: dict[str, dict[str, str]]) -> dict[str, object]:
+    ran = [m for m in mutants if m.outcome != "skipped"]
+    equivalent = [m for m in ran if m.outcome == "survived" and m.key in equivalents]
+    killed = [m for m in ran if m.outcome in ("killed", "timeout")]
+    survived = [m for m in ran if m.outcome == "survived" and m.key not in equivalents]
+    counted = len(killed) + len(survived)
+    return {
+        "ran": len(ran),
+        "killed": len(killed),
+        "survived": len(survived),
+        "equivalent": len(equivalent),
+        "incompetent": sum(m.outcome == "incompetent" for m in ran),
+        "score": (100.0 * len(killed) / counted) if counted else 100.0,
+        "survivors": [m for m in survived],
+        "equivalents": equivalent,
+    }
+
+
+def main() -> None:
+    if len(sys.argv) > 2 and sys.argv[1] == "--serve":
+        serve(sys.argv[2])
+        return
+    if len(sys.argv) > 2 and sys.argv[1] == "--client":
+        sep = sys.argv.index("--")
+        sys.exit(client(sys.argv[2], float(sys.argv[4]), sys.argv[sep + 1 :]))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help=f"module names (default: all): {', '.join(MODULES)}")
+    parser.add_argument("--sample", type=int, default=0, help="keep every K-th mutant (default: the module's own)")
+    parser.add_argument("--work", type=Path, default=Path("/tmp/cfe-mutation"), help="working folder")
+    parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to copy and mutate (default: this one)")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests, run nothing")
+    parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
+    args = parser.parse_args()
+    names = args.modules or list(MODULES)
+    unknown = [n for n in names if n not in MODULES]
+    if unknown:
+        parser.error(f"unknown modules {unknown}; known: {', '.join(MODULES)}")
+    if args.list:
+        for name in names:
+            module = MODULES[name]
+            scope = f" (only {len(module.only)} definitions)" if module.only else ""
+            print(f"{name}: {module.path}{scope}\n    " + "\n    ".join(module.tests))
+        return
+    equivalents = _load_equivalents()
+    args.work.mkdir(parents=True, exist_ok=True)
+    tree = args.work / "tree"
+    shutil.rmtree(tree, ignore_errors=True)
+    _copy_tree(args.source, tree)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(tree / "engine"), str(tree / "plugins" / "python")])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    report: dict[str, dict[str, object]] = {}
+    seen_keys: set[str] = set()
+    with ExitStack() as stack:
+        if any(MODULES[n].needs_postgres for n in names) and "DATABASE_URL" not in env:
+            env["DATABASE_URL"] = stack.enter_context(_postgres())
+        sock = str(args.work / "forkserver.sock")
+        Path(sock).unlink(missing_ok=True)
+        server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", sock], cwd=tree, env=env)
+        stack.callback(server.wait)
+        stack.callback(server.terminate)
+        while not Path(sock).exists():
+            if server.poll() is not None:
+                raise SystemExit("the fork server did not start")
+            time.sleep(0.1)
+        for name in names:
+            module = MODULES[name]
+            sample = args.sample or module.sample
+            started = time.monotonic()
+            mutants = _session(name, module, tree, args.work, sample, env, sock)
+            seen_keys.update(m.key for m in mutants)
+            result = _score(mutants, equivalents)
+            result["sample"] = sample
+            result["seconds"] = round(time.monotonic() - started)
+            report[name] = result
+            print(
+                f"  {name}: {result['score']:.1f} % killed ({result['killed']} of"
+                f" {result['killed'] + result['survived']} non-equivalent;"
+                f" {result['equivalent']} equivalent, {result['incompetent']} incompetent)"
+                f" in {result['seconds']} s",
+                flush=True,
+            )
+    print("\nmodule                 mutants  killed  survived  equivalent  score   sample")
+    for name, r in report.items():
+        sampled = "all" if r["sample"] == 1 else f"1/{r['sample']}"
+        print(
+            f"{name:<22} {r['ran']:>7} {r['killed']:>7} {r['survived']:>9} {r['equivalent']:>11}"
+            f"  {r['score']:5.1f} %  {sampled}"
+        )
+    for name, r in report.items():
+        for m in r["survivors"]:  # type: ignore[attr-defined]
+            print(f"SURVIVED {name} {m.path}:{m.line}:{m.column} {m.operator}: {m.code}")
+    for name, r in report.items():
+        for m in r["equivalents"]:  # type: ignore[attr-defined]
+            print(f"EQUIVALENT {name} {m.path}:{m.line} {m.operator}: {equivalents[m.key]['reason']}")
+    stale = [
+        e
+        for k, e in equivalents.items()
+        if k not in seen_keys
+        and any(MODULES[n].path == e["path"] for n in names)
+        and (args.sample or MODULES[next(n for n in names if MODULES[n].path == e["path"])].sample) == 1
+    ]
+    for e in stale:
+        print(f"STALE equivalent entry (no such mutant now): {e['path']} {e['operator']}: {e['code']}")
+    if args.json:
+        args.json.write_text(
+            json.dumps(
+                {
+                    n: {
+                        **{k: v for k, v in r.items() if k not in ("survivors", "equivalents")},
+                        "survivors": [m.__dict__ | {"output": ""} for m in r["survivors"]],  # type: ignore[attr-defined]
+                    }
+                    for n, r in report.items()
+                },
+                indent=1,
+            )
+        )
+    if any(float(r["score"]) < 85.0 for r in report.values()):  # type: ignore[arg-type]
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
