@@ -32,6 +32,7 @@ import ast
 import contextlib
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -161,8 +162,12 @@ class Module:
     #: keep every k-th mutant (1: all)
     sample: int = 1
     needs_postgres: bool = False
+    #: more pytest arguments (a -k selection)
+    pytest_args: tuple[str, ...] = ()
 
 
+#: the guards do the same over either store: their mutants run against the in-memory one
+_MEMORY = ("-k", "not postgres")
 _GUARD_TESTS = ["tests/db/test_guards.py", "tests/db/test_quota_per_trace.py", "tests/db/test_tenancy.py"]
 
 MODULES: dict[str, Module] = {
@@ -181,9 +186,15 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/text/prose.py", ["tests/text/test_prose.py", "tests/text/test_unified.py"]
     ),
     "text.sizes": Module("engine/codeflash_engine/text/sizes.py", ["tests/text/test_sizes.py"], sample=10),
-    "http.guards": Module("engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True),
-    "http.limits": Module("engine/codeflash_engine/http/limits.py", ["tests/db/test_tenancy.py"], needs_postgres=True),
-    "http.quota": Module("engine/codeflash_engine/http/quota.py", _GUARD_TESTS, sample=2, needs_postgres=True),
+    "http.guards": Module(
+        "engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
+    ),
+    "http.limits": Module(
+        "engine/codeflash_engine/http/limits.py", ["tests/db/test_tenancy.py"], needs_postgres=True, pytest_args=_MEMORY
+    ),
+    "http.quota": Module(
+        "engine/codeflash_engine/http/quota.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
+    ),
     "db.memory": Module(
         "engine/codeflash_engine/infra/db/memory.py",
         ["tests/db/test_memory_store.py", "tests/db/test_store_contract.py", "tests/db/test_quota_per_trace.py"],
@@ -228,7 +239,6 @@ class Mutant:
     column: int
     code: str
     outcome: str  # killed, survived, timeout, incompetent, skipped
-    output: str = ""
 
     @property
     def key(self) -> str:
@@ -406,16 +416,56 @@ def _cr(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProce
 
 
 def _session(
-    name: str, module: Module, tree: Path, work: Path, sample: int, env: dict[str, str], sock: str
+    name: str, module: Module, tree: Path, work: Path, sample: int, env: dict[str, str], sock: str, reuse: bool
 ) -> list[Mutant]:
-    """Init, filter and run the cosmic-ray session of one module; its mutants with their outcomes."""
+    """Run the cosmic-ray session of one module; its mutants with their outcomes.
+
+    ``reuse``: a session of this module already in ``work`` is carried on (its pending mutants
+    run) and read, instead of started afresh.
+    """
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome
+
+    config = work / f"{name}.toml"
+    db = work / f"{name}.sqlite"
+    if not (reuse and config.exists() and db.exists()):
+        _prepare(name, module, tree, config, db, sample, env, sock)
+    done = _cr("exec", str(config), str(db), cwd=tree, env=env)
+    if done.returncode != 0:
+        raise SystemExit(f"{name}: cosmic-ray exec failed:\n{done.stderr[-3000:]}")
+    lines = (tree / module.path).read_text().splitlines()
+    mutants: list[Mutant] = []
+    with use_db(str(db), WorkDB.Mode.open) as work_db:
+        for item, result in work_db.completed_work_items:
+            spec = item.mutations[0]
+            line, column = spec.start_pos
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                outcome = "skipped"
+            elif result.worker_outcome != WorkerOutcome.NORMAL:
+                outcome = "incompetent"
+            elif result.test_outcome is not None and result.test_outcome.value == "survived":
+                outcome = "survived"
+            elif result.output == "timeout" or "exit 124" in (result.output or ""):
+                outcome = "timeout"
+            else:
+                outcome = "killed"
+            code = lines[line - 1].strip()
+            mutants.append(Mutant(item.job_id, module.path, spec.operator_name, line, column, code, outcome))
+    return mutants
+
+
+def _prepare(
+    name: str, module: Module, tree: Path, config: Path, db: Path, sample: int, env: dict[str, str], sock: str
+) -> None:
+    """Check the module's tests pass unmutated, create its session, mark what is not run as skipped."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    args = ["-x", "-q", "-p", "no:cacheprovider", *module.tests]
+    args = ["-x", "-q", "-p", "no:cacheprovider", *module.pytest_args, *module.tests]
+    me = str(Path(__file__).resolve())
     started = time.monotonic()
     baseline = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--client", sock, "--timeout", "900", "--", *args],
+        [sys.executable, me, "--client", sock, "--timeout", "900", "--", *args],
         cwd=tree,
         env=env,
         capture_output=True,
@@ -426,11 +476,7 @@ def _session(
     if baseline.returncode != 0:
         raise SystemExit(f"{name}: the tests fail on the unmutated code:\n{baseline.stdout[-3000:]}")
     timeout = max(30.0, took * 4 + 10)
-    command = " ".join(
-        [sys.executable, str(Path(__file__).resolve()), "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args]
-    )
-    config = work / f"{name}.toml"
-    db = work / f"{name}.sqlite"
+    command = shlex.join([sys.executable, me, "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args])
     db.unlink(missing_ok=True)
     config.write_text(
         "[cosmic-ray]\n"
@@ -445,11 +491,10 @@ def _session(
     if done.returncode != 0:
         raise SystemExit(f"{name}: cosmic-ray init failed:\n{done.stderr[-3000:]}")
     source = (tree / module.path).read_text()
-    lines = source.splitlines()
     spans = _spans(source, module.only) if module.only is not None else None
     inert = _inert(source)
+    kept = 0
     with use_db(str(db), WorkDB.Mode.open) as work_db:
-        kept = 0
         for item in list(work_db.pending_work_items):
             spec = item.mutations[0]
             line = spec.start_pos[0]
@@ -466,58 +511,51 @@ def _session(
                     why = "sampled out"
             if why:
                 work_db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
-    print(
-        f"  {name}: baseline {took:.1f} s, {kept} mutants in scope, running {(kept + sample - 1) // sample}", flush=True
-    )
-    done = _cr("exec", str(config), str(db), cwd=tree, env=env)
-    if done.returncode != 0:
-        raise SystemExit(f"{name}: cosmic-ray exec failed:\n{done.stderr[-3000:]}")
-    mutants: list[Mutant] = []
-    with use_db(str(db), WorkDB.Mode.open) as work_db:
-        for item, result in work_db.completed_work_items:
-            spec = item.mutations[0]
-            line, column = spec.start_pos
-            if result.worker_outcome == WorkerOutcome.SKIPPED:
-                outcome = "skipped"
-            elif result.worker_outcome != WorkerOutcome.NORMAL:
-                outcome = "incompetent"
-            elif result.test_outcome is not None and result.test_outcome.value == "survived":
-                outcome = "survived"
-            elif result.output == "timeout" or "exit 124" in (result.output or ""):
-                outcome = "timeout"
-            else:
-                outcome = "killed"
-            mutants.append(
-                Mutant(
-                    item.job_id,
-                    module.path,
-                    spec.operator_name,
-                    line,
-                    column,
-                    lines[line - 1].strip(),
-                    outcome,
-                    result.output or "",
-                )
-            )
-    return mutants
+    running = (kept + sample - 1) // sample
+    print(f"  {name}: baseline {took:.1f} s, {kept} mutants in scope, running {running}", flush=True)
 
 
-def _score(mutants: list[Mutant], equivalents: dict[str, dict[str, str]]) -> dict[str, object]:
+@dataclass
+class Score:
+    """One module's outcome."""
+
+    sample: int
+    seconds: int
+    ran: int
+    killed: list[Mutant]
+    survived: list[Mutant]
+    equivalent: list[Mutant]
+    incompetent: int
+
+    @property
+    def score(self) -> float:
+        counted = len(self.killed) + len(self.survived)
+        return 100.0 * len(self.killed) / counted if counted else 100.0
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "sample": self.sample,
+            "seconds": self.seconds,
+            "ran": self.ran,
+            "killed": len(self.killed),
+            "survived": [m.__dict__ for m in self.survived],
+            "equivalent": len(self.equivalent),
+            "incompetent": self.incompetent,
+            "score": round(self.score, 1),
+        }
+
+
+def _score(mutants: list[Mutant], equivalents: dict[str, dict[str, str]], sample: int, seconds: int) -> Score:
     ran = [m for m in mutants if m.outcome != "skipped"]
-    equivalent = [m for m in ran if m.outcome == "survived" and m.key in equivalents]
-    killed = [m for m in ran if m.outcome in ("killed", "timeout")]
-    survived = [m for m in ran if m.outcome == "survived" and m.key not in equivalents]
-    counted = len(killed) + len(survived)
-    return {
-        "ran": len(ran),
-        "killed": len(killed),
-        "survived": len(survived),
-        "equivalent": len(equivalent),
-        "incompetent": sum(m.outcome == "incompetent" for m in ran),
-        "score": (100.0 * len(killed) / counted) if counted else 100.0,
-        "survivors": [m for m in survived],
-        "equivalents": equivalent,
-    }
+    return Score(
+        sample=sample,
+        seconds=seconds,
+        ran=len(ran),
+        killed=[m for m in ran if m.outcome in ("killed", "timeout")],
+        survived=[m for m in ran if m.outcome == "survived" and m.key not in equivalents],
+        equivalent=[m for m in ran if m.outcome == "survived" and m.key in equivalents],
+        incompetent=sum(m.outcome == "incompetent" for m in ran),
+    )
 
 
 def main() -> None:
@@ -532,6 +570,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=0, help="keep every K-th mutant (default: the module's own)")
     parser.add_argument("--work", type=Path, default=Path("/tmp/cfe-mutation"), help="working folder")
     parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to copy and mutate (default: this one)")
+    parser.add_argument("--reuse", action="store_true", help="carry on the sessions (and the copy) already in --work")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests, run nothing")
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     args = parser.parse_args()
@@ -543,24 +582,26 @@ def main() -> None:
         for name in names:
             module = MODULES[name]
             scope = f" (only {len(module.only)} definitions)" if module.only else ""
-            print(f"{name}: {module.path}{scope}\n    " + "\n    ".join(module.tests))
+            print(f"{name}: {module.path}{scope}, sample 1/{module.sample}\n    " + "\n    ".join(module.tests))
         return
     equivalents = _load_equivalents()
     args.work.mkdir(parents=True, exist_ok=True)
     tree = args.work / "tree"
-    shutil.rmtree(tree, ignore_errors=True)
-    _copy_tree(args.source, tree)
+    if not (args.reuse and tree.exists()):
+        shutil.rmtree(tree, ignore_errors=True)
+        _copy_tree(args.source, tree)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tree / "engine"), str(tree / "plugins" / "python")])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
-    report: dict[str, dict[str, object]] = {}
+    report: dict[str, Score] = {}
     seen_keys: set[str] = set()
     with ExitStack() as stack:
         if any(MODULES[n].needs_postgres for n in names) and "DATABASE_URL" not in env:
             env["DATABASE_URL"] = stack.enter_context(_postgres())
         sock = str(args.work / "forkserver.sock")
         Path(sock).unlink(missing_ok=True)
-        server = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--serve", sock], cwd=tree, env=env)
+        me = str(Path(__file__).resolve())
+        server = subprocess.Popen([sys.executable, me, "--serve", sock], cwd=tree, env=env)
         stack.callback(server.wait)
         stack.callback(server.terminate)
         while not Path(sock).exists():
@@ -571,55 +612,34 @@ def main() -> None:
             module = MODULES[name]
             sample = args.sample or module.sample
             started = time.monotonic()
-            mutants = _session(name, module, tree, args.work, sample, env, sock)
+            mutants = _session(name, module, tree, args.work, sample, env, sock, args.reuse)
             seen_keys.update(m.key for m in mutants)
-            result = _score(mutants, equivalents)
-            result["sample"] = sample
-            result["seconds"] = round(time.monotonic() - started)
-            report[name] = result
+            r = report[name] = _score(mutants, equivalents, sample, round(time.monotonic() - started))
             print(
-                f"  {name}: {result['score']:.1f} % killed ({result['killed']} of"
-                f" {result['killed'] + result['survived']} non-equivalent;"
-                f" {result['equivalent']} equivalent, {result['incompetent']} incompetent)"
-                f" in {result['seconds']} s",
+                f"  {name}: {r.score:.1f} % killed ({len(r.killed)} of {len(r.killed) + len(r.survived)}"
+                f" non-equivalent; {len(r.equivalent)} equivalent, {r.incompetent} incompetent) in {r.seconds} s",
                 flush=True,
             )
     print("\nmodule                 mutants  killed  survived  equivalent  score   sample")
     for name, r in report.items():
-        sampled = "all" if r["sample"] == 1 else f"1/{r['sample']}"
+        sampled = "all" if r.sample == 1 else f"1/{r.sample}"
         print(
-            f"{name:<22} {r['ran']:>7} {r['killed']:>7} {r['survived']:>9} {r['equivalent']:>11}"
-            f"  {r['score']:5.1f} %  {sampled}"
+            f"{name:<22} {r.ran:>7} {len(r.killed):>7} {len(r.survived):>9} {len(r.equivalent):>11}"
+            f"  {r.score:5.1f} %  {sampled}"
         )
     for name, r in report.items():
-        for m in r["survivors"]:  # type: ignore[attr-defined]
+        for m in r.survived:
             print(f"SURVIVED {name} {m.path}:{m.line}:{m.column} {m.operator}: {m.code}")
     for name, r in report.items():
-        for m in r["equivalents"]:  # type: ignore[attr-defined]
+        for m in r.equivalent:
             print(f"EQUIVALENT {name} {m.path}:{m.line} {m.operator}: {equivalents[m.key]['reason']}")
-    stale = [
-        e
-        for k, e in equivalents.items()
-        if k not in seen_keys
-        and any(MODULES[n].path == e["path"] for n in names)
-        and (args.sample or MODULES[next(n for n in names if MODULES[n].path == e["path"])].sample) == 1
-    ]
-    for e in stale:
-        print(f"STALE equivalent entry (no such mutant now): {e['path']} {e['operator']}: {e['code']}")
+    full = {MODULES[n].path for n, r in report.items() if r.sample == 1}
+    for key, entry in equivalents.items():
+        if entry["path"] in full and key not in seen_keys:
+            print(f"STALE equivalent entry (no such mutant now): {entry['path']} {entry['operator']}: {entry['code']}")
     if args.json:
-        args.json.write_text(
-            json.dumps(
-                {
-                    n: {
-                        **{k: v for k, v in r.items() if k not in ("survivors", "equivalents")},
-                        "survivors": [m.__dict__ | {"output": ""} for m in r["survivors"]],  # type: ignore[attr-defined]
-                    }
-                    for n, r in report.items()
-                },
-                indent=1,
-            )
-        )
-    if any(float(r["score"]) < 85.0 for r in report.values()):  # type: ignore[arg-type]
+        args.json.write_text(json.dumps({n: r.as_json() for n, r in report.items()}, indent=1))
+    if any(r.score < 85.0 for r in report.values()):
         sys.exit(1)
 
 

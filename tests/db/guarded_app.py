@@ -17,6 +17,7 @@ from codeflash_engine.http.guards import GUARD_SECONDS, IDENTITY, STORE, guards_
 from codeflash_engine.http.routes import usage
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.observability import track_request
 from codeflash_engine.settings import Settings
 
 routes = web.RouteTableDef()
@@ -55,9 +56,13 @@ async def optimize(request: web.Request) -> web.Response:
     """Answers with the status asked in ``?status=`` (default 200); ``?raise=1`` raises.
 
     The quota is charged as a real endpoint does once its body is valid: for the trace of
-    ``?trace=`` (none: a request counted on its own).
+    ``?trace=`` (none: a request counted on its own). ``?made=N``: the request made N LLM calls
+    (as the records count them) before answering.
     """
     await quota.charge(request, [request.query.get("trace")], int(request.query.get("calls", "1")))
+    made = int(request.query.get("made", "0"))
+    if made:
+        track_request().llm_calls = made
     if request.query.get("raise"):
         raise RuntimeError("boom")
     status = int(request.query.get("status", "200"))

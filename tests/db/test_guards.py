@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import os
@@ -205,3 +206,80 @@ async def test_database_down_fails_closed_then_recovers(
             server.restart()
         resp = await client.post("/ai/ping", headers=bearer(new.key))
         assert resp.status == 200
+
+
+async def test_a_405_or_404_under_ai_costs_no_quota_and_no_rate(store: Store, aiohttp_client: ClientFactory) -> None:
+    """A request no handler will serve (wrong method, unknown route) makes no LLM call: it is
+    authenticated but neither rate-limited nor metered."""
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    client = await client_for(aiohttp_client, store, limit=2)
+    for _ in range(3):
+        assert (await client.get("/ai/optimize", headers=bearer(new.key))).status == 405
+        assert (await client.post("/ai/no-such-route", headers=bearer(new.key))).status == 404
+    assert (await client.get("/ai/optimize")).status == 401  # still behind the key check
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 0
+    assert (await client.post("/ai/optimize", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 200
+    assert (await client.post("/ai/ping", headers=bearer(new.key))).status == 429  # two counted, not eight
+
+
+@pytest.mark.parametrize(
+    ("path", "guarded"),
+    [
+        ("/ai/ping", True),
+        ("/ai", True),
+        ("/ai/", True),
+        ("/ai/unknown/deeper", True),
+        ("//ai/ping", True),
+        ("///ai", True),
+        ("/ai/%70ing", True),  # percent-encoded: the route /ai/ping
+        ("/ai/./ping", True),
+        ("/x/../ai/ping", False),  # dot segments are not resolved: no route, a public 404
+        ("/aii", False),
+        ("//aii", False),
+        ("/ai-ping", False),
+        ("/healthcheck", False),
+        ("/nothing/ai/ping", False),
+    ],
+)
+async def test_which_paths_are_guarded(store: Store, aiohttp_client: ClientFactory, path: str, guarded: bool) -> None:
+    """Every spelling of an ``/ai`` path needs a key; nothing else does. The request line is
+    sent as written (the client library would normalise it first)."""
+    client = await client_for(aiohttp_client, store)
+    reader, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".encode())
+    await writer.drain()
+    answer = (await reader.read()).decode()
+    writer.close()
+    status = int(answer.split(" ", 2)[1])
+    if guarded:
+        assert status == 401 and "missing API key" in answer, (path, answer)
+    else:
+        assert status in (404, 405), (path, answer)
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "given_back"),
+    [
+        ("", 200, False),
+        ("?status=502", 502, True),  # failed before any LLM call
+        ("?status=422", 422, True),
+        ("?raise=1", 500, True),
+        ("?status=502&made=1", 502, False),  # the unit paid for the calls it made
+        ("?raise=1&made=2", 500, False),
+        ("?made=3", 200, False),
+    ],
+)
+async def test_quota_refund_rule(
+    store: Store, aiohttp_client: ClientFactory, query: str, status: int, given_back: bool
+) -> None:
+    """A counted optimization is given back exactly when the request does not end in 200 and
+    made no LLM call."""
+    new = await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=5)
+    client = await client_for(aiohttp_client, store)
+    assert (await client.post(f"/ai/optimize{query}", headers=bearer(new.key))).status == status
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == (0 if given_back else 1)

@@ -62,6 +62,72 @@ def test_health_cools_a_model_down_after_repeated_failures() -> None:
     assert not health.failed("openai:m", err)  # the count started over
 
 
+def test_documented_defaults() -> None:
+    """The numbers the module docstring promises (and LiteLLM's router uses: 3 failures, 5 s)."""
+    policy = RetryPolicy()
+    assert (policy.max_attempts, policy.base_delay, policy.max_delay) == (3, 0.5, 8.0)
+    assert (policy.jitter, policy.retry_after_cap) == (0.25, 60.0)
+    health = ModelHealth()
+    assert (health.allowed_fails, health.cooldown) == (3, 5.0)
+
+
+def test_jitter_spreads_both_ways() -> None:
+    policy = RetryPolicy()
+    rng = random.Random(3)
+    backoffs = [policy.delay(2, rng=rng) for _ in range(200)]
+    assert min(b for b in backoffs if b is not None) < 0.85 and max(b for b in backoffs if b is not None) > 1.15
+    waits = [policy.delay(1, 4.0, rng=rng) for _ in range(200)]
+    assert all(w is not None and 4.0 <= w <= 4.0 * 1.125 for w in waits)
+    assert max(w for w in waits if w is not None) > 4.0 * 1.1
+
+
+@pytest.mark.parametrize(
+    ("retry_after", "expected"),
+    [
+        (None, "backoff"),
+        (0.0, "backoff"),  # "retry-after: 0" is no reason to hammer the provider
+        (-1.0, "backoff"),
+        (0.01, "honoured"),
+        (60.0, "honoured"),  # the cap itself is still honoured
+        (60.5, "give up"),
+    ],
+)
+def test_retry_after_table(retry_after: float | None, expected: str) -> None:
+    delay = RetryPolicy().delay(1, retry_after, rng=random.Random(5))
+    if expected == "give up":
+        assert delay is None
+    elif expected == "backoff":
+        assert delay is not None and 0.375 <= delay <= 0.625
+    else:
+        assert retry_after is not None and delay is not None and retry_after <= delay <= retry_after * 1.125
+
+
+def test_a_success_ends_a_cooldown_and_the_count() -> None:
+    health = ModelHealth(allowed_fails=3, cooldown=60.0)
+    err = LLMError("x", kind=ErrorKind.OVERLOADED)
+    assert not health.cooling("openai:never-called")
+    for _ in range(2):
+        assert not health.failed("openai:m", err)
+    assert health.failed("openai:m", err)
+    assert health.cooling("openai:m") and not health.cooling("openai:other")
+    health.succeeded("openai:m")  # a call that went through anyway (the last model of the mix)
+    assert not health.cooling("openai:m")
+    # the count starts over after a success ...
+    assert not health.failed("openai:m", err)
+    health.succeeded("openai:m")
+    assert not health.failed("openai:m", err)
+    assert not health.failed("openai:m", err)
+    assert health.failed("openai:m", err)
+    # ... and after a cooldown began: three more failures for the next one
+    health.succeeded("openai:m")
+    for _ in range(3):
+        health.failed("openai:m", err)
+    assert health.cooling("openai:m")
+    assert not health.failed("openai:m", err)
+    assert not health.failed("openai:m", err)
+    assert health.failed("openai:m", err)
+
+
 def test_deadline() -> None:
     d = Deadline.after(10)
     assert not d.expired and 9 < d.remaining() <= 10
