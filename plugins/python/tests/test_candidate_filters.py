@@ -1,0 +1,148 @@
+"""The Python candidate filters as tables: which changes of a definition make a candidate that is
+refused (its signature changed), kept (its behaviour may differ), or dropped as the original.
+
+The client keeps the original header and benchmarks the candidate's body (contract 4.4), so a
+changed parameter default is a changed signature; and it compares normal forms (contract 4.2),
+so a candidate that only tunes a constant is a real candidate, not the original.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine_python.candidates.pipeline import CLEANER
+
+from .answers import answers as answers_of
+
+ORIGINAL = '''\
+import math
+
+CHUNK = 64
+
+
+def batched(xs, size=64, *, scale=1.0, label="batch"):
+    """Cut xs into lists of ``size``, each value times ``scale``."""
+    step = size
+    out = []
+    for i in range(0, len(xs), step):
+        out.append([x * scale for x in xs[i : i + step]])
+    total = 0
+    for part in out:
+        total += len(part)
+    limit = 1000
+    sep = ", "
+    if total > limit:
+        return [[sep.join(label)]]
+    return out if total else [[label]]
+'''
+PATH = "pkg/batch.py"
+FILES = (CodeFile(PATH, ORIGINAL),)
+BODY = ORIGINAL.split('``scale``."""\n')[1]  # the body below the docstring
+
+
+def _run(*definitions: str) -> list[Candidate]:
+    texts = [f"```python:{PATH}\n{definition}```" for definition in definitions]
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version="3.11.7",
+        original=FILES,
+        answers=answers_of(texts, FILES),
+        target=Target.parse("batched"),
+        fence_tags=("python", "py", "python3"),
+    )
+    return CLEANER.postprocess(request)
+
+
+def _def(header: str, body: str = BODY) -> str:
+    return f"{header}\n{body}"
+
+
+HEADER = 'def batched(xs, size=64, *, scale=1.0, label="batch"):'
+FASTER = BODY.replace("    total = 0\n    for part in out:\n        total += len(part)\n", "    total = len(xs)\n")
+
+SIGNATURES = [
+    # (id, candidate, what happens)
+    ("same header, faster body", _def(HEADER, FASTER), "kept"),
+    (
+        "annotations added",
+        _def(
+            'def batched(xs: list[float], size: int = 64, *, scale: float = 1.0, label: str = "batch") -> list:', FASTER
+        ),
+        "kept",
+    ),
+    ("positional default changed", _def('def batched(xs, size=128, *, scale=1.0, label="batch"):', FASTER), "refused"),
+    (
+        "positional default of another type",
+        _def('def batched(xs, size=64.0, *, scale=1.0, label="batch"):', FASTER),
+        "refused",
+    ),
+    ("keyword-only default changed", _def('def batched(xs, size=64, *, scale=2.0, label="batch"):', FASTER), "refused"),
+    ("string default changed", _def('def batched(xs, size=64, *, scale=1.0, label="chunk"):', FASTER), "refused"),
+    ("default dropped", _def('def batched(xs, size, *, scale=1.0, label="batch"):', FASTER), "refused"),
+    ("keyword-only default dropped", _def('def batched(xs, size=64, *, scale, label="batch"):', FASTER), "refused"),
+    ("default added", _def('def batched(xs=(), size=64, *, scale=1.0, label="batch"):', FASTER), "refused"),
+    ("keyword-only made positional", _def('def batched(xs, size=64, scale=1.0, label="batch"):', FASTER), "refused"),
+    (
+        "parameter renamed",
+        _def('def batched(values, size=64, *, scale=1.0, label="batch"):', FASTER.replace("xs", "values")),
+        "refused",
+    ),
+    ("*args added", _def('def batched(xs, size=64, *args, scale=1.0, label="batch"):', FASTER), "refused"),
+    ("**kwargs added", _def('def batched(xs, size=64, *, scale=1.0, label="batch", **kw):', FASTER), "refused"),
+    ("positional-only marker", _def('def batched(xs, /, size=64, *, scale=1.0, label="batch"):', FASTER), "refused"),
+    ("made async", _def('async def batched(xs, size=64, *, scale=1.0, label="batch"):', FASTER), "refused"),
+]
+
+CONSTANTS = [
+    # (id, old text in the body, new text): each only tunes a constant (the same bytecode, another
+    # value in the same slot of the constants), so it is a candidate
+    ("int", "limit = 1000", "limit = 5000"),
+    ("int to float", "limit = 1000", "limit = 1000.0"),
+    ("int to bool", "limit = 1000", "limit = True"),
+    ("string", 'sep = ", "', 'sep = "; "'),
+    ("shared constant", "total = 0", "total = 1"),
+]
+
+SAME = [
+    # (id, candidate): the original written differently, never a candidate
+    ("docstring dropped", _def(HEADER, BODY)),
+    ("locals renamed", _def(HEADER, BODY.replace("step", "n").replace("total", "count"))),
+    ("comment and layout", _def(HEADER, BODY.replace("    out = []\n", "    out = [ ]  # parts\n\n"))),
+]
+
+
+@pytest.mark.parametrize(("candidate", "outcome"), [c[1:] for c in SIGNATURES], ids=[c[0] for c in SIGNATURES])
+def test_signature_changes(candidate: str, outcome: str) -> None:
+    found = _run(candidate)
+    if outcome == "refused":
+        assert found == [], candidate
+    else:
+        assert len(found) == 1
+        code = found[0].files[0].code
+        assert HEADER in code  # the client's header, whatever the candidate wrote
+        assert "total = len(xs)" in code
+
+
+@pytest.mark.parametrize(("old", "new"), [c[1:] for c in CONSTANTS], ids=[c[0] for c in CONSTANTS])
+def test_a_candidate_that_only_tunes_a_constant_is_kept(old: str, new: str) -> None:
+    assert old in BODY
+    tuned = _def(HEADER, BODY.replace(old, new))
+    found = _run(tuned)
+    assert len(found) == 1, tuned
+    assert new.strip() in found[0].files[0].code
+    # and it is not a duplicate of a faster candidate nor of another tuning
+    both = _run(_def(HEADER, FASTER), tuned, _def(HEADER, BODY.replace(old, new)))
+    assert len(both) == 2
+
+
+@pytest.mark.parametrize("candidate", [c[1] for c in SAME], ids=[c[0] for c in SAME])
+def test_the_original_written_differently_is_dropped(candidate: str) -> None:
+    assert _run(candidate) == []
+
+
+def test_a_module_constant_tuned_is_a_candidate() -> None:
+    answer = "CHUNK = 128\n\n\n" + _def(HEADER)
+    found = _run(answer)
+    assert len(found) == 1 and "CHUNK = 128" in found[0].files[0].code
