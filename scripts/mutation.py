@@ -111,6 +111,7 @@ _PY_CANDIDATES = [
     "tests/test_plugin_candidates.py",
 ]
 _PY_INSTRUMENT = [
+    "plugins/python/tests/test_instrument_sites.py",
     "plugins/python/tests/test_testgen.py",
     "plugins/python/tests/test_instrumented_run.py",
     "plugins/python/tests/test_cli_oracle.py",
@@ -309,8 +310,8 @@ def serve(path: str) -> None:
     """
     import importlib
 
-    for name in PRELOAD:
-        with contextlib.suppress(ImportError):
+    for name in [*PRELOAD, *_third_party_modules()]:
+        with contextlib.suppress(Exception):
             importlib.import_module(name)
     assert not any(m.startswith("codeflash_engine") for m in sys.modules), "the engine must not be preloaded"
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -350,6 +351,30 @@ def serve(path: str) -> None:
             code = 124 if status is None else os.waitstatus_to_exitcode(status)
             with contextlib.suppress(OSError):
                 conn.sendall(f"{code}\n".encode())
+
+
+#: what the tests' fixtures import, to list the third-party modules they pull in
+_FIXTURE_MODULES = (
+    "codeflash_engine.testing.fixtures",
+    "codeflash_engine.testing.llm_fixtures",
+    "codeflash_engine.testing.engine",
+    "codeflash_engine.app",
+    "codeflash_engine_python.plugin",
+)
+
+
+def _third_party_modules() -> list[str]:
+    """The modules outside the engine and its plugins that importing the fixtures loads (listed by
+    a throwaway interpreter, so the fork server itself never imports the engine)."""
+    script = (
+        "import importlib, sys\n"
+        f"for name in {_FIXTURE_MODULES!r}:\n"
+        "    try:\n        importlib.import_module(name)\n    except Exception:\n        pass\n"
+        "print('\\n'.join(sys.modules))\n"
+    )
+    listed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False).stdout
+    own = ("codeflash", "tests", "conftest", "__main__", "db_support", "guarded_app")
+    return [name for name in listed.split() if not name.startswith(own)]
 
 
 def client(path: str, timeout: float, args: list[str]) -> int:

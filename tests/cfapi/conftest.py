@@ -19,6 +19,7 @@ from pydantic import SecretStr
 
 from codeflash_engine.app import create_app
 from codeflash_engine.settings import Settings
+from codeflash_engine.testing import cli_venv
 from codeflash_engine.testing.engine import API_KEY
 from codeflash_engine.testing.fake_github import FakeGitHub
 
@@ -70,10 +71,7 @@ async def cfapi_client(
 @pytest.fixture
 def cli_python() -> Path:
     """The Python of the published CLI's virtual environment (``CODEFLASH_CLI_PYTHON``)."""
-    path = Path(os.environ.get("CODEFLASH_CLI_PYTHON") or ROOT / ".venv-cli" / "bin" / "python")
-    if not path.exists():
-        pytest.skip(f"the Codeflash CLI's virtual environment is missing ({path}); ./scripts/test creates it")
-    return path
+    return cli_venv.cli_python(ROOT / ".venv-cli" / "bin" / "python")
 
 
 ClientRun = Callable[..., Awaitable[dict[str, Any]]]

@@ -1,8 +1,10 @@
-"""Opt-in: the published CLI's own result parser reads our instrumented runs (black-box oracle).
+"""The published CLI's own result parser reads our instrumented runs (black-box oracle).
 
-Runs only when ``CODEFLASH_CLI_PYTHON`` names a Python with ``codeflash==0.20.6`` and ``pytest<9``
-installed (a throwaway venv: ``python3 -m venv /tmp/cfcli && /tmp/cfcli/bin/pip install
-codeflash==0.20.6 'pytest<9'``). The tests run in that interpreter the way the CLI runs them (its
+Needs ``CODEFLASH_CLI_PYTHON``: a Python with ``codeflash==0.20.6`` and ``pytest<9`` installed
+(``./scripts/test`` makes one in ``.venv-cli``; by hand: ``python3 -m venv /tmp/cfcli &&
+/tmp/cfcli/bin/pip install codeflash==0.20.6 'pytest<9'``). Skipped without it under a plain
+pytest, failed without it under ``./scripts/test`` or CI (:mod:`codeflash_engine.testing.cli_venv`).
+The tests run in that interpreter the way the CLI runs them (its
 pytest plugin, its loop options, JUnit XML with captured output), then the CLI's parser reads the
 XML and the sqlite file. Nothing of the client is imported into the plugin or this process: the
 parser runs in a subprocess of that interpreter.
@@ -18,17 +20,13 @@ from pathlib import Path
 
 import pytest
 
+from codeflash_engine.testing.cli_venv import cli_python
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 from codeflash_engine_python.testgen.runtime import PLACEHOLDER
 
 from .testgen_samples import PROJECT, REQUESTS
 
-CLI_PYTHON = os.environ.get("CODEFLASH_CLI_PYTHON", "")
-
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CLI_PYTHON or not Path(CLI_PYTHON).exists(), reason="set CODEFLASH_CLI_PYTHON"),
-]
+pytestmark = [pytest.mark.slow]
 
 SAMPLES = ("sort_pytest", "vec_pytest", "sort_unittest")
 
@@ -63,7 +61,12 @@ PARSE = textwrap.dedent(
 )
 
 
-def run_cli_style(project: Path, files: list[str], loops: int, xml: Path) -> None:
+@pytest.fixture(scope="module")
+def cli() -> Path:
+    return cli_python()
+
+
+def run_cli_style(cli: Path, project: Path, files: list[str], loops: int, xml: Path) -> None:
     env = {
         **os.environ,
         "CODEFLASH_TEST_ITERATION": "0",
@@ -72,7 +75,7 @@ def run_cli_style(project: Path, files: list[str], loops: int, xml: Path) -> Non
     }
     subprocess.run(
         [
-            CLI_PYTHON,
+            str(cli),
             "-m",
             "pytest",
             "-p",
@@ -97,10 +100,10 @@ def run_cli_style(project: Path, files: list[str], loops: int, xml: Path) -> Non
     )
 
 
-def parse_with_cli(project: Path, xml: Path, pairs: list[tuple[str, str]]) -> list[dict[str, object]]:
+def parse_with_cli(cli: Path, project: Path, xml: Path, pairs: list[tuple[str, str]]) -> list[dict[str, object]]:
     out = subprocess.run(
         [
-            CLI_PYTHON,
+            str(cli),
             "-c",
             PARSE,
             str(project),
@@ -137,11 +140,11 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[tuple[
     return root, pairs
 
 
-def test_the_cli_reads_behaviour_results(project: tuple[Path, list[tuple[str, str]]]) -> None:
+def test_the_cli_reads_behaviour_results(cli: Path, project: tuple[Path, list[tuple[str, str]]]) -> None:
     root, pairs = project
     xml = root / "run" / "behavior.xml"
-    run_cli_style(root, [b for b, _ in pairs], 1, xml)
-    results = {r["id"]: r for r in parse_with_cli(root, xml, pairs)}
+    run_cli_style(cli, root, [b for b, _ in pairs], 1, xml)
+    results = {r["id"]: r for r in parse_with_cli(cli, root, xml, pairs)}
     basic = results["tests.test_sort_list__unit_test_0:test_basic:sort_list:0_0"]
     assert basic["passed"] is True and basic["value"] == "((([3, 1, 2],), {}, [1, 2, 3]),)"
     failing = results["tests.test_sort_list__unit_test_0:test_unexpected_error:sort_list:0_0"]
@@ -152,12 +155,12 @@ def test_the_cli_reads_behaviour_results(project: tuple[Path, list[tuple[str, st
     assert all(isinstance(r["runtime"], int) and r["runtime"] > 0 for r in results.values())
 
 
-def test_the_cli_reads_performance_loops(project: tuple[Path, list[tuple[str, str]]]) -> None:
+def test_the_cli_reads_performance_loops(cli: Path, project: tuple[Path, list[tuple[str, str]]]) -> None:
     root, pairs = project
     xml = root / "run" / "perf.xml"
     (root / "run" / "test_return_values_0.sqlite").unlink(missing_ok=True)
-    run_cli_style(root, [p for _, p in pairs], 3, xml)
-    results = parse_with_cli(root, xml, pairs)
+    run_cli_style(cli, root, [p for _, p in pairs], 3, xml)
+    results = parse_with_cli(cli, root, xml, pairs)
     loops = {r["loop"] for r in results}
     assert loops == {1, 2, 3}
     timed = [r for r in results if r["id"].endswith(":0_0") and "test_basic" in str(r["id"])]

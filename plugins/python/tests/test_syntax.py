@@ -30,8 +30,11 @@ PIECE_TRAPS = {
     "a string spanning cuts": module(120, string_at=30),
     "short statements": "x = 1\n" * 20_000,
     "brackets across a cut": ("x = [\n" + "1,\n" * 15_000 + "]\ny = 2\n") * 2,
-    "compound statements": "if x:\n    pass\n" + ("else:\n    y = 1\n" * 1) + "try:\n    pass\nexcept E:\n    pass\n"
-    + "z = 3\n" * 6000 + "if a:\n    b = 1\nelif c:\n    d = 1\n" * 800,
+    "compound statements": "if x:\n    pass\n"
+    + ("else:\n    y = 1\n" * 1)
+    + "try:\n    pass\nexcept E:\n    pass\n"
+    + "z = 3\n" * 6000
+    + "if a:\n    b = 1\nelif c:\n    d = 1\n" * 800,
     "one statement longer than a piece can grow": "a = 1\nDATA = [\n" + "1,\n" * 40_000 + "]\nb = 2\n",
     "backslash continuations": "x = 1 + \\\n2\n" * 5000,
     "comments and blank lines at column 0": "# note\n\nx = (1,\n# inside\n2)\n" * 3000,

@@ -1,0 +1,112 @@
+"""Which test, class and line id every wrapped call of the target gets, as a table.
+
+Line ids are read by the CLI against the plain generated file: ``"<i>"`` for the ``i``-th
+statement of a test, ``"<i>_<j>"`` for the ``j``-th statement in the body of a
+``with``/``for``/``while``/``if`` that is the ``i``-th statement, ``"h<k>"`` in helpers. A test is
+a function or method named ``test*`` (pytest and unittest both collect ``testCamel``).
+"""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from codeflash_engine_python.testgen.instrument import Mode, Target, instrument, is_test_function
+from codeflash_engine_python.testgen.runtime import BEHAVIOR_WRAPPER, PERFORMANCE_WRAPPER
+
+SOURCE = """\
+import unittest
+
+from pkg.sorter import sort_list
+
+
+def test_branches():
+    xs = [3, 1, 2]
+    if xs:
+        out = sort_list(xs)
+        assert out == [1, 2, 3]
+    elif sort_list([]):
+        pass
+    else:
+        sort_list([9])
+    for n in range(2):
+        x = n
+        assert sort_list([x]) == [x]
+    while not xs:
+        sort_list([0])
+    with open(__file__) as handle:
+        assert handle and sort_list([1]) == [1]
+    assert sort_list([]) == []
+
+
+def check(values):
+    return sort_list(values)
+
+
+class TestSorter(unittest.TestCase):
+    def testCamel(self):
+        self.assertEqual(sort_list([2, 1]), [1, 2])
+
+    def assert_sorted(self, values):
+        self.assertEqual(check(values), sorted(values))
+        return sort_list(values)
+
+    def test_snake(self):
+        if True:
+            self.assertEqual(sort_list([1]), [1])
+"""
+
+# (class, test, line id, the call's first argument) of every wrapped call, in source order
+EXPECTED = [
+    (None, "test_branches", "1_0", "xs"),  # in the body of an if: i_j
+    (None, "test_branches", "1", "[]"),  # the elif test is part of the if statement
+    (None, "test_branches", "1", "[9]"),  # else branch: the if statement's own id
+    (None, "test_branches", "2_1", "[x]"),  # second statement of a for
+    (None, "test_branches", "3_0", "[0]"),  # while
+    (None, "test_branches", "4_0", "[1]"),  # with
+    (None, "test_branches", "5", "[]"),
+    (None, None, "h0", "values"),  # a helper: the test is found at run time
+    ("TestSorter", "testCamel", "0", "[2, 1]"),  # unittest naming is a test, not a helper
+    (None, None, "h1", "values"),  # a method that is not a test
+    ("TestSorter", "test_snake", "0_0", "[1]"),
+]
+
+
+def _sites(source: str, wrapper: str) -> list[tuple[object, ...]]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == wrapper:
+            values = [a.value if isinstance(a, ast.Constant) else a for a in node.args[:6]]
+            found.append((node.lineno, node.col_offset, values[2], values[3], values[5], ast.unparse(node.args[6])))
+    return [site[2:] for site in sorted(found)]
+
+
+@pytest.mark.parametrize(
+    ("mode", "wrapper"), [(Mode.BEHAVIOR, BEHAVIOR_WRAPPER), (Mode.PERFORMANCE, PERFORMANCE_WRAPPER)]
+)
+def test_every_call_gets_its_test_class_and_line_id(mode: Mode, wrapper: str) -> None:
+    text, wrapped = instrument(ast.parse(SOURCE), Target("sort_list", "sort_list"), "tests/test_sorter.py", mode)
+    assert _sites(text, wrapper) == EXPECTED
+    assert wrapped == len(EXPECTED)
+    compile(text, "<instrumented>", "exec")
+
+
+@pytest.mark.parametrize(
+    ("name", "is_test"),
+    [
+        ("test_one", True),
+        ("testCamel", True),
+        ("test", True),
+        ("tests_helper", True),  # unittest's prefix is "test": collected
+        ("check_test", False),
+        ("Test_upper", False),
+        ("_test_private", False),
+        ("helper", False),
+    ],
+)
+def test_which_functions_are_tests(name: str, is_test: bool) -> None:
+    node = ast.parse(f"def {name}():\n    pass\n").body[0]
+    assert is_test_function(node) is is_test
+    assert is_test_function(ast.parse(f"async def {name}():\n    pass\n").body[0]) is is_test
+    assert not is_test_function(ast.parse(f"{name} = 1\n").body[0])
