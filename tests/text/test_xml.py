@@ -39,3 +39,18 @@ def test_content_is_returned_verbatim_inside() -> None:
 def test_unclosed_tag_before_a_closed_one() -> None:
     assert extract_tags("<e>a<e>b</e", "e") == ["a", "b"]
     assert extract_tags("<e>a</e><e>b<e>c", "e") == ["a", "b", "c"]
+
+
+def test_only_a_closing_tag_cut_at_the_very_end_is_dropped() -> None:
+    """An unterminated element loses a cut ``</tag`` at its end, and nothing else with a ``<``."""
+    cases = [
+        ("<code></co", ""),  # the cut tag is the whole content
+        ("<code>x = 1\n</code ", "x = 1"),  # as long as the closing tag, but no '>'
+        ("<code>x = 1\n</", "x = 1"),
+        ("<code>if a < b:\n    pass", "if a < b:\n    pass"),
+        ("<code>return a <b", "return a <b"),  # a '<' near the end that is not a closing tag
+        ("<code>return a</c0", "return a</c0"),
+        ("<code>x = '</code'  # quoted", "x = '</code'  # quoted"),
+    ]
+    for text, expected in cases:
+        assert extract_tag(text, "code") == expected, text
