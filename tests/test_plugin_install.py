@@ -6,9 +6,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.error
@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from codeflash_engine.testing.ports import ENGINE_LISTENING, FAKE_LLM_LISTENING, port_from_output
 
 pytestmark = pytest.mark.slow
 
@@ -130,12 +132,6 @@ import a_module_nobody_installed  # raises ModuleNotFoundError at import
 """
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 Call = Callable[..., tuple[int, dict[str, Any]]]
 
 
@@ -144,59 +140,65 @@ JAVA_ANSWER = "Cache the length.\n```java:src/A.java\nclass A { int f() { int r 
 
 @contextlib.contextmanager
 def serving(venv: Venv) -> Iterator[Call]:
-    """Start the venv's engine on a free port with a fake LLM behind it; yields (path, body) -> (status, json)."""
-    port, llm_port = free_port(), free_port()
-    fake = subprocess.Popen(
-        [sys.executable, "-m", "codeflash_engine.testing.fake_llm", "--port", str(llm_port), "--text", JAVA_ANSWER],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    env = {
-        **os.environ,
-        "CODEFLASH_ENGINE_PORT": str(port),
-        "CODEFLASH_ENGINE_API_KEYS": KEY,
-        "OPENAI_API_KEY": "sk-unused",
-        "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
-        "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
-    }
-    env.pop("DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [str(venv.path / "bin" / "codeflash-engine"), "serve"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-    def call(path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-        data = None if body is None else json.dumps(body).encode()
-        req = urllib.request.Request(
-            f"http://127.0.0.1:{port}{path}",
-            data=data,
-            headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+    """Start the venv's engine with a fake LLM behind it, each on a port it binds itself; yields
+    (path, body) -> (status, json)."""
+    with contextlib.ExitStack() as stack:
+        logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="plugin-install-")))
+        fake_out = stack.enter_context((logs / "fake.log").open("wb"))
+        engine_err = stack.enter_context((logs / "engine.log").open("wb"))
+        fake = stack.enter_context(
+            subprocess.Popen(
+                [sys.executable, "-m", "codeflash_engine.testing.fake_llm", "--port", "0", "--text", JAVA_ANSWER],
+                stdout=fake_out,
+                stderr=subprocess.DEVNULL,
+            )
         )
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        stack.callback(fake.terminate)
+        llm_port = port_from_output(logs / "fake.log", FAKE_LLM_LISTENING, fake)
+        env = {
+            **os.environ,
+            "CODEFLASH_ENGINE_PORT": "0",
+            "CODEFLASH_ENGINE_LOG_LEVEL": "INFO",
+            "CODEFLASH_ENGINE_API_KEYS": KEY,
+            "OPENAI_API_KEY": "sk-unused",
+            "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
+            "CODEFLASH_ENGINE_MODELS": "openai:gpt-4.1=1",
+        }
+        env.pop("DATABASE_URL", None)
+        proc = stack.enter_context(
+            subprocess.Popen(
+                [str(venv.path / "bin" / "codeflash-engine"), "serve"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=engine_err,
+            )
+        )
+        stack.callback(proc.terminate)
+        port = port_from_output(logs / "engine.log", ENGINE_LISTENING, proc)
 
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            call("/healthcheck")
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"engine did not start: {proc.stderr.read() if proc.stderr else ''}") from None
-            time.sleep(0.2)
-    try:
+        def call(path: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
+            data = None if body is None else json.dumps(body).encode()
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}{path}",
+                data=data,
+                headers={"Authorization": f"Bearer {KEY}", "Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(req, timeout=30) as resp:
+                    return resp.status, json.loads(resp.read())
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.loads(exc.read())
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                call("/healthcheck")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"engine did not start: {(logs / 'engine.log').read_text()[-3000:]}") from None
+                time.sleep(0.2)
         yield call
-    finally:
-        proc.terminate()
-        fake.terminate()
-        proc.wait(timeout=30)
-        fake.wait(timeout=30)
 
 
 def test_third_party_plugin_is_discovered_and_called(venv: Venv, tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """A tiny application behind the guards, for tests and the benchmark (not a test module).
 
 Run as a script, it serves one such application with the store from the environment
-(``DATABASE_URL`` etc.), like an engine replica: ``python tests/db/guarded_app.py PORT``.
+(``DATABASE_URL`` etc.), like an engine replica: ``python tests/db/guarded_app.py [PORT]``; it
+binds PORT (0, the default: a port of its own) and prints the port it listens on.
 """
 
 from __future__ import annotations
 
+import socket
 import sys
 from typing import Any
 
@@ -82,4 +84,7 @@ def make_app(settings: Settings, store: Store | None = None) -> web.Application:
 
 
 if __name__ == "__main__":
-    web.run_app(make_app(Settings()), host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+    listening = socket.socket()
+    listening.bind(("127.0.0.1", int(sys.argv[1]) if len(sys.argv) > 1 else 0))
+    print(listening.getsockname()[1], flush=True)
+    web.run_app(make_app(Settings()), sock=listening, print=None, access_log=None)

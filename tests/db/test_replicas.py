@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,12 +22,6 @@ APP = Path(__file__).with_name("guarded_app.py")
 LIMIT = 40
 #: a day: a burst of requests cannot straddle two windows (windows are aligned on the epoch)
 WINDOW_MS = 86_400_000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 async def wait_until_up(port: int, proc: asyncio.subprocess.Process, seconds: float = 30.0) -> None:
@@ -59,19 +52,19 @@ async def replicas(new_db: str) -> AsyncIterator[list[int]]:
         "RATE_LIMIT_WINDOW_MS": str(WINDOW_MS),
         "CODEFLASH_ENGINE_BUDGET_CACHE_SECONDS": "0",
     }
-    ports = [free_port(), free_port()]
     procs = [
         await asyncio.create_subprocess_exec(
-            sys.executable,
-            str(APP),
-            str(port),
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.PIPE,
+            sys.executable, str(APP), "0", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
         )
-        for port in ports
+        for _ in range(2)
     ]
     try:
+        ports = []
+        for proc in procs:  # each binds a port of its own and prints it
+            assert proc.stdout is not None
+            line = await asyncio.wait_for(proc.stdout.readline(), 60)
+            assert line.strip().isdigit(), f"a replica did not say its port: {line!r}"
+            ports.append(int(line))
         for port, proc in zip(ports, procs, strict=True):
             await wait_until_up(port, proc)
         yield ports

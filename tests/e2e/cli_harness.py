@@ -25,6 +25,7 @@ import attrs
 from aiohttp import web
 
 from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Fault, Reply
+from codeflash_engine.testing.ports import ENGINE_LISTENING
 
 AI_PORT = 8000
 CFAPI_PORT = 3001
@@ -262,10 +263,23 @@ async def wait_for_ports(proc: asyncio.subprocess.Process, log_path: Path, *port
                 await asyncio.sleep(0.2)
 
 
+async def bound_port(proc: asyncio.subprocess.Process, log_path: Path, timeout: float = 60) -> int:
+    """The port an engine started with ``--port 0`` bound, read from its log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = ENGINE_LISTENING.search(log_path.read_text(errors="replace"))
+        if found is not None:
+            return int(found.group(1))
+        if proc.returncode is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"the engine did not say where it listens:\n{log_path.read_text()[-3000:]}")
+        await asyncio.sleep(0.1)
+
+
 @attrs.define
 class EngineProcess:
     proc: asyncio.subprocess.Process
     log_path: Path
+    port: int = AI_PORT
 
     def cfapi_calls(self) -> list[tuple[str, int]]:
         """The CLI's cfapi calls the engine served: (route, status)."""
@@ -291,7 +305,8 @@ async def engine_process(
     env: Mapping[str, str], log_path: Path, *, port: int = AI_PORT, cfapi_port: int = CFAPI_PORT
 ) -> AsyncIterator[EngineProcess]:
     """``codeflash-engine serve`` on 127.0.0.1:8000 and its cfapi on :3001 (or the ports given; a
-    cfapi port 0: none); waits for them; SIGTERM at the end."""
+    port 0: one the engine binds itself, in ``.port``; a cfapi port 0: none); waits for them;
+    SIGTERM at the end."""
     exe = Path(sys.executable).with_name("codeflash-engine")
     log = log_path.open("w")
     proc = await asyncio.create_subprocess_exec(
@@ -308,8 +323,10 @@ async def engine_process(
         stderr=log,
     )
     try:
+        if port == 0:
+            port = await bound_port(proc, log_path)
         await wait_for_ports(proc, log_path, *[p for p in (port, cfapi_port) if p])
-        yield EngineProcess(proc, log_path)
+        yield EngineProcess(proc, log_path, port)
     finally:
         if proc.returncode is None:
             proc.terminate()
@@ -318,13 +335,6 @@ async def engine_process(
             except TimeoutError:
                 proc.kill()
         log.close()
-
-
-def free_port() -> int:
-    """A port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

@@ -32,7 +32,6 @@ from cli_harness import (
     connect_process,
     engine_process,
     ensure_ports_free,
-    free_port,
     github_remote,
     install_node_modules,
     install_script,
@@ -133,13 +132,12 @@ async def optimize_run(cli_venv: Path, issued_key: str, pg_dsn: str, tmp_path: P
             if github is not None:  # pull requests on the fake GitHub; the CLI runs without --no-pr
                 env |= {"CODEFLASH_ENGINE_GITHUB_TOKEN": GITHUB_TOKEN, "CODEFLASH_ENGINE_GITHUB_API_URL": github.url}
             async with contextlib.AsyncExitStack() as stack:
-                if via_connect:  # the engine elsewhere (another port); `connect` on the CLI's ports
-                    port = free_port()
+                if via_connect:  # the engine elsewhere (a port of its own); `connect` on the CLI's ports
                     engine = await stack.enter_async_context(
-                        engine_process(env, tmp_path / "engine.log", port=port, cfapi_port=0)
+                        engine_process(env, tmp_path / "engine.log", port=0, cfapi_port=0)
                     )
                     await stack.enter_async_context(
-                        connect_process(f"http://127.0.0.1:{port}", issued_key, tmp_path / "connect.log")
+                        connect_process(f"http://127.0.0.1:{engine.port}", issued_key, tmp_path / "connect.log")
                     )
                 else:
                     engine = await stack.enter_async_context(engine_process(env, tmp_path / "engine.log"))

@@ -12,9 +12,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from codeflash_engine.testing.ports import ENGINE_LISTENING, port_from_output
 
 pytestmark = pytest.mark.slow
 
@@ -104,28 +106,28 @@ def test_the_go_plugin_is_listed_and_passes_its_tests_in_a_fresh_environment(ven
     assert "failed" not in result.stdout.strip().splitlines()[-1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
 def serving(venv: Venv) -> Iterator[Callable[[str, dict[str, Any] | None], tuple[int, Any]]]:
-    """The venv's engine on a free port (no LLM is reached); yields post(path, body) -> (status, json)."""
-    port = free_port()
+    """The venv's engine on a port it binds itself (no LLM is reached); yields post(path, body) -> (status, json)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("CODEFLASH_ENGINE_")}
     env.pop("DATABASE_URL", None)
     env.update(
-        CODEFLASH_ENGINE_PORT=str(port),
+        CODEFLASH_ENGINE_PORT="0",
+        CODEFLASH_ENGINE_LOG_LEVEL="INFO",
         CODEFLASH_ENGINE_API_KEYS=KEY,
         OPENAI_API_KEY="sk-unused",
         OPENAI_BASE_URL="http://127.0.0.1:9/v1",
         CODEFLASH_ENGINE_MODELS="openai:gpt-4.1=1",
     )
-    proc = subprocess.Popen(
-        [str(venv.bin / "codeflash-engine"), "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = tempfile.NamedTemporaryFile(prefix="kit-engine-", suffix=".log", delete=False)  # noqa: SIM115
+    serve = [str(venv.bin / "codeflash-engine"), "serve"]
+    proc = subprocess.Popen(serve, env=env, stdout=subprocess.DEVNULL, stderr=log)
+    try:
+        port = port_from_output(Path(log.name), ENGINE_LISTENING, proc)
+    except RuntimeError:
+        proc.kill()
+        proc.wait(30)
+        raise
 
     def post(path: str, body: dict[str, Any] | None) -> tuple[int, Any]:
         data = None if body is None else json.dumps(body).encode()
@@ -151,6 +153,8 @@ def serving(venv: Venv) -> Iterator[Callable[[str, dict[str, Any] | None], tuple
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        log.close()
+        os.unlink(log.name)
 
 
 def test_uninstalling_go_gives_the_clear_422(venv: Venv) -> None:

@@ -6,9 +6,9 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -19,12 +19,7 @@ import asyncpg
 import attrs
 
 from codeflash_engine.testing.fake_llm import API_KEY as FAKE_OPENAI_KEY
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from codeflash_engine.testing.ports import ENGINE_LISTENING, port_from_output
 
 
 async def admin(server_dsn: str, sql: str) -> None:
@@ -113,18 +108,25 @@ def engine_env(fake_url: str, **extra: str) -> dict[str, str]:
 def engine_process(
     tmp_path: Path, env: dict[str, str], *, workers: int = 1, wait: bool = True
 ) -> Iterator[EngineProcess]:
-    """Start the engine on a free port; SIGKILL whatever is left at the end."""
-    port = free_port()
-    log_path = tmp_path / f"engine-{port}.log"
+    """Start the engine on a port it binds itself (``--port 0``, read back from its log; the log
+    level must be INFO or lower); SIGKILL whatever is left at the end."""
+    log_path = Path(tempfile.mkstemp(prefix="engine-", suffix=".log", dir=tmp_path)[1])
     exe = Path(sys.executable).with_name("codeflash-engine")
     with open(log_path, "wb") as log:
         popen = subprocess.Popen(
-            [str(exe), "serve", "--port", str(port), "--workers", str(workers)],
+            [str(exe), "serve", "--port", "0", "--workers", str(workers)],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    try:
+        port = port_from_output(log_path, ENGINE_LISTENING, popen)
+    except RuntimeError:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(popen.pid, signal.SIGKILL)
+        popen.wait(10)
+        raise
     proc = EngineProcess(popen, f"http://127.0.0.1:{port}", log_path)
     try:
         if wait:

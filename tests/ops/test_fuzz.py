@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +17,10 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from ops_support import engine_env, engine_process, free_port
+from ops_support import engine_env, engine_process
 from schemathesis.checks import content_type_conformance, response_schema_conformance
+
+from codeflash_engine.testing.ports import FAKE_LLM_LISTENING, port_from_output
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,8 @@ EXAMPLES = int(os.environ.get("CODEFLASH_ENGINE_FUZZ_EXAMPLES", "12"))
 def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The engine (embedded store) on a free port, its fake LLM failing 20 % of calls."""
     tmp = tmp_path_factory.mktemp("fuzz")
-    port = free_port()
+    fake_log = tmp / "fake.log"
+    out = fake_log.open("wb")
     fake = subprocess.Popen(
         [
             sys.executable,
@@ -39,7 +41,7 @@ def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "codeflash_engine.testing.load",
             "fake",
             "--port",
-            str(port),
+            "0",
             "--latency",
             "0",
             "--fault-rate",
@@ -49,18 +51,17 @@ def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "--seed",
             "5",
         ],
-        stdout=subprocess.DEVNULL,
+        stdout=out,
         stderr=subprocess.DEVNULL,
     )
     try:
-        time.sleep(0.5)
+        port = port_from_output(fake_log, FAKE_LLM_LISTENING, fake)
         env = engine_env(
             f"http://127.0.0.1:{port}",
             CODEFLASH_ENGINE_API_KEYS=KEY,
             CODEFLASH_ENGINE_REQUEST_DEADLINE="10",
             CODEFLASH_ENGINE_LLM_TIMEOUT="2",
             CODEFLASH_ENGINE_MAX_BODY_BYTES="4194304",
-            CODEFLASH_ENGINE_LOG_LEVEL="WARNING",
         )
         with engine_process(Path(tmp), env) as proc:
             yield proc.base
@@ -68,6 +69,7 @@ def live_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         fake.terminate()
         fake.wait(10)
+        out.close()
 
 
 @pytest.fixture(scope="module")

@@ -38,6 +38,10 @@ def find_bindir() -> Path:
     raise PostgresUnavailable("PostgreSQL binaries (initdb, pg_ctl) not found; install Debian's postgresql")
 
 
+#: starts tried when the port turns out to be taken
+_PORT_ATTEMPTS = 5
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -78,7 +82,21 @@ class ThrowawayPostgres:
             "--locale=C.UTF-8",
             "--no-sync",
         )
-        self.restart()
+        # PostgreSQL binds its port itself: a port picked free may be taken before it starts, so a
+        # start that fails on a taken port is tried again on another one
+        for attempt in range(_PORT_ATTEMPTS):
+            try:
+                self.restart()
+                return
+            except subprocess.CalledProcessError:
+                if attempt + 1 == _PORT_ATTEMPTS or not self._port_taken():
+                    raise
+                self.port = _free_port()
+
+    def _port_taken(self) -> bool:
+        log = self.root / "server.log"
+        text = log.read_text(errors="replace") if log.exists() else ""
+        return "could not bind" in text or "already in use" in text or "could not create any TCP/IP sockets" in text
 
     def restart(self) -> None:
         """Start (or start again after :meth:`stop`) on the same port and data."""
