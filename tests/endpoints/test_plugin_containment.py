@@ -59,7 +59,7 @@ class Hanging:
 
     @hookimpl
     def postprocess_candidates(self, request: Any) -> Any:
-        time.sleep(3)
+        time.sleep(8)
         return []
 
 
@@ -153,7 +153,7 @@ async def test_a_hanging_plugin_times_out_while_other_languages_are_served(
     assert py_status == 200 and len(py["optimizations"]) == 1, py
     assert slow_status == 502, slow
     assert "'hanging'" in slow["error"] and "postprocess_candidates" in slow["error"] and "0.5 s" in slow["error"]
-    assert time.monotonic() - started < 2.5  # cut at the limit, not when the plugin returns
+    assert time.monotonic() - started < 6  # cut at the 0.5 s limit, not when the plugin returns (8 s)
 
 
 DEEP = "x = " + "-" * 6000 + "1"

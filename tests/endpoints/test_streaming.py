@@ -48,7 +48,7 @@ async def test_the_first_answers_are_cleaned_before_the_last_one_arrives(
     host.register(watched, "watched")
     client = await aiohttp_client(create_app(settings, plugins=host))
     fake_llm.reply(Reply("Faster.\n```watched:a.w\nf = 2\n```", latency=0.02), times=2)
-    fake_llm.reply(Reply("Other.\n```watched:a.w\nf = 3\n```", latency=0.45), times=1)
+    fake_llm.reply(Reply("Other.\n```watched:a.w\nf = 3\n```", latency=3.0), times=1)
     started = time.monotonic()
     status, body = await call(client, "/ai/optimize", BODY)
     ended = time.monotonic()
@@ -57,5 +57,7 @@ async def test_the_first_answers_are_cleaned_before_the_last_one_arrives(
     assert [c["source_code"].split("\n")[1] for c in body["optimizations"]] == ["f = 2", "f = 3"]
     assert all(n == 1 for _, n in watched.calls) and len(watched.calls) in (2, 3)
     first = watched.calls[0][0] - started
-    assert first < 0.3, f"the first answer was cleaned {first:.2f} s in, after the slow one came"
-    assert watched.calls[-1][0] - started >= 0.4 and ended - watched.calls[-1][0] < 0.2
+    # the slow answer comes 3 s in: the fast ones are cleaned long before it, and the answer is
+    # sent right after the slow one is cleaned (generous bounds: only a wait for the batch fails)
+    assert first < 2.0, f"the first answer was cleaned {first:.2f} s in, after the slow one came"
+    assert watched.calls[-1][0] - started >= 2.9 and ended - watched.calls[-1][0] < 2.0

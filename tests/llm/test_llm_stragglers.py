@@ -87,12 +87,12 @@ def test_the_quorum_is_two_thirds_rounded_up_and_the_grace_is_bounded() -> None:
 async def test_stragglers_are_cut_once_the_quorum_is_in_and_recorded(
     fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
 ) -> None:
-    fake_llm.add(scripted([fast(i) for i in range(4)] + [Reply("slow", latency=5.0)]))
+    fake_llm.add(scripted([fast(i) for i in range(4)] + [Reply("slow", latency=25.0)]))
     async with client_for(**QUICK) as client:
         results, seconds = await each(client)
     assert sorted(r.text for _, r in results if isinstance(r, Completion)) == [f"fast {i}" for i in range(4)]
     assert len({index for index, _ in results}) == 4
-    assert seconds < 1.5  # the quorum after ~0.02 s, then the 0.3 s floor; not the stragglers' 5 s
+    assert seconds < 10  # the quorum after ~0.02 s, then the 0.3 s floor; not the stragglers' 25 s
     assert await records(llm_recorder, llm_sink) == [("cancelled", "straggler", 1)] * 2 + [("ok", None, 1)] * 4
 
 
@@ -114,11 +114,11 @@ async def test_a_cut_call_is_recorded_with_its_retries(
 async def test_a_late_answer_within_the_grace_is_kept(
     fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
 ) -> None:
-    fake_llm.add(scripted([fast(i) for i in range(4)] + [Reply("late", latency=0.15), Reply("slow", latency=5.0)]))
+    fake_llm.add(scripted([fast(i) for i in range(4)] + [Reply("late", latency=0.15), Reply("slow", latency=25.0)]))
     async with client_for(**QUICK) as client:
         results, seconds = await each(client)
     assert sorted(r.text for _, r in results if isinstance(r, Completion)) == [f"fast {i}" for i in range(4)] + ["late"]
-    assert seconds < 1.5
+    assert seconds < 10  # not the straggler's 25 s
     assert [r.outcome for r in llm_sink.llm_calls if r.outcome != "ok"] == ["cancelled"]
 
 
