@@ -96,6 +96,7 @@ def wanted(operator: str) -> bool:
 _TEXT_TESTS = [
     "tests/text/test_edit_properties.py",
     "tests/text/test_edit_overlaps.py",
+    "tests/text/test_edit_dispatch.py",
     "tests/text/test_search_replace.py",
     "tests/text/test_v4a.py",
     "tests/text/test_unified.py",
