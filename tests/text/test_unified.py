@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
 from codeflash_engine.text.prose import explanation_of
-from codeflash_engine.text.unified import to_v4a, unified_diff_at
+from codeflash_engine.text.unified import is_header, to_v4a, unified_diff_at
 
 SORTER = """import math
 
@@ -107,3 +107,19 @@ def test_what_is_not_a_unified_diff() -> None:
     ):
         assert unified_diff_at(text) == -1
         assert detect_format(text) is None
+
+
+def test_is_header_table() -> None:
+    """A header is a ``--- `` line followed by a ``+++ `` line; a ``--- `` line last is not one."""
+    cases = [
+        (["--- a/x.py", "+++ b/x.py"], 0, True),
+        (["--- a/x.py", "+++ b/x.py"], 1, False),
+        (["--- a/x.py"], 0, False),  # nothing after it (a markdown rule, say)
+        (["prose", "--- a/x.py"], 1, False),
+        (["--- a/x.py", "x"], 0, False),
+        (["+++ b/x.py", "--- a/x.py"], 0, False),
+        (["---", "+++ b/x.py"], 0, False),
+    ]
+    for lines, i, expected in cases:
+        assert is_header(lines, i) is expected, (lines, i)
+    assert to_v4a("Some prose.\n--- a/x.py") == "*** Begin Patch\n*** End Patch\n"
