@@ -12,10 +12,12 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from guarded_app import make_app
 
+from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import Plan
 from codeflash_engine.settings import Settings
@@ -205,3 +207,20 @@ async def test_a_failure_after_llm_calls_keeps_its_unit(
     assert resp.status == 502
     resp = await client.post("/ai/explain", data=json.dumps({**body, "trace_id": "second"}), headers=bearer(new.key))
     assert resp.status == 402
+
+
+async def test_trace_admissions_older_than_a_week_are_pruned(migrated_db: str) -> None:
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.create_key("erin")
+        await store.set_subscription("erin", plan_type="free", optimizations_limit=10)
+        for trace in ("old", "recent"):
+            assert (await store.admit_trace("erin", trace)).counted
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute("UPDATE quota_traces SET created = now() - interval '8 days' WHERE trace_id = 'old'")
+            await store.prune()
+            left = [r["trace_id"] for r in await conn.fetch("SELECT trace_id FROM quota_traces WHERE user_id = 'erin'")]
+        finally:
+            await conn.close()
+        assert left == ["recent"]
+        assert not (await store.admit_trace("erin", "recent")).counted

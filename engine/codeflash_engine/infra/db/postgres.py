@@ -436,9 +436,18 @@ class PostgresStore:
         while True:
             await asyncio.sleep(self._prune_interval)
             try:
-                await self._run(lambda conn: conn.execute(queries.PRUNE_RATE_LIMITS, timeout=self._command_timeout))
+                await self.prune()
             except Exception as exc:  # a missed pruning is harmless; try again next time
                 log.debug("pruning rate-limit windows failed: %s", exc)
+
+    async def prune(self) -> None:
+        """Delete finished rate-limit windows and trace admissions older than a week."""
+
+        async def op(conn: asyncpg.Connection) -> None:
+            await conn.execute(queries.PRUNE_RATE_LIMITS, timeout=self._command_timeout)
+            await conn.execute(queries.PRUNE_QUOTA_TRACES, timeout=self._command_timeout)
+
+        await self._run(op)
 
     # --- plumbing ------------------------------------------------------------------------------
 

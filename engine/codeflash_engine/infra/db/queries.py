@@ -223,6 +223,10 @@ PRUNE_RATE_LIMITS = """
 DELETE FROM rate_limit_counters WHERE expires_ms <= (extract(epoch FROM now()) * 1000)::bigint
 """
 
+# Traces admitted more than a week ago: a CLI's trace lasts minutes, so a request of such a trace
+# is a new optimization anyway (the in-memory store keeps the last MAX_TRACES instead).
+PRUNE_QUOTA_TRACES = "DELETE FROM quota_traces WHERE created < now() - interval '7 days'"
+
 # --- subscriptions and quota ----------------------------------------------------------------
 
 _SUBSCRIPTION_COLUMNS = "user_id, plan_type, optimizations_used, optimizations_limit, period, period_start"
