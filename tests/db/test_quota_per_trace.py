@@ -224,3 +224,24 @@ async def test_trace_admissions_older_than_a_week_are_pruned(migrated_db: str) -
             await conn.close()
         assert left == ["recent"]
         assert not (await store.admit_trace("erin", "recent")).counted
+
+
+async def test_later_requests_of_an_admitted_trace_need_no_round_trip(migrated_db: str) -> None:
+    """A process remembers the traces it saw admitted: their later requests are admitted without
+    asking the database (here the database's row is gone, and they are still not counted); a
+    trace given back is forgotten, so its next request counts again."""
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.create_key("fay")
+        await store.set_subscription("fay", plan_type="free", optimizations_limit=10)
+        assert (await store.admit_trace("fay", "t")).counted
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute("DELETE FROM quota_traces WHERE user_id = 'fay'")
+        finally:
+            await conn.close()
+        again = await store.admit_trace("fay", "t")
+        assert again.allowed and not again.counted and not again.first
+        await store.release_trace("fay", "t")
+        assert (await store.admit_trace("fay", "t")).counted
+        sub = await store.get_subscription("fay")
+        assert sub is not None and sub.optimizations_used == 2

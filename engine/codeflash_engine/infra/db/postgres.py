@@ -341,6 +341,8 @@ class PostgresStore:
     """
 
     persistent = True
+    #: most admitted traces remembered in this process (older ones cost a round trip again)
+    MAX_ADMITTED = 50_000
 
     def __init__(
         self,
@@ -365,6 +367,9 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._batcher = _AdmitBatcher(self._admit_many, max_inflight=max(1, min(4, pool_max // 2)))
+        #: (user, trace) pairs this process saw admitted, oldest first: their later requests (a
+        #: CLI makes 8-20 per function) are admitted without a round trip
+        self._admitted: dict[tuple[str, str], None] = {}
         self.applied_migrations: list[Migration] = []
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -721,6 +726,9 @@ class PostgresStore:
         # One round trip (cfe_admit_trace, migration 0009): the trace's row and its count stand
         # or fall together; a concurrent first request of the same trace waits on the row's
         # unique index, then finds it (or, if this one was refused, becomes first itself).
+        seen = (user_id, trace_id) if trace_id is not None else None
+        if seen is not None and seen in self._admitted:
+            return _ADMITTED_BEFORE
         limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
         row = await self._fetchrow(
             queries.ADMIT_TRACE,
@@ -731,6 +739,10 @@ class PostgresStore:
             plan.period if limited and plan is not None else None,
         )
         assert row is not None
+        if seen is not None and row["allowed"]:
+            self._admitted[seen] = None
+            if len(self._admitted) > self.MAX_ADMITTED:
+                del self._admitted[next(iter(self._admitted))]
         if not row["first"]:
             return _ADMITTED_BEFORE
         if row["lim"] is None and row["plan_type"] is None and not row["on_plan"]:
@@ -756,6 +768,8 @@ class PostgresStore:
         self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"
     ) -> None:
         safe_trace = pg_optional(trace_id)
+        if trace_id is not None:
+            self._admitted.pop((user_id, trace_id), None)
 
         async def op(conn: asyncpg.Connection) -> None:
             async with conn.transaction():
