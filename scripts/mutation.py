@@ -193,7 +193,10 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
     ),
     "http.limits": Module(
-        "engine/codeflash_engine/http/limits.py", ["tests/db/test_tenancy.py"], needs_postgres=True, pytest_args=_MEMORY
+        "engine/codeflash_engine/http/limits.py",
+        ["tests/endpoints/test_planned_calls.py", "tests/db/test_tenancy.py"],
+        needs_postgres=True,
+        pytest_args=_MEMORY,
     ),
     "http.quota": Module(
         "engine/codeflash_engine/http/quota.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
