@@ -11,7 +11,7 @@ import functools
 
 import attrs
 
-from codeflash_engine_python.candidates.normalize import function_code_key, normal_form
+from codeflash_engine_python.candidates.normalize import function_code_key
 from codeflash_engine_python.names import bound_names, import_statements, module_names
 from codeflash_engine_python.source import SourceText, first_line
 
@@ -70,7 +70,6 @@ class ModuleIndex:
         self.classes: dict[str, ast.ClassDef] = {}
         self.import_keys = {import_key(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)}
         self.imports = import_statements(tree)
-        self._normal: dict[str, str] = {}
         self._code_keys: dict[str, tuple[object, ...] | None] = {}
         for node in tree.body:
             self._add(node, None)
@@ -113,14 +112,6 @@ class ModuleIndex:
     def text(self, unit: Unit) -> str:
         """The whole lines of a unit."""
         return self.source.text[unit.start : unit.end]
-
-    def normal(self, key: str) -> str:
-        """The normal form of a unit (computed on a fresh parse, the index's tree stays intact)."""
-        if key not in self._normal:
-            unit = self.units[key]
-            tree = ast.parse(dedent(self.text(unit), unit.indent))
-            self._normal[key] = normal_form(tree.body[0])
-        return self._normal[key]
 
     def class_end(self, class_name: str) -> int:
         """Offset just past the last line of a class (where new methods go)."""
