@@ -150,6 +150,7 @@ _RATE_AND_QUOTA = [
     "PostgresStore._consume_plan_quota",
     "PostgresStore.admit_trace",
     "rate_decision",
+    "period_start",
     "period_end",
 ]
 
@@ -203,14 +204,24 @@ MODULES: dict[str, Module] = {
     ),
     "db.memory": Module(
         "engine/codeflash_engine/infra/db/memory.py",
-        ["tests/db/test_memory_store.py", "tests/db/test_store_contract.py", "tests/db/test_quota_per_trace.py"],
+        [
+            "tests/db/test_rate_windows.py",
+            "tests/db/test_memory_store.py",
+            "tests/db/test_store_contract.py",
+            "tests/db/test_quota_per_trace.py",
+        ],
         only=_RATE_AND_QUOTA,
         sample=4,
         needs_postgres=True,
     ),
     "db.postgres": Module(
         "engine/codeflash_engine/infra/db/postgres.py",
-        ["tests/db/test_postgres_store.py", "tests/db/test_store_contract.py", "tests/db/test_quota_per_trace.py"],
+        [
+            "tests/db/test_rate_windows.py",
+            "tests/db/test_postgres_store.py",
+            "tests/db/test_store_contract.py",
+            "tests/db/test_quota_per_trace.py",
+        ],
         only=_RATE_AND_QUOTA,
         sample=4,
         needs_postgres=True,
