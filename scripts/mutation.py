@@ -228,7 +228,7 @@ MODULES: dict[str, Module] = {
     ),
     "db.types": Module(
         "engine/codeflash_engine/infra/db/types.py",
-        ["tests/db/test_store_contract.py"],
+        ["tests/db/test_rate_windows.py", "tests/db/test_store_contract.py"],
         only=_RATE_AND_QUOTA,
         sample=2,
         needs_postgres=True,
