@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
+from codeflash_engine.text.search_replace import render_search_replace
 
 SR = "<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n"
 V4A = "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"
@@ -64,3 +65,31 @@ AS_WRITTEN = "def f(x):\n    if x:\n      return 3\n    return 2\n"
 def test_the_reading_a_parser_accepts_wins(accepted: set[str], expected: str) -> None:
     result = apply_edit({"a.py": ORIGINAL}, UNEVEN, accept=lambda _path, text: text in accepted)
     assert result.ok and result.files == {"a.py": expected}
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "search"),
+    [
+        ("a\nb\nc\nd\n", "a\nB\nc\nd\n", ["b"]),  # a unique line is quoted alone
+        ("x\ny\nx\nz\n", "x\ny\nX\nz\n", ["y", "x", "z"]),  # a repeated one grows until it is unique
+        ("x\nx\n", "x\nX\n", ["x", "x"]),
+        ("a\n\nc\n", "a\n\nC\n", ["c"]),
+    ],
+)
+def test_rendered_search_is_as_short_as_unique(before: str, after: str, search: list[str]) -> None:
+    edit = render_search_replace({"a.py": (before, after)})
+    body = edit.split("<<<<<<< SEARCH\n", 1)[1].split("\n=======\n", 1)[0]
+    assert body.split("\n") == search
+    assert apply_edit({"a.py": before}, edit).files == {"a.py": after}
+
+
+def test_an_elided_piece_that_does_not_match_names_the_closest_lines() -> None:
+    original = "".join(f"value_{i} = compute({i})\n" for i in range(10))
+    edit = (
+        "a.py\n<<<<<<< SEARCH\nvalue_1 = compute(1)\n...\nvalue_5 = compute(55)\n=======\n"
+        "value_1 = compute(1)\n...\nvalue_5 = compute(0)\n>>>>>>> REPLACE\n"
+    )
+    result = apply_edit({"a.py": original}, edit)
+    assert not result.ok
+    assert "piece 2 between '...' lines did not match; did you mean these lines (6-6)?" in result.errors[0]
+    assert "value_5 = compute(5)" in result.errors[0]
