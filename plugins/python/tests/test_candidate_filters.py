@@ -8,9 +8,12 @@ so a candidate that only tunes a constant is a real candidate, not the original.
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.pipeline import CLEANER
 
 from .answers import answers as answers_of
@@ -146,3 +149,39 @@ def test_a_module_constant_tuned_is_a_candidate() -> None:
     answer = "CHUNK = 128\n\n\n" + _def(HEADER)
     found = _run(answer)
     assert len(found) == 1 and "CHUNK = 128" in found[0].files[0].code
+
+
+def _function_returning(expr: ast.expr) -> ast.FunctionDef:
+    node = ast.parse("def f():\n    return 0\n").body[0]
+    assert isinstance(node, ast.FunctionDef) and isinstance(node.body[0], ast.Return)
+    node.body[0].value = expr
+    return ast.fix_missing_locations(node)
+
+
+@pytest.mark.parametrize(
+    "definition",
+    [
+        ast.parse("def f():\n    break\n").body[0],  # SyntaxError at compile time only
+        ast.parse("def f(x):\n    return " + "not " * 2000 + "x\n").body[0],  # RecursionError
+        _function_returning(ast.Name(id="None", ctx=ast.Load())),  # ValueError
+        _function_returning(ast.Constant(value=[1])),  # TypeError
+    ],
+    ids=["syntax", "recursion", "value", "type"],
+)
+def test_a_definition_that_does_not_compile_has_no_key(definition: ast.stmt) -> None:
+    assert isinstance(definition, ast.FunctionDef)
+    assert function_code_key(definition) is None
+
+
+def test_the_key_ignores_the_docstring_and_keeps_the_decorators_apart() -> None:
+    plain, documented = (
+        ast.parse(src).body[0] for src in ("def f(x):\n    return x\n", 'def f(x):\n    """Doc."""\n    return x\n')
+    )
+    assert isinstance(plain, ast.FunctionDef) and isinstance(documented, ast.FunctionDef)
+    assert function_code_key(plain) == function_code_key(documented) is not None
+    assert documented.body[0].value.value == "Doc."  # type: ignore[attr-defined]  # the tree itself is left alone
+    only_doc = ast.parse('def f(x):\n    """Doc."""\n').body[0]
+    assert isinstance(only_doc, ast.FunctionDef)
+    assert function_code_key(only_doc) == function_code_key(ast.parse("def f(x):\n    pass\n").body[0])  # type: ignore[arg-type]
+    cached = ast.parse("@functools.cache\ndef f(x):\n    return x\n").body[0]
+    assert decorators_key(cached) != decorators_key(plain) == ""
