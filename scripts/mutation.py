@@ -1,28 +1,39 @@
 """Mutation score of the core, per module, with cosmic-ray (slow: not part of CI).
 
-Each module of :data:`MODULES` is mutated in a copy of this checkout (``engine/``, ``plugins/python``,
-``tests/``, the root conftest and pyproject: the tree as it is now, uncommitted edits included),
-imported from that copy through ``PYTHONPATH`` (ahead of the editable installs), and only the
-module's own tests are run against each mutant (``pytest -x``, one process per mutant, cosmic-ray's
-local distributor). Modules that are only partly in scope (the stores) name the functions and
-classes whose mutants count; the rest of the file is not mutated.
+Each module of :data:`MODULES` is mutated in a copy of a checkout (``engine/``, ``plugins/``,
+``tests/``, the root conftest and pyproject; by default this one as it is now, uncommitted edits
+included), imported from that copy through ``PYTHONPATH`` (ahead of the editable installs). Only
+the module's own tests run against each mutant (``pytest -x``): cosmic-ray's local distributor
+runs one test command per mutant, which asks a fork server (``--serve``) to run pytest in a fresh
+fork of a process that has imported pytest, aiohttp, the LLM SDKs and every other third-party
+module the fixtures need, but nothing of the engine (so each mutant's module is imported afresh).
+Modules that are only partly in scope (the stores) name the definitions whose mutants count.
+
+Which mutants: cosmic-ray's operators, less the replacements that say nothing more than the ones
+kept (:func:`wanted`: a comparison moved across its boundary or negated, + and - swapped, * and /
+swapped, a unary operator dropped; numbers +/-1; and/or, True/False, break/continue, loops run
+zero times, exceptions not caught, decorators removed) and less mutants in annotations and ``def``
+lines (:func:`_inert`). ``--sample K`` (or a module's own ``sample``) keeps every K-th mutant in
+cosmic-ray's deterministic job order; the report says which modules were sampled.
 
 A surviving mutant is either killed by a new test or listed in ``scripts/mutation_equivalents.json``
-with the reason it cannot change behaviour; the report subtracts the listed ones. A listed mutant
-is keyed by file, operator, column and the stripped text of its line, so it survives edits
-elsewhere in the file; one whose key no longer matches a mutant is reported as stale.
+with the reason it cannot change behaviour; the report subtracts the listed ones. An entry is
+keyed by file, operator, column and the stripped text of its line, so it survives edits elsewhere
+in the file (the +1 and -1 replacements of one number share a key: the reason says which one
+survives); an entry whose key matches no mutant of a full run is reported as stale.
 
-Usage (from the repository root, with the project's .venv)::
+Usage (from the repository root, with the project's .venv; PostgreSQL's binaries for the stores)::
 
     nice -n 10 .venv/bin/python scripts/mutation.py                 # every module
-    nice -n 10 .venv/bin/python scripts/mutation.py text.v4a retry  # some modules
-    .venv/bin/python scripts/mutation.py --list                     # modules, tests, mutant counts
-    nice -n 10 .venv/bin/python scripts/mutation.py --sample 3 text.matching  # every 3rd mutant
+    nice -n 10 .venv/bin/python scripts/mutation.py text.v4a llm.retry
+    .venv/bin/python scripts/mutation.py --list                     # modules, tests, samples
+    nice -n 10 .venv/bin/python scripts/mutation.py --sample 3 text.matching
+    nice -n 10 .venv/bin/python scripts/mutation.py --source /tmp/old-checkout --work /tmp/before
+    nice -n 10 .venv/bin/python scripts/mutation.py --work /tmp/after --reuse --retest text.v4a
 
-``--sample K`` keeps every K-th mutant in cosmic-ray's deterministic job order (operator, then
-position); a module's own ``sample`` is the default. The report says which modules were sampled.
-Results and cosmic-ray's session databases stay in ``--work`` (default /tmp/cfe-mutation).
-The stores' tests need PostgreSQL: one throwaway server is started for the whole run.
+Results and cosmic-ray's session databases stay in ``--work`` (default /tmp/cfe-mutation);
+``--reuse`` carries on (or just reports) the sessions there, ``--retest`` also copies the tests
+afresh and runs the survivors again. The exit status is 1 when a module scores below 85 %.
 """
 
 from __future__ import annotations
@@ -36,6 +47,7 @@ import shlex
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -439,6 +451,24 @@ def _copy_tree(source: Path, dest: Path) -> None:
         shutil.copy2(source / name, dest / name)
 
 
+def _copy_tests(source: Path, dest: Path) -> None:
+    """The test files of ``source`` over those of the copy (the code under mutation is left alone)."""
+    for tests in [Path("tests"), *Path(source, "plugins").glob("*/tests")]:
+        tests = tests.relative_to(source) if tests.is_absolute() else tests
+        shutil.copytree(
+            source / tests, dest / tests, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
+    shutil.copy2(source / "conftest.py", dest / "conftest.py")
+
+
+def _forget_survivors(db: Path) -> None:
+    """Mark the surviving mutants of a session as not run yet, so that ``exec`` runs them again."""
+    if not db.exists():
+        return
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM work_results WHERE worker_outcome = 'NORMAL' AND test_outcome = 'SURVIVED'")
+
+
 @contextmanager
 def _postgres() -> Iterator[str]:
     if os.environ.get("DATABASE_URL"):
@@ -615,6 +645,11 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/cfe-mutation"), help="working folder")
     parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to copy and mutate (default: this one)")
     parser.add_argument("--reuse", action="store_true", help="carry on the sessions (and the copy) already in --work")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="with --reuse: copy the tests afresh from --source and run the surviving mutants again",
+    )
     parser.add_argument("--list", action="store_true", help="list the modules and their tests, run nothing")
     parser.add_argument("--json", type=Path, help="also write the report as JSON to this file")
     args = parser.parse_args()
@@ -634,6 +669,10 @@ def main() -> None:
     if not (args.reuse and tree.exists()):
         shutil.rmtree(tree, ignore_errors=True)
         _copy_tree(args.source, tree)
+    elif args.retest:
+        _copy_tests(args.source, tree)
+        for name in names:
+            _forget_survivors(args.work / f"{name}.sqlite")
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(tree / "engine"), str(tree / "plugins" / "python")])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
