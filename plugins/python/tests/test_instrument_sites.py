@@ -12,8 +12,13 @@ import ast
 
 import pytest
 
-from codeflash_engine_python.testgen.instrument import Mode, Target, instrument, is_test_function
-from codeflash_engine_python.testgen.runtime import BEHAVIOR_WRAPPER, PERFORMANCE_WRAPPER
+from codeflash_engine_python.testgen.instrument import CallMatcher, Mode, Target, instrument, is_test_function
+from codeflash_engine_python.testgen.runtime import (
+    BEHAVIOR_PREAMBLE,
+    BEHAVIOR_WRAPPER,
+    PERFORMANCE_PREAMBLE,
+    PERFORMANCE_WRAPPER,
+)
 
 SOURCE = """\
 import unittest
@@ -110,3 +115,36 @@ def test_which_functions_are_tests(name: str, is_test: bool) -> None:
     assert is_test_function(node) is is_test
     assert is_test_function(ast.parse(f"async def {name}():\n    pass\n").body[0]) is is_test
     assert not is_test_function(ast.parse(f"{name} = 1\n").body[0])
+
+
+CALLS = "f(1)\nm.f(1)\nsl(1)\nVec(1)\nv.length()\nlength(v)\nv.__init__()\nfns[0](1)\nGeo()\nnorm(v)\n"
+
+
+@pytest.mark.parametrize(
+    ("target", "wrapped"),
+    [
+        (Target("f", "f"), ["f(1)", "m.f(1)"]),
+        (Target("f", "f", aliases=("sl",)), ["f(1)", "m.f(1)", "sl(1)"]),
+        (Target("length", "Vec.length", is_method=True, class_name="Vec"), ["v.length()"]),
+        (Target("length", "length"), ["v.length()", "length(v)"]),
+        (Target("__init__", "Vec.__init__", is_method=True, class_name="Vec"), ["Vec(1)"]),
+        (Target("norm", "Geo.norm", class_name="Geo"), ["norm(v)"]),  # a function of a class, called bare
+    ],
+    ids=["function", "alias", "method", "bare name", "constructor", "static"],
+)
+def test_which_calls_are_the_target(target: Target, wrapped: list[str]) -> None:
+    matcher = CallMatcher(target)
+    calls = [node for node in ast.walk(ast.parse(CALLS)) if isinstance(node, ast.Call)]
+    assert sorted(ast.unparse(c) for c in calls if matcher(c)) == sorted(wrapped)
+
+
+def test_future_imports_stay_first_and_nothing_else_precedes_the_preamble() -> None:
+    with_future = (
+        "from __future__ import annotations\n\nfrom pkg.sorter import sort_list\n\n\ndef test_a():\n    sort_list([])\n"
+    )
+    text, _ = instrument(ast.parse(with_future), Target("sort_list", "sort_list"), "tests/t.py", Mode.BEHAVIOR)
+    assert text.startswith("from __future__ import annotations\n" + BEHAVIOR_PREAMBLE)
+    plain, _ = instrument(
+        ast.parse(with_future.split("\n", 2)[2]), Target("sort_list", "sort_list"), "tests/t.py", Mode.PERFORMANCE
+    )
+    assert plain.startswith(PERFORMANCE_PREAMBLE)
