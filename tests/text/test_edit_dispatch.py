@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
-from codeflash_engine.text.search_replace import render_search_replace
+from codeflash_engine.text.search_replace import parse_search_replace, render_search_replace
 
 SR = "<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n"
 V4A = "*** Begin Patch\n*** Update File: a.py\n@@\n-x = 1\n+x = 2\n*** End Patch\n"
@@ -93,3 +93,64 @@ def test_an_elided_piece_that_does_not_match_names_the_closest_lines() -> None:
     assert not result.ok
     assert "piece 2 between '...' lines did not match; did you mean these lines (6-6)?" in result.errors[0]
     assert "value_5 = compute(5)" in result.errors[0]
+
+
+def _blocks(text: str) -> list[tuple[int, str | None, tuple[str, ...], tuple[str, ...], bool, int]]:
+    return [(b.index, b.path, b.search, b.replace, b.complete, b.line) for b in parse_search_replace(text)]
+
+
+BLOCK = "<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "blocks"),
+    [
+        (
+            "a.py\n" + BLOCK + "\nb.py\n<<<<<<< SEARCH\np\n=======\nq\n",  # the second one cut off
+            [(1, "a.py", ("x",), ("y",), True, 2), (2, "b.py", ("p",), ("q", ""), False, 9)],
+        ),
+        (BLOCK + "pkg/other.py", [(1, None, ("x",), ("y",), True, 1)]),  # a path after it names nothing
+        (
+            BLOCK + "pkg/other.py\n" + BLOCK,
+            [(1, None, ("x",), ("y",), True, 1), (2, "pkg/other.py", ("x",), ("y",), True, 7)],
+        ),
+        (
+            "a.py\n<<<<<<< SEARCH\nx\n" + BLOCK,  # a SEARCH that never reached its divider
+            [(1, "a.py", ("x",), (), False, 2), (2, "a.py", ("x",), ("y",), True, 4)],
+        ),
+        ("a.py\n" + BLOCK + BLOCK, [(1, "a.py", ("x",), ("y",), True, 2), (2, "a.py", ("x",), ("y",), True, 7)]),
+    ],
+    ids=["cut off", "path after", "path between", "no divider", "path carried"],
+)
+def test_parse_search_replace(text: str, blocks: list[tuple[object, ...]]) -> None:
+    assert _blocks(text) == blocks
+
+
+@pytest.mark.parametrize(
+    ("search", "replace"),
+    [
+        ("\nb", "\nB"),  # blank lines around SEARCH are not required to be in the file
+        ("b\n", "B\n"),
+        ("\nb\n", "\nB\n"),
+        ("\n\nb", "B"),
+    ],
+)
+def test_blank_lines_around_search_are_trimmed(search: str, replace: str) -> None:
+    edit = f"a.py\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n"
+    assert apply_edit({"a.py": "a\nb\nc\n"}, edit).files == {"a.py": "a\nB\nc\n"}
+
+
+def test_the_first_elided_piece_must_match_one_place() -> None:
+    original = "".join(f"v{i} = {i}\n" for i in range(6)) + "v1 = 1\n"
+    edit = "a.py\n<<<<<<< SEARCH\nv1 = 1\n...\nv4 = 4\n=======\nv1 = 10\n...\nv4 = 40\n>>>>>>> REPLACE\n"
+    result = apply_edit({"a.py": original}, edit)
+    assert not result.ok
+    assert "piece 1 between '...' lines matches 2 places (lines 2, 7)" in result.errors[0]
+
+
+def test_a_search_found_in_other_files_names_one_of_them() -> None:
+    files = {"a.py": "q\n", "b.py": "x = 1\n", "c.py": "x = 1\n"}
+    result = apply_edit(files, "a.py\n<<<<<<< SEARCH\nx = 1\n=======\nx = 2\n>>>>>>> REPLACE\n")
+    assert not result.ok
+    assert result.errors[0].count("The SEARCH text does occur in") == 1
+    assert "does occur in b.py: is the file name right?" in result.errors[0]

@@ -65,8 +65,13 @@ def _def(header: str, body: str = BODY) -> str:
 HEADER = 'def batched(xs, size=64, *, scale=1.0, label="batch"):'
 FASTER = BODY.replace("    total = 0\n    for part in out:\n        total += len(part)\n", "    total = len(xs)\n")
 
+MULTI_LINE = 'def batched(\n    xs: list,\n    size: int = 64,\n    *,\n    scale: float = 1.0,\n    label: str = "batch",\n) -> list:'
+
 SIGNATURES = [
     # (id, candidate, what happens)
+    ("a header over several lines", _def(MULTI_LINE, FASTER), "kept"),
+    ("the same, decorated", "@functools.lru_cache(maxsize=None)\n" + _def(MULTI_LINE, FASTER), "kept"),
+    ("odd spacing", _def('def  batched(xs, size=64, *, scale=1.0, label="batch") :', FASTER), "kept"),
     ("same header, faster body", _def(HEADER, FASTER), "kept"),
     (
         "annotations added",
