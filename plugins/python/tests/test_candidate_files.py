@@ -1,0 +1,84 @@
+"""Which original file each code block of an answer goes to, and what the merge brings along."""
+
+from __future__ import annotations
+
+import pytest
+
+from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine_python.candidates.pipeline import CLEANER
+
+from .answers import answers as answers_of
+from .samples import ONE_FILE, TWO_FILES
+
+
+def _run(answer: str, original: tuple[CodeFile, ...], target: str) -> list[Candidate]:
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version="3.11.7",
+        original=original,
+        answers=answers_of([answer], original),
+        target=Target.parse(target),
+        fence_tags=("python", "py", "python3"),
+    )
+    return CLEANER.postprocess(request)
+
+
+def _changed(candidates: list[Candidate], original: tuple[CodeFile, ...]) -> dict[str, str]:
+    before = {f.path: f.code for f in original}
+    assert len(candidates) == 1
+    return {f.path: f.code for f in candidates[0].files if before.get(f.path) != f.code}
+
+
+FAST_NORM = "def norm(v):\n    return math.hypot(*v)\n"
+SAME_NAME = (
+    CodeFile("pkg/a/util.py", "def f(xs):\n    return sorted(xs)\n"),
+    CodeFile("pkg/b/util.py", "def g(xs):\n    return list(reversed(xs))\n"),
+)
+
+
+FAST_F = "def f(xs):\n    return xs.sort() or xs\n"
+
+
+@pytest.mark.parametrize(
+    ("answer", "original", "target", "files"),
+    [
+        # no path: the file that defines what the block defines
+        (f"```python\n{FAST_NORM}```", TWO_FILES, "Vec.length", ["pkg/util.py"]),
+        # a path among files of the same name: that file, whatever the block defines (here f, of
+        # the other file: added to this one, where nothing calls it, so no candidate)
+        (f"```python:pkg/a/util.py\n{FAST_F}```", SAME_NAME, "f", ["pkg/a/util.py"]),
+        (f"```python:pkg/b/util.py\n{FAST_F}```", SAME_NAME, "f", None),
+        # a path of no file of the request: the file that defines what the block defines
+        (f"```python:lib/util.py\n{FAST_F}```", SAME_NAME, "f", ["pkg/a/util.py"]),
+    ],
+    ids=["by definitions", "by path", "by path, defining another file's function", "unknown path"],
+)
+def test_the_file_a_block_goes_to(
+    answer: str, original: tuple[CodeFile, ...], target: str, files: list[str] | None
+) -> None:
+    candidates = _run(answer, original, target)
+    if files is None:
+        assert candidates == []
+    else:
+        assert sorted(_changed(candidates, original)) == files
+
+
+def test_a_helper_block_without_a_path_joins_the_target_file() -> None:
+    answer = (
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return _sorted_copy(xs)\n```\n\n"
+        "And the helper:\n\n```python\ndef _sorted_copy(xs):\n    return sorted(xs)\n```"
+    )
+    changed = _changed(_run(answer, ONE_FILE, "sort_list"), ONE_FILE)
+    assert list(changed) == ["pkg/sorter.py"]
+    assert "def _sorted_copy(xs):" in changed["pkg/sorter.py"]
+
+
+def test_an_import_another_original_file_has_is_reused() -> None:
+    original = (
+        CodeFile("pkg/main.py", "def total(xs):\n    return sum(xs)\n"),
+        CodeFile("pkg/fast.py", "from pkg.kernels import fast_sum\n\n\ndef run(xs):\n    return fast_sum(xs)\n"),
+    )
+    answer = "```python:pkg/main.py\ndef total(xs):\n    return fast_sum(xs)\n```"
+    changed = _changed(_run(answer, original, "total"), original)
+    assert changed["pkg/main.py"].startswith("from pkg.kernels import fast_sum\n")
