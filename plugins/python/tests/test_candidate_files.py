@@ -82,3 +82,34 @@ def test_an_import_another_original_file_has_is_reused() -> None:
     answer = "```python:pkg/main.py\ndef total(xs):\n    return fast_sum(xs)\n```"
     changed = _changed(_run(answer, original, "total"), original)
     assert changed["pkg/main.py"].startswith("from pkg.kernels import fast_sum\n")
+
+
+# an original long enough for the shortcut of long whole-file answers (definitions repeated
+# verbatim are taken out of the block before it is parsed)
+HELPERS = "".join(
+    f"def helper_{i}(xs):\n    total = 0\n    for x in xs:\n        total += x * {i}\n    return total\n\n\n"
+    for i in range(30)
+)
+LONG = (CodeFile("pkg/m.py", HELPERS + "def target(xs):\n    return sorted(xs)\n"),)
+
+
+def test_a_long_whole_file_answer_puts_a_new_helper_before_the_next_changed_definition() -> None:
+    code = HELPERS.replace("def helper_5(", "def _new(xs):\n    return xs\n\n\ndef helper_5(")
+    answer = f"```python:pkg/m.py\n{code}def target(xs):\n    return _new(sorted(xs))\n```"
+    assert len(answer) > 2000
+    merged = _changed(_run(answer, LONG, "target"), LONG)["pkg/m.py"]
+    # the repeated definitions were taken out first, so the helper is anchored to the target
+    assert merged.index("def helper_29") < merged.index("def _new") < merged.index("def target")
+    assert merged.count("def helper_5(") == 1
+
+
+def test_only_copies_at_the_start_of_a_line_are_taken_out() -> None:
+    # helper_3 left out of the answer (kept as it was), and a class whose one-space-indented
+    # method is, text for text, the original helper_3
+    body = HELPERS.split("def helper_3(", 1)[1].split("\n\n\n", 1)[0]
+    others = HELPERS.replace("def helper_3(" + body + "\n\n\n", "")
+    inner = "class Box:\n def helper_3(" + body + "\n"
+    answer = f"```python:pkg/m.py\n{others}{inner}\n\ndef target(xs):\n    return Box().helper_3(xs)\n```"
+    assert len(answer) > 2000
+    merged = _changed(_run(answer, LONG, "target"), LONG)["pkg/m.py"]
+    assert "class Box:\n def helper_3(xs):" in merged and merged.count("def helper_3(") == 2
