@@ -20,6 +20,8 @@ from codeflash_engine.http.routes import usage
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.observability import track_request
+from codeflash_engine.infra.records import organization_id_var
+from codeflash_engine.infra.tenancy import plan_models_var, privacy_var
 from codeflash_engine.settings import Settings
 
 routes = web.RouteTableDef()
@@ -48,8 +50,14 @@ async def ping(request: web.Request) -> web.Response:
 
 @routes.post("/ai/log_features")
 async def log_features(request: web.Request) -> web.Response:
-    """Telemetry: no LLM call, so neither rate-limited nor metered."""
-    return web.json_response(_identity(request))
+    """Telemetry: no LLM call, so neither rate-limited nor metered; also says what the guards
+    set for the rest of the request (the context the records and the LLM client read)."""
+    context = {
+        "organization_id": organization_id_var.get(),
+        "plan_models": plan_models_var.get(),
+        "privacy": privacy_var.get(),
+    }
+    return web.json_response({**_identity(request), "context": context})
 
 
 @routes.post("/ai/optimize")
@@ -62,9 +70,8 @@ async def optimize(request: web.Request) -> web.Response:
     (as the records count them) before answering.
     """
     await quota.charge(request, [request.query.get("trace")], int(request.query.get("calls", "1")))
-    made = int(request.query.get("made", "0"))
-    if made:
-        track_request().llm_calls = made
+    if "made" in request.query:
+        track_request().llm_calls = int(request.query["made"])
     if request.query.get("raise"):
         raise RuntimeError("boom")
     status = int(request.query.get("status", "200"))

@@ -16,6 +16,7 @@ from guarded_app import make_app
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.db.types import Plan
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.postgres import ThrowawayPostgres
 
@@ -267,6 +268,7 @@ async def test_which_paths_are_guarded(store: Store, aiohttp_client: ClientFacto
         ("?status=502", 502, True),  # failed before any LLM call
         ("?status=422", 422, True),
         ("?raise=1", 500, True),
+        ("?status=502&made=0", 502, True),  # counted calls, none made
         ("?status=502&made=1", 502, False),  # the unit paid for the calls it made
         ("?raise=1&made=2", 500, False),
         ("?made=3", 200, False),
@@ -283,3 +285,44 @@ async def test_quota_refund_rule(
     assert (await client.post(f"/ai/optimize{query}", headers=bearer(new.key))).status == status
     sub = await store.get_subscription("alice")
     assert sub is not None and sub.optimizations_used == (0 if given_back else 1)
+
+
+async def test_a_store_that_cannot_be_reached_is_a_503(migrated_db: str, aiohttp_client: ClientFactory) -> None:
+    """Fail closed: a store that cannot answer (here never opened) is a 503 with Retry-After, on
+    every /ai route, LLM-backed or not."""
+    store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)
+    client = await client_for(aiohttp_client, store)
+    for path in ("/ai/ping", "/ai/optimize", "/ai/log_features"):
+        resp = await client.post(path, headers=bearer("cf-" + "a" * 43))
+        assert resp.status == 503, path
+        assert resp.headers["Retry-After"] == "5"
+        assert (await resp.json())["error"]
+
+
+async def test_what_the_guards_set_for_the_request(store: Store, aiohttp_client: ClientFactory) -> None:
+    """The organization (for the records), the plan's model mix (for the LLM client) and privacy
+    mode (for the logs and records) reach the rest of the request."""
+    await store.set_plan(Plan("mixed", models="openai:gpt-4.1=1"))
+    org = await store.create_organization("acme", privacy_mode=True)
+    plain = await store.create_key("alice")
+    member = await store.create_key("bob", organization_id=org.id, plan="mixed")
+    client = await client_for(aiohttp_client, store)
+    seen = {}
+    for name, new in (("plain", plain), ("member", member)):
+        resp = await client.post("/ai/log_features", headers=bearer(new.key))
+        assert resp.status == 200
+        body = await resp.json()
+        seen[name] = body["context"]
+        assert 0 <= body["guard_ms"] < 60_000  # measured, not a clock reading
+    assert seen["plain"] == {"organization_id": None, "plan_models": None, "privacy": False}
+    assert seen["member"] == {"organization_id": org.id, "plan_models": "openai:gpt-4.1=1", "privacy": True}
+
+
+async def test_an_expired_key_is_refused_on_routes_that_do_not_count(
+    store: Store, aiohttp_client: ClientFactory
+) -> None:
+    new = await store.create_key("alice", expires=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
+    client = await client_for(aiohttp_client, store)
+    for method, path in (("POST", "/ai/log_features"), ("GET", "/ai/optimize"), ("POST", "/ai/ping")):
+        resp = await client.request(method, path, headers=bearer(new.key))
+        assert resp.status == 401 and "expired" in (await resp.json())["error"], (method, path)
