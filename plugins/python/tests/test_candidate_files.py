@@ -11,13 +11,15 @@ from .answers import answers as answers_of
 from .samples import ONE_FILE, TWO_FILES
 
 
-def _run(answer: str, original: tuple[CodeFile, ...], target: str) -> list[Candidate]:
+def _run(
+    answer: str, original: tuple[CodeFile, ...], target: str, finish_reason: str | None = "stop"
+) -> list[Candidate]:
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
         language="python",
         language_version="3.11.7",
         original=original,
-        answers=answers_of([answer], original),
+        answers=answers_of([answer], original, finish_reason=finish_reason),
         target=Target.parse(target),
         fence_tags=("python", "py", "python3"),
     )
@@ -113,3 +115,29 @@ def test_only_copies_at_the_start_of_a_line_are_taken_out() -> None:
     assert len(answer) > 2000
     merged = _changed(_run(answer, LONG, "target"), LONG)["pkg/m.py"]
     assert "class Box:\n def helper_3(xs):" in merged and merged.count("def helper_3(") == 2
+
+
+def test_a_cut_off_block_falls_back_to_an_earlier_cut_that_parses() -> None:
+    """The last complete statement of a cut-off block may itself be broken: the cut before it is tried."""
+    answer = (
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n\n\n"
+        "def spread(xs: List[int]) -> float:\n    return 1 +\n\n\ndef helper():\n    return (max(\n"
+    )
+    changed = _changed(_run(answer, ONE_FILE, "sort_list", finish_reason=None), ONE_FILE)
+    assert "    return sorted(xs)\n" in changed["pkg/sorter.py"]
+    assert "return math.sqrt(max(xs) - min(xs))" in changed["pkg/sorter.py"]  # spread kept as it was
+
+
+def test_the_target_decides_between_files_sharing_definitions() -> None:
+    """A block without a path that defines the target goes to the target's file, even when
+    another file shares more of its definitions."""
+    original = (
+        CodeFile("pkg/sorter.py", "def sort_list(xs):\n    return sorted(xs)\n"),
+        CodeFile("pkg/other.py", "def helper_a(x):\n    return x\n\n\ndef helper_b(x):\n    return -x\n"),
+    )
+    answer = (
+        "```python\ndef helper_a(x):\n    return x\n\n\ndef helper_b(x):\n    return -x\n\n\n"
+        "def sort_list(xs):\n    return sorted(helper_b(helper_a(x)) for x in xs)\n```"
+    )
+    changed = _changed(_run(answer, original, "sort_list"), original)
+    assert list(changed) == ["pkg/sorter.py"]
