@@ -184,7 +184,12 @@ class Module:
 
 #: the guards do the same over either store: their mutants run against the in-memory one
 _MEMORY = ("-k", "not postgres")
-_GUARD_TESTS = ["tests/db/test_guards.py", "tests/db/test_quota_per_trace.py", "tests/db/test_tenancy.py"]
+_GUARD_TESTS = [
+    "tests/db/test_guards.py",
+    "tests/db/test_meter.py",
+    "tests/db/test_quota_per_trace.py",
+    "tests/db/test_tenancy.py",
+]
 
 MODULES: dict[str, Module] = {
     "text.edits": Module("engine/codeflash_engine/text/edits.py", _TEXT_TESTS, sample=2),
