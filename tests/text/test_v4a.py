@@ -272,3 +272,27 @@ def test_failure_is_all_or_nothing() -> None:
     assert not result.ok
     assert result.files == {} and result.deleted == ()
     assert [b.ok for b in result.blocks] == [True, False]
+
+
+def test_hunk_lines_are_the_patch_lines_they_start_at() -> None:
+    patch = (
+        "*** Begin Patch\n*** Update File: a.py\n x\n-y\n+z\n@@ def f\n-a\n+b\n*** End of File\n@@\n-c\n+d\n"
+        "*** End Patch\n"
+    )
+    hunks = parse_v4a(patch)[0].hunks
+    assert [(h.line, h.scopes, h.end_of_file) for h in hunks] == [
+        (3, (), False),
+        (6, ("def f",), True),
+        (10, (), False),
+    ]
+
+
+def test_a_stacked_scope_on_the_next_line_is_that_line() -> None:
+    method = "    def length(self):\n        return 1\n"
+    source = f"class Vec:\n{method}\n\nclass Other:\n{method}"
+    patch = (
+        "*** Begin Patch\n*** Update File: a.py\n@@ class Vec:\n@@     def length(self):\n"
+        "-        return 1\n+        return 2\n*** End Patch\n"
+    )
+    result = apply_edit({"a.py": source}, patch)
+    assert result.files == {"a.py": source.replace("return 1", "return 2", 1)}
