@@ -296,3 +296,9 @@ def test_a_stacked_scope_on_the_next_line_is_that_line() -> None:
     )
     result = apply_edit({"a.py": source}, patch)
     assert result.files == {"a.py": source.replace("return 1", "return 2", 1)}
+
+
+def test_a_repeated_scope_moves_on_to_the_next_occurrence() -> None:
+    source = "def f():\n    return 1\n\n\ndef f():\n    return 1\n"
+    patch = "*** Begin Patch\n*** Update File: a.py\n@@ def f():\n@@ def f():\n-    return 1\n+    return 2\n*** End Patch\n"
+    assert apply_edit({"a.py": source}, patch).files == {"a.py": "def f():\n    return 1\n\n\ndef f():\n    return 2\n"}
