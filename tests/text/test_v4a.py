@@ -300,5 +300,7 @@ def test_a_stacked_scope_on_the_next_line_is_that_line() -> None:
 
 def test_a_repeated_scope_moves_on_to_the_next_occurrence() -> None:
     source = "def f():\n    return 1\n\n\ndef f():\n    return 1\n"
-    patch = "*** Begin Patch\n*** Update File: a.py\n@@ def f():\n@@ def f():\n-    return 1\n+    return 2\n*** End Patch\n"
+    patch = (
+        "*** Begin Patch\n*** Update File: a.py\n@@ def f():\n@@ def f():\n-    return 1\n+    return 2\n*** End Patch"
+    )
     assert apply_edit({"a.py": source}, patch).files == {"a.py": "def f():\n    return 1\n\n\ndef f():\n    return 2\n"}
