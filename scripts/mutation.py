@@ -199,7 +199,12 @@ MODULES: dict[str, Module] = {
     "text.unified": Module("engine/codeflash_engine/text/unified.py", _TEXT_TESTS, sample=2),
     "text.markdown": Module(
         "engine/codeflash_engine/text/markdown.py",
-        ["tests/text/test_markdown_extract.py", "tests/text/test_markdown_client.py", "tests/text/test_prose.py"],
+        [
+            "tests/text/test_markdown_scan.py",
+            "tests/text/test_markdown_extract.py",
+            "tests/text/test_markdown_client.py",
+            "tests/text/test_prose.py",
+        ],
         sample=10,
     ),
     "text.xml": Module("engine/codeflash_engine/text/xml.py", ["tests/text/test_xml.py"]),

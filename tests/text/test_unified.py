@@ -123,3 +123,13 @@ def test_is_header_table() -> None:
     for lines, i, expected in cases:
         assert is_header(lines, i) is expected, (lines, i)
     assert to_v4a("Some prose.\n--- a/x.py") == "*** Begin Patch\n*** End Patch\n"
+
+
+def test_header_paths_with_and_without_prefixes() -> None:
+    for old, new, paths in [
+        ("a/x.py", "b/x.py", ["x.py"]),
+        ("x.py", "x.py", ["x.py"]),
+        ("ab/x.py", "ab/x.py", ["ab/x.py"]),
+        ('"a/x.py"', '"b/y.py"\t2026-01-01', ["x.py", "y.py"]),
+    ]:
+        assert edit_paths(f"--- {old}\n+++ {new}\n@@ -1 +1 @@\n-a\n+b\n") == paths, (old, new)
