@@ -8,7 +8,7 @@ import re
 import pytest
 
 from codeflash_engine.text.edits import apply_edit, detect_format, edit_paths
-from codeflash_engine.text.v4a import END_OF_FILE_FUZZ, PatchError, apply_v4a, parse_v4a
+from codeflash_engine.text.v4a import END_OF_FILE_FUZZ, PatchError, apply_v4a, parse_v4a, render_v4a
 
 GEO = """import math
 
@@ -304,3 +304,30 @@ def test_a_repeated_scope_moves_on_to_the_next_occurrence() -> None:
         "*** Begin Patch\n*** Update File: a.py\n@@ def f():\n@@ def f():\n-    return 1\n+    return 2\n*** End Patch"
     )
     assert apply_edit({"a.py": source}, patch).files == {"a.py": "def f():\n    return 1\n\n\ndef f():\n    return 2\n"}
+
+
+def test_every_failing_operation_is_reported() -> None:
+    files = {"a.py": "x = 1\n", "b.py": "y = 1\n"}
+    patch = "*** Begin Patch\n*** Add File: a.py\n+z\n*** Update File: b.py\n@@\n-nope\n+q\n*** End Patch\n"
+    errors = apply_edit(files, patch).errors
+    assert len(errors) == 2
+    assert "Add File a.py): the file already exists" in errors[0] and "(b.py, hunk 1)" in errors[1]
+
+
+def test_an_update_that_failed_leaves_the_file_as_it_was_for_the_next_one() -> None:
+    source = "".join(f"v{i} = {i}\n" for i in range(10))
+    patch = (
+        "*** Begin Patch\n*** Update File: a.py\n@@\n-v1 = 1\n+v1 = 10\n@@\n-missing\n+m\n"
+        "*** Update File: a.py\n@@\n-v1 = 1\n+v1 = 11\n*** End Patch\n"
+    )
+    errors = apply_edit({"a.py": source}, patch).errors
+    assert len(errors) == 1 and "(a.py, hunk 2)" in errors[0]  # the second update still saw v1 = 1
+
+
+def test_a_rendered_hunk_has_three_lines_of_context() -> None:
+    old = "".join(f"line_{i} = {i}\n" for i in range(20))
+    body = render_v4a({"a.py": (old, old.replace("line_10 = 10", "line_10 = 100"))}).splitlines()
+    hunk = body[body.index("@@") + 1 : body.index("*** End Patch")]
+    assert hunk == [" line_7 = 7", " line_8 = 8", " line_9 = 9", "-line_10 = 10", "+line_10 = 100"] + [
+        f" line_{i} = {i}" for i in (11, 12, 13)
+    ]
