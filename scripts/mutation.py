@@ -211,7 +211,16 @@ MODULES: dict[str, Module] = {
     "text.prose": Module(
         "engine/codeflash_engine/text/prose.py", ["tests/text/test_prose.py", "tests/text/test_unified.py"]
     ),
-    "text.sizes": Module("engine/codeflash_engine/text/sizes.py", ["tests/text/test_sizes.py"], sample=10),
+    "text.sizes": Module(  # the tree-sitter plugins' size caps are its users
+        "engine/codeflash_engine/text/sizes.py",
+        [
+            "tests/text/test_sizes.py",
+            "plugins/java/tests/test_java_testgen_sizes.py",
+            "plugins/js_ts/tests/test_jsts_testgen_sizes.py",
+            "plugins/go/tests/test_go_testgen_sizes.py",
+        ],
+        sample=10,
+    ),
     "http.guards": Module(
         "engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
     ),
