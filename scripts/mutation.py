@@ -51,6 +51,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -506,7 +507,15 @@ def _cr(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProce
 
 
 def _session(
-    name: str, module: Module, tree: Path, work: Path, sample: int, env: dict[str, str], sock: str, reuse: bool
+    name: str,
+    module: Module,
+    tree: Path,
+    work: Path,
+    sample: int,
+    env: dict[str, str],
+    sock: str,
+    reuse: bool,
+    retest: bool = False,
 ) -> list[Mutant]:
     """Run the cosmic-ray session of one module; its mutants with their outcomes.
 
@@ -520,6 +529,9 @@ def _session(
     db = work / f"{name}.sqlite"
     if not (reuse and config.exists() and db.exists()):
         _prepare(name, module, tree, config, db, sample, env, sock)
+    elif retest:  # the module's tests as they are now (new test files included), same time-out
+        timeout = float(tomllib.loads(config.read_text())["cosmic-ray"]["timeout"]) - 30
+        _write_config(config, module, _command(module, tree, sock, timeout))
     done = _cr("exec", str(config), str(db), cwd=tree, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{name}: cosmic-ray exec failed:\n{done.stderr[-3000:]}")
@@ -544,6 +556,29 @@ def _session(
     return mutants
 
 
+def _command(module: Module, tree: Path, sock: str, timeout: float, note: str = "") -> str:
+    """The test command of one mutant: the module's tests (those in the copy) through the fork server."""
+    tests = [t for t in module.tests if (tree / t).exists()]  # a test file may be newer than --source
+    if note and tests != module.tests:
+        print(f"  {note}: not in this checkout: {', '.join(sorted(set(module.tests) - set(tests)))}", flush=True)
+    args = ["-x", "-q", "-p", "no:cacheprovider", *module.pytest_args, *tests]
+    me = str(Path(__file__).resolve())
+    return shlex.join([sys.executable, me, "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args])
+
+
+def _write_config(config: Path, module: Module, command: str) -> None:
+    timeout = float(shlex.split(command)[shlex.split(command).index("--timeout") + 1])
+    config.write_text(
+        "[cosmic-ray]\n"
+        f'module-path = "{module.path}"\n'
+        f"timeout = {timeout + 30:.0f}\n"
+        "excluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        "[cosmic-ray.distributor]\n"
+        'name = "local"\n'
+    )
+
+
 def _prepare(
     name: str, module: Module, tree: Path, config: Path, db: Path, sample: int, env: dict[str, str], sock: str
 ) -> None:
@@ -551,14 +586,9 @@ def _prepare(
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
-    tests = [t for t in module.tests if (tree / t).exists()]  # a test file may be newer than --source
-    if tests != module.tests:
-        print(f"  {name}: not in this checkout: {', '.join(sorted(set(module.tests) - set(tests)))}", flush=True)
-    args = ["-x", "-q", "-p", "no:cacheprovider", *module.pytest_args, *tests]
-    me = str(Path(__file__).resolve())
     started = time.monotonic()
     baseline = subprocess.run(
-        [sys.executable, me, "--client", sock, "--timeout", "900", "--", *args],
+        shlex.split(_command(module, tree, sock, 900.0, note=name)),
         cwd=tree,
         env=env,
         capture_output=True,
@@ -569,17 +599,8 @@ def _prepare(
     if baseline.returncode != 0:
         raise SystemExit(f"{name}: the tests fail on the unmutated code:\n{baseline.stdout[-3000:]}")
     timeout = max(30.0, took * 4 + 10)
-    command = shlex.join([sys.executable, me, "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args])
     db.unlink(missing_ok=True)
-    config.write_text(
-        "[cosmic-ray]\n"
-        f'module-path = "{module.path}"\n'
-        f"timeout = {timeout + 30:.0f}\n"
-        "excluded-modules = []\n"
-        f"test-command = {json.dumps(command)}\n"
-        "[cosmic-ray.distributor]\n"
-        'name = "local"\n'
-    )
+    _write_config(config, module, _command(module, tree, sock, timeout))
     done = _cr("init", str(config), str(db), cwd=tree, env=env)
     if done.returncode != 0:
         raise SystemExit(f"{name}: cosmic-ray init failed:\n{done.stderr[-3000:]}")
@@ -588,7 +609,12 @@ def _prepare(
     inert = _inert(source)
     kept = 0
     with use_db(str(db), WorkDB.Mode.open) as work_db:
-        for item in list(work_db.pending_work_items):
+        # cosmic-ray's job ids are random: sample in the order of position, then operator
+        specs = sorted(
+            ((item, item.mutations[0]) for item in work_db.pending_work_items),
+            key=lambda pair: (tuple(pair[1].start_pos), pair[1].operator_name, pair[1].occurrence),
+        )
+        for item, _ in specs:
             spec = item.mutations[0]
             line = spec.start_pos[0]
             why = ""
@@ -714,7 +740,7 @@ def main() -> None:
             module = MODULES[name]
             sample = args.sample or module.sample
             started = time.monotonic()
-            mutants = _session(name, module, tree, args.work, sample, env, sock, args.reuse)
+            mutants = _session(name, module, tree, args.work, sample, env, sock, args.reuse, args.retest)
             seen_keys.update(m.key for m in mutants)
             r = report[name] = _score(mutants, equivalents, sample, round(time.monotonic() - started))
             print(
