@@ -65,13 +65,17 @@ def _def(header: str, body: str = BODY) -> str:
 HEADER = 'def batched(xs, size=64, *, scale=1.0, label="batch"):'
 FASTER = BODY.replace("    total = 0\n    for part in out:\n        total += len(part)\n", "    total = len(xs)\n")
 
-MULTI_LINE = 'def batched(\n    xs: list,\n    size: int = 64,\n    *,\n    scale: float = 1.0,\n    label: str = "batch",\n) -> list:'
+MULTI_LINE = (
+    'def batched(\n    xs: list,\n    size: int = 64,\n    *,\n    scale: float = 1.0,\n    label: str = "batch",\n'
+    ") -> list:"
+)
 
 SIGNATURES = [
     # (id, candidate, what happens)
     ("a header over several lines", _def(MULTI_LINE, FASTER), "kept"),
     ("the same, decorated", "@functools.lru_cache(maxsize=None)\n" + _def(MULTI_LINE, FASTER), "kept"),
     ("odd spacing", _def('def  batched(xs, size=64, *, scale=1.0, label="batch") :', FASTER), "kept"),
+    ("a tab after def", _def('def\tbatched(xs, size=64, *, scale=1.0, label="batch"):', FASTER), "kept"),
     ("same header, faster body", _def(HEADER, FASTER), "kept"),
     (
         "annotations added",
@@ -190,3 +194,19 @@ def test_the_key_ignores_the_docstring_and_keeps_the_decorators_apart() -> None:
     assert function_code_key(only_doc) == function_code_key(ast.parse("def f(x):\n    pass\n").body[0])  # type: ignore[arg-type]
     cached = ast.parse("@functools.cache\ndef f(x):\n    return x\n").body[0]
     assert decorators_key(cached) != decorators_key(plain) == ""
+
+
+def test_a_method_header_is_put_back_at_its_indentation() -> None:
+    original = (CodeFile("pkg/geo.py", "class Vec:\n    def length(self) -> float:\n        return 0.0\n"),)
+    answer = "```python:pkg/geo.py\nclass Vec:\n    def length(self) -> float | int:\n        return 0\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version="3.11.7",
+        original=original,
+        answers=answers_of([answer], original),
+        target=Target.parse("Vec.length"),
+        fence_tags=("python", "py", "python3"),
+    )
+    found = CLEANER.postprocess(request)
+    assert [f.code for f in found[0].files] == ["class Vec:\n    def length(self) -> float:\n        return 0\n"]
