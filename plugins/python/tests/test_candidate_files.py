@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
-from codeflash_engine_python.candidates.pipeline import CLEANER
+from codeflash_engine_python.candidates.pipeline import CLEANER, infer_target
 
 from .answers import answers as answers_of
 from .samples import ONE_FILE, TWO_FILES
@@ -141,3 +141,26 @@ def test_the_target_decides_between_files_sharing_definitions() -> None:
     )
     changed = _changed(_run(answer, original, "sort_list"), original)
     assert list(changed) == ["pkg/sorter.py"]
+
+
+GEO = "class Vec:\n    def length(self):\n        return 0\n\n\nclass Box:\n    def area(self):\n        return 1\n"
+INFER_CASES = [
+    # (files, named, (qualified name, path) or None)
+    ([("a.py", "X = 1\n"), ("b.py", "def g():\n    pass\n\n\ndef h():\n    pass\n")], None, ("g", "b.py")),
+    ([("a.py", "def broken(:\n"), ("b.py", "def g():\n    pass\n")], None, ("g", "b.py")),  # does not parse
+    ([("geo.py", GEO)], Target("length", "length"), ("Vec.length", "geo.py")),  # a line profile's bare name
+    ([("geo.py", GEO)], Target("area", "Box.area", class_name="Box"), ("Box.area", "geo.py")),
+    ([("geo.py", GEO)], Target("missing", "missing"), ("Vec.length", "geo.py")),  # not there: inferred
+    (
+        [("geo.py", GEO + "\n\nclass Cube:\n    def length(self):\n        return 3\n")],
+        Target("length", "length"),
+        ("Vec.length", "geo.py"),
+    ),
+    ([("a.py", "X = 1\n")], None, None),  # no function anywhere
+]
+
+
+@pytest.mark.parametrize(("files", "named", "expected"), INFER_CASES)
+def test_infer_target(files: list[tuple[str, str]], named: Target | None, expected: tuple[str, str] | None) -> None:
+    found = infer_target([CodeFile(path, code) for path, code in files], "3.11.7", named)
+    assert (None if found is None else (found.qualified_name, found.path)) == expected
