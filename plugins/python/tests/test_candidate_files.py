@@ -150,6 +150,7 @@ INFER_CASES = [
     ([("a.py", "def broken(:\n"), ("b.py", "def g():\n    pass\n")], None, ("g", "b.py")),  # does not parse
     ([("geo.py", GEO)], Target("length", "length"), ("Vec.length", "geo.py")),  # a line profile's bare name
     ([("geo.py", GEO)], Target("area", "Box.area", class_name="Box"), ("Box.area", "geo.py")),
+    ([("geo.py", GEO)], Target("area", "area"), ("Box.area", "geo.py")),  # not the first function
     ([("geo.py", GEO)], Target("missing", "missing"), ("Vec.length", "geo.py")),  # not there: inferred
     (
         [("geo.py", GEO + "\n\nclass Cube:\n    def length(self):\n        return 3\n")],
