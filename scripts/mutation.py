@@ -120,6 +120,7 @@ _TEXT_TESTS = [
 _PY_CANDIDATES = [
     "plugins/python/tests/test_candidates.py",
     "plugins/python/tests/test_candidate_filters.py",
+    "plugins/python/tests/test_candidate_files.py",
     "plugins/python/tests/test_base_carry_over.py",
     "plugins/python/tests/test_edits.py",
     "tests/test_plugin_candidates.py",
