@@ -10,7 +10,7 @@ import pytest
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import RateDecision, StoreError, period_end, period_start, rate_decision
+from codeflash_engine.infra.db.types import Plan, RateDecision, StoreError, period_end, period_start, rate_decision
 
 DAY_MS = 86_400_000
 
@@ -142,3 +142,39 @@ UTC = dt.UTC
 def test_quota_periods(period: str, now: dt.datetime, start: dt.datetime, end: dt.datetime) -> None:
     assert period_start(period, now) == start  # type: ignore[arg-type]
     assert period_end(period, start) == end  # type: ignore[arg-type]
+
+
+async def test_the_smallest_window_and_limit_are_valid(store: Store) -> None:
+    key = apikeys.hash_key(apikeys.generate_key())
+    assert not (await store.hit(key, 1, 0)).allowed  # a limit of 0 refuses, it is no error
+    assert (await store.hit_calls(key, 1, 0, 0)).allowed
+    assert (await store.peek_rate(key, 1, 0)).remaining == 0
+
+
+async def test_pruning_keeps_the_counters_of_open_windows() -> None:
+    clock = Clock(2_000_000.0)
+    store = MemoryStore(clock=clock)
+    key = "p" * 96
+    allowed = [(await store.hit(key, 60_000, 1500)).allowed for _ in range(2100)]  # past a prune (every 1024)
+    assert allowed.count(True) == 1500
+    clock.now += 60  # the next window: the old counter may go, the new one starts at 1
+    assert (await store.hit(key, 60_000, 1500)).remaining == 1499
+
+
+async def test_a_plan_quota_starts_again_with_its_period() -> None:
+    clock = Clock(dt.datetime(2026, 11, 30, 23, 59, tzinfo=dt.UTC).timestamp())
+    store = MemoryStore(clock=clock)
+    await store.create_key("carol")
+    plan = Plan("team", optimizations_limit=2, period="month")
+    decisions = [await store.admit_trace("carol", f"t{i}", tenant="org:1", plan=plan) for i in range(3)]
+    assert [(d.allowed, d.used, d.counted, d.first) for d in decisions] == [
+        (True, 1, True, True),
+        (True, 2, True, True),
+        (False, 2, False, False),
+    ]
+    assert decisions[2].period_end == dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    clock.now = dt.datetime(2026, 12, 1, 0, 1, tzinfo=dt.UTC).timestamp()
+    again = await store.admit_trace("carol", "t9", tenant="org:1", plan=plan)
+    assert (again.allowed, again.used, again.tenant) == (True, 1, "org:1")
+    unmetered = await store.admit_trace("carol", "t10", tenant="org:1", plan=Plan("free"))  # no limit
+    assert unmetered.allowed and unmetered.limit is None
