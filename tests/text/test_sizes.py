@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codeflash_engine.text.sizes import MAX_ELEMENTS, MAX_LOOP_ITERATIONS, int_literal, shrink
+from codeflash_engine.text.sizes import MAX_ELEMENTS, MAX_LOOP_ITERATIONS, _root, int_literal, shrink
 
 
 @pytest.mark.parametrize(
@@ -51,3 +51,37 @@ def test_shrink_keeps_the_dimensions_within_the_budget(dims: list[int], budget: 
         assert out == dims
     else:
         assert math.prod(out) <= budget
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 10**12), st.integers(1, 4))
+def test_root_is_the_largest_integer_root(value: int, n: int) -> None:
+    r = _root(value, n)
+    assert r >= 1 and (r**n <= value or r == 1) and (r + 1) ** n > value
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.integers(0, 10**7), min_size=1, max_size=4), st.integers(1, 10**6))
+def test_shrink_keeps_the_shape_and_meets_the_budget(dims: list[int], budget: int) -> None:
+    out = shrink(dims, budget)
+    assert len(out) == len(dims) and all(1 <= o <= d or o == d for o, d in zip(out, dims, strict=True))
+    if 0 in dims or math.prod(dims) <= budget:
+        assert out == dims
+    else:
+        assert math.prod(out) <= budget
+        assert all(o == d for o, d in zip(out, dims, strict=True) if d <= min(out))  # small ones kept
+
+
+@pytest.mark.parametrize(
+    ("dims", "budget", "expected"),
+    [
+        ([1, 1_000_000], 1000, [1, 1000]),  # a dimension of 1 is no 0
+        ([3, 1_000_000], 100_000, [3, 33333]),
+        ([1000, 1000], 10_000, [100, 100]),
+        ([0, 10**9], 10, [0, 10**9]),
+        ([10, 10], 100, [10, 10]),  # exactly the budget
+        ([10, 11], 100, [10, 10]),  # the share the smaller one leaves
+    ],
+)
+def test_shrink_table(dims: list[int], budget: int, expected: list[int]) -> None:
+    assert shrink(dims, budget) == expected

@@ -72,3 +72,38 @@ def test_the_cleaned_js_test_is_capped() -> None:
     tests = plugin.postprocess_tests(request=big)
     assert tests is not None
     assert "new Array(100000).fill(1)" in tests.generated and "toBe(100000)" in tests.generated
+
+
+# the size expressions the engine folds, at their edges (text/sizes.py): what is folded is
+# capped, what is not (too large to be a size, or not an integer) is left as written
+FOLDED = [
+    ("new Array(+1000000)", "new Array(100000)"),  # unary plus
+    ("new Array(-5)", "new Array(-5)"),
+    ("new Array(1 << 62)", "new Array(100000)"),
+    ("new Array(1 << 63)", "new Array(1 << 63)"),  # shifts past 62 are not folded
+    ("new Array(2 ** 64)", "new Array(100000)"),
+    ("new Array(2 ** 65)", "new Array(2 ** 65)"),  # exponents past 64 are not folded
+    ("new Array(65535 ** 2)", "new Array(100000)"),
+    ("new Array(65536 ** 2)", "new Array(65536 ** 2)"),  # bases from 2**16 on are not folded
+    ("new Array(3000000 / 3)", "new Array(100000)"),
+    ("new Array(10 / 3)", "new Array(10 / 3)"),  # not an integer
+]
+
+
+@pytest.mark.parametrize(("expression", "expected"), FOLDED)
+def test_folded_size_expressions(expression: str, expected: str) -> None:
+    source = Source.parse("javascript", f"const a = {expression};")
+    assert source.edited(size_edits(source), "javascript").code == f"const a = {expected};"
+
+
+@pytest.mark.parametrize(
+    ("loop", "expected"),
+    [
+        ("for (let i = 0; i < 1000001; i += 3) { f(i); }", "i < 30000; i += 3"),  # 10000 iterations of 3
+        ("for (let i = 0; i <= 300000; i += 2) { f(i); }", "i <= 19998; i += 2"),
+        ("for (let i = 0; i < 10000; i += 1) { f(i); }", "i < 10000; i += 1"),  # within budget
+    ],
+)
+def test_counted_loops_keep_their_step(loop: str, expected: str) -> None:
+    source = Source.parse("javascript", loop)
+    assert expected in source.edited(size_edits(source), "javascript").code
