@@ -53,8 +53,10 @@ FAST_F = "def f(xs):\n    return xs.sort() or xs\n"
         (f"```python:pkg/b/util.py\n{FAST_F}```", SAME_NAME, "f", None),
         # a path of no file of the request: the file that defines what the block defines
         (f"```python:lib/util.py\n{FAST_F}```", SAME_NAME, "f", ["pkg/a/util.py"]),
+        # a path whose file name is one file's: that file (norm is util's: added to geo, unused)
+        (f"```python:lib/geo.py\n{FAST_NORM}```", TWO_FILES, "Vec.length", None),
     ],
-    ids=["by definitions", "by path", "by path, defining another file's function", "unknown path"],
+    ids=["by definitions", "by path", "by path, defining another file's function", "unknown path", "by file name"],
 )
 def test_the_file_a_block_goes_to(
     answer: str, original: tuple[CodeFile, ...], target: str, files: list[str] | None
@@ -165,3 +167,15 @@ INFER_CASES = [
 def test_infer_target(files: list[tuple[str, str]], named: Target | None, expected: tuple[str, str] | None) -> None:
     found = infer_target([CodeFile(path, code) for path, code in files], "3.11.7", named)
     assert (None if found is None else (found.qualified_name, found.path)) == expected
+
+
+def test_the_shortcut_starts_at_2000_characters() -> None:
+    first = HELPERS[: HELPERS.index("def helper_18(")]  # the rest is left out, so kept as it was
+    code = first.replace("def helper_5(", "def _new(xs):\n    return xs\n\n\ndef helper_5(")
+    tail = "def target(xs):\n    return _new(sorted(xs))\n"
+    pad = 2000 - len(code) - len(tail) - len("# \n")
+    assert pad >= 0
+    block = code + "# " + "x" * (pad + 1) + "\n" + tail  # read without its final newline: 2000 characters
+    assert len(block) == 2001
+    merged = _changed(_run(f"```python:pkg/m.py\n{block}```", LONG, "target"), LONG)["pkg/m.py"]
+    assert merged.index("def helper_17") < merged.index("def _new")  # taken out first: anchored to the target

@@ -210,3 +210,19 @@ def test_a_method_header_is_put_back_at_its_indentation() -> None:
     )
     found = CLEANER.postprocess(request)
     assert [f.code for f in found[0].files] == ["class Vec:\n    def length(self) -> float:\n        return 0\n"]
+
+
+def test_an_async_header_is_put_back_whole() -> None:
+    original = (CodeFile("pkg/io.py", "async def fetch(url):\n    return await get(url, retries=1)\n"),)
+    answer = "```python:pkg/io.py\nasync def fetch(url: str) -> bytes:\n    return await get(url, retries=2)\n```"
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version="3.11.7",
+        original=original,
+        answers=answers_of([answer], original),
+        target=Target.parse("fetch"),
+        fence_tags=("python", "py", "python3"),
+    )
+    found = CLEANER.postprocess(request)
+    assert [f.code for f in found[0].files] == ["async def fetch(url):\n    return await get(url, retries=2)\n"]
