@@ -8,9 +8,18 @@ from types import SimpleNamespace
 import attrs
 import pytest
 
-from codeflash_engine.http.quota import CallLimit, Meter
+from codeflash_engine.http.quota import (
+    BudgetExceeded,
+    Budgets,
+    CallLimit,
+    CallRateExceeded,
+    Meter,
+    QuotaExhausted,
+)
 from codeflash_engine.infra.db.memory import MemoryStore
-from codeflash_engine.infra.db.types import DEFAULT_TENANCY, Tenancy
+from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.types import DEFAULT_TENANCY, Plan, StoreUnavailable, Tenancy
+from codeflash_engine.infra.records import LLMCallRecord
 
 DAY_MS = 86_400_000
 
@@ -75,3 +84,72 @@ async def test_a_later_request_of_a_trace_keeps_nothing_again() -> None:
     await _settled()
     features = await store.get_features("t1")
     assert features is not None and features["original_code"] == "first"
+
+
+async def test_the_call_budget_counts_planned_calls_only() -> None:
+    store = MemoryStore()
+    meter = await _meter(store)
+    await meter.charge(["t1"], 1)
+    assert (await store.peek_rate("k" * 96 + ":llm", DAY_MS, 10)).remaining == 9  # one call counts
+    await store.hit_calls("k" * 96, DAY_MS, 10, 20)  # the key's budget spent elsewhere
+    free = await _meter(store)
+    await free.charge(["t2"], 0)  # a request planning no call is not refused for calls
+    with pytest.raises(CallRateExceeded):
+        await (await _meter(store)).charge(["t3"], 1)
+
+
+def test_statuses_and_defaults() -> None:
+    assert (QuotaExhausted("x").status, CallRateExceeded("x").status, BudgetExceeded("x").status) == (402, 429, 402)
+    assert Budgets().ttl == 5.0
+
+
+PLAN = Plan("metered", budget_usd=1.0)
+
+
+def _tenancy(organization_id: int | None) -> Tenancy:
+    source = "organization" if organization_id is not None else "user"
+    return attrs.evolve(DEFAULT_TENANCY, plan=PLAN, source=source, organization_id=organization_id)
+
+
+async def test_budgets_read_the_tenants_own_spend() -> None:
+    store = MemoryStore()
+    await store.write_records(
+        [
+            LLMCallRecord(
+                trace_id="a", call_type="optimize", model_name="m", provider="p", cost_usd=0.4, user_id="alice"
+            ),
+            LLMCallRecord(
+                trace_id="b",
+                call_type="optimize",
+                model_name="m",
+                provider="p",
+                cost_usd=0.7,
+                user_id="bob",
+                organization_id=7,
+            ),
+        ]
+    )
+    budgets = Budgets(ttl=60)
+    assert await budgets.spent(store, "alice", _tenancy(None)) == pytest.approx(0.4)
+    assert await budgets.spent(store, "alice", _tenancy(7)) == pytest.approx(0.7)  # the organization's
+    # a member of an organization whose plan is the user's own: the user's spend
+    assert await Budgets(ttl=60).spent(store, "alice", attrs.evolve(_tenancy(7), source="user")) == pytest.approx(0.4)
+    await budgets.check(store, "alice", _tenancy(None))
+    budgets.add("alice", _tenancy(None), 0.6)  # a request just cost 0.6: counted until the next read
+    budgets.add("alice", _tenancy(None), 0.0)
+    with pytest.raises(BudgetExceeded) as refused:
+        await budgets.check(store, "alice", _tenancy(None))
+    assert refused.value.fields["spend_usd"] == 1.0 and refused.value.fields["budget_usd"] == 1.0
+    budgets.add("alice", _tenancy(None), 0.1234567)
+    with pytest.raises(BudgetExceeded) as again:
+        await budgets.check(store, "alice", _tenancy(None))
+    assert again.value.fields["spend_usd"] == 1.123457  # rounded to six places
+
+
+async def test_a_failed_spend_read_fails_every_waiter(migrated_db: str) -> None:
+    store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)  # never opened
+    budgets = Budgets(ttl=60)
+    results = await asyncio.wait_for(
+        asyncio.gather(*(budgets.spent(store, "alice", _tenancy(None)) for _ in range(3)), return_exceptions=True), 30
+    )
+    assert all(isinstance(r, StoreUnavailable) for r in results), results
