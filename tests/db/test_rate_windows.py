@@ -178,3 +178,28 @@ async def test_a_plan_quota_starts_again_with_its_period() -> None:
     assert (again.allowed, again.used, again.tenant) == (True, 1, "org:1")
     unmetered = await store.admit_trace("carol", "t10", tenant="org:1", plan=Plan("free"))  # no limit
     assert unmetered.allowed and unmetered.limit is None
+
+
+async def test_the_call_budget_window_and_its_pruning() -> None:
+    clock = Clock(1_000_050.0)  # 30 s into a minute
+    store = MemoryStore(clock=clock)
+    first = await store.hit_calls("c" * 96, 60_000, 10, 4)
+    assert (first.retry_after_s, first.remaining) == (30, 6)
+    for i in range(1100):  # other keys' requests: a prune passes
+        await store.hit(f"{i:096d}", 60_000, 5)
+    assert (await store.hit_calls("c" * 96, 60_000, 10, 4)).remaining == 2  # the open window was kept
+
+
+async def test_plan_quota_used_follows_the_period() -> None:
+    clock = Clock(dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC).timestamp())
+    store = MemoryStore(clock=clock)
+    await store.create_key("carol")
+    plan = Plan("team", optimizations_limit=5, period="month")
+    assert await store.plan_quota_used("org:1", "month") == 0  # nothing counted yet
+    for trace in ("t1", "t2"):
+        await store.admit_trace("carol", trace, tenant="org:1", plan=plan)
+    assert await store.plan_quota_used("org:1", "month") == 2
+    clock.now = dt.datetime(2026, 12, 1, 1, tzinfo=dt.UTC).timestamp()
+    assert await store.plan_quota_used("org:1", "month") == 0  # a new month
+    unmetered = await store.admit_trace("carol", "t3", tenant="org:1", plan=None)
+    assert unmetered.allowed and not unmetered.counted
