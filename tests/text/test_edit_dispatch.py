@@ -154,3 +154,24 @@ def test_a_search_found_in_other_files_names_one_of_them() -> None:
     assert not result.ok
     assert result.errors[0].count("The SEARCH text does occur in") == 1
     assert "does occur in b.py: is the file name right?" in result.errors[0]
+
+
+def test_every_line_changed_in_a_quote_off_by_a_uniform_offset_is_re_indented() -> None:
+    source = "def f():\n    a = 1\n    b = 2\n"
+    edit = "a.py\n<<<<<<< SEARCH\n  a = 1\n  b = 2\n=======\n  a = 10\n  b = 20\n>>>>>>> REPLACE\n"
+    assert apply_edit({"a.py": source}, edit).files == {"a.py": "def f():\n    a = 10\n    b = 20\n"}
+
+
+@pytest.mark.parametrize(
+    ("search", "hint"),
+    [
+        ("    a = 100\n    b = 2", "Did you mean these lines (a.py, lines 2-3)?"),
+        ("class Totally:\n    unrelated = True", None),  # nothing close: no hint
+    ],
+)
+def test_a_hint_only_for_lines_that_are_close(search: str, hint: str | None) -> None:
+    source = "def f():\n    a = 1\n    b = 2\n"
+    errors = apply_edit({"a.py": source}, f"a.py\n<<<<<<< SEARCH\n{search}\n=======\nx\n>>>>>>> REPLACE\n").errors
+    assert ("Did you mean" in errors[0]) is (hint is not None)
+    if hint is not None:
+        assert hint in errors[0]
