@@ -175,3 +175,30 @@ def test_a_hint_only_for_lines_that_are_close(search: str, hint: str | None) -> 
     assert ("Did you mean" in errors[0]) is (hint is not None)
     if hint is not None:
         assert hint in errors[0]
+
+
+def test_search_replace_reports_and_messages() -> None:
+    numbered = "".join(f"v{i} = {i}\n" for i in range(10))
+    loose = "a.py\n<<<<<<< SEARCH\nv1 = 1   \n...\nv4 = 4\n=======\nv1 = 10\n...\nv4 = 40\n>>>>>>> REPLACE\n"
+    result = apply_edit({"a.py": numbered}, loose)
+    # elision (5000) plus the worst level of its pieces (trailing whitespace: 1), from line 2
+    assert result.fuzz == 5001 and [(b.level, b.fuzz, b.line) for b in result.blocks] == [("elision", 5001, 2)]
+    unequal = "a.py\n<<<<<<< SEARCH\nv1 = 1\n...\nv4 = 4\n=======\nv1 = 10\nv4 = 40\n>>>>>>> REPLACE\n"
+    assert (
+        "SEARCH skips lines with '...' 1 time(s) but REPLACE 0 time(s)"
+        in apply_edit({"a.py": numbered}, unequal).errors[0]
+    )
+    block = "a.py\n<<<<<<< SEARCH\nx = 1\n=======\ny\n>>>>>>> REPLACE\n"
+    assert (
+        "matches 8 places in a.py (lines 1, 2, 3, 4, 5, 6, ...)" in apply_edit({"a.py": "x = 1\n" * 8}, block).errors[0]
+    )
+    assert (
+        "matches 6 places in a.py (lines 1, 2, 3, 4, 5, 6) at" in apply_edit({"a.py": "x = 1\n" * 6}, block).errors[0]
+    )
+    assert _blocks("a.py\n<<<<<<< SEARCH\nx") == [(1, "a.py", ("x",), (), False, 2)]  # cut off at the very end
+
+
+@pytest.mark.parametrize("marker", [">>>>>>> REPLACE", "=======", "<<<<<<< SEARCH"])
+def test_rendering_refuses_text_with_marker_lines(marker: str) -> None:
+    with pytest.raises(ValueError, match="reads as a SEARCH/REPLACE marker"):
+        render_search_replace({"a.py": ("a\n", f"{marker}\n")})
