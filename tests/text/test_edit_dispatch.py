@@ -190,7 +190,7 @@ def test_search_replace_reports_and_messages() -> None:
     )
     block = "a.py\n<<<<<<< SEARCH\nx = 1\n=======\ny\n>>>>>>> REPLACE\n"
     assert (
-        "matches 8 places in a.py (lines 1, 2, 3, 4, 5, 6, ...)" in apply_edit({"a.py": "x = 1\n" * 8}, block).errors[0]
+        "matches 7 places in a.py (lines 1, 2, 3, 4, 5, 6, ...)" in apply_edit({"a.py": "x = 1\n" * 7}, block).errors[0]
     )
     assert (
         "matches 6 places in a.py (lines 1, 2, 3, 4, 5, 6) at" in apply_edit({"a.py": "x = 1\n" * 6}, block).errors[0]
