@@ -100,6 +100,12 @@ def template_variables(request: PromptRequest) -> dict[str, Any]:
     }
 
 
+def render_partial(name: str, template_dirs: Sequence[Path] = (), **variables: Any) -> str:
+    """Render one template (a partial such as ``_budget_note.j2``) with ``variables``."""
+    env = _environment(tuple(Path(d) for d in template_dirs))
+    return env.get_template(name).render(variables)
+
+
 def render_prompt(request: PromptRequest, template_dirs: Sequence[Path] = (), **extra: Any) -> Prompt:
     """Render the system and user templates of ``request.task``.
 
