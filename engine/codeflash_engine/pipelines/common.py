@@ -100,10 +100,11 @@ class Engine:
         return ok
 
     async def ask_each(
-        self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
+        self, prompt: Prompt | Sequence[Prompt], *, n: int, task: Task, trace_id: str | None, deadline: Deadline
     ) -> AsyncIterator[list[tuple[int, Completion]]]:
         """:meth:`ask`, its answers as they arrive: each batch holds every success in since the
-        last one (one, unless the caller was busy when several came in).
+        last one (one, unless the caller was busy when several came in). ``prompt`` may be one
+        prompt per call.
 
         Raises :class:`UpstreamFailed` (502) at the end when every call failed.
         """

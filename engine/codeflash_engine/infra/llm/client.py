@@ -221,7 +221,7 @@ class LLMClient:
 
     async def fan_out(
         self,
-        prompt: Prompt,
+        prompt: Prompt | Sequence[Prompt],
         *,
         n: int,
         call_type: str,
@@ -252,7 +252,7 @@ class LLMClient:
 
     async def fan_out_each(
         self,
-        prompt: Prompt,
+        prompt: Prompt | Sequence[Prompt],
         *,
         n: int,
         call_type: str,
@@ -272,9 +272,15 @@ class LLMClient:
         yielded as they come but do not count), the calls still running get
         :meth:`StragglerPolicy.grace` more seconds; those that have not ended by then are
         cancelled (recorded with outcome ``cancelled``, error class ``straggler``) and not yielded.
+
+        ``prompt`` may be one prompt per call (a fan-out whose calls differ, e.g. in a strategy
+        line); calls share one request (several choices) only when their prompts are equal.
         """
         mix = mix or request_mix(self.mix, self.providers)
         assigned = mix.assign(n)
+        prompts = [prompt] * n if isinstance(prompt, Prompt) else list(prompt)
+        if len(prompts) != n:
+            raise ValueError(f"{len(prompts)} prompts for {n} calls")
         loop = asyncio.get_running_loop()
 
         async def one(
@@ -287,7 +293,7 @@ class LLMClient:
                 return [(index, failed)]
             try:
                 completion = await self.complete(
-                    prompt,
+                    prompts[index],
                     model=chain[0],
                     call_type=call_type,
                     trace_id=trace_id,
@@ -309,7 +315,7 @@ class LLMClient:
                     if deadline.expired:
                         raise DeadlineExceeded(provider=choice.provider, model=choice.model)
                     completions = await self._call(
-                        prompt,
+                        prompts[indices[0]],
                         choice,
                         call_type=call_type,
                         trace_id=trace_id,
@@ -342,7 +348,7 @@ class LLMClient:
             groups.setdefault(choice, []).append(i)
         pending: set[asyncio.Future[list[tuple[int, Completion | LLMError]]]] = set()
         for choice, indices in groups.items():
-            if len(indices) > 1 and self._shares_prompt(choice):
+            if len(indices) > 1 and self._shares_prompt(choice) and len({prompts[i] for i in indices}) == 1:
                 pending.add(asyncio.ensure_future(batch(indices, choice)))
             else:
                 pending.update(asyncio.ensure_future(one(i, choice)) for i in indices)
