@@ -90,7 +90,8 @@ async def test_duplicate_rate_on_the_echo_diverse_against_identical(
     answers_i, kept_i = await _candidates(engine_client, fake_llm, "control")
     rate_d, rate_i = 1 - kept_d / answers_d, 1 - kept_i / answers_i
     print(
-        f"duplicate rate on the echo: diverse {rate_d:.0%} ({kept_d}/{answers_d}), identical {rate_i:.0%} ({kept_i}/{answers_i})"
+        f"duplicate rate on the echo: diverse {rate_d:.0%} ({kept_d}/{answers_d}), "
+        f"identical {rate_i:.0%} ({kept_i}/{answers_i})"
     )
     assert (kept_d, kept_i) == (6, 1)
 
@@ -146,7 +147,8 @@ async def test_cached_share_of_prompt_tokens_over_a_cli_session(engine_client: E
         prompt, cached = await _session(engine_client, fake_llm, group)
         figures[group] = cached / prompt
         print(
-            f"prompt cache over one function's session ({group}): {cached:,} of {prompt:,} prompt tokens cached ({cached / prompt:.0%}), {len(fake_llm.usages)} calls"
+            f"prompt cache over one function's session ({group}): {cached:,} of {prompt:,} prompt tokens "
+            f"cached ({cached / prompt:.0%}), {len(fake_llm.usages)} calls"
         )
     if os.environ.get("CODEFLASH_ENGINE_PRINT_FIGURES"):
         print(figures)
