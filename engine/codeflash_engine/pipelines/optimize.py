@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeflash_engine.infra.logging import user_id_var
-from codeflash_engine.pipelines import candidates, strategies
+from codeflash_engine.pipelines import candidates, examples, strategies
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
 from codeflash_engine.pipelines.common import MAX_CANDIDATES, Engine, files_of, profiled_target
 from codeflash_engine.plugins.types import Task
@@ -33,8 +33,12 @@ async def optimize(
     experiment_metadata: Mapping[str, Any] | None = None,
 ) -> list[CandidateOut]:
     """Candidates for the code of ``source_code`` (contract markdown, target file first); each call
-    of the fan-out with its own strategy, unless the request is in an experiment's control group."""
+    of the fan-out with its own strategy, unless the request is in an experiment's control group;
+    the tenant's similar verified wins shown as examples (:mod:`.examples`)."""
     spec = engine.languages.resolve(language)
+    shown = await examples.examples_for(engine, source_code)
+    if shown:
+        fields = {**fields, "verified_examples": shown}
     arm = strategies.arm_of(experiment_metadata)
     task = Task.OPTIMIZE_LINE_PROFILER if line_profile else Task.OPTIMIZE
     job = CandidateJob(
@@ -50,7 +54,9 @@ async def optimize(
         arm=arm,
     )
     record_arm(engine, trace_id, arm, experiment_metadata)
-    return await candidates.generate(engine, job, engine.deadline())
+    found = await candidates.generate(engine, job, engine.deadline())
+    examples.remember_explanations(engine, trace_id, found)
+    return found
 
 
 def record_arm(engine: Engine, trace_id: str, arm: str, experiment_metadata: Mapping[str, Any] | None) -> None:
