@@ -10,6 +10,7 @@ client starts sending must be given to the model or listed with the reason it is
 
 from __future__ import annotations
 
+import re
 import typing
 from typing import Any
 
@@ -33,6 +34,63 @@ def code(field: str, path: str = "pkg/sorter.py", *, fenced: bool = True) -> str
     """Python code holding the field's marker (as a string constant: it survives any parse)."""
     body = f'def sort_list(xs):\n    tag = "{m(field)}"\n    return sorted(xs), tag'
     return f"```python:{path}\n{body}\n```" if fenced else body
+
+
+JAVA_PATH = "src/main/java/com/acme/Sorter.java"
+
+
+def java_code(field: str, path: str = JAVA_PATH, *, fenced: bool = True) -> str:
+    """Java code holding the field's marker."""
+    name = path.rsplit("/", 1)[-1].removesuffix(".java")
+    body = (
+        f"package com.acme;\n\npublic final class {name} {{\n"
+        f'    public static int sortList(int[] xs) {{\n        String tag = "{m(field)}";\n'
+        "        return xs.length + tag.length();\n    }\n}"
+    )
+    return f"```java:{path}\n{body}\n```" if fenced else body
+
+
+_PY_BLOCK = re.compile(r"```python:([^\n]+)\n.*?\n```", re.DOTALL)
+_PY_FLAT = re.compile(r'def sort_list\(xs\):\n    tag = "(\w+)"\n    return sorted\(xs\), tag')
+
+
+def as_java(case: tuple[Any, dict[str, Any], dict[str, Any]]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """A Python case rewritten for Java: the same markers in Java code, Java's names and versions."""
+    schema, body, flips = case
+
+    def convert(value: Any) -> Any:
+        if isinstance(value, str):
+            value = _PY_BLOCK.sub(
+                lambda b: java_code(
+                    _PY_FLAT.search(b.group(0)).group(1)[2:-1],  # type: ignore[union-attr]
+                    JAVA_PATH if "util" not in b.group(1) else "src/main/java/com/acme/Util.java",
+                ),
+                value,
+            )
+            value = _PY_FLAT.sub(lambda f: java_code(f.group(1)[2:-1], fenced=False), value)
+            value = value.replace("# file: pkg/sorter.py", "// file: " + JAVA_PATH)
+            return {"python": "java", "3.12.1": "21", "pytest": "junit5", "unittest": "testng"}.get(value, value)
+        if isinstance(value, dict):
+            return {k: convert(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [convert(v) for v in value]
+        return value
+
+    java = convert(body)
+    java_flips = {
+        k: ({kk: convert(vv) for kk, vv in v.items()} if isinstance(v, dict) else convert(v)) for k, v in flips.items()
+    }
+    for k, v in list(java_flips.items()):
+        if v == "3.10.4":
+            java_flips[k] = "11"
+    if "module_path" in java:
+        java["module_path"] = "com.acme." + m("module_path")
+        java["test_module_path"] = "com.acme." + m("test_module_path")
+        java["function_to_optimize"]["function_name"] = "sortList"
+        java["class_name"] = java.get("class_name") and "Sorter"
+        if "qualified_name" in java:
+            java["qualified_name"] = "Sorter.sortList"
+    return schema, java, java_flips
 
 
 PROFILE = "# Timer unit: 1e-09 s\n## Function: sort_list\n## Total time: 0.0374 s\n"
@@ -443,11 +501,18 @@ async def prompts_for(client: EngineClient, fake: FakeLLM, path: str, body: Any)
     return "\n".join(r.text for r in fake.requests)
 
 
+#: endpoints whose prompts only Python gets (the JIT rewrite, the workflow generator)
+PYTHON_ONLY = ("/ai/rewrite_jit", "/ai/workflow-gen")
+
+
+@pytest.mark.parametrize("language", ["python", "java"])
 @pytest.mark.parametrize("path", list(CASES))
 async def test_every_field_reaches_the_prompt_or_is_listed(
-    path: str, engine_client: EngineClient, fake_llm: FakeLLM
+    path: str, language: str, engine_client: EngineClient, fake_llm: FakeLLM
 ) -> None:
-    schema, body, flips = CASES[path]
+    if language != "python" and path in PYTHON_ONLY:
+        pytest.skip("Python only")
+    schema, body, flips = CASES[path] if language == "python" else as_java(CASES[path])
     schema.model_validate(body)  # the body is one the engine accepts
     text = await prompts_for(engine_client, fake_llm, path, body)
     missing: list[str] = []
