@@ -1,4 +1,4 @@
--- 0009: the engine's own verified wins (issue 22): an optimization the client reported correct and
+-- 0010: the engine's own verified wins (issue 22): an optimization the client reported correct and
 -- at least 10% faster, kept per tenant ('org:<id>', or 'user:<id>' without an organization) to be
 -- shown as an example in that tenant's later optimize prompts. Found by full-text search over the
 -- code's identifiers (split into words by the engine) and the explanation.
