@@ -271,12 +271,18 @@ class FakeRequest:
         return json.dumps(self.body).count('"cache_control"')
 
 
-def prompt_key(request: FakeRequest) -> str:
-    """The default key of a drawn delay: a short hash of the request's model and text.
+#: where the engine's per-call strategy line starts (the calls of a fan-out differ only after it)
+STRATEGY_LINE = "\n\nStrategy for this answer:"
 
-    The calls of one fan-out send the same prompt, so they share it.
+
+def prompt_key(request: FakeRequest) -> str:
+    """The default key of a drawn delay: a short hash of the request's model and text, without
+    the strategy line of an optimize call.
+
+    The calls of one fan-out send the same prompt but for that line, so they share it.
     """
-    return hashlib.sha256(f"{request.model}\0{request.text}".encode()).hexdigest()[:16]
+    text = request.text.split(STRATEGY_LINE, 1)[0]
+    return hashlib.sha256(f"{request.model}\0{text}".encode()).hexdigest()[:16]
 
 
 @attrs.frozen
