@@ -14,6 +14,7 @@ import re
 import typing
 from typing import Any
 
+import attrs
 import pytest
 from pydantic import BaseModel
 
@@ -36,61 +37,102 @@ def code(field: str, path: str = "pkg/sorter.py", *, fenced: bool = True) -> str
     return f"```python:{path}\n{body}\n```" if fenced else body
 
 
-JAVA_PATH = "src/main/java/com/acme/Sorter.java"
+@attrs.frozen
+class Lang:
+    """How a tree-sitter language writes the Python cases' code, paths, names and versions."""
+
+    name: str
+    path: str
+    util_path: str
+    comment: str
+    values: dict[str, str]
+    old_version: str
+    module_path: str
+    #: fields that reach this language's prompts although NOT_IN_PROMPTS lists them
+    prompted: tuple[str, ...] = ()
+
+    def code(self, field: str, path: str | None = None, *, fenced: bool = True) -> str:
+        path = path or self.path
+        name = path.rsplit("/", 1)[-1].split(".")[0]
+        if self.name == "java":
+            body = (
+                f"package com.acme;\n\npublic final class {name} {{\n"
+                f'    public static int sortList(int[] xs) {{\n        String tag = "{m(field)}";\n'
+                "        return xs.length + tag.length();\n    }\n}"
+            )
+        else:
+            body = (
+                f"export class {name} {{\n  static sortList(xs) {{\n"
+                f'    const tag = "{m(field)}";\n    return xs.length + tag.length;\n  }}\n}}'
+            )
+        return f"```{self.name}:{path}\n{body}\n```" if fenced else body
 
 
-def java_code(field: str, path: str = JAVA_PATH, *, fenced: bool = True) -> str:
-    """Java code holding the field's marker."""
-    name = path.rsplit("/", 1)[-1].removesuffix(".java")
-    body = (
-        f"package com.acme;\n\npublic final class {name} {{\n"
-        f'    public static int sortList(int[] xs) {{\n        String tag = "{m(field)}";\n'
-        "        return xs.length + tag.length();\n    }\n}"
-    )
-    return f"```java:{path}\n{body}\n```" if fenced else body
-
+JAVA = Lang(
+    "java",
+    "src/main/java/com/acme/Sorter.java",
+    "src/main/java/com/acme/Util.java",
+    "//",
+    {"python": "java", "3.12.1": "21", "pytest": "junit5", "unittest": "testng"},
+    "11",
+    "com.acme.",
+)
+JAVASCRIPT = Lang(
+    "javascript",
+    "src/sorter.js",
+    "src/util.js",
+    "//",
+    {"python": "javascript", "3.12.1": "20.11.1", "pytest": "jest", "unittest": "vitest"},
+    "18.19.0",
+    "../src/",
+    prompted=("module_system",),
+)
+LANGS = {"java": JAVA, "javascript": JAVASCRIPT}
 
 _PY_BLOCK = re.compile(r"```python:([^\n]+)\n.*?\n```", re.DOTALL)
 _PY_FLAT = re.compile(r'def sort_list\(xs\):\n    tag = "(\w+)"\n    return sorted\(xs\), tag')
 
 
-def as_java(case: tuple[Any, dict[str, Any], dict[str, Any]]) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """A Python case rewritten for Java: the same markers in Java code, Java's names and versions."""
+def as_lang(case: tuple[Any, dict[str, Any], dict[str, Any]], lang: Lang) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """A Python case rewritten for ``lang``: the same markers in its code, its names and versions."""
     schema, body, flips = case
 
     def convert(value: Any) -> Any:
         if isinstance(value, str):
             value = _PY_BLOCK.sub(
-                lambda b: java_code(
+                lambda b: lang.code(
                     _PY_FLAT.search(b.group(0)).group(1)[2:-1],  # type: ignore[union-attr]
-                    JAVA_PATH if "util" not in b.group(1) else "src/main/java/com/acme/Util.java",
+                    lang.path if "util" not in b.group(1) else lang.util_path,
                 ),
                 value,
             )
-            value = _PY_FLAT.sub(lambda f: java_code(f.group(1)[2:-1], fenced=False), value)
-            value = value.replace("# file: pkg/sorter.py", "// file: " + JAVA_PATH)
-            return {"python": "java", "3.12.1": "21", "pytest": "junit5", "unittest": "testng"}.get(value, value)
+            value = _PY_FLAT.sub(lambda f: lang.code(f.group(1)[2:-1], fenced=False), value)
+            value = value.replace("# file: pkg/sorter.py", f"{lang.comment} file: {lang.path}")
+            return lang.values.get(value, value)
         if isinstance(value, dict):
             return {k: convert(v) for k, v in value.items()}
         if isinstance(value, list):
             return [convert(v) for v in value]
         return value
 
-    java = convert(body)
-    java_flips = {
+    out = convert(body)
+    out_flips = {
         k: ({kk: convert(vv) for kk, vv in v.items()} if isinstance(v, dict) else convert(v)) for k, v in flips.items()
     }
-    for k, v in list(java_flips.items()):
+    for k, v in list(out_flips.items()):
         if v == "3.10.4":
-            java_flips[k] = "11"
-    if "module_path" in java:
-        java["module_path"] = "com.acme." + m("module_path")
-        java["test_module_path"] = "com.acme." + m("test_module_path")
-        java["function_to_optimize"]["function_name"] = "sortList"
-        java["class_name"] = java.get("class_name") and "Sorter"
-        if "qualified_name" in java:
-            java["qualified_name"] = "Sorter.sortList"
-    return schema, java, java_flips
+            out_flips[k] = lang.old_version
+    if "module_path" in out:
+        out["module_path"] = lang.module_path + m("module_path")
+        out["test_module_path"] = "tests." + m("test_module_path")
+        out["function_to_optimize"]["function_name"] = "sortList"
+        out["class_name"] = out.get("class_name") and "Sorter"
+        if "qualified_name" in out:
+            out["qualified_name"] = "Sorter.sortList"
+    if "module_system" in out and lang.prompted:
+        out["module_system"] = "esm"
+        out_flips["module_system"] = "commonjs"
+    return schema, out, out_flips
 
 
 PROFILE = "# Timer unit: 1e-09 s\n## Function: sort_list\n## Total time: 0.0374 s\n"
@@ -505,19 +547,20 @@ async def prompts_for(client: EngineClient, fake: FakeLLM, path: str, body: Any)
 PYTHON_ONLY = ("/ai/rewrite_jit", "/ai/workflow-gen")
 
 
-@pytest.mark.parametrize("language", ["python", "java"])
+@pytest.mark.parametrize("language", ["python", "java", "javascript"])
 @pytest.mark.parametrize("path", list(CASES))
 async def test_every_field_reaches_the_prompt_or_is_listed(
     path: str, language: str, engine_client: EngineClient, fake_llm: FakeLLM
 ) -> None:
     if language != "python" and path in PYTHON_ONLY:
         pytest.skip("Python only")
-    schema, body, flips = CASES[path] if language == "python" else as_java(CASES[path])
+    schema, body, flips = CASES[path] if language == "python" else as_lang(CASES[path], LANGS[language])
+    prompted = LANGS[language].prompted if language in LANGS else ()
     schema.model_validate(body)  # the body is one the engine accepts
     text = await prompts_for(engine_client, fake_llm, path, body)
     missing: list[str] = []
     for field in leaf_fields(schema):
-        if field in NOT_IN_PROMPTS:
+        if field in NOT_IN_PROMPTS and field not in prompted:
             continue
         value = _get(body, field)
         markers = _text_markers(value)
