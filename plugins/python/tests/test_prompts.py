@@ -305,6 +305,15 @@ def test_async_method_testgen_prompt() -> None:
     assert "from pkg.sorter import Client" in prompt.user
     assert "@pytest.mark.asyncio" in prompt.user
     assert "obj.fetch(...)" in prompt.user
+    assert "plain `def test_...`" not in prompt.user  # one instruction, not two that contradict
+
+
+def test_the_3_11_prompt_does_not_ask_for_lookup_hoisting() -> None:
+    old = render(Task.OPTIMIZE, CONTEXTS[Task.OPTIMIZE], "3.10.4").system
+    new = render(Task.OPTIMIZE, CONTEXTS[Task.OPTIMIZE], "3.12.1").system
+    assert "attribute lookups and global lookups" in old and "PEP 659" not in old
+    assert "attribute lookups and global lookups" not in new and "PEP 659" in new
+    assert "at least 10% faster" in new and "`set()`" in new
 
 
 def test_the_optimize_prompt_names_the_function_the_request_does_not_name() -> None:
