@@ -145,15 +145,12 @@ _DIFF_KEY = (
 
 
 def merge_diffs(diffs: list[Any], notes: list[str]) -> list[dict[str, Any]]:
-    """Identical differences (same scope, values and errors) as one, with ``repeats`` (how many
-    tests showed it); values cut around their first difference, test sources and errors cut."""
+    """Identical differences (same scope, values and errors, as shown) as one, with ``repeats``
+    (how many tests showed it); values cut around their first difference, test sources and errors
+    cut. Each value is cut before it is compared, so a request's megabytes are never hashed."""
     merged: dict[tuple[Any, ...], dict[str, Any]] = {}
     for diff in diffs:
         if not isinstance(diff, Mapping):
-            continue
-        key = tuple(str(diff.get(k)) for k in _DIFF_KEY)
-        if key in merged:
-            merged[key]["repeats"] = merged[key].get("repeats", 1) + 1
             continue
         item = dict(diff)
         a, b = cut_pair(item.get("original_value"), item.get("candidate_value"), DIFF_VALUE_CHARS)
@@ -168,6 +165,10 @@ def merge_diffs(diffs: list[Any], notes: list[str]) -> list[dict[str, Any]]:
             if isinstance(value, str) and len(value) > DIFF_TEXT_CHARS:
                 item[name] = cut_middle(value, DIFF_TEXT_CHARS)
                 notes.append(f"long test sources and errors are cut to about {DIFF_TEXT_CHARS:,} characters")
+        key = tuple(str(item.get(k)) for k in _DIFF_KEY)
+        if key in merged:
+            merged[key]["repeats"] = merged[key].get("repeats", 1) + 1
+            continue
         merged[key] = item
     out = list(merged.values())
     if len(out) < len(diffs):

@@ -40,6 +40,8 @@ MIN_GAIN = 0.10
 MAX_EXAMPLES = 4
 #: query words sent to the search at most (the code's most telling identifiers come first)
 MAX_QUERY_WORDS = 64
+#: characters of the request's code the query words are read from (on the event loop: bounded)
+QUERY_CHARS = 16_000
 #: characters of an explanation kept per candidate
 MAX_EXPLANATION = 2_000
 EXPLANATION_KEY = "explanation:"
@@ -145,7 +147,7 @@ async def examples_for(engine: Engine, source_code: str) -> list[dict[str, Any]]
     tenant = _tenant()
     if tenant is None or not enabled(engine):
         return []
-    query = words(source_code)[:MAX_QUERY_WORDS]
+    query = words(source_code[:QUERY_CHARS])[:MAX_QUERY_WORDS]
     if not query:
         return []
     try:

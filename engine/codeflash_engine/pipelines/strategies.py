@@ -23,6 +23,9 @@ import attrs
 from codeflash_engine.plugins.prompting import render_partial
 from codeflash_engine.plugins.types import CodeFile, Prompt
 
+#: characters of the code the features are read from (the target file comes first)
+FEATURE_CHARS = 32_000
+
 DIVERSE = "diverse"
 IDENTICAL = "identical"
 
@@ -49,7 +52,7 @@ def applicable(files: Sequence[CodeFile], *, is_async: bool = False, is_numerica
     concurrency when it is asynchronous, then the general ones, those whose feature the code shows
     (loops: repeated work and built-ins; a call made more than once: caching; building
     collections: allocations) before the others."""
-    code = "\n".join(f.code for f in files)
+    code = "\n".join(f.code for f in files)[:FEATURE_CHARS]  # read on the event loop: bounded
     loops = bool(_LOOP.search(code))
     calls = [m.group(1) for m in _CALL.finditer(code)]
     repeated_calls = len(calls) != len(set(calls))

@@ -26,11 +26,18 @@ def cut_middle(text: str, keep: int) -> str:
 
 
 def first_difference(a: str, b: str) -> int:
-    """The index of the first character where ``a`` and ``b`` differ (the shorter's length if none)."""
-    for i, (x, y) in enumerate(zip(a, b, strict=False)):
-        if x != y:
-            return i
-    return min(len(a), len(b))
+    """The index of the first character where ``a`` and ``b`` differ (the shorter's length if none).
+
+    A binary search over slice comparisons (C speed): a megabyte takes microseconds, not a loop
+    over characters on the event loop."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
 
 
 def cut_around(text: str, at: int, keep: int) -> str:
