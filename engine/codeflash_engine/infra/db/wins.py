@@ -101,7 +101,7 @@ def tenant_of(user_id: str | None, organization_id: int | None) -> str | None:
 class VerifiedWin:
     """One win: the original and optimized code (contract markdown), the speedup as a gain (0.25:
     25 % faster), the candidate's explanation and the search words of the original and the
-    explanation."""
+    explanation (computed once, when the win is made)."""
 
     tenant: str
     trace_id: str
@@ -125,7 +125,14 @@ class VerifiedWin:
         explanation: str = "",
     ) -> VerifiedWin:
         return cls(
-            tenant, trace_id, optimization_id, original, optimized, speedup, explanation, " ".join(words(original))
+            tenant,
+            trace_id,
+            optimization_id,
+            original,
+            optimized,
+            speedup,
+            explanation,
+            " ".join(words(f"{original}\n{explanation}")),
         )
 
 
@@ -135,7 +142,7 @@ def rank_in_memory(wins: Iterable[tuple[int, VerifiedWin]], query: Iterable[str]
     wanted = set(query)
     scored = []
     for ident, win in wins:
-        held = set(win.terms.split()) | set(words(win.explanation))
+        held = set(win.terms.split())
         score = len(wanted & held)
         if score:
             scored.append((-score, -win.speedup, ident, win))
