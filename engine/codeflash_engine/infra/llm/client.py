@@ -274,7 +274,7 @@ class LLMClient:
         cancelled (recorded with outcome ``cancelled``, error class ``straggler``) and not yielded.
 
         ``prompt`` may be one prompt per call (a fan-out whose calls differ, e.g. in a strategy
-        line); calls share one request (several choices) only when their prompts are equal.
+        line); calls share one request (several choices) only when they have the same prompt.
         """
         mix = mix or request_mix(self.mix, self.providers)
         assigned = mix.assign(n)
@@ -343,12 +343,13 @@ class LLMClient:
         quorum = self.stragglers.quorum(len(assigned))
         succeeded = 0
         cut_at: float | None = None  # when the calls still running are cut (loop time)
-        groups: dict[ModelChoice, list[int]] = {}
+        # calls share one request only with the same model and the same prompt (object)
+        groups: dict[tuple[ModelChoice, int], list[int]] = {}
         for i, choice in enumerate(assigned):
-            groups.setdefault(choice, []).append(i)
+            groups.setdefault((choice, id(prompts[i])), []).append(i)
         pending: set[asyncio.Future[list[tuple[int, Completion | LLMError]]]] = set()
-        for choice, indices in groups.items():
-            if len(indices) > 1 and self._shares_prompt(choice) and len({prompts[i] for i in indices}) == 1:
+        for (choice, _), indices in groups.items():
+            if len(indices) > 1 and self._shares_prompt(choice):
                 pending.add(asyncio.ensure_future(batch(indices, choice)))
             else:
                 pending.update(asyncio.ensure_future(one(i, choice)) for i in indices)
