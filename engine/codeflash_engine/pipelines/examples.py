@@ -31,6 +31,7 @@ from codeflash_engine.infra.tenancy import privacy_var
 from codeflash_engine.pipelines.budget import CHARS_PER_TOKEN
 from codeflash_engine.pipelines.candidates import CandidateOut
 from codeflash_engine.pipelines.common import Engine
+from codeflash_engine.text.markdown import parse_markdown
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +142,13 @@ async def record_win(
     return win
 
 
+def flat_code(markdown: str) -> str:
+    """The code of contract markdown without its fences and paths (an example's code must not look
+    like a file of the request: the model would answer with blocks for those paths)."""
+    blocks = parse_markdown(markdown)
+    return "\n\n".join(b.code.strip() for b in blocks) if blocks else markdown
+
+
 async def examples_for(engine: Engine, source_code: str) -> list[dict[str, Any]]:
     """The verified wins to show in an optimize prompt for ``source_code``: the tenant's most
     similar, at most MAX_EXAMPLES, together within the token cap."""
@@ -164,8 +172,8 @@ async def examples_for(engine: Engine, source_code: str) -> list[dict[str, Any]]
         budget -= size
         shown.append(
             {
-                "original": win.original,
-                "optimized": win.optimized,
+                "original": flat_code(win.original),
+                "optimized": flat_code(win.optimized),
                 "speedup_percent": round(win.speedup * 100),
                 "explanation": win.explanation,
             }
