@@ -21,6 +21,7 @@ import attrs
 
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
+from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import (
     DEFAULT_PLAN,
     FEATURE_COLUMNS,
@@ -37,6 +38,8 @@ from codeflash_engine.infra.db.types import (
     Subscription,
     Tenancy,
     TraceRecords,
+    TraceSummary,
+    UsageRow,
     check_plan,
     period_end,
     plan_source,
@@ -51,6 +54,8 @@ from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 #: prune finished rate-limit windows every this many hits
 _PRUNE_EVERY = 1024
+#: a key's last use is refreshed at most this often
+_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 @attrs.define
@@ -286,6 +291,8 @@ class MemoryStore:
         key = self._keys.get(key_hash)
         if key is None:
             return Admission(key=None, rate=None)
+        if self._usable(key):
+            key = self._touch(key)
         tenancy = self._tenancy(key)
         if not count or not self._usable(key):
             return Admission(key=key, rate=None, tenancy=tenancy)
@@ -318,6 +325,14 @@ class MemoryStore:
                 privacy=org is not None and org.privacy_mode,
             )
         return found
+
+    def _touch(self, key: ApiKey) -> ApiKey:
+        """The key with its last use now (refreshed at most once a minute, as on PostgreSQL)."""
+        now = self._now()
+        if key.last_used is not None and key.last_used >= now - _TOUCH_EVERY:
+            return key
+        key = self._keys[key.key_hash] = attrs.evolve(key, last_used=now)
+        return key
 
     async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
         _check_window(window_ms, limit)
@@ -536,6 +551,71 @@ class MemoryStore:
             calls=sorted((c for c in self._calls if c.trace_id == trace_id), key=lambda c: c.created),
             errors=sorted((e for e in self._errors if e.trace_id == trace_id), key=lambda e: e.created),
         )
+
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until) summed per ``group``, as PostgreSQL's usage report does."""
+        if group not in USAGE_GROUPS:
+            raise StoreError(f"cannot group usage by {group!r}; one of {', '.join(USAGE_GROUPS)}")
+        sums: dict[str, list[Any]] = {}
+        for c in self._calls:
+            if not (since <= c.created < until) or (user_id is not None and c.user_id != user_id):
+                continue
+            name = self._usage_group(c, group)
+            row = sums.setdefault(name, [0, 0, 0, 0, 0, 0.0, set(), 0])
+            row[0] += 1
+            row[1] += c.outcome != "ok"
+            row[2] += c.tokens_in
+            row[3] += c.tokens_out
+            row[4] += c.tokens_cached
+            row[5] += c.cost_usd
+            if c.request_id is None:
+                row[7] += 1
+            else:
+                row[6].add(c.request_id)
+        return [
+            UsageRow(name, r[0], r[1], r[2], r[3], r[4], r[5], requests=len(r[6]) + r[7])
+            for name, r in sorted(sums.items())
+        ]
+
+    def _usage_group(self, call: LLMCallRecord, group: str) -> str:
+        if group == "user":
+            return call.user_id or "-"
+        if group == "model":
+            return f"{call.provider}:{call.model_name}"
+        if group == "day":
+            return f"{call.created.astimezone(dt.UTC):%Y-%m-%d}"
+        if group == "call-type":
+            return call.call_type
+        org = self._org_rows.get(call.organization_id) if call.organization_id is not None else None
+        return org.name if org is not None else "-"
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        found: dict[str, list[LLMCallRecord]] = {}
+        for c in self._calls:
+            if c.trace_id is None or c.created < since:
+                continue
+            if (prefix and not c.trace_id.startswith(prefix)) or (user_id is not None and c.user_id != user_id):
+                continue
+            found.setdefault(c.trace_id, []).append(c)
+        summaries = [
+            TraceSummary(
+                trace_id=trace_id,
+                user_id=min((c.user_id for c in calls if c.user_id is not None), default=None),
+                calls=len(calls),
+                failed=sum(c.outcome != "ok" for c in calls),
+                cost_usd=sum(c.cost_usd for c in calls),
+                first=min(c.created for c in calls),
+                last=max(c.created for c in calls),
+            )
+            for trace_id, calls in found.items()
+        ]
+        summaries.sort(key=lambda t: t.trace_id)
+        summaries.sort(key=lambda t: t.last, reverse=True)
+        return summaries[: max(0, limit)]
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:

@@ -41,6 +41,7 @@ from codeflash_engine.infra.db.types import (
     Subscription,
     Tenancy,
     TraceRecords,
+    TraceSummary,
     UsageRow,
     check_plan,
     period_end,
@@ -160,6 +161,7 @@ def _key(row: Mapping[str, Any]) -> ApiKey:
         revoked=row["revoked"],
         expires=row["expires"],
         plan=row["plan"],
+        last_used=row["last_used"],
     )
 
 
@@ -801,6 +803,7 @@ class PostgresStore:
                         pg_optional(r.error_class),
                         r.created,
                         r.attempts,
+                        pg_optional(r.request_id),
                     )
                 )
             elif isinstance(r, ErrorRecord):
@@ -863,9 +866,18 @@ class PostgresStore:
                 tokens_out=int(row["tokens_out"]),
                 tokens_cached=int(row["tokens_cached"]),
                 cost_usd=float(row["cost_usd"]),
+                requests=row["requests"],
             )
             for row in rows
         ]
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        rows = await self._fetch(
+            queries.TRACE_SUMMARIES, since, pg_optional(prefix or None), pg_optional(user_id), max(0, limit)
+        )
+        return [TraceSummary(**dict(row)) for row in rows]
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:

@@ -50,7 +50,7 @@ ORGANIZATION_NAME = "SELECT name FROM organizations WHERE id = $1"
 
 _KEY_COLUMNS = """
 k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked,
-k.expires, k.plan
+k.expires, k.plan, k.last_used
 """
 
 #: a key that can be used now: neither revoked nor expired
@@ -143,6 +143,13 @@ WITH req AS (
      ORDER BY k.key_hash
     ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
     RETURNING c.key_hash, c.hits, c.window_start
+), used AS (
+    -- when each active key last opened a request (the dashboard's keys page), to the minute: a
+    -- key row held by another statement is skipped, so this never waits and cannot deadlock
+    UPDATE cf_api_keys c SET last_used = now()
+     WHERE c.id IN (SELECT ck.id FROM cf_api_keys ck JOIN kp k ON k.id = ck.id
+                     WHERE {_USABLE} AND (k.last_used IS NULL OR k.last_used < now() - interval '1 minute')
+                     ORDER BY ck.id FOR UPDATE OF ck SKIP LOCKED)
 )
 SELECT k.*, h.hits, h.window_start, t.now_ms FROM kp k CROSS JOIN t LEFT JOIN h ON h.key_hash = k.key_hash
 """
@@ -318,6 +325,7 @@ LLM_CALL_COLUMNS = (
     "error_class",
     "created",
     "attempts",
+    "request_id",
 )
 ERROR_TABLE = "optimization_errors"
 ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")
@@ -384,9 +392,25 @@ SELECT {expression} AS grp,
        COALESCE(sum(tokens_in), 0) AS tokens_in,
        COALESCE(sum(tokens_out), 0) AS tokens_out,
        COALESCE(sum(tokens_cached), 0) AS tokens_cached,
-       COALESCE(sum(cost_usd), 0) AS cost_usd
+       COALESCE(sum(cost_usd), 0) AS cost_usd,
+       count(DISTINCT request_id) + count(*) FILTER (WHERE request_id IS NULL) AS requests
   FROM llm_calls
  WHERE created >= $1 AND created < $2 AND ($3::text IS NULL OR user_id = $3)
  GROUP BY grp
  ORDER BY grp
+"""
+
+
+# Traces with LLM calls since $1, newest first: trace ids starting with $2 (NULL: any), of user $3
+# (NULL: any user), at most $4.
+TRACE_SUMMARIES = """
+SELECT trace_id, min(user_id) AS user_id, count(*) AS calls, count(*) FILTER (WHERE outcome <> 'ok') AS failed,
+       COALESCE(sum(cost_usd), 0)::float8 AS cost_usd, min(created) AS first, max(created) AS last
+  FROM llm_calls
+ WHERE trace_id IS NOT NULL AND created >= $1
+   AND ($2::text IS NULL OR starts_with(trace_id, $2::text))
+   AND ($3::text IS NULL OR user_id = $3::text)
+ GROUP BY trace_id
+ ORDER BY max(created) DESC, trace_id
+ LIMIT $4
 """
