@@ -1,0 +1,49 @@
+"""Helpers shared by the dashboard tests (a module of its own: conftest modules cannot be imported)."""
+
+from __future__ import annotations
+
+import re
+
+ADMIN_TOKEN = "admin-" + "t" * 40
+SECRET = "s3cret-" + "k" * 30
+BEARER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of the first form of a dashboard page."""
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    assert found is not None, "no CSRF token in the page"
+    return found.group(1)
+
+
+SORTER = (
+    "def sort_list(xs):\n"
+    "    out = list(xs)\n"
+    "    for i in range(len(out)):\n"
+    "        for j in range(len(out) - 1 - i):\n"
+    "            if out[j] > out[j + 1]:\n"
+    "                out[j], out[j + 1] = out[j + 1], out[j]\n"
+    "    return out"
+)
+FAST_ANSWER = "sorted() is O(n log n).\n\n```python:pkg/sorter.py\ndef sort_list(xs):\n    return sorted(xs)\n```\n"
+
+
+def optimize_body(trace_id: str) -> dict[str, object]:
+    """An /ai/optimize body as the CLI sends it (contract section 3), for ``trace_id``."""
+    return {
+        "source_code": f"```python:pkg/sorter.py\n{SORTER}\n```",
+        "dependency_code": "",
+        "trace_id": trace_id,
+        "language": "python",
+        "language_version": "3.11.7",
+        "experiment_metadata": None,
+        "codeflash_version": "0.20.6",
+        "current_username": None,
+        "repo_owner": None,
+        "repo_name": None,
+        "is_async": False,
+        "call_sequence": 1,
+        "n_candidates": 6,
+        "is_numerical_code": False,
+        "rerun_trace_id": None,
+    }
