@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
 ADMIN_TOKEN = "admin-" + "t" * 40
 SECRET = "s3cret-" + "k" * 30
 BEARER = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+AdminClient = TestClient[web.Request, web.Application]
 
 
 def csrf_of(page: str) -> str:

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import pytest
-from admin_support import ADMIN_TOKEN, SECRET
+from admin_support import ADMIN_TOKEN, SECRET, AdminClient
 from aiohttp import web
-from aiohttp.test_utils import TestClient
 
 from codeflash_engine.app import create_app
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY
-
-AdminClient = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture

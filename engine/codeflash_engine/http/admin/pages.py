@@ -55,17 +55,17 @@ async def login(request: web.Request) -> web.StreamResponse:
         if isinstance(token, str) and token.strip().startswith("cf-"):
             wrong = "an API key does not open the dashboard: use CODEFLASH_ENGINE_ADMIN_TOKEN"
         return render(request, "login.html.j2", status=401, error=wrong, next=target)
-    response = web.HTTPSeeOther(target, headers=SECURITY_HEADERS)
-    auth.set_cookie(request, response)
-    return response
+    redirect = web.HTTPSeeOther(target, headers=SECURITY_HEADERS)
+    auth.set_cookie(request, redirect)
+    raise redirect
 
 
 @routes.post("/admin/logout")
 @page
 async def logout(request: web.Request) -> web.StreamResponse:
-    response = web.HTTPSeeOther("/admin/login", headers=SECURITY_HEADERS)
-    request.app[ADMIN_AUTH].clear_cookie(response)
-    return response
+    redirect = web.HTTPSeeOther("/admin/login", headers=SECURITY_HEADERS)
+    request.app[ADMIN_AUTH].clear_cookie(redirect)
+    raise redirect
 
 
 @routes.get("/admin/static/{name}")
