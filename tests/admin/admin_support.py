@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+
+from codeflash_engine.http.metrics import RECORDER
 
 ADMIN_TOKEN = "admin-" + "t" * 40
 SECRET = "s3cret-" + "k" * 30
@@ -52,3 +55,13 @@ def optimize_body(trace_id: str) -> dict[str, object]:
         "is_numerical_code": False,
         "rerun_trace_id": None,
     }
+
+
+async def drained(client: AdminClient) -> None:
+    """Wait until the engine's recorder has written what it holds."""
+    recorder = client.app[RECORDER]
+    for _ in range(300):
+        if recorder.queue_depth == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the recorder did not drain")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -10,13 +9,12 @@ import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from admin_support import BEARER, FAST_ANSWER, AdminClient, optimize_body
+from admin_support import BEARER, FAST_ANSWER, AdminClient, drained, optimize_body
 from aiohttp import web
 
 from codeflash_engine import LanguageSpec, hookimpl
 from codeflash_engine.app import create_app, load_plugins
 from codeflash_engine.http.guards import STORE
-from codeflash_engine.http.metrics import RECORDER
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import call
@@ -24,16 +22,6 @@ from codeflash_engine.testing.fake_llm import FakeLLM
 
 READ_PAGES = ("/admin", "/admin/usage", "/admin/usage.csv", "/admin/keys", "/admin/plans", "/admin/orgs")
 READ_PAGES += ("/admin/plugins", "/admin/traces", "/admin/usage?by=org", "/admin/usage?by=day")
-
-
-async def drained(client: AdminClient) -> None:
-    """Wait until the recorder has written what it holds."""
-    recorder = client.app[RECORDER]
-    for _ in range(200):
-        if recorder.queue_depth == 0:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the recorder did not drain")
 
 
 def created_key(page: str) -> str:

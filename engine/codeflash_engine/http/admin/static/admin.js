@@ -34,7 +34,7 @@
       models: (c) => new Chart(c, {
         type: "doughnut",
         data: { labels: overview.models, datasets: [{ data: overview.model_cost, backgroundColor: overview.models.map((_, i) => palette[i % palette.length]) }] },
-        options: { plugins: { legend: { position: "right" } } },
+        options: { plugins: { legend: { position: "bottom" } } },
       }),
     };
     document.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
