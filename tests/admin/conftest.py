@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 
+import asyncpg
 import pytest
 from admin_support import ADMIN_TOKEN, SECRET, AdminClient
 from aiohttp import web
@@ -32,3 +34,40 @@ async def admin_client(
     aiohttp_client: Callable[[web.Application], Awaitable[AdminClient]], admin_settings: Settings
 ) -> AdminClient:
     return await aiohttp_client(create_app(admin_settings))
+
+
+@pytest.fixture
+async def database(pg_dsn: str) -> AsyncIterator[str]:
+    """An empty database of its own (the engine migrates it when it opens)."""
+    name = f"cfe_admin_{uuid.uuid4().hex[:10]}"
+    server = await asyncpg.connect(pg_dsn)
+    try:
+        await server.execute(f'CREATE DATABASE "{name}"')
+        yield f"{pg_dsn.rpartition('/')[0]}/{name}"
+    finally:
+        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.close()
+
+
+@pytest.fixture
+async def pg_admin_client(
+    aiohttp_client: Callable[[web.Application], Awaitable[AdminClient]],
+    fake_llm_settings: Callable[..., Settings],
+    database: str,
+) -> AdminClient:
+    settings = fake_llm_settings(
+        "openai",
+        models="openai:gpt-4.1=1",
+        database_url=database,
+        codeflash_engine_admin_token=ADMIN_TOKEN,
+        secret_key=SECRET,
+    )
+    return await aiohttp_client(create_app(settings))
+
+
+@pytest.fixture(params=["memory", "postgres"])
+def any_store_client(request: pytest.FixtureRequest) -> AdminClient:
+    """The dashboard on each store in turn: embedded (in memory), then PostgreSQL."""
+    name = "admin_client" if request.param == "memory" else "pg_admin_client"
+    client: AdminClient = request.getfixturevalue(name)
+    return client

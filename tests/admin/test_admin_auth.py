@@ -102,17 +102,22 @@ async def test_an_expired_forged_or_stale_session_is_refused(admin_client: Admin
     other_token = AdminAuth("another-admin-token-" + "z" * 20, SECRET, session_seconds=12 * HOURS).new_session()
     other_secret = AdminAuth(ADMIN_TOKEN, "another secret key", session_seconds=12 * HOURS).new_session()
     tampered = fresh[:-2] + ("AA" if not fresh.endswith("AA") else "BB")
-    for value, why in (
-        (expired, "expired"),
-        (other_token, "not valid"),
-        (other_secret, "not valid"),
-        (tampered, "not valid"),
-        ("garbage", "not valid"),
+    for value, why, says in (
+        (expired, "expired", "your session has expired"),
+        (other_token, "invalid", "not valid"),
+        (other_secret, "invalid", "not valid"),
+        (tampered, "invalid", "not valid"),
+        ("garbage", "invalid", "not valid"),
     ):
         admin_client.session.cookie_jar.clear()
         resp = await admin_client.get("/admin", cookies={SESSION_COOKIE: value}, allow_redirects=False)
         assert resp.status == 303, why
-        assert why in unquote(resp.headers["Location"])
+        assert resp.headers["Location"].endswith(f"&why={why}")
+        login = await admin_client.get(resp.headers["Location"], cookies={SESSION_COOKIE: value})
+        assert login.status == 200 and says in await login.text()
+    # the login page says only what the engine says, never text from a link
+    crafted = await admin_client.get("/admin/login?why=Your+token+leaked:+enter+it+at+evil.example")
+    assert "evil.example" not in await crafted.text()
     admin_client.session.cookie_jar.clear()
     assert (await admin_client.get("/admin", cookies={SESSION_COOKIE: fresh}, allow_redirects=False)).status == 200
 

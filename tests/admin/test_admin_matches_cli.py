@@ -8,48 +8,13 @@ import json
 import os
 import re
 import sys
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import pytest
-from admin_support import ADMIN_TOKEN, BEARER, SECRET, AdminClient
-from aiohttp import web
+from admin_support import BEARER, AdminClient
 
-from codeflash_engine.app import create_app
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.infra.records import LLMCallRecord
-from codeflash_engine.settings import Settings
-
-
-@pytest.fixture
-async def database(pg_dsn: str) -> AsyncIterator[str]:
-    """An empty database of its own (the engine migrates it when it opens)."""
-    name = f"cfe_admin_{uuid.uuid4().hex[:10]}"
-    server = await asyncpg.connect(pg_dsn)
-    try:
-        await server.execute(f'CREATE DATABASE "{name}"')
-        yield f"{pg_dsn.rpartition('/')[0]}/{name}"
-    finally:
-        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await server.close()
-
-
-@pytest.fixture
-async def pg_admin_client(
-    aiohttp_client: Callable[[web.Application], Awaitable[AdminClient]],
-    fake_llm_settings: Callable[..., Settings],
-    database: str,
-) -> AdminClient:
-    settings = fake_llm_settings(
-        "openai",
-        models="openai:gpt-4.1=1",
-        database_url=database,
-        codeflash_engine_admin_token=ADMIN_TOKEN,
-        secret_key=SECRET,
-    )
-    return await aiohttp_client(create_app(settings))
 
 
 async def cli_usage(database: str, *args: str) -> dict[str, Any]:

@@ -73,10 +73,10 @@ async def test_a_key_is_shown_once_listed_by_its_suffix_then_revoked(
     assert again.status == 404
 
 
-async def test_rotating_a_key_keeps_the_old_one_for_its_grace_period(admin_client: AdminClient) -> None:
-    store = admin_client.app[STORE]
+async def test_rotating_a_key_keeps_the_old_one_for_its_grace_period(any_store_client: AdminClient) -> None:
+    store = any_store_client.app[STORE]
     old = (await store.create_key("dave", tier="team")).info
-    resp = await admin_client.post(f"/admin/keys/{old.id}/rotate", data={"grace": "2h"}, headers=BEARER)
+    resp = await any_store_client.post(f"/admin/keys/{old.id}/rotate", data={"grace": "2h"}, headers=BEARER)
     page = await resp.text()
     assert resp.status == 201 and "keeps working until" in page
     new = await store.lookup_key(apikeys.hash_key(created_key(page)))
@@ -84,38 +84,38 @@ async def test_rotating_a_key_keeps_the_old_one_for_its_grace_period(admin_clien
     kept = await store.lookup_key(old.key_hash)
     assert kept is not None and kept.revoked is None and kept.expires is not None
     assert dt.timedelta(minutes=119) < kept.expires - dt.datetime.now(dt.UTC) <= dt.timedelta(hours=2)
-    at_once = await admin_client.post(f"/admin/keys/{new.id}/rotate", data={"grace": "0"}, headers=BEARER)
+    at_once = await any_store_client.post(f"/admin/keys/{new.id}/rotate", data={"grace": "0"}, headers=BEARER)
     assert at_once.status == 201 and "is revoked" in await at_once.text()
     assert (await store.lookup_key(new.key_hash)).revoked is not None  # type: ignore[union-attr]
-    bad = await admin_client.post(f"/admin/keys/{old.id}/rotate", data={"grace": "soon"}, headers=BEARER)
+    bad = await any_store_client.post(f"/admin/keys/{old.id}/rotate", data={"grace": "soon"}, headers=BEARER)
     assert bad.status == 422 and "grace" in await bad.text()
 
 
-async def test_a_bad_key_form_says_what_is_wrong(admin_client: AdminClient) -> None:
+async def test_a_bad_key_form_says_what_is_wrong(any_store_client: AdminClient) -> None:
     for data, says in (
         ({"user": ""}, "a user id is required"),
         ({"user": "x", "expires": "yesterday"}, "expires"),
         ({"user": "x", "plan": "gold"}, "no plan is named"),
         ({"user": "x", "org": "999"}, "no organization has id 999"),
     ):
-        resp = await admin_client.post("/admin/keys", data=data, headers=BEARER)
+        resp = await any_store_client.post("/admin/keys", data=data, headers=BEARER)
         assert resp.status == 422 and says in await resp.text(), data
-    assert await admin_client.app[STORE].list_keys(user_id="x") == []
+    assert await any_store_client.app[STORE].list_keys(user_id="x") == []
 
 
-async def test_plans_and_organizations_are_edited_as_the_commands_edit_them(admin_client: AdminClient) -> None:
-    store = admin_client.app[STORE]
+async def test_plans_and_organizations_are_edited_as_the_commands_edit_them(any_store_client: AdminClient) -> None:
+    store = any_store_client.app[STORE]
     data = {"name": "team", "rate_limit": "600/1h", "quota": "50", "budget": "25.5", "period": "week"}
     data["models"] = "openai:gpt-4.1=2"
-    resp = await admin_client.post("/admin/plans", data=data, headers=BEARER, allow_redirects=False)
+    resp = await any_store_client.post("/admin/plans", data=data, headers=BEARER, allow_redirects=False)
     assert resp.status == 303
     plan = await store.get_plan("team")
     assert plan is not None
     assert (plan.rate_limit_max, plan.rate_limit_window_ms, plan.optimizations_limit) == (600, 3_600_000, 50)
     assert (plan.budget_usd, plan.period, plan.models) == (25.5, "week", "openai:gpt-4.1=2")
-    page = await (await admin_client.get("/admin/plans?edit=team", headers=BEARER)).text()
+    page = await (await any_store_client.get("/admin/plans?edit=team", headers=BEARER)).text()
     assert 'value="600/1h"' in page and 'value="25.5"' in page and "Change plan team" in page
-    cleared = await admin_client.post("/admin/plans", data={"name": "team", "period": "week"}, headers=BEARER)
+    cleared = await any_store_client.post("/admin/plans", data={"name": "team", "period": "week"}, headers=BEARER)
     assert cleared.status == 200
     plan = await store.get_plan("team")
     assert plan is not None and plan.rate_limit_max is None and plan.budget_usd is None and plan.models is None
@@ -125,20 +125,20 @@ async def test_plans_and_organizations_are_edited_as_the_commands_edit_them(admi
         ({"name": "x", "models": "nope"}, "models"),
         ({"name": "-bad name"}, "plan name"),
     ):
-        resp = await admin_client.post("/admin/plans", data=bad, headers=BEARER)
+        resp = await any_store_client.post("/admin/plans", data=bad, headers=BEARER)
         assert resp.status == 422 and says in await resp.text(), bad
 
-    made = await admin_client.post(
+    made = await any_store_client.post(
         "/admin/orgs", data={"name": "globex", "plan": "team", "privacy": "on", "github_org_id": "77"}, headers=BEARER
     )
     assert made.status == 200
     [org] = await store.list_organizations()
     assert (org.name, org.plan, org.privacy_mode, org.github_org_id) == ("globex", "team", True, 77)
-    changed = await admin_client.post(f"/admin/orgs/{org.id}", data={"plan": ""}, headers=BEARER)
+    changed = await any_store_client.post(f"/admin/orgs/{org.id}", data={"plan": ""}, headers=BEARER)
     assert changed.status == 200
     org = await store.get_organization(org.id)  # type: ignore[assignment]
     assert org is not None and org.plan is None and not org.privacy_mode
-    twice = await admin_client.post("/admin/orgs", data={"name": "globex"}, headers=BEARER)
+    twice = await any_store_client.post("/admin/orgs", data={"name": "globex"}, headers=BEARER)
     assert twice.status == 422 and "exists already" in await twice.text()
 
 

@@ -53,6 +53,15 @@ class Denied:
 
     reason: str
     to_login: bool = False
+    #: what the login page is told (a key of LOGIN_NOTES; never free text from a link)
+    code: str = ""
+
+
+#: what the login page says after a refused session (by code, so a link cannot make it say anything else)
+LOGIN_NOTES = {
+    "expired": "your session has expired: log in again",
+    "invalid": "this session is not valid (the admin token or SECRET_KEY changed?): log in again",
+}
 
 
 #: a request with the admin token as a bearer token (scripts): no cookie, so no CSRF to fear
@@ -98,9 +107,9 @@ class AdminAuth:
         try:
             value = self._signer.unsign(cookie, max_age=math.ceil(self.session_seconds))
         except SignatureExpired:
-            return Denied("your session has expired: log in again", to_login=True)
+            return Denied(LOGIN_NOTES["expired"], to_login=True, code="expired")
         except BadSignature:
-            return Denied("this session is not valid (the admin token or SECRET_KEY changed?): log in again", True)
+            return Denied(LOGIN_NOTES["invalid"], to_login=True, code="invalid")
         return Session(id=value.decode())
 
     def csrf_token(self, session: Session) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from codeflash_engine.http.admin import live_metrics, views
-from codeflash_engine.http.admin.auth import ADMIN_AUTH
+from codeflash_engine.http.admin.auth import ADMIN_AUTH, LOGIN_NOTES
 from codeflash_engine.http.admin.render import HERE, SECURITY_HEADERS, chart_json, message, page, render
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.http.metrics import METRICS
@@ -41,8 +41,8 @@ def _safe_next(target: str | None) -> str:
 
 @routes.get("/admin/login")
 async def login_form(request: web.Request) -> web.Response:
-    why = request.query.get("why")
-    return render(request, "login.html.j2", error=why, next=_safe_next(request.query.get("next")))
+    note = LOGIN_NOTES.get(request.query.get("why", ""))
+    return render(request, "login.html.j2", error=note, next=_safe_next(request.query.get("next")))
 
 
 @routes.post("/admin/login")

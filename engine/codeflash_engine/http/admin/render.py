@@ -107,8 +107,8 @@ def _denied(request: web.Request, why: Denied) -> web.Response:
         return response
     if why.to_login and request.method == "GET":
         target = f"/admin/login?next={quote(request.path_qs, safe='')}"
-        if request.cookies:
-            target += "&why=" + quote(why.reason, safe="")
+        if why.code:
+            target += f"&why={why.code}"
         raise web.HTTPSeeOther(target, headers=SECURITY_HEADERS)
     return render(request, "login.html.j2", status=401, error=why.reason, next="/admin")
 

@@ -1,0 +1,48 @@
+"""The overview's live figures: error rates and percentiles read from the engine's own metrics."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from codeflash_engine.http.admin import live_metrics
+from codeflash_engine.http.metrics import Metrics
+from codeflash_engine.infra.records import LLMCallRecord
+
+
+def test_quantiles_as_histogram_quantile_computes_them() -> None:
+    buckets = [(0.1, 0.0), (0.25, 50.0), (0.5, 90.0), (1.0, 100.0), (math.inf, 100.0)]
+    assert live_metrics.quantile(0.5, buckets) == pytest.approx(0.25)
+    assert live_metrics.quantile(0.25, buckets) == pytest.approx(0.175)  # halfway through (0.1, 0.25]
+    assert live_metrics.quantile(0.95, buckets) == pytest.approx(0.75)
+    assert live_metrics.quantile(0.5, [(1.0, 0.0), (math.inf, 0.0)]) is None
+    assert live_metrics.quantile(0.99, [(1.0, 1.0), (math.inf, 10.0)]) == 1.0  # past the last bound: that bound
+
+
+def test_error_rate_and_latency_leave_the_dashboard_out() -> None:
+    metrics = Metrics()
+    for i in range(100):
+        status = 502 if i < 5 else (429 if i < 15 else 200)
+        metrics.request_started()
+        metrics.request_finished("/ai/optimize", status, 0.3, 0.01, None)
+    for _ in range(50):  # the dashboard's own pages and scrapes are not the service's work
+        metrics.request_started()
+        metrics.request_finished("/admin/keys", 500, 30.0, 30.0, None)
+        metrics.request_started()
+        metrics.request_finished("/metrics", 200, 0.001, 0.001, None)
+    for outcome in ("ok", "ok", "ok", "error"):
+        metrics.observe_record(
+            LLMCallRecord(
+                trace_id="t", call_type="optimize", model_name="m", provider="openai", latency_ms=2000, outcome=outcome
+            )
+        )
+    live = live_metrics.read(metrics)
+    assert (live.requests, live.server_errors, live.client_errors) == (100, 5, 10)
+    assert live.error_rate == pytest.approx(0.05) and live.client_error_rate == pytest.approx(0.10)
+    assert live.requests_latency.count == 100
+    assert 0.25 < live.requests_latency.quantiles[0.5] <= 0.5  # type: ignore[operator]
+    assert (live.llm_calls, live.llm_failed, live.llm_failure_rate) == (4, 1, 0.25)
+    assert 1.0 < live.llm_latency.quantiles[0.99] <= 2.5  # type: ignore[operator]
+    empty = live_metrics.read(Metrics())
+    assert empty.error_rate is None and empty.requests_latency.quantiles[0.5] is None
