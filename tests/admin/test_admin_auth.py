@@ -154,6 +154,8 @@ async def test_every_action_is_a_csrf_checked_post(admin_client: AdminClient) ->
     origin = f"http://{admin_client.host}:{admin_client.port}"
     made = await admin_client.post("/admin/keys", data={"user": "user-eve", "csrf": token}, headers={"Origin": origin})
     assert made.status == 201
+    proxied = {"Origin": "https://engine.example", "X-Forwarded-Host": "engine.example"}  # behind a proxy
+    assert (await admin_client.post("/admin/keys", data={"user": "p", "csrf": token}, headers=proxied)).status == 201
     assert (await admin_client.get("/admin/keys/1/revoke")).status == 405
     # a script with the bearer token needs no CSRF token (it carries no ambient credential)
     admin_client.session.cookie_jar.clear()

@@ -13,21 +13,25 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from codeflash_engine.http.admin.auth import BEARER, AdminAuth, Session, served_over_https
+from codeflash_engine.http.admin.auth import BEARER, AdminAuth, Session
 
 FIELD = "csrf"
 
 
 def same_origin(request: web.Request) -> bool:
-    """Whether the request's Origin (else Referer), when it has one, is this host."""
+    """Whether the request's Origin (else Referer), when it has one, names this host.
+
+    The host is the ``Host`` header, or ``X-Forwarded-Host`` when a proxy in front rewrote it (a
+    cross-site form cannot set that header). Schemes are not compared: a TLS proxy may not say so.
+    """
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source:
         return True
     if source == "null":  # an opaque origin (a sandboxed frame, a data: page): never this host
         return False
-    parts = urlsplit(source)
-    scheme = "https" if served_over_https(request) else request.scheme
-    return parts.scheme == scheme and parts.netloc.lower() == request.host.lower()
+    netloc = urlsplit(source).netloc.lower()
+    hosts = {request.host.lower(), request.headers.get("X-Forwarded-Host", "").split(",")[0].strip().lower()}
+    return bool(netloc) and netloc in hosts
 
 
 def problem(request: web.Request, auth: AdminAuth, session: Session, given: str | None) -> str | None:
