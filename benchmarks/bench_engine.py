@@ -31,6 +31,11 @@ Scenarios (``--scenario``, default ``all``):
     .venv/bin/python benchmarks/bench_engine.py                       # everything, ~6 minutes
     .venv/bin/python benchmarks/bench_engine.py --scenario cpu --duration 30 --json
     .venv/bin/python benchmarks/bench_engine.py --scenario heavy-tail --duration 60
+    .venv/bin/python benchmarks/bench_engine.py --scenario cpu --postgres   # the production store
+
+``--postgres`` runs the engine on PostgreSQL (a throwaway server, or ``DATABASE_URL``'s, with a
+scratch database and a key issued there) instead of the in-memory store; CPU rows then also give
+the database server's CPU per request (``db_cpu_ms_per_request``) when the server is local.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ import asyncio
 import contextlib
 import json
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -52,6 +58,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_engine_lib import (
     API_KEY,
+    VENV_BIN,
     cpu_seconds,
     cpu_spent,
     drawn_delays,
@@ -64,23 +71,45 @@ from bench_engine_lib import (
     scrape,
 )
 from engine_probe import longest_callback
+from load_engine import issue_key
 
 from codeflash_engine.testing.load import Outcome, optimize_body, percentile, run_load, summarize
 
 LATENCY = 0.5
 
 
+class Store:
+    """Where the engines of this run keep their records: in memory, or PostgreSQL (``--postgres``)."""
+
+    key: str = API_KEY
+    env: dict[str, str] = {}  # noqa: RUF012 - set once in main()
+    db_pid: int | None = None  # the local PostgreSQL server's postmaster, for its CPU
+
+
+def served(fake: str, workers: int = 1, **kw: Any) -> contextlib.AbstractContextManager[tuple[str, Any]]:
+    """:func:`bench_engine_lib.engine` on this run's store."""
+    return engine(fake, workers, **{**Store.env, **kw})
+
+
+def db_cpu() -> dict[int, float]:
+    return cpu_seconds(Store.db_pid) if Store.db_pid is not None else {}
+
+
 async def measured(
     base: str, pid: int, *, duration: float, concurrency: int, rate: float | None = None, deep: bool = True
 ) -> tuple[list[Outcome], float, float]:
     """Warm up, then load ``base`` for ``duration`` s; (outcomes, CPU s of the server tree, wall s)."""
-    await run_load(f"{base}/ai/optimize", API_KEY, requests=max(20, min(concurrency, 100)), concurrency=20, deep=False)
+    await run_load(
+        f"{base}/ai/optimize", Store.key, requests=max(20, min(concurrency, 100)), concurrency=20, deep=False
+    )
     before = cpu_seconds(pid)
+    db_before = db_cpu()
     started = time.perf_counter()
     outcomes = await run_load(
-        f"{base}/ai/optimize", API_KEY, duration=duration, concurrency=concurrency, rate=rate, deep=deep, seed=7
+        f"{base}/ai/optimize", Store.key, duration=duration, concurrency=concurrency, rate=rate, deep=deep, seed=7
     )
     wall = time.perf_counter() - started
+    measured.db_cpu = cpu_spent(db_before, db_cpu())  # type: ignore[attr-defined]
     return outcomes, cpu_spent(before, cpu_seconds(pid)), wall
 
 
@@ -88,7 +117,10 @@ def report(name: str, outcomes: list[Outcome], cpu: float, wall: float, **extra:
     summary = summarize(outcomes, llm_latency_s=LATENCY, wall_s=wall)
     summary["cpu_ms_per_request"] = round(cpu / max(1, len(outcomes)) * 1000, 2)
     summary["cpu_utilisation"] = round(cpu / wall, 2)
-    return {"run": name, **summary, **extra, **machine()}
+    if Store.db_pid is not None and name.startswith("engine"):
+        summary["db_cpu_ms_per_request"] = round(getattr(measured, "db_cpu", 0.0) / max(1, len(outcomes)) * 1000, 2)
+    store = "PostgreSQL" if Store.env else "in-memory"
+    return {"run": name, "store": store, **summary, **extra, **machine()}
 
 
 def loop_lag_ms(base: str) -> float:
@@ -114,7 +146,7 @@ def loop_figures(base: str, probe: str) -> dict[str, Any]:
 
 async def scenario_concurrency(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
     out = []
-    with probe_file() as probe, engine(fake, probe=probe) as (base, proc):
+    with probe_file() as probe, served(fake, probe=probe) as (base, proc):
         for concurrency in (1, 50, 200):
             duration = args.duration if concurrency > 1 else max(10.0, args.duration / 2)
             outcomes, cpu, wall = await measured(base, proc.pid, duration=duration, concurrency=concurrency)
@@ -135,7 +167,7 @@ async def scenario_cpu(args: argparse.Namespace, fake: str) -> list[dict[str, An
         with passthrough(fake) as (base, proc):
             outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50)
             floors.append(report(f"passthrough (six calls), 50 in flight, round {round_}", outcomes, cpu, wall))
-        with engine(fake) as (base, proc):
+        with served(fake) as (base, proc):
             outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50)
             engines.append(report(f"engine, 50 in flight, round {round_}", outcomes, cpu, wall))
     floor = statistics.median(r["cpu_ms_per_request"] for r in floors)
@@ -155,7 +187,7 @@ async def scenario_open_loop(args: argparse.Namespace, fake: str) -> list[dict[s
     with passthrough(fake) as (base, proc):
         outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
         out.append(report(f"passthrough, Poisson {args.rate:g}/s", outcomes, cpu, wall, rate=args.rate))
-    with probe_file() as probe, engine(fake, workers=args.workers, probe=probe) as (base, proc):
+    with probe_file() as probe, served(fake, workers=args.workers, probe=probe) as (base, proc):
         outcomes, cpu, wall = await measured(base, proc.pid, duration=args.duration, concurrency=50, rate=args.rate)
         row = report(f"engine, {args.workers} worker(s), Poisson {args.rate:g}/s", outcomes, cpu, wall, rate=args.rate)
         row.update(loop_figures(base, probe))
@@ -169,7 +201,7 @@ async def scenario_open_loop(args: argparse.Namespace, fake: str) -> list[dict[s
 async def scenario_saturation(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
     out = []
     for workers in (1, 2):
-        with engine(fake, workers=workers) as (base, proc):
+        with served(fake, workers=workers) as (base, proc):
             outcomes, cpu, wall = await measured(
                 base, proc.pid, duration=args.duration, concurrency=args.saturation_concurrency, deep=False
             )
@@ -199,7 +231,7 @@ def large_module(functions: int = 400) -> str:
 async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
     """A 2,400-line module as the source: the loop's largest lag while 20 such requests run."""
     source = large_module() + "\n\n" + optimize_body()["source_code"].split("\n", 1)[1].rsplit("\n```", 1)[0]
-    with probe_file() as probe, engine(fake, probe=probe) as (base, proc):
+    with probe_file() as probe, served(fake, probe=probe) as (base, proc):
         import aiohttp
 
         async with aiohttp.ClientSession() as session:
@@ -209,7 +241,7 @@ async def scenario_large(args: argparse.Namespace, fake: str) -> list[dict[str, 
                 body["source_code"] = f"```python:pkg/orders.py\n{source}\n```"
                 started = time.perf_counter()
                 async with session.post(
-                    f"{base}/ai/optimize", json=body, headers={"Authorization": f"Bearer {API_KEY}"}
+                    f"{base}/ai/optimize", json=body, headers={"Authorization": f"Bearer {Store.key}"}
                 ) as resp:
                     await resp.read()
                     return resp.status, time.perf_counter() - started
@@ -264,13 +296,13 @@ async def tail_run(
     if args.shared_prompt:
         env = {"CODEFLASH_ENGINE_LLM_SHARED_PROMPT": "1", **env}
         name += ", shared prompt (n choices per request)"
-    with heavy_tail_fake(median, sigma, jitter, seed=args.seed) as fake, engine(fake, **env) as (base, proc):
-        await run_load(f"{base}/ai/optimize", API_KEY, requests=6, concurrency=3, deep=False)  # warm-up
+    with heavy_tail_fake(median, sigma, jitter, seed=args.seed) as fake, served(fake, **env) as (base, proc):
+        await run_load(f"{base}/ai/optimize", Store.key, requests=6, concurrency=3, deep=False)  # warm-up
         before = cpu_seconds(proc.pid)
         started = time.perf_counter()
         outcomes = await run_load(
             f"{base}/ai/optimize",
-            API_KEY,
+            Store.key,
             duration=args.duration,
             concurrency=50,
             rate=args.tail_rate,
@@ -351,6 +383,7 @@ def show(row: dict[str, Any]) -> None:
         parts.append(f"statuses {row['statuses']}")
     keys = (
         "cpu_ms_per_request",
+        "db_cpu_ms_per_request",
         "passthrough_cpu_ms_per_request",
         "cpu_vs_passthrough",
         "added_vs_passthrough_ms",
@@ -387,6 +420,26 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     return rows
 
 
+def use_postgres(stack: contextlib.ExitStack) -> None:
+    """Point this run's engines at a scratch database (a throwaway local server unless
+    ``DATABASE_URL`` names one) with a key issued there."""
+    import os
+
+    from codeflash_engine.testing.postgres import scratch_database, throwaway_postgres
+
+    server_dsn = os.environ.get("DATABASE_URL") or None
+    if server_dsn is None:
+        server = stack.enter_context(throwaway_postgres())
+        server_dsn = server.dsn
+        Store.db_pid = int((server.data / "postmaster.pid").read_text().split()[0])
+    dsn = stack.enter_context(scratch_database(server_dsn, "cfe_bench"))
+    subprocess.run(
+        [str(VENV_BIN / "codeflash-engine"), "db", "migrate"], env={**os.environ, "DATABASE_URL": dsn}, check=True
+    )
+    Store.key = asyncio.run(issue_key(dsn))
+    Store.env = {"DATABASE_URL": dsn, "CODEFLASH_ENGINE_API_KEYS": "", "DATABASE_POOL_MAX": "10"}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", choices=["all", *SCENARIOS], default="all")
@@ -406,8 +459,12 @@ def main() -> None:
     )
     parser.add_argument("--seed", type=int, default=7, help="heavy-tail: seed of the latencies and the arrivals")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON")
+    parser.add_argument("--postgres", action="store_true", help="the engine on PostgreSQL, not in memory")
     args = parser.parse_args()
-    rows = asyncio.run(main_async(args))
+    with contextlib.ExitStack() as stack:
+        if args.postgres:
+            use_postgres(stack)
+        rows = asyncio.run(main_async(args))
     if args.json:
         print(json.dumps(rows, indent=1))
     problems = sum(row.get("problems", 0) for row in rows)

@@ -12,11 +12,14 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 from guarded_app import make_app
 
+from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.db.types import Plan
 from codeflash_engine.settings import Settings
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
@@ -56,6 +59,48 @@ async def test_concurrent_first_requests_of_a_trace_count_once(store: Store) -> 
     assert sum(d.counted for d in decisions) == 3
     sub = await store.get_subscription("alice")
     assert sub is not None and sub.optimizations_used == 3
+
+
+async def test_concurrent_requests_of_a_trace_at_the_edge_of_the_quota(store: Store) -> None:
+    """Refused requests leave no row: every request of a refused trace is refused, also when they
+    arrive together (the CLI starts testgen and optimize of one function at once), and a trace
+    refused once is counted when the quota allows it later."""
+    await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=1)
+    assert (await store.admit_trace("alice", "in")).counted
+    refused = await asyncio.gather(*(store.admit_trace("alice", "late") for _ in range(8)))
+    assert [d.allowed for d in refused] == [False] * 8
+    assert {(d.used, d.limit, d.plan_type) for d in refused} == {(1, 1, "free")}
+    assert all(d.period_end is not None for d in refused)
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=2)
+    later = await asyncio.gather(*(store.admit_trace("alice", "late") for _ in range(8)))
+    assert all(d.allowed for d in later) and sum(d.counted for d in later) == 1
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 2
+
+
+async def test_a_plan_quota_counts_each_trace_once_per_tenant(store: Store) -> None:
+    """Without a subscription, the plan's quota is counted on the tenant's counter: two traces of
+    a limit of two pass (each request of them), the others are refused and leave no row."""
+    plan = Plan("team", optimizations_limit=2, period="month")
+    await store.create_key("carol")
+    decisions = await asyncio.gather(
+        *(store.admit_trace("carol", f"t{i % 4}", tenant="org:7", plan=plan) for i in range(16))
+    )
+    by_trace: dict[str, set[bool]] = {}
+    for i, d in enumerate(decisions):
+        by_trace.setdefault(f"t{i % 4}", set()).add(d.allowed)
+    assert sorted(by_trace.values(), key=sorted) == [{False}, {False}, {True}, {True}]
+    counted = [d for d in decisions if d.counted]
+    assert len(counted) == 2 and {d.tenant for d in counted} == {"org:7"}
+    assert {d.used for d in counted} == {1, 2} and all(d.plan_type == "team" for d in decisions if d.first)
+    refused = next(d for d in decisions if not d.allowed)
+    assert (refused.used, refused.limit, refused.plan_type) == (2, 2, "team") and refused.period_end is not None
+    # a user of the same tenant shares the counter; a trace given back frees a unit
+    assert not (await store.admit_trace("dave", "t9", tenant="org:7", plan=plan)).allowed
+    allowed = next(f"t{i % 4}" for i, d in enumerate(decisions) if d.counted)
+    await store.release_trace("carol", allowed, tenant="org:7", period="month")
+    assert (await store.admit_trace("dave", "t9", tenant="org:7", plan=plan)).counted
 
 
 async def test_traces_of_users_without_subscription_are_unmetered(store: Store) -> None:
@@ -162,3 +207,41 @@ async def test_a_failure_after_llm_calls_keeps_its_unit(
     assert resp.status == 502
     resp = await client.post("/ai/explain", data=json.dumps({**body, "trace_id": "second"}), headers=bearer(new.key))
     assert resp.status == 402
+
+
+async def test_trace_admissions_older_than_a_week_are_pruned(migrated_db: str) -> None:
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.create_key("erin")
+        await store.set_subscription("erin", plan_type="free", optimizations_limit=10)
+        for trace in ("old", "recent"):
+            assert (await store.admit_trace("erin", trace)).counted
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute("UPDATE quota_traces SET created = now() - interval '8 days' WHERE trace_id = 'old'")
+            await store.prune()
+            left = [r["trace_id"] for r in await conn.fetch("SELECT trace_id FROM quota_traces WHERE user_id = 'erin'")]
+        finally:
+            await conn.close()
+        assert left == ["recent"]
+        assert not (await store.admit_trace("erin", "recent")).counted
+
+
+async def test_later_requests_of_an_admitted_trace_need_no_round_trip(migrated_db: str) -> None:
+    """A process remembers the traces it saw admitted: their later requests are admitted without
+    asking the database (here the database's row is gone, and they are still not counted); a
+    trace given back is forgotten, so its next request counts again."""
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.create_key("fay")
+        await store.set_subscription("fay", plan_type="free", optimizations_limit=10)
+        assert (await store.admit_trace("fay", "t")).counted
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute("DELETE FROM quota_traces WHERE user_id = 'fay'")
+        finally:
+            await conn.close()
+        again = await store.admit_trace("fay", "t")
+        assert again.allowed and not again.counted and not again.first
+        await store.release_trace("fay", "t")
+        assert (await store.admit_trace("fay", "t")).counted
+        sub = await store.get_subscription("fay")
+        assert sub is not None and sub.optimizations_used == 2

@@ -109,7 +109,7 @@ class Reply:
 class Fault:
     """An answer that fails. Build them with the class methods."""
 
-    kind: str  # "status" | "hang" | "cut" | "not_json" | "bad_json"
+    kind: str  # "status" | "hang" | "cut" | "not_json" | "bad_json" | "unusable"
     status: int = 500
     message: str = ""
     headers: tuple[tuple[str, str], ...] = ()
@@ -176,6 +176,12 @@ class Fault:
     def bad_json(cls) -> Fault:
         """200, ``application/json``, with a truncated JSON body."""
         return cls("bad_json", status=200, content_type="application/json")
+
+    @classmethod
+    def unusable(cls) -> Fault:
+        """200 with the API's JSON and its usage (the provider bills it), but no answer in it:
+        OpenAI's ``choices`` empty, Anthropic's ``content`` missing."""
+        return cls("unusable", status=200, content_type="application/json")
 
 
 @attrs.frozen
@@ -665,6 +671,14 @@ class FakeLLM:
             )
         if fault.kind == "bad_json":
             return web.Response(status=fault.status, text='{"id": "chatcmpl-trunc', content_type="application/json")
+        if fault.kind == "unusable":
+            # the default answer's usage (the provider bills it), without the answer
+            body = self._body(fake, self.default if isinstance(self.default, Reply) else Reply())
+            if fake.api in ("openai", "azure"):
+                body["choices"] = []
+            else:
+                del body["content"]
+            return web.json_response(body)
         message = fault.message
         if fault.status == 401 and not message:
             message = self._unauthorized_message(fake)

@@ -123,14 +123,7 @@ def _jsonb(value: Any) -> str | None:
 
 #: a trace admitted by an earlier request: allowed, not counted again
 _ADMITTED_BEFORE = QuotaDecision(allowed=True, used=None, limit=None, plan_type=None, period_end=None)
-
-
-class _Refused(Exception):
-    """Raised inside a transaction to roll it back when the quota refused the trace."""
-
-    def __init__(self, decision: QuotaDecision) -> None:
-        super().__init__("quota exhausted")
-        self.decision = decision
+_UNMETERED_FIRST = attrs.evolve(_ADMITTED_BEFORE, first=True)
 
 
 def _quota_decision(row: Mapping[str, Any] | None) -> QuotaDecision:
@@ -350,6 +343,8 @@ class PostgresStore:
     """
 
     persistent = True
+    #: most admitted traces remembered in this process (older ones cost a round trip again)
+    MAX_ADMITTED = 50_000
 
     def __init__(
         self,
@@ -374,6 +369,9 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._batcher = _AdmitBatcher(self._admit_many, max_inflight=max(1, min(4, pool_max // 2)))
+        #: (user, trace) pairs this process saw admitted, oldest first: their later requests (a
+        #: CLI makes 8-20 per function) are admitted without a round trip
+        self._admitted: dict[tuple[str, str], None] = {}
         self.applied_migrations: list[Migration] = []
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -445,9 +443,18 @@ class PostgresStore:
         while True:
             await asyncio.sleep(self._prune_interval)
             try:
-                await self._run(lambda conn: conn.execute(queries.PRUNE_RATE_LIMITS, timeout=self._command_timeout))
+                await self.prune()
             except Exception as exc:  # a missed pruning is harmless; try again next time
                 log.debug("pruning rate-limit windows failed: %s", exc)
+
+    async def prune(self) -> None:
+        """Delete finished rate-limit windows and trace admissions older than a week."""
+
+        async def op(conn: asyncpg.Connection) -> None:
+            await conn.execute(queries.PRUNE_RATE_LIMITS, timeout=self._command_timeout)
+            await conn.execute(queries.PRUNE_QUOTA_TRACES, timeout=self._command_timeout)
+
+        await self._run(op)
 
     # --- plumbing ------------------------------------------------------------------------------
 
@@ -718,47 +725,53 @@ class PostgresStore:
     async def admit_trace(
         self, user_id: str, trace_id: str | None, *, tenant: str | None = None, plan: Plan | None = None
     ) -> QuotaDecision:
-        # One transaction: the trace's row and its count stand or fall together. A concurrent
-        # first request of the same trace waits on the row's unique index, then finds it.
-        safe_trace = pg_optional(trace_id)
+        # One round trip (cfe_admit_trace, migration 0009): the trace's row and its count stand
+        # or fall together; a concurrent first request of the same trace waits on the row's
+        # unique index, then finds it (or, if this one was refused, becomes first itself).
+        seen = (user_id, trace_id) if trace_id is not None else None
+        if seen is not None and seen in self._admitted:
+            return _ADMITTED_BEFORE
         limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
-
-        async def op(conn: asyncpg.Connection) -> QuotaDecision:
-            async with conn.transaction():
-                if safe_trace is not None:
-                    first = await conn.fetchval(queries.ADMIT_TRACE, user_id, safe_trace, timeout=self._command_timeout)
-                    if not first:
-                        return _ADMITTED_BEFORE
-                row = await conn.fetchrow(queries.CONSUME_OPTIMIZATION, user_id, timeout=self._command_timeout)
-                if row is None and limited:  # no subscription: the plan's quota, per tenant
-                    assert plan is not None and plan.optimizations_limit is not None and tenant is not None
-                    decision = await self._consume_plan_quota(conn, tenant, plan)
-                else:
-                    decision = _quota_decision(row)
-                if not decision.allowed:
-                    raise _Refused(decision)  # rolls the trace's row back
-                return attrs.evolve(decision, first=True)
-
-        try:
-            return await self._run(op)
-        except _Refused as refused:
-            return refused.decision
-
-    async def _consume_plan_quota(self, conn: asyncpg.Connection, tenant: str, plan: Plan) -> QuotaDecision:
-        limit = plan.optimizations_limit
-        assert limit is not None
-        t = self._command_timeout
-        counted = await conn.fetchrow(queries.CONSUME_PLAN_QUOTA, tenant, limit, plan.period, timeout=t)
-        if counted is not None:
-            end = period_end(plan.period, counted["period_start"])
-            return QuotaDecision(True, counted["used"], limit, plan.name, end, counted=True, tenant=tenant)
-        row = await conn.fetchrow(queries.PLAN_QUOTA_USED, tenant, plan.period, timeout=t)
-        return QuotaDecision(False, int(row["used"]), limit, plan.name, period_end(plan.period, row["start"]))
+        row = await self._fetchrow(
+            queries.ADMIT_TRACE,
+            user_id,
+            pg_optional(trace_id),
+            tenant if limited else None,
+            plan.optimizations_limit if limited and plan is not None else None,
+            plan.period if limited and plan is not None else None,
+        )
+        assert row is not None
+        if seen is not None and row["allowed"]:
+            self._admitted[seen] = None
+            if len(self._admitted) > self.MAX_ADMITTED:
+                del self._admitted[next(iter(self._admitted))]
+        if not row["first"]:
+            return _ADMITTED_BEFORE
+        if row["lim"] is None and row["plan_type"] is None and not row["on_plan"]:
+            return _UNMETERED_FIRST
+        end = period_end(row["period"], row["start"])
+        if row["on_plan"]:
+            assert plan is not None
+            return QuotaDecision(
+                row["allowed"],
+                row["used"],
+                row["lim"],
+                plan.name,
+                end,
+                counted=row["counted"],
+                tenant=tenant if row["counted"] else None,
+                first=True,
+            )
+        return QuotaDecision(
+            row["allowed"], row["used"], row["lim"], row["plan_type"], end, counted=row["counted"], first=True
+        )
 
     async def release_trace(
         self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"
     ) -> None:
         safe_trace = pg_optional(trace_id)
+        if trace_id is not None:
+            self._admitted.pop((user_id, trace_id), None)
 
         async def op(conn: asyncpg.Connection) -> None:
             async with conn.transaction():

@@ -207,18 +207,7 @@ GET_ORGANIZATION = f"SELECT {_ORG_COLUMNS} FROM organizations WHERE id = $1"
 
 SET_USER_PLAN = "UPDATE users SET plan = $2 WHERE user_id = $1 RETURNING user_id"
 
-# A plan's quota, counted per tenant ($1), limit $2, period $3: counts one if the limit allows it
-# (a count from a finished period starts again). No row: refused.
-CONSUME_PLAN_QUOTA = """
-INSERT INTO plan_quota_usage AS q (tenant, used, period_start)
-SELECT $1, 1, date_trunc($3::text, now(), 'UTC') WHERE $2::integer > 0
-ON CONFLICT (tenant) DO UPDATE
-   SET used = CASE WHEN q.period_start < EXCLUDED.period_start THEN 0 ELSE q.used END + 1,
-       period_start = GREATEST(q.period_start, EXCLUDED.period_start)
- WHERE CASE WHEN q.period_start < EXCLUDED.period_start THEN 0 ELSE q.used END < $2::integer
-RETURNING q.used, q.period_start
-"""
-
+# (A plan's quota is counted in cfe_admit_trace, migration 0009.)
 # The count of tenant $1 in the current period $2 (0 when it belongs to a finished one).
 PLAN_QUOTA_USED = """
 SELECT COALESCE((SELECT q.used FROM plan_quota_usage q
@@ -240,6 +229,10 @@ SPEND_OF_ORGANIZATION = (
 PRUNE_RATE_LIMITS = """
 DELETE FROM rate_limit_counters WHERE expires_ms <= (extract(epoch FROM now()) * 1000)::bigint
 """
+
+# Traces admitted more than a week ago: a CLI's trace lasts minutes, so a request of such a trace
+# is a new optimization anyway (the in-memory store keeps the last MAX_TRACES instead).
+PRUNE_QUOTA_TRACES = "DELETE FROM quota_traces WHERE created < now() - interval '7 days'"
 
 # --- subscriptions and quota ----------------------------------------------------------------
 
@@ -296,11 +289,9 @@ UPDATE subscriptions
 
 # The first LLM-backed request of a trace leaves a row; true only for that first one. Run in the
 # same transaction as CONSUME_OPTIMIZATION, so a refused trace leaves no row (see quota_traces).
-ADMIT_TRACE = """
-INSERT INTO quota_traces (user_id, trace_id) VALUES ($1, $2)
-ON CONFLICT (user_id, trace_id) DO NOTHING
-RETURNING true
-"""
+# A trace's admission in one round trip: user $1, trace $2 (NULL: no trace id), and the plan's
+# counter when the plan has a quota and the user no subscription: tenant $3, limit $4, period $5.
+ADMIT_TRACE = "SELECT * FROM cfe_admit_trace($1, $2, $3, $4, $5)"
 
 FORGET_TRACE = "DELETE FROM quota_traces WHERE user_id = $1 AND trace_id = $2 RETURNING true"
 

@@ -431,6 +431,7 @@ class LLMClient:
         info = self.table.lookup(choice.provider, choice.model)
         started = time.perf_counter()
         attempts = 0
+        wasted = Usage()  # billed by the provider for answers that could not be used
         try:
             while True:
                 attempts += 1
@@ -448,13 +449,15 @@ class LLMClient:
                     )
                 except LLMError as exc:
                     error = exc
+                    if error.billed:
+                        wasted = wasted + error.billed
                 else:
-                    return self._succeeded(choice, answers, call_type, trace_id, started, attempts)
+                    return self._succeeded(choice, answers, call_type, trace_id, started, attempts, wasted)
 
                 wait = self._retry_wait(error, attempts, deadline)
                 if wait is None:
                     error.attempts = attempts
-                    self._failed(choice, error, call_type, trace_id, started)
+                    self._failed(choice, error, call_type, trace_id, started, wasted)
                     raise error
                 log.info(
                     "%s attempt %d failed (%s); retrying in %.2f s",
@@ -483,7 +486,7 @@ class LLMClient:
                 model=choice.model,
             )
             cancelled.attempts = attempts
-            self._failed(choice, cancelled, call_type, trace_id, started)
+            self._failed(choice, cancelled, call_type, trace_id, started, wasted)
             raise
 
     async def _attempt(
@@ -575,12 +578,23 @@ class LLMClient:
         trace_id: str | None,
         started: float,
         attempts: int,
+        wasted: Usage,
     ) -> list[Completion]:
-        """One record for the request; each answer a Completion with its share of the usage."""
+        """One record for the request; each answer a Completion with its share of the usage.
+
+        The record's tokens and cost also count ``wasted``: what earlier attempts were billed for
+        answers that could not be used. The Completions carry only the answer's own usage.
+        """
         latency_ms = (time.perf_counter() - started) * 1000
         answer = answers[0]
         usage = answer.usage
         cost = self.table.cost(choice.provider, choice.model, usage, served_model=answer.served_model)
+        billed = usage + wasted if wasted else usage
+        billed_cost = (
+            cost + self.table.cost(choice.provider, choice.model, wasted, served_model=answer.served_model)
+            if wasted
+            else cost
+        )
         self.health.succeeded(choice.key)
         self.recorder.record(
             LLMCallRecord(
@@ -589,11 +603,11 @@ class LLMClient:
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
-                tokens_in=usage.input_tokens,
-                tokens_out=usage.output_tokens,
-                tokens_cached=usage.cache_read_tokens,
-                tokens_cache_write=usage.cache_write_tokens,
-                cost_usd=cost,
+                tokens_in=billed.input_tokens,
+                tokens_out=billed.output_tokens,
+                tokens_cached=billed.cache_read_tokens,
+                tokens_cache_write=billed.cache_write_tokens,
+                cost_usd=billed_cost,
                 latency_ms=latency_ms,
                 attempts=attempts,
             )
@@ -622,8 +636,16 @@ class LLMClient:
         ]
 
     def _failed(
-        self, choice: ModelChoice, error: LLMError, call_type: str, trace_id: str | None, started: float
+        self,
+        choice: ModelChoice,
+        error: LLMError,
+        call_type: str,
+        trace_id: str | None,
+        started: float,
+        wasted: Usage,
     ) -> None:
+        """One record for a call that gave no answer; its tokens and cost are what its attempts
+        were billed for answers that could not be used (``wasted``), else zero."""
         latency_ms = (time.perf_counter() - started) * 1000
         if self.health.failed(choice.key, error):
             log.warning(
@@ -655,6 +677,11 @@ class LLMClient:
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
+                tokens_in=wasted.input_tokens,
+                tokens_out=wasted.output_tokens,
+                tokens_cached=wasted.cache_read_tokens,
+                tokens_cache_write=wasted.cache_write_tokens,
+                cost_usd=self.table.cost(choice.provider, choice.model, wasted) if wasted else 0.0,
                 latency_ms=latency_ms,
                 outcome="cancelled" if cancelled else "error",
                 error_class=error.kind.value,

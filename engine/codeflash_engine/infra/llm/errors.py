@@ -12,8 +12,12 @@ deployments, is in :attr:`LLMError.detail`, for the log only.
 from __future__ import annotations
 
 import enum
+from typing import TYPE_CHECKING
 
 from codeflash_engine.errors import EngineError
+
+if TYPE_CHECKING:
+    from codeflash_engine.infra.llm.models import Usage
 
 
 class ErrorKind(enum.StrEnum):
@@ -52,7 +56,9 @@ class LLMError(EngineError):
 
     ``provider`` and ``model`` name the model that failed, ``status_code`` the provider's HTTP
     status when there was one, ``retry_after`` the provider's Retry-After in seconds, and
-    ``attempts`` how many attempts were made on that model.
+    ``attempts`` how many attempts were made on that model. ``billed`` is what the provider
+    billed for an answer that came back (a 200) and could not be used, read from the answer's
+    usage: the call's record adds it, so spend matches the provider's bill.
     """
 
     status = 502
@@ -68,6 +74,7 @@ class LLMError(EngineError):
         retry_after: float | None = None,
         attempts: int = 0,
         detail: str | None = None,
+        billed: Usage | None = None,
     ) -> None:
         super().__init__(message)
         #: the provider's own words (redacted), for the log; never sent to a client
@@ -78,6 +85,7 @@ class LLMError(EngineError):
         self.status_code = status_code
         self.retry_after = retry_after
         self.attempts = attempts
+        self.billed = billed
 
     @property
     def transient(self) -> bool:

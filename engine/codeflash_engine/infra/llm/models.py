@@ -45,6 +45,17 @@ class Usage:
         """Input tokens billed at the plain input price."""
         return max(0, self.input_tokens - self.cache_read_tokens - self.cache_write_tokens)
 
+    def __bool__(self) -> bool:
+        return bool(self.input_tokens or self.output_tokens or self.cache_read_tokens or self.cache_write_tokens)
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            cache_read_tokens=self.cache_read_tokens + other.cache_read_tokens,
+            cache_write_tokens=self.cache_write_tokens + other.cache_write_tokens,
+        )
+
 
 @attrs.frozen
 class ModelInfo:

@@ -229,9 +229,14 @@ def _cause_name(exc: BaseException) -> str:
     return type(cause or exc).__name__
 
 
-def _malformed(provider: str, model: str, what: str) -> LLMError:
+def _malformed(provider: str, model: str, what: str, billed: Usage | None = None) -> LLMError:
+    """A 200 whose body cannot be used; ``billed`` is the usage it reports (the provider bills it)."""
     return LLMError(
-        f"{provider}:{model} answered a body without {what}", kind=ErrorKind.MALFORMED, provider=provider, model=model
+        f"{provider}:{model} answered a body without {what}",
+        kind=ErrorKind.MALFORMED,
+        provider=provider,
+        model=model,
+        billed=billed or None,
     )
 
 
@@ -324,18 +329,19 @@ class OpenAIProvider:
     def _answers(self, data: object, model: str, n: int) -> list[ProviderAnswer]:
         if not isinstance(data, dict):
             raise _malformed(self.name, model, "a JSON object (it is not JSON)")
-        choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
-            raise _malformed(self.name, model, "choices")
+        # the usage first: an answer that cannot be used was still billed
         usage = _mapping(data.get("usage"))
         details = _mapping(usage.get("prompt_tokens_details"))
-        served = data.get("model")
         billed = Usage(
             input_tokens=_int(usage.get("prompt_tokens")),
             output_tokens=_int(usage.get("completion_tokens")),
             cache_read_tokens=_int(details.get("cached_tokens")),
             cache_write_tokens=_int(details.get("cache_write_tokens")),
         )
+        choices = data.get("choices")
+        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+            raise _malformed(self.name, model, "choices", billed)
+        served = data.get("model")
         answers: list[ProviderAnswer] = []
         for choice in choices[:n]:
             if not isinstance(choice, dict):
@@ -346,7 +352,7 @@ class OpenAIProvider:
                 text = message.get("refusal") or ""
             if not isinstance(text, str):
                 if not answers and choice is choices[0]:
-                    raise _malformed(self.name, model, "a text message")
+                    raise _malformed(self.name, model, "a text message", billed)
                 continue
             finish = choice.get("finish_reason")
             answers.append(
@@ -358,7 +364,7 @@ class OpenAIProvider:
                 )
             )
         if not answers:
-            raise _malformed(self.name, model, "a text message")
+            raise _malformed(self.name, model, "a text message", billed)
         return answers
 
     async def aclose(self) -> None:
@@ -436,28 +442,30 @@ class AnthropicProvider:
     def _answer(self, data: object, model: str) -> ProviderAnswer:
         if not isinstance(data, dict):
             raise _malformed(self.name, model, "a JSON object (it is not JSON)")
+        # the usage first: an answer that cannot be used was still billed
+        usage = _mapping(data.get("usage"))
+        read = _int(usage.get("cache_read_input_tokens"))
+        write = _int(usage.get("cache_creation_input_tokens"))
+        billed = Usage(
+            input_tokens=_int(usage.get("input_tokens")) + read + write,
+            output_tokens=_int(usage.get("output_tokens")),
+            cache_read_tokens=read,
+            cache_write_tokens=write,
+        )
         content = data.get("content")
         if not isinstance(content, list):
-            raise _malformed(self.name, model, "content")
+            raise _malformed(self.name, model, "content", billed)
         text = "".join(
             block["text"]
             for block in content
             if isinstance(block, dict) and block.get("type") == "text" and isinstance(block.get("text"), str)
         )
-        usage = _mapping(data.get("usage"))
-        read = _int(usage.get("cache_read_input_tokens"))
-        write = _int(usage.get("cache_creation_input_tokens"))
         served = data.get("model")
         stop = data.get("stop_reason")
         return ProviderAnswer(
             text=text,
             served_model=served if isinstance(served, str) and served else model,
-            usage=Usage(
-                input_tokens=_int(usage.get("input_tokens")) + read + write,
-                output_tokens=_int(usage.get("output_tokens")),
-                cache_read_tokens=read,
-                cache_write_tokens=write,
-            ),
+            usage=billed,
             finish_reason=stop if isinstance(stop, str) else None,
         )
 
