@@ -168,10 +168,13 @@ class Recorder:
         if type(record) is ErrorRecord and privacy_var.get():  # privacy mode: no code in error rows
             record = attrs.evolve(record, message=f"{record.error_type} ({WITHHELD})", stack_trace=None)
         elif type(record) is LLMCallRecord and (record.organization_id is None or record.request_id is None):
-            organization_id = record.organization_id or organization_id_var.get()
-            request_id = record.request_id or request_id_var.get()
-            if organization_id is not None or request_id is not None:
-                # the organization's spend (budgets, usage --by org); the request (requests per day)
+            # the organization's spend (budgets, usage --by org); the request (requests per day; the
+            # LLM client sets it already, so the common case evolves nothing new)
+            organization_id = (
+                record.organization_id if record.organization_id is not None else organization_id_var.get()
+            )
+            request_id = record.request_id if record.request_id is not None else request_id_var.get()
+            if (organization_id, request_id) != (record.organization_id, record.request_id):
                 record = attrs.evolve(record, organization_id=organization_id, request_id=request_id)
         try:
             self._queue.put_nowait(record)
