@@ -65,3 +65,45 @@ async def drained(client: AdminClient) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("the recorder did not drain")
+
+
+TESTS_ANSWER = (
+    "Here are the tests.\n\n```python\nfrom pkg.sorter import sort_list\n\n\n"
+    "def test_sorts_numbers():\n    assert sort_list([3, 1, 2]) == [1, 2, 3]\n```\n"
+)
+
+
+def generate_tests_body(trace_id: str, test_index: int) -> dict[str, object]:
+    """An /ai/testgen body as the CLI sends it, for ``trace_id``."""
+    return {
+        "source_code_being_tested": f"```python:pkg/sorter.py\n{SORTER}\n```",
+        "function_to_optimize": {
+            "function_name": "sort_list",
+            "file_path": "/tmp/project/pkg/sorter.py",
+            "parents": [],
+            "starting_line": 1,
+            "ending_line": 7,
+            "starting_col": 0,
+            "ending_col": 14,
+            "is_async": False,
+            "is_method": False,
+            "language": "python",
+            "doc_start_line": None,
+        },
+        "helper_function_names": [],
+        "module_path": "pkg.sorter",
+        "test_module_path": f"tests.test_sort_list__unit_test_{test_index}",
+        "test_framework": "pytest",
+        "test_timeout": 15,
+        "trace_id": trace_id,
+        "test_index": test_index,
+        "language": "python",
+        "language_version": "3.11.7",
+        "codeflash_version": "0.20.6",
+        "call_sequence": 1,
+        "rerun_trace_id": None,
+        "is_async": False,
+        "is_numerical_code": False,
+        "class_name": None,
+        "qualified_name": "sort_list",
+    }

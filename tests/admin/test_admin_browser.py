@@ -7,6 +7,7 @@ page. Screenshots of every page are written to ``artifacts/admin-screenshots/`` 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import os
 from collections.abc import AsyncIterator
@@ -14,7 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_support import ADMIN_TOKEN, FAST_ANSWER, AdminClient, drained, optimize_body
+from admin_support import (
+    ADMIN_TOKEN,
+    FAST_ANSWER,
+    TESTS_ANSWER,
+    AdminClient,
+    drained,
+    generate_tests_body,
+    optimize_body,
+)
 
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
@@ -87,6 +96,13 @@ async def seed(client: AdminClient, fake_llm: FakeLLM) -> None:
     fake_llm.reply(FAST_ANSWER)
     status, _ = await call(client, "/ai/optimize", optimize_body(TRACE))
     assert status == 200
+    # the CLI asks for two test files at once
+    fake_llm.reset()
+    fake_llm.reply(TESTS_ANSWER)
+    answers = await asyncio.gather(*(call(client, "/ai/testgen", generate_tests_body(TRACE, i)) for i in (0, 1)))
+    assert [status for status, _ in answers] == [200, 200]
+    fake_llm.reset()
+    fake_llm.reply(FAST_ANSWER)
     status, _ = await call(client, "/ai/optimize", {**optimize_body(TRACE), "n_candidates": 3, "call_sequence": 2})
     assert status == 200
     features = {"trace_id": TRACE, "speedup_ratio": {"cand-1": 3.2}, "original_runtime": 182_000, "is_correct": {}}
@@ -180,7 +196,8 @@ async def test_the_dashboard_in_chromium(admin_client: AdminClient, fake_llm: Fa
     await page.wait_for_url(f"{base}/admin/traces/{TRACE}")
     [timeline] = await page.evaluate(CHART_STATE)
     calls = await page.locator("#calls tbody tr").count()
-    assert timeline["name"] == "timeline" and timeline["points"] == calls == timeline["elements"] >= 9, timeline
+    assert timeline["name"] == "timeline" and timeline["points"] == calls == timeline["elements"] >= 11, timeline
+    assert {"optimize", "testgen"} <= set(await page.locator("#calls tbody td.call-type").all_inner_texts())
     assert timeline["drawn"] > 1000
     assert await page.locator("#calls tbody tr.outcome-error").count() >= 1
     assert "no tests in answer 2" in await page.inner_text("#errors")
