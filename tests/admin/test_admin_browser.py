@@ -63,8 +63,10 @@ async def browser() -> AsyncIterator[Any]:
 
 
 async def seed(client: AdminClient, fake_llm: FakeLLM) -> None:
-    """A week of calls from three users on two models (written as records), and one real trace."""
+    """A week of calls from three users (two organizations) on two models, written as records; one real trace."""
     now = dt.datetime.now(dt.UTC)
+    store = client.app[STORE]
+    orgs = {user: (await store.create_organization(name)).id for user, name in (("bob", "acme"), ("carol", "globex"))}
     records: list[LLMCallRecord | ErrorRecord] = []
     for day in range(7):
         for i in range(3 + 2 * day):
@@ -83,11 +85,11 @@ async def seed(client: AdminClient, fake_llm: FakeLLM) -> None:
                     outcome="error" if i % 7 == 6 else "ok",
                     error_class="RateLimitError" if i % 7 == 6 else None,
                     user_id=user,
+                    organization_id=orgs.get(user),
                     created=now - dt.timedelta(days=6 - day, hours=1, minutes=i),
                     request_id=f"seed-{day}-{user}-{i // 6}",
                 )
             )
-    store = client.app[STORE]
     await store.write_records(records)
 
     # one function's optimization end to end: candidates (one model call failing), tests, features
