@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -114,7 +115,6 @@ async def seed(client: AdminClient, fake_llm: FakeLLM) -> None:
 
 
 async def shoot(page: Any, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
     await page.screenshot(path=str(path), full_page=True)
     return path
@@ -137,6 +137,8 @@ CHART_STATE = """
 
 
 async def test_the_dashboard_in_chromium(admin_client: AdminClient, fake_llm: FakeLLM, browser: Any) -> None:
+    shutil.rmtree(SCREENSHOTS, ignore_errors=True)
+    SCREENSHOTS.mkdir(parents=True)
     await seed(admin_client, fake_llm)
     await drained(admin_client)
     base = f"http://{admin_client.host}:{admin_client.port}"
@@ -210,7 +212,7 @@ async def test_the_dashboard_in_chromium(admin_client: AdminClient, fake_llm: Fa
     for n, path in enumerate(("/admin/usage?by=model", "/admin/plans", "/admin/orgs", "/admin/plugins"), start=7):
         await page.goto(f"{base}{path}")
         assert await page.locator("h1").count() == 1
-        shots.append(await shoot(page, f"0{n}-{path.split('/')[2].split('?')[0]}"))
+        shots.append(await shoot(page, f"{n:02d}-{path.split('/')[2].split('?')[0]}"))
 
     assert problems == []
     print(f"\nscreenshots of the dashboard: {SCREENSHOTS}")

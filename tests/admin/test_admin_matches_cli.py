@@ -103,6 +103,8 @@ async def test_the_overview_shows_what_usage_json_prints(pg_admin_client: AdminC
         assert charts["cost"][i] == pytest.approx(row["cost_usd"], abs=1e-6)
     # cost split by model; top users and organizations by spend
     by_model = await cli_usage(database, "--by", "model", "--since", since, "--until", until)
+    assert by_model["total"] == total  # requests spanning two models are counted once in the TOTAL
+    assert sum(r["requests"] for r in by_model["rows"]) > total["requests"]
     assert dict(zip(charts["models"], charts["model_cost"], strict=True)) == {
         r["group"]: pytest.approx(r["cost_usd"], abs=1e-6) for r in by_model["rows"]
     }

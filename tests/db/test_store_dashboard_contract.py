@@ -91,6 +91,15 @@ async def test_usage_groups_every_way_the_command_does(store: Store) -> None:
     by_org = {r.group: r.cost_usd for r in await store.usage(since=since, until=until, group="org")}
     assert by_org == {"-": pytest.approx(0.031), "acme": pytest.approx(0.75)}
 
+    # the total counts each request once, though request r1 made calls to two models
+    [total] = await store.usage(since=since, until=until, group="total")
+    assert (total.group, total.calls, total.failed, total.requests) == ("TOTAL", 6, 1, 5)
+    assert total.cost_usd == pytest.approx(0.781)
+    assert sum(r.requests for r in await store.usage(since=since, until=until, group="model")) == 6
+    [bobs] = await store.usage(since=since, until=until, group="total", user_id="bob")
+    assert (bobs.calls, bobs.requests) == (2, 2)
+    assert await store.usage(since=NOW + DAY, until=NOW + 2 * DAY, group="total") == []
+
     only_bob = await store.usage(since=since, until=until, group="user", user_id="bob")
     assert [r.group for r in only_bob] == ["bob"]
     # the period is [since, until)

@@ -12,8 +12,9 @@ import click
 
 from codeflash_engine.commands.keys import print_table, run_on_database
 from codeflash_engine.commands.when import parse_when
+from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
-from codeflash_engine.infra.db.types import UsageRow, total_usage
+from codeflash_engine.infra.db.types import UsageRow, usage_total
 
 
 @click.command("usage")
@@ -25,14 +26,21 @@ from codeflash_engine.infra.db.types import UsageRow, total_usage
 def usage(since: str, until: str | None, group: str, user_id: str | None, as_json: bool) -> None:
     """LLM calls, failures, tokens, cost and requests over a period, per user, org, model, day or call type.
 
-    A request is one HTTP request that made LLM calls (the dashboard at /admin draws the same figures).
+    A request is one HTTP request that made LLM calls; one request's calls may go to several models
+    or call types, so the TOTAL line counts requests itself (the rows' requests may add up to more).
+    The dashboard at /admin shows the same figures.
     """
     now = dt.datetime.now(dt.UTC)
     start = parse_when(since, now)
     end = parse_when(until, now) if until else now
     if end <= start:
         raise click.BadParameter(f"the period is empty: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
-    rows = run_on_database(lambda store: store.usage(since=start, until=end, group=group, user_id=user_id))
+
+    async def report(store: PostgresStore) -> tuple[list[UsageRow], UsageRow]:
+        rows = await store.usage(since=start, until=end, group=group, user_id=user_id)
+        return rows, usage_total(await store.usage(since=start, until=end, group="total", user_id=user_id))
+
+    rows, total = run_on_database(report)
     if as_json:
         click.echo(
             json.dumps(
@@ -41,7 +49,7 @@ def usage(since: str, until: str | None, group: str, user_id: str | None, as_jso
                     "until": end.isoformat(),
                     "by": group,
                     "rows": [r.as_json() for r in rows],
-                    "total": total_usage(rows).as_json(),
+                    "total": total.as_json(),
                 },
                 indent=2,
             )
@@ -51,7 +59,7 @@ def usage(since: str, until: str | None, group: str, user_id: str | None, as_jso
         click.echo(f"no LLM calls from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC", err=True)
         return
     header = (group.upper(), "CALLS", "FAILED", "TOKENS IN", "TOKENS OUT", "CACHED", "COST USD", "REQUESTS")
-    print_table([header, *(_cells(r) for r in [*rows, total_usage(rows)])])
+    print_table([header, *(_cells(r) for r in [*rows, total])])
 
 
 def _cells(row: UsageRow) -> tuple[str, ...]:

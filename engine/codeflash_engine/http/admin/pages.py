@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import time
-from typing import Any
 
 from aiohttp import web
 
@@ -16,8 +15,7 @@ from codeflash_engine.http.guards import STORE
 from codeflash_engine.http.metrics import METRICS
 from codeflash_engine.http.routes.health import FAILURE_WINDOW
 from codeflash_engine.http.state import LANGUAGES, PLUGINS, SETTINGS
-from codeflash_engine.infra.db.queries import USAGE_GROUPS
-from codeflash_engine.infra.db.types import total_usage
+from codeflash_engine.infra.db.types import UsageRow, usage_total
 
 routes = web.RouteTableDef()
 
@@ -101,19 +99,22 @@ async def overview(request: web.Request) -> web.Response:
     )
 
 
-async def _usage_rows(request: web.Request) -> tuple[views.Period, str, str | None, list[Any]]:
+async def _usage_rows(request: web.Request) -> tuple[views.Period, str, str | None, list[UsageRow], UsageRow]:
+    """The report `codeflash-engine usage --by GROUP --since --until --user` prints: rows and TOTAL."""
     when = views.period(request.query.get("since"), request.query.get("until"))
     group = views.usage_group(request.query.get("by"))
     user = request.query.get("user", "").strip() or None
-    rows = await request.app[STORE].usage(since=when.since, until=when.until, group=group, user_id=user)
-    return when, group, user, rows
+    store = request.app[STORE]
+    rows = await store.usage(since=when.since, until=when.until, group=group, user_id=user)
+    total = usage_total(await store.usage(since=when.since, until=when.until, group="total", user_id=user))
+    return when, group, user, rows, total
 
 
 @routes.get("/admin/usage")
 @page
 async def usage(request: web.Request) -> web.Response:
     try:
-        when, group, user, rows = await _usage_rows(request)
+        when, group, user, rows, total = await _usage_rows(request)
     except views.BadPeriod as exc:
         return message(request, "Usage", str(exc), 400)
     return render(
@@ -122,10 +123,10 @@ async def usage(request: web.Request) -> web.Response:
         title="Usage",
         when=when,
         group=group,
-        groups=list(USAGE_GROUPS),
+        groups=views.GROUPS,
         user=user or "",
         rows=rows,
-        total=total_usage(rows),
+        total=total,
         query=request.query_string,
     )
 
@@ -134,14 +135,14 @@ async def usage(request: web.Request) -> web.Response:
 @page
 async def usage_csv(request: web.Request) -> web.Response:
     try:
-        when, group, _, rows = await _usage_rows(request)
+        when, group, _, rows, total = await _usage_rows(request)
     except views.BadPeriod as exc:
         return message(request, "Usage", str(exc), 400)
     out = io.StringIO()
     writer = csv.writer(out)
-    columns = list(total_usage([]).as_json())
+    columns = list(total.as_json())
     writer.writerow(columns)
-    for row in [*rows, total_usage(rows)]:
+    for row in [*rows, total]:
         writer.writerow([row.as_json()[c] for c in columns])
     name = f"usage-by-{group}-{when.since:%Y%m%d}-{when.until:%Y%m%d}.csv"
     return web.Response(

@@ -1,8 +1,8 @@
 """What the dashboard's pages show, built from the store's queries (the ones `codeflash-engine usage` runs).
 
 No figure is computed twice: the per-day series, the split by model and the top users and
-organizations are :meth:`Store.usage` rows, and every total is :func:`total_usage` of those rows,
-as the command's TOTAL line is.
+organizations are :meth:`Store.usage` rows, and every total is the report's ``total`` row, as
+the command's TOTAL line is.
 """
 
 from __future__ import annotations
@@ -16,12 +16,14 @@ import click
 from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import TraceRecords, UsageRow, total_usage
+from codeflash_engine.infra.db.types import TraceRecords, UsageRow, usage_total
 
 #: the overview's period when none is asked for: this many UTC days, today included
 DEFAULT_DAYS = 7
 #: rows in the overview's top lists
 TOP = 10
+#: what the usage page groups by (the ``total`` group is its TOTAL line)
+GROUPS = [g for g in USAGE_GROUPS if g != "total"]
 #: the longest period a page may ask for (per-day charts stay readable, the queries bounded)
 MAX_DAYS = 400
 
@@ -101,14 +103,14 @@ def by_spend(rows: list[UsageRow]) -> list[UsageRow]:
 
 
 async def overview(store: Store, when: Period) -> Overview:
-    """The overview's figures: four usage reports of the period."""
+    """The overview's figures: five usage reports of the period."""
     reports = {
         group: await store.usage(since=when.since, until=when.until, group=group)
-        for group in ("day", "model", "user", "org")
+        for group in ("total", "day", "model", "user", "org")
     }
     return Overview(
         period=when,
-        total=total_usage(reports["day"]),
+        total=usage_total(reports["total"]),
         by_day=reports["day"],
         by_model=by_spend(reports["model"]),
         top_users=by_spend(reports["user"])[:TOP],
@@ -118,8 +120,8 @@ async def overview(store: Store, when: Period) -> Overview:
 
 def usage_group(text: str | None) -> str:
     group = (text or "user").strip()
-    if group not in USAGE_GROUPS:
-        raise BadPeriod(f"group by one of {', '.join(USAGE_GROUPS)}")
+    if group not in USAGE_GROUPS or group == "total":
+        raise BadPeriod(f"group by one of {', '.join(GROUPS)}")
     return group
 
 

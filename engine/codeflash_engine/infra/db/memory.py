@@ -588,6 +588,8 @@ class MemoryStore:
             return f"{call.created.astimezone(dt.UTC):%Y-%m-%d}"
         if group == "call-type":
             return call.call_type
+        if group == "total":
+            return "TOTAL"
         org = self._org_rows.get(call.organization_id) if call.organization_id is not None else None
         return org.name if org is not None else "-"
 

@@ -370,6 +370,9 @@ USAGE_GROUPS = {
     "day": "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     "call-type": "call_type",
     "org": "COALESCE((SELECT o.name FROM organizations o WHERE o.id = organization_id), '-')",
+    # one row: every call of the period; its requests are counted once each (a request's calls may
+    # go to several models, call types or days, so the rows of the other groups do not add up to it)
+    "total": "'TOTAL'::text",
 }
 
 

@@ -225,8 +225,10 @@ class Store(Protocol):
         self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
     ) -> list[UsageRow]:
         """LLM calls in [since, until), optionally of one user, summed per ``group`` (one of
-        ``queries.USAGE_GROUPS``: user, model, day, call-type, org), ordered by group: what
-        ``codeflash-engine usage`` prints and the dashboard draws. StoreError for another group."""
+        ``queries.USAGE_GROUPS``: user, model, day, call-type, org, or total: one row), ordered by
+        group: what ``codeflash-engine usage`` prints and the dashboard draws. StoreError for another
+        group. Requests are distinct within a row: the rows' requests add up to the total's only
+        when no request spans two groups."""
         ...
 
     async def trace_summaries(

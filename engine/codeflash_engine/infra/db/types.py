@@ -261,18 +261,11 @@ class UsageRow:
         }
 
 
-def total_usage(rows: list[UsageRow], group: str = "TOTAL") -> UsageRow:
-    """The rows of a usage report summed (its TOTAL line)."""
-    return UsageRow(
-        group=group,
-        calls=sum(r.calls for r in rows),
-        failed=sum(r.failed for r in rows),
-        tokens_in=sum(r.tokens_in for r in rows),
-        tokens_out=sum(r.tokens_out for r in rows),
-        tokens_cached=sum(r.tokens_cached for r in rows),
-        cost_usd=sum(r.cost_usd for r in rows),
-        requests=sum(r.requests for r in rows),
-    )
+def usage_total(rows: list[UsageRow]) -> UsageRow:
+    """The TOTAL line of a usage report: the row of its ``total`` group (zeros for a period without calls)."""
+    if rows:
+        return rows[0]
+    return UsageRow(group="TOTAL", calls=0, failed=0, tokens_in=0, tokens_out=0, tokens_cached=0, cost_usd=0.0)
 
 
 @attrs.frozen
