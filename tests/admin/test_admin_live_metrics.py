@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
+from admin_support import BEARER, AdminClient
 
 from codeflash_engine.http.admin import live_metrics
 from codeflash_engine.http.metrics import Metrics
@@ -46,3 +48,40 @@ def test_error_rate_and_latency_leave_the_dashboard_out() -> None:
     assert 1.0 < live.llm_latency.quantiles[0.99] <= 2.5  # type: ignore[operator]
     empty = live_metrics.read(Metrics())
     assert empty.error_rate is None and empty.requests_latency.quantiles[0.5] is None
+
+
+def test_the_last_minutes_are_the_difference_with_an_older_snapshot() -> None:
+    metrics = Metrics()
+    history = live_metrics.History()
+    assert history.recent(live_metrics.snapshot(metrics, at=1000.0)) is None  # nothing to compare with yet
+    for _ in range(50):  # long ago: slow and failing
+        metrics.request_started()
+        metrics.request_finished("/ai/optimize", 502, 20.0, 0.01, None)
+    history.add(live_metrics.snapshot(metrics, at=1000.0))
+    history.add(live_metrics.snapshot(metrics, at=1000.0 + live_metrics.WINDOW - 30))
+    for _ in range(20):  # the last minutes: fast and fine
+        metrics.request_started()
+        metrics.request_finished("/ai/optimize", 200, 0.05, 0.01, None)
+    now = live_metrics.snapshot(metrics, at=1000.0 + live_metrics.WINDOW + 10)
+    recent = history.recent(now)
+    assert recent is not None and recent.seconds == live_metrics.WINDOW + 10
+    assert (recent.requests, recent.server_errors, recent.error_rate) == (20, 0, 0.0)
+    assert recent.requests_latency.count == 20 and recent.requests_latency.quantiles[0.99] <= 0.05  # type: ignore[operator]
+    since_start = live_metrics.LiveMetrics.of(now, None)
+    assert (since_start.requests, since_start.server_errors) == (70, 50)
+    assert since_start.requests_latency.quantiles[0.99] > 10  # type: ignore[operator]
+    # snapshots older than KEEP are let go
+    history.add(live_metrics.snapshot(metrics, at=1000.0 + live_metrics.KEEP + 1))
+    assert history.snapshots[0].at > 1000.0
+
+
+async def test_the_overview_shows_the_last_minutes_once_sampled(admin_client: AdminClient) -> None:
+    history = admin_client.app[live_metrics.HISTORY]
+    for _ in range(100):
+        if history.snapshots:
+            break
+        await asyncio.sleep(0.01)
+    assert history.snapshots, "the sampler took no snapshot"
+    assert (await admin_client.get("/admin/keys", headers=BEARER)).status == 200
+    page = await (await admin_client.get("/admin", headers=BEARER)).text()
+    assert page.count('data-span="recent"') == 2 and page.count('data-span="start"') == 2

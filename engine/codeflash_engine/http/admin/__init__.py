@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from codeflash_engine.http.admin import manage, pages
+from codeflash_engine.http.admin import live_metrics, manage, pages
 from codeflash_engine.http.admin.auth import ADMIN_AUTH, AdminAuth
 from codeflash_engine.settings import Settings
 
@@ -29,3 +29,4 @@ def install(app: web.Application, settings: Settings) -> None:
     )
     app.add_routes(pages.routes)
     app.add_routes(manage.routes)
+    app.cleanup_ctx.append(live_metrics.sampler)

@@ -86,13 +86,18 @@ async def overview(request: web.Request) -> web.Response:
     except views.BadPeriod as exc:
         return message(request, "Overview", str(exc), 400)
     figures = await views.overview(request.app[STORE], when)
-    live = live_metrics.read(request.app[METRICS])
+    now = live_metrics.snapshot(request.app[METRICS])
+    history = request.app.get(live_metrics.HISTORY)
+    recent = history.recent(now) if history is not None else None
+    spans = [live_metrics.LiveMetrics.of(now, None)]
+    if recent is not None:
+        spans.insert(0, recent)
     return render(
         request,
         "overview.html.j2",
         title="Overview",
         o=figures,
-        live=live,
+        spans=spans,
         quantiles=live_metrics.QUANTILES,
         charts=chart_json(figures.chart_data()),
         persistent=request.app[STORE].persistent,
