@@ -233,3 +233,15 @@ async def test_a_trace_page_lists_its_calls_errors_and_features(admin_client: Ad
     assert exact.status == 303 and exact.headers["Location"] == "/admin/traces/trace-t1"
     unknown = await admin_client.get("/admin/traces/no-such-trace", headers=BEARER)
     assert unknown.status == 404 and "Nothing is recorded" in await unknown.text()
+
+
+async def test_the_keys_page_filters_by_user_and_usability(admin_client: AdminClient) -> None:
+    store = admin_client.app[STORE]
+    kept = (await store.create_key("frank")).info
+    gone = (await store.create_key("frank")).info
+    other = (await store.create_key("grace")).info
+    assert await store.revoke_key(key_id=gone.id)
+    page = await (await admin_client.get("/admin/keys?user=frank", headers=BEARER)).text()
+    assert f'id="key-{kept.id}"' in page and f'id="key-{gone.id}"' in page and f'id="key-{other.id}"' not in page
+    page = await (await admin_client.get("/admin/keys?user=frank&active=on", headers=BEARER)).text()
+    assert f'id="key-{kept.id}"' in page and f'id="key-{gone.id}"' not in page

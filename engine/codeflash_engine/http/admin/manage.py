@@ -62,13 +62,17 @@ def _status(key: ApiKey, now: dt.datetime) -> str:
 async def _keys_page(request: web.Request, *, status: int = 200, error: str | None = None) -> web.Response:
     store = request.app[STORE]
     now = dt.datetime.now(dt.UTC)
-    keys = await store.list_keys()
+    user = request.query.get("user", "").strip() or None
+    active = request.query.get("active") == "on"
+    keys = await store.list_keys(user_id=user, include_revoked=not active)
     return render(
         request,
         "keys.html.j2",
         status=status,
         title="Keys",
         keys=[(k, _status(k, now)) for k in reversed(keys)],
+        user=user or "",
+        active=active,
         plans=await store.list_plans(),
         error=error,
     )
