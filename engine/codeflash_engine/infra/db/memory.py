@@ -9,6 +9,7 @@ statements of the PostgreSQL store it mirrors.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import itertools
@@ -19,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db import apikeys, memory_reports
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import (
@@ -555,69 +556,30 @@ class MemoryStore:
     async def usage(
         self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
     ) -> list[UsageRow]:
-        """LLM calls in [since, until) summed per ``group``, as PostgreSQL's usage report does."""
+        """LLM calls in [since, until) summed per ``group``, as PostgreSQL's usage report does.
+
+        Summed in a worker thread over a copy of the records (taken at once, so the report is of
+        one moment), the event loop serving meanwhile.
+        """
         if group not in USAGE_GROUPS:
             raise StoreError(f"cannot group usage by {group!r}; one of {', '.join(USAGE_GROUPS)}")
-        sums: dict[str, list[Any]] = {}
-        for c in self._calls:
-            if not (since <= c.created < until) or (user_id is not None and c.user_id != user_id):
-                continue
-            name = self._usage_group(c, group)
-            row = sums.setdefault(name, [0, 0, 0, 0, 0, 0.0, set(), 0])
-            row[0] += 1
-            row[1] += c.outcome != "ok"
-            row[2] += c.tokens_in
-            row[3] += c.tokens_out
-            row[4] += c.tokens_cached
-            row[5] += c.cost_usd
-            if c.request_id is None:
-                row[7] += 1
-            else:
-                row[6].add(c.request_id)
-        return [
-            UsageRow(name, r[0], r[1], r[2], r[3], r[4], r[5], requests=len(r[6]) + r[7])
-            for name, r in sorted(sums.items())
-        ]
-
-    def _usage_group(self, call: LLMCallRecord, group: str) -> str:
-        if group == "user":
-            return call.user_id or "-"
-        if group == "model":
-            return f"{call.provider}:{call.model_name}"
-        if group == "day":
-            return f"{call.created.astimezone(dt.UTC):%Y-%m-%d}"
-        if group == "call-type":
-            return call.call_type
-        if group == "total":
-            return "TOTAL"
-        org = self._org_rows.get(call.organization_id) if call.organization_id is not None else None
-        return org.name if org is not None else "-"
+        calls, organizations = list(self._calls), {i: o.name for i, o in self._org_rows.items()}
+        return await asyncio.to_thread(
+            memory_reports.usage_rows,
+            calls,
+            since=since,
+            until=until,
+            group=group,
+            user_id=user_id,
+            organizations=organizations,
+        )
 
     async def trace_summaries(
         self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
     ) -> list[TraceSummary]:
-        found: dict[str, list[LLMCallRecord]] = {}
-        for c in self._calls:
-            if c.trace_id is None or c.created < since:
-                continue
-            if (prefix and not c.trace_id.startswith(prefix)) or (user_id is not None and c.user_id != user_id):
-                continue
-            found.setdefault(c.trace_id, []).append(c)
-        summaries = [
-            TraceSummary(
-                trace_id=trace_id,
-                user_id=min((c.user_id for c in calls if c.user_id is not None), default=None),
-                calls=len(calls),
-                failed=sum(c.outcome != "ok" for c in calls),
-                cost_usd=sum(c.cost_usd for c in calls),
-                first=min(c.created for c in calls),
-                last=max(c.created for c in calls),
-            )
-            for trace_id, calls in found.items()
-        ]
-        summaries.sort(key=lambda t: t.trace_id)
-        summaries.sort(key=lambda t: t.last, reverse=True)
-        return summaries[: max(0, limit)]
+        return await asyncio.to_thread(
+            memory_reports.trace_summaries, list(self._calls), since=since, prefix=prefix, user_id=user_id, limit=limit
+        )
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
