@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -160,19 +161,19 @@ async def usage_csv(request: web.Request) -> web.Response:
 @routes.get("/admin/traces")
 @page
 async def traces(request: web.Request) -> web.StreamResponse:
+    """The search box: a whole trace id opens its page; the beginning of one, or a user, lists traces."""
     query = request.query.get("q", "").strip()
     user = request.query.get("user", "").strip() or None
+    store = request.app[STORE]
+    if query and not user:
+        found_whole = await store.records_for_trace(query)  # the trace_id index: no scan of the period
+        if found_whole.calls or found_whole.errors or await store.get_features(query) is not None:
+            raise web.HTTPSeeOther(f"/admin/traces/{quote(query, safe='')}", headers=SECURITY_HEADERS)
     try:
-        when = views.period(request.query.get("since") or "30d", None)
+        when = views.period(request.query.get("since") or "7d", None)
     except views.BadPeriod as exc:
         return message(request, "Traces", str(exc), 400)
-    found = await request.app[STORE].trace_summaries(
-        since=when.since, prefix=query or None, user_id=user, limit=TRACES_LISTED
-    )
-    if query and len(found) == 1 and found[0].trace_id == query:
-        raise web.HTTPSeeOther(f"/admin/traces/{query}", headers=SECURITY_HEADERS)
-    if query and not found and await request.app[STORE].get_features(query) is not None:
-        raise web.HTTPSeeOther(f"/admin/traces/{query}", headers=SECURITY_HEADERS)
+    found = await store.trace_summaries(since=when.since, prefix=query or None, user_id=user, limit=TRACES_LISTED)
     return render(
         request, "traces.html.j2", title="Traces", found=found, q=query, user=user or "", since=when.since_text
     )
