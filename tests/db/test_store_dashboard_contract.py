@@ -5,10 +5,14 @@ Every test runs on the in-memory store and on PostgreSQL (a real server), like t
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+import attrs
 import pytest
 
+from codeflash_engine.infra.db.key_use import KeyUse
+from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import StoreError
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
@@ -144,20 +148,51 @@ async def test_a_trace_keeps_each_calls_request(store: Store) -> None:
     assert [e.message for e in got.errors] == ["no tests"]
 
 
+async def last_used(store: Store, key_id: int) -> dt.datetime | None:
+    """The key's last use once written (PostgreSQL writes it in the background, within moments)."""
+    for _ in range(200):
+        found = {k.id: k for k in await store.list_keys()}[key_id].last_used
+        if found is not None:
+            return found
+        await asyncio.sleep(0.01)
+    return None
+
+
 async def test_last_use_of_a_key(store: Store) -> None:
     new = await store.create_key("alice")
     revoked = await store.create_key("alice")
     assert new.info.last_used is None
     assert (await store.list_keys())[0].last_used is None
     admitted = await store.admit(new.info.key_hash, 60_000, 10)
-    listed = {k.id: k for k in await store.list_keys()}
-    first = listed[new.info.id].last_used
-    assert first is not None and abs(first - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=30)
     assert admitted.key is not None
-    # refreshed at most once a minute; a request not counted on the rate limit is a use too
+    first = await last_used(store, new.info.id)
+    assert first is not None and abs(first - dt.datetime.now(dt.UTC)) < dt.timedelta(seconds=30)
+    # written at most once a minute; a request not counted on the rate limit is a use too
     await store.admit(new.info.key_hash, 60_000, 10, count=False)
+    await asyncio.sleep(0.1)
     assert {k.id: k for k in await store.list_keys()}[new.info.id].last_used == first
     # a revoked key is not used by a refused request
     assert await store.revoke_key(key_id=revoked.info.id)
     await store.admit(revoked.info.key_hash, 60_000, 10)
+    await asyncio.sleep(0.1)
     assert {k.id: k for k in await store.list_keys()}[revoked.info.id].last_used is None
+
+
+async def test_last_use_is_written_again_after_a_minute(store: Store) -> None:
+    new = await store.create_key("bob")
+    await store.admit(new.info.key_hash, 60_000, 10)
+    assert await last_used(store, new.info.id) is not None
+    if isinstance(store, MemoryStore):
+        store._keys[new.info.key_hash] = attrs.evolve(new.info, last_used=dt.datetime.now(dt.UTC) - 2 * DAY)
+    else:
+        await store._run(lambda c: c.execute("UPDATE cf_api_keys SET last_used = now() - interval '2 days'"))
+        store._key_use = KeyUse(store._touch_keys)  # a process that did not write it lately
+    old = {k.id: k for k in await store.list_keys()}[new.info.id].last_used
+    assert old is not None and old < dt.datetime.now(dt.UTC) - DAY
+    await store.admit(new.info.key_hash, 60_000, 10)
+    for _ in range(200):
+        now_used = {k.id: k for k in await store.list_keys()}[new.info.id].last_used
+        if now_used is not None and now_used > old:
+            break
+        await asyncio.sleep(0.01)
+    assert now_used is not None and dt.datetime.now(dt.UTC) - now_used < dt.timedelta(seconds=30)

@@ -23,6 +23,7 @@ import attrs
 
 from codeflash_engine.infra.db import apikeys, cfapi_queries, queries
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
+from codeflash_engine.infra.db.key_use import KeyUse
 from codeflash_engine.infra.db.migrate import Migration, migrate
 from codeflash_engine.infra.db.safe_text import pg_optional, pg_text, pg_value
 from codeflash_engine.infra.db.types import (
@@ -369,6 +370,8 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._batcher = _AdmitBatcher(self._admit_many, max_inflight=max(1, min(4, pool_max // 2)))
+        #: keys' last use, written in the background at most once a minute per key
+        self._key_use = KeyUse(self._touch_keys)
         #: (user, trace) pairs this process saw admitted, oldest first: their later requests (a
         #: CLI makes 8-20 per function) are admitted without a round trip
         self._admitted: dict[tuple[str, str], None] = {}
@@ -427,6 +430,7 @@ class PostgresStore:
     async def close(self) -> None:
         """Stop the pruner and close the pool (terminating connections still busy after 10 s)."""
         await self._batcher.drain()
+        await self._key_use.drain()
         if self._pruner is not None:
             self._pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -574,7 +578,16 @@ class PostgresStore:
     async def admit(self, key_hash: str, window_ms: int, limit: int, *, count: bool = True) -> Admission:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
-        return await self._batcher.admit(key_hash, window_ms, limit, count)
+        admission = await self._batcher.admit(key_hash, window_ms, limit, count)
+        key = admission.key
+        if key is not None and key.revoked is None:
+            now = dt.datetime.now(dt.UTC)
+            if not key.expired(now):
+                self._key_use.seen(key, now)
+        return admission
+
+    async def _touch_keys(self, key_ids: list[int]) -> None:
+        await self._run(lambda c: c.execute(queries.TOUCH_KEYS, key_ids, timeout=self._command_timeout))
 
     async def _admit_many(self, key_hashes: list[str], window_ms: int, count: bool) -> list[asyncpg.Record]:
         return await self._fetch(queries.ADMIT_MANY, key_hashes, window_ms, count)

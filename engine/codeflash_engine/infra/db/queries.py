@@ -70,6 +70,15 @@ SELECT {_KEY_COLUMNS}
  ORDER BY k.id
 """
 
+# When keys $1 last opened a request (written off the hot path, at most once a minute per key:
+# see key_use.py). A key row held by another statement is skipped, so this never waits on one.
+TOUCH_KEYS = """
+UPDATE cf_api_keys SET last_used = now()
+ WHERE id IN (SELECT id FROM cf_api_keys
+               WHERE id = ANY($1::bigint[]) AND (last_used IS NULL OR last_used < now() - interval '1 minute')
+               ORDER BY id FOR UPDATE SKIP LOCKED)
+"""
+
 #: a key's expiry moved to $2 (rotation's grace period); revoked keys are left alone
 EXPIRE_KEY = """
 UPDATE cf_api_keys SET expires = $2
@@ -143,13 +152,6 @@ WITH req AS (
      ORDER BY k.key_hash
     ON CONFLICT (key_hash, window_start) DO UPDATE SET hits = c.hits + EXCLUDED.hits
     RETURNING c.key_hash, c.hits, c.window_start
-), used AS (
-    -- when each active key last opened a request (the dashboard's keys page), to the minute: a
-    -- key row held by another statement is skipped, so this never waits and cannot deadlock
-    UPDATE cf_api_keys c SET last_used = now()
-     WHERE c.id IN (SELECT ck.id FROM cf_api_keys ck JOIN kp k ON k.id = ck.id
-                     WHERE {_USABLE} AND (k.last_used IS NULL OR k.last_used < now() - interval '1 minute')
-                     ORDER BY ck.id FOR UPDATE OF ck SKIP LOCKED)
 )
 SELECT k.*, h.hits, h.window_start, t.now_ms FROM kp k CROSS JOIN t LEFT JOIN h ON h.key_hash = k.key_hash
 """
