@@ -11,8 +11,10 @@ import pytest
 from admin_support import ADMIN_TOKEN, BEARER, SECRET, AdminClient, csrf_of
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from click.testing import CliRunner
 
 from codeflash_engine.app import create_app
+from codeflash_engine.cli import main
 from codeflash_engine.http.admin.auth import SESSION_COOKIE, AdminAuth
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY
@@ -42,6 +44,10 @@ def test_a_short_admin_token_refuses_to_start() -> None:
     with pytest.raises(pydantic.ValidationError, match="at least 32 characters"):
         Settings(codeflash_engine_admin_token="x" * 31)
     assert Settings(codeflash_engine_admin_token="x" * 32).codeflash_engine_admin_token is not None
+    result = CliRunner().invoke(main, ["serve", "--port", "0"], env={"CODEFLASH_ENGINE_ADMIN_TOKEN": "x" * 31})
+    assert result.exit_code == 1
+    assert "CODEFLASH_ENGINE_ADMIN_TOKEN must be at least 32 characters" in result.output
+    assert "Traceback" not in result.output
 
 
 async def test_no_token_sends_a_browser_to_the_login_page(admin_client: AdminClient) -> None:
