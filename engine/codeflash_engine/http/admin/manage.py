@@ -15,7 +15,7 @@ from typing import TypeVar
 import click
 from aiohttp import web
 
-from codeflash_engine.commands.plans import _budget, _models, _quota, format_rate, parse_rate_limit
+from codeflash_engine.commands.plans import format_rate, parse_budget, parse_models, parse_quota, parse_rate_limit
 from codeflash_engine.commands.when import parse_duration, parse_when
 from codeflash_engine.http.admin.render import SECURITY_HEADERS, field, page, render
 from codeflash_engine.http.guards import STORE
@@ -189,10 +189,10 @@ async def set_plan(request: web.Request) -> web.StreamResponse:
             name=name,
             rate_limit_max=rate_max,
             rate_limit_window_ms=rate_window,
-            optimizations_limit=_parse("quota", _quota, field(request, "quota") or "none"),
-            budget_usd=_parse("budget", _budget, field(request, "budget") or "none"),
+            optimizations_limit=_parse("quota", parse_quota, field(request, "quota") or "none"),
+            budget_usd=_parse("budget", parse_budget, field(request, "budget") or "none"),
             period=period,
-            models=_parse("models", _models, field(request, "models") or "default"),
+            models=_parse("models", parse_models, field(request, "models") or "default"),
         )
         await request.app[STORE].set_plan(plan)
     except (FormError, StoreError) as exc:
