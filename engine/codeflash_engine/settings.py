@@ -143,6 +143,13 @@ class Settings(BaseSettings):
     #: request (OpenAI's n: the prompt billed once); such a batch answers all at once (no cut-off inside it)
     codeflash_engine_llm_shared_prompt: bool = False
 
+    # --- prompts (issue 22) ------------------------------------------------------------------------
+    #: the engine's own verified wins (correct and >= 10% faster, per organization, never in privacy
+    #: mode) are kept and shown as examples in the same tenant's later optimize prompts (0: neither)
+    codeflash_engine_verified_examples: bool = True
+    #: tokens the examples of one optimize prompt may take at most (a win larger than this is not kept)
+    codeflash_engine_verified_examples_tokens: int = Field(default=3000, ge=0)
+
     # --- tenancy: plans and budgets (issue 17) ----------------------------------------------------
     #: seconds a tenant's spend this period is cached per process before the budget check reads it again
     codeflash_engine_budget_cache_seconds: float = Field(default=5.0, ge=0)

@@ -50,6 +50,7 @@ from codeflash_engine.infra.db.types import (
 from codeflash_engine.infra.db.types import (
     period_start as _period_start,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin, rank_in_memory
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
@@ -121,6 +122,8 @@ class MemoryStore:
         self._calls: collections.deque[LLMCallRecord] = collections.deque(maxlen=self.MAX_CALLS)
         self._errors: collections.deque[ErrorRecord] = collections.deque(maxlen=self.MAX_ERRORS)
         self._features: dict[str, dict[str, Any]] = {}
+        self._wins: dict[tuple[str, str], tuple[int, VerifiedWin]] = {}
+        self._win_ids = itertools.count(1)
         #: admitted (user, trace) pairs, oldest first, at most MAX_TRACES
         self._traces: dict[tuple[str, str], None] = {}
 
@@ -619,6 +622,22 @@ class MemoryStore:
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
         row = self._features.get(trace_id)
         return None if row is None else _json_copy_row(row)
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    #: verified wins kept at most (the oldest go first)
+    MAX_WINS = 10_000
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        key = (win.tenant, win.trace_id)
+        ident = self._wins[key][0] if key in self._wins else next(self._win_ids)
+        self._wins[key] = (ident, win)
+        while len(self._wins) > self.MAX_WINS:
+            del self._wins[next(iter(self._wins))]
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        mine = [(ident, win) for (owner, _), (ident, win) in self._wins.items() if owner == tenant]
+        return rank_in_memory(mine, query, limit)
 
     # --- health ------------------------------------------------------------------------------
 

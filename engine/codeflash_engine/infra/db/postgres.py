@@ -50,6 +50,7 @@ from codeflash_engine.infra.db.types import (
     rate_decision,
     split_features,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
@@ -931,6 +932,40 @@ class PostgresStore:
         for name in _JSONB_FEATURES:
             out[name] = None if out[name] is None else json.loads(out[name])
         return out
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        await self._fetchrow(
+            queries.ADD_VERIFIED_WIN,
+            pg_text(win.tenant),
+            pg_text(win.trace_id),
+            pg_text(win.optimization_id),
+            pg_text(win.original),
+            pg_text(win.optimized),
+            float(win.speedup),
+            pg_text(win.explanation),
+            pg_text(win.terms),
+        )
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        wanted = [w for w in query if w.isascii() and w.replace("_", "").isalnum()]
+        if not wanted or limit <= 0:
+            return []
+        rows = await self._fetch(queries.SIMILAR_VERIFIED_WINS, pg_text(tenant), " | ".join(wanted), limit)
+        return [
+            VerifiedWin(
+                row["tenant"],
+                row["trace_id"],
+                row["optimization_id"],
+                row["original"],
+                row["optimized"],
+                row["speedup"],
+                row["explanation"],
+                row["terms"],
+            )
+            for row in rows
+        ]
 
     # --- health ------------------------------------------------------------------------------
 

@@ -410,3 +410,24 @@ SELECT trace_id, min(user_id) AS user_id, count(*) AS calls, count(*) FILTER (WH
  ORDER BY max(created) DESC, trace_id
  LIMIT $4
 """
+
+
+# --- verified wins (issue 22) -------------------------------------------------------------------
+
+# One win per trace and tenant: a later report for the trace replaces it.
+ADD_VERIFIED_WIN = """
+INSERT INTO verified_wins AS w (tenant, trace_id, optimization_id, original, optimized, speedup, explanation, terms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (tenant, trace_id) DO UPDATE
+   SET optimization_id = EXCLUDED.optimization_id, original = EXCLUDED.original, optimized = EXCLUDED.optimized,
+       speedup = EXCLUDED.speedup, explanation = EXCLUDED.explanation, terms = EXCLUDED.terms
+"""
+
+# $2: the query words joined with ' | ' (words are [a-z0-9_] only: nothing to escape)
+SIMILAR_VERIFIED_WINS = """
+SELECT tenant, trace_id, optimization_id, original, optimized, speedup, explanation, terms
+  FROM verified_wins
+ WHERE tenant = $1 AND search @@ to_tsquery('simple', $2)
+ ORDER BY ts_rank(search, to_tsquery('simple', $2)) DESC, speedup DESC, id
+ LIMIT $3
+"""

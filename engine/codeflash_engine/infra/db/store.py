@@ -31,6 +31,7 @@ from codeflash_engine.infra.db.types import (
     TraceSummary,
     UsageRow,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin
 from codeflash_engine.infra.records import Record
 
 
@@ -247,6 +248,17 @@ class Store(Protocol):
 
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
         """The stored features of a trace as a flat dict (with ``trace_id`` and ``user_id``)."""
+        ...
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        """Keep ``win`` for its tenant (one per trace: a later one for the same trace replaces it)."""
+        ...
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        """At most ``limit`` of ``tenant``'s wins holding the query words (see :mod:`.wins`), best
+        match first, then larger speedup, then older; never another tenant's."""
         ...
 
     # --- health ------------------------------------------------------------------------------
