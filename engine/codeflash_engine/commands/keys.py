@@ -160,6 +160,7 @@ def list_(user_id: str | None, active: bool, as_json: bool) -> None:
                         "created": i.created.isoformat(),
                         "revoked": i.revoked.isoformat() if i.revoked else None,
                         "expires": i.expires.isoformat() if i.expires else None,
+                        "last_used": i.last_used.isoformat() if i.last_used else None,
                     }
                     for i in infos
                 ],

@@ -223,3 +223,7 @@ def org_set(org_id: int, plan: str | None, privacy: bool | None) -> None:
     )
     privacy_word = "on" if org.privacy_mode else "off"
     click.echo(f"organization {org.id} ({org.name}): plan {org.plan or 'default'}, privacy mode {privacy_word}")
+
+
+#: the option parsers by public names, for the dashboard's plan form (the same rules as these commands)
+parse_quota, parse_budget, parse_models = _quota, _budget, _models

@@ -9,6 +9,7 @@ statements of the PostgreSQL store it mirrors.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import itertools
@@ -19,8 +20,9 @@ from typing import Any
 
 import attrs
 
-from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db import apikeys, memory_reports
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
+from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import (
     DEFAULT_PLAN,
     FEATURE_COLUMNS,
@@ -37,6 +39,8 @@ from codeflash_engine.infra.db.types import (
     Subscription,
     Tenancy,
     TraceRecords,
+    TraceSummary,
+    UsageRow,
     check_plan,
     period_end,
     plan_source,
@@ -52,6 +56,8 @@ from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 #: prune finished rate-limit windows every this many hits
 _PRUNE_EVERY = 1024
+#: a key's last use is refreshed at most this often
+_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 @attrs.define
@@ -289,6 +295,8 @@ class MemoryStore:
         key = self._keys.get(key_hash)
         if key is None:
             return Admission(key=None, rate=None)
+        if self._usable(key):
+            key = self._touch(key)
         tenancy = self._tenancy(key)
         if not count or not self._usable(key):
             return Admission(key=key, rate=None, tenancy=tenancy)
@@ -321,6 +329,14 @@ class MemoryStore:
                 privacy=org is not None and org.privacy_mode,
             )
         return found
+
+    def _touch(self, key: ApiKey) -> ApiKey:
+        """The key with its last use now (refreshed at most once a minute, as on PostgreSQL)."""
+        now = self._now()
+        if key.last_used is not None and key.last_used >= now - _TOUCH_EVERY:
+            return key
+        key = self._keys[key.key_hash] = attrs.evolve(key, last_used=now)
+        return key
 
     async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
         _check_window(window_ms, limit)
@@ -538,6 +554,34 @@ class MemoryStore:
         return TraceRecords(
             calls=sorted((c for c in self._calls if c.trace_id == trace_id), key=lambda c: c.created),
             errors=sorted((e for e in self._errors if e.trace_id == trace_id), key=lambda e: e.created),
+        )
+
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until) summed per ``group``, as PostgreSQL's usage report does.
+
+        Summed in a worker thread over a copy of the records (taken at once, so the report is of
+        one moment), the event loop serving meanwhile.
+        """
+        if group not in USAGE_GROUPS:
+            raise StoreError(f"cannot group usage by {group!r}; one of {', '.join(USAGE_GROUPS)}")
+        calls, organizations = list(self._calls), {i: o.name for i, o in self._org_rows.items()}
+        return await asyncio.to_thread(
+            memory_reports.usage_rows,
+            calls,
+            since=since,
+            until=until,
+            group=group,
+            user_id=user_id,
+            organizations=organizations,
+        )
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        return await asyncio.to_thread(
+            memory_reports.trace_summaries, list(self._calls), since=since, prefix=prefix, user_id=user_id, limit=limit
         )
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:

@@ -28,6 +28,8 @@ from codeflash_engine.infra.db.types import (
     RateDecision,
     Subscription,
     TraceRecords,
+    TraceSummary,
+    UsageRow,
 )
 from codeflash_engine.infra.db.wins import VerifiedWin
 from codeflash_engine.infra.records import Record
@@ -218,6 +220,23 @@ class Store(Protocol):
 
     async def records_for_trace(self, trace_id: str) -> TraceRecords:
         """The LLM calls and errors recorded for one trace, oldest first."""
+        ...
+
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until), optionally of one user, summed per ``group`` (one of
+        ``queries.USAGE_GROUPS``: user, model, day, call-type, org, or total: one row), ordered by
+        group: what ``codeflash-engine usage`` prints and the dashboard draws. StoreError for another
+        group. Requests are distinct within a row: the rows' requests add up to the total's only
+        when no request spans two groups."""
+        ...
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        """Traces with LLM calls since ``since``, the most recently active first: those whose id
+        starts with ``prefix`` and of ``user_id`` when given, at most ``limit``."""
         ...
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:

@@ -40,7 +40,7 @@ from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
 from codeflash_engine.infra.llm.slots import KeyedSlots, NoSlot
 from codeflash_engine.infra.llm.stragglers import StragglerPolicy
-from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.logging import request_id_var, user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import request_mix
@@ -607,6 +607,7 @@ class LLMClient:
             LLMCallRecord(
                 trace_id=trace_id,
                 user_id=user_id_var.get(),
+                request_id=request_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
@@ -681,6 +682,7 @@ class LLMClient:
             LLMCallRecord(
                 trace_id=trace_id,
                 user_id=user_id_var.get(),
+                request_id=request_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
