@@ -11,10 +11,11 @@ import json
 import click
 
 from codeflash_engine.commands.keys import print_table, run_on_database
-from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import UsageRow, usage_total
+from codeflash_engine.infra.plan_options import OptionError
+from codeflash_engine.infra.when import parse_when
 
 
 @click.command("usage")
@@ -31,8 +32,11 @@ def usage(since: str, until: str | None, group: str, user_id: str | None, as_jso
     The dashboard at /admin shows the same figures.
     """
     now = dt.datetime.now(dt.UTC)
-    start = parse_when(since, now)
-    end = parse_when(until, now) if until else now
+    try:
+        start = parse_when(since, now)
+        end = parse_when(until, now) if until else now
+    except OptionError as exc:
+        raise click.BadParameter(exc.message) from None
     if end <= start:
         raise click.BadParameter(f"the period is empty: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M}")
 

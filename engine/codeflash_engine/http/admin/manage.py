@@ -12,15 +12,21 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeVar
 
-import click
 from aiohttp import web
 
-from codeflash_engine.commands.plans import format_rate, parse_budget, parse_models, parse_quota, parse_rate_limit
-from codeflash_engine.commands.when import parse_duration, parse_when
 from codeflash_engine.http.admin.render import SECURITY_HEADERS, field, page, render
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import PERIODS, ApiKey, NewKey, Plan, StoreError
+from codeflash_engine.infra.plan_options import (
+    OptionError,
+    format_rate,
+    parse_budget,
+    parse_models,
+    parse_quota,
+    parse_rate_limit,
+)
+from codeflash_engine.infra.when import parse_duration, parse_when
 
 routes = web.RouteTableDef()
 T = TypeVar("T")
@@ -34,7 +40,7 @@ def _parse(what: str, parse: Callable[[str], T], text: str) -> T:
     """``parse(text)`` with the command's parser; its complaint becomes the form's."""
     try:
         return parse(text)
-    except click.BadParameter as exc:
+    except OptionError as exc:
         raise FormError(f"{what}: {exc.message}") from None
 
 
@@ -44,7 +50,7 @@ def _expiry(text: str) -> dt.datetime | None:
     now = dt.datetime.now(dt.UTC)
     try:
         when = parse_when(text, now, ahead=True)
-    except click.BadParameter as exc:
+    except OptionError as exc:
         raise FormError(f"expires: {exc.message}") from None
     if when <= now:
         raise FormError(f"expires: {text!r} is not in the future")

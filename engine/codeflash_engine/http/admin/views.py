@@ -11,12 +11,12 @@ import datetime as dt
 from typing import Any
 
 import attrs
-import click
 
-from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import TraceRecords, UsageRow, usage_total
+from codeflash_engine.infra.plan_options import OptionError
+from codeflash_engine.infra.when import parse_when
 
 #: the overview's period when none is asked for: this many UTC days, today included
 DEFAULT_DAYS = 7
@@ -64,7 +64,7 @@ def period(since: str | None, until: str | None, now: dt.datetime | None = None)
     try:
         start = parse_when(since_text, now)
         end = parse_when(until_text, now) if until_text else now
-    except click.BadParameter as exc:  # the command's own message
+    except OptionError as exc:  # the command's own message
         raise BadPeriod(exc.message) from None
     if end <= start:
         raise BadPeriod(f"the period is empty: {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC")
