@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from codeflash_engine.http import guards, metrics
+from codeflash_engine.http import admin, guards, metrics
 from codeflash_engine.http.cfapi_guard import cfapi_guard_middleware
 from codeflash_engine.http.context import INTEGRATIONS, context_middleware, error_class_middleware
 from codeflash_engine.http.errors import error_middleware
@@ -207,6 +207,7 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     app[ENDPOINTS] = [ep for table in ROUTES for ep in table.endpoints]
     for table in ROUTES:
         app.add_routes(table)
+    admin.install(app, settings)  # the operator's dashboard at /admin (off without CODEFLASH_ENGINE_ADMIN_TOKEN)
     app.cleanup_ctx.append(_observability)
     app.cleanup_ctx.append(_resources)
     app.cleanup_ctx.append(cfapi.github_context)

@@ -6,6 +6,7 @@ import json
 import sys
 
 import click
+import pydantic
 
 from codeflash_engine import __version__
 from codeflash_engine.settings import Settings
@@ -34,7 +35,12 @@ def serve(host: str | None, port: int | None, workers: int, cfapi_port: int | No
     """Start the HTTP service (the AI service, and cfapi on its own port)."""
     from codeflash_engine.serve import run
 
-    settings = Settings()
+    try:
+        settings = Settings()
+    except pydantic.ValidationError as exc:  # e.g. a CODEFLASH_ENGINE_ADMIN_TOKEN shorter than 32 characters
+        errors = exc.errors(include_input=False)
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in errors)
+        raise click.ClickException(f"the configuration is refused: {problems}") from None
     if cfapi_port is not None:
         settings = settings.model_copy(update={"codeflash_engine_cfapi_port": cfapi_port})
     run(

@@ -12,6 +12,8 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MiB = 1024 * 1024
+#: shortest CODEFLASH_ENGINE_ADMIN_TOKEN the engine starts with
+ADMIN_TOKEN_MIN = 32
 
 
 def _split_names(value: object) -> object:
@@ -141,6 +143,30 @@ class Settings(BaseSettings):
     #: request (OpenAI's n: the prompt billed once); such a batch answers all at once (no cut-off inside it)
     codeflash_engine_llm_shared_prompt: bool = False
 
+    # --- prompts (issue 22) ------------------------------------------------------------------------
+    #: the engine's own verified wins (correct and >= 10% faster, per organization, never in privacy
+    #: mode) are kept and shown as examples in the same tenant's later optimize prompts (0: neither)
+    codeflash_engine_verified_examples: bool = True
+    #: tokens the examples of one optimize prompt may take at most (a win larger than this is not kept)
+    codeflash_engine_verified_examples_tokens: int = Field(default=3000, ge=0)
+
     # --- tenancy: plans and budgets (issue 17) ----------------------------------------------------
     #: seconds a tenant's spend this period is cached per process before the budget check reads it again
     codeflash_engine_budget_cache_seconds: float = Field(default=5.0, ge=0)
+
+    # --- the operator's dashboard (issue 18) --------------------------------------------------
+    #: turns the dashboard at /admin on: the token that opens it (a login form, or
+    #: ``Authorization: Bearer``); at least 32 characters. Unset: /admin does not exist
+    codeflash_engine_admin_token: SecretStr | None = None
+    #: hours a dashboard session (its signed cookie) lasts after login
+    codeflash_engine_admin_session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
+
+    @field_validator("codeflash_engine_admin_token")
+    @classmethod
+    def _admin_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < ADMIN_TOKEN_MIN:
+            raise ValueError(
+                f"CODEFLASH_ENGINE_ADMIN_TOKEN must be at least {ADMIN_TOKEN_MIN} characters "
+                "(for example: python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+            )
+        return value

@@ -21,6 +21,7 @@ TABLES = (
     "llm_calls",
     "optimization_errors",
     "optimization_features",
+    "verified_wins",
     "rate_limit_counters",
     "quota_traces",
     "plan_quota_usage",

@@ -9,8 +9,8 @@ from click.testing import CliRunner, Result
 from db_support import fetch, run_sync, truncate
 
 from codeflash_engine.cli import main
-from codeflash_engine.commands.plans import parse_rate_limit
 from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.plan_options import parse_rate_limit
 from codeflash_engine.infra.records import LLMCallRecord
 
 

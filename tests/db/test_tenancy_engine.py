@@ -200,14 +200,17 @@ async def test_features_keep_the_original_code_and_fields_without_a_column(
     features = samples.log_features(trace_id="t-features", cli_extra_count=3, cli_note={"kind": "demo"})
     resp = await client.post("/ai/log_features", data=json.dumps(features), headers=bearer(new.key))
     assert resp.status == 200
-    for _ in range(100):  # the original code is written in the background
+    for _ in range(100):  # the original code (and the prompt arm) are written in the background
         stored = await store.get_features("t-features")
-        if stored is not None and stored["original_code"] is not None:
+        if stored is not None and stored["original_code"] is not None and "prompt_arm" in stored["extra"]:
             break
         await asyncio.sleep(0.02)
     assert stored is not None
     assert stored["original_code"] == samples.SORTER_MD
-    assert stored["extra"] == {"cli_extra_count": 3, "cli_note": {"kind": "demo"}}
+    # beside the client's fields, the engine's own: the prompt arm and the candidates' explanations (issue 22)
+    client_fields = {k: v for k, v in stored["extra"].items() if k != "prompt_arm" and not k.startswith("explanation:")}
+    assert client_fields == {"cli_extra_count": 3, "cli_note": {"kind": "demo"}}
+    assert stored["extra"]["prompt_arm"] == "diverse"
     too_many = {**features, **{f"f{i}": i for i in range(40)}}
     resp = await client.post("/ai/log_features", data=json.dumps(too_many), headers=bearer(new.key))
     assert resp.status == 422 and "unknown fields" in (await resp.json())["error"]

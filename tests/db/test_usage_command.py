@@ -10,9 +10,9 @@ from click.testing import CliRunner, Result
 from db_support import fetch, run_sync, truncate
 
 from codeflash_engine.commands.usage import usage
-from codeflash_engine.commands.when import parse_when
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.records import LLMCallRecord
+from codeflash_engine.infra.when import parse_when
 
 NOW = dt.datetime.now(dt.UTC)
 

@@ -122,6 +122,8 @@ async def _once(client: EngineClient, monitor: Any, where: str, body: bytes) -> 
     resp = await request
     answer = await resp.json()
     assert resp.status < 500 or resp.status == 502, answer
-    print(f"\n{where}: {resp.status} in {time.monotonic() - started:.1f} s, loop lag {monitor.max_lag * 1000:.0f} ms,"
-          f" healthcheck {health_lag * 1000:.0f} ms")
+    print(
+        f"\n{where}: {resp.status} in {time.monotonic() - started:.1f} s, loop lag {monitor.max_lag * 1000:.0f} ms,"
+        f" healthcheck {health_lag * 1000:.0f} ms"
+    )
     return float(monitor.max_lag)

@@ -129,3 +129,21 @@ async def test_one_request_per_candidate_otherwise(
 
 def test_the_default_is_one_request_per_candidate() -> None:
     assert Settings().codeflash_engine_llm_shared_prompt is False
+
+
+async def test_one_prompt_per_call_sends_each_its_own_and_shares_only_equal_ones(
+    fake_llm: FakeLLM, client_for: Any
+) -> None:
+    """Issue 22: the calls of a fan-out may differ (a strategy line each): each goes with its own
+    prompt; calls whose prompts are equal still share one request."""
+    numbered(fake_llm)
+    prompts = [PROMPT, PROMPT, *(Prompt(system=PROMPT.system, user=f"{PROMPT.user}\n\nStrategy {i}") for i in range(4))]
+    async with client_for() as client:
+        results = await client.fan_out(prompts, n=6, call_type="optimize", trace_id="t", deadline=Deadline.after(30))
+    assert all(isinstance(r, Completion) for r in results)
+    users = sorted(r.user for r in fake_llm.requests)
+    assert len(fake_llm.requests) == 5  # the two equal prompts in one request (n=2), four alone
+    assert users.count(PROMPT.user) == 1 and all(f"Strategy {i}" in "".join(users) for i in range(4))
+    with pytest.raises(ValueError):
+        async with client_for() as client:
+            await client.fan_out(prompts[:2], n=6, call_type="optimize", trace_id="t", deadline=Deadline.after(30))

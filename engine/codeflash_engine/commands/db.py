@@ -18,7 +18,9 @@ NO_DATABASE = (
     "DATABASE_URL is not set. This command works on the PostgreSQL database, for example:\n"
     "  export DATABASE_URL=postgresql://user:password@host:5432/codeflash\n"
     "(Without a database the engine runs in the embedded mode: its API keys come from\n"
-    "CODEFLASH_ENGINE_API_KEYS, or one is created and printed when the service starts.)"
+    "CODEFLASH_ENGINE_API_KEYS, or one is created and printed when the service starts; the\n"
+    "keys, plans and organizations of a running embedded engine are managed on its dashboard,\n"
+    "/admin, with CODEFLASH_ENGINE_ADMIN_TOKEN set.)"
 )
 
 

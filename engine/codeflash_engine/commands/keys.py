@@ -15,10 +15,11 @@ from typing import TypeVar
 import click
 
 from codeflash_engine.commands.db import database_url, unreachable
-from codeflash_engine.commands.when import parse_duration, parse_when
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.types import PERIODS, ApiKey, StoreError, StoreUnavailable
+from codeflash_engine.infra.plan_options import OptionError
+from codeflash_engine.infra.when import parse_duration, parse_when
 
 T = TypeVar("T")
 
@@ -124,7 +125,10 @@ def _expiry(text: str | None) -> dt.datetime | None:
     if text is None:
         return None
     now = dt.datetime.now(dt.UTC)
-    when = parse_when(text, now, ahead=True)
+    try:
+        when = parse_when(text, now, ahead=True)
+    except OptionError as exc:
+        raise click.BadParameter(exc.message, param_hint="--expires") from None
     if when <= now:
         raise click.BadParameter(f"{text!r} is not in the future", param_hint="--expires")
     return when
@@ -160,6 +164,7 @@ def list_(user_id: str | None, active: bool, as_json: bool) -> None:
                         "created": i.created.isoformat(),
                         "revoked": i.revoked.isoformat() if i.revoked else None,
                         "expires": i.expires.isoformat() if i.expires else None,
+                        "last_used": i.last_used.isoformat() if i.last_used else None,
                     }
                     for i in infos
                 ],

@@ -9,76 +9,21 @@ model mix. A request's plan is its key's, else its user's, else its organization
 from __future__ import annotations
 
 import json
-import math
-import re
 
 import click
 
 from codeflash_engine.commands.keys import print_table, run_on_database
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.types import PERIODS, Organization, Plan
-from codeflash_engine.infra.llm.errors import LLMConfigError
-from codeflash_engine.infra.llm.mix import ModelMix
-
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
-_WINDOW_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-#: option values that clear a field (back to the environment's rate limit, unlimited, the default mix)
-_CLEAR = ("none", "default", "unlimited")
-
-
-def parse_rate_limit(text: str) -> tuple[int | None, int | None]:
-    """``40/60s`` (requests per window: ms, s, m, h or d; seconds when no unit) as (max, window ms);
-    ``default``: the environment's RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS."""
-    if text.strip().lower() in _CLEAR:
-        return None, None
-    found = _RATE.match(text)
-    if found is None or int(found[1]) < 1 or int(found[2]) < 1:
-        raise click.BadParameter(
-            f"{text!r}: give requests per window, e.g. 40/60s, 600/1h, 5000/1d (or 'default')",
-            param_hint="--rate-limit",
-        )
-    return int(found[1]), int(found[2]) * _WINDOW_MS[found[3] or "s"]
-
-
-def _quota(text: str) -> int | None:
-    if text.strip().lower() in _CLEAR:
-        return None
-    if not text.strip().isdigit():
-        raise click.BadParameter(f"{text!r}: a whole number of optimizations, or 'none'", param_hint="--quota")
-    return int(text)
-
-
-def _budget(text: str) -> float | None:
-    if text.strip().lower() in _CLEAR:
-        return None
-    try:
-        usd = float(text.strip().lstrip("$"))
-    except ValueError:
-        usd = -1.0
-    if not (math.isfinite(usd) and 0 <= usd < 1e10):
-        raise click.BadParameter(f"{text!r}: an amount in USD such as 25 or 12.50, or 'none'", param_hint="--budget")
-    return usd
-
-
-def _models(text: str) -> str | None:
-    if text.strip().lower() in _CLEAR:
-        return None
-    try:
-        return str(ModelMix.parse(text))
-    except LLMConfigError as exc:
-        raise click.BadParameter(
-            str(exc).replace("CODEFLASH_ENGINE_MODELS", "--models"), param_hint="--models"
-        ) from None
-
-
-def format_rate(plan: Plan) -> str:
-    if plan.rate_limit_max is None or plan.rate_limit_window_ms is None:
-        return "env"
-    ms = plan.rate_limit_window_ms
-    for unit in ("d", "h", "m", "s"):
-        if ms % _WINDOW_MS[unit] == 0:
-            return f"{plan.rate_limit_max}/{ms // _WINDOW_MS[unit]}{unit}"
-    return f"{plan.rate_limit_max}/{ms}ms"
+from codeflash_engine.infra.plan_options import (
+    CLEAR,
+    OptionError,
+    format_rate,
+    parse_budget,
+    parse_models,
+    parse_quota,
+    parse_rate_limit,
+)
 
 
 def plan_json(plan: Plan) -> dict[str, object]:
@@ -109,10 +54,13 @@ def set_(
     name: str, rate: str | None, quota: str | None, budget: str | None, period: str | None, models: str | None
 ) -> None:
     """Create plan NAME, or change it (options left out keep their value; a new plan's are unlimited)."""
-    rate_max, rate_window = parse_rate_limit(rate) if rate is not None else (None, None)
-    limit = _quota(quota) if quota is not None else None
-    usd = _budget(budget) if budget is not None else None
-    mix = _models(models) if models is not None else None
+    try:
+        rate_max, rate_window = parse_rate_limit(rate) if rate is not None else (None, None)
+        limit = parse_quota(quota) if quota is not None else None
+        usd = parse_budget(budget) if budget is not None else None
+        mix = parse_models(models) if models is not None else None
+    except OptionError as exc:
+        raise click.BadParameter(exc.message, param_hint=exc.option) from None
 
     async def op(store: PostgresStore) -> Plan:
         current = await store.get_plan(name) or Plan(name)
@@ -215,7 +163,7 @@ def org_list(as_json: bool) -> None:
 @click.option("--privacy/--no-privacy", default=None, help="Turn privacy mode on or off.")
 def org_set(org_id: int, plan: str | None, privacy: bool | None) -> None:
     """Change an organization's plan or privacy mode."""
-    clear = plan is not None and plan.strip().lower() in _CLEAR
+    clear = plan is not None and plan.strip().lower() in CLEAR
     org = run_on_database(
         lambda store: store.update_organization(
             org_id, plan=None if clear else plan, clear_plan=clear, privacy_mode=privacy

@@ -26,7 +26,7 @@ from typing import Any, Protocol
 import attrs
 
 from codeflash_engine.errors import InvalidRequest, ServiceUnavailable
-from codeflash_engine.infra.logging import trace_id_var
+from codeflash_engine.infra.logging import request_id_var, trace_id_var
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record, organization_id_var
 from codeflash_engine.infra.tenancy import WITHHELD, privacy_var
 
@@ -167,10 +167,15 @@ class Recorder:
             return False
         if type(record) is ErrorRecord and privacy_var.get():  # privacy mode: no code in error rows
             record = attrs.evolve(record, message=f"{record.error_type} ({WITHHELD})", stack_trace=None)
-        elif type(record) is LLMCallRecord and record.organization_id is None:
-            organization_id = organization_id_var.get()
-            if organization_id is not None:  # the organization's spend (budgets, usage --by org)
-                record = attrs.evolve(record, organization_id=organization_id)
+        elif type(record) is LLMCallRecord and (record.organization_id is None or record.request_id is None):
+            # the organization's spend (budgets, usage --by org); the request (requests per day; the
+            # LLM client sets it already, so the common case evolves nothing new)
+            organization_id = (
+                record.organization_id if record.organization_id is not None else organization_id_var.get()
+            )
+            request_id = record.request_id if record.request_id is not None else request_id_var.get()
+            if (organization_id, request_id) != (record.organization_id, record.request_id):
+                record = attrs.evolve(record, organization_id=organization_id, request_id=request_id)
         try:
             self._queue.put_nowait(record)
         except asyncio.QueueFull:

@@ -45,6 +45,8 @@ class LLMCallRecord:
     organization_id: int | None = None
     created: dt.datetime = attrs.field(factory=_now)
     attempts: int = 1
+    #: the HTTP request that made the call (its X-Request-ID); stamped by the recorder from the request's context
+    request_id: str | None = None
 
 
 @attrs.frozen

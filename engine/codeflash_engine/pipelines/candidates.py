@@ -13,6 +13,7 @@ import attrs
 
 from codeflash_engine.infra.llm.client import Completion
 from codeflash_engine.infra.llm.deadline import Deadline
+from codeflash_engine.pipelines import strategies
 from codeflash_engine.pipelines.common import Engine, new_id, to_markdown
 from codeflash_engine.plugins.answers import read_answer
 from codeflash_engine.plugins.candidates import merge_streamed
@@ -22,6 +23,7 @@ from codeflash_engine.plugins.types import (
     CandidatesRequest,
     CodeFile,
     LanguageSpec,
+    Prompt,
     Target,
     Task,
 )
@@ -44,6 +46,8 @@ class CandidateJob:
     target: Target | None = None
     is_async: bool = False
     base: tuple[CodeFile, ...] = ()
+    #: the prompt arm of an optimize fan-out (:mod:`.strategies`); None: n identical prompts
+    arm: str | None = None
 
 
 @attrs.frozen
@@ -70,9 +74,15 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         target=job.target,
         is_async=job.is_async,
     )
+    prompts: Prompt | tuple[Prompt, ...] = prompt
+    if job.arm == strategies.DIVERSE and job.n > 1:
+        fits = strategies.applicable(
+            job.original, is_async=job.is_async, is_numerical=bool(job.fields.get("is_numerical_code"))
+        )
+        prompts = strategies.diversify(prompt, job.n, fits).prompts
     answers: dict[int, Answer] = {}
     found: list[tuple[int, list[Candidate]]] = []
-    async for arrived in engine.ask_each(prompt, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline):
+    async for arrived in engine.ask_each(prompts, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline):
         # each answer is cleaned as soon as it lands, while the others are still on their way
         for index, answer, candidates in await engine.plugins.in_thread(
             job.language.name, _clean, engine, job, arrived, hook="postprocess_candidates"

@@ -17,6 +17,8 @@ from codeflash_engine.infra.llm.client import Completion, LLMClient
 from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.infra.llm.errors import LLMError
 from codeflash_engine.infra.recorder import Recorder
+from codeflash_engine.infra.tenancy import request_mix
+from codeflash_engine.pipelines import budget
 from codeflash_engine.plugins.manager import PluginHost
 from codeflash_engine.plugins.registry import LanguageRegistry
 from codeflash_engine.plugins.types import CodeFile, LanguageSpec, Prompt, PromptRequest, Target, Task
@@ -55,24 +57,34 @@ class Engine:
         target: Target | None = None,
         is_async: bool = False,
     ) -> Prompt:
-        """The prompt of ``task`` from the language's build_prompt hook (else the core templates).
+        """The prompt of ``task`` from the language's build_prompt hook (else the core templates),
+        cut to fit the window of every model of the request's mix (:mod:`.budget`).
 
         ``fields`` are the task's request fields by contract name (see :func:`prompt_fields`).
         """
-        request = PromptRequest(
-            task=task,
-            language=language.name,
-            language_version=version,
-            fence_tag=language.fence_tags[0] if language.fence_tags else language.name,
-            original=tuple(original),
-            target=target,
-            is_async=is_async,
-            fields=fields,
-        )
-        prompt: Prompt | None = await self.plugins.run("build_prompt", language.name, request=request)
-        if prompt is None:  # pragma: no cover - the builtin always answers
-            raise InvalidRequest(f"no prompt for task {task.value} in {language.name}")
-        return prompt
+
+        async def render(shown: Mapping[str, Any]) -> Prompt:
+            request = PromptRequest(
+                task=task,
+                language=language.name,
+                language_version=version,
+                fence_tag=language.fence_tags[0] if language.fence_tags else language.name,
+                original=tuple(original),
+                target=target,
+                is_async=is_async,
+                fields=shown,
+            )
+            prompt: Prompt | None = await self.plugins.run("build_prompt", language.name, request=request)
+            if prompt is None:  # pragma: no cover - the builtin always answers
+                raise InvalidRequest(f"no prompt for task {task.value} in {language.name}")
+            return prompt
+
+        return (await budget.fit(task, fields, render, self.prompt_budget())).prompt
+
+    def prompt_budget(self) -> int:
+        """Input tokens a prompt may have: the smallest window of the request's mix, less its answer room."""
+        providers = self.llm.providers
+        return budget.window_budget(request_mix(self.llm.mix, providers), self.llm.table, providers)
 
     async def ask(
         self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
@@ -88,10 +100,11 @@ class Engine:
         return ok
 
     async def ask_each(
-        self, prompt: Prompt, *, n: int, task: Task, trace_id: str | None, deadline: Deadline
+        self, prompt: Prompt | Sequence[Prompt], *, n: int, task: Task, trace_id: str | None, deadline: Deadline
     ) -> AsyncIterator[list[tuple[int, Completion]]]:
         """:meth:`ask`, its answers as they arrive: each batch holds every success in since the
-        last one (one, unless the caller was busy when several came in).
+        last one (one, unless the caller was busy when several came in). ``prompt`` may be one
+        prompt per call.
 
         Raises :class:`UpstreamFailed` (502) at the end when every call failed.
         """

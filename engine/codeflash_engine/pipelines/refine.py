@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from codeflash_engine.pipelines import candidates
+from codeflash_engine.pipelines import candidates, examples
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
 from codeflash_engine.pipelines.common import Engine, files_of, prompt_fields
 from codeflash_engine.plugins.types import Task
@@ -36,7 +36,9 @@ async def refine(engine: Engine, items: Sequence[Mapping[str, Any]]) -> list[Can
             parent_id=str(item["optimization_id"]),
             base=files_of(str(item["optimized_source_code"]), "optimized_source_code"),
         )
-        return await candidates.generate(engine, job, deadline)
+        found = await candidates.generate(engine, job, deadline)
+        examples.remember_explanations(engine, job.trace_id, found)
+        return found
 
     results = await asyncio.gather(*(one(item) for item in items), return_exceptions=True)
     out = [c for r in results if isinstance(r, list) for c in r]

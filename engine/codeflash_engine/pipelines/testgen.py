@@ -84,7 +84,8 @@ async def generate_tests(
     target: TestTarget,
     fields: Mapping[str, Any],
 ) -> TestsOut:
-    """Ask for tests until one answer yields a usable test file (at most TESTGEN_ATTEMPTS calls)."""
+    """Ask for tests until one answer yields a usable test file (at most TESTGEN_ATTEMPTS calls);
+    a retry's prompt carries the problems found in the earlier answers (``previous_problems``)."""
     deadline = engine.deadline()
     files = _files(source_code)
     prompt = await engine.prompt(
@@ -103,6 +104,16 @@ async def generate_tests(
         except ValueError as exc:
             problems.append(str(exc))
             log.warning("generated tests unusable: %s", exc)
+            # the retry is told what was wrong with the answer (TestPilot re-prompts with the error)
+            prompt = await engine.prompt(
+                task,
+                language,
+                language_version,
+                {**fields, "previous_problems": [p[:1000] for p in problems]},
+                original=files,
+                target=target.target,
+                is_async=target.is_async,
+            )
             continue
         return TestsOut(tests=tests, raw=raw)
     raise UpstreamFailed(f"the model produced no usable tests: {'; '.join(problems)[:400] or 'deadline reached'}")

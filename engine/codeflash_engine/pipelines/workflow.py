@@ -10,6 +10,7 @@ from codeflash_engine.errors import UpstreamFailed
 from codeflash_engine.pipelines.answers import ask_and_read, fenced
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Task
+from codeflash_engine.text.cuts import marker
 
 #: files that tell how a project installs and tests; others are listed by name only
 RELEVANT = (
@@ -44,7 +45,9 @@ def relevant_files(repo_files: Mapping[str, str]) -> dict[str, str]:
         name = path.rsplit("/", 1)[-1]
         if not any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in RELEVANT):
             continue
-        text = repo_files[path][:MAX_FILE_CHARS]
+        text = repo_files[path]
+        if len(text) > MAX_FILE_CHARS:  # the cut is said in the text, as everywhere in prompts
+            text = text[:MAX_FILE_CHARS] + "\n" + marker(len(text) - MAX_FILE_CHARS)
         if total + len(text) > MAX_TOTAL_CHARS:
             break
         out[path] = text

@@ -15,6 +15,7 @@ providers may cache.
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from typing import Any
 import jinja2
 
 from codeflash_engine.plugins.types import Prompt, PromptRequest
+from codeflash_engine.text.profiles import compare_profiles, coverage_first_line, numbered, trim_profile
 
 CORE_PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 CORE_PREFIX = "core"
@@ -45,7 +47,20 @@ def _environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=False,  # templates ship with their package: no stat() of each file per render
     )
     env.filters["fence"] = fence
+    env.filters["trim_profile"] = trim_profile
+    env.filters["numbered"] = numbered
+    env.filters["stable_order"] = stable_order
+    env.globals["compare_profiles"] = compare_profiles
+    env.globals["coverage_first_line"] = coverage_first_line
     return env
+
+
+def stable_order(items: Sequence[object] | None) -> list[int]:
+    """Indices of ``items`` in an order set by their content, not by their position: the order the
+    client happened to send them in cannot bias a judge (position bias), and the same items are
+    always shown in the same order."""
+    values = list(items or ())
+    return sorted(range(len(values)), key=lambda i: (hashlib.sha256(str(values[i]).encode()).hexdigest(), i))
 
 
 def fence(code: str | None, tag: str | None = "") -> str:
@@ -83,6 +98,12 @@ def template_variables(request: PromptRequest) -> dict[str, Any]:
         "class_name": target.class_name if target else request.fields.get("class_name"),
         "target_path": target.path if target and target.path else next((f.path for f in request.original), None),
     }
+
+
+def render_partial(name: str, template_dirs: Sequence[Path] = (), **variables: Any) -> str:
+    """Render one template (a partial such as ``_budget_note.j2``) with ``variables``."""
+    env = _environment(tuple(Path(d) for d in template_dirs))
+    return env.get_template(name).render(variables)
 
 
 def render_prompt(request: PromptRequest, template_dirs: Sequence[Path] = (), **extra: Any) -> Prompt:

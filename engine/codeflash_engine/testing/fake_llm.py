@@ -28,7 +28,13 @@ With ``api_key=...`` the fake answers 401 to requests that present another key, 
 masked the way OpenAI does; with ``aws_credentials=(key_id, secret)`` it verifies Bedrock
 requests' SigV4 signatures and answers 403 to bad ones. With ``simulate_cache=True`` Anthropic
 requests with ``cache_control`` marks get cache writes the first time a prefix is seen and cache
-reads after that (tokens counted as characters / 4).
+reads after that, and OpenAI requests (automatic caching) read from the cache the longest prefix
+their text (system, then user messages) shares with an earlier prompt of the same model (tokens
+counted as characters / 4; reported as ``prompt_tokens_details.cached_tokens``). Every answer's
+usage is kept in :attr:`FakeLLM.usages` as ``(model, prompt tokens, cached tokens)``.
+
+:func:`echo` answers a Python prompt with its own code plus a constant holding a digest of the
+prompt: identical prompts give identical candidates, different prompts different ones.
 
 Heavy-tailed latency, as real providers have: with ``latency_median=0.8, latency_sigma=0.9`` each
 answer that sets no latency of its own waits a lognormal delay (``median * exp(sigma * N(0, 1))``,
@@ -57,6 +63,7 @@ import itertools
 import json
 import math
 import random
+import re
 import signal
 import sys
 import time
@@ -68,7 +75,7 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
-__all__ = ["DrawnDelay", "FakeLLM", "FakeRequest", "Fault", "Reply", "Rule", "prompt_key"]
+__all__ = ["DrawnDelay", "FakeLLM", "FakeRequest", "Fault", "Reply", "Rule", "echo", "prompt_key"]
 
 API_KEY = "sk-fake-openai-0123456789abcdef0123"
 """Keys the fixtures configure (fake, but shaped like real ones so redaction is tested for real)."""
@@ -77,6 +84,39 @@ ANTHROPIC_KEY = "sk-ant-fake-0123456789abcdef0123456789"
 AWS_ACCESS_KEY_ID = "AKIAFAKE0123456789AB"
 AWS_SECRET_ACCESS_KEY = "fakeSecretAccessKey0123456789abcdefghijkl"
 AWS_REGION = "us-east-1"
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix of ``a`` and ``b``."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # binary search on slices: C-speed comparisons
+        mid = (low + high + 1) // 2
+        if a[:mid] == b[:mid]:
+            low = mid
+        else:
+            high = mid - 1
+    return low
+
+
+_PY_BLOCK = re.compile(r"```python:([^\n`]+)\n(.*?)\n```", re.DOTALL)
+
+
+def echo(request: FakeRequest) -> Reply:
+    """An answer made of the prompt: the first ```` ```python:<path> ```` block of its user message,
+    its first function given a first statement that holds a digest of the whole prompt (so the
+    candidate differs from the original, and from the echo of any other prompt)."""
+    match = _PY_BLOCK.search(request.user)
+    digest = hashlib.sha256(request.text.encode()).hexdigest()[:16]
+    if match is None:
+        return Reply(f"Nothing to echo ({digest}).")
+    path, code = match.group(1).strip(), match.group(2)
+    lines = code.splitlines()
+    at = next((i for i, line in enumerate(lines) if re.match(r"\s*(async\s+)?def .*:\s*$", line)), None)
+    if at is not None:
+        indent = len(lines[at]) - len(lines[at].lstrip()) + 4
+        lines.insert(at + 1, " " * indent + f'_echo = "{digest}"')
+    body = "\n".join(lines)
+    return Reply(f"Echo of the prompt.\n\n```python:{path}\n{body}\n```\n")
 
 
 def _tokens(text: str) -> int:
@@ -231,12 +271,18 @@ class FakeRequest:
         return json.dumps(self.body).count('"cache_control"')
 
 
-def prompt_key(request: FakeRequest) -> str:
-    """The default key of a drawn delay: a short hash of the request's model and text.
+#: where the engine's per-call strategy line starts (the calls of a fan-out differ only after it)
+STRATEGY_LINE = "\n\nStrategy for this answer:"
 
-    The calls of one fan-out send the same prompt, so they share it.
+
+def prompt_key(request: FakeRequest) -> str:
+    """The default key of a drawn delay: a short hash of the request's model and text, without
+    the strategy line of an optimize call.
+
+    The calls of one fan-out send the same prompt but for that line, so they share it.
     """
-    return hashlib.sha256(f"{request.model}\0{request.text}".encode()).hexdigest()[:16]
+    text = request.text.split(STRATEGY_LINE, 1)[0]
+    return hashlib.sha256(f"{request.model}\0{text}".encode()).hexdigest()[:16]
 
 
 @attrs.frozen
@@ -381,6 +427,10 @@ class FakeLLM:
         self.served = 0
         self._ids = itertools.count(1)
         self._cache: set[str] = set()
+        #: earlier prompt texts per model, for OpenAI's simulated prefix cache
+        self._prefixes: dict[str, list[str]] = {}
+        #: (model, prompt tokens, cached tokens) of every answer, in order
+        self.usages: list[tuple[str, int, int]] = []
         self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
 
@@ -507,6 +557,8 @@ class FakeLLM:
         self.requests.clear()
         self.delays.clear()
         self._cache.clear()
+        self._prefixes.clear()
+        self.usages.clear()
         self.served = 0
 
     def requests_for(self, *, model: str | None = None, api: str | None = None) -> list[FakeRequest]:
@@ -720,16 +772,35 @@ class FakeLLM:
         """(prompt tokens in all, completion tokens, cache reads, cache writes)."""
         cached = reply.cached_tokens
         written = reply.cache_write_tokens
-        if self.simulate_cache and cached is None and written is None and request.api in ("anthropic", "bedrock"):
-            cached, written = self._simulated_cache(request)
+        prefix_cached = False
+        if self.simulate_cache and cached is None and written is None:
+            if request.api in ("anthropic", "bedrock"):
+                cached, written = self._simulated_cache(request)
+            else:
+                cached, prefix_cached = self._prefix_cache(request), True
         cached = cached or 0
         written = written or 0
-        prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(request.text) + cached + written
+        prompt = reply.prompt_tokens if reply.prompt_tokens is not None else _tokens(request.text)
+        if reply.prompt_tokens is None and not prefix_cached:  # given or marked cache tokens come on top
+            prompt += cached + written
         if reply.completion_tokens is not None:
             completion = reply.completion_tokens
         else:
             completion = sum(_tokens(text) for text in (texts or [reply.text]))
         return max(prompt, cached + written), completion, cached, written
+
+    #: earlier prompts kept per model for the prefix cache
+    PREFIXES_KEPT = 256
+
+    def _prefix_cache(self, request: FakeRequest) -> int:
+        """OpenAI's automatic cache in miniature: the longest prefix shared with an earlier prompt
+        of the same model, in tokens (characters / 4; 0 when nothing is shared)."""
+        text = request.text
+        earlier = self._prefixes.setdefault(request.model, [])
+        shared = max((_common_prefix(text, other) for other in earlier), default=0)
+        earlier.append(text)
+        del earlier[: -self.PREFIXES_KEPT]
+        return shared // 4
 
     def _simulated_cache(self, request: FakeRequest) -> tuple[int, int]:
         """Anthropic's cache in miniature: the text up to the last ``cache_control`` mark is the prefix."""
@@ -760,6 +831,7 @@ class FakeLLM:
         texts = texts or [reply.text]
         prompt, completion, cached, written = self._usage(request, reply, texts)
         model = reply.model or request.model
+        self.usages.append((request.model, prompt, cached))
         n = next(self._ids)
         if request.api in ("openai", "azure"):
             return {

@@ -159,3 +159,15 @@ def test_java_version_bounds_the_features_offered() -> None:
 
 def test_tasks_left_to_the_core() -> None:
     assert plugin.build_prompt(PromptRequest(Task.RANK, "java", None)) is None
+
+
+@pytest.mark.parametrize("task", [t for t in Task if t in prompt_requests(JAVA)], ids=lambda t: t.value)
+def test_golden_from_the_request_body(task: Task, snapshot: SnapshotAssertion) -> None:
+    """Every task's prompt as the engine builds it from the CLI's request body (nothing injected);
+    tasks this plugin leaves to the core render through the core templates."""
+    from codeflash_engine.plugins.prompting import render_prompt
+
+    request = prompt_requests(JAVA)[task]
+    prompt = plugin.build_prompt(request) or render_prompt(request)
+    assert "Undefined" not in prompt.system + prompt.user
+    assert shown(prompt) == snapshot

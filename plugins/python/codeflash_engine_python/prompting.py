@@ -18,5 +18,15 @@ def build_python_prompt(request: PromptRequest) -> Prompt:
     does not (it is then the function postprocessing will take for the target)."""
     if request.original and (request.target is None or request.target.class_name is None):
         found = infer_target(request.original, request.language_version, request.target)
-        request = attrs.evolve(request, target=found or request.target)
-    return render_prompt(request, [PROMPTS])
+        # a named target the code does not define (a review of a function shown in part) stays named
+        if found is not None and (request.target is None or found.name == request.target.name):
+            request = attrs.evolve(request, target=found)
+    return render_prompt(request, [PROMPTS], python_minor=python_minor(request.language_version))
+
+
+def python_minor(version: str | None) -> int | None:
+    """The minor version of a Python 3 version string (``"3.12.1"`` -> 12), None when unknown."""
+    parts = (version or "").strip().split(".")
+    if len(parts) >= 2 and parts[0] == "3" and parts[1].isdigit():
+        return int(parts[1])
+    return None

@@ -47,7 +47,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "is_async": False,
         "is_numerical_code": False,
         "n_candidates": 6,
-        "function_name": "sort_list",
     },
     Task.OPTIMIZE_LINE_PROFILER: {
         "source_code": ORIGINAL,
@@ -55,7 +54,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "line_profiler_results": PROFILE,
         "is_numerical_code": True,
         "n_candidates": 7,
-        "function_name": "sort_list",
     },
     Task.REFINE: {
         "original_source_code": ORIGINAL,
@@ -68,7 +66,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "optimized_code_runtime": "27.3 microseconds",
         "speedup": "14742%",
         "function_references": "```python:pkg/report.py\nrows = sort_list(values)\n```",
-        "function_name": "sort_list",
     },
     Task.REPAIR: {
         "original_source_code": ORIGINAL,
@@ -95,7 +92,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
                 "original_pytest_error": None,
             },
         ],
-        "function_name": "sort_list",
     },
     Task.ADAPTIVE: {
         "original_source_code": ORIGINAL,
@@ -115,7 +111,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
                 "speedup": "Candidate didn't match the behavior of the original code",
             },
         ],
-        "function_name": "sort_list",
     },
     Task.TESTGEN: {
         "source_code_being_tested": ORIGINAL,
@@ -130,7 +125,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "is_numerical_code": False,
         "class_name": None,
         "qualified_name": "sort_list",
-        "function_name": "sort_list",
     },
     Task.TESTGEN_REVIEW: {
         "tests": [
@@ -141,10 +135,22 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
                 "failure_messages": {"test_basic": "AssertionError: assert [2, 1] == [1, 2]"},
             }
         ],
-        "function_source_code": ORIGINAL,
+        "function_source_code": ORIGINAL.split("\n", 1)[1].rsplit("\n", 1)[0],
         "function_name": "sort_list",
         "coverage_summary": "87.5%",
-        "coverage_details": {"main_function": {"name": "sort_list", "unexecuted_lines": [5, 6]}},
+        "coverage_details": {
+            "coverage_percentage": 75.0,
+            "threshold_percentage": 60.0,
+            "function_start_line": 1,
+            "main_function": {
+                "name": "sort_list",
+                "coverage": 75.0,
+                "executed_lines": [1, 2, 3, 4, 7],
+                "unexecuted_lines": [5, 6],
+                "executed_branches": [[4, 5]],
+                "unexecuted_branches": [[5, 4]],
+            },
+        },
     },
     Task.TESTGEN_REPAIR: {
         "test_source": TEST_SOURCE,
@@ -166,7 +172,6 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "coverage_details": None,
         "class_name": "Vec",
         "qualified_name": "Vec.length",
-        "function_name": "Vec.length",
     },
     Task.RANK: {
         "diffs": ["--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n", "--- a\n+++ b\n@@ -1,2 +1 @@\n-x\n-z\n+y\n"],
@@ -264,9 +269,11 @@ def test_every_task_has_python_templates() -> None:
         assert (PROMPTS / f"{task.value}.user.j2").is_file()
 
 
+@pytest.mark.parametrize("version", ["3.10.4", "3.12.1"])
 @pytest.mark.parametrize("task", list(Task), ids=lambda t: t.value)
-def test_rendered_prompt(task: Task, snapshot: SnapshotAssertion) -> None:
-    prompt = render(task, CONTEXTS[task])
+def test_rendered_prompt(task: Task, version: str, snapshot: SnapshotAssertion) -> None:
+    """Goldens from request bodies only (the schema drops anything a client does not send)."""
+    prompt = render(task, CONTEXTS[task], version)
     assert "<<<cache-break>>>" not in prompt.user
     assert prompt.cache_prefix_chars > 0 or task is Task.RANK  # a ranking has no stable part
     assert "Undefined" not in prompt.system + prompt.user
@@ -298,6 +305,15 @@ def test_async_method_testgen_prompt() -> None:
     assert "from pkg.sorter import Client" in prompt.user
     assert "@pytest.mark.asyncio" in prompt.user
     assert "obj.fetch(...)" in prompt.user
+    assert "plain `def test_...`" not in prompt.user  # one instruction, not two that contradict
+
+
+def test_the_3_11_prompt_does_not_ask_for_lookup_hoisting() -> None:
+    old = render(Task.OPTIMIZE, CONTEXTS[Task.OPTIMIZE], "3.10.4").system
+    new = render(Task.OPTIMIZE, CONTEXTS[Task.OPTIMIZE], "3.12.1").system
+    assert "attribute lookups and global lookups" in old and "PEP 659" not in old
+    assert "attribute lookups and global lookups" not in new and "PEP 659" in new
+    assert "at least 10% faster" in new and "`set()`" in new
 
 
 def test_the_optimize_prompt_names_the_function_the_request_does_not_name() -> None:

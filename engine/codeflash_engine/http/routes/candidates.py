@@ -62,6 +62,7 @@ async def _optimize(
         is_async=is_async,
         fields=prompt_fields(body.model_dump()),
         line_profile=line_profile,
+        experiment_metadata=body.experiment_metadata.model_dump() if body.experiment_metadata else None,
     )
     return respond(OptimizeResponse(optimizations=[candidate(c) for c in found]))
 

@@ -30,5 +30,6 @@ async def log_features_handler(request: web.Request) -> web.Response:
         trace_id=body.trace_id,
         user_id=who.user_id if who is not None else None,
         payload=body.model_dump(exclude={"trace_id"}),
+        organization_id=who.organization_id if who is not None else None,
     )
     return respond(LogFeaturesResponse())

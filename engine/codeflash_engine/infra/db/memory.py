@@ -9,6 +9,7 @@ statements of the PostgreSQL store it mirrors.
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import datetime as dt
 import itertools
@@ -19,8 +20,9 @@ from typing import Any
 
 import attrs
 
-from codeflash_engine.infra.db import apikeys
+from codeflash_engine.infra.db import apikeys, memory_reports
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
+from codeflash_engine.infra.db.queries import USAGE_GROUPS
 from codeflash_engine.infra.db.types import (
     DEFAULT_PLAN,
     FEATURE_COLUMNS,
@@ -37,6 +39,8 @@ from codeflash_engine.infra.db.types import (
     Subscription,
     Tenancy,
     TraceRecords,
+    TraceSummary,
+    UsageRow,
     check_plan,
     period_end,
     plan_source,
@@ -46,11 +50,14 @@ from codeflash_engine.infra.db.types import (
 from codeflash_engine.infra.db.types import (
     period_start as _period_start,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin, rank_in_memory
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 #: prune finished rate-limit windows every this many hits
 _PRUNE_EVERY = 1024
+#: a key's last use is refreshed at most this often
+_TOUCH_EVERY = dt.timedelta(minutes=1)
 
 
 @attrs.define
@@ -115,6 +122,8 @@ class MemoryStore:
         self._calls: collections.deque[LLMCallRecord] = collections.deque(maxlen=self.MAX_CALLS)
         self._errors: collections.deque[ErrorRecord] = collections.deque(maxlen=self.MAX_ERRORS)
         self._features: dict[str, dict[str, Any]] = {}
+        self._wins: dict[tuple[str, str], tuple[int, VerifiedWin]] = {}
+        self._win_ids = itertools.count(1)
         #: admitted (user, trace) pairs, oldest first, at most MAX_TRACES
         self._traces: dict[tuple[str, str], None] = {}
 
@@ -286,6 +295,8 @@ class MemoryStore:
         key = self._keys.get(key_hash)
         if key is None:
             return Admission(key=None, rate=None)
+        if self._usable(key):
+            key = self._touch(key)
         tenancy = self._tenancy(key)
         if not count or not self._usable(key):
             return Admission(key=key, rate=None, tenancy=tenancy)
@@ -318,6 +329,14 @@ class MemoryStore:
                 privacy=org is not None and org.privacy_mode,
             )
         return found
+
+    def _touch(self, key: ApiKey) -> ApiKey:
+        """The key with its last use now (refreshed at most once a minute, as on PostgreSQL)."""
+        now = self._now()
+        if key.last_used is not None and key.last_used >= now - _TOUCH_EVERY:
+            return key
+        key = self._keys[key.key_hash] = attrs.evolve(key, last_used=now)
+        return key
 
     async def peek_rate(self, key_hash: str, window_ms: int, limit: int) -> RateDecision:
         _check_window(window_ms, limit)
@@ -537,6 +556,34 @@ class MemoryStore:
             errors=sorted((e for e in self._errors if e.trace_id == trace_id), key=lambda e: e.created),
         )
 
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until) summed per ``group``, as PostgreSQL's usage report does.
+
+        Summed in a worker thread over a copy of the records (taken at once, so the report is of
+        one moment), the event loop serving meanwhile.
+        """
+        if group not in USAGE_GROUPS:
+            raise StoreError(f"cannot group usage by {group!r}; one of {', '.join(USAGE_GROUPS)}")
+        calls, organizations = list(self._calls), {i: o.name for i, o in self._org_rows.items()}
+        return await asyncio.to_thread(
+            memory_reports.usage_rows,
+            calls,
+            since=since,
+            until=until,
+            group=group,
+            user_id=user_id,
+            organizations=organizations,
+        )
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        return await asyncio.to_thread(
+            memory_reports.trace_summaries, list(self._calls), since=since, prefix=prefix, user_id=user_id, limit=limit
+        )
+
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
             raise StoreError("a trace id is required")
@@ -575,6 +622,22 @@ class MemoryStore:
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
         row = self._features.get(trace_id)
         return None if row is None else _json_copy_row(row)
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    #: verified wins kept at most (the oldest go first)
+    MAX_WINS = 10_000
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        key = (win.tenant, win.trace_id)
+        ident = self._wins[key][0] if key in self._wins else next(self._win_ids)
+        self._wins[key] = (ident, win)
+        while len(self._wins) > self.MAX_WINS:
+            del self._wins[next(iter(self._wins))]
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        mine = [(ident, win) for (owner, _), (ident, win) in self._wins.items() if owner == tenant]
+        return rank_in_memory(mine, query, limit)
 
     # --- health ------------------------------------------------------------------------------
 

@@ -23,6 +23,7 @@ import attrs
 
 from codeflash_engine.infra.db import apikeys, cfapi_queries, queries
 from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequestRecord
+from codeflash_engine.infra.db.key_use import KeyUse
 from codeflash_engine.infra.db.migrate import Migration, migrate
 from codeflash_engine.infra.db.safe_text import pg_optional, pg_text, pg_value
 from codeflash_engine.infra.db.types import (
@@ -41,6 +42,7 @@ from codeflash_engine.infra.db.types import (
     Subscription,
     Tenancy,
     TraceRecords,
+    TraceSummary,
     UsageRow,
     check_plan,
     period_end,
@@ -48,6 +50,7 @@ from codeflash_engine.infra.db.types import (
     rate_decision,
     split_features,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
@@ -153,6 +156,7 @@ def _key(row: Mapping[str, Any]) -> ApiKey:
         revoked=row["revoked"],
         expires=row["expires"],
         plan=row["plan"],
+        last_used=row["last_used"],
     )
 
 
@@ -367,6 +371,8 @@ class PostgresStore:
         self._pool: asyncpg.Pool | None = None
         self._pruner: asyncio.Task[None] | None = None
         self._batcher = _AdmitBatcher(self._admit_many, max_inflight=max(1, min(4, pool_max // 2)))
+        #: keys' last use, written in the background at most once a minute per key
+        self._key_use = KeyUse(self._touch_keys)
         #: (user, trace) pairs this process saw admitted, oldest first: their later requests (a
         #: CLI makes 8-20 per function) are admitted without a round trip
         self._admitted: dict[tuple[str, str], None] = {}
@@ -425,6 +431,7 @@ class PostgresStore:
     async def close(self) -> None:
         """Stop the pruner and close the pool (terminating connections still busy after 10 s)."""
         await self._batcher.drain()
+        await self._key_use.drain()
         if self._pruner is not None:
             self._pruner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -572,7 +579,16 @@ class PostgresStore:
     async def admit(self, key_hash: str, window_ms: int, limit: int, *, count: bool = True) -> Admission:
         if window_ms < 1 or limit < 0:
             raise StoreError(f"invalid rate limit: window {window_ms} ms, limit {limit}")
-        return await self._batcher.admit(key_hash, window_ms, limit, count)
+        admission = await self._batcher.admit(key_hash, window_ms, limit, count)
+        key = admission.key
+        if key is not None and key.revoked is None:
+            now = dt.datetime.now(dt.UTC)
+            if not key.expired(now):
+                self._key_use.seen(key, now)
+        return admission
+
+    async def _touch_keys(self, key_ids: list[int]) -> None:
+        await self._run(lambda c: c.execute(queries.TOUCH_KEYS, key_ids, timeout=self._command_timeout))
 
     async def _admit_many(self, key_hashes: list[str], window_ms: int, count: bool) -> list[asyncpg.Record]:
         return await self._fetch(queries.ADMIT_MANY, key_hashes, window_ms, count)
@@ -814,6 +830,7 @@ class PostgresStore:
                         pg_optional(r.error_class),
                         r.created,
                         r.attempts,
+                        pg_optional(r.request_id),
                     )
                 )
             elif isinstance(r, ErrorRecord):
@@ -876,9 +893,18 @@ class PostgresStore:
                 tokens_out=int(row["tokens_out"]),
                 tokens_cached=int(row["tokens_cached"]),
                 cost_usd=float(row["cost_usd"]),
+                requests=row["requests"],
             )
             for row in rows
         ]
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        rows = await self._fetch(
+            queries.TRACE_SUMMARIES, since, pg_optional(prefix or None), pg_optional(user_id), max(0, limit)
+        )
+        return [TraceSummary(**dict(row)) for row in rows]
 
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         if not trace_id:
@@ -906,6 +932,40 @@ class PostgresStore:
         for name in _JSONB_FEATURES:
             out[name] = None if out[name] is None else json.loads(out[name])
         return out
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        await self._fetchrow(
+            queries.ADD_VERIFIED_WIN,
+            pg_text(win.tenant),
+            pg_text(win.trace_id),
+            pg_text(win.optimization_id),
+            pg_text(win.original),
+            pg_text(win.optimized),
+            float(win.speedup),
+            pg_text(win.explanation),
+            pg_text(win.terms),
+        )
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        wanted = [w for w in query if w.isascii() and w.replace("_", "").isalnum()]
+        if not wanted or limit <= 0:
+            return []
+        rows = await self._fetch(queries.SIMILAR_VERIFIED_WINS, pg_text(tenant), " | ".join(wanted), limit)
+        return [
+            VerifiedWin(
+                row["tenant"],
+                row["trace_id"],
+                row["optimization_id"],
+                row["original"],
+                row["optimized"],
+                row["speedup"],
+                row["explanation"],
+                row["terms"],
+            )
+            for row in rows
+        ]
 
     # --- health ------------------------------------------------------------------------------
 

@@ -50,7 +50,7 @@ ORGANIZATION_NAME = "SELECT name FROM organizations WHERE id = $1"
 
 _KEY_COLUMNS = """
 k.id, k.key_hash, k.suffix, k.user_id, k.tier, k.organization_id, o.name AS organization, k.created, k.revoked,
-k.expires, k.plan
+k.expires, k.plan, k.last_used
 """
 
 #: a key that can be used now: neither revoked nor expired
@@ -68,6 +68,15 @@ SELECT {_KEY_COLUMNS}
  WHERE ($1::text IS NULL OR k.user_id = $1::text)
    AND ($2::boolean OR ({_USABLE}))
  ORDER BY k.id
+"""
+
+# When keys $1 last opened a request (written off the hot path, at most once a minute per key:
+# see key_use.py). A key row held by another statement is skipped, so this never waits on one.
+TOUCH_KEYS = """
+UPDATE cf_api_keys SET last_used = now()
+ WHERE id IN (SELECT id FROM cf_api_keys
+               WHERE id = ANY($1::bigint[]) AND (last_used IS NULL OR last_used < now() - interval '1 minute')
+               ORDER BY id FOR UPDATE SKIP LOCKED)
 """
 
 #: a key's expiry moved to $2 (rotation's grace period); revoked keys are left alone
@@ -309,6 +318,7 @@ LLM_CALL_COLUMNS = (
     "error_class",
     "created",
     "attempts",
+    "request_id",
 )
 ERROR_TABLE = "optimization_errors"
 ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")
@@ -362,6 +372,9 @@ USAGE_GROUPS = {
     "day": "to_char(created AT TIME ZONE 'UTC', 'YYYY-MM-DD')",
     "call-type": "call_type",
     "org": "COALESCE((SELECT o.name FROM organizations o WHERE o.id = organization_id), '-')",
+    # one row: every call of the period; its requests are counted once each (a request's calls may
+    # go to several models, call types or days, so the rows of the other groups do not add up to it)
+    "total": "'TOTAL'::text",
 }
 
 
@@ -375,9 +388,46 @@ SELECT {expression} AS grp,
        COALESCE(sum(tokens_in), 0) AS tokens_in,
        COALESCE(sum(tokens_out), 0) AS tokens_out,
        COALESCE(sum(tokens_cached), 0) AS tokens_cached,
-       COALESCE(sum(cost_usd), 0) AS cost_usd
+       COALESCE(sum(cost_usd), 0) AS cost_usd,
+       count(DISTINCT request_id) + count(*) FILTER (WHERE request_id IS NULL) AS requests
   FROM llm_calls
  WHERE created >= $1 AND created < $2 AND ($3::text IS NULL OR user_id = $3)
  GROUP BY grp
  ORDER BY grp
+"""
+
+
+# Traces with LLM calls since $1, newest first: trace ids starting with $2 (NULL: any), of user $3
+# (NULL: any user), at most $4.
+TRACE_SUMMARIES = """
+SELECT trace_id, min(user_id) AS user_id, count(*) AS calls, count(*) FILTER (WHERE outcome <> 'ok') AS failed,
+       COALESCE(sum(cost_usd), 0)::float8 AS cost_usd, min(created) AS first, max(created) AS last
+  FROM llm_calls
+ WHERE trace_id IS NOT NULL AND created >= $1
+   AND ($2::text IS NULL OR starts_with(trace_id, $2::text))
+   AND ($3::text IS NULL OR user_id = $3::text)
+ GROUP BY trace_id
+ ORDER BY max(created) DESC, trace_id
+ LIMIT $4
+"""
+
+
+# --- verified wins (issue 22) -------------------------------------------------------------------
+
+# One win per trace and tenant: a later report for the trace replaces it.
+ADD_VERIFIED_WIN = """
+INSERT INTO verified_wins AS w (tenant, trace_id, optimization_id, original, optimized, speedup, explanation, terms)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (tenant, trace_id) DO UPDATE
+   SET optimization_id = EXCLUDED.optimization_id, original = EXCLUDED.original, optimized = EXCLUDED.optimized,
+       speedup = EXCLUDED.speedup, explanation = EXCLUDED.explanation, terms = EXCLUDED.terms
+"""
+
+# $2: the query words joined with ' | ' (words are [a-z0-9_] only: nothing to escape)
+SIMILAR_VERIFIED_WINS = """
+SELECT tenant, trace_id, optimization_id, original, optimized, speedup, explanation, terms
+  FROM verified_wins
+ WHERE tenant = $1 AND search @@ to_tsquery('simple', $2)
+ ORDER BY ts_rank(search, to_tsquery('simple', $2)) DESC, speedup DESC, id
+ LIMIT $3
 """

@@ -28,7 +28,10 @@ from codeflash_engine.infra.db.types import (
     RateDecision,
     Subscription,
     TraceRecords,
+    TraceSummary,
+    UsageRow,
 )
+from codeflash_engine.infra.db.wins import VerifiedWin
 from codeflash_engine.infra.records import Record
 
 
@@ -219,6 +222,23 @@ class Store(Protocol):
         """The LLM calls and errors recorded for one trace, oldest first."""
         ...
 
+    async def usage(
+        self, *, since: dt.datetime, until: dt.datetime, group: str, user_id: str | None = None
+    ) -> list[UsageRow]:
+        """LLM calls in [since, until), optionally of one user, summed per ``group`` (one of
+        ``queries.USAGE_GROUPS``: user, model, day, call-type, org, or total: one row), ordered by
+        group: what ``codeflash-engine usage`` prints and the dashboard draws. StoreError for another
+        group. Requests are distinct within a row: the rows' requests add up to the total's only
+        when no request spans two groups."""
+        ...
+
+    async def trace_summaries(
+        self, *, since: dt.datetime, prefix: str | None = None, user_id: str | None = None, limit: int = 50
+    ) -> list[TraceSummary]:
+        """Traces with LLM calls since ``since``, the most recently active first: those whose id
+        starts with ``prefix`` and of ``user_id`` when given, at most ``limit``."""
+        ...
+
     async def upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         """Store the /ai/log_features body of a trace; sending it again replaces it (idempotent).
 
@@ -228,6 +248,17 @@ class Store(Protocol):
 
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
         """The stored features of a trace as a flat dict (with ``trace_id`` and ``user_id``)."""
+        ...
+
+    # --- verified wins (issue 22) ------------------------------------------------------------
+
+    async def add_verified_win(self, win: VerifiedWin) -> None:
+        """Keep ``win`` for its tenant (one per trace: a later one for the same trace replaces it)."""
+        ...
+
+    async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
+        """At most ``limit`` of ``tenant``'s wins holding the query words (see :mod:`.wins`), best
+        match first, then larger speedup, then older; never another tenant's."""
         ...
 
     # --- health ------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ class ApiKey:
     expires: dt.datetime | None = None
     #: the key's own plan (None: its user's, organization's or the default)
     plan: str | None = None
+    #: when it last opened a request (to the minute: refreshed at most once a minute); None: never
+    last_used: dt.datetime | None = None
 
     @property
     def is_revoked(self) -> bool:
@@ -242,6 +244,41 @@ class UsageRow:
     tokens_out: int
     tokens_cached: int
     cost_usd: float
+    #: requests that made these calls (distinct request ids; calls recorded without one count apart)
+    requests: int = 0
+
+    def as_json(self) -> dict[str, object]:
+        """The row as `usage --json` prints it (and the dashboard's CSV has it)."""
+        return {
+            "group": self.group,
+            "calls": self.calls,
+            "failed": self.failed,
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "tokens_cached": self.tokens_cached,
+            "cost_usd": round(self.cost_usd, 10),
+            "requests": self.requests,
+        }
+
+
+def usage_total(rows: list[UsageRow]) -> UsageRow:
+    """The TOTAL line of a usage report: the row of its ``total`` group (zeros for a period without calls)."""
+    if rows:
+        return rows[0]
+    return UsageRow(group="TOTAL", calls=0, failed=0, tokens_in=0, tokens_out=0, tokens_cached=0, cost_usd=0.0)
+
+
+@attrs.frozen
+class TraceSummary:
+    """One trace's LLM calls summed: what a search for traces lists."""
+
+    trace_id: str
+    user_id: str | None
+    calls: int
+    failed: int
+    cost_usd: float
+    first: dt.datetime
+    last: dt.datetime
 
 
 @attrs.frozen

@@ -40,7 +40,7 @@ from codeflash_engine.infra.llm.redact import Redactor
 from codeflash_engine.infra.llm.retry import ModelHealth, RetryPolicy
 from codeflash_engine.infra.llm.slots import KeyedSlots, NoSlot
 from codeflash_engine.infra.llm.stragglers import StragglerPolicy
-from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.logging import request_id_var, user_id_var
 from codeflash_engine.infra.observability import llm_span
 from codeflash_engine.infra.records import LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import request_mix
@@ -221,7 +221,7 @@ class LLMClient:
 
     async def fan_out(
         self,
-        prompt: Prompt,
+        prompt: Prompt | Sequence[Prompt],
         *,
         n: int,
         call_type: str,
@@ -252,7 +252,7 @@ class LLMClient:
 
     async def fan_out_each(
         self,
-        prompt: Prompt,
+        prompt: Prompt | Sequence[Prompt],
         *,
         n: int,
         call_type: str,
@@ -272,9 +272,15 @@ class LLMClient:
         yielded as they come but do not count), the calls still running get
         :meth:`StragglerPolicy.grace` more seconds; those that have not ended by then are
         cancelled (recorded with outcome ``cancelled``, error class ``straggler``) and not yielded.
+
+        ``prompt`` may be one prompt per call (a fan-out whose calls differ, e.g. in a strategy
+        line); calls share one request (several choices) only when they have the same prompt.
         """
         mix = mix or request_mix(self.mix, self.providers)
         assigned = mix.assign(n)
+        prompts = [prompt] * n if isinstance(prompt, Prompt) else list(prompt)
+        if len(prompts) != n:
+            raise ValueError(f"{len(prompts)} prompts for {n} calls")
         loop = asyncio.get_running_loop()
 
         async def one(
@@ -287,7 +293,7 @@ class LLMClient:
                 return [(index, failed)]
             try:
                 completion = await self.complete(
-                    prompt,
+                    prompts[index],
                     model=chain[0],
                     call_type=call_type,
                     trace_id=trace_id,
@@ -309,7 +315,7 @@ class LLMClient:
                     if deadline.expired:
                         raise DeadlineExceeded(provider=choice.provider, model=choice.model)
                     completions = await self._call(
-                        prompt,
+                        prompts[indices[0]],
                         choice,
                         call_type=call_type,
                         trace_id=trace_id,
@@ -337,11 +343,12 @@ class LLMClient:
         quorum = self.stragglers.quorum(len(assigned))
         succeeded = 0
         cut_at: float | None = None  # when the calls still running are cut (loop time)
-        groups: dict[ModelChoice, list[int]] = {}
+        # calls share one request only with the same model and the same prompt (object)
+        groups: dict[tuple[ModelChoice, int], list[int]] = {}
         for i, choice in enumerate(assigned):
-            groups.setdefault(choice, []).append(i)
+            groups.setdefault((choice, id(prompts[i])), []).append(i)
         pending: set[asyncio.Future[list[tuple[int, Completion | LLMError]]]] = set()
-        for choice, indices in groups.items():
+        for (choice, _), indices in groups.items():
             if len(indices) > 1 and self._shares_prompt(choice):
                 pending.add(asyncio.ensure_future(batch(indices, choice)))
             else:
@@ -600,6 +607,7 @@ class LLMClient:
             LLMCallRecord(
                 trace_id=trace_id,
                 user_id=user_id_var.get(),
+                request_id=request_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,
@@ -674,6 +682,7 @@ class LLMClient:
             LLMCallRecord(
                 trace_id=trace_id,
                 user_id=user_id_var.get(),
+                request_id=request_id_var.get(),
                 call_type=call_type,
                 model_name=choice.model,
                 provider=choice.provider,

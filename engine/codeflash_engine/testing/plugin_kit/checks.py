@@ -91,7 +91,6 @@ class Batch:
         return f"{describe(index)} ({self.kinds[index]})" if 0 <= index < len(self.kinds) else describe(index)
 
 
-
 class PluginUnderTest:
     """The plugin the samples name, loaded beside the engine's builtins, plus cached results."""
 
@@ -220,9 +219,7 @@ class PluginUnderTest:
             language_version=s.language_version,
             answer=Answer(text=answer, finish_reason=finish_reason),
             source_code=s.original,
-            target=Target(
-                name=s.function_name, qualified_name=s.target, class_name=s.class_name, path=s.target_path
-            ),
+            target=Target(name=s.function_name, qualified_name=s.target, class_name=s.class_name, path=s.target_path),
             module_path=s.module_path,
             test_module_path=s.test_module_path,
             test_framework=s.test_framework,

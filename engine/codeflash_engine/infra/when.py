@@ -1,11 +1,12 @@
-"""Moments and durations on the command line: ``30d``, ``12h``, ``2w``, ``90m`` or an ISO date/time."""
+"""Moments and durations as operators type them (command line, dashboard): ``30d``, ``12h``, ``2w``,
+``90m`` or an ISO date/time. A text that is neither raises :class:`OptionError`."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
 
-import click
+from codeflash_engine.infra.plan_options import OptionError
 
 _SPAN = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {
@@ -33,5 +34,5 @@ def parse_when(text: str, now: dt.datetime, *, ahead: bool = False) -> dt.dateti
     try:
         when = dt.datetime.fromisoformat(text.strip())
     except ValueError:
-        raise click.BadParameter(f"{text!r}: use 30d, 12h, 2w, 90m, or a date such as 2026-11-01") from None
+        raise OptionError(f"{text!r}: use 30d, 12h, 2w, 90m, or a date such as 2026-11-01") from None
     return when if when.tzinfo is not None else when.replace(tzinfo=dt.UTC)

@@ -1,0 +1,79 @@
+"""A plan's options as operators type them (``plans set``, the dashboard's plan form): rate limits
+such as ``40/60s``, quotas, budgets in USD, model mixes; ``none``/``default``/``unlimited`` clear a
+field. A text that cannot be read raises :class:`OptionError`, naming the option and the fix."""
+
+from __future__ import annotations
+
+import math
+import re
+
+from codeflash_engine.infra.db.types import Plan
+from codeflash_engine.infra.llm.errors import LLMConfigError
+from codeflash_engine.infra.llm.mix import ModelMix
+
+
+class OptionError(ValueError):
+    """An option's text that cannot be read; ``option`` names it (``--quota``), when known."""
+
+    def __init__(self, message: str, *, option: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.option = option
+
+
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
+_WINDOW_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+#: option values that clear a field (back to the environment's rate limit, unlimited, the default mix)
+CLEAR = ("none", "default", "unlimited")
+
+
+def parse_rate_limit(text: str) -> tuple[int | None, int | None]:
+    """``40/60s`` (requests per window: ms, s, m, h or d; seconds when no unit) as (max, window ms);
+    ``default``: the environment's RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS."""
+    if text.strip().lower() in CLEAR:
+        return None, None
+    found = _RATE.match(text)
+    if found is None or int(found[1]) < 1 or int(found[2]) < 1:
+        raise OptionError(
+            f"{text!r}: give requests per window, e.g. 40/60s, 600/1h, 5000/1d (or 'default')", option="--rate-limit"
+        )
+    return int(found[1]), int(found[2]) * _WINDOW_MS[found[3] or "s"]
+
+
+def parse_quota(text: str) -> int | None:
+    if text.strip().lower() in CLEAR:
+        return None
+    if not text.strip().isdigit():
+        raise OptionError(f"{text!r}: a whole number of optimizations, or 'none'", option="--quota")
+    return int(text)
+
+
+def parse_budget(text: str) -> float | None:
+    if text.strip().lower() in CLEAR:
+        return None
+    try:
+        usd = float(text.strip().lstrip("$"))
+    except ValueError:
+        usd = -1.0
+    if not (math.isfinite(usd) and 0 <= usd < 1e10):
+        raise OptionError(f"{text!r}: an amount in USD such as 25 or 12.50, or 'none'", option="--budget")
+    return usd
+
+
+def parse_models(text: str) -> str | None:
+    if text.strip().lower() in CLEAR:
+        return None
+    try:
+        return str(ModelMix.parse(text))
+    except LLMConfigError as exc:
+        raise OptionError(str(exc).replace("CODEFLASH_ENGINE_MODELS", "--models"), option="--models") from None
+
+
+def format_rate(plan: Plan) -> str:
+    if plan.rate_limit_max is None or plan.rate_limit_window_ms is None:
+        return "env"
+    ms = plan.rate_limit_window_ms
+    for unit in ("d", "h", "m", "s"):
+        if ms % _WINDOW_MS[unit] == 0:
+            return f"{plan.rate_limit_max}/{ms // _WINDOW_MS[unit]}{unit}"
+    return f"{plan.rate_limit_max}/{ms}ms"
