@@ -25,6 +25,7 @@ UNIFIED = "--- a/a.py\n+++ b/a.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n"
         ("Prose first.\n" + SR + V4A, "search_replace"),
         (UNIFIED + SR, "search_replace"),  # SEARCH/REPLACE and V4A win over a unified diff
         ("no edit here", None),
+        ("Quote the marker `*** Begin Patch` at the start of a line.", None),  # not at a line start
     ],
 )
 def test_detect_format(text: str, expected: str | None) -> None:

@@ -331,3 +331,10 @@ def test_a_rendered_hunk_has_three_lines_of_context() -> None:
     assert hunk == [" line_7 = 7", " line_8 = 8", " line_9 = 9", "-line_10 = 10", "+line_10 = 100"] + [
         f" line_{i} = {i}" for i in (11, 12, 13)
     ]
+
+
+def test_a_bad_hunk_line_is_quoted_up_to_80_characters() -> None:
+    bad = "x" * 100
+    with pytest.raises(PatchError) as refused:
+        parse_v4a(f"*** Begin Patch\n*** Update File: a.py\n@@\n{bad}\n*** End Patch\n")
+    assert f"got {'x' * 80!r}" in str(refused.value)
