@@ -203,3 +203,9 @@ def test_search_replace_reports_and_messages() -> None:
 def test_rendering_refuses_text_with_marker_lines(marker: str) -> None:
     with pytest.raises(ValueError, match="reads as a SEARCH/REPLACE marker"):
         render_search_replace({"a.py": ("a\n", f"{marker}\n")})
+
+
+@pytest.mark.parametrize(("fences", "path"), [(1, "pkg/a.py"), (3, "pkg/a.py"), (4, None)])
+def test_a_file_name_is_looked_for_past_at_most_three_bare_fence_lines(fences: int, path: str | None) -> None:
+    text = "pkg/a.py\n" + "```\n" * fences + "<<<<<<< SEARCH\nx\n=======\ny\n>>>>>>> REPLACE\n"
+    assert parse_search_replace(text)[0].path == path
