@@ -203,3 +203,12 @@ async def test_plan_quota_used_follows_the_period() -> None:
     assert await store.plan_quota_used("org:1", "month") == 0  # a new month
     unmetered = await store.admit_trace("carol", "t3", tenant="org:1", plan=None)
     assert unmetered.allowed and not unmetered.counted
+
+
+async def test_admit_refuses_bad_limits_and_takes_the_smallest(store: Store) -> None:
+    new = await store.create_key("alice")
+    for window_ms, limit in ((0, 10), (1000, -1)):
+        with pytest.raises(StoreError):
+            await store.admit(new.info.key_hash, window_ms, limit)
+    smallest = await store.admit(new.info.key_hash, 1, 0)
+    assert smallest.key is not None and smallest.rate is not None and not smallest.rate.allowed
