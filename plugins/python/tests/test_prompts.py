@@ -39,6 +39,16 @@ TEST_SOURCE = (
     "from pkg.sorter import sort_list\n\n\ndef test_basic():\n    assert sort_list([2, 1]) == [1, 2]\n\n\n"
     "def test_empty():\n    sort_list([])\n"
 )
+VEC_LENGTH = "    def length(self):\n        return norm(self.x, self.y)\n"
+VEC_MODULE = (
+    "from pkg.util import norm\n\n\nclass Vec:\n    def __init__(self, x, y):\n        self.x = x\n"
+    "        self.y = y\n\n" + VEC_LENGTH
+)
+VEC_TESTS = (
+    "import unittest\n\nfrom pkg.geo import Vec\n\n\nclass TestVecLength(unittest.TestCase):\n"
+    "    def test_three_four(self):\n        self.assertEqual(Vec(3, 4).length(), 5.0)\n\n"
+    "    def test_zero(self):\n        Vec(0, 0).length()\n"
+)
 
 CONTEXTS: dict[Task, dict[str, Any]] = {
     Task.OPTIMIZE: {
@@ -152,14 +162,17 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
             },
         },
     },
-    Task.TESTGEN_REPAIR: {
-        "test_source": TEST_SOURCE,
-        "functions_to_repair": [{"function_name": "test_empty", "reason": "asserts nothing"}],
-        "function_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
-        "module_source_code": "def sort_list(xs):\n    return sorted(xs)\n",
+    Task.TESTGEN_REPAIR: {  # one coherent sample: a method, its module and its unittest tests
+        "test_source": VEC_TESTS,
+        "functions_to_repair": [{"function_name": "test_zero", "reason": "asserts nothing"}],
+        "function_source_code": VEC_LENGTH,
+        "module_source_code": VEC_MODULE,
         "function_to_optimize": {
             **FUNCTION,
             "function_name": "length",
+            "file_path": "/home/dev/proj/pkg/geo.py",
+            "starting_line": 9,
+            "ending_line": 10,
             "is_method": True,
             "parents": [{"name": "Vec", "type": "ClassDef"}],
         },
@@ -168,7 +181,7 @@ CONTEXTS: dict[Task, dict[str, Any]] = {
         "test_module_path": "tests.test_length__unit_test_0",
         "test_framework": "unittest",
         "test_timeout": 15,
-        "previous_repair_errors": {"test_empty": "NameError: name 'Vec' is not defined"},
+        "previous_repair_errors": {"test_zero": "AssertionError: 0.0 != 1.0"},
         "coverage_details": None,
         "class_name": "Vec",
         "qualified_name": "Vec.length",
@@ -282,8 +295,12 @@ def test_rendered_prompt(task: Task, version: str, snapshot: SnapshotAssertion) 
 
 @pytest.mark.parametrize("task", list(Task), ids=lambda t: t.value)
 def test_renders_with_an_empty_context(task: Task) -> None:
+    """Missing fields leave their sentence out or say what is missing: never an empty name."""
     prompt = build_prompt(PromptRequest(task=task, language="python"))
     assert prompt.system and prompt.user
+    text = (prompt.system + "\n" + prompt.user).replace("```", "")
+    assert "``" not in text, text
+    assert "None" not in text.replace("None`", "").replace("`None", ""), text
 
 
 def test_the_cached_prefix_holds_the_code_and_not_the_profile() -> None:
