@@ -245,3 +245,19 @@ async def test_later_requests_of_an_admitted_trace_need_no_round_trip(migrated_d
         assert (await store.admit_trace("fay", "t")).counted
         sub = await store.get_subscription("fay")
         assert sub is not None and sub.optimizations_used == 2
+
+
+async def test_the_first_request_of_a_trace_is_marked_first(store: Store) -> None:
+    """`first` (the request keeps the trace's original code) is set once per trace, with or
+    without a subscription, and the plan's counter reads what was counted on it."""
+    await store.create_key("gus")
+    await store.set_subscription("gus", plan_type="free", optimizations_limit=5)
+    assert [(await store.admit_trace("gus", "t")).first for _ in range(3)] == [True, False, False]
+    await store.create_key("hal")
+    plan = Plan("team", optimizations_limit=5, period="month")
+    firsts = [(await store.admit_trace("hal", f"t{i // 2}", tenant="user:hal", plan=plan)).first for i in range(4)]
+    assert firsts == [True, False, True, False]
+    assert await store.plan_quota_used("user:hal", "month") == 2
+    assert await store.plan_quota_used("user:nobody", "month") == 0
+    unmetered = [(await store.admit_trace("ivy", "t")).first for _ in range(2)]
+    assert unmetered == [True, False]
