@@ -338,3 +338,47 @@ def test_a_bad_hunk_line_is_quoted_up_to_80_characters() -> None:
     with pytest.raises(PatchError) as refused:
         parse_v4a(f"*** Begin Patch\n*** Update File: a.py\n@@\n{bad}\n*** End Patch\n")
     assert f"got {'x' * 80!r}" in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("old", "change", "hunks"),
+    [
+        pytest.param(  # a change inside a run of equal lines: the hunk grows until it is unique
+            ["x"] * 4 + ["y"] + ["x"] * 8 + ["y"] + ["x"] * 4,
+            {9: "z"},
+            "@@\n x\n x\n x\n x\n-x\n+z\n x\n x\n x\n y\n",
+            id="grows-to-unique",
+        ),
+        pytest.param(  # the second hunk's context starts after the first hunk's (the cursor)
+            [f"l{i}" for i in range(12)],
+            {3: "A", 8: "B"},
+            "@@\n l0\n l1\n l2\n-l3\n+A\n l4\n l5\n l6\n@@\n l7\n-l8\n+B\n l9\n l10\n l11\n*** End of File\n",
+            id="cursor",
+        ),
+        pytest.param(  # changes whose grown hunks meet are merged into one
+            ["p", "q"] * 5,
+            {1: "Q1", 8: "P8"},
+            "@@\n+p\n+Q1\n p\n q\n p\n q\n p\n q\n-p\n+P8\n q\n-p\n-q\n*** End of File\n",
+            id="merged",
+        ),
+        pytest.param(  # a line added at the very end: no room to grow, so it joins the hunk before
+            [f"l{i}" for i in range(6)],
+            {4: "A", 6: "Z"},
+            "@@\n l1\n l2\n l3\n-l4\n+A\n l5\n+Z\n*** End of File\n",
+            id="appended",
+        ),
+        pytest.param(  # growing at the end of the file: only upwards, and the hunk ends the file
+            ["x"] * 5 + ["y"] + ["x"] * 5,
+            {9: "z"},
+            "@@\n y\n x\n x\n x\n+z\n x\n-x\n*** End of File\n",
+            id="grows-at-the-end",
+        ),
+    ],
+)
+def test_rendered_hunks_are_pinned(old: list[str], change: dict[int, str], hunks: str) -> None:
+    """The exact hunks rendered (as small as unique after the previous hunk), and they apply."""
+    new = [change.get(i, line) for i, line in enumerate(old)] + [v for i, v in change.items() if i >= len(old)]
+    before, after = "\n".join(old) + "\n", "\n".join(new) + "\n"
+    patch = render_v4a({"a.py": (before, after)})
+    assert patch == f"*** Begin Patch\n*** Update File: a.py\n{hunks}*** End Patch\n"
+    assert apply_edit({"a.py": before}, patch).files["a.py"] == after
