@@ -99,3 +99,20 @@ async def test_a_cancelled_request_does_not_fail_the_rest_of_its_batch(pg_store:
     # the store still answers the next request of that key
     again = await pg_store.admit(keys[1], DAY_MS, 10)
     assert again.rate is not None and again.rate.allowed
+
+
+async def test_a_failed_admission_statement_gives_every_waiter_its_error(migrated_db: str) -> None:
+    """The batch's statement fails (here: the store is closed): each request of the batch gets
+    that error (503, what went wrong), not a generic one, and the batcher keeps working."""
+    store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)
+    await store.open()
+    await store.close()
+    digests = [apikeys.hash_key(apikeys.generate_key()) for _ in range(3)]
+    results = await asyncio.gather(*(store.admit(d, DAY_MS, 5) for d in digests), return_exceptions=True)
+    assert all(isinstance(r, StoreUnavailable) and r.status == 503 for r in results), results
+    assert {str(r) for r in results} == {"the database store is not open"}
+    await store.open()
+    try:
+        assert (await store.admit(digests[0], DAY_MS, 5)).key is None  # answered again
+    finally:
+        await store.close()
