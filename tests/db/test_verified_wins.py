@@ -259,3 +259,40 @@ async def test_examples_within_the_cap_are_shown_and_larger_ones_left_out(
     prompts = _optimize_prompts(fake_llm)
     assert prompts and all("small one" in p and "large one" not in p for p in prompts)
     assert all(len(p.split("verified before")[1]) < 400 * 2.5 + 2000 for p in prompts)
+
+
+async def test_a_tenant_without_wins_costs_no_search_for_a_few_seconds(migrated_db: str) -> None:
+    """PostgreSQL: "no wins" is remembered per tenant for WINLESS_SECONDS (a win kept by another
+    replica, here written behind the store's back, shows after that); a win kept through this
+    store shows at once."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    from codeflash_engine.infra.db.postgres import PostgresStore
+
+    query = words("def pair_sums(values):")
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        store.WINLESS_SECONDS = 0.5
+        assert await store.similar_wins("org:5", query, 4) == []
+        elsewhere = win("org:5", "t-other", "def pair_sums(values):\n    return values")
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute(
+                "INSERT INTO verified_wins (tenant, trace_id, optimization_id, original, optimized, speedup, "
+                "explanation, terms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                elsewhere.tenant,
+                elsewhere.trace_id,
+                elsewhere.optimization_id,
+                elsewhere.original,
+                elsewhere.optimized,
+                elsewhere.speedup,
+                elsewhere.explanation,
+                elsewhere.terms,
+            )
+        finally:
+            await conn.close()
+        assert await store.similar_wins("org:5", query, 4) == []  # trusted "no wins"
+        await asyncio.sleep(0.6)
+        assert [w.trace_id for w in await store.similar_wins("org:5", query, 4)] == ["t-other"]
+        assert await store.similar_wins("org:6", query, 4) == []
+        await store.add_verified_win(win("org:6", "t-here", "def pair_sums(values):\n    return values"))
+        assert [w.trace_id for w in await store.similar_wins("org:6", query, 4)] == ["t-here"]

@@ -347,6 +347,9 @@ class PostgresStore:
     persistent = True
     #: most admitted traces remembered in this process (older ones cost a round trip again)
     MAX_ADMITTED = 50_000
+    #: seconds a tenant's "no verified wins" is trusted (a win kept by another replica shows
+    #: after at most this long; one kept by this process at once)
+    WINLESS_SECONDS = 10.0
 
     def __init__(
         self,
@@ -376,6 +379,9 @@ class PostgresStore:
         #: (user, trace) pairs this process saw admitted, oldest first: their later requests (a
         #: CLI makes 8-20 per function) are admitted without a round trip
         self._admitted: dict[tuple[str, str], None] = {}
+        #: tenant -> (has verified wins, until when this process trusts that): a tenant without
+        #: wins (most of them, at first) costs no search per optimize request
+        self._wins_known: dict[str, tuple[bool, float]] = {}
         self.applied_migrations: list[Migration] = []
 
     # --- lifecycle -----------------------------------------------------------------------------
@@ -947,12 +953,24 @@ class PostgresStore:
             pg_text(win.explanation),
             pg_text(win.terms),
         )
+        self._wins_known[win.tenant] = (True, time.monotonic() + self.WINLESS_SECONDS)
 
     async def similar_wins(self, tenant: str, query: Sequence[str], limit: int) -> list[VerifiedWin]:
         wanted = [w for w in query if w.isascii() and w.replace("_", "").isalnum()]
         if not wanted or limit <= 0:
             return []
+        now = time.monotonic()
+        known = self._wins_known.get(tenant)
+        if known is not None and known[1] <= now:
+            known = None
+        if known is not None and not known[0]:
+            return []
         rows = await self._fetch(queries.SIMILAR_VERIFIED_WINS, pg_text(tenant), " | ".join(wanted), limit)
+        if known is None:
+            has = bool(rows) or bool(await self._fetchval_any_win(tenant))
+            if len(self._wins_known) >= self.MAX_ADMITTED:
+                self._wins_known.clear()
+            self._wins_known[tenant] = (has, now + self.WINLESS_SECONDS)
         return [
             VerifiedWin(
                 row["tenant"],
@@ -966,6 +984,10 @@ class PostgresStore:
             )
             for row in rows
         ]
+
+    async def _fetchval_any_win(self, tenant: str) -> bool:
+        row = await self._fetchrow(queries.ANY_VERIFIED_WIN, pg_text(tenant), retry=True)
+        return bool(row is not None and row[0])
 
     # --- health ------------------------------------------------------------------------------
 

@@ -423,6 +423,9 @@ ON CONFLICT (tenant, trace_id) DO UPDATE
        speedup = EXCLUDED.speedup, explanation = EXCLUDED.explanation, terms = EXCLUDED.terms
 """
 
+# Whether tenant $1 has any verified win (the store trusts a "no" for a few seconds).
+ANY_VERIFIED_WIN = "SELECT EXISTS (SELECT 1 FROM verified_wins WHERE tenant = $1)"
+
 # $2: the query words joined with ' | ' (words are [a-z0-9_] only: nothing to escape)
 SIMILAR_VERIFIED_WINS = """
 SELECT tenant, trace_id, optimization_id, original, optimized, speedup, explanation, terms
