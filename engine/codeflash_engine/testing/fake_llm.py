@@ -75,6 +75,8 @@ import attrs
 from aiohttp import web
 from multidict import CIMultiDict, CIMultiDictProxy
 
+from codeflash_engine.text.cuts import first_difference
+
 __all__ = ["DrawnDelay", "FakeLLM", "FakeRequest", "Fault", "Reply", "Rule", "echo", "prompt_key"]
 
 API_KEY = "sk-fake-openai-0123456789abcdef0123"
@@ -84,18 +86,6 @@ ANTHROPIC_KEY = "sk-ant-fake-0123456789abcdef0123456789"
 AWS_ACCESS_KEY_ID = "AKIAFAKE0123456789AB"
 AWS_SECRET_ACCESS_KEY = "fakeSecretAccessKey0123456789abcdefghijkl"
 AWS_REGION = "us-east-1"
-
-
-def _common_prefix(a: str, b: str) -> int:
-    """The length of the longest common prefix of ``a`` and ``b``."""
-    low, high = 0, min(len(a), len(b))
-    while low < high:  # binary search on slices: C-speed comparisons
-        mid = (low + high + 1) // 2
-        if a[:mid] == b[:mid]:
-            low = mid
-        else:
-            high = mid - 1
-    return low
 
 
 _PY_BLOCK = re.compile(r"```python:([^\n`]+)\n(.*?)\n```", re.DOTALL)
@@ -797,7 +787,7 @@ class FakeLLM:
         of the same model, in tokens (characters / 4; 0 when nothing is shared)."""
         text = request.text
         earlier = self._prefixes.setdefault(request.model, [])
-        shared = max((_common_prefix(text, other) for other in earlier), default=0)
+        shared = max((first_difference(text, other) for other in earlier), default=0)
         earlier.append(text)
         del earlier[: -self.PREFIXES_KEPT]
         return shared // 4
