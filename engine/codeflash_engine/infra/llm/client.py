@@ -343,10 +343,10 @@ class LLMClient:
         quorum = self.stragglers.quorum(len(assigned))
         succeeded = 0
         cut_at: float | None = None  # when the calls still running are cut (loop time)
-        # calls share one request only with the same model and the same prompt (object)
-        groups: dict[tuple[ModelChoice, int], list[int]] = {}
+        # calls share one request only with the same model and the same prompt
+        groups: dict[tuple[ModelChoice, Prompt], list[int]] = {}
         for i, choice in enumerate(assigned):
-            groups.setdefault((choice, id(prompts[i])), []).append(i)
+            groups.setdefault((choice, prompts[i]), []).append(i)
         pending: set[asyncio.Future[list[tuple[int, Completion | LLMError]]]] = set()
         for (choice, _), indices in groups.items():
             if len(indices) > 1 and self._shares_prompt(choice):
