@@ -553,14 +553,11 @@ def _hunks(old: list[str], new: list[str]) -> list[str]:
             if a > cursor:
                 a -= 1
                 grew = True
-            if grew:
-                continue
-            if not spans:
+            if not grew:
+                # the span is the rest of the file from the cursor: unique from there (above)
+                # unless empty, which only an empty file gives (a span that reaches the end of
+                # the file has absorbed every later cluster, so none starts at the end)
                 break
-            prev = spans.pop()
-            absorbed = prev[2] + absorbed
-            a = prev[0]
-            cursor = spans[-1][1] if spans else 0
         spans.append((a, b, absorbed))
     out: list[str] = []
     for a, b, absorbed in spans:
