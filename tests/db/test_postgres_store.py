@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 
 import pytest
@@ -116,3 +117,54 @@ async def test_a_failed_admission_statement_gives_every_waiter_its_error(migrate
         assert (await store.admit(digests[0], DAY_MS, 5)).key is None  # answered again
     finally:
         await store.close()
+
+
+async def test_a_failed_admission_statement_is_not_also_an_unhandled_task_error(migrated_db: str) -> None:
+    """The waiters get the statement's error; the batch itself ends quietly: no "Task exception
+    was never retrieved" traceback in the operator's log for every failed batch."""
+    loop = asyncio.get_running_loop()
+    unhandled: list[dict[str, object]] = []
+    previous = loop.get_exception_handler()
+    loop.set_exception_handler(lambda _loop, context: unhandled.append(context))
+    try:
+        store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)
+        await store.open()
+        await store.close()
+        for _ in range(3):
+            digests = [apikeys.hash_key(apikeys.generate_key()) for _ in range(4)]
+            results = await asyncio.gather(*(store.admit(d, DAY_MS, 5) for d in digests), return_exceptions=True)
+            assert all(isinstance(r, StoreUnavailable) for r in results), results
+        await asyncio.sleep(0)
+        gc.collect()  # a task whose exception nobody retrieved reports it when it is freed
+        await asyncio.sleep(0)
+    finally:
+        loop.set_exception_handler(previous)
+    assert unhandled == []
+
+
+def _admit_batches() -> list[asyncio.Task[object]]:
+    return [t for t in asyncio.all_tasks() if "_AdmitBatcher._answer" in t.get_coro().__qualname__]  # type: ignore[union-attr]
+
+
+async def test_a_batch_cancelled_while_its_statement_runs(pg_store: PostgresStore) -> None:
+    """Shutting down cancels the tasks still running: a batch cancelled during its statement
+    answers its requests with a 503 (the store is closing), ends cancelled itself (a task that
+    swallowed the cancellation would look finished to whoever cancelled it), and the store answers
+    the next request."""
+    keys = [(await pg_store.create_key(f"cancelled-batch-{i}")).info.key_hash for i in range(3)]
+    requests = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys]
+    for _ in range(10):  # the requests queue, then the flush starts their batch
+        if _admit_batches():
+            break
+        await asyncio.sleep(0)
+    (batch,) = _admit_batches()
+    await asyncio.sleep(0)  # the batch has sent its statement and waits for the answer
+    assert not batch.done()
+    batch.cancel()
+    results = await asyncio.gather(*requests, return_exceptions=True)
+    assert all(isinstance(r, StoreUnavailable) and r.status == 503 for r in results), results
+    assert {str(r) for r in results} == {"the database store is closing"}
+    await asyncio.gather(batch, return_exceptions=True)
+    assert batch.cancelled()
+    again = await pg_store.admit(keys[0], DAY_MS, 10)
+    assert again.key is not None and again.rate is not None and again.rate.allowed

@@ -94,6 +94,14 @@ def test_closest_offers_the_most_similar_window() -> None:
     assert closest(Lines(FILE), ["zzzzzzzzzzzz qqqqqqq"]) is None
 
 
+def test_closest_places_a_quote_by_its_text_not_its_blank_lines() -> None:
+    """A quote the model padded with a blank line is offered where its lines of text are; the
+    file's blank lines elsewhere pull nothing."""
+    hint = closest(Lines(FILE), ["class Vec:", "", "    def length(self):"])
+    assert hint is not None and hint.start == 0
+    assert hint.lines == ("class Vec:", "    def length(self):", "        total = 0")
+
+
 def test_split_and_join_text() -> None:
     assert split_text("") == ([], "\n", True)
     assert split_text("a\nb") == (["a", "b"], "\n", False)
@@ -103,3 +111,10 @@ def test_split_and_join_text() -> None:
     assert (lines, nl) == (["a\r", "b"], "\n")
     for text in ("", "a", "a\n", "\n", "a\r\nb\r\n", "a\r\nb\n", "a\r\r\n"):
         assert join_text(*split_text(text)) == text
+
+
+def test_closest_goes_where_most_quoted_lines_are() -> None:
+    """A line that also occurs earlier (a common `return 0`) does not pull the suggestion there."""
+    file = ["def a():", "    return 0", "", "def b():", "    x = 1", "    return 0", ""]
+    hint = closest(Lines(file), ["def b():", "    x = 2", "    return 0"])
+    assert hint is not None and hint.start == 3

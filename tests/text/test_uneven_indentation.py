@@ -25,6 +25,9 @@ from hypothesis import strategies as st
 from codeflash_engine.commands.apply_patch import apply_patch
 from codeflash_engine.text.edits import apply_edit
 from codeflash_engine.text.matching import split_text
+from codeflash_engine.text.search_replace import apply_search_replace
+from codeflash_engine.text.unified import to_v4a
+from codeflash_engine.text.v4a import apply_v4a
 
 Perturb = Callable[[str], str]
 
@@ -411,3 +414,152 @@ def test_a_uniform_offset_is_reapplied_or_kept_as_the_replacement_says(case: tup
     result = apply_edit({"m.py": before}, search_replace("m.py", search, replace))
     assert result.ok, result.errors
     assert result.files.get("m.py", before) == after
+
+
+# ------------------------------------------------------------------------------------------
+# The shifted reading: a replacement written in the frame of its uneven quote
+# ------------------------------------------------------------------------------------------
+
+STATS = """class Stats:
+    def mean(self, xs):
+        total = 0
+
+        for x in xs:
+            if x is not None:
+                total += x
+        return total / len(xs)
+"""
+
+#: how the model pictured the method: every line off by its own amount (file column -> quoted column)
+PICTURE_OFF = {
+    "def mean(self, xs):": -1,
+    "total = 0": -2,
+    "for x in xs:": 2,
+    "if x is not None:": 1,
+    "total += x": -4,
+    "return total / len(xs)": 3,
+}
+
+
+def _at(column: int, text: str) -> str:
+    return " " * column + text
+
+
+def _three_formats(path: str, search: list[str], replace: list[str]) -> dict[str, str]:
+    """The edit of ``search`` into ``replace`` as a SEARCH/REPLACE block, a V4A hunk and a unified
+    hunk (unchanged lines as context, the others as '-' and '+' lines)."""
+    body: list[str] = []
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, search, replace, autojunk=False).get_opcodes():
+        if tag == "equal":
+            body.extend(" " + x for x in search[i1:i2])
+        else:
+            body.extend("-" + x for x in search[i1:i2])
+            body.extend("+" + x for x in replace[j1:j2])
+    return {
+        "search_replace": search_replace(path, search, replace),
+        "v4a": "\n".join(["*** Begin Patch", f"*** Update File: {path}", "@@", *body, "*** End Patch", ""]),
+        "unified": "\n".join(
+            [f"--- a/{path}", f"+++ b/{path}", f"@@ -2,{len(search)} +2,{len(replace)} @@", *body, ""]
+        ),
+    }
+
+
+def _picture() -> list[str]:
+    """The method as the model quoted it."""
+    return [_quote(x, PICTURE_OFF) for x in STATS.splitlines()[1:]]
+
+
+# Each case: the replacement as the model wrote it (in the frame of its quote) and the file it
+# meant. The rule of the shifted reading: a line moves by the offset of the quoted line it stands
+# for (the one it replaces, or a kept line's own), and a line inserted between quoted lines by
+# the offset of the nearest non-blank quoted line above it (below it at the top of the block).
+SHIFTED_CASES = {
+    # a kept line the model re-indented (it dropped the `if` around it): its own quote's offset
+    "kept-line-dedented": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            "",
+            _at(10, "for x in xs:"),
+            _at(8, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("            if x is not None:\n                total += x\n", "            total += x\n"),
+    ),
+    # two lines changed line for line: each by the offset of the line it replaces
+    "changed-line-for-line": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            "",
+            _at(10, "for x in list(xs):"),
+            _at(13, "if x:"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("for x in xs:", "for x in list(xs):").replace("if x is not None:", "if x:"),
+    ),
+    # a line inserted between quoted lines: by the offset of the line above it
+    "inserted-after-a-line": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            "",
+            _at(10, "for x in xs:"),
+            _at(13, "if x is not None:"),
+            _at(17, "x = float(x)"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("                total += x\n", "                x = float(x)\n                total += x\n"),
+    ),
+    # a line inserted at the top of the block: by the offset of the first quoted line
+    "inserted-at-the-top": (
+        [
+            _at(3, "@staticmethod"),
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            "",
+            _at(10, "for x in xs:"),
+            _at(13, "if x is not None:"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("    def mean", "    @staticmethod\n    def mean"),
+    ),
+    # a line written where the quote has a blank line: by the offset of the line above it
+    "written-over-a-blank-line": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            _at(6, "count = 0"),
+            _at(10, "for x in xs:"),
+            _at(13, "if x is not None:"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("        total = 0\n\n", "        total = 0\n        count = 0\n"),
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SHIFTED_CASES))
+def test_the_shifted_reading_moves_each_line_by_the_offset_of_the_quoted_line_it_stands_for(case: str) -> None:
+    replace, meant = SHIFTED_CASES[case]
+    picture = _picture()
+    assert picture == [
+        _at(3, "def mean(self, xs):"),
+        _at(6, "total = 0"),
+        "",
+        _at(10, "for x in xs:"),
+        _at(13, "if x is not None:"),
+        _at(12, "total += x"),
+        _at(11, "return total / len(xs)"),
+    ]
+    for fmt, edit in _three_formats("pkg/stats.py", picture, replace).items():
+        if fmt == "search_replace":
+            result = apply_search_replace({"pkg/stats.py": STATS}, edit, reading="shifted")
+        else:
+            result = apply_v4a({"pkg/stats.py": STATS}, to_v4a(edit) if fmt == "unified" else edit, reading="shifted")
+        assert result.ok, (fmt, result.errors)
+        assert result.files["pkg/stats.py"] == meant, (fmt, edit)

@@ -115,6 +115,7 @@ def test_out_of_order_hunks_are_an_error() -> None:
     result = apply_edit(FILES, edit)
     assert not result.ok
     assert "before the previous hunk" in result.errors[0]
+    assert "its lines occur at line 1 of pkg/geo.py" in result.errors[0]  # where they are, 1-based
 
 
 def test_add_delete_and_move() -> None:
@@ -161,7 +162,7 @@ def test_end_of_file_hunks() -> None:
     # Context that is not at the end of the file is found elsewhere, at a high fuzz.
     elsewhere = patch("*** Update File: pkg/geo.py", "@@", " import math", "+import os", "*** End of File")
     result = apply_edit(FILES, elsewhere)
-    assert result.ok and result.fuzz == END_OF_FILE_FUZZ
+    assert result.ok and result.fuzz == END_OF_FILE_FUZZ == 10_000  # the documented figure (OpenAI's apply_patch's)
     # Pure addition at the end.
     append = patch("*** Update File: pkg/util.py", "@@", "+X = 1", "*** End of File")
     assert apply_edit(FILES, append).files == {"pkg/util.py": "SCALE = 3\nX = 1\n"}
@@ -304,6 +305,81 @@ def test_a_repeated_scope_moves_on_to_the_next_occurrence() -> None:
         "*** Begin Patch\n*** Update File: a.py\n@@ def f():\n@@ def f():\n-    return 1\n+    return 2\n*** End Patch"
     )
     assert apply_edit({"a.py": source}, patch).files == {"a.py": "def f():\n    return 1\n\n\ndef f():\n    return 2\n"}
+
+
+def test_every_error_names_its_block_counted_in_patch_order() -> None:
+    """Blocks are the file operations and hunks in patch order (an update counts one per hunk, a
+    move one more): the error of each failing one names the same block as its report."""
+    edit = patch(
+        "*** Update File: pkg/util.py",  # block 1
+        "@@",
+        "-SCALE = 3",
+        "+SCALE = 4",
+        "*** Add File: pkg/geo.py",  # block 2: exists
+        "+x = 1",
+        "*** Delete File: pkg/absent.py",  # block 3: no such file
+        "*** Update File: lib/absent.py",  # blocks 4 and 5: no such file
+        "@@",
+        "-a",
+        "+b",
+        "@@",
+        "-c",
+        "+d",
+        "*** Update File: pkg/geo.py",  # block 6, then the move, block 7: the target exists
+        "*** Move to: pkg/util.py",
+        "@@",
+        " import math",
+        "+import os",
+    )
+    result = apply_edit(FILES, edit)
+    assert [(b.index, b.action, b.ok) for b in result.blocks] == [
+        (1, "update", True),
+        (2, "add", False),
+        (3, "delete", False),
+        (4, "update", False),
+        (5, "update", False),
+        (6, "update", True),
+        (7, "move", False),
+    ]
+    assert result.errors == tuple(b.message for b in result.blocks if not b.ok)
+    assert [e.split(":")[0] for e in result.errors] == [
+        "block 2 (Add File pkg/geo.py)",
+        "block 3 (Delete File pkg/absent.py)",
+        "block 4 (Update File lib/absent.py)",
+        "block 5 (Update File lib/absent.py)",
+        "block 7 (Move to pkg/util.py)",
+    ]
+
+
+def test_a_block_rewritten_as_minus_then_plus_lines_keeps_the_lines_it_adds_back() -> None:
+    """Models often rewrite a whole block: every old line as '-', then the new block as '+'. The
+    lines added back unchanged are the file's own, here under a quote outdented by four (the
+    method quoted without its class): the new lines are put in the file's frame."""
+    edit = patch(
+        "*** Update File: pkg/geo.py",
+        "@@ class Vec:",
+        "+@functools.cache",
+        "-def length(self):",
+        "-    total = 0",
+        "-    for x in self.xs:",
+        "-        total += x * x",
+        "-    return math.sqrt(total)",
+        "+def length(self):",
+        "+    total = 0",
+        "+    for x in self.xs:",
+        "+        total += x * x",
+        "+    return math.sqrt(total)  # the norm",
+    )
+    result = apply_edit(FILES, edit)
+    assert result.ok, result.errors
+    assert result.blocks[0].level == "indentation"
+    vec = GEO.index("class Mat:")
+    assert result.files["pkg/geo.py"] == (
+        GEO[:vec]
+        .replace("    def length(self):", "    @functools.cache\n    def length(self):")
+        .replace("return math.sqrt(total)", "return math.sqrt(total)  # the norm")
+        + GEO[vec:]
+    )
 
 
 def test_every_failing_operation_is_reported() -> None:
