@@ -449,6 +449,12 @@ def test_a_bad_hunk_line_is_quoted_up_to_80_characters() -> None:
             "@@\n y\n x\n x\n x\n+z\n x\n-x\n*** End of File\n",
             id="grows-at-the-end",
         ),
+        pytest.param(  # a one-line file: the hunk is the whole file, so it ends the file too
+            ["x"],
+            {0: "y"},
+            "@@\n-x\n+y\n*** End of File\n",
+            id="one-line-file",
+        ),
     ],
 )
 def test_rendered_hunks_are_pinned(old: list[str], change: dict[int, str], hunks: str) -> None:
