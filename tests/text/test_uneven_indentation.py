@@ -513,6 +513,34 @@ SHIFTED_CASES = {
         ],
         STATS.replace("                total += x\n", "                x = float(x)\n                total += x\n"),
     ),
+    # a line inserted after the first quoted line: by that line's offset
+    "inserted-after-the-first-line": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(7, '"""The mean of xs."""'),
+            _at(6, "total = 0"),
+            "",
+            _at(10, "for x in xs:"),
+            _at(13, "if x is not None:"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("    def mean(self, xs):\n", '    def mean(self, xs):\n        """The mean of xs."""\n'),
+    ),
+    # a line inserted after a blank quoted line: by the nearest non-blank line above it
+    "inserted-after-a-blank-line": (
+        [
+            _at(3, "def mean(self, xs):"),
+            _at(6, "total = 0"),
+            "",
+            _at(6, "count = 0"),
+            _at(10, "for x in xs:"),
+            _at(13, "if x is not None:"),
+            _at(12, "total += x"),
+            _at(11, "return total / len(xs)"),
+        ],
+        STATS.replace("        total = 0\n\n", "        total = 0\n\n        count = 0\n"),
+    ),
     # a line inserted at the top of the block: by the offset of the first quoted line
     "inserted-at-the-top": (
         [
