@@ -21,8 +21,9 @@ import statistics
 import time
 from collections.abc import Callable
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task, TestsRequest
-from codeflash_engine_python.candidates.pipeline import postprocess_candidates
+from codeflash_engine.plugins.types import Answer, CandidatesRequest, CodeFile, Target, Task, TestsRequest
+from codeflash_engine.text.prose import explanation_of
+from codeflash_engine_python.plugin import postprocess_candidates
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 
 PATH = "pkg/mod.py"
@@ -74,8 +75,8 @@ def candidates_request(original: str, answers: list[str]) -> CandidatesRequest:
         language="python",
         language_version="3.11.7",
         original=(CodeFile(PATH, original),),
-        answers=tuple(answers),
-        target="score",
+        answers=tuple(Answer(text=a, prose=explanation_of(a)) for a in answers),
+        target=Target("score", "score", path=PATH),
         fence_tags=("python", "py", "python3"),
     )
 
@@ -117,11 +118,9 @@ def tests_request() -> TestsRequest:
     return TestsRequest(
         language="python",
         language_version="3.11.7",
-        answer=make_tests(300),
+        answer=Answer(text=make_tests(300)),
         source_code=(CodeFile(PATH, "\n".join(make_function("score", 100)) + "\n"),),
-        function_name="score",
-        qualified_name="score",
-        class_name=None,
+        target=Target("score", "score", path=PATH),
         module_path="pkg.mod",
         test_module_path="tests.test_score__unit_test_0",
         test_framework="pytest",

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import subprocess
 import textwrap
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -14,7 +13,8 @@ from typing import Any
 
 import pytest
 from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestServer
+from cfapi_support import CfapiClient, ClientRun
 from pydantic import SecretStr
 
 from codeflash_engine.app import create_app
@@ -57,7 +57,6 @@ def cfapi_settings(engine_settings: Settings, fake_github: FakeGitHub) -> Settin
     )
 
 
-CfapiClient = TestClient[web.Request, web.Application]
 
 
 @pytest.fixture
@@ -74,7 +73,6 @@ def cli_python() -> Path:
     return cli_venv.cli_python(ROOT / ".venv-cli" / "bin" / "python")
 
 
-ClientRun = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
@@ -114,11 +112,3 @@ def run_client(cli_python: Path, tmp_path: Path) -> ClientRun:
         return results
 
     return run
-
-
-def git_project(root: Path, remote: str = "https://github.com/acme/shop.git") -> Path:
-    """A git repository whose ``origin`` is ``remote`` (the client reads owner and name from it)."""
-    root.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(root)], check=True)
-    subprocess.run(["git", "-C", str(root), "remote", "add", "origin", remote], check=True)
-    return root

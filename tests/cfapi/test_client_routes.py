@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from aiohttp.test_utils import TestServer
+from cfapi_support import CfapiClient, ClientRun, git_project
 
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.testing.fake_github import FakeGitHub
-from conftest import CfapiClient, ClientRun, git_project
 
 #: a PrComment as the client builds it, and the changed file
 MAKE_PR_COMMENT = """

@@ -18,21 +18,18 @@ from codeflash_engine.http.quota import (
 )
 from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.postgres import PostgresStore
+from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import DEFAULT_TENANCY, Plan, StoreUnavailable, Tenancy
+from codeflash_engine.infra.recorder import Recorder
 from codeflash_engine.infra.records import LLMCallRecord
 
 DAY_MS = 86_400_000
 
 
-async def _meter(store: MemoryStore, tenancy: Tenancy = DEFAULT_TENANCY) -> Meter:
+async def _meter(store: MemoryStore, tenancy: Tenancy = DEFAULT_TENANCY, recorder: Recorder | None = None) -> Meter:
     await store.create_key("alice")
     await store.set_subscription("alice", plan_type="free", optimizations_limit=5)
-    return Meter(store, "alice", CallLimit("k" * 96, DAY_MS, 10), tenancy)
-
-
-async def _settled() -> None:
-    for _ in range(20):  # the original code is kept by background tasks
-        await asyncio.sleep(0)
+    return Meter(store, "alice", CallLimit("k" * 96, DAY_MS, 10), tenancy, recorder)
 
 
 async def test_a_meter_charges_once() -> None:
@@ -63,9 +60,9 @@ async def test_the_original_code_of_a_first_trace_is_kept(
     traces: list[str | None], body: object, privacy: bool, kept: dict[str, str]
 ) -> None:
     store = MemoryStore()
-    meter = await _meter(store, attrs.evolve(DEFAULT_TENANCY, privacy=privacy))
-    await meter.charge(traces, 1, body)
-    await _settled()
+    async with Recorder(store) as recorder:  # the original code goes through the recorder
+        meter = await _meter(store, attrs.evolve(DEFAULT_TENANCY, privacy=privacy), recorder)
+        await meter.charge(traces, 1, body)
     found = {}
     for trace in ("t1", "t2"):
         features = await store.get_features(trace)
@@ -76,12 +73,12 @@ async def test_the_original_code_of_a_first_trace_is_kept(
 
 async def test_a_later_request_of_a_trace_keeps_nothing_again() -> None:
     store = MemoryStore()
-    first = await _meter(store)
-    await first.charge(["t1"], 1, SimpleNamespace(source_code="first"))
-    await _settled()
-    later = Meter(store, "alice", None, DEFAULT_TENANCY)
-    await later.charge(["t1"], 1, SimpleNamespace(source_code="second"))
-    await _settled()
+    async with Recorder(store) as recorder:
+        first = await _meter(store, recorder=recorder)
+        await first.charge(["t1"], 1, SimpleNamespace(source_code="first"))
+    async with Recorder(store) as recorder:
+        later = Meter(store, "alice", None, DEFAULT_TENANCY, recorder)
+        await later.charge(["t1"], 1, SimpleNamespace(source_code="second"))
     features = await store.get_features("t1")
     assert features is not None and features["original_code"] == "first"
 
@@ -153,3 +150,38 @@ async def test_a_failed_spend_read_fails_every_waiter(migrated_db: str) -> None:
         asyncio.gather(*(budgets.spent(store, "alice", _tenancy(None)) for _ in range(3)), return_exceptions=True), 30
     )
     assert all(isinstance(r, StoreUnavailable) for r in results), results
+
+
+@pytest.mark.parametrize("refused", ["calls", "trace", "both"])
+async def test_a_refusal_of_either_counter_gives_back_what_the_other_counted(store: Store, refused: str) -> None:
+    """The call limit and the trace admission are asked at once: whichever refuses, nothing of
+    the request stays counted on the trace side, and the call limit's refusal is the one reported."""
+    await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=0 if refused != "calls" else 5)
+    limit = CallLimit("k" * 96, DAY_MS, 10)
+    if refused != "trace":
+        await store.hit_calls(limit.key_hash, DAY_MS, 10, 10)  # the key's calls are used up
+    meter = Meter(store, "alice", limit, DEFAULT_TENANCY)
+    expected = QuotaExhausted if refused == "trace" else CallRateExceeded
+    with pytest.raises(expected):
+        await meter.charge(["t1"], 6, SimpleNamespace(source_code="def f(): pass"))
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 0
+    assert meter.counted == []
+    # the trace was given back: the next request of it is its first again
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=5)
+    again = await store.admit_trace("alice", "t1")
+    assert again.allowed and again.first
+
+
+async def test_calls_and_trace_counted_together_when_both_allow(store: Store) -> None:
+    await store.create_key("alice")
+    await store.set_subscription("alice", plan_type="free", optimizations_limit=5)
+    async with Recorder(store) as recorder:
+        meter = Meter(store, "alice", CallLimit("k" * 96, DAY_MS, 10), DEFAULT_TENANCY, recorder)
+        await meter.charge(["t1"], 6, SimpleNamespace(source_code="def f(): pass"))
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 1
+    assert (await store.peek_rate("k" * 96 + ":llm", DAY_MS, 10)).remaining == 4
+    features = await store.get_features("t1")
+    assert features is not None and features["original_code"] == "def f(): pass"

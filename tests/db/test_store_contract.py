@@ -13,7 +13,9 @@ import pytest
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import StoreError, period_start
-from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
+from codeflash_engine.infra.recorder import Recorder
+from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord
+from codeflash_engine.infra.tenancy import privacy_var
 
 DAY_MS = 86_400_000
 
@@ -402,3 +404,50 @@ async def test_features_refuse_what_json_cannot_hold(store: Store) -> None:
 
 async def test_ping(store: Store) -> None:
     await store.ping()
+
+
+async def test_features_records_merge_in_order_as_upserts_do(store: Store) -> None:
+    """The background features writes (original code, explanations, prompt arm) go through the
+    recorder as FeaturesRecord: one batch merges them, in order, exactly as upsert_features does."""
+    await store.write_records(
+        [
+            FeaturesRecord("t", "alice", {"original_code": "def f(): pass", "prompt_arm": "diverse"}),
+            LLMCallRecord(trace_id="t", call_type="optimize", model_name="gpt-4.1", provider="openai"),
+            FeaturesRecord("t", "alice", {"explanation:1": "first"}),
+            FeaturesRecord("t", "alice", {"explanation:1": "later", "original_code": None}),
+            FeaturesRecord("t", "mallory", {"codeflash_version": "evil"}),  # not hers: left alone
+            FeaturesRecord("u", None, {"speedup_ratio": {"x": 1.5}}),
+        ]
+    )
+    assert await store.upsert_features("t", "alice", {**FEATURES, "trace_id": "t"})  # the CLI's, later
+    got = await store.get_features("t")
+    assert got is not None
+    assert got["original_code"] == "def f(): pass"  # a None later does not erase it
+    assert got["codeflash_version"] == FEATURES["codeflash_version"] and got["user_id"] == "alice"
+    assert got["extra"] == {"prompt_arm": "diverse", "explanation:1": "later"}
+    other = await store.get_features("u")
+    assert other is not None and other["speedup_ratio"] == {"x": 1.5}
+    assert [c.trace_id for c in (await store.records_for_trace("t")).calls] == ["t"]
+
+
+async def test_a_features_record_the_store_refuses_is_set_aside_alone(store: Store) -> None:
+    async with Recorder(store, retry_base=0.01) as recorder:
+        recorder.record(FeaturesRecord("t", "alice", {"original_code": "def f(): pass"}))
+        recorder.record(FeaturesRecord("bad", "alice", {"original_code": "a\x00b"}))
+        recorder.record(LLMCallRecord(trace_id="t", call_type="optimize", model_name="gpt-4.1", provider="openai"))
+    assert recorder.rejected == 1 and recorder.written == 2
+    got = await store.get_features("t")
+    assert got is not None and got["original_code"] == "def f(): pass"
+    assert await store.get_features("bad") is None
+    assert len((await store.records_for_trace("t")).calls) == 1
+
+
+async def test_features_records_keep_no_code_in_privacy_mode(store: Store) -> None:
+    async with Recorder(store) as recorder:
+        token = privacy_var.set(True)
+        try:  # recorded in the request's context: privacy applies when recorded, not when written
+            recorder.record(FeaturesRecord("t", "alice", {"original_code": "def f(): pass", "prompt_arm": "x"}))
+        finally:
+            privacy_var.reset(token)
+    got = await store.get_features("t")
+    assert got is not None and got["original_code"] is None and got["extra"] == {"prompt_arm": "x"}

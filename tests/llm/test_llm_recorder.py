@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from codeflash_engine.infra.logging import ContextFilter, JsonFormatter
 from codeflash_engine.infra.recorder import LogSink, MemorySink, Recorder, open_recorder
-from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord, Record
 
 
 def call(i: int = 0, trace: str | None = "t") -> LLMCallRecord:
@@ -120,3 +120,36 @@ async def test_log_sink_writes_one_structured_line_per_record() -> None:
     assert lines[0]["msg"] == "llm_call" and lines[0]["trace_id"] == "trace-1"
     assert lines[0]["model_name"] == "m1" and lines[0]["cost_usd"] == 0.0 and lines[0]["outcome"] == "ok"
     assert lines[1]["msg"] == "error" and lines[1]["error_type"] == "x"
+
+
+async def test_features_records_give_way_to_call_records_when_the_queue_fills() -> None:
+    """Features records (telemetry) are shed once the queue is half full; call records (the
+    bill) still take the other half, and are dropped only when it is full."""
+    sink = MemorySink()
+    recorder = Recorder(sink, max_queue=4)  # not started: nothing leaves the queue
+    features = [FeaturesRecord(f"t{i}", "alice", {"prompt_arm": "x"}) for i in range(3)]
+    assert recorder.record(features[0]) and recorder.record(call(1))  # 2 of 4: half full
+    assert not recorder.record(features[1])
+    assert recorder.record(call(2)) and recorder.record(call(3))
+    assert not recorder.record(call(4)) and not recorder.record(features[2])
+    assert (recorder.shed, recorder.dropped) == (2, 1)
+    await recorder.close()
+    assert [type(r).__name__ for r in sink.records] == ["FeaturesRecord", *["LLMCallRecord"] * 3]
+
+
+async def test_a_features_record_is_logged_without_its_values() -> None:
+    stream = io.StringIO()
+    logger = logging.getLogger("test.recorder.features")
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(ContextFilter())
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    try:
+        await LogSink(logger).write([FeaturesRecord("t1", "alice", {"original_code": "secret()", "prompt_arm": "x"})])
+    finally:
+        logger.removeHandler(handler)
+    line = json.loads(stream.getvalue().strip())
+    assert line["msg"] == "features" and line["trace_id"] == "t1" and line["payload"] == ["original_code", "prompt_arm"]
+    assert "secret()" not in stream.getvalue()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -41,6 +42,21 @@ async def llm_calls(dsn: str, trace_ids: Sequence[str] | None = None) -> dict[st
     for row in rows:
         if trace_ids is None or row["trace_id"] in trace_ids:
             out.setdefault(row["trace_id"], []).append(row["outcome"])
+    return out
+
+
+async def features_kept(dsn: str) -> dict[str, set[str]]:
+    """What each trace's ``optimization_features`` row holds: ``original_code`` when it has one,
+    and the keys of its ``extra``."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch("SELECT trace_id, original_code IS NOT NULL AS coded, extra FROM optimization_features")
+    finally:
+        await conn.close()
+    out: dict[str, set[str]] = {}
+    for row in rows:
+        extra = json.loads(row["extra"]) if isinstance(row["extra"], str) else dict(row["extra"] or {})
+        out[row["trace_id"]] = {*extra, *(["original_code"] if row["coded"] else [])}
     return out
 
 

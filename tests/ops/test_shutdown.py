@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from ops_support import engine_env, engine_process, llm_calls, wait_for_rows
+from ops_support import engine_env, engine_process, features_kept, llm_calls, wait_for_rows
 
 from codeflash_engine.testing.fake_llm import FakeLLM
 from codeflash_engine.testing.load import FaultMix, Outcome, run_load
@@ -59,8 +59,13 @@ async def test_sigterm_under_load_loses_no_accepted_request_and_no_record(
         calls = await llm_calls(ops_db)
         assert set(calls) == {o.trace_id for o in answered}
         assert all(outcomes_ == ["ok"] * 6 for outcomes_ in calls.values())
+        # and each answered request's features: its original code, prompt arm and explanations
+        features = await features_kept(ops_db)
+        assert set(features) == {o.trace_id for o in answered}
+        for kept in features.values():
+            assert {"original_code", "prompt_arm"} <= kept and any(k.startswith("explanation:") for k in kept)
         closed = re.findall(r"recorder closed: (\d+) record\(s\) written, (\d+) dropped", log)
-        assert len(closed) == workers and sum(int(w) for w, _ in closed) == rows
+        assert len(closed) == workers and sum(int(w) for w, _ in closed) == rows + 3 * len(answered)
         assert all(d == "0" for _, d in closed)
 
 

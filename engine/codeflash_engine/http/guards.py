@@ -38,6 +38,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from codeflash_engine.http.errors import Handler, json_error
+from codeflash_engine.http.metrics import RECORDER
 from codeflash_engine.http.quota import BUDGETS, METER, BudgetExceeded, Budgets, CallLimit, Meter, metered
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db import apikeys
@@ -179,7 +180,7 @@ async def guards_middleware(request: web.Request, handler: Handler) -> web.Strea
     # 10 calls per request the plan allows, in the plan's window
     call_limit = settings.codeflash_engine_rate_limit_llm_calls or 10 * plan.max_requests(settings.rate_limit_max)
     calls = CallLimit(key.key_hash, plan.window_ms(settings.rate_limit_window_ms), call_limit)
-    meter = request[METER] = Meter(store, key.user_id, calls, tenancy)
+    meter = request[METER] = Meter(store, key.user_id, calls, tenancy, request.app.get(RECORDER))
     try:
         response = await handler(request)
     except BaseException:

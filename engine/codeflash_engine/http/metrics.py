@@ -147,7 +147,8 @@ class Metrics:
         )
         self.recorded = Counter(
             name("recorder_records"),
-            "Records written, dropped (queue full) or rejected (refused by the database)",
+            "Records written, dropped (queue full), shed (features records, queue half full) or rejected "
+            "(refused by the database)",
             ["outcome"],
             registry=reg,
         )
@@ -186,6 +187,7 @@ class Metrics:
         ).set(1)
         self._seen_written = 0
         self._seen_dropped = 0
+        self._seen_shed = 0
         self._seen_rejected = 0
         self._seen_failures = 0
         self._lag_max = 0.0
@@ -252,6 +254,7 @@ class Metrics:
         for outcome, attr in (
             ("written", "_seen_written"),
             ("dropped", "_seen_dropped"),
+            ("shed", "_seen_shed"),
             ("rejected", "_seen_rejected"),
         ):
             now = getattr(recorder, outcome)

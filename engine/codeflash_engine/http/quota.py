@@ -23,6 +23,8 @@ from aiohttp import web
 from codeflash_engine.errors import EngineError
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import DEFAULT_TENANCY, QuotaDecision, Tenancy, period_end, period_start
+from codeflash_engine.infra.observability import RecordTakerLike
+from codeflash_engine.infra.records import FeaturesRecord
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +64,16 @@ class Meter:
     """Charges one request's LLM calls and trace ids to its key, and gives back what it counted."""
 
     def __init__(
-        self, store: Store, user_id: str, calls: CallLimit | None = None, tenancy: Tenancy = DEFAULT_TENANCY
+        self,
+        store: Store,
+        user_id: str,
+        calls: CallLimit | None = None,
+        tenancy: Tenancy = DEFAULT_TENANCY,
+        recorder: RecordTakerLike | None = None,
     ) -> None:
         self.store = store
+        #: where the original code of a trace's first request goes (None: it is not kept)
+        self.recorder = recorder
         self.user_id = user_id
         self.calls = calls
         self.tenancy = tenancy
@@ -74,25 +83,44 @@ class Meter:
         self.charged = False
 
     async def charge(self, trace_ids: Iterable[str | None], calls: int = 1, body: object = None) -> None:
-        """Count ``calls`` planned LLM calls (429 past the key's call limit), then admit each
-        distinct trace id (402 if one is refused). Traces counted before a refusal are given back.
+        """Count ``calls`` planned LLM calls (429 past the key's call limit) and admit each distinct
+        trace id (402 if one is refused). The two counters are independent rows, so both are asked
+        at once (one database round trip of latency, not two); when either refuses, the traces
+        counted are given back, and the call limit's refusal is the one reported.
 
         The first request of a trace keeps its original code (``body``'s) in the trace's
-        ``optimization_features.original_code``, in the background, outside privacy mode.
+        ``optimization_features.original_code``, through the recorder, outside privacy mode.
         """
         if self.charged:
             return
         self.charged = True
-        if self.calls is not None and calls > 0:
-            limit = self.calls
-            rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
-            if not rate.allowed:
-                raise CallRateExceeded(
-                    f"LLM call rate limit exceeded: at most {limit.limit} LLM calls per "
-                    f"{limit.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
-                    f"this request would make up to {calls}; retry in {rate.retry_after_s} s",
-                    headers={"Retry-After": str(rate.retry_after_s)},
-                )
+        if self.calls is None or calls <= 0:
+            first = await self._admit(trace_ids)
+        else:
+            counted, admitted = await asyncio.gather(
+                self._count_calls(self.calls, calls), self._admit(trace_ids), return_exceptions=True
+            )
+            for outcome in (counted, admitted):
+                if isinstance(outcome, BaseException):
+                    await self.give_back()
+                    raise outcome
+            assert isinstance(admitted, list)
+            first = admitted
+        if body is not None and first and not self.tenancy.privacy:
+            self._keep_original_code(body, first)
+
+    async def _count_calls(self, limit: CallLimit, calls: int) -> None:
+        rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
+        if not rate.allowed:
+            raise CallRateExceeded(
+                f"LLM call rate limit exceeded: at most {limit.limit} LLM calls per "
+                f"{limit.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
+                f"this request would make up to {calls}; retry in {rate.retry_after_s} s",
+                headers={"Retry-After": str(rate.retry_after_s)},
+            )
+
+    async def _admit(self, trace_ids: Iterable[str | None]) -> list[str]:
+        """Admit each distinct trace id; the ones this request is the first of."""
         plan = self.tenancy.plan
         tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
         first: list[str] = []
@@ -108,23 +136,14 @@ class Meter:
             if not decision.allowed:
                 await self.give_back()
                 raise QuotaExhausted(exhausted_message(decision))
-        if body is not None and first and not self.tenancy.privacy:
-            self._keep_original_code(body, first)
+        return first
 
     def _keep_original_code(self, body: object, trace_ids: list[str]) -> None:
         source = getattr(body, "source_code", None) or getattr(body, "source_code_being_tested", None)
-        if not isinstance(source, str) or not source:
+        if self.recorder is None or not isinstance(source, str) or not source:
             return
         for trace_id in trace_ids:
-            task = asyncio.create_task(self._store_original_code(trace_id, source))
-            _BACKGROUND.add(task)
-            task.add_done_callback(_BACKGROUND.discard)
-
-    async def _store_original_code(self, trace_id: str, source: str) -> None:
-        try:
-            await self.store.upsert_features(trace_id, self.user_id, {"original_code": source})
-        except Exception as exc:  # telemetry: never worth failing a request for
-            log.warning("could not keep the original code of a trace: %s", type(exc).__name__)
+            self.recorder.record(FeaturesRecord(trace_id, self.user_id, {"original_code": source}))
 
     async def give_back(self) -> None:
         """The request failed: forget the traces it counted and return their units."""
@@ -140,9 +159,6 @@ class Meter:
             except Exception as exc:  # the count stays one too high; not worth failing the answer for
                 log.warning("could not give back an optimization to the quota: %s", exc)
 
-
-#: original-code writes in flight (kept referenced until they end)
-_BACKGROUND: set[asyncio.Task[None]] = set()
 
 #: the meter of an authenticated request on a metered route
 METER = web.RequestKey("meter", Meter)

@@ -1,7 +1,9 @@
 """The background recorder: records are queued without blocking and written in batches to a sink.
 
 The request path only calls :meth:`Recorder.record`, which never waits: it puts the record on a
-bounded queue, or counts it in :attr:`Recorder.dropped` when the queue is full. One background
+bounded queue, or counts it in :attr:`Recorder.dropped` when the queue is full. Features records
+(telemetry) give way first: once the queue is half full they are shed (:attr:`Recorder.shed`), so
+the LLM call records that bill tenants keep the other half. One background
 task takes what has accumulated (up to ``batch_size``) and hands it to the sink. When the sink
 fails because it is away (the database is down), the same batch is retried with exponential
 backoff while new records wait in the queue, which keeps filling up to its bound; when it refuses
@@ -10,7 +12,8 @@ the data, the batch is split and the one bad record set aside (:attr:`Recorder.r
 shutdown loses nothing.
 
 Sinks implement :class:`RecordSink`: :class:`LogSink` (one structured log line per record) lives
-here; the database sink writes the ``llm_calls`` and ``optimization_errors`` tables.
+here; the database sink writes the ``llm_calls`` and ``optimization_errors`` tables and merges
+features records into ``optimization_features`` (one batch, one transaction).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ import attrs
 
 from codeflash_engine.errors import InvalidRequest, ServiceUnavailable
 from codeflash_engine.infra.logging import request_id_var, trace_id_var
-from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record, organization_id_var
-from codeflash_engine.infra.tenancy import WITHHELD, privacy_var
+from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord, Record, organization_id_var
+from codeflash_engine.infra.tenancy import WITHHELD, privacy_var, private_features
 
 log = logging.getLogger(__name__)
 
@@ -74,13 +77,19 @@ class LogSink:
 
 
 def record_fields(record: Record) -> dict[str, Any]:
-    """A record as a flat dict of JSON-ready values, with ``kind`` (``llm_call`` or ``error``)."""
+    """A record as a flat dict of JSON-ready values, with ``kind`` (``llm_call``, ``error`` or
+    ``features``; a features record gives the names of its values, not the values: they may hold code)."""
     fields = attrs.asdict(record, recurse=False)
     for key, value in fields.items():
         if isinstance(value, dt.datetime):
             fields[key] = value.isoformat()
-    fields["kind"] = "llm_call" if isinstance(record, LLMCallRecord) else "error"
+    if isinstance(record, FeaturesRecord):
+        fields["payload"] = sorted(record.payload)
+    fields["kind"] = _KINDS[type(record)]
     return fields
+
+
+_KINDS: dict[type, str] = {LLMCallRecord: "llm_call", ErrorRecord: "error", FeaturesRecord: "features"}
 
 
 class Recorder:
@@ -113,6 +122,8 @@ class Recorder:
         self._last_drop_log = 0.0
         #: records refused because the queue was full (or the recorder closed)
         self.dropped = 0
+        #: features records refused because the queue was half full (they give way to the others)
+        self.shed = 0
         #: records the sink accepted
         self.written = 0
         #: failed ``write`` calls (each retried, or split)
@@ -167,6 +178,12 @@ class Recorder:
             return False
         if type(record) is ErrorRecord and privacy_var.get():  # privacy mode: no code in error rows
             record = attrs.evolve(record, message=f"{record.error_type} ({WITHHELD})", stack_trace=None)
+        elif type(record) is FeaturesRecord:
+            if 0 < self._queue.maxsize <= self._queue.qsize() * 2:  # telemetry gives way to billing
+                self.shed += 1
+                return False
+            if privacy_var.get():  # numbers and ids only
+                record = attrs.evolve(record, payload=private_features(record.payload))
         elif type(record) is LLMCallRecord and (record.organization_id is None or record.request_id is None):
             # the organization's spend (budgets, usage --by org); the request (requests per day; the
             # LLM client sets it already, so the common case evolves nothing new)

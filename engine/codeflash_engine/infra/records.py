@@ -1,13 +1,16 @@
 """Records the engine keeps about its work, handed to the background recorder and its sinks.
 
 Plain attrs data: the LLM layer produces :class:`LLMCallRecord`, the pipelines produce
-:class:`ErrorRecord`; sinks (the log, the database) persist them in batches.
+:class:`ErrorRecord` and :class:`FeaturesRecord`; sinks (the log, the database) persist them in
+batches.
 """
 
 from __future__ import annotations
 
 import contextvars
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 
@@ -61,4 +64,18 @@ class ErrorRecord:
     created: dt.datetime = attrs.field(factory=_now)
 
 
-Record = LLMCallRecord | ErrorRecord
+@attrs.frozen
+class FeaturesRecord:
+    """Values the engine keeps with a trace's features row (``optimization_features``), written in
+    the background: the original code, the candidates' explanations, the prompt arm.
+
+    Written exactly as :meth:`Store.upsert_features <codeflash_engine.infra.db.store.Store.upsert_features>`
+    merges a payload (in the order recorded); privacy mode is applied when it is recorded.
+    """
+
+    trace_id: str
+    user_id: str | None
+    payload: Mapping[str, Any]
+
+
+Record = LLMCallRecord | ErrorRecord | FeaturesRecord

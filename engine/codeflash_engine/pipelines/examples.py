@@ -19,14 +19,13 @@ Never in privacy mode (nothing kept, nothing shown); off with
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from codeflash_engine.infra.db.wins import VerifiedWin, tenant_of, words
 from codeflash_engine.infra.logging import user_id_var
-from codeflash_engine.infra.records import organization_id_var
+from codeflash_engine.infra.records import FeaturesRecord, organization_id_var
 from codeflash_engine.infra.tenancy import privacy_var
 from codeflash_engine.pipelines.budget import CHARS_PER_TOKEN
 from codeflash_engine.pipelines.candidates import CandidateOut
@@ -47,9 +46,6 @@ QUERY_CHARS = 16_000
 MAX_EXPLANATION = 2_000
 EXPLANATION_KEY = "explanation:"
 
-_PENDING: set[asyncio.Future[None]] = set()
-
-
 def enabled(engine: Engine) -> bool:
     """Whether wins are kept and shown for the current request (switch on, no privacy mode)."""
     return engine.settings.codeflash_engine_verified_examples and not privacy_var.get()
@@ -59,26 +55,12 @@ def _tenant(user_id: str | None = None, organization_id: int | None = None) -> s
     return tenant_of(user_id or user_id_var.get(), organization_id or organization_id_var.get())
 
 
-def _background(job: Any) -> None:
-    future = asyncio.ensure_future(job)
-    _PENDING.add(future)
-    future.add_done_callback(_PENDING.discard)
-
-
 def remember_explanations(engine: Engine, trace_id: str, found: Sequence[CandidateOut]) -> None:
-    """Keep the explanation of each candidate with the trace's features, in the background."""
+    """Keep the explanation of each candidate with the trace's features, through the recorder."""
     if not found or not enabled(engine):
         return
     values = {f"{EXPLANATION_KEY}{c.optimization_id}": c.explanation[:MAX_EXPLANATION] for c in found}
-    user_id = user_id_var.get()
-
-    async def write() -> None:
-        try:
-            await engine.store.upsert_features(trace_id, user_id, values)
-        except Exception:
-            log.warning("the candidates' explanations of trace %s were not kept", trace_id, exc_info=True)
-
-    _background(write())
+    engine.recorder.record(FeaturesRecord(trace_id, user_id_var.get(), values))
 
 
 def _gain(payload: Mapping[str, Any], optimization_id: str) -> float | None:

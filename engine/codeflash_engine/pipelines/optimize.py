@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping
 from typing import Any
 
 from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.records import FeaturesRecord
 from codeflash_engine.pipelines import candidates, examples, strategies
 from codeflash_engine.pipelines.candidates import CandidateJob, CandidateOut
 from codeflash_engine.pipelines.common import MAX_CANDIDATES, Engine, files_of, profiled_target
 from codeflash_engine.plugins.types import Task
 
 log = logging.getLogger(__name__)
-
-#: background writes of a trace's prompt arm (kept referenced until done)
-_PENDING: set[asyncio.Task[None]] = set()
-
 
 async def optimize(
     engine: Engine,
@@ -60,19 +56,9 @@ async def optimize(
 
 
 def record_arm(engine: Engine, trace_id: str, arm: str, experiment_metadata: Mapping[str, Any] | None) -> None:
-    """Keep the trace's prompt arm with its features (``extra.prompt_arm``), in the background:
+    """Keep the trace's prompt arm with its features (``extra.prompt_arm``), through the recorder:
     /ai/log_features later adds the outcome to the same row."""
     value: dict[str, Any] = {"prompt_arm": arm}
     if experiment_metadata:
         value["prompt_experiment"] = {k: experiment_metadata.get(k) for k in ("id", "group")}
-    user_id = user_id_var.get()
-
-    async def write() -> None:
-        try:
-            await engine.store.upsert_features(trace_id, user_id, value)
-        except Exception:  # the answer never waits for, nor fails with, this record
-            log.warning("the prompt arm of trace %s was not recorded", trace_id, exc_info=True)
-
-    job = asyncio.ensure_future(write())
-    _PENDING.add(job)
-    job.add_done_callback(_PENDING.discard)
+    engine.recorder.record(FeaturesRecord(trace_id, user_id_var.get(), value))

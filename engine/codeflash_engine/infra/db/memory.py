@@ -51,7 +51,7 @@ from codeflash_engine.infra.db.types import (
     period_start as _period_start,
 )
 from codeflash_engine.infra.db.wins import VerifiedWin, rank_in_memory
-from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 #: prune finished rate-limit windows every this many hits
@@ -544,6 +544,8 @@ class MemoryStore:
                 self._calls.append(record)
             elif isinstance(record, ErrorRecord):
                 self._errors.append(record)
+            elif isinstance(record, FeaturesRecord):
+                self._upsert_features(record.trace_id, record.user_id, record.payload)
             else:
                 raise StoreError(f"cannot store a {type(record).__name__}")
 
@@ -589,6 +591,9 @@ class MemoryStore:
             raise StoreError("a trace id is required")
         if privacy_var.get():  # the organization's privacy mode: numbers and ids only
             payload = private_features(payload)
+        return self._upsert_features(trace_id, user_id, payload)
+
+    def _upsert_features(self, trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> bool:
         known, extra = split_features(payload)
         known = {
             name: value if name in ("original_code", "codeflash_version", "original_runtime") else _json_copy(value)

@@ -51,7 +51,7 @@ from codeflash_engine.infra.db.types import (
     split_features,
 )
 from codeflash_engine.infra.db.wins import VerifiedWin
-from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord, Record
+from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord, Record
 from codeflash_engine.infra.tenancy import privacy_var, private_features
 
 log = logging.getLogger(__name__)
@@ -816,6 +816,7 @@ class PostgresStore:
     async def write_records(self, batch: Sequence[Record]) -> None:
         calls: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []
+        features: list[list[Any]] = []
         for r in batch:
             if isinstance(r, LLMCallRecord):
                 calls.append(
@@ -850,9 +851,11 @@ class PostgresStore:
                         r.created,
                     )
                 )
+            elif isinstance(r, FeaturesRecord):
+                features.append(self._features_args(r.trace_id, r.user_id, r.payload))
             else:
                 raise StoreError(f"cannot store a {type(r).__name__}")
-        if not calls and not errors:
+        if not calls and not errors and not features:
             return
 
         async def op(conn: asyncpg.Connection) -> None:
@@ -863,6 +866,8 @@ class PostgresStore:
                     )
                 if errors:
                     await conn.copy_records_to_table(queries.ERROR_TABLE, records=errors, columns=queries.ERROR_COLUMNS)
+                if features:  # one pipelined round trip, in the order recorded
+                    await conn.executemany(queries.UPSERT_FEATURES, features, timeout=self._command_timeout)
 
         await self._run(op)
 
@@ -917,6 +922,16 @@ class PostgresStore:
             raise StoreError("a trace id is required")
         if privacy_var.get():  # the organization's privacy mode: numbers and ids only
             payload = private_features(payload)
+        args = self._features_args(trace_id, user_id, payload)
+        try:
+            row = await self._fetchrow(queries.UPSERT_FEATURES, *args, retry=True)
+        except asyncpg.DataError as exc:  # e.g. a NUL character, which PostgreSQL text cannot hold
+            raise StoreError(f"cannot store these features: {exc}") from exc
+        return row is not None
+
+    @staticmethod
+    def _features_args(trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> list[Any]:
+        """The arguments of UPSERT_FEATURES for one payload."""
         known, extra = split_features(payload)  # refuses NUL (StoreError), like the memory store
         known, extra = pg_value(known), pg_value(extra)  # lone surrogates
         args: list[Any] = [pg_text(trace_id), pg_optional(user_id)]
@@ -924,11 +939,7 @@ class PostgresStore:
             value = known.get(name)
             args.append(value if name in ("original_code", "codeflash_version", "original_runtime") else _jsonb(value))
         args.append(_jsonb(extra))
-        try:
-            row = await self._fetchrow(queries.UPSERT_FEATURES, *args, retry=True)
-        except asyncpg.DataError as exc:  # e.g. a NUL character, which PostgreSQL text cannot hold
-            raise StoreError(f"cannot store these features: {exc}") from exc
-        return row is not None
+        return args
 
     async def get_features(self, trace_id: str) -> dict[str, Any] | None:
         row = await self._fetchrow(queries.GET_FEATURES, pg_text(trace_id), retry=True)

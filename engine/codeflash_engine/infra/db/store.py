@@ -211,7 +211,8 @@ class Store(Protocol):
     # --- records and features ----------------------------------------------------------------
 
     async def write_records(self, batch: Sequence[Record]) -> None:
-        """Persist LLM call records and pipeline error records, in one batch."""
+        """Persist LLM call records, pipeline error records and features records, in one batch
+        (a features record merged into its trace's row as :meth:`upsert_features` does, in order)."""
         ...
 
     async def write(self, batch: Sequence[Record]) -> None:
