@@ -108,6 +108,9 @@ class Settings(BaseSettings):
     codeflash_engine_header_timeout: float = Field(default=15.0, gt=0)
     #: seconds a client may take to send a request's body (then 408 and the connection is closed)
     codeflash_engine_body_timeout: float = Field(default=60.0, gt=0)
+    #: seconds an idle kept-alive connection stays open between requests (keep it above a load
+    #: balancer's idle timeout, or the balancer may reuse a connection the engine just closed)
+    codeflash_engine_keepalive_timeout: float = Field(default=75.0, gt=0)
 
     # --- cfapi, GitHub (issue 21) ------------------------------------------------------------
     #: port of the CLI's second service, cfapi (the CLI's ``local`` cfapi is localhost:3001); 0: off.

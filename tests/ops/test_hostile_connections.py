@@ -25,6 +25,7 @@ from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY
 
 TIMEOUT = 0.6
+KEEPALIVE = 2.0
 SECRET = "cf-" + "s3cr3t" * 6
 
 
@@ -35,6 +36,7 @@ async def served(fake_llm_settings: Callable[..., Settings]) -> AsyncIterator[tu
         codeflash_engine_api_keys=API_KEY,
         codeflash_engine_header_timeout=TIMEOUT,
         codeflash_engine_body_timeout=TIMEOUT,
+        codeflash_engine_keepalive_timeout=KEEPALIVE,
     )
     app = create_app(settings)
     runner = engine_runner(app, access_log=None)
@@ -98,6 +100,24 @@ async def test_a_kept_alive_connection_is_not_cut_while_idle_or_served(served: t
         await reader.readexactly(length)
         await asyncio.sleep(TIMEOUT * 1.5)  # idle between requests: not a slow header
     writer.close()
+
+
+async def test_an_idle_kept_alive_connection_is_closed_after_the_keepalive_timeout(
+    served: tuple[web.Application, int],
+) -> None:
+    app, port = served
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(b"GET /healthcheck HTTP/1.1\r\nHost: x\r\n\r\n")
+    await writer.drain()
+    head = await reader.readuntil(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200") and b"connection: close" not in head.lower()
+    length = int(next(line for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))[15:])
+    await reader.readexactly(length)
+    started = time.monotonic()
+    assert await closed_within(reader, KEEPALIVE + 5) == b""  # closed by the server, nothing more sent
+    assert time.monotonic() - started >= KEEPALIVE - 0.5
+    writer.close()
+    assert cut(app, "header_timeout") == 0  # an idle connection is not a slow client
 
 
 async def test_a_trickled_body_gets_408_and_is_closed(served: tuple[web.Application, int]) -> None:

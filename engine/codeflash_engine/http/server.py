@@ -141,8 +141,10 @@ class EngineRunner(web.AppRunner):
 
 
 def engine_runner(app: web.Application, **kwargs: Any) -> EngineRunner:
-    """The runner for ``app``: CODEFLASH_ENGINE_HEADER_TIMEOUT from its settings, cuts counted in its metrics."""
+    """The runner for ``app``: CODEFLASH_ENGINE_HEADER_TIMEOUT and CODEFLASH_ENGINE_KEEPALIVE_TIMEOUT
+    from its settings, cuts counted in its metrics."""
     metrics = app.get(METRICS)
+    kwargs.setdefault("keepalive_timeout", app[SETTINGS].codeflash_engine_keepalive_timeout)
     return EngineRunner(
         app,
         header_timeout=app[SETTINGS].codeflash_engine_header_timeout,
