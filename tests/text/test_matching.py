@@ -118,3 +118,28 @@ def test_closest_goes_where_most_quoted_lines_are() -> None:
     file = ["def a():", "    return 0", "", "def b():", "    x = 1", "    return 0", ""]
     hint = closest(Lines(file), ["def b():", "    x = 2", "    return 0"])
     assert hint is not None and hint.start == 3
+
+
+SUMMARIZE = [
+    "def summarize(records, limit):",
+    "    accumulated_total_amount = compute_initial_total(records)",
+    "    normalized_customer_names = prepare_customer_names(records)",
+    "    filtered_record_collection = select_records(records, limit)",
+    "    return total",
+]
+
+
+def test_closest_without_an_exact_line_looks_up_the_three_longest_quoted_lines_only() -> None:
+    """No quoted line occurs in the file: the suggestion rests on the three longest quoted lines
+    (each costs a scan of the file), so a near line among them places it, and a near line further
+    down the quote does not count."""
+    renamed = [
+        "    accum_sum_of_all = initial_sum_of_all(the_items)",  # 48 characters, near nothing
+        "    names_normalised = customer_names_of(the_items)",  # 47, near nothing
+        "    filtered_record_coll = select_records(records)",  # 46, near the file's line 4
+        "    return totl",  # near the file's line 5, but the shortest
+    ]
+    hint = closest(Lines(SUMMARIZE), renamed)
+    assert hint is not None and hint.start == 1 and hint.lines == tuple(SUMMARIZE[1:])
+    far = [*renamed[:2], "    coll_filtered = records_select(items, lim)", renamed[3]]
+    assert closest(Lines(SUMMARIZE), far) is None
