@@ -40,6 +40,12 @@ CASES = [
         ],
         False,
     ),
+    (
+        f"pkg/a.py\n{F}python\nx = 1\n{F}\n\npkg/b.py\n{F}python\ny = 2\n",  # the last of two blocks cut off
+        [("pkg/a.py", "x = 1"), ("pkg/b.py", "y = 2")],
+        ["fence 2 (line 7): no closing fence; the answer was probably cut off, code taken to the end"],
+        True,
+    ),
 ]
 
 
