@@ -241,6 +241,7 @@ MODULES: dict[str, Module] = {
             "tests/db/test_rate_windows.py",
             "tests/db/test_memory_store.py",
             "tests/db/test_store_contract.py",
+            "tests/db/test_store_dashboard_contract.py",  # keys' last use, touched on admission
             "tests/db/test_quota_per_trace.py",
         ],
         only=_RATE_AND_QUOTA,
@@ -253,6 +254,7 @@ MODULES: dict[str, Module] = {
             "tests/db/test_rate_windows.py",
             "tests/db/test_postgres_store.py",
             "tests/db/test_store_contract.py",
+            "tests/db/test_store_dashboard_contract.py",  # keys' last use, touched on admission
             "tests/db/test_quota_per_trace.py",
         ],
         only=_RATE_AND_QUOTA,

@@ -185,3 +185,49 @@ async def test_calls_and_trace_counted_together_when_both_allow(store: Store) ->
     assert (await store.peek_rate("k" * 96 + ":llm", DAY_MS, 10)).remaining == 4
     features = await store.get_features("t1")
     assert features is not None and features["original_code"] == "def f(): pass"
+
+
+@pytest.mark.parametrize(("organization_id", "who"), [(None, "this user spent"), (7, "your organization spent")])
+async def test_a_spent_budget_names_whose_spend_it_is(organization_id: int | None, who: str) -> None:
+    store = MemoryStore()
+    await store.write_records(
+        [
+            LLMCallRecord(
+                trace_id="a",
+                call_type="optimize",
+                model_name="m",
+                provider="p",
+                cost_usd=2.0,
+                user_id="alice",
+                organization_id=organization_id,
+            )
+        ]
+    )
+    with pytest.raises(BudgetExceeded) as refused:
+        await Budgets(ttl=60).check(store, "alice", _tenancy(organization_id))
+    assert who in refused.value.message and "plan 'metered'" in refused.value.message
+
+
+def test_a_cost_for_a_tenant_never_read_is_not_cached() -> None:
+    """A request's cost is added to the cached spend only when the tenant's spend was read this
+    period: there is nothing to add to otherwise (the next read sums the records)."""
+    budgets = Budgets(ttl=60)
+    budgets.add("alice", _tenancy(None), 0.5)
+    assert budgets._spent == {}
+
+
+class _GoneStore(MemoryStore):
+    """A store whose trace releases fail (the database went away mid-request)."""
+
+    async def release_trace(self, *args: object, **kwargs: object) -> None:
+        raise StoreUnavailable("the database is unavailable")
+
+
+async def test_a_failed_give_back_is_logged_not_raised(caplog: pytest.LogCaptureFixture) -> None:
+    store = _GoneStore()
+    meter = await _meter(store)
+    await meter.charge(["t1"], 1)
+    assert meter.counted == [("t1", None)]
+    await meter.give_back()  # the answer is not failed for it: the count stays one too high
+    assert meter.counted == []
+    assert "could not give back an optimization to the quota" in caplog.text
