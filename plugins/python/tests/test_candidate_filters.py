@@ -15,6 +15,7 @@ import pytest
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.pipeline import CLEANER
+from codeflash_engine_python.candidates.signature import restore_header
 
 from .answers import answers as answers_of
 
@@ -226,3 +227,19 @@ def test_an_async_header_is_put_back_whole() -> None:
     )
     found = CLEANER.postprocess(request)
     assert [f.code for f in found[0].files] == ["async def fetch(url):\n    return await get(url, retries=2)\n"]
+
+
+@pytest.mark.parametrize(
+    ("candidate", "original", "expected"),
+    [
+        # a one-line definition keeps its body on the header's line
+        ("def f(x: int) -> int: return x + 1\n", "def f(x):\n    return x\n", "def f(x): return x + 1\n"),
+        # a comment after the header stays where it was
+        ("def f(x: int):  # faster\n    return x\n", "def f(x):\n    return x\n", "def f(x):  # faster\n    return x\n"),
+        ("@cache\ndef f(x: int):  # faster\n    return x\n", "@cache\ndef f(x):\n    return x\n", "@cache\ndef f(x):  # faster\n    return x\n"),
+        # an original whose header cannot be found (cut off in its parameters): the candidate as it is
+        ("def f(x: int):\n    return x\n", "def f(x,\n", "def f(x: int):\n    return x\n"),
+    ],
+)
+def test_the_original_header_is_put_back_exactly(candidate: str, original: str, expected: str) -> None:
+    assert restore_header(candidate, original) == expected
