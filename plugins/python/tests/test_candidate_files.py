@@ -179,3 +179,35 @@ def test_the_shortcut_starts_at_2000_characters() -> None:
     assert len(block) == 2001
     merged = _changed(_run(f"```python:pkg/m.py\n{block}```", LONG, "target"), LONG)["pkg/m.py"]
     assert merged.index("def helper_17") < merged.index("def _new")  # taken out first: anchored to the target
+
+
+OTHER_FILE = {"parses": CodeFile("pkg/other.py", "def other(x):\n    return x\n"), "broken": CodeFile("pkg/broken.py", "def broken(:\n")}
+
+
+@pytest.mark.parametrize("before", ["parses", "broken"])
+def test_a_helper_block_without_a_path_joins_the_target_file_when_another_file_comes_first(before: str) -> None:
+    original = (OTHER_FILE[before], *ONE_FILE)
+    answer = (
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return _sorted_copy(xs)\n```\n\n"
+        "And the helper:\n\n```python\ndef _sorted_copy(xs):\n    return sorted(xs)\n```"
+    )
+    changed = _changed(_run(answer, original, "sort_list"), original)
+    assert list(changed) == ["pkg/sorter.py"]
+    assert "def _sorted_copy(xs):" in changed["pkg/sorter.py"]
+
+
+def test_an_answer_with_a_file_block_that_does_not_parse_is_dropped() -> None:
+    """Returning the other blocks alone would give the client a candidate without that file's change."""
+    answer = (
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs, reverse=False)\n```\n\n"
+        "```python:pkg/sorter.py\ndef spread(xs: List[int]) -> float:\n    return (max(xs) -\n```"
+    )
+    assert _run(answer, ONE_FILE, "sort_list") == []
+
+
+def test_a_base_file_that_does_not_parse_leaves_the_next_one_in_use() -> None:
+    from .test_base_carry_over import BASE_SORTER, USES_BASE_HELPER, run
+
+    base = (CodeFile("pkg/broken.py", "def broken(:\n"), CodeFile("pkg/sorter.py", BASE_SORTER))
+    candidates = run([USES_BASE_HELPER], base=base)
+    assert "def _insertion_sort(xs):" in candidates[0].files[0].code
