@@ -239,7 +239,8 @@ def test_an_async_header_is_put_back_whole() -> None:
         ("@cache\ndef f(x: int):  # faster\n    return x\n", "@cache\ndef f(x):\n    return x\n", "@cache\ndef f(x):  # faster\n    return x\n"),
         # an original whose header cannot be found (cut off in its parameters): the candidate as it is
         ("def f(x: int):\n    return x\n", "def f(x,\n", "def f(x: int):\n    return x\n"),
-    ],    ids=["one-line body", "comment after the colon", "decorated", "no original header"],
+    ],
+    ids=["one-line body", "comment after the colon", "decorated", "no original header"],
 )
 def test_the_original_header_is_put_back_exactly(candidate: str, original: str, expected: str) -> None:
     assert restore_header(candidate, original) == expected
