@@ -181,7 +181,10 @@ def test_the_shortcut_starts_at_2000_characters() -> None:
     assert merged.index("def helper_17") < merged.index("def _new")  # taken out first: anchored to the target
 
 
-OTHER_FILE = {"parses": CodeFile("pkg/other.py", "def other(x):\n    return x\n"), "broken": CodeFile("pkg/broken.py", "def broken(:\n")}
+OTHER_FILE = {
+    "parses": CodeFile("pkg/other.py", "def other(x):\n    return x\n"),
+    "broken": CodeFile("pkg/broken.py", "def broken(:\n"),
+}
 
 
 @pytest.mark.parametrize("before", ["parses", "broken"])
@@ -199,7 +202,8 @@ def test_a_helper_block_without_a_path_joins_the_target_file_when_another_file_c
 def test_an_answer_with_a_file_block_that_does_not_parse_is_dropped() -> None:
     """Returning the other blocks alone would give the client a candidate without that file's change."""
     answer = (
-        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs, reverse=False)\n```\n\n"
+        "```python:pkg/sorter.py\ndef sort_list(xs: List[int]) -> List[int]:\n"
+        "    return sorted(xs, reverse=False)\n```\n\n"
         "```python:pkg/sorter.py\ndef spread(xs: List[int]) -> float:\n    return (max(xs) -\n```"
     )
     assert _run(answer, ONE_FILE, "sort_list") == []

@@ -235,8 +235,16 @@ def test_an_async_header_is_put_back_whole() -> None:
         # a one-line definition keeps its body on the header's line
         ("def f(x: int) -> int: return x + 1\n", "def f(x):\n    return x\n", "def f(x): return x + 1\n"),
         # a comment after the header stays where it was
-        ("def f(x: int):  # faster\n    return x\n", "def f(x):\n    return x\n", "def f(x):  # faster\n    return x\n"),
-        ("@cache\ndef f(x: int):  # faster\n    return x\n", "@cache\ndef f(x):\n    return x\n", "@cache\ndef f(x):  # faster\n    return x\n"),
+        (
+            "def f(x: int):  # faster\n    return x\n",
+            "def f(x):\n    return x\n",
+            "def f(x):  # faster\n    return x\n",
+        ),
+        (
+            "@cache\ndef f(x: int):  # faster\n    return x\n",
+            "@cache\ndef f(x):\n    return x\n",
+            "@cache\ndef f(x):  # faster\n    return x\n",
+        ),
         # an original whose header cannot be found (cut off in its parameters): the candidate as it is
         ("def f(x: int):\n    return x\n", "def f(x,\n", "def f(x: int):\n    return x\n"),
     ],
