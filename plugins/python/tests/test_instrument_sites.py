@@ -60,6 +60,8 @@ class TestSorter(unittest.TestCase):
     def test_snake(self):
         if True:
             self.assertEqual(sort_list([1]), [1])
+        for v in sort_list([5, 4]):
+            assert v
 """
 
 # (class, test, line id, the call's first argument) of every wrapped call, in source order
@@ -75,6 +77,7 @@ EXPECTED = [
     ("TestSorter", "testCamel", "0", "[2, 1]"),  # unittest naming is a test, not a helper
     (None, None, "h1", "values"),  # a method that is not a test
     ("TestSorter", "test_snake", "0_0", "[1]"),
+    ("TestSorter", "test_snake", "1", "[5, 4]"),  # in a for header: counted once, though its else is visited after it
 ]
 
 
