@@ -26,6 +26,8 @@ from codeflash_engine.text.sizes import MAX_ELEMENTS, MAX_LOOP_ITERATIONS, _root
         ("0", 0),
         ("1.5", None),
         ("1e-3", None),
+        ("1e18", 10**18),  # the largest exponent read
+        ("1e19", None),  # beyond it: not guessed
         ("017", None),  # octal in Java and Go: not guessed
         ("abc", None),
     ],
@@ -85,3 +87,28 @@ def test_shrink_keeps_the_shape_and_meets_the_budget(dims: list[int], budget: in
 )
 def test_shrink_table(dims: list[int], budget: int, expected: list[int]) -> None:
     assert shrink(dims, budget) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "n", "root"),
+    [
+        (125, 3, 5),  # 125 ** (1/3) is 4.999... in floating point: an exact power is still found
+        (1000, 3, 10),
+        (124, 3, 4),
+        (10**12, 2, 10**6),
+        (10**12 - 1, 2, 10**6 - 1),
+        (1, 2, 1),
+        (0, 1, 1),  # at least 1, even for nothing left
+        (0, 3, 1),
+    ],
+)
+def test_root_at_exact_powers(value: int, n: int, root: int) -> None:
+    assert _root(value, n) == root
+
+
+def test_shrink_edges_of_the_budget() -> None:
+    assert shrink([5], 0) == [1]  # a size is never cut below 1
+    assert shrink([5, 5], 0) == [1, 1]
+    # a negative length counts as no elements: within any budget, even 0, and left as is
+    assert shrink([-1, 5], 0) == [-1, 5]
+    assert shrink([-1, 10**9], 10) == [-1, 10**9]

@@ -28,6 +28,9 @@ CAPPED = [
         "for (int i = 0; i < 100; i++) {\n for (int j = 0; j <= 99; j++)",
     ),
     ("long[] big = new long[2_000_000];\nassertEquals(2_000_000, big.length);", "assertEquals(100000, big.length);"),
+    # a long literal that follows a capped size keeps its suffix
+    ("long[] big = new long[2_000_000];\nassertEquals(2_000_000L, (long) big.length);", "assertEquals(100000L, (long)"),
+    ("int[] a = new int[1_000_000 << 0];", "new int[100000];"),  # a shift by 0 is a size
 ]
 
 
@@ -46,6 +49,8 @@ def test_oversized_java_data_is_capped(body: str, expected: str) -> None:
         "for (int i = 0; i < 100; i++) { f(i); }",
         'String s = "x".repeat(80);',
         "long seed = 1_000_000_000L;\nint status = 200;",
+        "int[] a = new int[1_000_000 << -1];",  # a negative shift is not folded
+        "int[] a = new int[1 << 63];",  # nor one past 62
     ],
 )
 def test_small_java_sizes_are_left_alone(body: str) -> None:
@@ -67,3 +72,12 @@ def test_the_cleaned_java_test_is_capped() -> None:
     tests = plugin.postprocess_tests(request=big)
     assert tests is not None
     assert "i < 10000" in tests.generated and "i < 10000" in tests.instrumented_perf
+
+
+def test_a_capped_value_of_exactly_the_consistency_limit_is_only_changed_where_it_is_a_size() -> None:
+    code, capped = _cap(
+        "for (int i = 0; i < 1000; i++) {\n for (int j = 0; j < 1000; j++) { f(i, j); }\n}\nassertEquals(1000, count);"
+    )
+    assert "i < 100;" in code and "j < 100;" in code, code
+    assert "assertEquals(1000, count);" in code, code
+    assert capped.ok
