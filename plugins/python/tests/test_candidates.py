@@ -11,7 +11,8 @@ from syrupy.assertion import SnapshotAssertion
 
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
-from codeflash_engine_python.candidates.pipeline import CLEANER
+from codeflash_engine_python.candidates.extract import RawBlock
+from codeflash_engine_python.candidates.pipeline import CLEANER, repair_truncated
 from codeflash_engine_python.syntax import validate_python
 
 from .answers import answers as answers_of
@@ -526,3 +527,16 @@ def test_an_unclosed_fence_of_a_finished_answer_is_complete() -> None:
 def test_an_answer_cut_off_by_the_token_limit_is_never_a_candidate(reason: str) -> None:
     """Even when what arrived parses: a function missing its last statements compiles and is wrong."""
     assert run([UNCLOSED], finish_reason=reason) == []
+
+
+@pytest.mark.parametrize(("statements_lost", "kept"), [(7, True), (8, False)])
+def test_a_cut_off_block_loses_at_most_eight_statements_from_its_end(statements_lost: int, kept: bool) -> None:
+    """A cut-off block is cut back statement by statement until what is left parses, at most
+    TRUNCATION_ATTEMPTS (8) times: a bound on the parses one answer may cost. Here the cut left
+    `def cut(values):` without its body, followed by complete statements, so the first head that
+    parses ends before `def cut`, ``statements_lost + 1`` top-level statements back."""
+    lines = ["def keep():", "    return 1", "", "", "def cut(values):"]
+    lines += [f"total_{i} = {i}" for i in range(statements_lost)]
+    repaired = repair_truncated(RawBlock("m.py", "\n".join(lines) + "\n", truncated=True), "3.11")
+    assert not repaired.truncated
+    assert repaired.code == ("def keep():\n    return 1\n" if kept else "")
