@@ -108,24 +108,22 @@ def _tenancy(organization_id: int | None) -> Tenancy:
     return attrs.evolve(DEFAULT_TENANCY, plan=PLAN, source=source, organization_id=organization_id)
 
 
+def _spend(trace_id: str, usd: float, user_id: str, organization_id: int | None = None) -> LLMCallRecord:
+    """An optimize call of ``user_id`` (for ``organization_id``) that cost ``usd``."""
+    return LLMCallRecord(
+        trace_id=trace_id,
+        call_type="optimize",
+        model_name="m",
+        provider="p",
+        cost_usd=usd,
+        user_id=user_id,
+        organization_id=organization_id,
+    )
+
+
 async def test_budgets_read_the_tenants_own_spend() -> None:
     store = MemoryStore()
-    await store.write_records(
-        [
-            LLMCallRecord(
-                trace_id="a", call_type="optimize", model_name="m", provider="p", cost_usd=0.4, user_id="alice"
-            ),
-            LLMCallRecord(
-                trace_id="b",
-                call_type="optimize",
-                model_name="m",
-                provider="p",
-                cost_usd=0.7,
-                user_id="bob",
-                organization_id=7,
-            ),
-        ]
-    )
+    await store.write_records([_spend("a", 0.4, "alice"), _spend("b", 0.7, "bob", 7)])
     budgets = Budgets(ttl=60)
     assert await budgets.spent(store, "alice", _tenancy(None)) == pytest.approx(0.4)
     assert await budgets.spent(store, "alice", _tenancy(7)) == pytest.approx(0.7)  # the organization's
@@ -190,19 +188,7 @@ async def test_calls_and_trace_counted_together_when_both_allow(store: Store) ->
 @pytest.mark.parametrize(("organization_id", "who"), [(None, "this user spent"), (7, "your organization spent")])
 async def test_a_spent_budget_names_whose_spend_it_is(organization_id: int | None, who: str) -> None:
     store = MemoryStore()
-    await store.write_records(
-        [
-            LLMCallRecord(
-                trace_id="a",
-                call_type="optimize",
-                model_name="m",
-                provider="p",
-                cost_usd=2.0,
-                user_id="alice",
-                organization_id=organization_id,
-            )
-        ]
-    )
+    await store.write_records([_spend("a", 2.0, "alice", organization_id)])
     with pytest.raises(BudgetExceeded) as refused:
         await Budgets(ttl=60).check(store, "alice", _tenancy(organization_id))
     assert who in refused.value.message and "plan 'metered'" in refused.value.message

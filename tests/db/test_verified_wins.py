@@ -20,6 +20,7 @@ from pydantic import SecretStr
 from codeflash_engine.app import create_app
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.infra.db.store import Store
+from codeflash_engine.infra.db.types import Organization
 from codeflash_engine.infra.db.wins import VerifiedWin, words
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.fake_llm import FakeLLM, echo
@@ -149,6 +150,18 @@ async def _win(
     assert resp.status == 200, await resp.text()
 
 
+async def _acme(
+    engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, **settings: Any
+) -> tuple[TestClient[web.Request, web.Application], Store, Organization, str]:
+    """An engine with ``settings``, the organization acme and the key of its member alice."""
+    app = create_app(engine_settings(**settings))
+    client = await aiohttp_client(app)
+    store = app[STORE]
+    acme = await store.create_organization("acme")
+    alice = (await store.create_key("alice", organization_id=acme.id)).key
+    return client, store, acme, alice
+
+
 def _optimize_prompts(fake: FakeLLM) -> list[str]:
     return [r.user for r in fake.requests if "pair_sums_within" in r.user]
 
@@ -205,11 +218,7 @@ async def test_the_switch_off_keeps_and_shows_nothing(
     engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, fake_llm: FakeLLM
 ) -> None:
     fake_llm.add(echo)
-    app = create_app(engine_settings(codeflash_engine_verified_examples=False))
-    client = await aiohttp_client(app)
-    store = app[STORE]
-    acme = await store.create_organization("acme")
-    alice = (await store.create_key("alice", organization_id=acme.id)).key
+    client, store, acme, alice = await _acme(engine_settings, aiohttp_client, codeflash_engine_verified_examples=False)
     trace = "4f7c0000-0000-4000-8000-000000000021"
     found = await _optimize(client, alice, trace, LOOPY)
     best = found[0]["optimization_id"]
@@ -231,11 +240,9 @@ async def test_a_win_over_the_cap_is_not_kept(
     engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, fake_llm: FakeLLM
 ) -> None:
     fake_llm.add(echo)
-    app = create_app(engine_settings(codeflash_engine_verified_examples_tokens=100))
-    client = await aiohttp_client(app)
-    store = app[STORE]
-    acme = await store.create_organization("acme")
-    alice = (await store.create_key("alice", organization_id=acme.id)).key
+    client, store, acme, alice = await _acme(
+        engine_settings, aiohttp_client, codeflash_engine_verified_examples_tokens=100
+    )
     await _win(client, store, alice, "4f7c0000-0000-4000-8000-000000000023")
     assert await store.similar_wins(f"org:{acme.id}", words(LOOPY), 4) == []
 
@@ -244,11 +251,9 @@ async def test_examples_within_the_cap_are_shown_and_larger_ones_left_out(
     engine_settings: Callable[..., Settings], aiohttp_client: ClientFactory, fake_llm: FakeLLM
 ) -> None:
     fake_llm.add(echo)
-    app = create_app(engine_settings(codeflash_engine_verified_examples_tokens=400))
-    client = await aiohttp_client(app)
-    store = app[STORE]
-    acme = await store.create_organization("acme")
-    alice = (await store.create_key("alice", organization_id=acme.id)).key
+    client, store, acme, alice = await _acme(
+        engine_settings, aiohttp_client, codeflash_engine_verified_examples_tokens=400
+    )
     tenant = f"org:{acme.id}"
     small = win(tenant, "s1", "def pair_sums(numbers, target): return []", 0.5, "small one")
     large = win(tenant, "l1", "def pair_sums(numbers, target):\n" + "    x = 1\n" * 200, 9.0, "large one")

@@ -45,18 +45,22 @@ FILES = (CodeFile(PATH, ORIGINAL),)
 BODY = ORIGINAL.split('``scale``."""\n')[1]  # the body below the docstring
 
 
-def _run(*definitions: str) -> list[Candidate]:
-    texts = [f"```python:{PATH}\n{definition}```" for definition in definitions]
+def _clean(original: tuple[CodeFile, ...], texts: list[str], target: str) -> list[Candidate]:
+    """The candidates the plugin keeps from answers ``texts`` for ``target`` in ``original``."""
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
         language="python",
         language_version="3.11.7",
-        original=FILES,
-        answers=answers_of(texts, FILES),
-        target=Target.parse("batched"),
+        original=original,
+        answers=answers_of(texts, original),
+        target=Target.parse(target),
         fence_tags=("python", "py", "python3"),
     )
     return CLEANER.postprocess(request)
+
+
+def _run(*definitions: str) -> list[Candidate]:
+    return _clean(FILES, [f"```python:{PATH}\n{definition}```" for definition in definitions], "batched")
 
 
 def _def(header: str, body: str = BODY) -> str:
@@ -200,32 +204,14 @@ def test_the_key_ignores_the_docstring_and_keeps_the_decorators_apart() -> None:
 def test_a_method_header_is_put_back_at_its_indentation() -> None:
     original = (CodeFile("pkg/geo.py", "class Vec:\n    def length(self) -> float:\n        return 0.0\n"),)
     answer = "```python:pkg/geo.py\nclass Vec:\n    def length(self) -> float | int:\n        return 0\n```"
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=original,
-        answers=answers_of([answer], original),
-        target=Target.parse("Vec.length"),
-        fence_tags=("python", "py", "python3"),
-    )
-    found = CLEANER.postprocess(request)
+    found = _clean(original, [answer], "Vec.length")
     assert [f.code for f in found[0].files] == ["class Vec:\n    def length(self) -> float:\n        return 0\n"]
 
 
 def test_an_async_header_is_put_back_whole() -> None:
     original = (CodeFile("pkg/io.py", "async def fetch(url):\n    return await get(url, retries=1)\n"),)
     answer = "```python:pkg/io.py\nasync def fetch(url: str) -> bytes:\n    return await get(url, retries=2)\n```"
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=original,
-        answers=answers_of([answer], original),
-        target=Target.parse("fetch"),
-        fence_tags=("python", "py", "python3"),
-    )
-    found = CLEANER.postprocess(request)
+    found = _clean(original, [answer], "fetch")
     assert [f.code for f in found[0].files] == ["async def fetch(url):\n    return await get(url, retries=2)\n"]
 
 
