@@ -152,8 +152,9 @@ async def test_a_failed_spend_read_fails_every_waiter(migrated_db: str) -> None:
 
 @pytest.mark.parametrize("refused", ["calls", "trace", "both"])
 async def test_a_refusal_of_either_counter_gives_back_what_the_other_counted(store: Store, refused: str) -> None:
-    """The call limit and the trace admission are asked at once: whichever refuses, nothing of
-    the request stays counted on the trace side, and the call limit's refusal is the one reported."""
+    """The call limit and the trace admission are one store call: whichever refuses, nothing of
+    the request stays counted on the trace side, and the call limit's refusal is the one reported
+    (past it, the trace is not even asked)."""
     await store.create_key("alice")
     await store.set_subscription("alice", plan_type="free", optimizations_limit=0 if refused != "calls" else 5)
     limit = CallLimit("k" * 96, DAY_MS, 10)

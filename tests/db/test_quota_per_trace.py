@@ -19,8 +19,10 @@ from guarded_app import make_app
 
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import Plan
+from codeflash_engine.infra.db.types import CallCharge, Plan
 from codeflash_engine.settings import Settings
+
+DAY_MS = 86_400_000
 
 ClientFactory = Callable[[web.Application], Awaitable[TestClient[web.Request, web.Application]]]
 
@@ -261,3 +263,63 @@ async def test_the_first_request_of_a_trace_is_marked_first(store: Store) -> Non
     assert await store.plan_quota_used("user:nobody", "month") == 0
     unmetered = [(await store.admit_trace("ivy", "t")).first for _ in range(2)]
     assert unmetered == [True, False]
+
+
+async def test_charge_counts_the_calls_then_admits_the_trace(store: Store) -> None:
+    """`charge` is the call count and the trace's admission in one step: within the call limit
+    the trace is decided exactly as `admit_trace` decides it; a later charge of the same trace
+    counts its calls again and not the trace."""
+    await store.create_key("jon")
+    await store.set_subscription("jon", plan_type="free", optimizations_limit=5)
+    calls = CallCharge("j" * 96, DAY_MS, 10, 6)
+    first = await store.charge("jon", "t", calls)
+    assert first.rate.allowed and first.rate.remaining == 4
+    assert first.quota is not None and first.quota.allowed and first.quota.counted and first.quota.first
+    assert first.quota.used == 1 and first.quota.limit == 5
+    again = await store.charge("jon", "t", CallCharge("j" * 96, DAY_MS, 10, 4))
+    assert again.rate.allowed and again.rate.remaining == 0
+    assert again.quota is not None and again.quota.allowed and not again.quota.counted and not again.quota.first
+    sub = await store.get_subscription("jon")
+    assert sub is not None and sub.optimizations_used == 1
+    # on a plan's quota, the tenant's counter is the one counted
+    plan = Plan("team", optimizations_limit=1, period="month")
+    on_plan = await store.charge("kim", "t", CallCharge("m" * 96, DAY_MS, 10, 1), tenant="user:kim", plan=plan)
+    assert on_plan.quota is not None and on_plan.quota.counted and on_plan.quota.tenant == "user:kim"
+    spent = await store.charge("kim", "u", CallCharge("m" * 96, DAY_MS, 10, 1), tenant="user:kim", plan=plan)
+    assert spent.rate.allowed and spent.quota is not None and not spent.quota.allowed and spent.quota.used == 1
+    assert await store.plan_quota_used("user:kim", "month") == 1
+
+
+async def test_charge_past_the_call_limit_admits_no_trace(store: Store) -> None:
+    """Past the call limit the calls stay counted (as requests do past the rate limit) but the
+    trace is neither counted nor remembered: its next charge within the limit is its first."""
+    await store.create_key("lea")
+    await store.set_subscription("lea", plan_type="free", optimizations_limit=5)
+    refused = await store.charge("lea", "t", CallCharge("l" * 96, DAY_MS, 10, 11))
+    assert not refused.rate.allowed and refused.rate.remaining == 0 and refused.rate.retry_after_s >= 1
+    assert refused.quota is None
+    sub = await store.get_subscription("lea")
+    assert sub is not None and sub.optimizations_used == 0
+    assert (await store.hit_calls("l" * 96, DAY_MS, 20, 0)).remaining == 9  # the 11 stay counted
+    later = await store.charge("lea", "t", CallCharge("l" * 96, DAY_MS, 20, 1))
+    assert later.quota is not None and later.quota.first and later.quota.counted
+
+
+async def test_charge_of_a_trace_seen_here_before_is_one_call_count(migrated_db: str) -> None:
+    """A trace this process saw admitted needs only its calls counted (the trace's row is gone
+    behind the store's back here, and it is still not counted again)."""
+    async with PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0) as store:
+        await store.create_key("max")
+        await store.set_subscription("max", plan_type="free", optimizations_limit=10)
+        assert (await store.charge("max", "t", CallCharge("x" * 96, DAY_MS, 10, 2))).quota is not None
+        conn = await asyncpg.connect(migrated_db)
+        try:
+            await conn.execute("DELETE FROM quota_traces WHERE user_id = 'max'")
+        finally:
+            await conn.close()
+        again = await store.charge("max", "t", CallCharge("x" * 96, DAY_MS, 10, 9))
+        assert not again.rate.allowed and again.quota is None
+        within = await store.charge("max", "t", CallCharge("x" * 96 + "2", DAY_MS, 10, 1))
+        assert within.quota is not None and within.quota.allowed and not within.quota.counted
+        sub = await store.get_subscription("max")
+        assert sub is not None and sub.optimizations_used == 1

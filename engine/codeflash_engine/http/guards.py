@@ -18,7 +18,9 @@ One middleware, :func:`guards_middleware`, applied the same way to every request
    of a ``trace_id`` counts one optimization against the user's subscription, or the plan's
    quota of the tenant (charged once the body is read, see :mod:`codeflash_engine.http.quota`);
    when it is exhausted, 402 with a JSON error saying when it resets. An optimization whose
-   request does not end in 200 and made no LLM call is given back.
+   request does not end in 200 and made no LLM call is given back. The charge (the request's
+   planned LLM calls on the key's call limit, 429 past it, and the trace's admission) is one
+   round trip (:meth:`Store.charge`): an optimize request costs the guards two statements.
 6. The store unreachable: 503 (fail closed), never a pass.
 
 No cache in front of the key lookup: the lookup and the rate-limit hit are a single statement

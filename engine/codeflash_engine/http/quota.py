@@ -22,7 +22,15 @@ from aiohttp import web
 
 from codeflash_engine.errors import EngineError
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import DEFAULT_TENANCY, QuotaDecision, Tenancy, period_end, period_start
+from codeflash_engine.infra.db.types import (
+    DEFAULT_TENANCY,
+    CallCharge,
+    QuotaDecision,
+    RateDecision,
+    Tenancy,
+    period_end,
+    period_start,
+)
 from codeflash_engine.infra.observability import RecordTakerLike
 from codeflash_engine.infra.records import FeaturesRecord
 
@@ -84,9 +92,9 @@ class Meter:
 
     async def charge(self, trace_ids: Iterable[str | None], calls: int = 1, body: object = None) -> None:
         """Count ``calls`` planned LLM calls (429 past the key's call limit) and admit each distinct
-        trace id (402 if one is refused). The two counters are independent rows, so both are asked
-        at once (one database round trip of latency, not two); when either refuses, the traces
-        counted are given back, and the call limit's refusal is the one reported.
+        trace id (402 if one is refused). The calls and the first trace are one store call (one
+        database round trip): past the call limit, no trace is admitted. When a later trace is
+        refused, the traces counted before it are given back.
 
         The first request of a trace keeps its original code (``body``'s) in the trace's
         ``optimization_features.original_code``, through the recorder, outside privacy mode.
@@ -94,49 +102,57 @@ class Meter:
         if self.charged:
             return
         self.charged = True
-        if self.calls is None or calls <= 0:
-            first = await self._admit(trace_ids)
-        else:
-            counted, admitted = await asyncio.gather(
-                self._count_calls(self.calls, calls), self._admit(trace_ids), return_exceptions=True
-            )
-            for outcome in (counted, admitted):
-                if isinstance(outcome, BaseException):
-                    await self.give_back()
-                    raise outcome
-            assert isinstance(admitted, list)
-            first = admitted
+        traces = list(dict.fromkeys(trace_ids))
+        limit = self.calls if self.calls is not None and calls > 0 else None
+        first: list[str] = []
+        if limit is not None:
+            counted = CallCharge(limit.key_hash, limit.window_ms, limit.limit, calls)
+            if not traces:
+                rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
+                self._check_calls(counted, rate)
+            else:
+                plan = self.tenancy.plan
+                tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
+                charged = await self.store.charge(self.user_id, traces[0], counted, tenant=tenant, plan=plan)
+                self._check_calls(counted, charged.rate)
+                assert charged.quota is not None  # the calls were allowed, so the trace was decided
+                await self._decided(traces[0], charged.quota, first)
+                traces = traces[1:]
+        for trace_id in traces:
+            await self._admit(trace_id, first)
         if body is not None and first and not self.tenancy.privacy:
             self._keep_original_code(body, first)
 
-    async def _count_calls(self, limit: CallLimit, calls: int) -> None:
-        rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
+    @staticmethod
+    def _check_calls(counted: CallCharge, rate: RateDecision) -> None:
         if not rate.allowed:
             raise CallRateExceeded(
-                f"LLM call rate limit exceeded: at most {limit.limit} LLM calls per "
-                f"{limit.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
-                f"this request would make up to {calls}; retry in {rate.retry_after_s} s",
+                f"LLM call rate limit exceeded: at most {counted.limit} LLM calls per "
+                f"{counted.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
+                f"this request would make up to {counted.calls}; retry in {rate.retry_after_s} s",
                 headers={"Retry-After": str(rate.retry_after_s)},
             )
 
-    async def _admit(self, trace_ids: Iterable[str | None]) -> list[str]:
-        """Admit each distinct trace id; the ones this request is the first of."""
+    async def _admit(self, trace_id: str | None, first: list[str]) -> None:
+        """Admit one trace id (402 if refused)."""
         plan = self.tenancy.plan
-        tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
-        first: list[str] = []
-        for trace_id in dict.fromkeys(trace_ids):
-            if tenant is None:
-                decision = await self.store.admit_trace(self.user_id, trace_id)
-            else:
-                decision = await self.store.admit_trace(self.user_id, trace_id, tenant=tenant, plan=plan)
-            if decision.counted:
-                self.counted.append((trace_id, decision.tenant))
-            if decision.first and trace_id is not None:
-                first.append(trace_id)
-            if not decision.allowed:
-                await self.give_back()
-                raise QuotaExhausted(exhausted_message(decision))
-        return first
+        if plan.optimizations_limit is None:
+            decision = await self.store.admit_trace(self.user_id, trace_id)
+        else:
+            tenant = self.tenancy.tenant(self.user_id)
+            decision = await self.store.admit_trace(self.user_id, trace_id, tenant=tenant, plan=plan)
+        await self._decided(trace_id, decision, first)
+
+    async def _decided(self, trace_id: str | None, decision: QuotaDecision, first: list[str]) -> None:
+        """Take one trace's decision: remember what it counted and whether it is the trace's first
+        request (into ``first``); a refusal gives back what this request counted (402)."""
+        if decision.counted:
+            self.counted.append((trace_id, decision.tenant))
+        if decision.first and trace_id is not None:
+            first.append(trace_id)
+        if not decision.allowed:
+            await self.give_back()
+            raise QuotaExhausted(exhausted_message(decision))
 
     def _keep_original_code(self, body: object, trace_ids: list[str]) -> None:
         source = getattr(body, "source_code", None) or getattr(body, "source_code_being_tested", None)

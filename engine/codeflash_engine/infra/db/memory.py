@@ -29,6 +29,8 @@ from codeflash_engine.infra.db.types import (
     PERIODS,
     Admission,
     ApiKey,
+    CallCharge,
+    Charge,
     NewKey,
     Organization,
     Period,
@@ -515,6 +517,20 @@ class MemoryStore:
             if len(self._traces) > self.MAX_TRACES:  # the oldest trace would be counted again
                 del self._traces[next(iter(self._traces))]
         return decision
+
+    async def charge(
+        self,
+        user_id: str,
+        trace_id: str | None,
+        calls: CallCharge,
+        *,
+        tenant: str | None = None,
+        plan: Plan | None = None,
+    ) -> Charge:
+        rate = await self.hit_calls(calls.key_hash, calls.window_ms, calls.limit, calls.calls)
+        if not rate.allowed:
+            return Charge(rate, None)
+        return Charge(rate, await self.admit_trace(user_id, trace_id, tenant=tenant, plan=plan))
 
     async def release_trace(
         self, user_id: str, trace_id: str | None, *, tenant: str | None = None, period: Period = "month"

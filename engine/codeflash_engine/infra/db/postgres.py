@@ -31,6 +31,8 @@ from codeflash_engine.infra.db.types import (
     PERIODS,
     Admission,
     ApiKey,
+    CallCharge,
+    Charge,
     NewKey,
     Organization,
     Period,
@@ -748,21 +750,61 @@ class PostgresStore:
         # One round trip (cfe_admit_trace, migration 0009): the trace's row and its count stand
         # or fall together; a concurrent first request of the same trace waits on the row's
         # unique index, then finds it (or, if this one was refused, becomes first itself).
-        seen = (user_id, trace_id) if trace_id is not None else None
-        if seen is not None and seen in self._admitted:
+        if trace_id is not None and (user_id, trace_id) in self._admitted:
             return _ADMITTED_BEFORE
-        limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
+        row = await self._fetchrow(queries.ADMIT_TRACE, *self._trace_args(user_id, trace_id, tenant, plan))
+        assert row is not None
+        return self._trace_decision(row, user_id, trace_id, tenant, plan)
+
+    async def charge(
+        self,
+        user_id: str,
+        trace_id: str | None,
+        calls: CallCharge,
+        *,
+        tenant: str | None = None,
+        plan: Plan | None = None,
+    ) -> Charge:
+        # Not retried: it may have counted. A trace admitted before needs only the call count.
+        if calls.window_ms < 1 or calls.limit < 0 or calls.calls < 0:
+            raise StoreError(
+                f"invalid call limit: window {calls.window_ms} ms, limit {calls.limit}, calls {calls.calls}"
+            )
+        if trace_id is not None and (user_id, trace_id) in self._admitted:
+            rate = await self.hit_calls(calls.key_hash, calls.window_ms, calls.limit, calls.calls)
+            return Charge(rate, _ADMITTED_BEFORE if rate.allowed else None)
         row = await self._fetchrow(
-            queries.ADMIT_TRACE,
+            queries.CHARGE,
+            calls.key_hash + ":llm",
+            calls.window_ms,
+            calls.calls,
+            calls.limit,
+            *self._trace_args(user_id, trace_id, tenant, plan),
+        )
+        assert row is not None
+        rate = rate_decision(row["hits"], row["window_start"], calls.window_ms, row["now_ms"], calls.limit)
+        if row["allowed"] is None:
+            return Charge(rate, None)
+        return Charge(rate, self._trace_decision(row, user_id, trace_id, tenant, plan))
+
+    @staticmethod
+    def _trace_args(user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None) -> list[Any]:
+        """cfe_admit_trace's arguments: the user, the trace, and the plan's quota when it has one."""
+        limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
+        return [
             user_id,
             pg_optional(trace_id),
             tenant if limited else None,
             plan.optimizations_limit if limited and plan is not None else None,
             plan.period if limited and plan is not None else None,
-        )
-        assert row is not None
-        if seen is not None and row["allowed"]:
-            self._admitted[seen] = None
+        ]
+
+    def _trace_decision(
+        self, row: Mapping[str, Any], user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None
+    ) -> QuotaDecision:
+        """The decision in cfe_admit_trace's columns of ``row``; an allowed trace is remembered."""
+        if trace_id is not None and row["allowed"]:
+            self._admitted[(user_id, trace_id)] = None
             if len(self._admitted) > self.MAX_ADMITTED:
                 del self._admitted[next(iter(self._admitted))]
         if not row["first"]:

@@ -295,6 +295,10 @@ UPDATE subscriptions
 # counter when the plan has a quota and the user no subscription: tenant $3, limit $4, period $5.
 ADMIT_TRACE = "SELECT * FROM cfe_admit_trace($1, $2, $3, $4, $5)"
 
+# An LLM-backed request's charge (migration 0012): $1 the key's digest with ':llm' appended, $2 the
+# call window, $3 the planned calls, $4 the call limit, then cfe_admit_trace's five arguments.
+CHARGE = "SELECT * FROM cfe_charge($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+
 FORGET_TRACE = "DELETE FROM quota_traces WHERE user_id = $1 AND trace_id = $2 RETURNING true"
 
 # --- records and features -------------------------------------------------------------------

@@ -20,6 +20,8 @@ from codeflash_engine.infra.db.cfapi_types import OptimizationEvent, PullRequest
 from codeflash_engine.infra.db.types import (
     Admission,
     ApiKey,
+    CallCharge,
+    Charge,
     NewKey,
     Organization,
     Period,
@@ -200,6 +202,22 @@ class Store(Protocol):
         A user with a subscription counts there; otherwise, when ``plan`` has a quota, the count
         is ``tenant``'s (``user:<id>`` or ``org:<id>``, shared by the organization's users).
         """
+        ...
+
+    async def charge(
+        self,
+        user_id: str,
+        trace_id: str | None,
+        calls: CallCharge,
+        *,
+        tenant: str | None = None,
+        plan: Plan | None = None,
+    ) -> Charge:
+        """:meth:`hit_calls` and :meth:`admit_trace` in one step (one round trip on PostgreSQL):
+        count ``calls.calls`` in the key's call window, then, only when they are within
+        ``calls.limit``, admit ``trace_id`` as :meth:`admit_trace` does. Past the call limit the
+        trace is neither counted nor remembered (:attr:`Charge.quota` is None), so nothing is
+        left to give back."""
         ...
 
     async def release_trace(

@@ -226,6 +226,26 @@ class QuotaDecision:
 
 
 @attrs.frozen
+class CallCharge:
+    """The LLM calls one request plans, to count in its key's call window: ``calls`` against
+    ``limit`` per ``window_ms`` (the counter is the key's digest with ``:llm`` appended)."""
+
+    key_hash: str
+    window_ms: int
+    limit: int
+    calls: int
+
+
+@attrs.frozen
+class Charge:
+    """Outcome of :meth:`Store.charge <codeflash_engine.infra.db.store.Store.charge>`: the call
+    limit's decision, and the trace's when the calls were allowed (None: refused, not admitted)."""
+
+    rate: RateDecision
+    quota: QuotaDecision | None
+
+
+@attrs.frozen
 class TraceRecords:
     """Everything recorded for one trace id (for operators and tests)."""
 
