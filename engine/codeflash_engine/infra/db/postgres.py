@@ -116,6 +116,13 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """``rows`` as one list per column (``width`` empty lists when there are none)."""
+    if not rows:
+        return [[] for _ in range(width)]
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
 def _jsonb(value: Any) -> str | None:
     if value is None:
         return None
@@ -858,7 +865,7 @@ class PostgresStore:
     async def write_records(self, batch: Sequence[Record]) -> None:
         calls: list[tuple[Any, ...]] = []
         errors: list[tuple[Any, ...]] = []
-        features: list[list[Any]] = []
+        features: list[Sequence[Any]] = []
         for r in batch:
             if isinstance(r, LLMCallRecord):
                 calls.append(
@@ -899,19 +906,13 @@ class PostgresStore:
                 raise StoreError(f"cannot store a {type(r).__name__}")
         if not calls and not errors and not features:
             return
-
-        async def op(conn: asyncpg.Connection) -> None:
-            async with conn.transaction():
-                if calls:
-                    await conn.copy_records_to_table(
-                        queries.LLM_CALL_TABLE, records=calls, columns=queries.LLM_CALL_COLUMNS
-                    )
-                if errors:
-                    await conn.copy_records_to_table(queries.ERROR_TABLE, records=errors, columns=queries.ERROR_COLUMNS)
-                if features:  # one pipelined round trip, in the order recorded
-                    await conn.executemany(queries.UPSERT_FEATURES, features, timeout=self._command_timeout)
-
-        await self._run(op)
+        # one statement, so one round trip and one transaction: arrays per column (migration 0013)
+        args = [
+            *_columns(calls, len(queries.LLM_CALL_COLUMNS)),
+            *_columns(errors, len(queries.ERROR_COLUMNS)),
+            *_columns(features, 2 + len(FEATURE_COLUMNS) + 1),
+        ]
+        await self._run(lambda c: c.execute(queries.WRITE_RECORDS, *args, timeout=self._command_timeout))
 
     async def write(self, batch: Sequence[Record]) -> None:
         await self.write_records(batch)
@@ -969,11 +970,12 @@ class PostgresStore:
             row = await self._fetchrow(queries.UPSERT_FEATURES, *args, retry=True)
         except asyncpg.DataError as exc:  # e.g. a NUL character, which PostgreSQL text cannot hold
             raise StoreError(f"cannot store these features: {exc}") from exc
-        return row is not None
+        return row is not None and row["written"] == 1
 
     @staticmethod
     def _features_args(trace_id: str, user_id: str | None, payload: Mapping[str, Any]) -> list[Any]:
-        """The arguments of UPSERT_FEATURES for one payload."""
+        """The arguments of UPSERT_FEATURES (one element of each of WRITE_RECORDS' feature arrays)
+        for one payload."""
         known, extra = split_features(payload)  # refuses NUL (StoreError), like the memory store
         known, extra = pg_value(known), pg_value(extra)  # lone surrogates
         args: list[Any] = [pg_text(trace_id), pg_optional(user_id)]

@@ -302,9 +302,8 @@ CHARGE = "SELECT * FROM cfe_charge($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 FORGET_TRACE = "DELETE FROM quota_traces WHERE user_id = $1 AND trace_id = $2 RETURNING true"
 
 # --- records and features -------------------------------------------------------------------
-# Records are written with COPY (asyncpg's copy_records_to_table) into these columns.
+# The columns of a record, as the recorder writes them and the readers read them back.
 
-LLM_CALL_TABLE = "llm_calls"
 LLM_CALL_COLUMNS = (
     "trace_id",
     "user_id",
@@ -324,38 +323,49 @@ LLM_CALL_COLUMNS = (
     "attempts",
     "request_id",
 )
-ERROR_TABLE = "optimization_errors"
+_LLM_CALL_TYPES = (
+    "text", "text", "bigint", "text", "text", "text", "integer", "integer", "integer", "integer",
+    "numeric", "float8", "text", "text", "timestamptz", "integer", "text",
+)  # fmt: skip
 ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")
+_ERROR_TYPES = ("text", "text", "text", "text", "text", "timestamptz")
 
 CALLS_FOR_TRACE = f"SELECT {', '.join(LLM_CALL_COLUMNS)} FROM llm_calls WHERE trace_id = $1 ORDER BY created, id"
 ERRORS_FOR_TRACE = (
     f"SELECT {', '.join(ERROR_COLUMNS)} FROM optimization_errors WHERE trace_id = $1 ORDER BY created, id"
 )
 
-# Idempotent by trace id: a field sent again replaces the stored one, a field left out keeps
-# it, unknown fields are merged into extra. A trace owned by another user is left alone.
-UPSERT_FEATURES = """
-INSERT INTO optimization_features AS f
-       (trace_id, user_id, original_code, speedup_ratio, original_runtime, optimized_runtime, is_correct,
-        optimized_line_profiler_results, metadata, optimizations_post, codeflash_version, extra)
-VALUES ($1, $2, $3, $4::jsonb, $5, $6::jsonb, $7::jsonb, $8::jsonb, $9::jsonb, $10::jsonb, $11, $12::jsonb)
-ON CONFLICT (trace_id) DO UPDATE
-   SET user_id = COALESCE(f.user_id, EXCLUDED.user_id),
-       original_code = COALESCE(EXCLUDED.original_code, f.original_code),
-       speedup_ratio = COALESCE(EXCLUDED.speedup_ratio, f.speedup_ratio),
-       original_runtime = COALESCE(EXCLUDED.original_runtime, f.original_runtime),
-       optimized_runtime = COALESCE(EXCLUDED.optimized_runtime, f.optimized_runtime),
-       is_correct = COALESCE(EXCLUDED.is_correct, f.is_correct),
-       optimized_line_profiler_results = COALESCE(EXCLUDED.optimized_line_profiler_results,
-                                                  f.optimized_line_profiler_results),
-       metadata = COALESCE(EXCLUDED.metadata, f.metadata),
-       optimizations_post = COALESCE(EXCLUDED.optimizations_post, f.optimizations_post),
-       codeflash_version = COALESCE(EXCLUDED.codeflash_version, f.codeflash_version),
-       extra = f.extra || EXCLUDED.extra,
-       updated = now()
- WHERE f.user_id IS NULL OR f.user_id = EXCLUDED.user_id
-RETURNING true
+#: cfe_upsert_features' arguments (migration 0013), one array per column of optimization_features
+_FEATURE_TYPES = ("text", "text", "text", "text", "bigint", "text", "text", "text", "text", "text", "text", "text")
+
+
+def _arrays(first: int, types: tuple[str, ...]) -> str:
+    return ", ".join(f"${first + i}::{t}[]" for i, t in enumerate(types))
+
+
+_CALLS_AT = 1
+_ERRORS_AT = _CALLS_AT + len(_LLM_CALL_TYPES)
+_FEATURES_AT = _ERRORS_AT + len(_ERROR_TYPES)
+
+# A batch of records in one statement (one transaction): the calls and the errors from one array
+# per column (in LLM_CALL_COLUMNS then ERROR_COLUMNS order), then the features upserted one by one
+# in the order recorded (cfe_upsert_features' twelve arrays).
+WRITE_RECORDS = f"""
+WITH calls AS (
+    INSERT INTO llm_calls ({", ".join(LLM_CALL_COLUMNS)})
+    SELECT * FROM unnest({_arrays(_CALLS_AT, _LLM_CALL_TYPES)})
+), errors AS (
+    INSERT INTO optimization_errors ({", ".join(ERROR_COLUMNS)})
+    SELECT * FROM unnest({_arrays(_ERRORS_AT, _ERROR_TYPES)})
+)
+SELECT cfe_upsert_features({_arrays(_FEATURES_AT, _FEATURE_TYPES)}) AS written
 """
+
+# One /ai/log_features upsert (see migration 0013 for the rules); $1..$12 as cfe_upsert_features'
+# arrays, one element each. Returns how many rows were written (0: a trace of another user).
+UPSERT_FEATURES = "SELECT cfe_upsert_features(" + ", ".join(
+    f"ARRAY[${i + 1}::{t}]" for i, t in enumerate(_FEATURE_TYPES)
+) + ") AS written"
 
 GET_FEATURES = """
 SELECT trace_id, user_id, original_code, speedup_ratio, original_runtime, optimized_runtime, is_correct,
