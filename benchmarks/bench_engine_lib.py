@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import httpx2
+import openai
 from aiohttp import web
 
 VENV_BIN = Path(sys.executable).parent
@@ -319,11 +321,14 @@ def engine(fake_url: str, workers: int = 1, *, probe: str | None = None, **extra
 
 
 @contextlib.contextmanager
-def passthrough(fake_url: str) -> Iterator[tuple[str, Proc]]:
-    """The floor: a bare aiohttp server making six calls to the fake per request."""
+def passthrough(fake_url: str, *, sdk: bool = False) -> Iterator[tuple[str, Proc]]:
+    """The floor: a bare aiohttp server making six calls to the fake per request, over one shared
+    aiohttp session; with ``sdk``, through the OpenAI SDK instead, configured and called as the
+    engine calls it (aiohttp transport, retries off, the generic ``post``): the floor of the
+    provider layer the engine keeps."""
     port = free_port()
     proc = Proc(
-        [str(VENV_BIN / "python"), __file__, "passthrough", str(port), fake_url],
+        [str(VENV_BIN / "python"), __file__, "passthrough-sdk" if sdk else "passthrough", str(port), fake_url],
         name="passthrough",
     )
     base = f"http://127.0.0.1:{port}"
@@ -369,11 +374,23 @@ def machine() -> dict[str, Any]:
 _SYSTEM = "You are a performance engineer. " * 75  # about the engine's system prompt (2.4 kB)
 
 
-def _passthrough_app(fake_url: str) -> web.Application:
+def _passthrough_app(fake_url: str, *, sdk: bool = False) -> web.Application:
     app = web.Application()
     sessions: list[aiohttp.ClientSession] = []
+    clients: list[openai.AsyncOpenAI] = []
 
     async def session_ctx(app: web.Application) -> Any:
+        if sdk:
+            limits = httpx2.Limits(max_connections=1000, max_keepalive_connections=1000, keepalive_expiry=30.0)
+            http_client = openai.DefaultAioHttpClient(limits=limits, timeout=httpx2.Timeout(60.0, connect=10.0))
+            clients.append(
+                openai.AsyncOpenAI(
+                    api_key="sk-bench", base_url=f"{fake_url}/v1", max_retries=0, timeout=60.0, http_client=http_client
+                )
+            )
+            yield
+            await clients[0].close()
+            return
         sessions.append(aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)))
         yield
         await sessions[0].close()
@@ -387,8 +404,11 @@ def _passthrough_app(fake_url: str) -> web.Application:
         headers = {"Authorization": "Bearer sk-bench"}
 
         async def one() -> str:
-            async with sessions[0].post(f"{fake_url}/v1/chat/completions", json=payload, headers=headers) as resp:
-                data = await resp.json()
+            if sdk:
+                data: Any = await clients[0].post("/chat/completions", cast_to=object, body=payload)
+            else:
+                async with sessions[0].post(f"{fake_url}/v1/chat/completions", json=payload, headers=headers) as resp:
+                    data = await resp.json()
             return str(data["choices"][0]["message"]["content"])
 
         texts = await asyncio.gather(*(one() for _ in range(6)))
@@ -418,7 +438,13 @@ def _passthrough_app(fake_url: str) -> web.Application:
 
 if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "heavy-fake":
     _serve_heavy_fake(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
-elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] == "passthrough":
-    web.run_app(_passthrough_app(sys.argv[3]), host="127.0.0.1", port=int(sys.argv[2]), print=None, access_log=None)
+elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] in ("passthrough", "passthrough-sdk"):
+    web.run_app(
+        _passthrough_app(sys.argv[3], sdk=sys.argv[1] == "passthrough-sdk"),
+        host="127.0.0.1",
+        port=int(sys.argv[2]),
+        print=None,
+        access_log=None,
+    )
 elif __name__ == "__main__":
     print(json.dumps({"usage": "imported by bench_engine.py and load_engine.py"}))
