@@ -168,3 +168,21 @@ async def test_a_batch_cancelled_while_its_statement_runs(pg_store: PostgresStor
     assert batch.cancelled()
     again = await pg_store.admit(keys[0], DAY_MS, 10)
     assert again.key is not None and again.rate is not None and again.rate.allowed
+
+
+async def test_a_batch_cancelled_before_it_starts_answers_its_requests(pg_store: PostgresStore) -> None:
+    """A batch cancelled before its first step (shutdown cancelling every task at once) never
+    runs its statement: its requests still get the 503, not a wait without end."""
+    keys = [(await pg_store.create_key(f"unstarted-batch-{i}")).info.key_hash for i in range(2)]
+    requests = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys]
+    for _ in range(10):  # the requests queue, then the flush creates their batch
+        if _admit_batches():
+            break
+        await asyncio.sleep(0)
+    (batch,) = _admit_batches()
+    batch.cancel()  # before it ran a single step
+    results = await asyncio.wait_for(asyncio.gather(*requests, return_exceptions=True), 10)
+    assert all(isinstance(r, StoreUnavailable) and r.status == 503 for r in results), results
+    assert batch.cancelled()
+    again = await pg_store.admit(keys[1], DAY_MS, 10)
+    assert again.key is not None and again.rate is not None and again.rate.allowed

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -296,10 +297,14 @@ class _AdmitBatcher:
         batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
         task = asyncio.create_task(self._answer(batch))
         self._inflight.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(functools.partial(self._finished, batch))
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, batch: list[_Waiting], task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
+        # a batch cancelled before it started never ran _answer: its requests are answered here
+        for waiting in batch:
+            if not waiting.future.done():
+                waiting.future.set_exception(StoreUnavailable("the database store is closing"))
         self._kick()
 
     async def _answer(self, batch: list[_Waiting]) -> None:
