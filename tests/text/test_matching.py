@@ -143,3 +143,26 @@ def test_closest_without_an_exact_line_looks_up_the_three_longest_quoted_lines_o
     assert hint is not None and hint.start == 1 and hint.lines == tuple(SUMMARIZE[1:])
     far = [*renamed[:2], "    coll_filtered = records_select(items, lim)", renamed[3]]
     assert closest(Lines(SUMMARIZE), far) is None
+
+
+def test_a_quoted_line_votes_where_it_occurs_up_to_fifty_times() -> None:
+    """Every occurrence of a quoted line is a vote for a window start, unless the line is too
+    common: up to 50 occurrences vote, 51 do not (then the near lines decide, as if it were not
+    there). Here `x = 1` occurs nowhere, `x = 2` once (line 10), `total += 1` 50 or 51 times
+    from line 20."""
+    for times, start in ((50, 19), (51, 10)):
+        file = [f"filler_{i} = {i}" for i in range(10)] + ["x = 2"] + [f"other_{i}()" for i in range(9)]
+        file += ["total += 1"] * times
+        hint = closest(Lines(file), ["x = 1", "total += 1"])
+        assert hint is not None and hint.start == start, (times, hint)
+
+
+def test_without_an_exact_line_the_window_most_near_lines_agree_on_wins() -> None:
+    """In the close-match fallback each near line is a vote too: two quoted lines near lines 10
+    and 11 outvote one near line 2, though line 2's window starts earlier."""
+    search = ["    result_total = accumulate(values)", "    return result_total"]
+    file = ["def f(values):", "    pass", "    return result_totals"]
+    file += [f"    zzz_{i} = {i}" for i in range(3, 10)]
+    file += ["    result_total = accumulate(value)", "    return result_total2"]
+    hint = closest(Lines(file), search)
+    assert hint is not None and hint.start == 10, hint

@@ -51,7 +51,6 @@ __all__ = [
     "merge_replacement",
     "normalize_punctuation",
     "punctuation_key",
-    "shift_for",
     "shift_near",
     "split_text",
     "uniform_shift",
@@ -278,18 +277,6 @@ class Shift:
         return line
 
 
-def shift_for(window: Sequence[str], search: Sequence[str], level: Level) -> Shift:
-    """How to re-indent a replacement written against ``search`` that matched ``window``."""
-    if level <= Level.TRAILING_WHITESPACE:
-        return Shift()
-    if level is Level.INDENTATION:
-        return Shift(_outdent(search)[0], _outdent(window)[0])
-    for s, w in zip(search, window, strict=False):
-        if s.strip():
-            return Shift(_indent_of(s), _indent_of(w))
-    return Shift()
-
-
 Reading = Literal["auto", "shifted", "as_written"]
 """How the replacement lines of a block matched loosely are indented: ``"shifted"`` re-indents them
 from the quoted lines' indentation to the file's, ``"as_written"`` keeps the model's, ``"auto"``
@@ -313,8 +300,8 @@ class Placement:
     """Where the replacement lines of one loosely matched block go, indentation-wise.
 
     ``window`` is the file's lines that the quoted lines ``search`` matched, line for line;
-    ``evidence`` pairs a quoted line's index with the replacement line written in its place (a
-    line the model kept, or changed line for line). The rule, after aider's:
+    ``evidence`` pairs a quoted line's index with the replacement line the model kept in its
+    place (the same content). The rule, after aider's:
 
     - quote off the file by one uniform offset: the replacement is re-indented by that offset
       (the model wrote it in the frame of its quote), unless the lines it kept (same content)
@@ -373,7 +360,7 @@ class Placement:
             return line
         if self.shift is not None:
             return self.shift.apply(line)
-        return shift_near(self.window, self.search, i1, i2, Level.WHITESPACE).apply(line)
+        return shift_near(self.window, self.search, i1, i2).apply(line)
 
 
 def merge_replacement(
@@ -391,12 +378,10 @@ def merge_replacement(
     key = KEYS[level]
     sm = difflib.SequenceMatcher(None, [key(s) for s in search], [key(r) for r in replace], autojunk=False)
     opcodes = sm.get_opcodes()
-    evidence = [
-        (i1 + k, replace[j1 + k])
-        for tag, i1, i2, j1, j2 in opcodes
-        if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1)
-        for k in range(i2 - i1)
-    ]
+    # the lines the model kept: a line-for-line "replace" pair never votes in Placement (its lines
+    # differ in their key, so in their stripped text; at the trailing-whitespace level, where they
+    # may not, the quote and the file line have the same indentation, which is no vote either)
+    evidence = [(i1 + k, replace[j1 + k]) for tag, i1, i2, j1, _ in opcodes if tag == "equal" for k in range(i2 - i1)]
     place = Placement(window, search, evidence, reading)
     out: list[str] = []
     for tag, i1, i2, j1, j2 in opcodes:
@@ -409,18 +394,15 @@ def merge_replacement(
     return out
 
 
-def shift_near(window: Sequence[str], search: Sequence[str], i1: int, i2: int, level: Level) -> Shift:
+def shift_near(window: Sequence[str], search: Sequence[str], i1: int, i2: int) -> Shift:
     """How to re-indent replacement lines written in place of ``search[i1:i2]`` (or inserted at
-    ``i1`` when the range is empty).
+    ``i1`` when the range is empty), for a block matched at the whitespace level or looser.
 
-    Up to the indentation level the shift is the block's uniform one. At the looser levels the
-    LLM's indentation may be off by a different amount on every line, so the shift is taken from
-    the nearest non-blank search line (inside the range, then before it, then after it).
+    The LLM's indentation may be off by a different amount on every line, so the shift is taken
+    from the nearest non-blank search line (inside the range, then before it, then after it).
     """
-    if level <= Level.INDENTATION:
-        return shift_for(window, search, level)
     for k in (*range(i1, i2), *range(i1 - 1, -1, -1), *range(i2, len(search))):
-        if 0 <= k < len(search) and search[k].strip():
+        if search[k].strip():  # every k is a quoted line's index (the ranges are within search)
             return Shift(_indent_of(search[k]), _indent_of(window[k]))
     return Shift()
 
