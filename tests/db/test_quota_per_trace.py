@@ -323,3 +323,25 @@ async def test_charge_of_a_trace_seen_here_before_is_one_call_count(migrated_db:
         assert within.quota is not None and within.quota.allowed and not within.quota.counted
         sub = await store.get_subscription("max")
         assert sub is not None and sub.optimizations_used == 1
+
+
+async def test_concurrent_charges_count_every_call_and_each_trace_once(store: Store) -> None:
+    """Charges arriving together (the CLI starts testgen and optimize of a function at once, from
+    two keys of one user too): every call is counted exactly, each trace once, and past the call
+    limit exactly the requests beyond it are refused and admit nothing."""
+    await store.create_key("ned")
+    await store.set_subscription("ned", plan_type="free", optimizations_limit=20)
+    keys = ["a" * 96, "b" * 96]
+    charges = await asyncio.gather(
+        *(store.charge("ned", f"t{i % 3}", CallCharge(keys[i % 2], DAY_MS, 1000, 2)) for i in range(24))
+    )
+    assert all(c.rate.allowed and c.quota is not None and c.quota.allowed for c in charges)
+    assert sum(c.quota.counted for c in charges if c.quota is not None) == 3
+    for key in keys:
+        assert (await store.peek_rate(key + ":llm", DAY_MS, 1000)).remaining == 1000 - 12 * 2
+    edge = await asyncio.gather(*(store.charge("ned", f"u{i}", CallCharge("c" * 96, DAY_MS, 10, 1)) for i in range(16)))
+    allowed = [c for c in edge if c.rate.allowed]
+    assert len(allowed) == 10 and all(c.quota is not None and c.quota.counted for c in allowed)
+    assert all(c.quota is None for c in edge if not c.rate.allowed)
+    sub = await store.get_subscription("ned")
+    assert sub is not None and sub.optimizations_used == 3 + 10
