@@ -30,10 +30,10 @@ import asyncio
 import gc
 import json
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -41,6 +41,9 @@ import httpx2
 import openai
 
 from codeflash_engine.testing.fake_llm import API_KEY
+
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_llm import start_fake  # the benchmarks folder is not a package
 
 VARIANTS = ("bare", "post", "post-quiet", "raw", "typed", "post-httpx")
 BODY: dict[str, Any] = {
@@ -59,19 +62,6 @@ TELEMETRY = (
     "X-Stainless-Runtime-Version",
     "X-Stainless-Async",
 )
-
-
-def start_fake() -> tuple[subprocess.Popen[str], str]:
-    """The fake LLM (no latency) in a child process; returns it and its URL."""
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "codeflash_engine.testing.fake_llm", "--latency", "0"], stdout=subprocess.PIPE, text=True
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().strip()
-    if "listening on" not in line:
-        proc.kill()
-        raise RuntimeError(f"the fake LLM did not start: {line!r}")
-    return proc, line.rsplit(" ", 1)[-1]
 
 
 def _sdk(base: str, *, aiohttp_transport: bool = True, quiet: bool = False) -> openai.AsyncOpenAI:
@@ -152,7 +142,7 @@ def main() -> None:
     unknown = set(variants) - set(VARIANTS)
     if unknown:
         parser.error(f"unknown variants: {', '.join(sorted(unknown))}")
-    proc, base = start_fake()
+    proc, base = start_fake(0.0)
     try:
         rounds: dict[str, list[float]] = {v: [] for v in variants}
         for _ in range(args.rounds):

@@ -11,7 +11,7 @@ from db_support import fetch
 
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
-from codeflash_engine.infra.db.types import StoreError, StoreUnavailable
+from codeflash_engine.infra.db.types import Admission, StoreError, StoreUnavailable
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
 
 DAY_MS = 86_400_000
@@ -146,18 +146,26 @@ def _admit_batches() -> list[asyncio.Task[object]]:
     return [t for t in asyncio.all_tasks() if "_AdmitBatcher._answer" in t.get_coro().__qualname__]  # type: ignore[union-attr]
 
 
+async def _queued_batch(
+    pg_store: PostgresStore, name: str, n: int
+) -> tuple[list[str], list[asyncio.Task[Admission]], asyncio.Task[object]]:
+    """``n`` new keys, one admission request of each, and the batch task the flush created for them."""
+    keys = [(await pg_store.create_key(f"{name}-{i}")).info.key_hash for i in range(n)]
+    requests = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys]
+    for _ in range(10):  # the requests queue, then the flush creates their batch
+        if _admit_batches():
+            break
+        await asyncio.sleep(0)
+    (batch,) = _admit_batches()
+    return keys, requests, batch
+
+
 async def test_a_batch_cancelled_while_its_statement_runs(pg_store: PostgresStore) -> None:
     """Shutting down cancels the tasks still running: a batch cancelled during its statement
     answers its requests with a 503 (the store is closing), ends cancelled itself (a task that
     swallowed the cancellation would look finished to whoever cancelled it), and the store answers
     the next request."""
-    keys = [(await pg_store.create_key(f"cancelled-batch-{i}")).info.key_hash for i in range(3)]
-    requests = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys]
-    for _ in range(10):  # the requests queue, then the flush starts their batch
-        if _admit_batches():
-            break
-        await asyncio.sleep(0)
-    (batch,) = _admit_batches()
+    keys, requests, batch = await _queued_batch(pg_store, "cancelled-batch", 3)
     await asyncio.sleep(0)  # the batch has sent its statement and waits for the answer
     assert not batch.done()
     batch.cancel()
@@ -173,13 +181,7 @@ async def test_a_batch_cancelled_while_its_statement_runs(pg_store: PostgresStor
 async def test_a_batch_cancelled_before_it_starts_answers_its_requests(pg_store: PostgresStore) -> None:
     """A batch cancelled before its first step (shutdown cancelling every task at once) never
     runs its statement: its requests still get the 503, not a wait without end."""
-    keys = [(await pg_store.create_key(f"unstarted-batch-{i}")).info.key_hash for i in range(2)]
-    requests = [asyncio.create_task(pg_store.admit(k, DAY_MS, 10)) for k in keys]
-    for _ in range(10):  # the requests queue, then the flush creates their batch
-        if _admit_batches():
-            break
-        await asyncio.sleep(0)
-    (batch,) = _admit_batches()
+    keys, requests, batch = await _queued_batch(pg_store, "unstarted-batch", 2)
     batch.cancel()  # before it ran a single step
     results = await asyncio.wait_for(asyncio.gather(*requests, return_exceptions=True), 10)
     assert all(isinstance(r, StoreUnavailable) and r.status == 503 for r in results), results
