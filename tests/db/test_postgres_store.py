@@ -1,4 +1,4 @@
-"""What only the PostgreSQL store has: shared statements, pruning, COPY batches, its pool."""
+"""What only the PostgreSQL store has: shared statements, pruning, record batches, its pool."""
 
 from __future__ import annotations
 
@@ -188,3 +188,22 @@ async def test_a_batch_cancelled_before_it_starts_answers_its_requests(pg_store:
     assert batch.cancelled()
     again = await pg_store.admit(keys[1], DAY_MS, 10)
     assert again.key is not None and again.rate is not None and again.rate.allowed
+
+
+async def test_a_pool_kept_busy_answers_busy_not_unavailable(
+    migrated_db: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every pooled connection in use past the time limit is overload (more workers, a larger
+    pool), not an outage: the 503 and the log say so; the store serves again once one is free."""
+    async with PostgresStore(migrated_db, migrate=False, pool_max=1, prune_interval=0, command_timeout=0.3) as store:
+        key = (await store.create_key("busy-pool")).info.key_hash
+        held = asyncio.create_task(store._run(lambda c: c.execute("SELECT pg_sleep(1.0)", timeout=5)))
+        await asyncio.sleep(0.1)  # the one connection is in use
+        with pytest.raises(StoreUnavailable) as refused:
+            await store.admit(key, DAY_MS, 10)
+        assert refused.value.status == 503 and refused.value.headers == {"Retry-After": "5"}
+        assert str(refused.value) == "the database is busy: no connection was free in time; try again shortly"
+        assert "all 1 in use" in caplog.text
+        await held
+        again = await store.admit(key, DAY_MS, 10)
+        assert again.key is not None and again.rate is not None and again.rate.allowed

@@ -92,6 +92,8 @@ _JSONB_FEATURES = (
 )
 
 UNAVAILABLE_MESSAGE = "the database is unavailable; try again shortly"
+#: 503 when no pooled connection freed up in time (the database answers, but too slowly for the load)
+BUSY_MESSAGE = "the database is busy: no connection was free in time; try again shortly"
 
 
 def redact_dsn(dsn: str) -> str:
@@ -494,14 +496,32 @@ class PostgresStore:
             raise StoreUnavailable("the database store is not open")
         for attempt in (1, 2):
             try:
-                async with pool.acquire(timeout=self._command_timeout) as conn:
-                    return await op(conn)
+                conn = await pool.acquire(timeout=self._command_timeout)
+            except TimeoutError as exc:
+                if pool.get_size() >= pool.get_max_size() and pool.get_idle_size() == 0:
+                    # every connection stayed in use: overload, not an outage
+                    log.warning(
+                        "no database connection free within %g s (all %d in use): this worker or the database "
+                        "is overloaded (more workers, or a larger DATABASE_POOL_MAX)",
+                        self._command_timeout,
+                        pool.get_max_size(),
+                    )
+                    raise StoreUnavailable(BUSY_MESSAGE, headers={"Retry-After": "5"}) from None
+                log.warning("database unavailable: no connection within %g s", self._command_timeout)
+                raise StoreUnavailable(UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}) from exc
+            except CONNECTION_ERRORS as exc:
+                log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+                raise StoreUnavailable(UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}) from exc
+            try:
+                return await op(conn)
             except CONNECTION_ERRORS as exc:
                 if retry and attempt == 1 and isinstance(exc, _STALE_CONNECTION_ERRORS):
                     await pool.expire_connections()
                     continue
                 log.warning("database unavailable: %s: %s", type(exc).__name__, exc)
                 raise StoreUnavailable(UNAVAILABLE_MESSAGE, headers={"Retry-After": "5"}) from exc
+            finally:
+                await pool.release(conn)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _fetchrow(self, query: str, *args: Any, retry: bool = False) -> asyncpg.Record | None:
