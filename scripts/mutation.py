@@ -260,6 +260,7 @@ MODULES: dict[str, Module] = {
             "tests/db/test_store_contract.py",
             "tests/db/test_store_dashboard_contract.py",  # keys' last use, touched on admission
             "tests/db/test_quota_per_trace.py",
+            "tests/db/test_guard_round_trips.py",  # the guards' statements, counted
         ],
         only=_RATE_AND_QUOTA,
         sample=4,

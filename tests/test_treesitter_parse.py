@@ -14,7 +14,11 @@ from codeflash_engine.plugins.treesitter import READ_CHUNK, parse
 JS = Language(tree_sitter_javascript.language())
 #: a template literal and a block comment across piece boundaries, over a few hundred KB
 SOURCE = (
-    "const a = `first line\n" + "x" * (READ_CHUNK + 7) + "`;\n/* a comment\n" + "y" * READ_CHUNK + " */\n"
+    "const a = `first line\n"
+    + "x" * (READ_CHUNK + 7)
+    + "`;\n/* a comment\n"
+    + "y" * READ_CHUNK
+    + " */\n"
     + "function f(n) {\n  let s = 0;\n  for (let i = 0; i < n; i++) { s += i * 2; }\n  return s;\n}\n" * 3000
 )
 

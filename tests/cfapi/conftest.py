@@ -57,8 +57,6 @@ def cfapi_settings(engine_settings: Settings, fake_github: FakeGitHub) -> Settin
     )
 
 
-
-
 @pytest.fixture
 async def cfapi_client(
     aiohttp_client: Callable[[web.Application], Awaitable[CfapiClient]], cfapi_settings: Settings
@@ -71,8 +69,6 @@ async def cfapi_client(
 def cli_python() -> Path:
     """The Python of the published CLI's virtual environment (``CODEFLASH_CLI_PYTHON``)."""
     return cli_venv.cli_python(ROOT / ".venv-cli" / "bin" / "python")
-
-
 
 
 @pytest.fixture

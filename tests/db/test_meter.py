@@ -218,3 +218,39 @@ async def test_a_failed_give_back_is_logged_not_raised(caplog: pytest.LogCapture
     await meter.give_back()  # the answer is not failed for it: the count stays one too high
     assert meter.counted == []
     assert "could not give back an optimization to the quota" in caplog.text
+
+
+@pytest.mark.parametrize("calls", [6, 0])
+async def test_every_trace_of_a_request_counts_on_the_plans_quota(store: Store, calls: int) -> None:
+    """A request of several traces (a refinement's items) under a plan's quota: each trace is
+    counted on the tenant's counter, the first with the calls and the others after it, and when
+    one is refused the ones before it are given back."""
+    await store.create_key("quinn")
+    plan = Plan("two", optimizations_limit=2, period="month")
+    tenancy = attrs.evolve(DEFAULT_TENANCY, plan=plan, source="user")
+    meter = Meter(store, "quinn", CallLimit("q" * 96, DAY_MS, 100), tenancy)
+    await meter.charge(["t1", "t2"], calls)
+    assert await store.plan_quota_used("user:quinn", "month") == 2
+    assert [trace for trace, _ in meter.counted] == ["t1", "t2"]
+    late = Meter(store, "quinn", CallLimit("q" * 96, DAY_MS, 100), tenancy)
+    with pytest.raises(QuotaExhausted):
+        await late.charge(["t1", "t3"], calls)  # t1 admitted before; t3 is over the quota
+    assert await store.plan_quota_used("user:quinn", "month") == 2
+    await store.create_key("rory")
+    tenancy = attrs.evolve(DEFAULT_TENANCY, plan=plan, source="user")
+    three = Meter(store, "rory", CallLimit("r" * 96, DAY_MS, 100), tenancy)
+    with pytest.raises(QuotaExhausted):
+        await three.charge(["a", "b", "c"], calls)  # c is the third: a and b are given back
+    assert await store.plan_quota_used("user:rory", "month") == 0
+    assert three.counted == []
+
+
+async def test_a_request_without_a_trace_counts_its_calls_only(store: Store) -> None:
+    """A body with no trace id at all (a refinement of no item) still counts its planned calls,
+    and admits nothing."""
+    meter = await _meter(store)
+    await meter.charge([], 4)
+    assert (await store.peek_rate("k" * 96 + ":llm", DAY_MS, 10)).remaining == 6
+    assert meter.counted == []
+    sub = await store.get_subscription("alice")
+    assert sub is not None and sub.optimizations_used == 0

@@ -345,3 +345,18 @@ async def test_concurrent_charges_count_every_call_and_each_trace_once(store: St
     assert all(c.quota is None for c in edge if not c.rate.allowed)
     sub = await store.get_subscription("ned")
     assert sub is not None and sub.optimizations_used == 3 + 10
+
+
+async def test_a_trace_on_an_unlimited_subscription_is_counted_and_can_be_given_back(store: Store) -> None:
+    """No limit is not unmetered: the first request of each trace counts on the subscription,
+    says so (a failed request gives it back), and names the subscription's plan."""
+    await store.create_key("wes")
+    await store.set_subscription("wes", plan_type="enterprise", optimizations_limit=None, period="day")
+    first = await store.admit_trace("wes", "t1")
+    assert first.allowed and first.counted and first.first and first.used == 1 and first.limit is None
+    assert first.plan_type == "enterprise" and first.period_end is not None
+    charged = await store.charge("wes", "t2", CallCharge("w" * 96, DAY_MS, 10, 1))
+    assert charged.quota is not None and charged.quota.counted and charged.quota.used == 2
+    await store.release_trace("wes", "t2")
+    sub = await store.get_subscription("wes")
+    assert sub is not None and sub.optimizations_used == 1

@@ -10,7 +10,15 @@ import pytest
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.memory import MemoryStore
 from codeflash_engine.infra.db.store import Store
-from codeflash_engine.infra.db.types import Plan, RateDecision, StoreError, period_end, period_start, rate_decision
+from codeflash_engine.infra.db.types import (
+    CallCharge,
+    Plan,
+    RateDecision,
+    StoreError,
+    period_end,
+    period_start,
+    rate_decision,
+)
 
 DAY_MS = 86_400_000
 
@@ -212,3 +220,27 @@ async def test_admit_refuses_bad_limits_and_takes_the_smallest(store: Store) -> 
             await store.admit(new.info.key_hash, window_ms, limit)
     smallest = await store.admit(new.info.key_hash, 1, 0)
     assert smallest.key is not None and smallest.rate is not None and not smallest.rate.allowed
+
+
+@pytest.mark.parametrize(("window_ms", "limit"), [(0, 10), (1000, -1)])
+async def test_hit_and_peek_refuse_bad_limits(store: Store, window_ms: int, limit: int) -> None:
+    with pytest.raises(StoreError):
+        await store.hit("a" * 96, window_ms, limit)
+    with pytest.raises(StoreError):
+        await store.peek_rate("a" * 96, window_ms, limit)
+
+
+@pytest.mark.parametrize(("window_ms", "limit", "calls"), [(0, 10, 1), (1000, -1, 1), (1000, 10, -1)])
+async def test_charge_refuses_bad_arguments(store: Store, window_ms: int, limit: int, calls: int) -> None:
+    await store.create_key("una")
+    with pytest.raises(StoreError):
+        await store.charge("una", "t", CallCharge("a" * 96, window_ms, limit, calls))
+    sub = await store.get_subscription("una")
+    assert sub is None or sub.optimizations_used == 0
+
+
+async def test_charge_takes_the_smallest_arguments(store: Store) -> None:
+    """A window of 1 ms, a limit of 0 and no call are valid: nothing over the limit, the trace admitted."""
+    await store.create_key("val")
+    charged = await store.charge("val", "t", CallCharge("v" * 96, 1, 0, 0))
+    assert charged.rate.allowed and charged.quota is not None and charged.quota.first

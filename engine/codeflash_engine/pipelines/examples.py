@@ -46,6 +46,7 @@ QUERY_CHARS = 16_000
 MAX_EXPLANATION = 2_000
 EXPLANATION_KEY = "explanation:"
 
+
 def enabled(engine: Engine) -> bool:
     """Whether wins are kept and shown for the current request (switch on, no privacy mode)."""
     return engine.settings.codeflash_engine_verified_examples and not privacy_var.get()

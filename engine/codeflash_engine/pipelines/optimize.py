@@ -15,6 +15,7 @@ from codeflash_engine.plugins.types import Task
 
 log = logging.getLogger(__name__)
 
+
 async def optimize(
     engine: Engine,
     *,

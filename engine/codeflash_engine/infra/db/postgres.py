@@ -822,14 +822,9 @@ class PostgresStore:
     @staticmethod
     def _trace_args(user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None) -> list[Any]:
         """cfe_admit_trace's arguments: the user, the trace, and the plan's quota when it has one."""
-        limited = plan is not None and plan.optimizations_limit is not None and tenant is not None
-        return [
-            user_id,
-            pg_optional(trace_id),
-            tenant if limited else None,
-            plan.optimizations_limit if limited and plan is not None else None,
-            plan.period if limited and plan is not None else None,
-        ]
+        if plan is None or plan.optimizations_limit is None or tenant is None:
+            return [user_id, pg_optional(trace_id), None, None, None]
+        return [user_id, pg_optional(trace_id), tenant, plan.optimizations_limit, plan.period]
 
     def _trace_decision(
         self, row: Mapping[str, Any], user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None

@@ -363,9 +363,11 @@ SELECT cfe_upsert_features({_arrays(_FEATURES_AT, _FEATURE_TYPES)}) AS written
 
 # One /ai/log_features upsert (see migration 0013 for the rules); $1..$12 as cfe_upsert_features'
 # arrays, one element each. Returns how many rows were written (0: a trace of another user).
-UPSERT_FEATURES = "SELECT cfe_upsert_features(" + ", ".join(
-    f"ARRAY[${i + 1}::{t}]" for i, t in enumerate(_FEATURE_TYPES)
-) + ") AS written"
+UPSERT_FEATURES = (
+    "SELECT cfe_upsert_features("
+    + ", ".join(f"ARRAY[${i + 1}::{t}]" for i, t in enumerate(_FEATURE_TYPES))
+    + ") AS written"
+)
 
 GET_FEATURES = """
 SELECT trace_id, user_id, original_code, speedup_ratio, original_runtime, optimized_runtime, is_correct,
