@@ -144,6 +144,7 @@ _RATE_AND_QUOTA = [
     "_check_window",
     "_Refused",
     "_quota_decision",
+    "_check_call_limit",
     "_Waiting",
     "_AdmitBatcher",
     "MemoryStore.hit",

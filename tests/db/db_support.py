@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import datetime as dt
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
+
+from codeflash_engine.infra.records import LLMCallRecord
 
 T = TypeVar("T")
 
@@ -87,3 +91,26 @@ async def fetch(dsn: str, query: str, *args: Any) -> list[asyncpg.Record]:
         return list(await conn.fetch(query, *args))
     finally:
         await conn.close()
+
+
+def spend(
+    usd: float,
+    *,
+    user_id: str,
+    organization_id: int | None = None,
+    trace_id: str = "spent",
+    when: float | None = None,
+) -> LLMCallRecord:
+    """An optimize call of ``user_id`` (for ``organization_id``) that cost ``usd``, made ``when``
+    (Unix seconds; default now)."""
+    created = dt.datetime.fromtimestamp(time.time() if when is None else when, dt.UTC)
+    return LLMCallRecord(
+        trace_id=trace_id,
+        call_type="optimize",
+        model_name="gpt-4.1",
+        provider="openai",
+        cost_usd=usd,
+        user_id=user_id,
+        organization_id=organization_id,
+        created=created,
+    )

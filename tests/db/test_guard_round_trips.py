@@ -21,7 +21,7 @@ from pydantic import SecretStr
 
 from codeflash_engine.app import create_app
 from codeflash_engine.http.guards import STORE
-from codeflash_engine.infra.db import queries
+from codeflash_engine.infra.db import apikeys, queries
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.fake_llm import FakeLLM, echo
 
@@ -80,11 +80,5 @@ async def test_an_optimize_request_costs_the_guards_two_statements(
     assert later_of_trace == [queries.ADMIT_MANY, queries.HIT_CALLS]
     sub = await store.get_subscription("ann")
     assert sub is not None and sub.optimizations_used == 2
-    calls = await store.peek_rate(key_hash(key) + ":llm", 60_000, 400)
+    calls = await store.peek_rate(apikeys.hash_key(key) + ":llm", 60_000, 400)
     assert calls.remaining == 400 - 3 * 3  # three requests of three planned calls
-
-
-def key_hash(key: str) -> str:
-    from codeflash_engine.infra.db import apikeys
-
-    return apikeys.hash_key(key)

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import attrs
 import pytest
+from db_support import spend
 
 from codeflash_engine.http.quota import (
     BudgetExceeded,
@@ -21,7 +22,6 @@ from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.db.store import Store
 from codeflash_engine.infra.db.types import DEFAULT_TENANCY, Plan, StoreUnavailable, Tenancy
 from codeflash_engine.infra.recorder import Recorder
-from codeflash_engine.infra.records import LLMCallRecord
 
 DAY_MS = 86_400_000
 
@@ -108,22 +108,11 @@ def _tenancy(organization_id: int | None) -> Tenancy:
     return attrs.evolve(DEFAULT_TENANCY, plan=PLAN, source=source, organization_id=organization_id)
 
 
-def _spend(trace_id: str, usd: float, user_id: str, organization_id: int | None = None) -> LLMCallRecord:
-    """An optimize call of ``user_id`` (for ``organization_id``) that cost ``usd``."""
-    return LLMCallRecord(
-        trace_id=trace_id,
-        call_type="optimize",
-        model_name="m",
-        provider="p",
-        cost_usd=usd,
-        user_id=user_id,
-        organization_id=organization_id,
-    )
-
-
 async def test_budgets_read_the_tenants_own_spend() -> None:
     store = MemoryStore()
-    await store.write_records([_spend("a", 0.4, "alice"), _spend("b", 0.7, "bob", 7)])
+    await store.write_records(
+        [spend(0.4, user_id="alice", trace_id="a"), spend(0.7, user_id="bob", organization_id=7, trace_id="b")]
+    )
     budgets = Budgets(ttl=60)
     assert await budgets.spent(store, "alice", _tenancy(None)) == pytest.approx(0.4)
     assert await budgets.spent(store, "alice", _tenancy(7)) == pytest.approx(0.7)  # the organization's
@@ -189,7 +178,7 @@ async def test_calls_and_trace_counted_together_when_both_allow(store: Store) ->
 @pytest.mark.parametrize(("organization_id", "who"), [(None, "this user spent"), (7, "your organization spent")])
 async def test_a_spent_budget_names_whose_spend_it_is(organization_id: int | None, who: str) -> None:
     store = MemoryStore()
-    await store.write_records([_spend("a", 2.0, "alice", organization_id)])
+    await store.write_records([spend(2.0, user_id="alice", organization_id=organization_id, trace_id="a")])
     with pytest.raises(BudgetExceeded) as refused:
         await Budgets(ttl=60).check(store, "alice", _tenancy(organization_id))
     assert who in refused.value.message and "plan 'metered'" in refused.value.message
@@ -237,7 +226,6 @@ async def test_every_trace_of_a_request_counts_on_the_plans_quota(store: Store, 
         await late.charge(["t1", "t3"], calls)  # t1 admitted before; t3 is over the quota
     assert await store.plan_quota_used("user:quinn", "month") == 2
     await store.create_key("rory")
-    tenancy = attrs.evolve(DEFAULT_TENANCY, plan=plan, source="user")
     three = Meter(store, "rory", CallLimit("r" * 96, DAY_MS, 100), tenancy)
     with pytest.raises(QuotaExhausted):
         await three.charge(["a", "b", "c"], calls)  # c is the third: a and b are given back

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from db_support import spend
 from guarded_app import make_app
 
 from codeflash_engine.http.quota import BUDGETS, Budgets
@@ -218,20 +219,6 @@ async def test_a_subscription_still_wins_over_the_plan(store: Store, aiohttp_cli
 # --- spend budgets ------------------------------------------------------------------------------
 
 
-def _spend(usd: float, *, user_id: str, organization_id: int | None = None, when: float | None = None) -> LLMCallRecord:
-    created = dt.datetime.fromtimestamp(time.time() if when is None else when, dt.UTC)
-    return LLMCallRecord(
-        trace_id="spent",
-        call_type="optimize",
-        model_name="gpt-4.1",
-        provider="openai",
-        cost_usd=usd,
-        user_id=user_id,
-        organization_id=organization_id,
-        created=created,
-    )
-
-
 class Clock:
     def __init__(self) -> None:
         self.now = time.time()
@@ -250,9 +237,9 @@ async def test_an_organizations_budget_refuses_with_402_and_resets_with_the_peri
     outsider = await store.create_key("carol", plan="metered")
     clock = Clock()
     client = await _client(aiohttp_client, store, budgets=Budgets(ttl=0, clock=clock))
-    await store.write_records([_spend(0.6, user_id="alice", organization_id=acme.id)])
+    await store.write_records([spend(0.6, user_id="alice", organization_id=acme.id)])
     assert (await client.post("/ai/optimize", headers=bearer(bob.key))).status == 200
-    await store.write_records([_spend(0.4, user_id="bob", organization_id=acme.id)])
+    await store.write_records([spend(0.4, user_id="bob", organization_id=acme.id)])
     for key in (alice.key, bob.key):
         resp = await client.post("/ai/optimize", headers=bearer(key))
         assert resp.status == 402
@@ -270,15 +257,15 @@ async def test_an_organizations_budget_refuses_with_402_and_resets_with_the_peri
     )
 
 
-async def test_a_users_budget_counts_that_users_spend(store: Store, aiohttp_client: ClientFactory) -> None:
+async def test_a_users_budget_counts_that_usersspend(store: Store, aiohttp_client: ClientFactory) -> None:
     await store.set_plan(Plan("capped", budget_usd=0.5))
     alice = await store.create_key("alice", plan="capped")
     bob = await store.create_key("bob", plan="capped")
     client = await _client(aiohttp_client, store, budgets=Budgets(ttl=0))
     last_month = time.time() - 40 * 86_400
-    await store.write_records([_spend(5.0, user_id="alice", when=last_month), _spend(0.2, user_id="bob")])
+    await store.write_records([spend(5.0, user_id="alice", when=last_month), spend(0.2, user_id="bob")])
     assert (await client.post("/ai/optimize", headers=bearer(alice.key))).status == 200  # last month's spend
-    await store.write_records([_spend(0.5, user_id="alice")])
+    await store.write_records([spend(0.5, user_id="alice")])
     assert (await client.post("/ai/optimize", headers=bearer(alice.key))).status == 402
     assert (await client.post("/ai/optimize", headers=bearer(bob.key))).status == 200
 
@@ -289,7 +276,7 @@ async def test_the_spend_is_cached_per_tenant_and_counts_the_requests_served(sto
     tenancy = (await store.admit(new.info.key_hash, 60_000, 10, count=False)).tenancy
     budgets = Budgets(ttl=3600)
     assert await budgets.spent(store, "alice", tenancy) == 0
-    await store.write_records([_spend(2.0, user_id="alice")])
+    await store.write_records([spend(2.0, user_id="alice")])
     await budgets.check(store, "alice", tenancy)  # cached: not read again
     budgets.add("alice", tenancy, 1.0)  # a request this process served
     with pytest.raises(Exception, match="spend budget reached"):
@@ -309,7 +296,7 @@ async def test_usage_tells_the_key_holder_what_is_left(store: Store, aiohttp_cli
     loner = await store.create_key("carol")
     clock = Clock()
     client = await _client(aiohttp_client, store, budgets=Budgets(ttl=0, clock=clock), rate_limit_max=40)
-    await store.write_records([_spend(0.75, user_id="bob", organization_id=acme.id)])
+    await store.write_records([spend(0.75, user_id="bob", organization_id=acme.id)])
     for trace in ("a", "b"):
         assert (await client.post(f"/ai/optimize?trace={trace}", headers=bearer(alice.key))).status == 200
     assert (await client.post("/ai/optimize?trace=c", headers=bearer(bob.key))).status == 200

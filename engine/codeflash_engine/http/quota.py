@@ -106,15 +106,15 @@ class Meter:
         limit = self.calls if self.calls is not None and calls > 0 else None
         first: list[str] = []
         if limit is not None:
-            counted = CallCharge(limit.key_hash, limit.window_ms, limit.limit, calls)
+            planned = CallCharge(limit.key_hash, limit.window_ms, limit.limit, calls)
             if not traces:
                 rate = await self.store.hit_calls(limit.key_hash, limit.window_ms, limit.limit, calls)
-                self._check_calls(counted, rate)
+                self._check_calls(planned, rate)
             else:
                 plan = self.tenancy.plan
                 tenant = self.tenancy.tenant(self.user_id) if plan.optimizations_limit is not None else None
-                charged = await self.store.charge(self.user_id, traces[0], counted, tenant=tenant, plan=plan)
-                self._check_calls(counted, charged.rate)
+                charged = await self.store.charge(self.user_id, traces[0], planned, tenant=tenant, plan=plan)
+                self._check_calls(planned, charged.rate)
                 assert charged.quota is not None  # the calls were allowed, so the trace was decided
                 await self._decided(traces[0], charged.quota, first)
                 traces = traces[1:]
@@ -124,12 +124,12 @@ class Meter:
             self._keep_original_code(body, first)
 
     @staticmethod
-    def _check_calls(counted: CallCharge, rate: RateDecision) -> None:
+    def _check_calls(planned: CallCharge, rate: RateDecision) -> None:
         if not rate.allowed:
             raise CallRateExceeded(
-                f"LLM call rate limit exceeded: at most {counted.limit} LLM calls per "
-                f"{counted.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
-                f"this request would make up to {counted.calls}; retry in {rate.retry_after_s} s",
+                f"LLM call rate limit exceeded: at most {planned.limit} LLM calls per "
+                f"{planned.window_ms / 1000:g} s for this API key (CODEFLASH_ENGINE_RATE_LIMIT_LLM_CALLS), "
+                f"this request would make up to {planned.calls}; retry in {rate.retry_after_s} s",
                 headers={"Retry-After": str(rate.retry_after_s)},
             )
 

@@ -119,6 +119,11 @@ async def _keep_session(conn: asyncpg.Connection) -> None:
     """
 
 
+def _check_call_limit(window_ms: int, limit: int, calls: int) -> None:
+    if window_ms < 1 or limit < 0 or calls < 0:
+        raise StoreError(f"invalid call limit: window {window_ms} ms, limit {limit}, calls {calls}")
+
+
 def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
     """``rows`` as one list per column (``width`` empty lists when there are none)."""
     if not rows:
@@ -303,10 +308,13 @@ class _AdmitBatcher:
 
     def _finished(self, batch: list[_Waiting], task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
-        # a batch cancelled before it started never ran _answer: its requests are answered here
-        for waiting in batch:
-            if not waiting.future.done():
-                waiting.future.set_exception(StoreUnavailable("the database store is closing"))
+        # a batch cancelled (the loop shutting down), before it started or during its statement:
+        # the requests it has not answered get a 503
+        waiting_still = [waiting for waiting in batch if not waiting.future.done()]
+        if waiting_still:
+            closing = StoreUnavailable("the database store is closing")
+            for waiting in waiting_still:
+                waiting.future.set_exception(closing)
         self._kick()
 
     async def _answer(self, batch: list[_Waiting]) -> None:
@@ -337,13 +345,10 @@ class _AdmitBatcher:
                             position, row["window_start"], row["win"], row["now_ms"], plan.max_requests(limit)
                         )
                         waiting.future.set_result(Admission(key=_key(row), rate=rate, tenancy=tenancy))
-        except BaseException as exc:
-            failure = exc if isinstance(exc, Exception) else StoreUnavailable("the database store is closing")
+        except Exception as exc:  # every request still waiting gets the failure (a cancelled batch: _finished)
             for waiting in batch:
                 if not waiting.future.done():
-                    waiting.future.set_exception(failure)
-            if not isinstance(exc, Exception):
-                raise
+                    waiting.future.set_exception(exc)
 
     async def drain(self) -> None:
         """Wait for the statements in flight (at close)."""
@@ -610,8 +615,7 @@ class PostgresStore:
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
 
     async def hit_calls(self, key_hash: str, window_ms: int, limit: int, calls: int) -> RateDecision:
-        if window_ms < 1 or limit < 0 or calls < 0:
-            raise StoreError(f"invalid call limit: window {window_ms} ms, limit {limit}, calls {calls}")
+        _check_call_limit(window_ms, limit, calls)
         row = await self._fetchrow(queries.HIT_CALLS, key_hash + ":llm", window_ms, calls)
         assert row is not None
         return rate_decision(row["hits"], row["window_start"], window_ms, row["now_ms"], limit)
@@ -798,10 +802,7 @@ class PostgresStore:
         plan: Plan | None = None,
     ) -> Charge:
         # Not retried: it may have counted. A trace admitted before needs only the call count.
-        if calls.window_ms < 1 or calls.limit < 0 or calls.calls < 0:
-            raise StoreError(
-                f"invalid call limit: window {calls.window_ms} ms, limit {calls.limit}, calls {calls.calls}"
-            )
+        _check_call_limit(calls.window_ms, calls.limit, calls.calls)
         if trace_id is not None and (user_id, trace_id) in self._admitted:
             rate = await self.hit_calls(calls.key_hash, calls.window_ms, calls.limit, calls.calls)
             return Charge(rate, _ADMITTED_BEFORE if rate.allowed else None)
@@ -821,9 +822,10 @@ class PostgresStore:
 
     @staticmethod
     def _trace_args(user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None) -> list[Any]:
-        """cfe_admit_trace's arguments: the user, the trace, and the plan's quota when it has one."""
-        if plan is None or plan.optimizations_limit is None or tenant is None:
-            return [user_id, pg_optional(trace_id), None, None, None]
+        """cfe_admit_trace's arguments: the user, the trace, and the plan's quota (the function
+        counts on it only when both the tenant and the limit are given)."""
+        if plan is None:
+            return [user_id, pg_optional(trace_id), tenant, None, None]
         return [user_id, pg_optional(trace_id), tenant, plan.optimizations_limit, plan.period]
 
     def _trace_decision(
@@ -928,9 +930,9 @@ class PostgresStore:
             return
         # one statement, so one round trip and one transaction: arrays per column (migration 0013)
         args = [
-            *_columns(calls, len(queries.LLM_CALL_COLUMNS)),
-            *_columns(errors, len(queries.ERROR_COLUMNS)),
-            *_columns(features, 2 + len(FEATURE_COLUMNS) + 1),
+            *_columns(calls, len(queries.LLM_CALL_TYPES)),
+            *_columns(errors, len(queries.ERROR_TYPES)),
+            *_columns(features, len(queries.FEATURE_TYPES)),
         ]
         await self._run(lambda c: c.execute(queries.WRITE_RECORDS, *args, timeout=self._command_timeout))
 

@@ -323,12 +323,14 @@ LLM_CALL_COLUMNS = (
     "attempts",
     "request_id",
 )
-_LLM_CALL_TYPES = (
+#: PostgreSQL types of LLM_CALL_COLUMNS, in order (WRITE_RECORDS' arrays)
+LLM_CALL_TYPES = (
     "text", "text", "bigint", "text", "text", "text", "integer", "integer", "integer", "integer",
     "numeric", "float8", "text", "text", "timestamptz", "integer", "text",
 )  # fmt: skip
 ERROR_COLUMNS = ("trace_id", "error_type", "severity", "message", "stack_trace", "created")
-_ERROR_TYPES = ("text", "text", "text", "text", "text", "timestamptz")
+#: PostgreSQL types of ERROR_COLUMNS, in order
+ERROR_TYPES = ("text", "text", "text", "text", "text", "timestamptz")
 
 CALLS_FOR_TRACE = f"SELECT {', '.join(LLM_CALL_COLUMNS)} FROM llm_calls WHERE trace_id = $1 ORDER BY created, id"
 ERRORS_FOR_TRACE = (
@@ -336,7 +338,7 @@ ERRORS_FOR_TRACE = (
 )
 
 #: cfe_upsert_features' arguments (migration 0013), one array per column of optimization_features
-_FEATURE_TYPES = ("text", "text", "text", "text", "bigint", "text", "text", "text", "text", "text", "text", "text")
+FEATURE_TYPES = ("text", "text", "text", "text", "bigint", "text", "text", "text", "text", "text", "text", "text")
 
 
 def _arrays(first: int, types: tuple[str, ...]) -> str:
@@ -344,8 +346,8 @@ def _arrays(first: int, types: tuple[str, ...]) -> str:
 
 
 _CALLS_AT = 1
-_ERRORS_AT = _CALLS_AT + len(_LLM_CALL_TYPES)
-_FEATURES_AT = _ERRORS_AT + len(_ERROR_TYPES)
+_ERRORS_AT = _CALLS_AT + len(LLM_CALL_TYPES)
+_FEATURES_AT = _ERRORS_AT + len(ERROR_TYPES)
 
 # A batch of records in one statement (one transaction): the calls and the errors from one array
 # per column (in LLM_CALL_COLUMNS then ERROR_COLUMNS order), then the features upserted one by one
@@ -353,19 +355,19 @@ _FEATURES_AT = _ERRORS_AT + len(_ERROR_TYPES)
 WRITE_RECORDS = f"""
 WITH calls AS (
     INSERT INTO llm_calls ({", ".join(LLM_CALL_COLUMNS)})
-    SELECT * FROM unnest({_arrays(_CALLS_AT, _LLM_CALL_TYPES)})
+    SELECT * FROM unnest({_arrays(_CALLS_AT, LLM_CALL_TYPES)})
 ), errors AS (
     INSERT INTO optimization_errors ({", ".join(ERROR_COLUMNS)})
-    SELECT * FROM unnest({_arrays(_ERRORS_AT, _ERROR_TYPES)})
+    SELECT * FROM unnest({_arrays(_ERRORS_AT, ERROR_TYPES)})
 )
-SELECT cfe_upsert_features({_arrays(_FEATURES_AT, _FEATURE_TYPES)}) AS written
+SELECT cfe_upsert_features({_arrays(_FEATURES_AT, FEATURE_TYPES)}) AS written
 """
 
 # One /ai/log_features upsert (see migration 0013 for the rules); $1..$12 as cfe_upsert_features'
 # arrays, one element each. Returns how many rows were written (0: a trace of another user).
 UPSERT_FEATURES = (
     "SELECT cfe_upsert_features("
-    + ", ".join(f"ARRAY[${i + 1}::{t}]" for i, t in enumerate(_FEATURE_TYPES))
+    + ", ".join(f"ARRAY[${i + 1}::{t}]" for i, t in enumerate(FEATURE_TYPES))
     + ") AS written"
 )
 
