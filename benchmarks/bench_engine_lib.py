@@ -321,14 +321,15 @@ def engine(fake_url: str, workers: int = 1, *, probe: str | None = None, **extra
 
 
 @contextlib.contextmanager
-def passthrough(fake_url: str, *, sdk: bool = False) -> Iterator[tuple[str, Proc]]:
-    """The floor: a bare aiohttp server making six calls to the fake per request, over one shared
-    aiohttp session; with ``sdk``, through the OpenAI SDK instead, configured and called as the
-    engine calls it (aiohttp transport, retries off, the generic ``post``): the floor of the
-    provider layer the engine keeps."""
+def passthrough(fake_url: str, *, sdk: bool = False, calls: int = 6) -> Iterator[tuple[str, Proc]]:
+    """The floor: a bare aiohttp server making ``calls`` calls to the fake per request (six, as
+    the engine's fan-out), over one shared aiohttp session; with ``sdk``, through the OpenAI SDK
+    instead, configured and called as the engine calls it (aiohttp transport, retries off, the
+    generic ``post``): the floor of the provider layer the engine keeps. ``calls=1`` is
+    PERFORMANCE.md's anchor unit, "a bare aiohttp passthrough": one request in, one call out."""
     port = free_port()
     proc = Proc(
-        [str(VENV_BIN / "python"), __file__, "passthrough-sdk" if sdk else "passthrough", str(port), fake_url],
+        [str(VENV_BIN / "python"), __file__, "passthrough-sdk" if sdk else "passthrough", str(port), fake_url, str(calls)],
         name="passthrough",
     )
     base = f"http://127.0.0.1:{port}"
@@ -374,7 +375,7 @@ def machine() -> dict[str, Any]:
 _SYSTEM = "You are a performance engineer. " * 75  # about the engine's system prompt (2.4 kB)
 
 
-def _passthrough_app(fake_url: str, *, sdk: bool = False) -> web.Application:
+def _passthrough_app(fake_url: str, *, sdk: bool = False, calls: int = 6) -> web.Application:
     app = web.Application()
     sessions: list[aiohttp.ClientSession] = []
     clients: list[openai.AsyncOpenAI] = []
@@ -411,7 +412,7 @@ def _passthrough_app(fake_url: str, *, sdk: bool = False) -> web.Application:
                     data = await resp.json()
             return str(data["choices"][0]["message"]["content"])
 
-        texts = await asyncio.gather(*(one() for _ in range(6)))
+        texts = await asyncio.gather(*(one() for _ in range(calls)))
         return web.json_response(
             {
                 "optimizations": [
@@ -438,9 +439,9 @@ def _passthrough_app(fake_url: str, *, sdk: bool = False) -> web.Application:
 
 if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "heavy-fake":
     _serve_heavy_fake(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
-elif __name__ == "__main__" and len(sys.argv) == 4 and sys.argv[1] in ("passthrough", "passthrough-sdk"):
+elif __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] in ("passthrough", "passthrough-sdk"):
     web.run_app(
-        _passthrough_app(sys.argv[3], sdk=sys.argv[1] == "passthrough-sdk"),
+        _passthrough_app(sys.argv[3], sdk=sys.argv[1] == "passthrough-sdk", calls=int(sys.argv[4])),
         host="127.0.0.1",
         port=int(sys.argv[2]),
         print=None,

@@ -34,11 +34,44 @@ SPECIFIC = ("vectorise", "concurrency")
 #: strategies that fit any code, handed out in this order (those whose feature the code shows first)
 GENERAL = ("algorithm", "repeated_work", "builtins", "caching", "allocations")
 
-_NUMERICAL = re.compile(r"\b(numpy|np\.|pandas|pd\.|torch|jax|scipy|numba|polars)\b")
-_LOOP = re.compile(r"^\s*(for|while)\b|\bfor\s*\(|\.forEach\(|\bfor\s+\w+\s*:?=\s*range\b", re.MULTILINE)
-_ASYNC = re.compile(r"\basync\b|\bawait\b|\bgo\s+func\b|CompletableFuture|\bPromise\b")
+#: each feature: its alternatives, a word every match of the alternative contains and the
+#: pattern that confirms it (None: the word is the whole test). The word is looked for first
+#: (a plain substring search), so a pattern runs only where it can match: one regex of many
+#: alternatives costs tens of microseconds per kilobyte in ``re``.
+Feature = tuple[tuple[str, re.Pattern[str] | None], ...]
+
+NUMERICAL: Feature = tuple(
+    (word, re.compile(rf"\b{re.escape(word)}\b"))
+    for word in ("numpy", "np.", "pandas", "pd.", "torch", "jax", "scipy", "numba", "polars")
+)
+LOOP: Feature = (
+    ("for", re.compile(r"^\s*for\b|\bfor\s*\(|\bfor\s+\w+\s*:?=\s*range\b", re.MULTILINE)),
+    ("while", re.compile(r"^\s*while\b", re.MULTILINE)),
+    (".forEach(", None),
+)
+ASYNC: Feature = (
+    ("async", re.compile(r"\basync\b")),
+    ("await", re.compile(r"\bawait\b")),
+    ("func", re.compile(r"\bgo\s+func\b")),
+    ("CompletableFuture", None),
+    ("Promise", re.compile(r"\bPromise\b")),
+)
+BUILDS: Feature = (
+    ("+=", None),
+    (".append(", None),
+    (".add(", None),
+    (".push(", None),
+    ("[:]", None),
+    ("new", re.compile(r"\bnew\s+\w")),
+    ("list(", re.compile(r"\blist\(")),
+    ("copy(", re.compile(r"\bcopy\(")),
+)
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\s*\(")
-_BUILDS = re.compile(r"\+=|\.append\(|\.add\(|\.push\(|\bnew\s+\w|\blist\(|\bcopy\(|\[:\]")
+
+
+def shows(code: str, feature: Feature) -> bool:
+    """Whether ``code`` has one of the ``feature``'s alternatives."""
+    return any(word in code and (pattern is None or pattern.search(code) is not None) for word, pattern in feature)
 
 
 def arm_of(experiment_metadata: Mapping[str, Any] | None) -> str:
@@ -53,20 +86,20 @@ def applicable(files: Sequence[CodeFile], *, is_async: bool = False, is_numerica
     (loops: repeated work and built-ins; a call made more than once: caching; building
     collections: allocations) before the others."""
     code = "\n".join(f.code for f in files)[:FEATURE_CHARS]  # read on the event loop: bounded
-    loops = bool(_LOOP.search(code))
-    calls = [m.group(1) for m in _CALL.finditer(code)]
+    loops = shows(code, LOOP)
+    calls = _CALL.findall(code)
     repeated_calls = len(calls) != len(set(calls))
-    shows = {
-        "vectorise": is_numerical or bool(_NUMERICAL.search(code)),
-        "concurrency": is_async or bool(_ASYNC.search(code)),
+    fits = {
+        "vectorise": is_numerical or shows(code, NUMERICAL),
+        "concurrency": is_async or shows(code, ASYNC),
         "algorithm": True,
         "repeated_work": loops or repeated_calls,
         "builtins": loops,
         "caching": repeated_calls,
-        "allocations": bool(_BUILDS.search(code)),
+        "allocations": shows(code, BUILDS),
     }
-    specific = [s for s in SPECIFIC if shows[s]]
-    general = [s for s in GENERAL if shows[s]] + [s for s in GENERAL if not shows[s]]
+    specific = [s for s in SPECIFIC if fits[s]]
+    general = [s for s in GENERAL if fits[s]] + [s for s in GENERAL if not fits[s]]
     return specific + general
 
 
