@@ -329,7 +329,14 @@ def passthrough(fake_url: str, *, sdk: bool = False, calls: int = 6) -> Iterator
     PERFORMANCE.md's anchor unit, "a bare aiohttp passthrough": one request in, one call out."""
     port = free_port()
     proc = Proc(
-        [str(VENV_BIN / "python"), __file__, "passthrough-sdk" if sdk else "passthrough", str(port), fake_url, str(calls)],
+        [
+            str(VENV_BIN / "python"),
+            __file__,
+            "passthrough-sdk" if sdk else "passthrough",
+            str(port),
+            fake_url,
+            str(calls),
+        ],
         name="passthrough",
     )
     base = f"http://127.0.0.1:{port}"

@@ -275,6 +275,23 @@ MODULES: dict[str, Module] = {
         needs_postgres=True,
     ),
     "llm.retry": Module("engine/codeflash_engine/infra/llm/retry.py", ["tests/llm/test_llm_retry.py"]),
+    "llm.stragglers": Module(
+        "engine/codeflash_engine/infra/llm/stragglers.py",
+        ["tests/llm/test_llm_stragglers.py", "tests/endpoints/test_streaming.py"],
+    ),
+    "llm.fan_out": Module(  # the fan-out: cut-off, shared-prompt batches, each call's record
+        "engine/codeflash_engine/infra/llm/client.py",
+        [
+            "tests/llm/test_llm_stragglers.py",
+            "tests/llm/test_llm_choices.py",
+            "tests/llm/test_llm_billed_attempts.py",
+            "tests/llm/test_llm_mix.py",
+            "tests/llm/test_llm_reliability.py",
+        ],
+        only=["LLMClient.fan_out", "LLMClient.fan_out_each", "LLMClient._shares_prompt", "LLMClient._succeeded"],
+        sample=2,
+    ),
+    "python.merge": Module("plugins/python/codeflash_engine_python/candidates/merge.py", _PY_CANDIDATES, sample=3),
     "python.signature": Module(
         "plugins/python/codeflash_engine_python/candidates/signature.py", _PY_CANDIDATES, sample=3
     ),

@@ -25,23 +25,51 @@ REFERENCE: dict[str, tuple[Feature, re.Pattern[str]]] = {
 }
 
 POSITIVE = {
-    "numerical": ["import numpy as np", "x = np.zeros(3)", "import pandas", "df = pd.DataFrame()", "import torch",
-                  "import jax.numpy", "from scipy import stats", "@numba.njit", "import polars as pl"],
-    "loop": ["for x in y:", "    while True:", "for (int i = 0; i < n; i++)", "items.forEach(f)",
-             "for i := range xs {", "for k = range m"],
-    "async": ["async def f():", "x = await g()", "go func() {}()", "CompletableFuture<String> f",
-              "new Promise((r) => r())"],
-    "builds": ["x += 1", "out.append(y)", "seen.add(y)", "arr.push(y)", "b = a[:]", "new ArrayList<>()",
-               "list(x)", "copy(x)"],
+    "numerical": [
+        "import numpy as np",
+        "x = np.zeros(3)",
+        "import pandas",
+        "df = pd.DataFrame()",
+        "import torch",
+        "import jax.numpy",
+        "from scipy import stats",
+        "@numba.njit",
+        "import polars as pl",
+    ],
+    "loop": [
+        "for x in y:",
+        "    while True:",
+        "for (int i = 0; i < n; i++)",
+        "items.forEach(f)",
+        "for i := range xs {",
+        "for k = range m",
+    ],
+    "async": [
+        "async def f():",
+        "x = await g()",
+        "go func() {}()",
+        "CompletableFuture<String> f",
+        "new Promise((r) => r())",
+    ],
+    "builds": [
+        "x += 1",
+        "out.append(y)",
+        "seen.add(y)",
+        "arr.push(y)",
+        "b = a[:]",
+        "new ArrayList<>()",
+        "list(x)",
+        "copy(x)",
+    ],
 }
 
 NEGATIVE = [
     "def f(x):\n    return x + 1\n",
-    "numpyish = 1",           # numpy only as a prefix
-    "snp.array",              # np. inside a word
-    "np. x",                  # np. followed by no word character
+    "numpyish = 1",  # numpy only as a prefix
+    "snp.array",  # np. inside a word
+    "np. x",  # np. followed by no word character
     "platform = 'information'",
-    "before = forward(1)",    # for inside words
+    "before = forward(1)",  # for inside words
     "awhile = 2",
     "asynchronous = True",
     "awaited = 0",

@@ -84,6 +84,35 @@ def test_the_quorum_is_two_thirds_rounded_up_and_the_grace_is_bounded() -> None:
     assert StragglerPolicy.from_settings(settings) == StragglerPolicy(quorum_fraction=0.5, max_wait=0.5)
 
 
+def test_the_quorum_is_at_least_one_call_and_at_most_all() -> None:
+    assert StragglerPolicy(quorum_fraction=0.5).quorum(2) == 1
+    assert StragglerPolicy(quorum_fraction=0.001).quorum(6) == 1  # a sliver of a call still waits for one
+    assert StragglerPolicy(quorum_fraction=1.0).quorum(6) == 6
+    assert StragglerPolicy(quorum_fraction=1.0).quorum(2) == 2
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("quorum_fraction", 0.0),
+        ("quorum_fraction", -0.5),
+        ("quorum_fraction", 1.01),
+        ("factor", -0.01),
+        ("min_wait", -0.01),
+        ("max_wait", -0.01),
+    ],
+)
+def test_a_policy_out_of_range_is_refused(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        StragglerPolicy(**{field: value})
+
+
+def test_the_edges_of_each_range_are_accepted() -> None:
+    edge = StragglerPolicy(quorum_fraction=1.0, factor=0.0, min_wait=0.0, max_wait=0.0)
+    assert edge.quorum(3) == 3 and edge.grace(5.0) == 0.0
+    assert StragglerPolicy(quorum_fraction=0.01).quorum(100) == 1
+
+
 async def test_stragglers_are_cut_once_the_quorum_is_in_and_recorded(
     fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
 ) -> None:

@@ -47,11 +47,6 @@ class StragglerPolicy:
             max_wait=max(settings.codeflash_engine_straggler_min_wait, settings.codeflash_engine_straggler_max_wait),
         )
 
-    @classmethod
-    def off(cls) -> StragglerPolicy:
-        """Wait for every call."""
-        return cls(enabled=False)
-
     def quorum(self, n: int) -> int | None:
         """Successes after which the rest of ``n`` calls get a deadline; None: wait for all.
 
