@@ -51,6 +51,8 @@ LOOP_MONITOR: web.AppKey[LoopMonitor] = web.AppKey("loop_monitor", LoopMonitor)
 METRICS_REFRESH = 1.0
 #: seconds the recorder may take at shutdown to write what it holds (the database may be down)
 RECORDER_DRAIN = 15.0
+#: seconds a batch of records waits for more before it is written (see Recorder)
+RECORDER_LINGER = 0.05
 
 
 def load_plugins(settings: Settings) -> PluginHost:
@@ -154,7 +156,11 @@ async def _resources(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     async with open_store(settings) as store:
         recorder = Recorder(
-            sink=store, max_queue=settings.codeflash_engine_recorder_queue, retry_cap=5.0, close_timeout=RECORDER_DRAIN
+            sink=store,
+            max_queue=settings.codeflash_engine_recorder_queue,
+            linger=RECORDER_LINGER,
+            retry_cap=5.0,
+            close_timeout=RECORDER_DRAIN,
         )
         recorder.start()
         app[RECORDER] = recorder

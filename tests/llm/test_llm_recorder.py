@@ -153,3 +153,67 @@ async def test_a_features_record_is_logged_without_its_values() -> None:
     line = json.loads(stream.getvalue().strip())
     assert line["msg"] == "features" and line["trace_id"] == "t1" and line["payload"] == ["original_code", "prompt_arm"]
     assert "secret()" not in stream.getvalue()
+
+
+class CountingSink:
+    def __init__(self) -> None:
+        self.batches: list[list[Record]] = []
+
+    async def write(self, batch: Sequence[Record]) -> None:
+        self.batches.append(list(batch))
+
+
+async def test_records_arriving_within_the_linger_share_one_write() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink, linger=0.2)
+    recorder.start()
+    recorder.record(call(0))
+    await asyncio.sleep(0.05)
+    assert sink.batches == [] and recorder.queue_depth == 1  # the first one waits, and is counted
+    recorder.record(call(1))
+    await asyncio.sleep(0.05)
+    recorder.record(call(2))
+    await asyncio.sleep(0.3)
+    assert [[r.model_name for r in b] for b in sink.batches] == [["m0", "m1", "m2"]]
+    recorder.record(call(3))  # the next batch lingers again
+    await asyncio.sleep(0.05)
+    assert len(sink.batches) == 1
+    await asyncio.sleep(0.3)
+    assert [len(b) for b in sink.batches] == [3, 1] and recorder.queue_depth == 0
+    await recorder.close()
+
+
+async def test_without_linger_the_first_record_is_written_at_once() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink)
+    recorder.start()
+    recorder.record(call(0))
+    await asyncio.sleep(0.01)
+    assert len(sink.batches) == 1
+    await recorder.close()
+
+
+async def test_close_does_not_wait_out_the_linger() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink, linger=30.0)
+    recorder.start()
+    recorder.record(call(0))
+    await asyncio.sleep(0.01)
+    recorder.record(call(1))
+    started = asyncio.get_running_loop().time()
+    await recorder.close()
+    assert asyncio.get_running_loop().time() - started < 1.0
+    assert [len(b) for b in sink.batches] == [2] and recorder.written == 2
+
+
+async def test_a_full_batch_does_not_linger() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink, batch_size=3, linger=30.0)
+    for i in range(7):
+        recorder.record(call(i))
+    recorder.start()
+    await asyncio.sleep(0.05)
+    assert [len(b) for b in sink.batches] == [3, 3]  # the seventh lingers alone
+    assert recorder.queue_depth == 1
+    await recorder.close()
+    assert [len(b) for b in sink.batches] == [3, 3, 1]
