@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from codeflash_engine.infra.llm import Completion, Deadline, LLMClient, open_llm_client
+from codeflash_engine.infra.llm import Completion, Deadline, LLMClient, LLMError, open_llm_client
+from codeflash_engine.infra.llm.errors import ErrorKind
 from codeflash_engine.infra.recorder import MemorySink, Recorder
 from codeflash_engine.plugins.types import Prompt
 from codeflash_engine.settings import Settings
@@ -147,3 +148,29 @@ async def test_one_prompt_per_call_sends_each_its_own_and_shares_only_equal_ones
     with pytest.raises(ValueError):
         async with client_for() as client:
             await client.fan_out(prompts[:2], n=6, call_type="optimize", trace_id="t", deadline=Deadline.after(30))
+
+
+async def test_a_failed_batch_without_fallbacks_ends_each_choice_with_the_error(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    fake_llm.fail(Fault.bad_request("n is not supported"))
+    async with client_for() as client:  # one model: nothing to fall back on
+        results = await client.fan_out(PROMPT, n=4, call_type="optimize", trace_id="t", deadline=Deadline.after(30))
+    assert len(results) == 4 and all(isinstance(r, LLMError) and r.kind is ErrorKind.BAD_REQUEST for r in results)
+    assert [r.body.get("n") for r in fake_llm.requests] == [4]  # a 400 is not retried, and no one is left
+    assert [r.outcome for r in await calls(llm_recorder, llm_sink)] == ["error"]
+
+
+async def test_a_lone_candidate_goes_alone_and_so_routes_around_a_cooling_model(
+    fake_llm: FakeLLM, client_for: Any
+) -> None:
+    """A model with one candidate has nothing to share: its call is an ordinary one, which tries a
+    cooling model last (a shared request goes to its model first)."""
+    numbered(fake_llm)
+    async with client_for(models="openai:gpt-4.1=1,anthropic:claude-sonnet-4-6=1") as client:
+        for _ in range(client.health.allowed_fails):
+            client.health.failed("openai:gpt-4.1", LLMError("down", kind=ErrorKind.SERVER_ERROR))
+        assert client.health.cooling("openai:gpt-4.1")
+        results = await fan_out(client, n=2)
+    assert [r.provider for r in results] == ["anthropic", "anthropic"]
+    assert fake_llm.requests_for(api="openai") == []

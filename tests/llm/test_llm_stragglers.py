@@ -262,3 +262,49 @@ def test_the_command_line_takes_the_latency_distribution(monkeypatch: pytest.Mon
     with pytest.raises(SystemExit):
         module.main(["--latency-median", "0.8", "--latency-sigma", "0.9", "--seed", "7"])
     assert seen["median"] == 0.8 and seen["sigma"] == 0.9 and seen["draw"] == first
+
+
+async def test_the_grace_is_a_multiple_of_the_time_the_quorum_took(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    """The quorum takes 0.4 s, so the others get 0.4 s more (factor 1): a call of 1.6 s is cut
+    at about 0.8 s, well before the 5 s ceiling."""
+    fake_llm.add(scripted([Reply(f"q {i}", latency=0.4) for i in range(4)] + [Reply("late", latency=1.6)]))
+    policy = {
+        "codeflash_engine_straggler_factor": 1.0,
+        "codeflash_engine_straggler_min_wait": 0.05,
+        "codeflash_engine_straggler_max_wait": 5.0,
+    }
+    async with client_for(**policy) as client:
+        results, seconds = await each(client)
+    assert sorted(r.text for _, r in results if isinstance(r, Completion)) == [f"q {i}" for i in range(4)]
+    assert 0.7 <= seconds < 1.4
+    assert [o for o, _, _ in await records(llm_recorder, llm_sink)].count("cancelled") == 2
+
+
+async def test_a_call_ending_after_the_grace_is_cut_even_when_others_ended_within_it(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    """Once the grace has run out the wait does not start over: with a grace of 0.1 s, the call
+    that ends within it is kept and the one at 0.6 s is cut, without waiting for it."""
+    fake_llm.add(scripted([fast(i) for i in range(4)] + [Reply("within", latency=0.06), Reply("after", latency=0.6)]))
+    policy = {"codeflash_engine_straggler_min_wait": 0.1, "codeflash_engine_straggler_max_wait": 0.1}
+    async with client_for(**policy) as client:
+        results, seconds = await each(client)
+    texts = sorted(r.text for _, r in results if isinstance(r, Completion))
+    assert "after" not in texts and len(texts) in (4, 5)  # "within" is kept unless loopback was slow
+    assert seconds < 0.5
+    assert [o for o, _, _ in await records(llm_recorder, llm_sink)].count("cancelled") == 6 - len(texts)
+
+
+async def test_each_call_records_its_own_latency(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    fake_llm.add(scripted([Reply("slow", latency=0.3)]))
+    async with client_for() as client:
+        results, _ = await each(client, n=1)
+    [(_, completion)] = results
+    assert isinstance(completion, Completion) and 250 <= completion.latency_ms < 2000
+    await llm_recorder.close()
+    [record] = llm_sink.llm_calls
+    assert 250 <= record.latency_ms < 2000
