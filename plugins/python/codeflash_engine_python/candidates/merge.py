@@ -190,9 +190,8 @@ def _new_piece_key(piece: _Piece, candidate: ModuleIndex) -> object:
 
 
 def _anchor(original: ModuleIndex, key: str) -> int:
-    """Where new top-level definitions placed before ``key`` in the answer go."""
-    top = key.split(".")[0] if not key.startswith("=") else key
-    unit = original.units.get(top)
+    """Where new top-level definitions placed before the top-level unit ``key`` in the answer go."""
+    unit = original.units.get(key)
     return unit.start if unit is not None else len(original.source.text)
 
 
