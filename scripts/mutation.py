@@ -123,6 +123,7 @@ _PY_CANDIDATES = [
     "plugins/python/tests/test_candidate_files.py",
     "plugins/python/tests/test_base_carry_over.py",
     "plugins/python/tests/test_edits.py",
+    "plugins/python/tests/test_merge_shapes.py",
     "tests/test_plugin_candidates.py",
 ]
 _PY_INSTRUMENT = [
