@@ -14,6 +14,7 @@ the trace's features (``extra.prompt_arm``) so an operator compares the arms thr
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -114,6 +115,12 @@ def assign(n: int, strategies: Sequence[str]) -> list[tuple[str, int] | None]:
     return [None, *rest]
 
 
+@functools.lru_cache(maxsize=64)
+def strategy_line(strategy: str, round_: int) -> str:
+    """The line appended for ``strategy`` on its ``round_``-th pass (the same for every request)."""
+    return render_partial("_strategy.j2", strategy=strategy, round=round_).strip()
+
+
 @attrs.frozen
 class Diversified:
     prompts: tuple[Prompt, ...]
@@ -131,7 +138,7 @@ def diversify(prompt: Prompt, n: int, strategies: Sequence[str]) -> Diversified:
             chosen.append(None)
             continue
         strategy, round_ = item
-        line = render_partial("_strategy.j2", strategy=strategy, round=round_).strip()
+        line = strategy_line(strategy, round_)
         prompts.append(attrs.evolve(prompt, user=f"{prompt.user}\n\n{line}"))
         chosen.append(strategy)
     return Diversified(tuple(prompts), tuple(chosen))
