@@ -136,3 +136,38 @@ def test_a_method_answered_at_top_level_goes_back_into_its_class_and_its_helper_
     text = only_text(original, code, target="Box.total")
     assert text.startswith("class Box:\n    def total(self):\n        return _add(self.xs)\n")
     assert text.index("class Box") < text.index("def _add")  # a module-level helper, after the class
+
+
+def test_a_candidate_that_only_adds_a_method_nothing_calls_is_refused() -> None:
+    original = "class Box:\n    def total(self):\n        return sum(self.xs)\n"
+    code = "class Box:\n    def total(self):\n        return sum(self.xs)\n\n    def mean(self):\n        return 0\n"
+    assert merged(original, code, target="Box.total") == []
+
+
+def test_a_helper_named_like_a_module_is_not_imported() -> None:
+    """The candidate defines ``bisect`` itself: the name is bound, no ``import bisect`` is added."""
+    original = (
+        "def f(xs, x):\n    for i, v in enumerate(xs):\n        if v >= x:\n            return i\n    return len(xs)\n"
+    )
+    code = (
+        "def bisect(xs, x):\n    lo, hi = 0, len(xs)\n    while lo < hi:\n        mid = (lo + hi) // 2\n"
+        "        if xs[mid] < x:\n            lo = mid + 1\n        else:\n            hi = mid\n    return lo\n\n\n"
+        "def f(xs, x):\n    return bisect(xs, x)\n"
+    )
+    text = only_text(original, code)
+    assert "import bisect" not in text and "def bisect(xs, x):" in text
+
+
+def test_a_local_named_like_a_module_is_not_imported() -> None:
+    """``heapq`` is a local variable of the new code (bound in the candidate only)."""
+    original = "def f(xs):\n    return sorted(xs)[0]\n"
+    code = "def f(xs):\n    heapq = sorted(xs)\n    return heapq[0] if heapq else None\n"
+    text = only_text(original, code)
+    assert "import heapq" not in text and "heapq = sorted(xs)" in text
+
+
+def test_new_definitions_at_the_end_of_the_file_are_set_apart_by_two_blank_lines() -> None:
+    original = "def f(xs):\n    return sorted(xs)[0]\n"
+    code = "def f(xs):\n    return _least(xs)\n\n\ndef _least(xs):\n    return min(xs)\n"
+    text = only_text(original, code)
+    assert text == "def f(xs):\n    return _least(xs)\n\n\ndef _least(xs):\n    return min(xs)\n"
