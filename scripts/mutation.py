@@ -292,6 +292,20 @@ MODULES: dict[str, Module] = {
         only=["LLMClient.fan_out", "LLMClient.fan_out_each", "LLMClient._shares_prompt", "LLMClient._succeeded"],
         sample=2,
     ),
+    "plugins.candidates": Module(  # the per-answer triage and the streamed batch part (issue 19)
+        "engine/codeflash_engine/plugins/candidates.py",
+        [
+            "tests/test_plugin_candidates.py",
+            "tests/endpoints/test_streaming.py",
+            "tests/kit/test_kit_suite.py",
+            "plugins/python/tests/test_candidates.py",
+            "plugins/python/tests/test_candidate_filters.py",
+            "plugins/java/tests/test_java_candidates.py",
+            "plugins/js_ts/tests/test_jsts_candidates.py",
+            "plugins/go/tests/test_go_candidates.py",
+        ],
+        sample=2,
+    ),
     "python.merge": Module("plugins/python/codeflash_engine_python/candidates/merge.py", _PY_CANDIDATES, sample=3),
     "python.signature": Module(
         "plugins/python/codeflash_engine_python/candidates/signature.py", _PY_CANDIDATES, sample=3
