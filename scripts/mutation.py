@@ -296,6 +296,7 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/plugins/candidates.py",
         [
             "tests/test_plugin_candidates.py",
+            "tests/test_candidate_skeleton.py",
             "tests/endpoints/test_streaming.py",
             "tests/kit/test_kit_suite.py",
             "plugins/python/tests/test_candidates.py",
