@@ -292,6 +292,21 @@ MODULES: dict[str, Module] = {
         only=["LLMClient.fan_out", "LLMClient.fan_out_each", "LLMClient._shares_prompt", "LLMClient._succeeded"],
         sample=2,
     ),
+    "infra.recorder": Module(  # every LLM call's billing record goes through it
+        "engine/codeflash_engine/infra/recorder.py",
+        ["tests/llm/test_llm_recorder.py", "tests/llm/test_llm_records_db.py", "tests/ops/test_hostile_records.py"],
+        needs_postgres=True,
+    ),
+    "pipelines.fan_out": Module(  # answers cleaned as they arrive (issue 19)
+        "engine/codeflash_engine/pipelines/common.py",
+        [
+            "tests/endpoints/test_streaming.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_hostile_fanout.py",
+            "tests/endpoints/test_honest_answers.py",
+        ],
+        only=["Engine.ask_each", "Engine.ask", "_every_call_failed"],
+    ),
     "plugins.candidates": Module(  # the per-answer triage and the streamed batch part (issue 19)
         "engine/codeflash_engine/plugins/candidates.py",
         [
