@@ -24,6 +24,11 @@ Scenarios (``--scenario``, default ``all``):
   delays the fake drew for the same request, and the mean number of candidates answered; then the
   same at 500 ± 50 ms (``--tight-median``/``--tight-jitter``), where nothing should be cut.
   ``--straggler-off`` adds a run with the cut-off turned off, for comparison.
+- ``last-answer`` (issue 19: "the response leaves within about a millisecond of the last answer
+  it uses"): requests one at a time; the fake answers a request's six calls 40 ms apart, so every
+  answer but the last is cleaned while the last is on its way. Reported: the time from the fake
+  sending the last answer to the client holding the whole response (p50/p90), for the engine and
+  both passthroughs (which spend it receiving, decoding and answering).
 - the event loop: its largest *lag* (how late a 5 ms timer fired: every callback queued ahead of
   it counts) from the engine's /metrics, and its longest *blocking* (one callback holding the loop)
   from :mod:`engine_probe`, which the engine runs under for the latency runs (not for ``cpu``);
@@ -55,6 +60,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 from bench_engine_lib import (
@@ -66,10 +73,12 @@ from bench_engine_lib import (
     engine,
     fake_llm,
     heavy_tail_fake,
+    last_answers,
     machine,
     metric,
     passthrough,
     scrape,
+    staggered_fake,
 )
 from engine_probe import longest_callback
 from load_engine import issue_key
@@ -396,6 +405,55 @@ async def scenario_heavy_tail(args: argparse.Namespace, fake: str) -> list[dict[
     return rows
 
 
+async def _after_last_answer(base: str, sends: Path, requests: int) -> list[float]:
+    """ms from the fake's last answer to the whole response, for ``requests`` requests in turn."""
+    gaps = []
+    async with aiohttp.ClientSession() as session:
+        for i in range(requests + 3):  # the first three warm up
+            trace = str(uuid.uuid4())
+            headers = {"Authorization": f"Bearer {Store.key}"}
+            async with session.post(
+                f"{base}/ai/optimize", json=optimize_body(trace, marker=trace), headers=headers
+            ) as resp:
+                await resp.read()
+                received = time.time()
+                if resp.status != 200:
+                    raise RuntimeError(f"/ai/optimize answered {resp.status}")
+            await asyncio.sleep(0.05)  # the fake has written down every answer it sent
+            if i >= 3:
+                gaps.append((received - last_answers(sends)[trace]) * 1000)
+    return gaps
+
+
+async def scenario_last_answer(args: argparse.Namespace, fake: str) -> list[dict[str, Any]]:
+    """How soon after the last answer the response is out (see the module docstring)."""
+    rows: list[dict[str, Any]] = []
+    with staggered_fake(first=0.3, step=0.04) as (url, sends):
+        for name, target in (
+            ("passthrough", passthrough(url)),
+            ("SDK passthrough", passthrough(url, sdk=True)),
+            ("engine", served(url)),
+        ):
+            with target as (base, _):
+                gaps = await _after_last_answer(base, sends, args.last_answer_requests)
+            rows.append(
+                {
+                    "run": f"{name}, answers 40 ms apart, one request at a time",
+                    "after_last_answer_ms": {
+                        "p50": round(percentile(gaps, 50), 2),
+                        "p90": round(percentile(gaps, 90), 2),
+                    },
+                    **machine(),
+                }
+            )
+    bare = rows[0]["after_last_answer_ms"]
+    for row in rows[1:]:
+        row["after_last_answer_vs_passthrough_ms"] = {
+            q: round(row["after_last_answer_ms"][q] - bare[q], 2) for q in ("p50", "p90")
+        }
+    return rows
+
+
 SCENARIOS = {
     "concurrency": scenario_concurrency,
     "cpu": scenario_cpu,
@@ -403,6 +461,7 @@ SCENARIOS = {
     "saturation": scenario_saturation,
     "large": scenario_large,
     "heavy-tail": scenario_heavy_tail,
+    "last-answer": scenario_last_answer,
 }
 
 
@@ -426,6 +485,8 @@ def show(row: dict[str, Any]) -> None:
         "cpu_vs_sdk_passthrough",
         "added_vs_passthrough_ms",
         "added_vs_sdk_passthrough_ms",
+        "after_last_answer_ms",
+        "after_last_answer_vs_passthrough_ms",
         "requests_per_cpu_second",
         "event_loop_lag_max_ms",
         "longest_callback_ms",
@@ -450,6 +511,7 @@ async def main_async(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     if args.scenario == "all":
         names.remove("heavy-tail")  # its own fakes; run it on its own
+        names.remove("last-answer")
     with fake_llm(latency=LATENCY) as fake:
         for name in names:
             for row in await SCENARIOS[name](args, fake):
@@ -487,6 +549,7 @@ def main() -> None:
     parser.add_argument("--saturation-concurrency", type=int, default=300)
     parser.add_argument("--workers", type=int, default=1, help="engine workers for the open-loop run")
     parser.add_argument("--cpu-rounds", type=int, default=3, help="alternated passthrough/engine runs for cpu")
+    parser.add_argument("--last-answer-requests", type=int, default=40, help="last-answer: requests per target")
     parser.add_argument("--latency-median", type=float, default=0.8, help="heavy-tail: median LLM latency (s)")
     parser.add_argument("--latency-sigma", type=float, default=0.9, help="heavy-tail: sigma of the log of the latency")
     parser.add_argument("--tail-rate", type=float, default=3.0, help="heavy-tail: arrivals per second")

@@ -242,6 +242,33 @@ def drawn_delays(fake_url: str) -> dict[str, list[float]]:
     return out
 
 
+@contextlib.contextmanager
+def staggered_fake(first: float, step: float) -> Iterator[tuple[str, Path]]:
+    """The fake LLM answering the calls of each /ai/optimize one after another (this file's
+    ``staggered-fake`` mode): the k-th call of a request (told by the trace id the load writes into
+    the code) after ``first + k * step`` seconds. Yields its URL and a file where the time each
+    answer is due out (epoch seconds) is appended, a JSON line per answer: read it with
+    :func:`last_answers`."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-staggered-") as tmp:
+        sends = Path(tmp) / "sends.jsonl"
+        proc = Proc(
+            [str(VENV_BIN / "python"), __file__, "staggered-fake", str(port), str(first), str(step), str(sends)],
+            name="staggered-fake",
+        )
+        with _listening(proc, port) as url:
+            yield url, sends
+
+
+def last_answers(sends: Path) -> dict[str, float]:
+    """Per marked trace id, when the fake sent its last answer (epoch seconds)."""
+    out: dict[str, float] = {}
+    for line in sends.read_text().splitlines():
+        item = json.loads(line)
+        out[item["key"]] = max(out.get(item["key"], 0.0), float(item["send"]))
+    return out
+
+
 _TRACE_MARK = re.compile(r"# ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
@@ -270,6 +297,27 @@ def _serve_heavy_fake(port: int, median: float, sigma: float, jitter: float, see
         keep_requests=False,
         delay_key=key,
     )
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(fake.serve_until_signalled())
+
+
+def _serve_staggered_fake(port: int, first: float, step: float, sends: str) -> None:
+    from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Reply
+    from codeflash_engine.testing.load import candidate_answer
+
+    answered: dict[str, int] = {}
+    log = open(sends, "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
+
+    def respond(request: FakeRequest) -> Reply:
+        found = _TRACE_MARK.search(request.text)
+        key = found.group(1) if found else "?"
+        k = answered[key] = answered.get(key, -1) + 1
+        latency = first + k * step
+        log.write(json.dumps({"key": key, "send": time.time() + latency}) + "\n")
+        log.flush()
+        return Reply(candidate_answer(k % 6), latency=latency)
+
+    fake = FakeLLM(port=port, default=respond, keep_requests=False)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(fake.serve_until_signalled())
 
@@ -446,6 +494,8 @@ def _passthrough_app(fake_url: str, *, sdk: bool = False, calls: int = 6) -> web
 
 if __name__ == "__main__" and len(sys.argv) == 7 and sys.argv[1] == "heavy-fake":
     _serve_heavy_fake(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6]))
+elif __name__ == "__main__" and len(sys.argv) == 6 and sys.argv[1] == "staggered-fake":
+    _serve_staggered_fake(int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), sys.argv[5])
 elif __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] in ("passthrough", "passthrough-sdk"):
     web.run_app(
         _passthrough_app(sys.argv[3], sdk=sys.argv[1] == "passthrough-sdk", calls=int(sys.argv[4])),
