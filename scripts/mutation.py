@@ -294,7 +294,12 @@ MODULES: dict[str, Module] = {
     ),
     "infra.recorder": Module(  # every LLM call's billing record goes through it
         "engine/codeflash_engine/infra/recorder.py",
-        ["tests/llm/test_llm_recorder.py", "tests/llm/test_llm_records_db.py", "tests/ops/test_hostile_records.py"],
+        [
+            "tests/llm/test_llm_recorder.py",
+            "tests/llm/test_recorder_stamps.py",
+            "tests/llm/test_llm_records_db.py",
+            "tests/ops/test_hostile_records.py",
+        ],
         needs_postgres=True,
     ),
     "pipelines.fan_out": Module(  # answers cleaned as they arrive (issue 19)
@@ -430,6 +435,8 @@ def serve(path: str) -> None:
                 server.close()
                 os.setsid()
                 os.chdir(request["cwd"])
+                if not request.get("database", True):
+                    os.environ.pop("DATABASE_URL", None)
                 out = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
                 os.dup2(out, 1)
                 os.dup2(out, 2)
@@ -481,12 +488,13 @@ def _third_party_modules() -> list[str]:
     return [name for name in listed.split() if not name.startswith(own)]
 
 
-def client(path: str, timeout: float, args: list[str]) -> int:
-    """Run pytest with ``args`` in the fork server at ``path``; its exit status."""
+def client(path: str, timeout: float, args: list[str], *, database: bool = True) -> int:
+    """Run pytest with ``args`` in the fork server at ``path`` (without DATABASE_URL unless
+    ``database``); its exit status."""
     log = Path(path).with_suffix(".log")
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
         conn.connect(path)
-        request = {"args": args, "cwd": os.getcwd(), "timeout": timeout, "log": str(log)}
+        request = {"args": args, "cwd": os.getcwd(), "timeout": timeout, "log": str(log), "database": database}
         conn.sendall((json.dumps(request) + "\n").encode())
         answer = conn.makefile("r").readline().strip()
     code = int(answer or 125)
@@ -620,7 +628,10 @@ def _command(module: Module, tree: Path, sock: str, timeout: float, note: str = 
         print(f"  {note}: not in this checkout: {', '.join(sorted(set(module.tests) - set(tests)))}", flush=True)
     args = ["-x", "-q", "-p", "no:cacheprovider", *module.pytest_args, *tests]
     me = str(Path(__file__).resolve())
-    return shlex.join([sys.executable, me, "--client", sock, "--timeout", f"{timeout:.0f}", "--", *args])
+    # the fork server has DATABASE_URL when any module of the run needs PostgreSQL; the others'
+    # tests must not see it (their apps would take their keys from that database)
+    database = [] if module.needs_postgres else ["--no-database"]
+    return shlex.join([sys.executable, me, "--client", sock, "--timeout", f"{timeout:.0f}", *database, "--", *args])
 
 
 def _write_config(config: Path, module: Module, command: str) -> None:
@@ -740,7 +751,8 @@ def main() -> None:
         return
     if len(sys.argv) > 2 and sys.argv[1] == "--client":
         sep = sys.argv.index("--")
-        sys.exit(client(sys.argv[2], float(sys.argv[4]), sys.argv[sep + 1 :]))
+        database = "--no-database" not in sys.argv[:sep]
+        sys.exit(client(sys.argv[2], float(sys.argv[4]), sys.argv[sep + 1 :], database=database))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", help=f"module names (default: all): {', '.join(MODULES)}")
     parser.add_argument("--sample", type=int, default=0, help="keep every K-th mutant (default: the module's own)")
