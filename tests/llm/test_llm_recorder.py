@@ -217,3 +217,28 @@ async def test_a_full_batch_does_not_linger() -> None:
     assert recorder.queue_depth == 1
     await recorder.close()
     assert [len(b) for b in sink.batches] == [3, 3, 1]
+
+
+async def test_a_batch_exactly_full_does_not_linger() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink, batch_size=3, linger=30.0)
+    for i in range(3):
+        recorder.record(call(i))
+    recorder.start()
+    await asyncio.sleep(0.05)
+    assert [len(b) for b in sink.batches] == [3]
+    await recorder.close()
+
+
+async def test_a_batch_one_short_lingers_for_the_last_record() -> None:
+    sink = CountingSink()
+    recorder = Recorder(sink, batch_size=3, linger=0.3)
+    recorder.record(call(0))
+    recorder.record(call(1))
+    recorder.start()
+    await asyncio.sleep(0.05)
+    assert sink.batches == []
+    recorder.record(call(2))
+    await asyncio.sleep(0.5)
+    assert [len(b) for b in sink.batches] == [3]
+    await recorder.close()

@@ -1,6 +1,6 @@
 """What the recorder does to a record on its way in (privacy mode, the organization and request
-stamped from the request's context, telemetry giving way), and how it paces itself (linger edges,
-backoff, the drop warning, the record set aside)."""
+stamped from the request's context, telemetry giving way), and how it copes (backoff, the drop
+warning, the record set aside). The linger's edges are in test_llm_recorder.py."""
 
 from __future__ import annotations
 
@@ -122,39 +122,6 @@ async def test_a_fresh_recorder_holds_nothing_and_close_stops_its_task() -> None
     assert task is not None and not task.done()
     await recorder.close()
     assert task.done() and recorder.queue_depth == 0
-
-
-class Batches:
-    def __init__(self) -> None:
-        self.batches: list[list[Record]] = []
-
-    async def write(self, batch: Sequence[Record]) -> None:
-        self.batches.append(list(batch))
-
-
-async def test_a_batch_exactly_full_does_not_linger() -> None:
-    sink = Batches()
-    recorder = Recorder(sink, batch_size=3, linger=30.0)
-    for i in range(3):
-        recorder.record(call(i))
-    recorder.start()
-    await asyncio.sleep(0.05)
-    assert [len(b) for b in sink.batches] == [3]
-    await recorder.close()
-
-
-async def test_a_batch_one_short_lingers_for_the_last_record() -> None:
-    sink = Batches()
-    recorder = Recorder(sink, batch_size=3, linger=0.3)
-    recorder.record(call(0))
-    recorder.record(call(1))
-    recorder.start()
-    await asyncio.sleep(0.05)
-    assert sink.batches == []
-    recorder.record(call(2))
-    await asyncio.sleep(0.5)
-    assert [len(b) for b in sink.batches] == [3]
-    await recorder.close()
 
 
 class Failing:
