@@ -153,6 +153,22 @@ async def test_retries_back_off_doubling_up_to_the_cap(monkeypatch: pytest.Monke
     assert len(sink.records) == 1
 
 
+async def test_by_default_a_failed_write_is_retried_after_a_fifth_of_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(delay: float) -> None:
+        waits.append(delay)
+        await real_sleep(0)
+
+    monkeypatch.setattr(recorder_module.asyncio, "sleep", sleep)
+    sink = Failing(failures=2)
+    recorder = Recorder(sink)
+    recorder.record(call(0))
+    await recorder.close()
+    assert waits == [0.2, 0.4] and len(sink.records) == 1
+
+
 async def test_a_full_queue_warns_once_then_stays_quiet(caplog: pytest.LogCaptureFixture) -> None:
     recorder = Recorder(MemorySink(), max_queue=1)
     recorder.record(call(0))
