@@ -3,6 +3,7 @@ slow ones are still on their way, and the result equals one batch call (issue 19
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -15,7 +16,7 @@ from codeflash_engine.app import create_app, load_plugins
 from codeflash_engine.plugins.defaults import LENIENT
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import EngineClient, call
-from codeflash_engine.testing.fake_llm import FakeLLM, Reply
+from codeflash_engine.testing.fake_llm import FakeLLM, Fault, Reply
 
 
 class Watched:
@@ -61,3 +62,52 @@ async def test_the_first_answers_are_cleaned_before_the_last_one_arrives(
     # sent right after the slow one is cleaned (generous bounds: only a wait for the batch fails)
     assert first < 2.0, f"the first answer was cleaned {first:.2f} s in, after the slow one came"
     assert watched.calls[-1][0] - started >= 2.9 and ended - watched.calls[-1][0] < 2.0
+
+
+async def test_a_consumer_that_stops_early_cancels_the_calls_still_running(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """The handler went away after the first answer (a client that hung up): the slow call is
+    cancelled, recorded as such, and closing the stream raises nothing."""
+    from codeflash_engine.http.state import ENGINE
+    from codeflash_engine.infra.llm import Deadline
+    from codeflash_engine.plugins.types import Prompt, Task
+
+    fake_llm.reply(Reply("fast", latency=0.02), times=1)
+    fake_llm.reply(Reply("slow", latency=20.0), times=1)
+    engine = engine_client.app[ENGINE]
+    trace = "5b3c9a1e-2f4d-4e6a-8b7c-0d1e2f3a4b5c"
+    stream = engine.ask_each(
+        Prompt(system="s", user="u"), n=2, task=Task.OPTIMIZE, trace_id=trace, deadline=Deadline.after(60)
+    )
+    started = time.monotonic()
+    first = await stream.__anext__()
+    assert [c.text for _, c in first] == ["fast"]
+    await stream.aclose()  # raises nothing
+    for _ in range(100):
+        calls = (await engine.store.records_for_trace(trace)).calls
+        if len(calls) == 2:
+            break
+        await asyncio.sleep(0.02)
+    assert sorted(c.outcome for c in calls) == ["cancelled", "ok"]
+    assert time.monotonic() - started < 5  # not the slow call's 20 s
+
+
+async def test_when_every_call_fails_the_502_names_why(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    fake_llm.fail(Fault.bad_request("the model refuses this prompt"))
+    status, body = await call(engine_client, "/ai/optimize", {**s.optimize(), "n_candidates": 2})
+    assert status == 502
+    assert body["error"] == "every LLM call for optimize failed: openai:gpt-4.1 answered HTTP 400 (bad_request)"
+
+
+def test_the_reasons_of_a_502_are_cut_at_500_characters() -> None:
+    from codeflash_engine.infra.llm import LLMError
+    from codeflash_engine.infra.llm.errors import ErrorKind
+    from codeflash_engine.pipelines.common import _every_call_failed
+    from codeflash_engine.plugins.types import Task
+
+    long, short = LLMError("x" * 1000, kind=ErrorKind.BAD_REQUEST), LLMError("y" * 10, kind=ErrorKind.BAD_REQUEST)
+    failed = _every_call_failed(Task.OPTIMIZE, [long, short])
+    reasons = str(failed).split("failed: ", 1)[1]
+    assert len(reasons) == 500 and reasons.startswith("x" * 490)
+    assert "no call was made" in str(_every_call_failed(Task.OPTIMIZE, []))
