@@ -4,7 +4,10 @@ postprocessing (merge_streamed)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Hashable, Sequence
+
+import pytest
 
 from codeflash_engine.plugins.candidates import CandidateCleaner, merge_streamed
 from codeflash_engine.plugins.types import Answer, Candidate, CandidatesRequest, CodeFile, Task
@@ -68,3 +71,14 @@ def test_without_a_key_the_text_decides_and_the_path_counts() -> None:
     elsewhere = Candidate((CodeFile("src/two.py", same_code),), answer_index=2)
     merged = merge_streamed([(0, [one]), (1, [spaced]), (2, [elsewhere])])
     assert [index for index, _ in merged] == [0, 2]  # whitespace alone does not make a new one
+
+
+def test_every_drop_is_logged_with_the_answer_s_number_and_nothing_else(caplog: pytest.LogCaptureFixture) -> None:
+    cleaner = Lines()
+    with caplog.at_level(logging.DEBUG, logger="codeflash_engine.plugins.candidates"):
+        kept = cleaner.postprocess(request("fast", "slow", "fast"))
+    assert [c.answer_index for c in kept] == [0]
+    assert [r.getMessage() for r in caplog.records] == [
+        "answer #2 dropped: identical to the original once normalised",
+        "answer #3 dropped: duplicate of answer #1",
+    ]
