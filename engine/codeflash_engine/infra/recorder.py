@@ -99,7 +99,7 @@ class Recorder:
     bounds one ``write``. ``linger`` (seconds) is how long the first record of a batch waits for
     others before the batch is written: one statement then carries the records of several
     requests instead of a few each (at 50 optimize requests a second, 0.05 s turns about 2.4
-    statements a request into about 0.4); :meth:`close` cuts it short. A failing sink is retried
+    statements a request into about 0.3); :meth:`close` cuts it short. A failing sink is retried
     after ``retry_base`` seconds, doubling up to ``retry_cap``. Use it as an async context
     manager, or call :meth:`start` and :meth:`close`.
     """
