@@ -312,6 +312,21 @@ MODULES: dict[str, Module] = {
         ],
         only=["Engine.ask_each", "Engine.ask", "_every_call_failed"],
     ),
+    "llm.slots": Module(  # one tenant's calls never take every slot
+        "engine/codeflash_engine/infra/llm/slots.py",
+        ["tests/llm/test_llm_reliability.py", "tests/endpoints/test_hostile_fanout.py"],
+    ),
+    "pipelines.budget": Module(
+        "engine/codeflash_engine/pipelines/budget.py", ["tests/endpoints/test_prompt_budgets.py"], sample=2
+    ),
+    "plugins.answers": Module(  # an edit applied to the candidate shown, then to the original
+        "engine/codeflash_engine/plugins/answers.py",
+        [
+            "tests/test_plugin_candidates.py",
+            "plugins/python/tests/test_edits.py",
+            "plugins/python/tests/test_base_carry_over.py",
+        ],
+    ),
     "plugins.candidates": Module(  # the per-answer triage and the streamed batch part (issue 19)
         "engine/codeflash_engine/plugins/candidates.py",
         [
