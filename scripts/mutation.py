@@ -314,7 +314,11 @@ MODULES: dict[str, Module] = {
     ),
     "llm.slots": Module(  # one tenant's calls never take every slot
         "engine/codeflash_engine/infra/llm/slots.py",
-        ["tests/llm/test_llm_reliability.py", "tests/endpoints/test_hostile_fanout.py"],
+        [
+            "tests/llm/test_keyed_slots.py",
+            "tests/llm/test_llm_reliability.py",
+            "tests/endpoints/test_hostile_fanout.py",
+        ],
     ),
     "pipelines.budget": Module(
         "engine/codeflash_engine/pipelines/budget.py", ["tests/endpoints/test_prompt_budgets.py"], sample=2
