@@ -321,7 +321,9 @@ MODULES: dict[str, Module] = {
         ],
     ),
     "pipelines.budget": Module(
-        "engine/codeflash_engine/pipelines/budget.py", ["tests/endpoints/test_prompt_budgets.py"], sample=2
+        "engine/codeflash_engine/pipelines/budget.py",
+        ["tests/test_prompt_budget_units.py", "tests/endpoints/test_prompt_budgets.py"],
+        sample=2,
     ),
     "plugins.answers": Module(  # an edit applied to the candidate shown, then to the original
         "engine/codeflash_engine/plugins/answers.py",
