@@ -74,10 +74,7 @@ async def test_context_is_cut_first_and_the_code_is_kept() -> None:
     assert tokens(Prompt(system=calls[1]["source_code"], user="")) < tokens(fitted.prompt) <= 2000 + 200
     [note] = fitted.notes
     assert note.startswith("read_only_dependency_code is cut to about ") and note.endswith(" characters per value")
-    assert (
-        fitted.prompt.user.endswith(fitted.prompt.user.split("\n\n")[-1])
-        and "read_only_dependency_code" in (fitted.prompt.user.split("\n\n")[-1])
-    )
+    assert note in fitted.prompt.user.split("\n\n")[-1]  # said at the end of the prompt
 
 
 async def test_when_context_is_not_enough_the_code_is_cut_too() -> None:
@@ -120,7 +117,7 @@ def test_values_are_cut_inside_nested_fields_and_never_below_two_hundred_charact
     out = shrink(fields, 10_000, notes, context_only=True)
     first = out["existing_tests"][0]["src"]
     assert 200 <= len(first) < 3000 and out["existing_tests"][1]["src"] == "y" * 100
-    assert out["source_code"] == "s" * 100 or len(out["source_code"]) >= 100  # the code is never cut below 200
+    assert out["source_code"] == "s" * 100  # under 200 characters: never cut
 
 
 def test_nothing_over_excess_is_cut_when_the_context_round_suffices() -> None:
@@ -171,4 +168,4 @@ async def test_a_repair_s_differences_are_merged_before_rendering() -> None:
     fitted = await fit(Task.REPAIR, {"test_diffs": [diff("1"), diff("1")]}, render_with(calls), budget=10_000)
     assert len(calls[0]["test_diffs"]) == 1 and calls[0]["test_diffs"][0]["repeats"] == 2
     assert fitted.notes == ("2 test differences shown as 1: identical ones are merged",)
-    assert fitted.prompt.user.rstrip().endswith(".") or "merged" in fitted.prompt.user
+    assert "identical ones are merged" in fitted.prompt.user.split("\n\n")[-1]
