@@ -14,6 +14,7 @@ from codeflash_engine.infra.llm.models import ModelInfo, ModelTable
 from codeflash_engine.pipelines import budget
 from codeflash_engine.pipelines.budget import fit, merge_diffs, shrink, tokens, window_budget
 from codeflash_engine.plugins.types import Prompt, Task
+from codeflash_engine.text.cuts import cut_middle
 
 
 def test_tokens_are_characters_over_two_and_a_half_plus_eight() -> None:
@@ -81,6 +82,7 @@ async def test_when_context_is_not_enough_the_code_is_cut_too() -> None:
     calls: list[Mapping[str, Any]] = []
     fields = {"source_code": "c" * 20_000, "existing_tests": "t" * 300}
     fitted = await fit(Task.OPTIMIZE, fields, render_with(calls), budget=2000)
+    assert len(calls) == 2  # the context first, then every field, in the same round
     assert len(calls[-1]["source_code"]) < 20_000
     assert tokens(fitted.prompt) <= 2000 + 200
     assert any(n.startswith("source_code is cut") for n in fitted.notes)
@@ -97,7 +99,7 @@ async def test_a_prompt_that_cannot_fit_is_cut_four_times_then_sent_with_a_warni
 
     with caplog.at_level(logging.WARNING, logger=budget.__name__):
         await fit(Task.OPTIMIZE, {"source_code": "c" * 1000}, stubborn, budget=1000)
-    assert len(calls) == 1 + budget.MAX_ROUNDS
+    assert len(calls) == 5  # the first rendering and four rounds
     assert any("still over its budget" in r.getMessage() for r in caplog.records)
 
 
@@ -116,7 +118,9 @@ def test_values_are_cut_inside_nested_fields_and_never_below_two_hundred_charact
     fields = {"existing_tests": [{"src": "x" * 3000}, {"src": "y" * 100}], "source_code": "s" * 100}
     out = shrink(fields, 10_000, notes, context_only=True)
     first = out["existing_tests"][0]["src"]
-    assert 200 <= len(first) < 3000 and out["existing_tests"][1]["src"] == "y" * 100
+    # cut to 200 among the context, then again among every field (its marker made it longer)
+    assert first == cut_middle(cut_middle("x" * 3000, 200), 200) and out["existing_tests"][1]["src"] == "y" * 100
+    assert set(notes) == {"existing_tests is cut to about 200 characters per value"}  # the field, not "src"
     assert out["source_code"] == "s" * 100  # under 200 characters: never cut
 
 
@@ -169,3 +173,30 @@ async def test_a_repair_s_differences_are_merged_before_rendering() -> None:
     assert len(calls[0]["test_diffs"]) == 1 and calls[0]["test_diffs"][0]["repeats"] == 2
     assert fitted.notes == ("2 test differences shown as 1: identical ones are merged",)
     assert "identical ones are merged" in fitted.prompt.user.split("\n\n")[-1]
+
+
+async def test_a_prompt_exactly_at_its_budget_is_not_cut_and_one_token_over_is() -> None:
+    fields = {"source_code": "x" * 1000, "existing_tests": "t" * 3000}
+    probe: list[Mapping[str, Any]] = []
+    at = tokens(await render_with(probe)(fields))
+    calls: list[Mapping[str, Any]] = []
+    assert (await fit(Task.OPTIMIZE, fields, render_with(calls), budget=at)).notes == ()
+    assert len(calls) == 1
+    calls.clear()
+    assert (await fit(Task.OPTIMIZE, fields, render_with(calls), budget=at - 1)).notes != ()
+    assert len(calls) == 2
+
+
+async def test_the_first_round_cuts_the_context_before_any_code() -> None:
+    """Cutting every field at once would take the code down to about 4,700 characters too."""
+    calls: list[Mapping[str, Any]] = []
+    fields = {"source_code": "c" * 6000, "read_only_dependency_code": "d" * 12_000}
+    await fit(Task.OPTIMIZE, fields, render_with(calls), budget=4000)
+    assert calls[1]["source_code"] == "c" * 6000 and len(calls[1]["read_only_dependency_code"]) < 6000
+
+
+def test_a_value_already_at_the_floor_is_neither_cut_nor_named() -> None:
+    notes: list[str] = []
+    out = shrink({"existing_tests": "a" * 200, "generated_tests": "b" * 5000}, 100_000, notes, context_only=True)
+    assert out["existing_tests"] == "a" * 200
+    assert set(notes) == {"generated_tests is cut to about 200 characters per value"}
