@@ -75,3 +75,18 @@ def test_the_reason_an_edit_failed_is_cut_at_300_characters() -> None:
     answer = read(EDIT_OF_CANDIDATE.replace("src/sum.js", path), original=original)
     assert answer.edit_error is not None and len(answer.edit_error) == 300
     assert answer.edit_error.startswith(f"block 1 ({path}): the SEARCH text did not match")
+
+
+def test_an_edit_that_changes_nothing_says_so() -> None:
+    noop = "src/sum.js\n<<<<<<< SEARCH\n  let t = 0;\n=======\n  let t = 0;\n>>>>>>> REPLACE\n"
+    answer = read(noop)
+    assert answer.edited is None and answer.edit_error == "the edit changes nothing"
+
+
+def test_of_several_failed_blocks_the_first_is_named() -> None:
+    two = (
+        "src/sum.js\n<<<<<<< SEARCH\n  nothing one\n=======\n  x\n>>>>>>> REPLACE\n"
+        "src/sum.js\n<<<<<<< SEARCH\n  nothing two\n=======\n  y\n>>>>>>> REPLACE\n"
+    )
+    answer = read(two)
+    assert answer.edit_error is not None and answer.edit_error.startswith("block 1 (src/sum.js)")
