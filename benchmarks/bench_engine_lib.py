@@ -272,18 +272,23 @@ def last_answers(sends: Path) -> dict[str, float]:
 _TRACE_MARK = re.compile(r"# ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
 
 
-def _serve_heavy_fake(port: int, median: float, sigma: float, jitter: float, seed: int) -> None:
-    from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Reply, prompt_key
-    from codeflash_engine.testing.load import candidate_answer
+def _request_key(request: Any) -> str:
+    """The /ai/optimize request a fake's call belongs to: the trace id the load marked in the
+    code, else (an unmarked call) a hash of its prompt."""
+    from codeflash_engine.testing.fake_llm import prompt_key
 
-    def key(request: FakeRequest) -> str:
-        found = _TRACE_MARK.search(request.text)
-        return found.group(1) if found else prompt_key(request)
+    found = _TRACE_MARK.search(request.text)
+    return found.group(1) if found else prompt_key(request)
+
+
+def _serve_heavy_fake(port: int, median: float, sigma: float, jitter: float, seed: int) -> None:
+    from codeflash_engine.testing.fake_llm import FakeLLM, FakeRequest, Reply
+    from codeflash_engine.testing.load import candidate_answer
 
     answered: dict[str, int] = {}
 
     def respond(request: FakeRequest) -> Reply:
-        k = key(request)
+        k = _request_key(request)
         answered[k] = answered.get(k, 0) + 1
         return Reply(candidate_answer(answered[k] % 6))
 
@@ -295,7 +300,7 @@ def _serve_heavy_fake(port: int, median: float, sigma: float, jitter: float, see
         seed=seed,
         default=respond,
         keep_requests=False,
-        delay_key=key,
+        delay_key=_request_key,
     )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(fake.serve_until_signalled())
@@ -309,8 +314,7 @@ def _serve_staggered_fake(port: int, first: float, step: float, sends: str) -> N
     log = open(sends, "a", encoding="utf-8")  # noqa: SIM115 - open for the process's life
 
     def respond(request: FakeRequest) -> Reply:
-        found = _TRACE_MARK.search(request.text)
-        key = found.group(1) if found else "?"
+        key = _request_key(request)
         k = answered[key] = answered.get(key, -1) + 1
         latency = first + k * step
         log.write(json.dumps({"key": key, "send": time.time() + latency}) + "\n")

@@ -10,20 +10,24 @@ import pytest
 from codeflash_engine.infra.llm.slots import KeyedSlots, NoSlot
 
 
-async def hold(slots: KeyedSlots, key: str | None, started: asyncio.Event, release: asyncio.Event) -> None:
-    async with slots.slot(key):
-        started.set()
-        await release.wait()
+async def held(slots: KeyedSlots, key: str, release: asyncio.Event) -> asyncio.Task[None]:
+    """A caller that holds one of ``key``'s slots until ``release`` (returned once it holds it)."""
+    started = asyncio.Event()
+
+    async def hold() -> None:
+        async with slots.slot(key):
+            started.set()
+            await release.wait()
+
+    task = asyncio.create_task(hold())
+    await started.wait()
+    return task
 
 
 async def test_a_key_holds_at_most_its_limit_and_the_next_caller_of_it_waits() -> None:
     slots = KeyedSlots(limit=2)
     release = asyncio.Event()
-    holders = []
-    for _ in range(2):
-        started = asyncio.Event()
-        holders.append(asyncio.create_task(hold(slots, "alice", started, release)))
-        await started.wait()
+    holders = [await held(slots, "alice", release) for _ in range(2)]
     assert slots.in_use("alice") == 2
     with pytest.raises(NoSlot, match=r"within 0\.1 s"):
         async with slots.slot("alice", within=0.1):
@@ -36,9 +40,8 @@ async def test_a_key_holds_at_most_its_limit_and_the_next_caller_of_it_waits() -
 
 async def test_another_key_is_not_held_up() -> None:
     slots = KeyedSlots(limit=1)
-    release, started = asyncio.Event(), asyncio.Event()
-    holder = asyncio.create_task(hold(slots, "alice", started, release))
-    await started.wait()
+    release = asyncio.Event()
+    holder = await held(slots, "alice", release)
     async with slots.slot("bob", within=0.1):
         assert slots.in_use("bob") == 1 and slots.in_use("alice") == 1
     release.set()
@@ -53,9 +56,8 @@ async def test_a_caller_without_a_key_is_not_bounded() -> None:
 
 async def test_a_waiting_caller_counts_and_gets_the_slot_when_it_frees() -> None:
     slots = KeyedSlots(limit=1)
-    release, started = asyncio.Event(), asyncio.Event()
-    holder = asyncio.create_task(hold(slots, "alice", started, release))
-    await started.wait()
+    release = asyncio.Event()
+    holder = await held(slots, "alice", release)
     got = asyncio.Event()
 
     async def waiter() -> None:

@@ -8,6 +8,8 @@ import json
 import logging
 from collections.abc import Sequence
 
+import pytest
+
 from codeflash_engine.infra.logging import ContextFilter, JsonFormatter
 from codeflash_engine.infra.recorder import LogSink, MemorySink, Recorder, open_recorder
 from codeflash_engine.infra.records import ErrorRecord, FeaturesRecord, LLMCallRecord, Record
@@ -206,28 +208,23 @@ async def test_close_does_not_wait_out_the_linger() -> None:
     assert [len(b) for b in sink.batches] == [2] and recorder.written == 2
 
 
-async def test_a_full_batch_does_not_linger() -> None:
+@pytest.mark.parametrize(
+    ("queued", "at_once", "lingering", "in_the_end"),
+    [(7, [3, 3], 1, [3, 3, 1]), (3, [3], 0, [3])],  # the seventh lingers alone; exactly full: none
+)
+async def test_a_full_batch_does_not_linger(
+    queued: int, at_once: list[int], lingering: int, in_the_end: list[int]
+) -> None:
     sink = CountingSink()
     recorder = Recorder(sink, batch_size=3, linger=30.0)
-    for i in range(7):
+    for i in range(queued):
         recorder.record(call(i))
     recorder.start()
     await asyncio.sleep(0.05)
-    assert [len(b) for b in sink.batches] == [3, 3]  # the seventh lingers alone
-    assert recorder.queue_depth == 1
+    assert [len(b) for b in sink.batches] == at_once
+    assert recorder.queue_depth == lingering
     await recorder.close()
-    assert [len(b) for b in sink.batches] == [3, 3, 1]
-
-
-async def test_a_batch_exactly_full_does_not_linger() -> None:
-    sink = CountingSink()
-    recorder = Recorder(sink, batch_size=3, linger=30.0)
-    for i in range(3):
-        recorder.record(call(i))
-    recorder.start()
-    await asyncio.sleep(0.05)
-    assert [len(b) for b in sink.batches] == [3]
-    await recorder.close()
+    assert [len(b) for b in sink.batches] == in_the_end
 
 
 async def test_a_batch_one_short_lingers_for_the_last_record() -> None:

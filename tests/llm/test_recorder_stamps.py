@@ -136,15 +136,21 @@ class Failing:
         self.records.extend(batch)
 
 
-async def test_retries_back_off_doubling_up_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The delays the recorder sleeps between retries (each sleep then lasts no time)."""
+    slept: list[float] = []
     real_sleep = asyncio.sleep
 
     async def sleep(delay: float) -> None:
-        waits.append(delay)
+        slept.append(delay)
         await real_sleep(0)
 
     monkeypatch.setattr(recorder_module.asyncio, "sleep", sleep)
+    return slept
+
+
+async def test_retries_back_off_doubling_up_to_the_cap(waits: list[float]) -> None:
     sink = Failing(failures=5)
     recorder = Recorder(sink, retry_base=0.1, retry_cap=0.5)
     recorder.record(call(0))
@@ -153,15 +159,7 @@ async def test_retries_back_off_doubling_up_to_the_cap(monkeypatch: pytest.Monke
     assert len(sink.records) == 1
 
 
-async def test_by_default_a_failed_write_is_retried_after_a_fifth_of_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
-    waits: list[float] = []
-    real_sleep = asyncio.sleep
-
-    async def sleep(delay: float) -> None:
-        waits.append(delay)
-        await real_sleep(0)
-
-    monkeypatch.setattr(recorder_module.asyncio, "sleep", sleep)
+async def test_by_default_a_failed_write_is_retried_after_a_fifth_of_a_second(waits: list[float]) -> None:
     sink = Failing(failures=2)
     recorder = Recorder(sink)
     recorder.record(call(0))
