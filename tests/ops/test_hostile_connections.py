@@ -8,11 +8,14 @@ These run the engine's real server (its runner on a loopback port), spoken to ov
 from __future__ import annotations
 
 import asyncio
+import gzip
 import json
 import logging
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable
 
+import aiohttp
 import pytest
 import pytest_asyncio
 from aiohttp import web
@@ -219,3 +222,28 @@ def test_sentry_events_never_carry_a_key() -> None:
     scrubbed = _sentry_before_send(event, {})
     assert SECRET[3:] not in json.dumps(scrubbed)
     assert "[redacted]" in json.dumps(scrubbed)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "deflate"])
+async def test_a_body_that_is_not_what_its_content_encoding_says_gets_400(
+    served: tuple[web.Application, int], caplog: pytest.LogCaptureFixture, encoding: str
+) -> None:
+    app, port = served
+    caplog.set_level(logging.INFO)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json", "Content-Encoding": encoding}
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        async with session.post(f"{base}/ai/optimize", data=b'{"trace_id": "plain"}', headers=headers) as resp:
+            assert resp.status == 400
+            assert resp.headers.get("Connection", "").lower() == "close"
+            error = (await resp.json())["error"]
+        assert f"Content-Encoding says ('{encoding}')" in error
+        # the same body compressed as the header says is read: it reaches validation (422)
+        packed = gzip.compress(b'{"source_code": 1}') if encoding == "gzip" else zlib.compress(b'{"source_code": 1}')
+        async with session.post(f"{base}/ai/optimize", data=packed, headers=headers) as resp:
+            assert resp.status == 422, await resp.text()
+            assert "trace_id" in (await resp.json())["error"]
+        async with session.get(f"{base}/healthcheck") as resp:
+            assert resp.status == 200
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], [r.getMessage() for r in caplog.records]
+    assert cut(app, "client_gone") == 0

@@ -35,6 +35,15 @@ class SlowBody(EngineError):
     close_connection = True
 
 
+class UndecodableBody(EngineError):
+    """400: the body is not what its ``Content-Encoding`` says (not gzip, not deflate, ...).
+
+    The connection is closed: the parser stopped in the middle of the body."""
+
+    status = 400
+    close_connection = True
+
+
 class ClientGone(EngineError):
     """The client hung up while sending the body: nobody will read the answer. Logged at info, counted."""
 
@@ -63,10 +72,24 @@ async def read_body(request: web.Request) -> bytes:
         raise SlowBody(
             f"the request body did not arrive within {timeout:g} s (CODEFLASH_ENGINE_BODY_TIMEOUT)"
         ) from None
+    except web.RequestPayloadError as exc:
+        if not isinstance(exc.__cause__, aiohttp.http_exceptions.ContentEncodingError):
+            raise _gone(request, exc) from None
+        encoding = request.headers.get("Content-Encoding", "").strip()[:40]
+        log.info("request body not decodable as Content-Encoding %r: 400", encoding, extra={"reason": "bad_encoding"})
+        raise UndecodableBody(
+            f"the request body could not be decoded as its Content-Encoding says ({encoding!r}): "
+            "send it uncompressed, or compressed as the header names"
+        ) from None
     except _HANG_UPS as exc:
-        _cut(request, "client_gone")
-        log.info("client hung up while sending the body (%s)", type(exc).__name__, extra={"reason": "client_gone"})
-        raise ClientGone("the connection closed before the whole request body arrived") from None
+        raise _gone(request, exc) from None
+
+
+def _gone(request: web.Request, exc: BaseException) -> ClientGone:
+    """The client hung up midway (the body cut short): counted and logged at info."""
+    _cut(request, "client_gone")
+    log.info("client hung up while sending the body (%s)", type(exc).__name__, extra={"reason": "client_gone"})
+    return ClientGone("the connection closed before the whole request body arrived")
 
 
 def _cut(request: web.Request, reason: str) -> None:
