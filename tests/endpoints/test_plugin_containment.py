@@ -4,6 +4,7 @@ the error, counts the failure and reports the plugin as degraded in the health c
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -154,6 +155,50 @@ async def test_a_hanging_plugin_times_out_while_other_languages_are_served(
     assert slow_status == 502, slow
     assert "'hanging'" in slow["error"] and "postprocess_candidates" in slow["error"] and "0.5 s" in slow["error"]
     assert time.monotonic() - started < 6  # cut at the 0.5 s limit, not when the plugin returns (8 s)
+
+
+class HangsOnce:
+    """Cleaning hangs on the first answer that says "hang" (for as long as ``release`` is unset)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(LanguageSpec(name="slowpoke", extensions=(".slow",), fence_tags=("slowpoke",)))
+
+    @hookimpl
+    def postprocess_candidates(self, request: Any) -> Any:
+        if "hang" in request.answers[0].text:
+            self.release.wait(20)
+        return None  # the builtin default cleans it
+
+
+async def test_after_a_call_overran_the_plugin_serves_its_next_requests_in_a_new_thread(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    """One tenant's input that hangs a plugin costs that request, not every later request of the
+    language: the hung call keeps its thread, the next calls get a new one."""
+    settings = engine_settings.model_copy(update={"codeflash_engine_plugin_timeout": 0.5})
+    plugin = HangsOnce()
+    client = await client_with(aiohttp_client, settings, plugin)
+    fake_llm.reply(Reply("```slowpoke:a.slow\nf = 2 # hang\n```"), contains="f = 1")
+    fake_llm.reply(Reply("```slowpoke:a.slow\nf = 4\n```"), contains="f = 3")
+    try:
+        status, body = await call(client, "/ai/optimize", SLOW_BODY)
+        assert status == 502 and "0.5 s" in body["error"], body
+        started = time.monotonic()
+        later = {**SLOW_BODY, "source_code": "```slowpoke:a.slow\nf = 3\n```"}
+        for _ in range(3):  # the hung call is still running all along
+            status, body = await call(client, "/ai/optimize", later)
+            assert status == 200, body
+            assert [o["source_code"] for o in body["optimizations"]] == ["```slowpoke:a.slow\nf = 4\n```"]
+        assert time.monotonic() - started < 3
+        assert not plugin.release.is_set()
+    finally:
+        plugin.release.set()
 
 
 DEEP = "x = " + "-" * 6000 + "1"

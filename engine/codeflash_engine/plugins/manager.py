@@ -9,15 +9,14 @@ Calling: a language's hook goes to the plugin that registered the language, then
 plugin has no implementation or returns None) to the engine's builtin default; it is never
 broadcast. An exception raised by a plugin's hook, or a hook that runs past its time limit,
 becomes :class:`PluginFailed` (a 502 naming the plugin and the hook) for that request only; the
-failure is counted and kept for the health check. Hooks run in a thread of their plugin's own,
-so a plugin that hangs holds up only its own languages.
+failure is counted and kept for the health check. Hooks run in a thread of their plugin's own
+(:mod:`.lanes`), so a plugin that hangs holds up only its own languages, and a call that overruns
+the limit is left behind in its thread while the plugin's next calls get a new one.
 """
 
 from __future__ import annotations
 
-import asyncio
 import collections
-import concurrent.futures
 import contextvars
 import functools
 import gc
@@ -33,7 +32,7 @@ import attrs
 import pluggy
 
 from codeflash_engine.errors import EngineError
-from codeflash_engine.plugins import hookspecs
+from codeflash_engine.plugins import hookspecs, lanes
 from codeflash_engine.plugins.types import LanguageSpec
 
 log = logging.getLogger(__name__)
@@ -141,7 +140,7 @@ class PluginHost:
         self.trace = trace
         self._failures: dict[str, collections.deque[HookFailure]] = {}
         self._failure_counts: collections.Counter[tuple[str, str]] = collections.Counter()
-        self._threads: dict[str, concurrent.futures.ThreadPoolExecutor] = {}
+        self._lanes: dict[str, lanes.Lane] = {}
         #: called with (plugin, hook) on every run-time failure (the application counts them)
         self.on_failure: Callable[[str, str], None] | None = None
 
@@ -295,24 +294,25 @@ class PluginHost:
     async def in_thread(self, language: str | None, func: Callable[..., Any], *args: Any, hook: str = "") -> Any:
         """``func(*args)`` in the thread of the plugin that owns ``language``, within the time limit.
 
-        The event loop keeps serving meanwhile, and a plugin that hangs holds up only its own
-        thread (so only its own languages); past :attr:`timeout` the request gets
-        :class:`PluginFailed`. The cyclic collector is paused during the call (see
-        :func:`_without_collections`). ``func`` calls hooks with :meth:`call`.
+        The event loop keeps serving meanwhile. The plugin's calls run one at a time, in order; the
+        time limit (:attr:`timeout`) counts the call's own run, not its wait. Past it, the request
+        gets :class:`PluginFailed` and the call is left running in its thread while the plugin's
+        next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic
+        collector is paused during the call (see :func:`_without_collections`). ``func`` calls
+        hooks with :meth:`call`.
         """
         owner = self.owner(language) or "builtin"
-        thread = self._threads.get(owner)
-        if thread is None:
-            thread = self._threads[owner] = concurrent.futures.ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix=f"codeflash-plugin-{owner}"
-            )
+        lane = self._lanes.get(owner)
+        if lane is None:
+            lane = self._lanes[owner] = lanes.Lane(owner)
         work = functools.partial(contextvars.copy_context().run, functools.partial(_without_collections, func, *args))
-        future = asyncio.get_running_loop().run_in_executor(thread, work)
+        what = hook or getattr(func, "__name__", "hook")
         try:
-            return await asyncio.wait_for(future, self.timeout)
-        except TimeoutError:
-            problem = f"no answer within {self.timeout:g} s"
-            raise self._failed(owner, hook or getattr(func, "__name__", "hook"), language, problem, None) from None
+            return await lane.run(work, self.timeout)
+        except lanes.Overran:
+            raise self._failed(owner, what, language, f"no answer within {self.timeout:g} s", None) from None
+        except lanes.Stuck as exc:
+            raise self._failed(owner, what, language, f"not called: {exc}", None) from None
 
     def _failed(
         self, plugin: str, hook: str, language: str | None, problem: str, exc: BaseException | None
@@ -345,9 +345,9 @@ class PluginHost:
 
     def close(self) -> None:
         """Let the plugins' threads go (a hung one is abandoned, not waited for)."""
-        for thread in self._threads.values():
-            thread.shutdown(wait=False, cancel_futures=True)
-        self._threads.clear()
+        for lane in self._lanes.values():
+            lane.close()
+        self._lanes.clear()
 
     # ------------------------------------------------------------------ reporting
     def plugins(self, *, include_builtin: bool = True) -> list[PluginInfo]:

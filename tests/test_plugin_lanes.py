@@ -1,0 +1,150 @@
+"""A plugin's thread (codeflash_engine.plugins.lanes): calls one at a time, the time limit on the
+run only, an overrunning call left behind in a retired thread, a stuck plugin refused at once."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import itertools
+import threading
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
+
+import pytest
+
+from codeflash_engine.plugins import lanes
+
+T = TypeVar("T")
+
+
+@pytest.fixture
+def lane() -> Iterator[lanes.Lane]:
+    made = lanes.Lane("toy")
+    yield made
+    made.close()
+
+
+async def bounded(call: Awaitable[T]) -> T:
+    """A call of the lane that must end: a lane left locked fails the test instead of hanging it."""
+    return await asyncio.wait_for(call, 10)
+
+
+def sleeper(seconds: float, log: list[tuple[str, float, float]], name: str) -> Callable[[], str]:
+    def work() -> str:
+        started = time.monotonic()
+        time.sleep(seconds)
+        log.append((name, started, time.monotonic()))
+        return str(threading.get_ident())
+
+    return work
+
+
+def blocked(gate: threading.Event, seen: list[str]) -> Callable[[], str]:
+    def work() -> str:
+        seen.append(str(threading.get_ident()))
+        gate.wait(10)
+        return "late"
+
+    return work
+
+
+async def test_calls_run_one_at_a_time_in_order_and_the_limit_counts_only_the_run(lane: lanes.Lane) -> None:
+    log: list[tuple[str, float, float]] = []
+    # three calls of 0.2 s each under a 0.35 s limit: the third waits 0.4 s, yet is not cut
+    results = await bounded(asyncio.gather(*(lane.run(sleeper(0.2, log, f"c{i}"), 0.35) for i in range(3))))
+    assert [name for name, _, _ in log] == ["c0", "c1", "c2"]
+    for (_, _, ended), (_, started, _) in itertools.pairwise(log):
+        assert started >= ended  # never two at once
+    assert len(set(results)) == 1  # one thread served them all
+    assert lane.overrunning == 0
+
+
+async def test_an_overrunning_call_is_left_behind_and_the_next_gets_a_new_thread(lane: lanes.Lane) -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+    started = time.monotonic()
+    with pytest.raises(lanes.Overran):
+        await bounded(lane.run(blocked(gate, seen), 0.2))
+    assert 0.15 < time.monotonic() - started < 1.5
+    assert lane.overrunning == 1
+    try:
+        log: list[tuple[str, float, float]] = []
+        served_by = await bounded(lane.run(sleeper(0.01, log, "next"), 1.0))
+        assert served_by != seen[0]  # a new thread, while the hung call still holds the old one
+        assert not gate.is_set() and [name for name, _, _ in log] == ["next"]
+    finally:
+        gate.set()
+    for _ in range(100):
+        if lane.overrunning == 0:
+            break
+        await asyncio.sleep(0.02)
+    assert lane.overrunning == 0  # counted back when the late call returned
+
+
+async def test_a_plugin_with_too_many_calls_overrunning_is_refused_at_once_until_one_returns(
+    lane: lanes.Lane,
+) -> None:
+    gates = [threading.Event() for _ in range(lanes.MAX_OVERRUNNING)]
+    seen: list[str] = []
+    try:
+        for gate in gates:
+            with pytest.raises(lanes.Overran):
+                await bounded(lane.run(blocked(gate, seen), 0.1))
+        ran: list[str] = []
+        started = time.monotonic()
+        with pytest.raises(lanes.Stuck, match=f"{lanes.MAX_OVERRUNNING} earlier calls are still running"):
+            await bounded(lane.run(lambda: ran.append("x"), 5.0))
+        assert time.monotonic() - started < 0.1 and ran == []
+        gates[0].set()
+        for _ in range(100):
+            if lane.overrunning < lanes.MAX_OVERRUNNING:
+                break
+            await asyncio.sleep(0.02)
+        assert await bounded(lane.run(lambda: "again", 5.0)) == "again"
+    finally:
+        for gate in gates:
+            gate.set()
+
+
+async def test_an_overrunning_call_does_not_keep_the_collector_paused(lane: lanes.Lane) -> None:
+    gate = threading.Event()
+
+    def paused_and_hung() -> None:
+        gc.disable()  # as the host's _without_collections does for every call
+        try:
+            gate.wait(10)
+        finally:
+            gc.enable()
+
+    assert gc.isenabled()
+    try:
+        with pytest.raises(lanes.Overran):
+            await bounded(lane.run(paused_and_hung, 0.2))
+        assert gc.isenabled()
+    finally:
+        gate.set()
+        gc.enable()
+
+
+async def test_a_cancelled_request_keeps_the_lane_busy_until_its_call_really_ends(lane: lanes.Lane) -> None:
+    log: list[tuple[str, float, float]] = []
+    first = asyncio.create_task(lane.run(sleeper(0.3, log, "cancelled"), 5.0))
+    await asyncio.sleep(0.05)
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await bounded(lane.run(sleeper(0.01, log, "after"), 5.0))
+    (_, _, ended), (_, started, _) = log
+    assert [name for name, _, _ in log] == ["cancelled", "after"]
+    assert started >= ended  # the next call did not overlap the one still running
+    assert lane.overrunning == 0
+
+
+async def test_a_failing_call_raises_its_own_error_and_frees_the_lane(lane: lanes.Lane) -> None:
+    def broken() -> None:
+        raise ValueError("bad input")
+
+    with pytest.raises(ValueError, match="bad input"):
+        await bounded(lane.run(broken, 1.0))
+    assert await bounded(lane.run(lambda: 42, 1.0)) == 42
