@@ -72,24 +72,25 @@ def build_cli_venv(path: Path) -> Path:
 
 
 # --------------------------------------------------------------------------- the sample project
-def write_project(root: Path, files: Mapping[str, str]) -> Path:
-    """A git project with a ``[tool.codeflash]`` section and the given files."""
+def write_project(root: Path, files: Mapping[str, str], *, module_root: str = "pkg") -> Path:
+    """A git project with a ``[tool.codeflash]`` section and the given files (``module_root``: the
+    package's directory, ``src/<name>`` for a src layout)."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "pyproject.toml").write_text(
-        textwrap.dedent("""
+        textwrap.dedent(f"""
         [project]
         name = "sample"
         version = "0.1.0"
 
         [tool.codeflash]
-        module-root = "pkg"
+        module-root = "{module_root}"
         tests-root = "tests"
         test-framework = "pytest"
         formatter-cmds = ["disabled"]
         disable-telemetry = true
         """).lstrip()
     )
-    for rel, text in {"pkg/__init__.py": "", "tests/__init__.py": "", **files}.items():
+    for rel, text in {f"{module_root}/__init__.py": "", "tests/__init__.py": "", **files}.items():
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(textwrap.dedent(text).lstrip())

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from codeflash_engine.plugins.types import GeneratedTests
+from codeflash_engine.plugins.types import CodeFile, GeneratedTests
 from codeflash_engine_python.syntax import validate_python
-from codeflash_engine_python.testgen import cleanup
+from codeflash_engine_python.testgen import cleanup, context
 from codeflash_engine_python.testgen.pipeline import postprocess_tests
 from codeflash_engine_python.testgen.runtime import BEHAVIOR_PREAMBLE, PERFORMANCE_PREAMBLE, PLACEHOLDER
 
@@ -186,3 +186,148 @@ def test_method_target_does_not_wrap_a_same_named_function() -> None:
     text = instrumented_body(answer, function="length", qualified="Vec.length", class_name="Vec")
     assert "codeflash_behavior_call(v.length," in text
     assert "length([1])" in text and "codeflash_behavior_call(length," not in text
+
+
+#: what codeflash 0.20.6 sends when the code under test imports a project class: the class's
+#: file (added to the tests context by the client) named by its absolute path
+ORDERS_FILES = (
+    CodeFile(
+        "pkg/orders.py",
+        "from __future__ import annotations\nfrom pkg.models import Order\n\n\n"
+        "def paid_total(orders: list[Order]) -> int:\n    return sum(o.cents for o in orders)\n",
+    ),
+    CodeFile(
+        "/home/me/project/pkg/models.py",
+        "@dataclass(frozen=True)\nclass Order:\n    customer: str\n    cents: int\n",
+    ),
+)
+ORDERS_TESTS = """```python
+from pkg.models import Order
+from pkg.orders import paid_total
+
+
+def test_total():
+    assert paid_total([Order("ann", 5), Order("bob", 7)]) == 12
+```
+"""
+
+
+def test_a_context_class_named_by_its_absolute_path_keeps_its_import() -> None:
+    tests = postprocess_tests(
+        request(
+            ORDERS_TESTS,
+            function="paid_total",
+            qualified="paid_total",
+            module="pkg.orders",
+            test_module="tests.test_paid_total__unit_test_0",
+            files=ORDERS_FILES,
+        )
+    )
+    assert "from pkg.models import Order\n" in tests.generated
+    assert "/home" not in tests.generated and "/home" not in tests.instrumented_behavior
+
+
+@pytest.mark.parametrize(
+    ("path", "target_path", "target_module", "module"),
+    [
+        ("pkg/util.py", "pkg/geo.py", "pkg.geo", "pkg.util"),
+        ("src/pkg/util.py", "src/pkg/geo.py", "pkg.geo", "pkg.util"),
+        ("pkg/sub/__init__.py", "pkg/geo.py", "pkg.geo", "pkg.sub"),
+        ("/home/me/project/pkg/models.py", "pkg/orders.py", "pkg.orders", "pkg.models"),
+        ("/srv/pkg/pkg/models.py", "pkg/orders.py", "pkg.orders", "pkg.models"),  # a checkout named as its package
+        ("/home/me/project/src/pkg/a/models.py", "src/pkg/orders.py", "pkg.orders", "pkg.a.models"),
+        ("/home/me/project/src/lib/models.py", "src/pkg/orders.py", "pkg.orders", "lib.models"),
+        ("/home/me/project/pkg/models.py", None, "pkg.orders", "pkg.models"),
+        ("/home/me/project/lib/models.py", "pkg/orders.py", "pkg.orders", ""),  # unknown: not guessed
+        ("pkg/my-module.py", "pkg/geo.py", "pkg.geo", ""),
+    ],
+)
+def test_module_of_path(path: str, target_path: str | None, target_module: str, module: str) -> None:
+    assert context.module_of_path(path, target_path, target_module) == module
+
+
+@pytest.mark.parametrize(
+    ("helpers", "modules", "expected"),
+    [
+        (("pkg.util.norm",), {"pkg.util"}, {"norm": "pkg.util"}),
+        (("pkg.geo.Vec.scale",), {"pkg.geo"}, {"Vec": "pkg.geo"}),  # a method: its class is the name
+        (("pkg.geo.Vec.scale",), {"pkg.other"}, {"scale": "pkg.geo.Vec"}),  # nothing known: the last cut
+        (("pkg.a.b.f",), {"pkg.a", "pkg.a.b"}, {"f": "pkg.a.b"}),  # the longest known module
+        (("norm",), {"pkg"}, {}),
+    ],
+)
+def test_helper_names(helpers: tuple[str, ...], modules: set[str], expected: dict[str, str]) -> None:
+    assert context._helper_names(helpers, modules) == expected
+
+
+def test_a_helper_method_shadows_its_class_not_its_method_name() -> None:
+    """A test's own ``scale`` function stays when the helper is the method ``Vec.scale``."""
+    tests = """```python
+from pkg.geo import Vec, length
+
+
+def scale(v, k):
+    return Vec(v.x * k, v.y * k)
+
+
+def test_length_of_a_scaled_vector():
+    assert length(scale(Vec(3, 4), 2)) == 10
+```
+"""
+    files = (
+        CodeFile(
+            "pkg/geo.py",
+            "class Vec:\n    def __init__(self, x, y):\n        self.x, self.y = x, y\n\n"
+            "    def scale(self, k):\n        return Vec(self.x * k, self.y * k)\n\n\n"
+            "def length(v):\n    return (v.x ** 2 + v.y ** 2) ** 0.5\n",
+        ),
+    )
+    done = postprocess_tests(
+        request(
+            tests,
+            function="length",
+            qualified="length",
+            module="pkg.geo",
+            test_module="tests.test_length__unit_test_0",
+            files=files,
+            helpers=("pkg.geo.Vec.scale",),
+        )
+    )
+    assert "def scale(v, k):" in done.generated
+    assert "from pkg.geo.Vec" not in done.generated
+
+
+MEAN_FILES = (CodeFile("pkg/stats.py", "def mean(values):\n    return sum(values) / len(values)\n"),)
+MEAN_TESTS = """```python
+import statistics
+from collections import Counter
+from statistics import mean as reference_mean
+
+from stats import mean
+
+
+def test_matches_the_standard_library():
+    data = [1, 2, 3, 4]
+    assert mean(data) == reference_mean(data) == statistics.fmean(data)
+    assert Counter(data)[1] == 1
+```
+"""
+
+
+def test_a_standard_library_reference_of_the_same_name_is_not_the_target() -> None:
+    """Only imports that may name the code under test are pointed at it: the model's guess
+    ``from stats import mean`` is, ``from statistics import mean as reference_mean`` (the oracle
+    the tests compare with) is not."""
+    generated = postprocess_tests(
+        request(
+            MEAN_TESTS,
+            function="mean",
+            qualified="mean",
+            module="pkg.stats",
+            test_module="tests.test_mean__unit_test_0",
+            files=MEAN_FILES,
+        )
+    ).generated
+    assert "from statistics import mean as reference_mean\n" in generated
+    assert "from pkg.stats import mean\n" in generated and "from stats import" not in generated
+    assert "from collections import Counter\n" in generated

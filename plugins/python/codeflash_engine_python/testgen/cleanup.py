@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import functools
 import re
+import sys
 
 from codeflash_engine_python.names import MODULE_ALIASES, bound_names, missing_imports, used_names
 from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
@@ -65,6 +66,21 @@ def recover_truncated(code: str, language_version: str | None) -> str:
     raise TestCleanupError("the generated tests do not parse, even when cut back to a complete test")
 
 
+def _may_name_code_under_test(node: ast.ImportFrom, target: TestTarget) -> bool:
+    """Whether an import's module may be a (wrong) name of the code under test: a relative import,
+    a module of the code under test or one named like one (``sorter`` for ``pkg.sorter``), or a
+    module outside the standard library. A standard-library module that is none of these is left
+    alone: ``from statistics import mean`` in the tests of ``pkg.stats.mean`` imports the reference
+    the tests compare with, not the function under test."""
+    if node.level or not node.module:
+        return True
+    ours = {target.module_path, *target.sources.values()}
+    top, last = node.module.split(".")[0], node.module.rsplit(".", 1)[-1]
+    if any(mod.split(".")[0] == top or mod.rsplit(".", 1)[-1] == last for mod in ours):
+        return True
+    return top not in sys.stdlib_module_names
+
+
 def fix_target_imports(code: str, target: TestTarget, language_version: str | None) -> str:
     """Point imports of the code under test at its real module (``from sorter import x`` -> ``pkg.sorter``)."""
     tree = _parse(code, language_version)
@@ -72,6 +88,8 @@ def fix_target_imports(code: str, target: TestTarget, language_version: str | No
     edits: list[Edit] = []
     for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
+            continue
+        if not _may_name_code_under_test(node, target):
             continue
         module = "." * node.level + (node.module or "")
         real = {alias.name: target.module_of(alias.name) or module for alias in node.names}

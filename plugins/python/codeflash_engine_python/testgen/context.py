@@ -50,19 +50,34 @@ class TestTarget:
 
 
 def module_of_path(path: str, target_path: str | None, target_module: str) -> str:
-    """Dotted module of ``path``, using the target file to learn the source root (``src/``...)."""
+    """Dotted module of ``path``, using the target file to learn the source root (``src/``...).
+
+    The client names the files of classes it adds to a tests request's context by their absolute
+    path (``/home/me/project/pkg/models.py``) while the target's file is relative: such a path is
+    cut where the source root and the target's top-level package start (the last place they do;
+    else where the source root starts, when there is one), and is "" (unknown) when neither is in
+    it. "" too for anything that is not a dotted name.
+    """
     pure = PurePosixPath(path)
     parts = list(pure.with_suffix("").parts)
     if parts and parts[-1] == "__init__":
         parts.pop()
+    module_parts = target_module.split(".") if target_module else []
+    root: list[str] = []
     if target_path is not None:
         target_parts = list(PurePosixPath(target_path).with_suffix("").parts)
-        module_parts = target_module.split(".")
-        if target_parts[-len(module_parts) :] == module_parts:
+        if module_parts and target_parts[-len(module_parts) :] == module_parts:
             root = target_parts[: len(target_parts) - len(module_parts)]
             if parts[: len(root)] == root:
                 parts = parts[len(root) :]
-    return ".".join(parts)
+    if pure.is_absolute():
+        starts: list[int] = []
+        for anchor in ([*root, *module_parts[:1]], root):  # the target's package, else the source root
+            starts = [i for i in range(len(parts)) if anchor and parts[i : i + len(anchor)] == anchor]
+            if starts:
+                break
+        parts = parts[starts[-1] + len(root) :] if starts else []
+    return ".".join(parts) if parts and all(part.isidentifier() for part in parts) else ""
 
 
 def _top_level_names(code: str, language_version: str | None) -> tuple[set[str], set[str]]:
@@ -87,15 +102,19 @@ def _target_file(files: Iterable[CodeFile], module_path: str) -> CodeFile | None
 
 
 def _helper_names(helpers: Iterable[str], modules: set[str]) -> dict[str, str]:
-    """``pkg.util.norm`` -> ``{"norm": "pkg.util"}``; ``pkg.geo.Vec.scale`` -> ``{"Vec": "pkg.geo"}``."""
+    """``pkg.util.norm`` -> ``{"norm": "pkg.util"}``; ``pkg.geo.Vec.scale`` -> ``{"Vec": "pkg.geo"}``.
+
+    The module is the longest prefix that is a module of the context; when none is, everything
+    but the last name (a helper of a module the context does not show).
+    """
     found: dict[str, str] = {}
     for helper in helpers:
         parts = helper.split(".")
-        for cut in range(len(parts) - 1, 0, -1):
-            module = ".".join(parts[:cut])
-            if module in modules or cut == len(parts) - 1:
-                found.setdefault(parts[cut], module)
-                break
+        if len(parts) < 2:
+            continue
+        known = (cut for cut in range(len(parts) - 1, 0, -1) if ".".join(parts[:cut]) in modules)
+        cut = next(known, len(parts) - 1)
+        found.setdefault(parts[cut], ".".join(parts[:cut]))
     return found
 
 
@@ -110,9 +129,11 @@ def build_target(request: TestsRequest) -> TestTarget:
         module = module_of_path(file.path, target_path, request.module_path) if file.path else request.module_path
         if file is target_file:
             module = request.module_path
-        modules.add(module)
         classes, functions = _top_level_names(file.code, request.language_version)
         classes_seen |= classes
+        if not module:  # a file whose module is unknown: its names keep the tests' own imports
+            continue
+        modules.add(module)
         for name in classes | functions:
             sources.setdefault(name, module)
     helpers = _helper_names(request.helper_function_names, modules)
