@@ -197,8 +197,16 @@ async def test_after_a_call_overran_the_plugin_serves_its_next_requests_in_a_new
             assert [o["source_code"] for o in body["optimizations"]] == ["```slowpoke:a.slow\nf = 4\n```"]
         assert time.monotonic() - started < 3
         assert not plugin.release.is_set()
+        health = await (await client.get("/healthcheck")).json()
+        assert health["status"] == "degraded" and health["plugin_overrunning"] == {"hangsonce": 1}
     finally:
         plugin.release.set()
+    for _ in range(100):
+        health = await (await client.get("/healthcheck")).json()
+        if not health["plugin_overrunning"]:
+            break
+        await asyncio.sleep(0.02)
+    assert health["plugin_overrunning"] == {}  # the late call returned: its thread is gone
 
 
 DEEP = "x = " + "-" * 6000 + "1"

@@ -339,6 +339,10 @@ class PluginHost:
         out = {name: [f for f in found if f.at >= since] for name, found in self._failures.items()}
         return {name: found for name, found in out.items() if found}
 
+    def overrunning(self) -> dict[str, int]:
+        """Plugin name -> its calls still running past the time limit (left in retired threads)."""
+        return {name: lane.overrunning for name, lane in self._lanes.items() if lane.overrunning}
+
     def failure_counts(self) -> dict[tuple[str, str], int]:
         """(plugin, hook) -> run-time failures since start."""
         return dict(self._failure_counts)

@@ -2,7 +2,8 @@
 
 The health check says ``"status": "degraded"`` (still HTTP 200: the service serves) while a
 plugin failed to load, or failed at run time in the last 15 minutes (``plugin_failures``, newest
-last): requests for that plugin's languages may fail, the others are served.
+last), or has calls still running past the time limit (``plugin_overrunning``: a restart frees
+their threads): requests for that plugin's languages may fail, the others are served.
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class HealthResponse(BaseModel):
     plugins: list[PluginStatus]
     plugin_errors: dict[str, str]
     plugin_failures: dict[str, list[PluginFailure]]
+    #: plugin name -> its calls still running past CODEFLASH_ENGINE_PLUGIN_TIMEOUT
+    plugin_overrunning: dict[str, int]
 
 
 #: a plugin's run-time failure keeps the service "degraded" this long (seconds)
@@ -74,14 +77,16 @@ async def healthcheck(request: web.Request) -> web.Response:
         for name, found in host.failures(within=FAILURE_WINDOW).items()
     }
     errors = host.errors()
+    overrunning = host.overrunning()
     return respond(
         HealthResponse(
-            status="degraded" if failures or errors else "ok",
+            status="degraded" if failures or errors or overrunning else "ok",
             version=__version__,
             languages=request.app[LANGUAGES].names(),
             plugins=plugins,
             plugin_errors=errors,
             plugin_failures=failures,
+            plugin_overrunning=overrunning,
         )
     )
 
