@@ -132,6 +132,21 @@ _PY_INSTRUMENT = [
     "plugins/python/tests/test_instrumented_run.py",
     "plugins/python/tests/test_cli_oracle.py",
 ]
+#: the Java and JS/TS cleaners: their own tests first (fastest), then the kit's conformance suite
+#: (collected from the plugin's conftest) and the answers through the whole engine
+_JAVA_CANDIDATES = [
+    "plugins/java/tests/test_java_candidates.py",
+    "plugins/java/tests/test_java_unclosed_fence.py",
+    "plugins/java/tests/conftest.py",
+    "plugins/java/tests/test_java_engine.py",
+    "plugins/java/tests/test_java_cut_off.py",
+]
+_JS_TS_CANDIDATES = [
+    "plugins/js_ts/tests/test_jsts_candidates.py",
+    "plugins/js_ts/tests/test_jsts_unclosed_fence.py",
+    "plugins/js_ts/tests/conftest.py",
+    "plugins/js_ts/tests/test_jsts_engine.py",
+]
 _STORE_TESTS = [
     "tests/db/test_guards.py",
     "tests/db/test_memory_store.py",
@@ -356,6 +371,10 @@ MODULES: dict[str, Module] = {
     "python.pipeline": Module(
         "plugins/python/codeflash_engine_python/candidates/pipeline.py", _PY_CANDIDATES, sample=6
     ),
+    "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
+    "java.normalize": Module("plugins/java/codeflash_engine_java/normalize.py", _JAVA_CANDIDATES),
+    "js_ts.candidates": Module("plugins/js_ts/codeflash_engine_js_ts/candidates.py", _JS_TS_CANDIDATES),
+    "js_ts.normalize": Module("plugins/js_ts/codeflash_engine_js_ts/normalize.py", _JS_TS_CANDIDATES),
     "python.instrument": Module(
         "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
     ),
@@ -492,6 +511,9 @@ _FIXTURE_MODULES = (
     "codeflash_engine.testing.engine",
     "codeflash_engine.app",
     "codeflash_engine_python.plugin",
+    "codeflash_engine_java.plugin",
+    "codeflash_engine_js_ts.plugin",
+    "codeflash_engine_go.plugin",
 )
 
 
@@ -608,8 +630,8 @@ def _session(
     ``reuse``: a session of this module already in ``work`` is carried on (its pending mutants
     run) and read, instead of started afresh.
     """
-    from cosmic_ray.work_db import WorkDB, use_db
-    from cosmic_ray.work_item import WorkerOutcome
+    from cosmic_ray.work_db import WorkDB, use_db  # type: ignore[import-untyped]
+    from cosmic_ray.work_item import WorkerOutcome  # type: ignore[import-untyped]
 
     config = work / f"{name}.toml"
     db = work / f"{name}.sqlite"
@@ -809,7 +831,9 @@ def main() -> None:
         for name in names:
             _forget_survivors(args.work / f"{name}.sqlite")
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join([str(tree / "engine"), str(tree / "plugins" / "python")])
+    # every plugin from the copy too: a mutated plugin must not be imported through its editable install
+    plugins = sorted(p.parent for p in (tree / "plugins").glob("*/pyproject.toml"))
+    env["PYTHONPATH"] = os.pathsep.join([str(tree / "engine"), *map(str, plugins)])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     report: dict[str, Score] = {}
     seen_keys: set[str] = set()
