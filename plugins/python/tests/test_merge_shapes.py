@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 
+import pytest
+
 from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
 from codeflash_engine_python.candidates.pipeline import CLEANER
 
@@ -98,28 +100,86 @@ def test_a_statement_really_changed_is_merged() -> None:
     assert "LIMITS = (1, 2, 3)" in text
 
 
-def test_a_class_turned_into_a_function_of_the_same_name_is_refused() -> None:
-    original = "class Point(tuple):\n    pass\n\n\ndef f(xs):\n    return [Point((x, x)) for x in xs]\n"
-    code = "def Point(pair):\n    return tuple(pair)\n\n\ndef f(xs):\n    return [(x, x) for x in xs]\n"
-    assert merged(original, code) == []
+def test_a_class_answered_as_a_function_of_the_same_name_is_replaced_by_it_in_its_place() -> None:
+    """The CLI takes such a function too (after the last definition, where it shadows the class)."""
+    f = "def f(xs):\n    return [Point((x, x)) for x in xs]\n"
+    original = f"class Point(tuple):\n    pass\n\n\nORIGIN = 0\n\n\n{f}"
+    code = f"def Point(pair):\n    return tuple(pair)\n\n\n{f}"
+    assert only_text(original, code) == f"def Point(pair):\n    return tuple(pair)\n\n\nORIGIN = 0\n\n\n{f}"
+
+
+def test_the_class_of_the_target_answered_as_a_function_is_refused() -> None:
+    """The target method would be gone with its class."""
+    original = "class Box:\n    def total(self):\n        return sum(self.xs)\n"
+    code = "def Box(xs):\n    return sum(xs)\n"
+    assert merged(original, code, target="Box.total") == []
 
 
 def test_a_function_answered_as_a_class_of_the_same_name_leaves_it_as_it_was() -> None:
-    """A class in place of an existing function is not taken (its members have nothing to merge
-    into); the answer's other changes are."""
+    """A class in place of an existing function is not taken: the CLI keeps the function (it adds
+    a class only under a name the original does not define), and what we return is what it runs.
+    The answer's other changes are taken."""
     original = "def Point(x, y):\n    return (x, y)\n\n\ndef f(xs):\n    return [Point(x, x) for x in xs]\n"
     code = "class Point(tuple):\n    pass\n\n\ndef f(xs):\n    return [(x, x) for x in xs]\n"
     text = only_text(original, code)
     assert "def Point(x, y):" in text and "class Point" not in text and "return [(x, x) for x in xs]" in text
 
 
-def test_a_function_rebound_by_an_assignment_keeps_its_definition() -> None:
-    """``helper = lambda ...`` is a new statement, not the function's replacement: the def stays
-    and the name is rebound after it (a valid file, the same behaviour)."""
-    original = "def helper(x):\n    return x + 1\n\n\ndef f(xs):\n    return [helper(x) for x in xs]\n"
-    code = "helper = lambda x: x + 1\n\n\ndef f(xs):\n    return [x + 1 for x in xs]\n"
-    text = only_text(original, code)
-    assert text.index("def helper") < text.index("helper = lambda") < text.index("def f")
+REBOUND = (
+    "import functools\n\n\ndef helper(x):\n    return abs(x)\n\n\ndef f(xs):\n    return [helper(x) for x in xs]\n"
+)
+
+
+@pytest.mark.parametrize(
+    "binding",
+    [
+        "helper = lambda x: x if x >= 0 else -x\n",
+        "helper = abs\n",
+        "def _helper_impl(x):\n    return abs(x)\n\n\nhelper = functools.lru_cache(maxsize=None)(_helper_impl)\n",
+    ],
+    ids=["lambda", "another-callable", "a-cached-new-def"],
+)
+def test_a_function_rebound_by_an_assignment_is_replaced_by_it_in_its_place(binding: str) -> None:
+    """The answer says "helper is now this": its def goes, the new binding (and what the answer
+    defines before it) takes its place."""
+    code = f"{binding}\n\ndef f(xs):\n    return [helper(x) for x in xs]\n"
+    text = only_text(REBOUND, code)
+    assert text == f"import functools\n\n\n{binding}\n\ndef f(xs):\n    return [helper(x) for x in xs]\n"
+
+
+CACHED_F = "def f(xs):\n    return list(map(helper, xs))\n"
+FAST_HELPER = "def helper(x):\n    return -x if x < 0 else x\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (  # wraps the def, which must stay
+            f"helper = functools.lru_cache(maxsize=None)(helper)\n\n\n{CACHED_F}",
+            f"import functools\n\n\ndef helper(x):\n    return abs(x)\n\n\n"
+            f"helper = functools.lru_cache(maxsize=None)(helper)\n\n\n{CACHED_F}",
+        ),
+        (  # wraps the answer's own def, which replaces the original's
+            f"{FAST_HELPER}\n\nhelper = functools.cache(helper)\n\n\n{CACHED_F}",
+            f"import functools\n\n\n{FAST_HELPER}\n\nhelper = functools.cache(helper)\n\n\n{CACHED_F}",
+        ),
+        (  # rebinds the target: the CLI replaces the target's def by name, so it stays
+            f"{FAST_HELPER}\n\nf = lambda xs: [helper(x) for x in xs]\n",
+            f"import functools\n\n\n{FAST_HELPER}\n\n"
+            "def f(xs):\n    return [helper(x) for x in xs]\n\n\nf = lambda xs: [helper(x) for x in xs]\n",
+        ),
+    ],
+    ids=["wraps-the-original", "wraps-its-own-def", "rebinds-the-target"],
+)
+def test_an_assignment_that_needs_the_def_or_rebinds_the_target_keeps_it(code: str, expected: str) -> None:
+    """Such an assignment is a new statement after the def (a valid file, the same behaviour)."""
+    assert only_text(REBOUND, code) == expected
+
+
+def test_an_assignment_replaces_the_original_s_own_assignment_to_the_name_and_the_def_stays() -> None:
+    original = REBOUND.replace("\n\n\ndef f", "\n\n\nhelper = functools.cache(helper)\n\n\ndef f")
+    text = only_text(original, f"helper = abs\n\n\n{CACHED_F}")
+    assert text == f"import functools\n\n\ndef helper(x):\n    return abs(x)\n\n\nhelper = abs\n\n\n{CACHED_F}"
 
 
 def test_imports_go_before_a_new_helper_placed_at_the_top_of_the_file() -> None:
@@ -171,3 +231,63 @@ def test_new_definitions_at_the_end_of_the_file_are_set_apart_by_two_blank_lines
     code = "def f(xs):\n    return _least(xs)\n\n\ndef _least(xs):\n    return min(xs)\n"
     text = only_text(original, code)
     assert text == "def f(xs):\n    return _least(xs)\n\n\ndef _least(xs):\n    return min(xs)\n"
+
+
+ANNOTATED = "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n    return sorted(xs)[0]\n"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        (
+            "from typing import List\n\n\ndef f(xs: List[int]) -> int:\n    return min(xs)\n",
+            "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n    return min(xs)\n",
+        ),
+        (  # a well-known name the header reads is not imported either
+            "def f(xs: Iterable[int]) -> int:\n    return min(xs)\n",
+            "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n    return min(xs)\n",
+        ),
+        (  # the line keeps the name the body reads
+            "from typing import List, cast\n\n\ndef f(xs: List[int]) -> int:\n    return cast(int, min(xs))\n",
+            "from typing import Sequence\nfrom typing import cast\n\n\n"
+            "def f(xs: Sequence[int]) -> int:\n    return cast(int, min(xs))\n",
+        ),
+        (  # the rest of the line is imported by the original already
+            "from typing import List, Sequence\n\n\ndef f(xs: List[int]) -> int:\n    return min(xs)\n",
+            "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n    return min(xs)\n",
+        ),
+        (  # the module of a dotted import
+            "import collections.abc\n\n\ndef f(xs: collections.abc.Sequence[int]) -> int:\n    return min(xs)\n",
+            "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n    return min(xs)\n",
+        ),
+        (  # an import no header read stays, used or not (it may be there for its side effects)
+            "import readline\nfrom typing import List\n\n\ndef f(xs: List[int]) -> int:\n    return min(xs)\n",
+            "from typing import Sequence\nimport readline\n\n\ndef f(xs: Sequence[int]) -> int:\n    return min(xs)\n",
+        ),
+        (  # the body reads it too
+            "import heapq\nfrom typing import List\n\n\n"
+            "def f(xs: List[int]) -> int:\n    least: List[int] = heapq.nsmallest(1, xs)\n    return least[0]\n",
+            "from typing import Sequence\nimport heapq\nfrom typing import List\n\n\n"
+            "def f(xs: Sequence[int]) -> int:\n    least: List[int] = heapq.nsmallest(1, xs)\n    return least[0]\n",
+        ),
+        (  # a new definition keeps its header, which reads it
+            "from typing import List\n\n\ndef _least(xs: List[int]) -> int:\n    return min(xs)\n\n\n"
+            "def f(xs: List[int]) -> int:\n    return _least(xs)\n",
+            "from typing import Sequence\nfrom typing import List\n\n\ndef _least(xs: List[int]) -> int:\n"
+            "    return min(xs)\n\n\ndef f(xs: Sequence[int]) -> int:\n    return _least(xs)\n",
+        ),
+    ],
+    ids=[
+        "imported",
+        "well-known",
+        "shared-line",
+        "shared-with-an-import-of-the-original",
+        "dotted",
+        "not-read-by-a-header",
+        "read-by-the-body",
+        "read-by-a-new-header",
+    ],
+)
+def test_imports_only_a_discarded_header_reads_are_not_added(code: str, expected: str) -> None:
+    """The original header is put back over the candidate's annotations: what only they needed goes."""
+    assert only_text(ANNOTATED, code) == expected

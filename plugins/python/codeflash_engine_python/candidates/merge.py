@@ -3,9 +3,16 @@
 This mirrors how the CLI applies a candidate (contract 4.3 and 4.4) so that what we return is
 what the CLI will run: a definition the candidate does not mention stays as it was; a function
 or method it redefines replaces the original (keeping the original header); a new function,
-class, method or module-level assignment is added; a new import is added; anything else in the
-answer (example calls, ``if __name__ == "__main__":`` demos) is ignored. Only the text of the
-definitions that change is touched, so the rest of the file keeps its comments and layout.
+class, method or module-level assignment is added; a new import is added, unless only the
+discarded annotations of a header we put back read it; anything else in the answer (example
+calls, ``if __name__ == "__main__":`` demos) is ignored. Only the text of the definitions that
+change is touched, so the rest of the file keeps its comments and layout.
+
+A definition may also change kind, in the original's place: a function may replace a class, and
+an assignment (``helper = lambda ...``) a function, unless it reads the name (it wraps the def)
+or binds the target (the CLI replaces the target's def by name). A class answered in place of a
+function is ignored, as the CLI ignores it: it adds a class only under a name the original does
+not define, and keeps the function.
 
 Whether a definition changed is decided on compiled code (see :mod:`.normalize`): the candidate's
 block is compiled once, which is also the client's own syntax check. Text we alter ourselves
@@ -15,6 +22,7 @@ block is compiled once, which is also the client's own syntax check. Text we alt
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Mapping
 
 import attrs
@@ -96,6 +104,20 @@ def _already_imported(node: ast.Import | ast.ImportFrom, original: ModuleIndex) 
     return bool(wanted) and all(original.imports.get(name) == line for name, line in wanted.items())
 
 
+def _rebinds_function(node: ast.stmt, name: str, original: ModuleIndex, target: str | None) -> bool:
+    """``node``, an assignment to ``name``, is the answer's new binding for the original's
+    ``def name``: the original assigns no value to the name (that assignment is what it replaces),
+    the value does not read it (``helper = cache(helper)`` wraps the def), it is not the target."""
+    unit = original.units.get(name)
+    return (
+        unit is not None
+        and unit.is_function
+        and f"={name}" not in original.units
+        and name != target
+        and name not in used_names([node])
+    )
+
+
 def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) -> tuple[list[_Piece], list[str]]:
     """The candidate's definitions in order (last one wins per key) and its new import statements."""
     pieces: dict[str, _Piece] = {}
@@ -122,6 +144,8 @@ def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) 
             and node.args.args[0].arg in {"self", "cls"}
         ):
             key = f"{target_class}.{target_method}"  # a method answered at top level: back into its class
+        elif key.startswith("=") and _rebinds_function(node, key[1:], original, target):
+            key = key[1:]
         pieces.pop(key, None)
         pieces[key] = _piece(source, node, key, own_key)
         if isinstance(node, ast.ClassDef) and node.name in original.classes:
@@ -174,6 +198,11 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> str |
     return restored
 
 
+def _header_names(node: Function) -> set[str]:
+    """The names a function's header reads: its annotations and default values."""
+    return used_names([node.args, *([node.returns] if node.returns else [])])
+
+
 def _new_piece_key(piece: _Piece, candidate: ModuleIndex) -> object:
     node = piece.node
     if isinstance(node, Function):
@@ -196,15 +225,21 @@ def _anchor(original: ModuleIndex, key: str) -> int:
 
 
 class _Merge:
-    """The edits and changes of one merge, built piece by piece."""
+    """The edits and changes of one merge, built piece by piece.
 
-    def __init__(self, original: ModuleIndex, candidate: ModuleIndex) -> None:
+    ``discarded`` holds the names the candidate's headers read that the original headers put back
+    over them do not.
+    """
+
+    def __init__(self, original: ModuleIndex, candidate: ModuleIndex, target: str | None) -> None:
         self.original = original
         self.candidate = candidate
+        self.target_class = (target or "").rpartition(".")[0]
         self.edits: list[Edit] = []
         self.changes: list[Change] = []
         self.pending: list[_Piece] = []
         self.used: list[_Piece] = []
+        self.discarded: set[str] = set()
 
     def flush_pending(self, at: int, *, at_end: bool = False) -> None:
         """Insert the new top-level definitions seen so far at ``at``."""
@@ -235,18 +270,22 @@ class _Merge:
         node = piece.node
         if dedent(piece.text, piece.indent) == dedent(self.original.text(unit), unit.indent):
             return  # repeated verbatim (whole-file answers): nothing to check or compile
-        if unit.is_function and isinstance(node, Function):
+        if isinstance(unit.node, Function) and isinstance(node, Function):
             text = _prepare_function(piece, self.original, unit)
             if text is None:
                 return
             new = _function_key(self.candidate, piece.own_key, node)
             old = _function_key(self.original, unit.key, unit.node)
+            self.discarded |= _header_names(node) - _header_names(unit.node)
         elif not unit.is_function and not isinstance(node, Function):
             text = reindent(piece.text, piece.indent, unit.indent)
             new = ast.dump(node, annotate_fields=False)
             old = ast.dump(unit.node, annotate_fields=False)
-        else:
-            raise Rejected(f"{piece.key}: a function became something else, or the reverse")
+        elif unit.key == self.target_class:
+            raise Rejected(f"{piece.key}: the class of the target became a function")
+        else:  # a function for a class, an assignment for a function: the answer's, in the original's place
+            text = reindent(piece.text, piece.indent, unit.indent)
+            new, old = _new_piece_key(piece, self.candidate), None
         if new == old:
             return
         if self.original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
@@ -265,7 +304,7 @@ def merge_file(
 ) -> MergeResult:
     """Merge ``candidate`` into ``original``; :class:`Rejected` when the candidate is unusable."""
     pieces, imports = _collect(candidate, target, original)
-    merge = _Merge(original, candidate)
+    merge = _Merge(original, candidate, target)
     for piece in pieces:
         unit = original.units.get(piece.key)
         if unit is None:
@@ -276,13 +315,15 @@ def merge_file(
             continue
         if "." not in piece.key:
             merge.flush_pending(_anchor(original, piece.key))
-        if not isinstance(piece.node, ast.ClassDef):  # an existing class: its methods are pieces of their own
+        if not isinstance(piece.node, ast.ClassDef):  # its methods are pieces; in place of a function: ignored
             merge.replace(piece, unit)
     merge.flush_pending(len(original.source.text), at_end=True)
     if not merge.changes:
         return MergeResult(text=None)
     import_lines = _needed_imports(imports, merge.used, original, candidate, known_imports)
     edits = merge.edits
+    if merge.discarded:
+        import_lines = _without_discarded(import_lines, merge.discarded, original, edits)
     if import_lines:
         at = original.source.line_start(import_insertion_line(original.tree))
         edits.insert(0, Edit(at, at, "".join(line.rstrip("\n") + "\n" for line in import_lines)))
@@ -312,3 +353,43 @@ def _needed_imports(
         return imports
     extra = missing_imports(used, original.bound | candidate.bound, known_imports, third_party=True)
     return [*imports, *(line for line in extra if line not in imports)]
+
+
+def _import_bound(alias: ast.alias) -> str:
+    return alias.asname or alias.name.split(".")[0]
+
+
+def _without_discarded(lines: list[str], discarded: set[str], original: ModuleIndex, edits: list[Edit]) -> list[str]:
+    """Import ``lines`` less the names in ``discarded`` that the merged code (``original`` with
+    ``edits``) does not read: a line left with no name, or only with names the original imports
+    the same way, goes; one left with others is written anew.
+
+    The merged code is parsed only when a line binds a discarded name (a header was put back over
+    annotations the candidate imported for).
+    """
+    parsed = [(line, ast.parse(line)) for line in lines]
+    suspects = {name for _, tree in parsed for name in import_statements(tree)} & discarded
+    if not suspects:
+        return lines
+    unused = suspects - used_names([ast.parse(apply_edits(original.source.text, edits))])
+    kept: list[str] = []
+    for line, tree in parsed:
+        body = [_less_names(node, unused, original) for node in tree.body]
+        if body == tree.body:
+            kept.append(line)
+        elif any(body):
+            kept.append(ast.unparse(ast.Module(body=[n for n in body if n], type_ignores=[])))
+    return kept
+
+
+def _less_names(node: ast.stmt, names: set[str], original: ModuleIndex) -> ast.stmt | None:
+    """An import statement without the aliases binding ``names``: the same node when none does,
+    None when none is left or the original already imports the rest; any other statement as it is."""
+    if not isinstance(node, ast.Import | ast.ImportFrom):
+        return node
+    aliases = [a for a in node.names if _import_bound(a) not in names]
+    if len(aliases) == len(node.names):
+        return node
+    less = copy.copy(node)
+    less.names = aliases
+    return less if aliases and not _already_imported(less, original) else None
