@@ -4,6 +4,7 @@ JSON 404 for unknown routes, and pull requests through a GitHub App instead of a
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
@@ -202,3 +203,27 @@ async def test_a_slow_github_ends_inside_the_clis_timeout(
         client = await aiohttp_client(create_app(settings))
         resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
         assert resp.status == 502 and "GitHub did not finish within 0.5 s" in (await resp.json())["error"]
+
+
+async def test_a_slow_github_answers_is_installed_false_inside_the_clis_timeout(
+    aiohttp_client: MakeClient, engine_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codeflash_engine.http.routes import cfapi
+
+    monkeypatch.setattr(cfapi, "GITHUB_DEADLINE", 0.3)
+    async with FakeGitHub(token="ghp_slow", latency=0.5) as github:
+        github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"})
+        settings = engine_settings.model_copy(
+            update={
+                "codeflash_engine_github_token": SecretStr("ghp_slow"),
+                "codeflash_engine_github_api_url": github.url,
+            }
+        )
+        client = await aiohttp_client(create_app(settings))
+        started = time.monotonic()
+        resp = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=shop", headers=AUTH)
+        assert resp.status == 200 and await resp.text() == "false"
+        assert time.monotonic() - started < 0.45
+        monkeypatch.setattr(cfapi, "GITHUB_DEADLINE", 5.0)
+        resp = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=shop", headers=AUTH)
+        assert await resp.text() == "true"  # slow, not refused

@@ -185,8 +185,9 @@ def _assemble(report: OptimizationReport, long_sections: list[tuple[str, str, st
         parts.append(f"#### 🔍 Review\n\nThe engine's review rates this optimization **{report.review.strip()}**.")
     for title, content, tag in long_sections:
         text = content.strip()
-        # the CLI sends test sources as code and runtime tables as markdown: fence only code
-        shown = text if text.startswith("|") or not tag else fence(text, tag)
+        # the CLI sends runtime tables as markdown and generated tests already fenced (one block
+        # per file); fence only bare code
+        shown = text if text.startswith(("|", "```", "~~~")) or not tag else fence(text, tag)
         parts.append(_details(title, shown))
     footer = "Opened by codeflash-engine"
     if report.trace_id:

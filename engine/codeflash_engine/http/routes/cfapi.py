@@ -174,7 +174,13 @@ async def is_github_app_installed(request: web.Request) -> web.Response:
     """``true`` when the engine can open pull requests on ``owner/repo``, else ``false`` (as text)."""
     owner, repo = _query_name(request, "owner"), _query_name(request, "repo")
     github = request.app.get(GITHUB)
-    able = github is not None and await github.can_open_pull_requests(owner, repo)
+    able = False
+    if github is not None:
+        try:  # the App's token and the repository: up to three calls, inside the CLI's timeout
+            async with asyncio.timeout(GITHUB_DEADLINE):
+                able = await github.can_open_pull_requests(owner, repo)
+        except TimeoutError:
+            log.info("GitHub did not say within %g s whether %s/%s takes pull requests", GITHUB_DEADLINE, owner, repo)
     return web.Response(text="true" if able else "false", content_type="text/plain")
 
 
