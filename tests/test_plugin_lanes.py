@@ -148,3 +148,71 @@ async def test_a_failing_call_raises_its_own_error_and_frees_the_lane(lane: lane
     with pytest.raises(ValueError, match="bad input"):
         await bounded(lane.run(broken, 1.0))
     assert await bounded(lane.run(lambda: 42, 1.0)) == 42
+
+
+async def test_a_hung_call_whose_request_is_gone_is_retired_by_the_call_waiting_behind_it(lane: lanes.Lane) -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+    hung = asyncio.create_task(lane.run(blocked(gate, seen), 0.2))
+    await asyncio.sleep(0.05)
+    hung.cancel()  # its client hung up: nobody times this call any more
+    with pytest.raises(asyncio.CancelledError):
+        await hung
+    try:
+        log: list[tuple[str, float, float]] = []
+        started = time.monotonic()
+        served_by = await bounded(lane.run(sleeper(0.01, log, "behind"), 0.2))
+        assert served_by != seen[0] and not gate.is_set()
+        assert time.monotonic() - started < 1.0  # found once it had run past the limit, not at its end
+        assert lane.overrunning == 1
+    finally:
+        gate.set()
+
+
+async def test_a_request_gone_while_its_call_waits_never_runs_it(lane: lanes.Lane) -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+    ran: list[str] = []
+    first = asyncio.create_task(lane.run(blocked(gate, seen), 5.0))
+    queued = asyncio.create_task(lane.run(lambda: ran.append("queued"), 5.0))
+    await asyncio.sleep(0.05)
+    queued.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await queued
+    gate.set()
+    assert await bounded(first) == "late"
+    assert await bounded(lane.run(lambda: "served", 5.0)) == "served"  # the worker is still there
+    assert ran == []
+
+
+async def test_a_retired_worker_ends_with_its_late_call_so_calls_never_overlap_again(lane: lanes.Lane) -> None:
+    gate = threading.Event()
+    seen: list[str] = []
+    with pytest.raises(lanes.Overran):
+        await bounded(lane.run(blocked(gate, seen), 0.1))
+    gate.set()
+    for _ in range(100):
+        if lane.overrunning == 0:
+            break
+        await asyncio.sleep(0.02)
+    log: list[tuple[str, float, float]] = []
+    await bounded(asyncio.gather(*(lane.run(sleeper(0.05, log, f"c{i}"), 5.0) for i in range(6))))
+    spans = sorted((started, ended) for _, started, ended in log)
+    for (_, ended), (started, _) in itertools.pairwise(spans):
+        assert started >= ended  # one worker left: never two at once
+
+
+async def test_a_call_that_waited_is_cut_a_limit_after_it_started_not_after_its_wait(lane: lanes.Lane) -> None:
+    log: list[tuple[str, float, float]] = []
+    gate = threading.Event()
+    seen: list[str] = []
+    first = asyncio.create_task(lane.run(sleeper(0.1, log, "first"), 5.0))
+    started = time.monotonic()
+    try:
+        with pytest.raises(lanes.Overran):
+            await bounded(lane.run(blocked(gate, seen), 1.0))
+        # it started at about 0.1 s: cut at about 1.1 s, not at two limits (2.0 s)
+        assert 1.0 <= time.monotonic() - started < 1.6
+    finally:
+        gate.set()
+    await first

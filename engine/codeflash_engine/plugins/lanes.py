@@ -1,16 +1,19 @@
 """Each plugin's thread: its hook calls run there one at a time, and a call that overruns the time
 limit is left behind instead of holding up the plugin's next calls.
 
-A plugin's calls queue on the event loop (not in the thread), so the time limit counts only the
-call's own run, never the wait behind other requests' calls. When a call overruns it, the request
-gets its 502 at once and the plugin's thread is *retired*: the overrunning call keeps it until it
-returns (a thread cannot be stopped), and the plugin's next call starts a new thread. So a hook
-that hangs on one tenant's input costs that request, not every later request of the language.
+A plugin's calls queue for its worker thread, which takes the next one as soon as it is done (no
+trip through the event loop between calls). The time limit counts a call's own run, never its
+wait behind other requests' calls. When a call overruns it, the worker is *retired*: it finishes
+the overrunning call (a thread cannot be stopped) and then ends, while a new worker takes the
+calls still queued. Whichever request notices first retires it, so a hung call is found even when
+its own request is gone. So a hook that hangs on one tenant's input costs that request, not every
+later request of the language.
 
-The overrunning call may still be running while the new thread serves the next one: that is the
+The overrunning call may still be running while the new worker serves the next one: that is the
 one case where two calls of one plugin overlap. At most :data:`MAX_OVERRUNNING` may be left
 running per plugin; past that, the plugin's calls fail at once (the plugin is stuck, not slow)
-until one of them returns.
+until one of them returns. Workers are daemon threads: a hung one never holds up the process's
+exit.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import gc
+import queue
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -26,7 +32,7 @@ MAX_OVERRUNNING = 2
 
 
 class Overran(Exception):
-    """The call ran past the time limit (it goes on in its retired thread)."""
+    """The call ran past the time limit (it goes on in its retired worker)."""
 
 
 class Stuck(Exception):
@@ -37,71 +43,128 @@ class Stuck(Exception):
         self.running = running
 
 
+class _Call:
+    """One queued call: its work, its future, and when it started running (None: still queued)."""
+
+    __slots__ = ("future", "started", "work")
+
+    def __init__(self, work: Callable[[], Any]) -> None:
+        self.work = work
+        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        self.started: float | None = None
+
+    def ran_for(self) -> float:
+        return 0.0 if self.started is None else time.monotonic() - self.started
+
+
+class _Worker:
+    """A worker thread's state, guarded by its lane's lock."""
+
+    __slots__ = ("current", "retired")
+
+    def __init__(self) -> None:
+        self.current: _Call | None = None
+        self.retired = False
+
+
+_CLOSE = object()  # put on the queue: the current worker ends
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Nobody awaits this call any more: its late failure is not "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
+
+
 class Lane:
-    """One plugin's thread and the queue of calls waiting for it (on the event loop)."""
+    """One plugin's worker thread and the queue of calls waiting for it."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._executor = self._new_executor()
-        self._lock: asyncio.Lock | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        #: calls left running in retired threads
+        self._queue: queue.SimpleQueue[_Call | object] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._worker = self._start_worker()
+        #: calls left running in retired workers
         self.overrunning = 0
 
-    def _new_executor(self) -> concurrent.futures.ThreadPoolExecutor:
-        return concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"codeflash-plugin-{self.name}")
+    def _start_worker(self) -> _Worker:
+        worker = _Worker()
+        self._generation += 1
+        name = f"codeflash-plugin-{self.name}-{self._generation}"
+        threading.Thread(target=self._work, args=(worker,), name=name, daemon=True).start()
+        return worker
 
-    def _queue(self) -> asyncio.Lock:
-        """The lock calls wait on, bound to the running loop (tests run several loops in turn)."""
-        loop = asyncio.get_running_loop()
-        if self._lock is None or self._loop is not loop:
-            self._lock, self._loop = asyncio.Lock(), loop
-        return self._lock
+    def _work(self, worker: _Worker) -> None:
+        """The worker's loop: the next call, until retired or closed."""
+        while True:
+            call = self._queue.get()
+            if not isinstance(call, _Call):
+                return
+            if not call.future.set_running_or_notify_cancel():
+                continue  # its request went away while it waited
+            with self._lock:
+                worker.current, call.started = call, time.monotonic()
+            try:
+                result = call.work()
+            except BaseException as exc:
+                call.future.set_exception(exc)
+            else:
+                call.future.set_result(result)
+            with self._lock:
+                worker.current = None
+                if worker.retired:
+                    return
 
     async def run(self, work: Callable[[], Any], limit: float) -> Any:
         """``work()`` in the plugin's thread once the calls before it are done; :class:`Overran`
         past ``limit`` seconds of running, :class:`Stuck` when too many calls overran."""
         if self.overrunning >= MAX_OVERRUNNING:
             raise Stuck(self.overrunning)
-        lock = self._queue()
-        await lock.acquire()
+        call = _Call(work)
+        self._queue.put(call)
+        waiting = asyncio.wrap_future(call.future)
         try:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+            while True:
+                done, _ = await asyncio.wait({waiting}, timeout=max(limit - call.ran_for(), 0.0))
+                if done:
+                    return waiting.result()
+                self._retire_overrunning(limit)  # this call's, or the one it waits behind
+                if call.ran_for() >= limit:
+                    raise Overran
         except BaseException:
-            lock.release()
+            call.future.cancel()  # still queued: it never runs (running: it cannot be cancelled)
+            waiting.add_done_callback(_retrieved)
             raise
-        freed = False
 
-        def free(done: asyncio.Future[Any] | None = None) -> None:
-            nonlocal freed
-            if done is not None and not done.cancelled():
-                done.exception()  # retrieved: nobody may be awaiting it any more
-            if not freed:
-                freed = True
-                lock.release()
-
-        # the lane is busy exactly while the thread works, even when this request is cancelled
-        future.add_done_callback(free)
-        try:
-            return await asyncio.wait_for(asyncio.shield(future), limit)
-        except TimeoutError:
-            self._retire(future)
-            free()
-            raise Overran from None
-
-    def _retire(self, future: asyncio.Future[Any]) -> None:
-        """Leave the overrunning call its thread; the next call gets a new one."""
-        self._executor.shutdown(wait=False)  # the thread ends when the call returns
-        self._executor = self._new_executor()
-        self.overrunning += 1
-        future.add_done_callback(self._returned)
+    def _retire_overrunning(self, limit: float) -> None:
+        """When the current worker's call has run past ``limit``: leave the worker to it and start
+        a new one for the calls queued."""
+        with self._lock:
+            worker = self._worker
+            call = worker.current
+            if call is None or call.ran_for() < limit:
+                return
+            worker.retired = True
+            self._worker = self._start_worker()
+            self.overrunning += 1
+        call.future.add_done_callback(self._returned)
         # the call paused the cyclic collector for its duration: do not let a hung call keep it paused
         if not gc.isenabled():
             gc.enable()
 
-    def _returned(self, _: asyncio.Future[Any]) -> None:
-        self.overrunning -= 1
+    def _returned(self, _: concurrent.futures.Future[Any]) -> None:
+        with self._lock:
+            self.overrunning -= 1
 
     def close(self) -> None:
-        """Let the thread go (a hung call is abandoned, not waited for)."""
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        """End the current worker once it is idle (a hung call is abandoned, not waited for);
+        calls still queued are cancelled."""
+        while True:
+            try:
+                call = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(call, _Call):
+                call.future.cancel()
+        self._queue.put(_CLOSE)
