@@ -132,6 +132,13 @@ _PY_INSTRUMENT = [
     "plugins/python/tests/test_instrumented_run.py",
     "plugins/python/tests/test_cli_oracle.py",
 ]
+#: the generated tests' cleanup: their own tests first, then the generated tests run for real
+_PY_TESTGEN = [
+    "plugins/python/tests/test_testgen.py",
+    "plugins/python/tests/test_testgen_mutants.py",
+    "plugins/python/tests/test_testgen_sizes.py",
+    "plugins/python/tests/test_instrumented_run.py",
+]
 #: the Java and JS/TS cleaners: their own tests first (fastest), then the kit's conformance suite
 #: (collected from the plugin's conftest) and the answers through the whole engine
 _JAVA_CANDIDATES = [
@@ -377,6 +384,11 @@ MODULES: dict[str, Module] = {
     "js_ts.normalize": Module("plugins/js_ts/codeflash_engine_js_ts/normalize.py", _JS_TS_CANDIDATES),
     "python.instrument": Module(
         "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
+    ),
+    "python.testgen_context": Module("plugins/python/codeflash_engine_python/testgen/context.py", _PY_TESTGEN),
+    "python.testgen_cleanup": Module("plugins/python/codeflash_engine_python/testgen/cleanup.py", _PY_TESTGEN),
+    "python.testgen_pipeline": Module(  # the kit's conformance suite calls postprocess_tests with odd answers
+        "plugins/python/codeflash_engine_python/testgen/pipeline.py", [*_PY_TESTGEN, "plugins/python/tests/conftest.py"]
     ),
 }
 
