@@ -186,6 +186,14 @@ async def test_an_executable_file_stays_executable(aiohttp_client: MakeClient, e
         assert github.files_at("acme", "shop", pull.head)["pkg/new.py"] == "X = 1\n"
 
 
+async def slow_github_client(aiohttp_client: MakeClient, engine_settings: Settings, github: FakeGitHub) -> Client:
+    """An engine opening pull requests on ``github`` with the token ``ghp_slow``."""
+    settings = engine_settings.model_copy(
+        update={"codeflash_engine_github_token": SecretStr("ghp_slow"), "codeflash_engine_github_api_url": github.url}
+    )
+    return await aiohttp_client(create_app(settings))
+
+
 async def test_a_slow_github_ends_inside_the_clis_timeout(
     aiohttp_client: MakeClient, engine_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -194,13 +202,7 @@ async def test_a_slow_github_ends_inside_the_clis_timeout(
     monkeypatch.setattr(cfapi, "GITHUB_DEADLINE", 0.5)
     async with FakeGitHub(token="ghp_slow", latency=0.2) as github:
         github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"})
-        settings = engine_settings.model_copy(
-            update={
-                "codeflash_engine_github_token": SecretStr("ghp_slow"),
-                "codeflash_engine_github_api_url": github.url,
-            }
-        )
-        client = await aiohttp_client(create_app(settings))
+        client = await slow_github_client(aiohttp_client, engine_settings, github)
         resp = await client.post("/cfapi/create-pr", json=PR_BODY, headers=AUTH)
         assert resp.status == 502 and "GitHub did not finish within 0.5 s" in (await resp.json())["error"]
 
@@ -213,13 +215,7 @@ async def test_a_slow_github_answers_is_installed_false_inside_the_clis_timeout(
     monkeypatch.setattr(cfapi, "GITHUB_DEADLINE", 0.3)
     async with FakeGitHub(token="ghp_slow", latency=0.5) as github:
         github.add_repository("acme", "shop", {"pkg/sorter.py": "def f():\n    return 1\n"})
-        settings = engine_settings.model_copy(
-            update={
-                "codeflash_engine_github_token": SecretStr("ghp_slow"),
-                "codeflash_engine_github_api_url": github.url,
-            }
-        )
-        client = await aiohttp_client(create_app(settings))
+        client = await slow_github_client(aiohttp_client, engine_settings, github)
         started = time.monotonic()
         resp = await client.get("/cfapi/is-github-app-installed?owner=acme&repo=shop", headers=AUTH)
         assert resp.status == 200 and await resp.text() == "false"
