@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import pytest
 from admin_support import BEARER, FAST_ANSWER, AdminClient, drained, optimize_body
 from aiohttp import web
 
@@ -16,6 +19,7 @@ from codeflash_engine import LanguageSpec, hookimpl
 from codeflash_engine.app import create_app, load_plugins
 from codeflash_engine.http.guards import STORE
 from codeflash_engine.infra.db import apikeys
+from codeflash_engine.plugins.manager import PluginFailed
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import call
 from codeflash_engine.testing.fake_llm import FakeLLM
@@ -245,3 +249,29 @@ async def test_the_keys_page_filters_by_user_and_usability(admin_client: AdminCl
     assert f'id="key-{kept.id}"' in page and f'id="key-{gone.id}"' in page and f'id="key-{other.id}"' not in page
     page = await (await admin_client.get("/admin/keys?user=frank&active=on", headers=BEARER)).text()
     assert f'id="key-{kept.id}"' in page and f'id="key-{gone.id}"' not in page
+
+
+async def test_the_plugins_page_shows_calls_still_running_past_the_time_limit(
+    aiohttp_client: Callable[[web.Application], Awaitable[AdminClient]], admin_settings: Settings
+) -> None:
+    host = load_plugins(admin_settings)
+    client = await aiohttp_client(create_app(admin_settings, plugins=host))
+    host.timeout = 0.1
+    gate = threading.Event()
+
+    try:
+        with pytest.raises(PluginFailed):
+            await host.in_thread("python", gate.wait, 10, hook="postprocess_candidates")
+        page = await (await client.get("/admin/plugins", headers=BEARER)).text()
+        assert "Calls overrunning" in page
+        row = page[page.index("codeflash-engine-python") :].split("</tr>", 1)[0]
+        assert row.endswith('<td class="n">1</td><td class="n">1</td>'), row[-120:]  # one failure, one still running
+    finally:
+        gate.set()
+    for _ in range(100):
+        if not host.overrunning():
+            break
+        await asyncio.sleep(0.02)
+    page = await (await client.get("/admin/plugins", headers=BEARER)).text()
+    row = page[page.index("codeflash-engine-python") :].split("</tr>", 1)[0]
+    assert row.endswith('<td class="n">1</td><td class="n">0</td>'), row[-120:]

@@ -210,6 +210,7 @@ async def plugins(request: web.Request) -> web.Response:
     host = request.app[PLUGINS]
     recent = host.failures(within=FAILURE_WINDOW)
     errors = host.errors()
+    overrunning = host.overrunning()
     return render(
         request,
         "plugins.html.j2",
@@ -218,7 +219,8 @@ async def plugins(request: web.Request) -> web.Response:
         errors=errors,
         failures=host.failures(),
         counts=host.failure_counts(),
-        health="degraded" if recent or errors else "ok",
+        overrunning=overrunning,
+        health="degraded" if recent or errors or overrunning else "ok",
         languages=request.app[LANGUAGES].names(),
         window_min=FAILURE_WINDOW // 60,
         now=time.time(),
