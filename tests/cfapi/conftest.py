@@ -108,3 +108,21 @@ def run_client(cli_python: Path, tmp_path: Path) -> ClientRun:
         return results
 
     return run
+
+
+@pytest.fixture(scope="session")
+def app_key() -> tuple[str, str]:
+    """A GitHub App's RSA private key (PEM) and its public key (one per test session: making one is slow)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public

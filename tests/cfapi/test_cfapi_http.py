@@ -10,8 +10,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import SecretStr
 
 from codeflash_engine.app import create_app
@@ -72,21 +70,6 @@ async def test_unknown_routes_and_bad_input_are_json_errors(engine_client: Clien
     unchanged = {**PR_BODY, "diffContents": {"a.py": {"oldContent": "x", "newContent": "x"}}}
     resp = await engine_client.post("/cfapi/create-staging", json=unchanged, headers=AUTH)
     assert resp.status == 200  # staging keeps whatever it is sent
-
-
-@pytest.fixture
-def app_key() -> tuple[str, str]:
-    """A GitHub App's RSA private key (PEM) and its public key."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 @pytest.fixture

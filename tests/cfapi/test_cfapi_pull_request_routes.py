@@ -449,24 +449,6 @@ async def test_nested_executable_files_keep_their_mode(cfapi_client: CfapiClient
 # --- through a GitHub App --------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def app_key() -> tuple[str, str]:
-    """A GitHub App's RSA private key (PEM) and its public key."""
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
 class ShortLivedTokens(FakeGitHub):
     """A GitHub whose installation tokens expire a minute after they are made."""
 
