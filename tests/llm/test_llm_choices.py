@@ -111,6 +111,51 @@ async def test_fewer_choices_than_asked_are_completed_one_by_one(fake_llm: FakeL
     assert len({r.text for r in results}) == 4
 
 
+@pytest.mark.parametrize("bad", [0, 2])
+async def test_an_unusable_choice_is_asked_again_alone_and_the_others_are_kept(
+    fake_llm: FakeLLM, client_for: Any, bad: int
+) -> None:
+    """A choice whose content is no text (a list of parts, from some gateways), first or not, costs
+    only itself: the batch's other choices are used, and that one is asked for again alone."""
+    numbered(fake_llm)
+    original = fake_llm._body
+
+    def one_bad(request: FakeRequest, reply: Reply, texts: list[str] | None = None) -> dict[str, Any]:
+        body = original(request, reply, texts)
+        if request.body.get("n"):
+            body["choices"][bad]["message"]["content"] = [{"type": "text", "text": "def f(): ..."}]
+        return body
+
+    fake_llm._body = one_bad  # type: ignore[method-assign]
+    async with client_for() as client:
+        results = await fan_out(client, n=4)
+    assert [r.body.get("n") for r in fake_llm.requests] == [4, None]
+    assert len({r.text for r in results}) == 4
+    assert all(r.attempts == 1 for r in results)
+
+
+async def test_a_batch_with_no_usable_choice_is_malformed_and_retried_as_one(
+    fake_llm: FakeLLM, client_for: Any, llm_recorder: Recorder, llm_sink: MemorySink
+) -> None:
+    numbered(fake_llm)
+    original = fake_llm._body
+    first = iter([True])
+
+    def none_usable(request: FakeRequest, reply: Reply, texts: list[str] | None = None) -> dict[str, Any]:
+        body = original(request, reply, texts)
+        if next(first, False):
+            for choice in body["choices"]:
+                choice["message"]["content"] = {"text": "not a string"}
+        return body
+
+    fake_llm._body = none_usable  # type: ignore[method-assign]
+    async with client_for() as client:
+        results = await fan_out(client, n=3)
+    assert [r.body.get("n") for r in fake_llm.requests] == [3, 3]
+    assert len({r.text for r in results}) == 3 and all(r.attempts == 2 for r in results)
+    assert [(r.outcome, r.attempts) for r in await calls(llm_recorder, llm_sink)] == [("ok", 2)]
+
+
 @pytest.mark.parametrize(
     ("models", "overrides"),
     [

@@ -339,10 +339,12 @@ class OpenAIProvider:
             cache_write_tokens=_int(details.get("cache_write_tokens")),
         )
         choices = data.get("choices")
-        if not isinstance(choices, list) or not choices or not isinstance(choices[0], dict):
+        if not isinstance(choices, list) or not any(isinstance(choice, dict) for choice in choices):
             raise _malformed(self.name, model, "choices", billed)
         served = data.get("model")
         answers: list[ProviderAnswer] = []
+        # a choice that cannot be used is left out wherever it is: the caller asks again, alone,
+        # for each choice it did not get, and the batch's usable choices are kept
         for choice in choices[:n]:
             if not isinstance(choice, dict):
                 continue
@@ -351,8 +353,6 @@ class OpenAIProvider:
             if text is None:
                 text = message.get("refusal") or ""
             if not isinstance(text, str):
-                if not answers and choice is choices[0]:
-                    raise _malformed(self.name, model, "a text message", billed)
                 continue
             finish = choice.get("finish_reason")
             answers.append(
