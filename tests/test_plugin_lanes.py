@@ -216,3 +216,82 @@ async def test_a_call_that_waited_is_cut_a_limit_after_it_started_not_after_its_
     finally:
         gate.set()
     await first
+
+
+async def started(seen: list[str]) -> None:
+    """Until the blocked call has started in the worker (at most 5 s)."""
+    for _ in range(5000):
+        if seen:
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the first call never started")
+
+
+async def test_tenants_take_turns_and_each_keeps_its_order(lane: lanes.Lane) -> None:
+    """A tenant with many calls waiting makes its own calls wait, not another tenant's: the worker
+    takes one call of each tenant with calls waiting in turn, each tenant's calls in order."""
+    gate, seen, ran = threading.Event(), list[str](), list[str]()
+
+    def note(name: str) -> Callable[[], str]:
+        def work() -> str:
+            ran.append(name)
+            return name
+
+        return work
+
+    first = asyncio.ensure_future(lane.run(blocked(gate, seen), 10, tenant="a"))
+    await started(seen)  # the worker is busy with a's first call
+    calls = [lane.run(note(f"a{i}"), 10, tenant="a") for i in range(1, 4)]
+    calls += [lane.run(note("b1"), 10, tenant="b"), lane.run(note("c1"), 10, tenant="c")]
+    calls += [lane.run(note("b2"), 10, tenant="b")]
+    pending = [asyncio.ensure_future(c) for c in calls]
+    await asyncio.sleep(0.05)  # every call queued
+    gate.set()
+    await bounded(asyncio.gather(first, *pending))
+    assert ran == ["a1", "b1", "c1", "a2", "b2", "a3"]
+
+
+def test_the_fair_queue_takes_one_item_of_each_tenant_in_turn() -> None:
+    q = lanes.FairQueue()
+    for item, tenant in [(1, "x"), (2, "x"), (3, None), (4, "y"), (5, "x"), (6, None)]:
+        q.put(item, tenant)
+    assert [q.get() for _ in range(6)] == [1, 3, 4, 2, 6, 5]
+    assert q.get_nowait() is None
+    q.put(7, "y")  # a tenant that left the ring comes back at its end
+    q.put(8, "x")
+    assert [q.get_nowait(), q.get_nowait(), q.get_nowait()] == [7, 8, None]
+
+
+async def test_the_host_queues_each_organization_or_user_on_its_own() -> None:
+    """Through the plugin host: the turn is the caller's organization, else its user."""
+    from codeflash_engine.infra.logging import user_id_var
+    from codeflash_engine.infra.records import organization_id_var
+    from codeflash_engine.plugins.manager import PluginHost
+
+    host = PluginHost(builtins=())
+    gate, seen, ran = threading.Event(), list[str](), list[str]()
+
+    def note(name: str) -> str:
+        ran.append(name)
+        return name
+
+    async def as_caller(user: str, organization: int | None, func: Callable[..., str], *args: object) -> str:
+        user_id_var.set(user)
+        organization_id_var.set(organization)
+        return str(await host.in_thread(None, func, *args))
+
+    try:
+        first = asyncio.ensure_future(as_caller("u1", 7, blocked(gate, seen)))
+        await started(seen)
+        calls = [as_caller("u1", 7, note, "org7-u1-a"), as_caller("u2", 7, note, "org7-u2")]
+        calls += [as_caller("u1", 7, note, "org7-u1-b"), as_caller("u3", None, note, "u3")]
+        calls += [as_caller("u4", None, note, "u4")]
+        pending = [asyncio.ensure_future(c) for c in calls]
+        await asyncio.sleep(0.05)
+        gate.set()
+        await bounded(asyncio.gather(first, *pending))
+    finally:
+        gate.set()
+        host.close()
+    # one organization is one tenant, whichever of its users calls; a user without one is another
+    assert ran == ["org7-u1-a", "u3", "u4", "org7-u2", "org7-u1-b"]

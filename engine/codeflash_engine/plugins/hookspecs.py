@@ -18,8 +18,10 @@ How hooks are called:
 - When the owning plugin does not implement a hook, or returns None, the engine's builtin
   default answers (each hook below says what it does).
 - Hooks run in a thread of the plugin's own, one call at a time, while the event loop keeps
-  serving: they may be CPU-heavy. The time limit counts a call's own run only, not its wait
-  behind other requests' calls. One exception to "one at a time": a call that overruns the limit
+  serving: they may be CPU-heavy. Waiting calls are taken in turn by tenant (the caller's
+  organization, else its user), each tenant's in order, so one tenant's many or slow calls wait
+  behind each other, not ahead of another tenant's. The time limit counts a call's own run only,
+  not its wait behind other requests' calls. One exception to "one at a time": a call that overruns the limit
   keeps running in its thread (a thread cannot be stopped) while the plugin's next calls run in a
   new one. So state shared between calls (module-level caches) must be safe to use from two
   threads: ``functools.lru_cache``, plain dict reads and writes, and a new parser per call are; a

@@ -9,6 +9,10 @@ calls still queued. Whichever request notices first retires it, so a hung call i
 its own request is gone. So a hook that hangs on one tenant's input costs that request, not every
 later request of the language.
 
+Calls wait in one queue per tenant, and the worker takes them in turn, one call of each tenant
+with calls waiting (:class:`FairQueue`): a tenant that sends many calls, or slow ones, makes its
+own calls wait, not another tenant's. Within a tenant, calls keep their order.
+
 The overrunning call may still be running while the new worker serves the next one: that is the
 one case where two calls of one plugin overlap. At most :data:`MAX_OVERRUNNING` may be left
 running per plugin; past that, the plugin's calls fail at once (the plugin is stuck, not slow)
@@ -19,12 +23,12 @@ exit.
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import gc
-import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 #: calls per plugin left running past the time limit before its calls fail at once
@@ -76,12 +80,50 @@ def _retrieved(future: asyncio.Future[Any]) -> None:
         future.exception()
 
 
+class FairQueue:
+    """Items waiting for a worker, one queue per tenant, taken in turn: each :meth:`get` takes the
+    oldest item of the tenant whose turn it is, then that tenant goes to the back of the ring."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition(threading.Lock())
+        #: tenant -> its items, oldest first; the dict's order is the ring's (the next turn first)
+        self._waiting: dict[Hashable, collections.deque[object]] = {}
+
+    def put(self, item: object, tenant: Hashable = None) -> None:
+        with self._ready:
+            items = self._waiting.get(tenant)
+            if items is None:
+                items = self._waiting[tenant] = collections.deque()
+            items.append(item)
+            self._ready.notify()
+
+    def get(self) -> object:
+        """The next item in turn, waiting for one when there is none."""
+        with self._ready:
+            while not self._waiting:
+                self._ready.wait()
+            return self._take()
+
+    def get_nowait(self) -> object | None:
+        """The next item in turn, or None when there is none."""
+        with self._ready:
+            return self._take() if self._waiting else None
+
+    def _take(self) -> object:
+        tenant = next(iter(self._waiting))
+        items = self._waiting.pop(tenant)
+        item = items.popleft()
+        if items:  # the tenant's next item waits for its next turn, behind the other tenants
+            self._waiting[tenant] = items
+        return item
+
+
 class Lane:
     """One plugin's worker thread and the queue of calls waiting for it."""
 
     def __init__(self, name: str) -> None:
         self.name = name
-        self._queue: queue.SimpleQueue[_Call | object] = queue.SimpleQueue()
+        self._queue = FairQueue()
         self._lock = threading.Lock()
         self._generation = 0
         self._worker = self._start_worker()
@@ -116,13 +158,14 @@ class Lane:
                 if worker.retired:
                     return
 
-    async def run(self, work: Callable[[], Any], limit: float) -> Any:
-        """``work()`` in the plugin's thread once the calls before it are done; :class:`Overran`
-        past ``limit`` seconds of running, :class:`Stuck` when too many calls overran."""
+    async def run(self, work: Callable[[], Any], limit: float, tenant: Hashable = None) -> Any:
+        """``work()`` in the plugin's thread once it is ``tenant``'s turn and the calls before it
+        are done; :class:`Overran` past ``limit`` seconds of running, :class:`Stuck` when too many
+        calls overran."""
         if self.overrunning >= MAX_OVERRUNNING:
             raise Stuck(self.overrunning)
         call = _Call(work)
-        self._queue.put(call)
+        self._queue.put(call, tenant)
         waiting = asyncio.wrap_future(call.future)
         try:
             while True:
@@ -160,11 +203,7 @@ class Lane:
     def close(self) -> None:
         """End the current worker once it is idle (a hung call is abandoned, not waited for);
         calls still queued are cancelled."""
-        while True:
-            try:
-                call = self._queue.get_nowait()
-            except queue.Empty:
-                break
+        while (call := self._queue.get_nowait()) is not None:
             if isinstance(call, _Call):
                 call.future.cancel()
         self._queue.put(_CLOSE)

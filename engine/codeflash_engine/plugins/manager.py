@@ -32,6 +32,8 @@ import attrs
 import pluggy
 
 from codeflash_engine.errors import EngineError
+from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.records import organization_id_var
 from codeflash_engine.plugins import hookspecs, lanes
 from codeflash_engine.plugins.types import LanguageSpec
 
@@ -98,6 +100,15 @@ class PluginInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return attrs.asdict(self, recurse=False) | {"hooks": list(self.hooks), "languages": list(self.languages)}
+
+
+def tenant() -> tuple[str, object]:
+    """Whose turn a plugin call waits for in its lane: the caller's organization, else its user
+    (None outside a request: the engine's own calls, as one tenant)."""
+    organization = organization_id_var.get()
+    if organization is not None:
+        return ("org", organization)
+    return ("user", user_id_var.get())
 
 
 def _short_error(exc: BaseException) -> str:
@@ -294,8 +305,10 @@ class PluginHost:
     async def in_thread(self, language: str | None, func: Callable[..., Any], *args: Any, hook: str = "") -> Any:
         """``func(*args)`` in the thread of the plugin that owns ``language``, within the time limit.
 
-        The event loop keeps serving meanwhile. The plugin's calls run one at a time, in order; the
-        time limit (:attr:`timeout`) counts the call's own run, not its wait. Past it, the request
+        The event loop keeps serving meanwhile. The plugin's calls run one at a time, each tenant's
+        in order and the tenants' in turn (the caller's organization, else its user: see
+        :func:`tenant`); the time limit (:attr:`timeout`) counts the call's own run, not its wait.
+        Past it, the request
         gets :class:`PluginFailed` and the call is left running in its thread while the plugin's
         next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic
         collector is paused during the call (see :func:`_without_collections`). ``func`` calls
@@ -308,7 +321,7 @@ class PluginHost:
         work = functools.partial(contextvars.copy_context().run, functools.partial(_without_collections, func, *args))
         what = hook or getattr(func, "__name__", "hook")
         try:
-            return await lane.run(work, self.timeout)
+            return await lane.run(work, self.timeout, tenant())
         except lanes.Overran:
             raise self._failed(owner, what, language, f"no answer within {self.timeout:g} s", None) from None
         except lanes.Stuck as exc:
