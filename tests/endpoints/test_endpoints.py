@@ -312,3 +312,24 @@ async def test_a_refinement_written_as_an_edit_of_the_candidate(engine_client: E
     [refined] = body["refinements"]
     assert "return sorted(xs)" in refined["source_code"] and "out.sort()" not in refined["source_code"]
     assert refined["explanation"] == "Skip the copy and the in-place sort: sorted() does both at once."
+
+
+async def test_an_adaptive_edit_of_an_earlier_attempt_applies_to_that_attempt(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """The model is shown every attempt of the chain and may build on the best one rather than the
+    last: its edit applies to the attempt whose code it quotes (newest first, then the original)."""
+    request = s.adaptive()
+    request["candidates"][0]["source_code"] = (
+        "```python:pkg/sorter.py\ndef sort_list(xs):\n    out = list(xs)\n    out.sort()\n    return out\n```"
+    )
+    fake_llm.reply(
+        "Attempt 1 was right; sorted() does the copy and the sort at once.\n\npkg/sorter.py\n```python\n"
+        "<<<<<<< SEARCH\n    out = list(xs)\n    out.sort()\n    return out\n=======\n    return sorted(xs)\n"
+        ">>>>>>> REPLACE\n```\n"
+    )
+    status, body = await call(engine_client, "/ai/adaptive_optimize", request)
+    assert status == 200, body
+    check_candidate(body, parent_id="a2")
+    assert "def sort_list(xs):\n    return sorted(xs)" in body["source_code"]
+    assert "set(" not in body["source_code"] and "out.sort()" not in body["source_code"]

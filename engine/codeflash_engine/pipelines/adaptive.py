@@ -24,6 +24,7 @@ async def adaptive(
     fields: Mapping[str, Any],
 ) -> CandidateOut:
     """One new candidate; its parent is the last candidate of the chain. The language is inferred."""
+    bases = _bases(chain)
     spec = engine.languages.infer(original_source_code, *(str(c.get("source_code", "")) for c in chain))
     job = CandidateJob(
         task=Task.ADAPTIVE,
@@ -34,7 +35,8 @@ async def adaptive(
         fields=fields,
         n=ADAPTIVE_ATTEMPTS,
         parent_id=str(chain[-1]["optimization_id"]) if chain else None,
-        base=_base(chain),
+        base=bases[0] if bases else (),
+        earlier=tuple(bases[1:]),
     )
     found = await candidates.generate(engine, job, engine.deadline())
     if not found:
@@ -42,10 +44,13 @@ async def adaptive(
     return found[0]
 
 
-def _base(chain: Sequence[Mapping[str, Any]]) -> tuple[CodeFile, ...]:
-    """The files of the last candidate of the chain whose code holds a code block, if any."""
+def _bases(chain: Sequence[Mapping[str, Any]]) -> list[tuple[CodeFile, ...]]:
+    """The files of each candidate of the chain whose code holds a code block, newest first: an
+    edit applies to the last attempt first, then to the earlier ones (the model may build on the
+    best attempt rather than the last)."""
+    bases = []
     for candidate in reversed(chain):
         blocks = parse_markdown(str(candidate.get("source_code", "")))
         if blocks:
-            return tuple(CodeFile(path=b.path, code=b.code) for b in blocks)
-    return ()
+            bases.append(tuple(CodeFile(path=b.path, code=b.code) for b in blocks))
+    return bases

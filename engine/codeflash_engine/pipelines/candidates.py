@@ -46,6 +46,8 @@ class CandidateJob:
     target: Target | None = None
     is_async: bool = False
     base: tuple[CodeFile, ...] = ()
+    #: other candidates the model was shown, newest first, that an edit may apply to after ``base``
+    earlier: tuple[tuple[CodeFile, ...], ...] = ()
     #: the prompt arm of an optimize fan-out (:mod:`.strategies`); None: n identical prompts
     arm: str | None = None
 
@@ -124,6 +126,7 @@ def _clean(
             completion.text,
             original=job.original,
             base=job.base,
+            earlier=job.earlier,
             finish_reason=completion.finish_reason,
             model=completion.model,
         )

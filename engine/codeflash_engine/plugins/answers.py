@@ -26,6 +26,7 @@ def read_answer(
     *,
     original: Sequence[CodeFile],
     base: Sequence[CodeFile] = (),
+    earlier: Sequence[Sequence[CodeFile]] = (),
     finish_reason: str | None = None,
     model: str | None = None,
 ) -> Answer:
@@ -33,14 +34,18 @@ def read_answer(
 
     When the request improves a candidate (refinement, repair, adaptive: ``base``), the model
     was shown that candidate, so an edit is applied to it first (its files over the original's),
-    then to the original. An edit that applies to neither gets ``edit_error``. Runs the
-    ``apply_diff`` hook in the calling thread: call it from the plugin's thread.
+    then to each of ``earlier`` (other candidates the model was shown, newest first: adaptive's
+    earlier attempts, which it may build on instead), then to the original. An edit that
+    applies to none gets ``edit_error``. Runs the ``apply_diff`` hook in the calling thread:
+    call it from the plugin's thread.
     """
     answer = Answer(text=text, finish_reason=finish_reason, model=model, prose=explanation_of(text))
     if detect_format(text) is None:
         return answer
     files = {f.path: f.code for f in original if f.path}
-    targets = [{**files, **{f.path: f.code for f in base if f.path}}] if base else []
+    targets = [
+        {**files, **{f.path: f.code for f in candidate if f.path}} for candidate in (base, *earlier) if candidate
+    ]
     result: DiffResult | None = None
     for attempt in [*targets, files]:
         result = host.call("apply_diff", language, request=DiffRequest(language=language, files=attempt, edit=text))
