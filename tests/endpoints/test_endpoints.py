@@ -333,3 +333,31 @@ async def test_an_adaptive_edit_of_an_earlier_attempt_applies_to_that_attempt(
     check_candidate(body, parent_id="a2")
     assert "def sort_list(xs):\n    return sorted(xs)" in body["source_code"]
     assert "set(" not in body["source_code"] and "out.sort()" not in body["source_code"]
+
+
+THINKING = (
+    "<think>\nThe user wants a faster sort. A first idea:\n```python:pkg/sorter.py\n"
+    "def sort_list(xs):\n    return list(sorted(list(xs)))\n```\nThe copies are redundant.\n</think>\n\n"
+)
+
+
+async def test_a_reasoning_model_s_thinking_is_neither_code_nor_explanation(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    fake_llm.reply(THINKING + s.FAST_ANSWER)
+    status, body = await call(engine_client, "/ai/optimize", s.optimize(n_candidates=1))
+    assert status == 200, body
+    [candidate] = body["optimizations"]
+    assert candidate["source_code"] == s.FAST_MD
+    assert candidate["explanation"] == "Timsort through sorted() is O(n log n) instead of O(n^2)."
+
+
+async def test_draft_tests_in_a_reasoning_model_s_thinking_are_not_the_tests(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    draft = "<think>\nFirst try:\n```python\nimport pytest\n\ndef test_draft():\n    assert False\n```\n</think>\n"
+    fake_llm.reply(draft + s.TESTS_ANSWER)
+    status, body = await call(engine_client, "/ai/testgen", s.testgen())
+    assert status == 200, body
+    assert "test_draft" not in body["generated_tests"]
+    assert "sort_list" in body["generated_tests"]

@@ -258,6 +258,17 @@ async def test_an_answer_without_content_is_an_empty_answer_not_a_malformed_one(
     assert (record.outcome, record.tokens_in, record.tokens_out) == ("ok", 1000, 4096)
 
 
+async def test_thinking_written_into_the_text_by_a_compatible_server_is_left_out(
+    fake_llm: FakeLLM, client_for: Any
+) -> None:
+    """A reasoning model behind a server without a reasoning parser (vLLM, LM Studio) writes its
+    thinking into the message: the caller gets the answer after it."""
+    fake_llm.reply(Reply("<think>\nDraft:\n```python\ndef f(): return 0\n```\n</think>\n\ndef f(): return 45"))
+    async with client_for("openai", models="openai:qwen3:14b", openai_api_key=None) as client:
+        done = await once(client, ModelChoice("openai", "qwen3:14b"))
+    assert done.text == "def f(): return 45"
+
+
 @pytest.mark.parametrize("provider", ["anthropic", "bedrock"])
 async def test_anthropic_text_blocks_are_joined_and_thinking_is_left_out(
     fake_llm: FakeLLM, client_for: Any, provider: str

@@ -33,6 +33,7 @@ import openai
 
 from codeflash_engine.infra.llm.errors import ErrorKind, LLMError
 from codeflash_engine.infra.llm.models import ModelInfo, Usage
+from codeflash_engine.infra.llm.reasoning import without_reasoning
 from codeflash_engine.plugins.types import Prompt
 
 log = logging.getLogger(__name__)
@@ -354,6 +355,7 @@ class OpenAIProvider:
                 text = message.get("refusal") or ""
             if not isinstance(text, str):
                 continue
+            text = without_reasoning(text)
             finish = choice.get("finish_reason")
             answers.append(
                 ProviderAnswer(
