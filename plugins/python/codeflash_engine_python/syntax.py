@@ -198,3 +198,64 @@ def top_level_starts(code: str) -> list[int]:
     except (tokenize.TokenError, IndentationError, SyntaxError):
         pass
     return starts
+
+
+#: characters models sometimes write into code where Python does not allow them: no-break and
+#: narrow spaces (a space instead) and zero-width characters or byte-order marks (dropped)
+STRAY_CHARACTERS = {
+    "\u00a0": " ",
+    "\u2007": " ",
+    "\u202f": " ",
+    "\u200b": "",
+    "\u200c": "",
+    "\u200d": "",
+    "\u2060": "",
+    "\ufeff": "",
+}
+_STRAY = re.compile("[" + "".join(STRAY_CHARACTERS) + "]")
+_STRAY_INDENT = re.compile("^[ \t" + "".join(STRAY_CHARACTERS) + "]+", re.MULTILINE)
+#: characters mended one at a time before the code is given up
+MAX_STRAY_FIXES = 64
+
+
+def without_stray_characters(code: str, language_version: str | None = None) -> str:
+    """``code`` with the invisible characters Python rejects in it mended, when that makes it parse.
+
+    Only characters the parser points at are changed (those in a string literal are the code's
+    own and stay), except in indentation, which is mended in every line at the first one found
+    (indentation written with no-break spaces has one on every line). ``code`` as it is when it
+    holds none, parses already, or fails for another reason.
+    """
+    if _STRAY.search(code) is None:
+        return code
+    fixed = code
+    for _ in range(MAX_STRAY_FIXES):
+        try:
+            parse(fixed, language_version)
+        except SyntaxError as exc:
+            at = _error_index(fixed, exc)
+            if at is None or fixed[at] not in STRAY_CHARACTERS or "non-printable" not in str(exc.msg):
+                return code
+            indentation = _STRAY_INDENT.match(fixed, fixed.rfind("\n", 0, at) + 1)
+            if indentation is not None and indentation.end() > at:
+                fixed = _STRAY_INDENT.sub(_mend, fixed)  # indentation: every line's at once
+            else:
+                fixed = fixed[:at] + STRAY_CHARACTERS[fixed[at]] + fixed[at + 1 :]
+            continue
+        return fixed
+    return code
+
+
+def _mend(match: re.Match[str]) -> str:
+    return _STRAY.sub(lambda found: STRAY_CHARACTERS[found.group()], match.group())
+
+
+def _error_index(code: str, exc: SyntaxError) -> int | None:
+    """Where in ``code`` a SyntaxError points (its line and 1-based column), if anywhere."""
+    if not exc.lineno or not exc.offset:
+        return None
+    try:
+        at = _line_offset(code, 0, exc.lineno - 1) + exc.offset - 1
+    except ValueError:
+        return None
+    return at if 0 <= at < len(code) else None

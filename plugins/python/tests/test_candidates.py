@@ -300,6 +300,29 @@ def test_xml_answer(snapshot: SnapshotAssertion) -> None:
     assert render(candidates) == snapshot
 
 
+def test_an_answer_that_is_only_code_has_no_explanation() -> None:
+    """Code without a fence or prose is the candidate; it is not its own explanation too."""
+    [candidate] = run(["def sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)\n"])
+    assert "return sorted(xs)" in candidate.files[0].code
+    assert candidate.explanation == ""
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "def sort_list(xs: List[int]) -> List[int]:\n\u00a0\u00a0\u00a0\u00a0return sorted(xs)",
+        "\ufeffdef sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)",
+        "def sort_list(xs: List[int]) -> List[int]:\u200b\n    return sorted(xs)",
+    ],
+)
+def test_invisible_characters_in_the_answer_s_code_are_mended(code: str) -> None:
+    """No-break spaces as indentation, a byte-order mark, a zero-width space: the code is what the
+    model meant, not a syntax error."""
+    [candidate] = run([f"Timsort.\n\n```python:pkg/sorter.py\n{code}\n```\n"])
+    assert "def sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)" in candidate.files[0].code
+    assert not any(c in candidate.files[0].code for c in "\u00a0\ufeff\u200b")
+
+
 def test_duplicates_within_the_batch_keep_the_first() -> None:
     other = (
         "Same idea.\n```python\ndef sort_list(xs: List[int]) -> List[int]:\n"

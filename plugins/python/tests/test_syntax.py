@@ -8,6 +8,7 @@ import itertools
 import pytest
 
 from codeflash_engine_python import syntax
+from codeflash_engine_python.syntax import without_stray_characters
 
 
 def module(functions: int, *, string_at: int | None = None) -> str:
@@ -107,3 +108,37 @@ def test_a_source_over_the_limit_is_refused_as_unparsable() -> None:
     with pytest.raises(SyntaxError, match="KB parsed at once"):
         syntax.parse(code)
     assert syntax.validate_python(code, None)[0].message.startswith(f"{len(code) // 1024} KB of Python")
+
+
+NBSP, ZWSP, BOM = "\u00a0", "\u200b", "\ufeff"
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        # indentation written with no-break spaces, on every line
+        (
+            f"def f(xs):\n{NBSP * 4}out = []\n{NBSP * 4}for x in xs:\n{NBSP * 8}out.append(x)\n{NBSP * 4}return out\n",
+            "def f(xs):\n    out = []\n    for x in xs:\n        out.append(x)\n    return out\n",
+        ),
+        (f"{BOM}def f():\n    return 1\n", "def f():\n    return 1\n"),
+        (f"def f():{ZWSP}\n    return 1\n", "def f():\n    return 1\n"),
+        (f"x = 1{NBSP}+ 2\n", "x = 1 + 2\n"),
+        # the ones in string literals are the code's own
+        (f"SEP = '{NBSP}'\ndef f():\n{NBSP}   return SEP{ZWSP}\n", f"SEP = '{NBSP}'\ndef f():\n    return SEP\n"),
+    ],
+)
+def test_invisible_characters_python_rejects_are_mended(code: str, expected: str) -> None:
+    assert without_stray_characters(code, "3.11.7") == expected
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        f"SEP = '{NBSP}{ZWSP}'\n",  # parses: nothing to mend
+        f"def f(:\n{NBSP}   return 1\n",  # another syntax error first: left as it is
+        "def f():\n    return 1\n",
+    ],
+)
+def test_code_that_parses_or_fails_otherwise_is_left_alone(code: str) -> None:
+    assert without_stray_characters(code, "3.11.7") is code

@@ -86,5 +86,5 @@ def extract(
         closed = re.search(r"</code\s*>", text, re.IGNORECASE) is not None
         blocks = [RawBlock(None, code_tag.strip("\n"), truncated=not closed and may_be_cut)]
     if not blocks and _looks_like_python(text, language_version):
-        blocks = [RawBlock(None, text.strip("\n"))]
+        return Extracted((RawBlock(None, text.strip("\n")),), "")  # all code: no prose explains it
     return Extracted(tuple(blocks), answer.prose)

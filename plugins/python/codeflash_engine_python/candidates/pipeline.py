@@ -24,7 +24,7 @@ from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
-from codeflash_engine_python.syntax import parse, top_level_starts
+from codeflash_engine_python.syntax import parse, top_level_starts, without_stray_characters
 
 log = logging.getLogger(__name__)
 
@@ -214,6 +214,13 @@ def drop_verbatim_definitions(block: RawBlock, original: Original) -> RawBlock:
     return block if code == block.code else attrs.evolve(block, code=code)
 
 
+def _printable(block: RawBlock, language_version: str | None) -> RawBlock:
+    """The block with the invisible characters Python rejects mended (no-break spaces in its
+    indentation, a zero-width space or byte-order mark), when that makes it parse."""
+    code = without_stray_characters(block.code, language_version)
+    return block if code is block.code else attrs.evolve(block, code=code)
+
+
 def parse_block(block: RawBlock, language_version: str | None) -> ModuleIndex:
     """Index a block's code; :class:`Rejected` when it does not parse for the Python version."""
     try:
@@ -346,6 +353,7 @@ def process_answer(answer: Answer, original: Original, fence_tags: Sequence[str]
         raise Rejected(str(exc)) from None
     blocks = [repair_truncated(b, original.language_version) for b in extracted.blocks]
     blocks = [drop_verbatim_definitions(b, original) for b in blocks if b.code.strip()]
+    blocks = [_printable(b, original.language_version) for b in blocks]
     if not blocks:
         raise Rejected("the answer holds no Python code")
     parsed = parse_blocks(blocks, original.language_version)
