@@ -135,6 +135,7 @@ async def test_testgen_without_tests_is_an_error(engine_client: EngineClient, fa
     status, body = await call(engine_client, "/ai/testgen", s.testgen())
     assert status == 502 and "no usable tests" in body["error"]
     assert len(fake_llm.requests) == 2  # one retry
+    assert body["error"].count("do not parse") == 1, body  # both attempts failed alike: said once
 
 
 async def test_testgen_review_keeps_only_known_tests_and_functions(

@@ -116,7 +116,8 @@ async def generate_tests(
             )
             continue
         return TestsOut(tests=tests, raw=raw)
-    raise UpstreamFailed(f"the model produced no usable tests: {'; '.join(problems)[:400] or 'deadline reached'}")
+    distinct = list(dict.fromkeys(problems))  # the same problem from two attempts is said once
+    raise UpstreamFailed(f"the model produced no usable tests: {'; '.join(distinct)[:400] or 'deadline reached'}")
 
 
 def _files(source_code: str) -> tuple[CodeFile, ...]:
