@@ -39,6 +39,7 @@ def test_a_leading_reasoning_section_is_taken_out(text: str, expected: str) -> N
         "Wrap the steps in <think> tags.\n```python\nTAG = '<think>'\n```",
         "```python\nOPEN, CLOSE = '<think>', '</think>'\n```",
         "Close it:\n```python\nCLOSE = '</think>'\n```",
+        "Models wrap their thoughts in <think> and </think>.\n```python\nx = 1\n```",
     ],
 )
 def test_tags_that_do_not_open_the_answer_stay(text: str) -> None:
