@@ -342,6 +342,15 @@ MODULES: dict[str, Module] = {
             "tests/endpoints/test_hostile_fanout.py",
         ],
     ),
+    "plugins.lanes": Module(  # one tenant's or one hung call's plugin work never holds up the others
+        "engine/codeflash_engine/plugins/lanes.py",
+        ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],
+    ),
+    "http.body": Module(  # hostile bodies: size, encoding, JSON, timeouts
+        "engine/codeflash_engine/http/body.py",
+        ["tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
+    ),
+    "llm.reasoning": Module("engine/codeflash_engine/infra/llm/reasoning.py", ["tests/llm/test_reasoning_text.py"]),
     "pipelines.budget": Module(
         "engine/codeflash_engine/pipelines/budget.py",
         ["tests/test_prompt_budget_units.py", "tests/endpoints/test_prompt_budgets.py"],

@@ -21,10 +21,13 @@ DRAFT = "Bubble sort is slow. Draft:\n```python:pkg/sorter.py\ndef sort_list(xs)
         (f"<reasoning>\n{DRAFT}</reasoning>\n{FINAL}", FINAL),
         # the chat template opened the tag: only the closing one is in the text
         (f"{DRAFT}</think>\n\n{FINAL}", FINAL),
+        (f"</think>\n\n{FINAL}", FINAL),  # the template opened it and nothing was thought
+        (f"```python\ndef f(): ...\n```\nThat draft is slow.\n</think>\n{FINAL}", FINAL),
         # cut off while thinking: nothing of it is an answer
         (f"<think>\n{DRAFT}", ""),
         # no reasoning
         (FINAL, FINAL),
+        ("def sort_list(xs):\n    return sorted(xs)\n", "def sort_list(xs):\n    return sorted(xs)\n"),
         ("", ""),
     ],
 )

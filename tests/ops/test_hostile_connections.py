@@ -151,6 +151,7 @@ async def test_a_trickled_body_gets_408_and_is_closed(served: tuple[web.Applicat
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 408"), answer[:200]
     assert b"application/json" in head
+    assert b"connection: close" in head.lower()  # said, not only done
     assert "CODEFLASH_ENGINE_BODY_TIMEOUT" in json.loads(body)["error"]
     assert cut(app, "body_timeout") == 1
 

@@ -47,8 +47,8 @@ class UndecodableBody(EngineError):
 class ClientGone(EngineError):
     """The client hung up while sending the body: nobody will read the answer. Logged at info, counted."""
 
-    status = 400
-    close_connection = True
+    status = 400  # for the access log only: the client is gone
+    close_connection = True  # the client closed it already
 
 
 #: what reading a body raises when the client closed the connection or cut the body short
