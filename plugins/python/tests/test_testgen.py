@@ -96,6 +96,14 @@ def test_truncated_answer_keeps_the_complete_tests() -> None:
     assert "def test_two" not in tests.generated
 
 
+def test_tests_indented_with_no_break_spaces_are_mended() -> None:
+    nbsp = "\u00a0" * 4
+    test = f"def test_one():\n{nbsp}assert sort_list([2, 1]) == [1, 2]\n"
+    answer = f"```python\nfrom pkg.sorter import sort_list\n\n{test}```"
+    tests = postprocess_tests(request_for(answer))
+    assert "def test_one():\n    assert sort_list([2, 1]) == [1, 2]" in tests.generated
+
+
 def test_missing_imports_are_added() -> None:
     answer = (
         "```python\ndef test_random():\n    random.seed(0)\n    xs = [random.randint(0, 9) for _ in range(20)]\n"

@@ -6,7 +6,7 @@ import ast
 
 from codeflash_engine import GeneratedTests, TestsRequest
 from codeflash_engine.text.markdown import extract_code_blocks
-from codeflash_engine_python.syntax import parse
+from codeflash_engine_python.syntax import parse, without_stray_characters
 from codeflash_engine_python.testgen.assertions import remove_assertions
 from codeflash_engine_python.testgen.cleanup import TestCleanupError, clean_tests
 from codeflash_engine_python.testgen.context import TestTarget, build_target
@@ -64,6 +64,7 @@ def postprocess_tests(request: TestsRequest) -> GeneratedTests:
         raise TestCleanupError("the answer was cut off by the token limit; its last test may be incomplete")
     target = build_target(request)
     code = extract_test_code(request.answer.text, request.fence_tags)
+    code = without_stray_characters(code, request.language_version)
     cleaned = clean_tests(code, target, request.test_framework, request.language_version)
     behavior, perf = instrument_tests(cleaned, target, request.test_module_path, request.language_version)
     return GeneratedTests(generated=cleaned, instrumented_behavior=behavior, instrumented_perf=perf)
