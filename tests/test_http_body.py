@@ -77,4 +77,3 @@ async def test_the_trace_ids_of_a_body_are_logged_and_charged(
     resp = await client.post(path, json=body)
     assert resp.status == 200, await resp.text()
     assert await resp.json() == {"logged_as": logged_as, "charged": charged}
-

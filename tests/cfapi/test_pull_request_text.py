@@ -86,3 +86,11 @@ def test_suggestions_only_when_every_change_is_inside_the_pull_requests_diff() -
     assert plan_suggestions({"a.py": ("", "x\n")}, {"a.py": "@@ -0,0 +1 @@\n+x"}) is None
     suggestion = Suggestion("a.py", 1, 1, "a ``` b\n")
     assert suggestion.comment_body() == "````suggestion\na ``` b\n````"
+
+
+def test_changed_regions_count_lines_as_git_does() -> None:
+    """A form feed (``^L`` page break) or a line separator in a string is no line end for git: the
+    suggestion replaces the line GitHub numbers as the changed one."""
+    old = 'import math\n\x0c\nNOTE = "a\u2028b"\r\ndef f(x):\n    return x\n'
+    new = old.replace("    return x\n", "    return x + 0\n")
+    assert changed_regions(old, new) == [Suggestion("", 5, 5, "    return x + 0\n")]

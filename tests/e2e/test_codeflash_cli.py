@@ -1678,3 +1678,195 @@ async def test_a_src_layout_with_type_checking_imports_and_a_dataclass(optimize_
     assert text.count("if TYPE_CHECKING:") == 1, text  # the guarded block is not repeated
     assert "Iterable" in text.split("def count_open")[0], text  # count_open's annotation still resolves
     assert "from collections import defaultdict" in text and "def count_open(" in text
+
+
+# ------------------------------------------------------------------------------------------- run 15
+#: a module indented with tabs, or with two spaces (Google style); the answer, in four spaces as
+#: models write, rewrites a method and adds a module-level helper: the file keeps one indentation
+#: (the engine converts the answer's units to the file's, as the CLI does for code it adds itself)
+LEDGER = """
+class Ledger:
+    def __init__(self, entries):
+        self.entries = list(entries)
+
+    def balances(self, accounts):
+        result = []
+        for account in accounts:
+            total = 0
+            for name, amount in self.entries:
+                if name == account:
+                    total += amount
+            result.append(total)
+        return result
+
+    def size(self):
+        return len(self.entries)
+"""
+LEDGER_FAST = """`balances` scans every entry once per account: O(accounts x entries). One pass sums the \
+entries per account (`_totals`, a module-level helper), then each account is a dictionary lookup.
+
+```python:pkg/ledger.py
+class Ledger:
+    def balances(self, accounts):
+        totals = _totals(self.entries)
+        result = []
+        for account in accounts:
+            result.append(totals.get(account, 0))
+        return result
+
+
+def _totals(entries):
+    totals = {}
+    for name, amount in entries:
+        if name in totals:
+            totals[name] += amount
+        else:
+            totals[name] = amount
+    return totals
+```
+"""
+LEDGER_TESTS = """```python
+from pkg.ledger import Ledger
+
+
+def test_basic():
+    ledger = Ledger([("ann", 5), ("bob", -2), ("ann", 7)])
+    assert ledger.balances(["ann", "bob", "cy"]) == [12, -2, 0]
+
+
+def test_empty():
+    assert Ledger([]).balances(["ann"]) == [0]
+    assert Ledger([("ann", 1)]).balances([]) == []
+
+
+def test_many():
+    entries = [(f"acct{i % 200}", (i * 37) % 101 - 50) for i in range(5000)]
+    accounts = [f"acct{i}" for i in range(0, 240, 3)]
+    expected = [sum(a for n, a in entries if n == acct) for acct in accounts]
+    assert Ledger(entries).balances(accounts) == expected
+```
+"""
+
+
+@pytest.mark.parametrize("unit", ["\t", "  "], ids=["tabs", "two-spaces"])
+async def test_a_file_indented_with_tabs_or_two_spaces(optimize_run: Any, tmp_path: Path, unit: str) -> None:
+    source = "".join(
+        unit * ((len(line) - len(line.lstrip(" "))) // 4) + line.lstrip(" ") for line in LEDGER.splitlines(True)
+    )
+    project = write_project(tmp_path / "project", {"pkg/ledger.py": source})
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": LEDGER_FAST,
+            "optimize_line_profiler": LEDGER_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": LEDGER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/ledger.py",
+        "--function",
+        "Ledger.balances",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/ledger.py", "totals = _totals(self.entries)")
+    text = (outcome.project / "pkg/ledger.py").read_text()
+    compile(text, "pkg/ledger.py", "exec")
+    u = unit
+    assert f"{u}def balances(self, accounts):\n{u * 2}totals = _totals(self.entries)\n" in text, text
+    assert f"{u * 2}for account in accounts:\n{u * 3}result.append(totals.get(account, 0))\n" in text, text
+    # (written twice by codeflash 0.20.6, as in run 10: only its indentation is checked)
+    assert f"def _totals(entries):\n{u}totals = {{}}\n{u}for name, amount in entries:\n{u * 2}if name" in text, text
+    assert f"{u}def size(self):\n{u * 2}return len(self.entries)\n" in text, text
+    indents = {line[: len(line) - len(line.lstrip())] for line in text.splitlines() if line.strip()}
+    assert indents == {"", u, u * 2, u * 3}, (indents, text)  # one unit throughout, nothing mixed
+
+
+# ------------------------------------------------------------------------------------------- run 16
+#: a module in sections separated by form feeds (``^L`` page breaks, as Emacs users write), which
+#: Python reads as whitespace but ``str.splitlines`` as line ends: the answer is merged where the
+#: target is, not some lines above it
+PAGED = """
+\"\"\"Inventory reports.\"\"\"
+
+import math
+\x0c
+# ---- constants
+
+SCALE = 100
+\x0c
+# ---- reports
+
+
+def restock(levels, minimum):
+    orders = []
+    for name in sorted(levels):
+        level = levels[name]
+        if level < minimum:
+            missing = minimum - level
+            orders.append((name, math.ceil(missing / SCALE) * SCALE))
+    return orders
+
+
+def describe(orders):
+    return ", ".join(f"{name}: {amount}" for name, amount in orders)
+"""
+PAGED_FAST = """Sorting every name first costs O(n log n) for all items; filtering first sorts only the ones \
+to restock, and `-(-x // SCALE)` rounds up with integers.
+
+```python:pkg/paged.py
+def restock(levels, minimum):
+    low = [(name, level) for name, level in levels.items() if level < minimum]
+    low.sort()
+    return [(name, -((level - minimum) // SCALE) * SCALE) for name, level in low]
+```
+"""
+PAGED_TESTS = """```python
+from pkg.paged import restock
+
+
+def test_basic():
+    assert restock({"b": 5, "a": 250, "c": 0}, 100) == [("b", 100), ("c", 100)]
+
+
+def test_nothing_low():
+    assert restock({"a": 500}, 100) == []
+    assert restock({}, 100) == []
+
+
+def test_many():
+    levels = {f"item{i:05d}": (i * 37) % 1000 for i in range(6000)}
+    orders = restock(levels, 400)
+    assert orders == sorted(orders)
+    assert all(amount % 100 == 0 and amount > 0 for _, amount in orders)
+    assert len(orders) == sum(1 for v in levels.values() if v < 400)
+```
+"""
+
+
+async def test_a_module_in_sections_separated_by_form_feeds(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/paged.py": PAGED},
+        {
+            "optimize": PAGED_FAST,
+            "optimize_line_profiler": PAGED_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": PAGED_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/paged.py",
+        "--function",
+        "restock",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(
+        outcome, "pkg/paged.py", "low = [(name, level) for name, level in levels.items() if level < minimum]"
+    )
+    text = (outcome.project / "pkg/paged.py").read_text()
+    compile(text, "pkg/paged.py", "exec")
+    assert "orders.append" not in text and "missing = minimum - level" not in text, text
+    assert text.count("\x0c") == 2 and "def describe(orders):" in text, text

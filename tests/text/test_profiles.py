@@ -46,3 +46,13 @@ def test_numbered_code_starts_where_the_coverage_says() -> None:
     assert numbered(code, 12) == "12 | def f(x):\n13 |     return x"
     whole_module = "\n" * 11 + code
     assert coverage_first_line(whole_module, details) == 1
+
+
+def test_numbered_code_counts_only_real_line_ends() -> None:
+    """A form feed (``^L`` page break) or a Unicode line separator in a string is no line end for
+    the compiler whose line numbers the coverage gives: the numbers stay in step with the file."""
+    code = 'import math\n\x0c\nNOTE = "a\u2028b"\ndef f(x):\r\n    return x\n'
+    assert numbered(code, 1).splitlines()[-2:] == ["4 | def f(x):", "5 |     return x"]
+    details = {"function_start_line": 4, "main_function": {"executed_lines": [4, 5]}}
+    assert coverage_first_line(code, details) == 1  # the whole module: five lines hold line 5
+    assert numbered("", 1) == "" and numbered("x\n", 3) == "3 | x"

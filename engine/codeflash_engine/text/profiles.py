@@ -15,6 +15,10 @@ import attrs
 
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
 _SEPARATOR = re.compile(r"^\|?[\s:|-]+\|?$")
+#: what ends a line of source code for the compilers whose line numbers the client sends (coverage,
+#: line profiles): not a form feed (``^L``), ``\x1c``-``\x1e``, ``\x85``, ``\u2028`` or ``\u2029``,
+#: where ``str.splitlines`` also breaks
+_SOURCE_LINE_END = re.compile(r"\r\n|\r|\n")
 #: rows kept by :func:`trim_profile` (the largest shares of the time)
 KEEP_ROWS = 40
 
@@ -132,9 +136,15 @@ def compare_profiles(before: str | None, after: str | None, keep: int = KEEP_ROW
     return "\n".join(out)
 
 
+def _source_lines(code: str | None) -> list[str]:
+    """The lines of source code as compilers number them (no empty last line for a final line end)."""
+    lines = _SOURCE_LINE_END.split(code or "")
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
 def numbered(code: str | None, start: int | None = 1) -> str:
     """``code`` with its line numbers (from ``start``) in front of each line."""
-    lines = (code or "").splitlines()
+    lines = _source_lines(code)
     first = start if isinstance(start, int) and start > 0 else 1
     width = len(str(first + max(len(lines) - 1, 0)))
     return "\n".join(
@@ -158,7 +168,7 @@ def coverage_first_line(code: str | None, details: object) -> int:
         if isinstance(part, dict):
             for field in ("executed_lines", "unexecuted_lines"):
                 named += [n for n in part.get(field) or () if isinstance(n, int)]
-    lines = len((code or "").splitlines())
+    lines = len(_source_lines(code))
     if not isinstance(start, int) or start <= 1 or (named and max(named) <= lines):
         return 1
     return start

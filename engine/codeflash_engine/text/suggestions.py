@@ -16,6 +16,10 @@ from collections.abc import Mapping
 import attrs
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@", re.MULTILINE)
+#: a line as git and GitHub count them: ended by ``\n`` only (``str.splitlines`` also breaks at a
+#: form feed, ``\r``, ``\x1c``-``\x1e``, ``\x85``, ``\u2028`` and ``\u2029``, which would shift
+#: every line number after one)
+_GIT_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
 
 
 @attrs.frozen
@@ -53,8 +57,8 @@ def changed_regions(old: str, new: str) -> list[Suggestion]:
     An insertion is anchored on the line before it (or after it, at the top of the file), since
     a suggestion must replace at least one existing line.
     """
-    old_lines = old.splitlines(keepends=True)
-    new_lines = new.splitlines(keepends=True)
+    old_lines = _GIT_LINE.findall(old)
+    new_lines = _GIT_LINE.findall(new)
     out = []
     matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():

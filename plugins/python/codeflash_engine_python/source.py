@@ -9,9 +9,26 @@ the edits the plugin makes: deleting, replacing and inserting whole statements o
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable
 
 import attrs
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+#: what ends a line for ``str.splitlines`` but not for Python
+_OTHER_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` with their ends, as Python numbers them (``ast``, the tokenizer): ended
+    by ``\\n``, ``\\r\\n`` or ``\\r`` only. ``str.splitlines`` also ends a line at a form feed
+    (``^L`` page breaks between sections), ``\\x1c``-``\\x1e``, ``\\x85``, ``\\u2028`` or
+    ``\\u2029``, which Python reads as whitespace or as characters of a string or comment: every
+    line number after one would point one line too far."""
+    if not any(other in text for other in _OTHER_BREAKS):  # the usual case, as fast as splitlines
+        return text.splitlines(keepends=True)
+    return _LINE.findall(text)
+
 
 #: definitions whose span starts at their first decorator
 Definition = ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef
@@ -31,7 +48,7 @@ class SourceText:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.lines = text.splitlines(keepends=True)
+        self.lines = split_lines(text)
         starts = [0]
         for line in self.lines:
             starts.append(starts[-1] + len(line))

@@ -291,3 +291,109 @@ ANNOTATED = "from typing import Sequence\n\n\ndef f(xs: Sequence[int]) -> int:\n
 def test_imports_only_a_discarded_header_reads_are_not_added(code: str, expected: str) -> None:
     """The original header is put back over the candidate's annotations: what only they needed goes."""
     assert only_text(ANNOTATED, code) == expected
+
+
+TABBED = (
+    "class Words:\n"
+    "\tdef __init__(self, words):\n"
+    "\t\tself.words = list(words)\n"
+    "\n"
+    "\tdef unique(self):\n"
+    "\t\tseen = []\n"
+    "\t\tfor w in self.words:\n"
+    "\t\t\tif w not in seen:\n"
+    "\t\t\t\tseen.append(w)\n"
+    "\t\treturn seen\n"
+)
+#: the answer in four spaces: a changed method, a new method, a new function
+FOUR_SPACES = (
+    "class Words:\n"
+    "    def unique(self):\n"
+    "        out = {}\n"
+    "        for w in self.words:\n"
+    "            if w not in out:\n"
+    "                out[w] = None\n"
+    "        return _keys(out)\n"
+    "\n"
+    "    def size(self):\n"
+    "        return len(self.words)\n"
+    "\n"
+    "\n"
+    "def _keys(d):\n"
+    "    if d:\n"
+    "        return list(d)\n"
+    "    return []\n"
+)
+
+
+@pytest.mark.parametrize("unit", ["\t", "  ", "   "])
+def test_the_answer_takes_the_file_s_indentation_unit(unit: str) -> None:
+    """A file indented with tabs (or two spaces) gets the answer's code in tabs, not a mix of the
+    file's unit for the outer levels and the answer's four spaces inside (as the CLI itself writes
+    the code it adds to a file)."""
+    text = only_text(TABBED.replace("\t", unit), FOUR_SPACES, target="Words.unique")
+    u = unit
+    assert (
+        f"{u}def unique(self):\n{u * 2}out = {{}}\n{u * 2}for w in self.words:\n{u * 3}if w not in out:\n"
+        f"{u * 4}out[w] = None\n{u * 2}return _keys(out)\n"
+    ) in text, text
+    assert f"{u}def size(self):\n{u * 2}return len(self.words)\n" in text, text
+    assert f"def _keys(d):\n{u}if d:\n{u * 2}return list(d)\n{u}return []\n" in text, text
+    if u == "\t":
+        assert not any(line.startswith(" ") for line in text.splitlines()), text
+
+
+def test_a_file_in_the_answer_s_unit_is_left_as_it_was() -> None:
+    original = TABBED.replace("\t", "    ")
+    text = only_text(original, FOUR_SPACES, target="Words.unique")
+    assert "    def unique(self):\n        out = {}\n" in text
+    assert "\t" not in text
+
+
+def test_multi_line_strings_keep_their_lines_when_the_indentation_unit_changes() -> None:
+    original = "def f(xs):\n  out = []\n  for x in xs:\n    out.append(x)\n  return out\n"
+    code = (
+        "def f(xs):\n"
+        '    """Copy.\n\n'
+        "        Indented docstring line.\n"
+        '    """\n'
+        "    if xs:\n"
+        '        note = """a\n'
+        "    b\n"
+        '        c"""\n'
+        "        return list(xs) if note else []\n"
+        "    return []\n"
+    )
+    text = only_text(original, code)
+    assert '  if xs:\n    note = """a\n    b\n        c"""\n    return list(xs) if note else []\n  return []\n' in text
+    assert "\n    Indented docstring line.\n" in text
+
+
+def test_an_answer_whose_levels_would_merge_keeps_its_own_layout() -> None:
+    """Four-space levels with an odd two-space block inside: in two-space units, the block and its
+    body would end at one depth, so the code is merged as the answer wrote it (still valid)."""
+    original = "def f(xs):\n  out = []\n  for x in xs:\n    out.append(x)\n  return out\n"
+    code = "def f(xs):\n    if xs:\n      for x in xs:\n        pass\n    return list(xs)\n"
+    text = only_text(original, code)
+    assert "    if xs:\n      for x in xs:\n        pass\n    return list(xs)\n" in text
+
+
+@pytest.mark.parametrize(
+    "separator",
+    ["\x0c\n", "# \x0c page\n", 'NOTE = "a\u2028b"\n', "# \x1c\x85\u2029\n"],
+    ids=["form-feed-line", "form-feed-in-comment", "line-separator-in-string", "other-breaks-in-comment"],
+)
+def test_characters_str_splitlines_breaks_at_do_not_shift_the_definitions(separator: str) -> None:
+    """A form feed (``^L`` page breaks between sections, as Emacs users write) or a Unicode line
+    separator is no line end for Python: the target after it is replaced where it is, whole."""
+    original = (
+        f"import math\n\n{separator}\n"
+        "def helper(x):\n    return x + 1\n\n\n"
+        "def f(xs):\n    out = []\n    for x in xs:\n        out.append(helper(x))\n    return out\n\n\n"
+        "def g():\n    return 2\n"
+    )
+    text = only_text(original, "def f(xs):\n    return [helper(x) for x in xs]\n")
+    assert text == original.replace(
+        "    out = []\n    for x in xs:\n        out.append(helper(x))\n    return out\n",
+        "    return [helper(x) for x in xs]\n",
+    )

@@ -31,6 +31,7 @@ from codeflash_engine import Rejected
 from codeflash_engine_python.candidates.module import (
     ModuleIndex,
     Unit,
+    convert_indentation,
     dedent,
     import_key,
     reindent,
@@ -155,6 +156,41 @@ def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) 
                     pieces.pop(member, None)
                     pieces[member] = _piece(source, item, member)
     return list(pieces.values()), imports
+
+
+def _in_file_indentation(piece: _Piece, candidate: ModuleIndex, unit: str) -> _Piece:
+    """The piece indented with the original file's ``unit`` (a tab, two spaces...) instead of the
+    answer's, as the CLI writes code it adds to a file (else the file would mix both); the piece
+    as it was when its own indentation is not one unit throughout, or when the conversion would
+    change what its code means."""
+    steps = candidate.indent_steps(piece.node)
+    if len(steps) != 1 or unit in steps:
+        return piece
+    step = (next(iter(steps)), unit)
+    keep = string_continuation_lines(piece.node, first_line(piece.node))
+    text = convert_indentation(piece.text, piece.indent, step, keep)
+    if text == piece.text:
+        return piece
+    try:
+        same = _shape(ast.parse(dedent(text, piece.indent))) == _shape(ast.parse(dedent(piece.text, piece.indent)))
+    except SyntaxError:
+        same = False
+    return attrs.evolve(piece, text=text) if same else piece
+
+
+def _shape(tree: ast.Module) -> str:
+    """A tree's dump without docstrings (whose inner lines re-indentation shifts too)."""
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        if isinstance(node, ast.Module | ast.ClassDef | Function) and body:
+            head = body[0]
+            if (
+                isinstance(head, ast.Expr)
+                and isinstance(head.value, ast.Constant)
+                and isinstance(head.value.value, str)
+            ):
+                head.value.value = ""
+    return ast.dump(tree, annotate_fields=False)
 
 
 def _check_compiles(text: str, indent: str, what: str) -> None:
@@ -304,6 +340,8 @@ def merge_file(
 ) -> MergeResult:
     """Merge ``candidate`` into ``original``; :class:`Rejected` when the candidate is unusable."""
     pieces, imports = _collect(candidate, target, original)
+    if original.indent_unit:
+        pieces = [_in_file_indentation(piece, candidate, original.indent_unit) for piece in pieces]
     merge = _Merge(original, candidate, target)
     for piece in pieces:
         unit = original.units.get(piece.key)

@@ -7,13 +7,14 @@ class, ``Class.name`` for a method, ``=NAME`` for a module-level assignment to o
 from __future__ import annotations
 
 import ast
+import collections
 import functools
 
 import attrs
 
 from codeflash_engine_python.candidates.normalize import function_code_key
 from codeflash_engine_python.names import bound_names, import_statements, module_names
-from codeflash_engine_python.source import SourceText, first_line
+from codeflash_engine_python.source import SourceText, first_line, split_lines
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -127,13 +128,36 @@ class ModuleIndex:
         """Keys of every function and method, in file order."""
         return [k for k, u in self.units.items() if u.is_function]
 
+    def indent_steps(self, root: ast.AST) -> collections.Counter[str]:
+        """How many blocks under ``root`` add each indentation (``"    "``, ``"  "``, ``"\\t"``) to
+        their header's: one count per block whose first statement starts a line of its own."""
+        lines = self.source.lines
+        steps: collections.Counter[str] = collections.Counter()
+        for node in ast.walk(root):
+            body = getattr(node, "body", None)
+            if not isinstance(node, ast.stmt) or not isinstance(body, list) or not body:
+                continue
+            head, inner = lines[node.lineno - 1], lines[first_line(body[0]) - 1]
+            head_ws = head[: len(head) - len(head.lstrip())]
+            inner_ws = inner[: len(inner) - len(inner.lstrip())]
+            if inner.strip() and len(inner_ws) > len(head_ws) and inner_ws.startswith(head_ws):
+                steps[inner_ws[len(head_ws) :]] += 1
+        return steps
+
+    @functools.cached_property
+    def indent_unit(self) -> str | None:
+        """What one level of indentation is in this file: what most of its blocks add to their
+        header's indentation; None when no block starts a line of its own."""
+        common = self.indent_steps(self.tree).most_common(1)
+        return common[0][0] if common else None
+
 
 def dedent(text: str, indent: str) -> str:
     """Remove ``indent`` from the lines of ``text`` that start with it."""
     if not indent:
         return text
     width = len(indent)
-    return "".join(line[width:] if line.startswith(indent) else line for line in text.splitlines(keepends=True))
+    return "".join(line[width:] if line.startswith(indent) else line for line in split_lines(text))
 
 
 def reindent(text: str, old: str, new: str, keep_lines: frozenset[int] = frozenset()) -> str:
@@ -141,13 +165,33 @@ def reindent(text: str, old: str, new: str, keep_lines: frozenset[int] = frozens
     if old == new:
         return text
     out: list[str] = []
-    for number, line in enumerate(text.splitlines(keepends=True)):
+    for number, line in enumerate(split_lines(text)):
         if number in keep_lines or not line.strip():
             out.append(line if line.strip() else line.lstrip(" \t"))
         elif line.startswith(old):
             out.append(new + line[len(old) :])
         else:
             out.append(line)
+    return "".join(out)
+
+
+def convert_indentation(text: str, base: str, step: tuple[str, str], keep_lines: frozenset[int] = frozenset()) -> str:
+    """Re-express the indentation each line of ``text`` has beyond ``base`` from one indentation
+    unit to another (``step`` = (from, to): four spaces to a tab, to two spaces...); lines in
+    ``keep_lines`` (0-based: inside multi-line strings), lines not starting with ``base`` and what
+    is left over after whole units stay as they are."""
+    old, new = step
+    out: list[str] = []
+    for number, line in enumerate(split_lines(text)):
+        if number in keep_lines or not line.strip() or not line.startswith(base):
+            out.append(line)
+            continue
+        levels = 0
+        at = len(base)
+        while line.startswith(old, at):
+            levels += 1
+            at += len(old)
+        out.append(base + new * levels + line[at:])
     return "".join(out)
 
 

@@ -24,6 +24,7 @@ from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.merge import MergeResult, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex
+from codeflash_engine_python.source import split_lines
 from codeflash_engine_python.syntax import parse, top_level_starts, without_stray_characters
 
 log = logging.getLogger(__name__)
@@ -174,7 +175,7 @@ def repair_truncated(block: RawBlock, language_version: str | None) -> RawBlock:
         tree = parse(block.code, language_version)
     except SyntaxError:
         tree = None
-    lines = block.code.splitlines(keepends=True)
+    lines = split_lines(block.code)
     if tree is not None and tree.body:
         last = tree.body[-1]
         start = min([last.lineno, *(d.lineno for d in getattr(last, "decorator_list", []))])

@@ -14,6 +14,8 @@ import functools
 import io
 import tokenize
 
+from codeflash_engine_python.source import split_lines
+
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -54,7 +56,7 @@ def header_span(text: str) -> tuple[int, int] | None:
     ``text`` starts at the line of the ``def`` (decorator lines are allowed before it). Returns
     the span from the ``def``/``async`` keyword to just past the colon that ends the header.
     """
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     starts = [0]
     for line in lines:
         starts.append(starts[-1] + len(line))
@@ -95,7 +97,7 @@ def _starts_with_header(text: str, header: str) -> bool:
     """The first ``def`` line of ``text`` begins with ``header``: then its header is that same text
     (the same tokens up to the same closing colon)."""
     at = 0
-    for line in text.splitlines(keepends=True):
+    for line in split_lines(text):
         stripped = line.lstrip()
         if stripped.startswith(("def ", "async def ")):
             return text.startswith(header, at + len(line) - len(stripped))
