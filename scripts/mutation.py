@@ -348,7 +348,7 @@ MODULES: dict[str, Module] = {
     ),
     "http.body": Module(  # hostile bodies: size, encoding, JSON, timeouts
         "engine/codeflash_engine/http/body.py",
-        ["tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
+        ["tests/test_http_body.py", "tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
     ),
     "llm.reasoning": Module("engine/codeflash_engine/infra/llm/reasoning.py", ["tests/llm/test_reasoning_text.py"]),
     "pipelines.budget": Module(

@@ -67,7 +67,10 @@ async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]])
         ("/one", {"trace_id": 7}, None, [[None]]),  # not a trace id: charged as a request of its own
         ("/one", {}, None, [[None]]),
         # a list body (refinement): every item's trace, the log names the first
+        ("/many", [{"trace_id": "a"}, {"trace_id": "b"}], "a", [["a", "b"]]),
         ("/many", [{"trace_id": "a"}, {"trace_id": "b"}, {"trace_id": "a"}], "a", [["a", "b", "a"]]),
+        ("/many", [], None, [[]]),
+        ("/many", [{"trace_id": "a"}, {"trace_id": 1}], "a", [["a", None]]),
         ("/many", [{"trace_id": 1}, {"trace_id": "b"}], None, [[None, "b"]]),
     ],
 )
