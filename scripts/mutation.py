@@ -346,6 +346,16 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/plugins/lanes.py",
         ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],
     ),
+    "plugins.manager": Module(  # a plugin's bug or hang costs its own language only
+        "engine/codeflash_engine/plugins/manager.py",
+        [
+            "tests/test_plugin_host.py",
+            "tests/test_plugin_host_reporting.py",
+            "tests/endpoints/test_plugin_containment.py",
+            "tests/test_plugin_lanes.py",
+        ],
+        sample=3,
+    ),
     "http.body": Module(  # hostile bodies: size, encoding, JSON, timeouts
         "engine/codeflash_engine/http/body.py",
         ["tests/test_http_body.py", "tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
