@@ -80,6 +80,15 @@ def test_allow_and_block_lists(modules: dict[str, EntryPoint]) -> None:
     assert host.errors() == {}
 
 
+def test_a_plugin_excluded_or_seen_before_does_not_stop_the_ones_after_it(modules: dict[str, EntryPoint]) -> None:
+    host = PluginHost(block=["broken"])
+    host.load([modules["broken"], modules["good"]])
+    assert [i.name for i in host.plugins(include_builtin=False)] == ["good"]
+    twice = PluginHost()
+    twice.load([modules["good"], modules["good"], modules["conflict"]])
+    assert [i.name for i in twice.plugins(include_builtin=False)] == ["good", "conflict"]
+
+
 def test_builtins_register_like_plugins_and_run_last(modules: dict[str, EntryPoint]) -> None:
     host = PluginHost()
     host.load([modules["good"]])

@@ -90,6 +90,17 @@ def test_a_load_error_says_where_it_was_raised() -> None:
     assert error == f"ImportError: no module named 'toylib' ({__file__}:{line})"
 
 
+def test_a_load_error_raised_by_the_plugin_s_own_code_names_its_file_and_line() -> None:
+    def load_fails() -> object:
+        return int("not a number")  # raised in C: the innermost Python frame is this one
+
+    host = PluginHost()
+    host.load([])
+    host._load_one("broken", load_fails, None, builtin=False)
+    line = load_fails.__code__.co_firstlineno + 1
+    assert host.errors()["broken"].endswith(f" ({__file__}:{line})")
+
+
 def test_a_load_error_raised_in_a_library_names_the_library_s_line() -> None:
     """The innermost frame, not the plugin's own call into the library."""
     import json
@@ -167,3 +178,43 @@ def test_the_host_s_time_limit_is_the_setting_s_default() -> None:
     from codeflash_engine.settings import Settings
 
     assert PluginHost().timeout == Settings().codeflash_engine_plugin_timeout == 60
+
+
+def test_a_plugin_s_report_as_the_health_check_and_plugins_list_show_it() -> None:
+    host = host_with(("toy", Toy()))
+    [info] = host.plugins(include_builtin=False)
+    assert info.as_dict() == {
+        "name": "toy",
+        "distribution": None,
+        "version": None,
+        "module": "Toy",  # registered in-process: its class
+        "builtin": False,
+        "hooks": ["postprocess_tests", "register_languages"],
+        "languages": ["toy"],
+        "error": None,
+    }
+
+
+def test_a_clean_plugin_loads_in_strict_mode_and_logs_no_error(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.ERROR, logger="codeflash_engine.plugins.manager")
+    host = host_with(("toy", Toy()), strict=True)
+    assert host.errors() == {} and host.language_owner == {"toy": "toy"}
+    assert caplog.records == []
+
+
+def test_closing_the_host_ends_its_plugins_threads() -> None:
+    import asyncio
+    import threading
+
+    host = host_with(("toy", Toy(behave=lambda: ["x"])))
+
+    async def one_call() -> None:
+        await host.run("postprocess_tests", "toy", request=None)
+
+    asyncio.run(one_call())
+    threads = [t for t in threading.enumerate() if t.name.startswith("codeflash-plugin-toy-")]
+    assert threads
+    host.close()
+    for thread in threads:
+        thread.join(5)
+    assert not any(t.is_alive() for t in threads)
