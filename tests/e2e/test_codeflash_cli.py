@@ -1870,3 +1870,211 @@ async def test_a_module_in_sections_separated_by_form_feeds(optimize_run: Any, t
     compile(text, "pkg/paged.py", "exec")
     assert "orders.append" not in text and "missing = minimum - level" not in text, text
     assert text.count("\x0c") == 2 and "def describe(orders):" in text, text
+
+
+# ------------------------------------------------------------------------------------------- run 17
+#: an answer that keeps the original under another name "for comparison", adds a benchmark
+#: function (with the import only it needs) and a constant nothing reads, as models do despite the
+#: instructions: the client adds every new top-level definition to the user's file, so the engine
+#: leaves out those nothing the candidate keeps refers to (a new helper the function calls stays)
+TAGS = """
+def unique_tags(posts):
+    seen = []
+    for post in posts:
+        for tag in post:
+            tag = tag.strip().lower()
+            if tag and tag not in seen:
+                seen.append(tag)
+    return seen
+
+
+def tag_count(posts):
+    return len(unique_tags(posts))
+"""
+TAGS_FAST = """`tag not in seen` scans the list of tags seen so far for every tag: O(n^2). A dictionary keeps \
+the first-seen order and answers membership in O(1); normalising moves into a helper.
+
+```python:pkg/tags.py
+import timeit
+
+_MAX_TAGS = 10_000
+
+
+def _normal(tag):
+    return tag.strip().lower()
+
+
+def unique_tags(posts):
+    seen = {}
+    for post in posts:
+        for tag in post:
+            tag = _normal(tag)
+            if tag:
+                seen[tag] = None
+    return list(seen)
+
+
+def unique_tags_reference(posts):
+    seen = []
+    for post in posts:
+        for tag in post:
+            tag = tag.strip().lower()
+            if tag and tag not in seen:
+                seen.append(tag)
+    return seen
+
+
+def benchmark():
+    posts = [[f"tag{i % 500}", f"Tag{i % 300} "] for i in range(5000)]
+    assert unique_tags(posts) == unique_tags_reference(posts)
+    return timeit.timeit(lambda: unique_tags(posts), number=10)
+```
+
+On my machine `benchmark()` shows about a 40x speedup.
+"""
+TAGS_TESTS = """```python
+from pkg.tags import unique_tags
+
+
+def test_order_and_normalising():
+    assert unique_tags([["Python", " web "], ["python", "API"], [""]]) == ["python", "web", "api"]
+
+
+def test_empty():
+    assert unique_tags([]) == []
+    assert unique_tags([[], ["  "]]) == []
+
+
+def test_many():
+    posts = [[f"tag{i % 700}", f" TAG{(i * 7) % 900} "] for i in range(3000)]
+    out = unique_tags(posts)
+    assert len(out) == len(set(out)) == 900
+```
+"""
+
+
+async def test_an_answer_with_a_draft_a_benchmark_and_an_unused_constant(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/tags.py": TAGS},
+        {
+            "optimize": TAGS_FAST,
+            "optimize_line_profiler": TAGS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": TAGS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/tags.py",
+        "--function",
+        "unique_tags",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/tags.py", "seen[tag] = None")
+    text = (outcome.project / "pkg/tags.py").read_text()
+    compile(text, "pkg/tags.py", "exec")
+    assert "def _normal(tag):" in text and "def tag_count(posts):" in text, text
+    for left_out in ("unique_tags_reference", "def benchmark", "timeit", "_MAX_TAGS"):
+        assert left_out not in text, (left_out, text)
+
+
+# ------------------------------------------------------------------------------------------- run 18
+#: a method of a frozen dataclass, in a module named like a standard one (``pkg/statistics.py``,
+#: the tests importing both); a test checks a count computed from its data size (3000 values,
+#: windows of 50: 2951 sums), which the engine's size cap must not break by cutting the size alone
+SERIES = """
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Series:
+    values: tuple
+
+    def moving_sum(self, k):
+        out = []
+        for i in range(len(self.values) - k + 1):
+            total = 0
+            for j in range(i, i + k):
+                total = total + self.values[j]
+            out.append(total)
+        return out
+"""
+SERIES_FAST = """Each window is summed again from scratch: O(n * k). A sliding window adds the value that \
+enters and subtracts the one that leaves: O(n).
+
+```python:pkg/statistics.py
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Series:
+    values: tuple
+
+    def moving_sum(self, k):
+        vals = self.values
+        n = len(vals)
+        if k <= 0 or k > n:
+            return [0] * (n - k + 1) if k <= 0 else []
+        total = sum(vals[:k])
+        out = [total]
+        for i in range(k, n):
+            total += vals[i] - vals[i - k]
+            out.append(total)
+        return out
+```
+"""
+SERIES_TESTS = """```python
+import statistics
+
+from pkg.statistics import Series
+
+
+def test_basic():
+    assert Series((1, 2, 3, 4)).moving_sum(2) == [3, 5, 7]
+
+
+def test_window_longer_than_the_series():
+    assert Series((1, 2)).moving_sum(3) == []
+
+
+def test_mean_of_the_sums():
+    sums = Series(tuple(range(100))).moving_sum(10)
+    assert statistics.mean(sums) == sum(sums) / len(sums)
+
+
+def test_many_values():
+    series = Series(tuple((i * 7) % 13 for i in range(3000)))
+    sums = series.moving_sum(50)
+    assert len(sums) == 2951
+    assert max(sums) <= 50 * 12
+```
+"""
+
+
+async def test_a_frozen_dataclass_method_in_a_module_named_like_a_standard_one(
+    optimize_run: Any, tmp_path: Path
+) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/statistics.py": SERIES},
+        {
+            "optimize": SERIES_FAST,
+            "optimize_line_profiler": SERIES_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": SERIES_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/statistics.py",
+        "--function",
+        "Series.moving_sum",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/statistics.py", "total += vals[i] - vals[i - k]")
+    output = " ".join(outcome.run.output.split())
+    # every generated test passes on the original code (none was broken by the size cap)
+    baseline = re.search(
+        r"Overall test results for original code .*?Generated Regression Tests - Passed: (\d+), Failed: (\d+)", output
+    )
+    assert baseline is not None and int(baseline[1]) > 0 and baseline[2] == "0", output[-5000:]
+    assert "@dataclass(frozen=True)" in (outcome.project / "pkg/statistics.py").read_text()

@@ -215,3 +215,24 @@ def test_a_base_file_that_does_not_parse_leaves_the_next_one_in_use() -> None:
     base = (CodeFile("pkg/broken.py", "def broken(:\n"), CodeFile("pkg/sorter.py", BASE_SORTER))
     candidates = run([USES_BASE_HELPER], base=base)
     assert "def _insertion_sort(xs):" in candidates[0].files[0].code
+
+
+def test_new_definitions_nothing_refers_to_are_left_out() -> None:
+    """A draft under another name, a benchmark function (and the import only it needs), an unused
+    constant: the client would add each to the user's file. What the changed code uses, directly
+    or through another new definition, in this file or another, is kept."""
+    answer = (
+        "```python:pkg/geo.py\nfrom pkg.util import fast_norm\n\n\n"
+        "class Vec:\n    def length(self):\n        return fast_norm(self.xs) * _ONE\n\n\n"
+        "_ONE = _unit()\n\n\ndef _unit():\n    return 1\n\n\n"
+        "def length_draft(xs):\n    return math.sqrt(sum(x * x for x in xs))\n```\n\n"
+        "```python:pkg/util.py\nimport timeit\n\n\ndef fast_norm(v):\n    return math.hypot(*v)\n\n\n"
+        "def benchmark():\n    return timeit.timeit(lambda: fast_norm([3, 4]), number=1000)\n\n\n"
+        "UNUSED_LIMIT = 1000\n\n\nclass _Bench:\n    pass\n\n\n__all__ = ['fast_norm']\n```"
+    )
+    changed = _changed(_run(answer, TWO_FILES, "Vec.length"), TWO_FILES)
+    geo, util = changed["pkg/geo.py"], changed["pkg/util.py"]
+    assert "return fast_norm(self.xs) * _ONE" in geo and "_ONE = _unit()" in geo and "def _unit():" in geo
+    assert "length_draft" not in geo
+    assert "def fast_norm(v):" in util and "__all__ = ['fast_norm']" in util
+    assert "benchmark" not in util and "timeit" not in util and "UNUSED_LIMIT" not in util and "_Bench" not in util

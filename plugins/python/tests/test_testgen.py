@@ -86,6 +86,25 @@ def test_cap_sizes_keeps_related_assertions_consistent() -> None:
     )
 
 
+def test_cap_sizes_keeps_an_affordable_size_a_checked_number_is_computed_from() -> None:
+    """``len(windows(range(3000), 30)) == 2971`` cannot follow a cut size: the test keeps its size
+    (the other test its cut, and a test over the loop budget its cut too)."""
+    code = (
+        "def test_windows():\n    data = list(range(3000))\n    assert len(f(data, 30)) == 2971\n\n\n"
+        "def test_same_size():\n    data = list(range(3000))\n    assert len(f(data, 1)) == 3000\n\n\n"
+        "class TestMore:\n    def test_method(self):\n        assert len(f(list(range(5000)), 50)) == 4951\n\n"
+        "    def test_huge(self):\n        for i in range(10**6):\n            assert f([i], 1) != [123456]\n"
+        "        assert len(f(list(range(10**6)), 2)) == 999999\n"
+    )
+    assert cleanup.cap_sizes(code, None) == (
+        "def test_windows():\n    data = list(range(3000))\n    assert len(f(data, 30)) == 2971\n\n\n"
+        "def test_same_size():\n    data = list(range(1000))\n    assert len(f(data, 1)) == 1000\n\n\n"
+        "class TestMore:\n    def test_method(self):\n        assert len(f(list(range(5000)), 50)) == 4951\n\n"
+        "    def test_huge(self):\n        for i in range(1000):\n            assert f([i], 1) != [123456]\n"
+        "        assert len(f(list(range(1000)), 2)) == 999999\n"
+    )
+
+
 def test_truncated_answer_keeps_the_complete_tests() -> None:
     answer = (
         "```python\nfrom pkg.sorter import sort_list\n\n\ndef test_one():\n    assert sort_list([2, 1]) == [1, 2]\n\n\n"

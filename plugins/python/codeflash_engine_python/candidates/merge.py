@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Mapping
+import re
+from collections.abc import Collection, Mapping
 
 import attrs
 
@@ -54,11 +55,27 @@ Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 @attrs.frozen
 class Change:
-    """One definition the candidate changes or adds, by key, with what identifies its new code."""
+    """One definition the candidate changes or adds, by key, with what identifies its new code
+    and the words of its text (what it may refer to: see :func:`words`)."""
 
     key: str
     normal: object
     added: bool
+    uses: frozenset[str] = attrs.field(default=frozenset(), eq=False)
+
+    @property
+    def new_top_level(self) -> str | None:
+        """The name a new top-level definition (function, class, assignment) binds, else None."""
+        return self.key.lstrip("=") if self.added and "." not in self.key else None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> frozenset[str]:
+    """Every word of ``text``: a superset of the names code refers to (attributes, imports and
+    strings such as ``__all__`` entries included), cheap to read."""
+    return frozenset(_WORD.findall(text))
 
 
 @attrs.frozen
@@ -284,7 +301,7 @@ class _Merge:
         body = "\n\n".join(dedent(p.text, p.indent).rstrip("\n") + "\n" for p in self.pending)
         self.edits.append(Edit(at, at, ("\n\n" + body) if at_end else (body + "\n\n")))
         for piece in self.pending:
-            self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
+            self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, words(piece.text)))
             self.used.append(piece)
         self.pending = []
 
@@ -298,7 +315,7 @@ class _Merge:
             _check_compiles(text, indent, piece.key)
         at = self.original.class_end(class_name)
         self.edits.append(Edit(at, at, "\n" + text.rstrip("\n") + "\n"))
-        self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), added=True))
+        self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, words(text)))
         self.used.append(piece)
 
     def replace(self, piece: _Piece, unit: Unit) -> None:
@@ -327,7 +344,7 @@ class _Merge:
         if self.original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
             text += "\n"
         self.edits.append(Edit(unit.start, unit.end, text))
-        self.changes.append(Change(piece.key, new, added=False))
+        self.changes.append(Change(piece.key, new, False, words(text)))
         self.used.append(piece)
 
 
@@ -337,9 +354,16 @@ def merge_file(
     *,
     target: str | None,
     known_imports: Mapping[str, str],
+    unused: Collection[str] = frozenset(),
 ) -> MergeResult:
-    """Merge ``candidate`` into ``original``; :class:`Rejected` when the candidate is unusable."""
+    """Merge ``candidate`` into ``original``; :class:`Rejected` when the candidate is unusable.
+
+    ``unused``: keys of new top-level definitions to leave out (nothing the candidate keeps
+    refers to them), and with them the answer's imports that only they needed.
+    """
     pieces, imports = _collect(candidate, target, original)
+    if unused:
+        pieces = [p for p in pieces if p.key not in unused or p.key in original.units or "." in p.key]
     if original.indent_unit:
         pieces = [_in_file_indentation(piece, candidate, original.indent_unit) for piece in pieces]
     merge = _Merge(original, candidate, target)
@@ -358,6 +382,8 @@ def merge_file(
     merge.flush_pending(len(original.source.text), at_end=True)
     if not merge.changes:
         return MergeResult(text=None)
+    if unused:
+        imports = _used_imports(imports, merge.used, original)
     import_lines = _needed_imports(imports, merge.used, original, candidate, known_imports)
     edits = merge.edits
     if merge.discarded:
@@ -391,6 +417,17 @@ def _needed_imports(
         return imports
     extra = missing_imports(used, original.bound | candidate.bound, known_imports, third_party=True)
     return [*imports, *(line for line in extra if line not in imports)]
+
+
+def _used_imports(imports: list[str], used: list[_Piece], original: ModuleIndex) -> list[str]:
+    """The answer's import lines binding a name that the code spliced in or the original mentions."""
+    mentioned = words("\n".join(piece.text for piece in used)) | words(original.source.text)
+    kept = []
+    for line in imports:
+        bound = import_statements(ast.parse(line)).keys()
+        if not bound or not bound.isdisjoint(mentioned):  # ``import *`` binds nothing we can see: kept
+            kept.append(line)
+    return kept
 
 
 def _import_bound(alias: ast.alias) -> str:

@@ -22,7 +22,7 @@ import attrs
 from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, Cleaned, CodeFile, Rejected, Target
 from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
-from codeflash_engine_python.candidates.merge import MergeResult, merge_file
+from codeflash_engine_python.candidates.merge import MergeResult, merge_file, words
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.source import split_lines
 from codeflash_engine_python.syntax import parse, top_level_starts, without_stray_characters
@@ -295,7 +295,9 @@ def _by_definitions(index: ModuleIndex, original: Original, *, fallback: bool) -
 
 def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> dict[int, MergeResult]:
     """Merge every block into its file; several blocks for one file are read as one, completed
-    from the base's version of the file when there is one."""
+    from the base's version of the file when there is one. New top-level definitions nothing
+    kept refers to are merged again without (see :func:`unused_definitions`)."""
+    candidates: dict[int, ModuleIndex] = {}
     results: dict[int, MergeResult] = {}
     for where, indexes in assigned.items():
         file = original.files[where]
@@ -304,9 +306,61 @@ def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> 
         candidate = indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
         if where in original.base:
             candidate = complete_from_base(candidate, file.index, original.base[where], original.language_version)
-        target = original.target if where == original.target_file else None
-        results[where] = merge_file(file.index, candidate, target=target, known_imports=original.known_imports)
+        candidates[where] = candidate
+        results[where] = _merge_one(where, candidate, original)
+    for where, unused in unused_definitions(results, original).items():
+        results[where] = _merge_one(where, candidates[where], original, unused)
     return results
+
+
+def _merge_one(
+    where: int, candidate: ModuleIndex, original: Original, unused: frozenset[str] = frozenset()
+) -> MergeResult:
+    index = original.files[where].index
+    assert index is not None
+    target = original.target if where == original.target_file else None
+    return merge_file(index, candidate, target=target, known_imports=original.known_imports, unused=unused)
+
+
+def unused_definitions(results: dict[int, MergeResult], original: Original) -> dict[int, frozenset[str]]:
+    """By file, the keys of the new top-level functions, classes and assignments that nothing
+    the candidate keeps refers to, in any of its files: a draft under another name, a benchmark
+    or test function, copies of definitions of the module the client did not send. The client
+    would add each to the user's file (contract 4.4), beside the real ones it may repeat.
+
+    What is kept: the definitions the candidate changes, the methods it adds, the original code,
+    and what they refer to, transitively (by the words of their text, so a mention in a string
+    or through an attribute keeps a definition too); dunder names. Nothing is left out of a
+    candidate that changes no existing definition: it is refused as it is (:func:`require_change`).
+    """
+    if not any(r.replaced for r in results.values()):
+        return {}
+    reached: set[str] = set()
+    for file in original.files:
+        reached |= words(file.code)
+    new: list[tuple[int, str, str, frozenset[str]]] = []
+    for where, result in results.items():
+        for change in result.changes:
+            name = change.new_top_level
+            if name is None:
+                reached |= change.uses
+            else:
+                new.append((where, change.key, name, change.uses))
+    growing = True
+    while growing:
+        growing = False
+        for item in list(new):
+            name, uses = item[2], item[3]
+            if name in reached or (name.startswith("__") and name.endswith("__")):
+                reached |= uses
+                new.remove(item)
+                growing = True
+    unused: dict[int, set[str]] = {}
+    for where, key, _, _ in new:
+        unused.setdefault(where, set()).add(key)
+    if unused:
+        log.debug("new definitions nothing refers to left out: %s", sorted(k for keys in unused.values() for k in keys))
+    return {where: frozenset(keys) for where, keys in unused.items()}
 
 
 def _combined(indexes: Sequence[ModuleIndex], language_version: str | None) -> ModuleIndex:

@@ -20,6 +20,7 @@ from codeflash_engine_python.testgen.context import TestTarget
 from codeflash_engine_python.testgen.instrument import is_test_function, test_functions
 from codeflash_engine_python.testgen.sizes import (
     MAX_ELEMENTS,
+    MAX_LOOP_ITERATIONS,
     MAX_RANGE,
     MAX_REPEAT,
     MAX_TEXT_REPEAT,
@@ -174,6 +175,11 @@ def cap_sizes(code: str, language_version: str | None) -> str:
     literal expression, so that ``n = 10**6``, ``range(n)`` and ``assert len(out) == 10**6`` stay
     consistent; a smaller one (a dimension of a shape, a nested loop's bound) only where it is
     used as a size, since small numbers mean many things.
+
+    A value computed from a size cannot follow it (``range(3000)`` and ``len(windows(data, 30))
+    == 2971``): a test that compares with a large number that is not itself a size keeps its
+    sizes as they are when together they stay within :data:`MAX_LOOP_ITERATIONS` (see
+    :func:`_keeps_sizes`), else its check would fail on the original code.
     """
     tree = _parse(code, language_version)
     capped = capped_values(tree)
@@ -186,6 +192,15 @@ def cap_sizes(code: str, language_version: str | None) -> str:
             if old is not None and abs(old) > MAX_RANGE:
                 new = capped[id(node)][1]
                 by_value[old] = min(by_value.get(old, new), new, key=abs)
+    kept = {id(scope) for scope in _scopes(tree) if _keeps_sizes(scope, capped, by_value)}
+    if kept:
+        capped = dict(capped)
+        for scope in _scopes(tree):
+            if id(scope) in kept:
+                for node in ast.walk(scope):
+                    capped.pop(id(node), None)
+        remaining = {fold_int(node) for node in ast.walk(tree) if isinstance(node, ast.expr) and id(node) in capped}
+        by_value = {old: new for old, new in by_value.items() if old in remaining}
     source = SourceText(code)
     edits: list[Edit] = []
 
@@ -201,8 +216,38 @@ def cap_sizes(code: str, language_version: str | None) -> str:
         for child in ast.iter_child_nodes(node):
             visit(child)
 
-    visit(tree)
+    for scope in _scopes(tree):
+        if id(scope) not in kept:
+            visit(scope)
     return apply_edits(code, edits)
+
+
+def _scopes(tree: ast.Module) -> list[ast.stmt]:
+    """The statements sizes are judged by: top-level functions and statements, and the members of
+    top-level classes (test methods; the class headers hold no sizes)."""
+    return [item for node in tree.body for item in (node.body if isinstance(node, ast.ClassDef) else [node])]
+
+
+def _keeps_sizes(scope: ast.stmt, capped: dict[int, tuple[int, int]], by_value: dict[int, int]) -> bool:
+    """Whether ``scope`` keeps its capped sizes: it compares with a number over :data:`MAX_RANGE`
+    that is no capped size (so likely computed from one), and its capped sizes multiply to at most
+    :data:`MAX_LOOP_ITERATIONS` (affordable as they are)."""
+    sizes = [node for node in ast.walk(scope) if isinstance(node, ast.expr) and id(node) in capped]
+    if not sizes:
+        return False
+    derived = False
+    for node in ast.walk(scope):
+        if isinstance(node, ast.Compare):
+            for operand in (node.left, *node.comparators):
+                value = fold_int(operand)
+                if value is not None and abs(value) > MAX_RANGE and value not in by_value and id(operand) not in capped:
+                    derived = True
+    if not derived:
+        return False
+    total = 1
+    for node in sizes:
+        total *= abs(fold_int(node) or 1)
+    return total <= MAX_LOOP_ITERATIONS
 
 
 def mark_async_tests(code: str, framework: str, language_version: str | None) -> str:
