@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 from collections.abc import Collection, Mapping
 
 import attrs
@@ -38,6 +37,7 @@ from codeflash_engine_python.candidates.module import (
     reindent,
     string_continuation_lines,
     unit_key,
+    words,
 )
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
@@ -67,15 +67,6 @@ class Change:
     def new_top_level(self) -> str | None:
         """The name a new top-level definition (function, class, assignment) binds, else None."""
         return self.key.lstrip("=") if self.added and "." not in self.key else None
-
-
-_WORD = re.compile(r"\w+")
-
-
-def words(text: str) -> frozenset[str]:
-    """Every word of ``text``: a superset of the names code refers to (attributes, imports and
-    strings such as ``__all__`` entries included), cheap to read."""
-    return frozenset(_WORD.findall(text))
 
 
 @attrs.frozen
@@ -421,7 +412,7 @@ def _needed_imports(
 
 def _used_imports(imports: list[str], used: list[_Piece], original: ModuleIndex) -> list[str]:
     """The answer's import lines binding a name that the code spliced in or the original mentions."""
-    mentioned = words("\n".join(piece.text for piece in used)) | words(original.source.text)
+    mentioned = words("\n".join(piece.text for piece in used)) | original.words
     kept = []
     for line in imports:
         bound = import_statements(ast.parse(line)).keys()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import ast
 import collections
 import functools
+import re
 
 import attrs
 
@@ -145,11 +146,25 @@ class ModuleIndex:
         return steps
 
     @functools.cached_property
+    def words(self) -> frozenset[str]:
+        """Every word of the file (see :func:`words`): what its code may refer to."""
+        return words(self.source.text)
+
+    @functools.cached_property
     def indent_unit(self) -> str | None:
         """What one level of indentation is in this file: what most of its blocks add to their
         header's indentation; None when no block starts a line of its own."""
         common = self.indent_steps(self.tree).most_common(1)
         return common[0][0] if common else None
+
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> frozenset[str]:
+    """Every word of ``text``: a superset of the names code refers to (attributes, imports and
+    strings such as ``__all__`` entries included), cheap to read."""
+    return frozenset(_WORD.findall(text))
 
 
 def dedent(text: str, indent: str) -> str:

@@ -22,8 +22,8 @@ import attrs
 from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, Cleaned, CodeFile, Rejected, Target
 from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
-from codeflash_engine_python.candidates.merge import MergeResult, merge_file, words
-from codeflash_engine_python.candidates.module import ModuleIndex
+from codeflash_engine_python.candidates.merge import MergeResult, merge_file
+from codeflash_engine_python.candidates.module import ModuleIndex, words
 from codeflash_engine_python.source import split_lines
 from codeflash_engine_python.syntax import parse, top_level_starts, without_stray_characters
 
@@ -337,7 +337,7 @@ def unused_definitions(results: dict[int, MergeResult], original: Original) -> d
         return {}
     reached: set[str] = set()
     for file in original.files:
-        reached |= words(file.code)
+        reached |= file.index.words if file.index is not None else words(file.code)  # once per original
     new: list[tuple[int, str, str, frozenset[str]]] = []
     for where, result in results.items():
         for change in result.changes:
