@@ -61,7 +61,13 @@ class Change:
     key: str
     normal: object
     added: bool
-    uses: frozenset[str] = attrs.field(default=frozenset(), eq=False)
+    #: the definition's new text (read for its words only when the candidate adds top-level code)
+    text: str = attrs.field(default="", eq=False, repr=False)
+
+    @property
+    def uses(self) -> frozenset[str]:
+        """The words of its text: what it may refer to (see :func:`words`)."""
+        return words(self.text)
 
     @property
     def new_top_level(self) -> str | None:
@@ -171,7 +177,7 @@ def _in_file_indentation(piece: _Piece, candidate: ModuleIndex, unit: str) -> _P
     answer's, as the CLI writes code it adds to a file (else the file would mix both); the piece
     as it was when its own indentation is not one unit throughout, or when the conversion would
     change what its code means."""
-    steps = candidate.indent_steps(piece.node)
+    steps = candidate.indent_steps(piece.node, stop_at=unit)
     if len(steps) != 1 or unit in steps:
         return piece
     step = (next(iter(steps)), unit)
@@ -292,7 +298,7 @@ class _Merge:
         body = "\n\n".join(dedent(p.text, p.indent).rstrip("\n") + "\n" for p in self.pending)
         self.edits.append(Edit(at, at, ("\n\n" + body) if at_end else (body + "\n\n")))
         for piece in self.pending:
-            self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, words(piece.text)))
+            self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, piece.text))
             self.used.append(piece)
         self.pending = []
 
@@ -306,7 +312,7 @@ class _Merge:
             _check_compiles(text, indent, piece.key)
         at = self.original.class_end(class_name)
         self.edits.append(Edit(at, at, "\n" + text.rstrip("\n") + "\n"))
-        self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, words(text)))
+        self.changes.append(Change(piece.key, _new_piece_key(piece, self.candidate), True, text))
         self.used.append(piece)
 
     def replace(self, piece: _Piece, unit: Unit) -> None:
@@ -335,7 +341,7 @@ class _Merge:
         if self.original.source.text[unit.end - 1 : unit.end] == "\n" and not text.endswith("\n"):
             text += "\n"
         self.edits.append(Edit(unit.start, unit.end, text))
-        self.changes.append(Change(piece.key, new, False, words(text)))
+        self.changes.append(Change(piece.key, new, False, text))
         self.used.append(piece)
 
 

@@ -129,12 +129,21 @@ class ModuleIndex:
         """Keys of every function and method, in file order."""
         return [k for k, u in self.units.items() if u.is_function]
 
-    def indent_steps(self, root: ast.AST) -> collections.Counter[str]:
+    def indent_steps(self, root: ast.AST, stop_at: str | None = None) -> collections.Counter[str]:
         """How many blocks under ``root`` add each indentation (``"    "``, ``"  "``, ``"\\t"``) to
-        their header's: one count per block whose first statement starts a line of its own."""
+        their header's: one count per block whose first statement starts a line of its own.
+        With ``stop_at``, the count stops at the first block that adds that (all that is asked is
+        whether any does). Only statements are visited (blocks hold nothing else), not the
+        expressions, so a large function costs a walk over its lines, not over its every node."""
         lines = self.source.lines
         steps: collections.Counter[str] = collections.Counter()
-        for node in ast.walk(root):
+        pending: list[ast.AST] = [root]
+        while pending:
+            node = pending.pop()
+            for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                children = getattr(node, field, None)
+                if isinstance(children, list):
+                    pending.extend(children)
             body = getattr(node, "body", None)
             if not isinstance(node, ast.stmt) or not isinstance(body, list) or not body:
                 continue
@@ -142,7 +151,10 @@ class ModuleIndex:
             head_ws = head[: len(head) - len(head.lstrip())]
             inner_ws = inner[: len(inner) - len(inner.lstrip())]
             if inner.strip() and len(inner_ws) > len(head_ws) and inner_ws.startswith(head_ws):
-                steps[inner_ws[len(head_ws) :]] += 1
+                step = inner_ws[len(head_ws) :]
+                steps[step] += 1
+                if step == stop_at:
+                    break
         return steps
 
     @functools.cached_property

@@ -335,17 +335,19 @@ def unused_definitions(results: dict[int, MergeResult], original: Original) -> d
     """
     if not any(r.replaced for r in results.values()):
         return {}
+    changes = [(where, change) for where, result in results.items() for change in result.changes]
+    if all(change.new_top_level is None for _, change in changes):
+        return {}  # the common case: nothing new at the top level, nothing to read
     reached: set[str] = set()
     for file in original.files:
         reached |= file.index.words if file.index is not None else words(file.code)  # once per original
     new: list[tuple[int, str, str, frozenset[str]]] = []
-    for where, result in results.items():
-        for change in result.changes:
-            name = change.new_top_level
-            if name is None:
-                reached |= change.uses
-            else:
-                new.append((where, change.key, name, change.uses))
+    for where, change in changes:
+        name = change.new_top_level
+        if name is None:
+            reached |= change.uses
+        else:
+            new.append((where, change.key, name, change.uses))
     growing = True
     while growing:
         growing = False
