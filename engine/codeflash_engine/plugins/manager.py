@@ -308,9 +308,8 @@ class PluginHost:
         The event loop keeps serving meanwhile. The plugin's calls run one at a time, each tenant's
         in order and the tenants' in turn (the caller's organization, else its user: see
         :func:`tenant`); the time limit (:attr:`timeout`) counts the call's own run, not its wait.
-        Past it, the request
-        gets :class:`PluginFailed` and the call is left running in its thread while the plugin's
-        next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic
+        Past it, the request gets :class:`PluginFailed` and the call is left running in its thread
+        while the plugin's next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic
         collector is paused during the call (see :func:`_without_collections`). ``func`` calls
         hooks with :meth:`call`.
         """
