@@ -309,9 +309,9 @@ class PluginHost:
         in order and the tenants' in turn (the caller's organization, else its user: see
         :func:`tenant`); the time limit (:attr:`timeout`) counts the call's own run, not its wait.
         Past it, the request gets :class:`PluginFailed` and the call is left running in its thread
-        while the plugin's next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic
-        collector is paused during the call (see :func:`_without_collections`). ``func`` calls
-        hooks with :meth:`call`.
+        while the plugin's next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`).
+        The cyclic collector is paused during the call (see :func:`_without_collections`).
+        ``func`` calls hooks with :meth:`call`.
         """
         owner = self.owner(language) or "builtin"
         lane = self._lanes.get(owner)
