@@ -514,7 +514,7 @@ def norms(vectors):
     for v in vectors:
         total = 0.0
         for x in v:
-            total = total + x * x
+            total = total + math.pow(x, 2)
         out.append(math.sqrt(total))
     return out
 """
@@ -741,14 +741,13 @@ def mean(values):
 
 
 def variance(values):
-    m = mean(values)
     acc = 0.0
     for v in values:
-        acc += (v - m) ** 2
+        acc += (v - mean(values)) ** 2
     return acc / len(values) if values else 0.0
 """
 #: the target and its helper rewritten, and a new module-level constant they share
-STATS_FAST = """Both functions walk the list in Python. len() is O(1) and sum() runs in C.
+STATS_FAST = """The mean is computed again for every value: O(n^2). Computing it once, with len() and sum(), is O(n).
 
 ```python:pkg/stats.py
 _EMPTY = 0.0
@@ -801,7 +800,7 @@ def test_known_values():
 
 
 def test_large():
-    values = [(i * 37) % 101 for i in range(5000)]
+    values = [(i * 37) % 101 for i in range(400)]
     m = sum(values) / len(values)
     assert variance(values) == pytest.approx(sum((v - m) ** 2 for v in values) / len(values))
 ```
@@ -1802,19 +1801,21 @@ SCALE = 100
 
 def restock(levels, minimum):
     orders = []
-    for name in sorted(levels):
-        level = levels[name]
+    for name, level in levels.items():
         if level < minimum:
             missing = minimum - level
-            orders.append((name, math.ceil(missing / SCALE) * SCALE))
+            position = 0
+            while position < len(orders) and orders[position][0] < name:
+                position += 1
+            orders.insert(position, (name, math.ceil(missing / SCALE) * SCALE))
     return orders
 
 
 def describe(orders):
     return ", ".join(f"{name}: {amount}" for name, amount in orders)
 """
-PAGED_FAST = """Sorting every name first costs O(n log n) for all items; filtering first sorts only the ones \
-to restock, and `-(-x // SCALE)` rounds up with integers.
+PAGED_FAST = """Each order is inserted after a linear scan for its position: O(n^2). Filtering first and \
+sorting once is O(n log n), and `-(-x // SCALE)` rounds up with integers.
 
 ```python:pkg/paged.py
 def restock(levels, minimum):
@@ -1837,7 +1838,7 @@ def test_nothing_low():
 
 
 def test_many():
-    levels = {f"item{i:05d}": (i * 37) % 1000 for i in range(6000)}
+    levels = {f"item{i:05d}": (i * 37) % 1000 for i in range(1500)}
     orders = restock(levels, 400)
     assert orders == sorted(orders)
     assert all(amount % 100 == 0 and amount > 0 for _, amount in orders)
@@ -1868,7 +1869,7 @@ async def test_a_module_in_sections_separated_by_form_feeds(optimize_run: Any, t
     )
     text = (outcome.project / "pkg/paged.py").read_text()
     compile(text, "pkg/paged.py", "exec")
-    assert "orders.append" not in text and "missing = minimum - level" not in text, text
+    assert "orders.insert" not in text and "missing = minimum - level" not in text, text
     assert text.count("\x0c") == 2 and "def describe(orders):" in text, text
 
 
