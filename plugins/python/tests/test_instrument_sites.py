@@ -151,3 +151,93 @@ def test_future_imports_stay_first_and_nothing_else_precedes_the_preamble() -> N
         ast.parse(with_future.split("\n", 2)[2]), Target("sort_list", "sort_list"), "tests/t.py", Mode.PERFORMANCE
     )
     assert plain.startswith(PERFORMANCE_PREAMBLE)
+
+
+#: a method named like a dict method: only the calls on the class's instances are the target's
+SHARED_NAME = """\
+import json
+import pkg.api as api
+from pkg.store import Store
+
+DEFAULTS = {"a": 1}
+
+
+def make():
+    return Store()
+
+
+def test_get():
+    store = Store()
+    expected = {"a": 1, "b": 2}
+    for key in expected:
+        store.update(key, expected[key])
+        assert store.get(key) == expected.get(key)
+    assert {}.get("x") is None and dict(a=1).get("a") == 1 and {k: 1 for k in "ab"}.get("a") == 1
+    assert DEFAULTS.get("a") == 1 and json.get("x") is None and api.get("x")
+    assert json.loads("{}").get("x") is None and make().get("a") is None
+    names: list[str] = ["x"]
+    assert names.get(0)
+
+
+def test_a_fixture_or_a_local_named_like_a_global(expected):
+    assert expected.get("a")
+    DEFAULTS = Store()
+    assert DEFAULTS.get("a") is None
+
+
+def test_rebound():
+    value = {}
+    value = Store()
+    assert value.get("a") is None
+"""
+
+
+def _wrapped(target: Target, source: str) -> list[str]:
+    tree = ast.parse(source)
+    matcher = CallMatcher(target, tree)
+    return sorted(ast.unparse(node) for node in ast.walk(tree) if isinstance(node, ast.Call) and matcher(node))
+
+
+def test_a_method_named_like_a_dict_method_leaves_builtin_receivers_alone() -> None:
+    """``expected.get(k)`` with ``expected = {...}`` is dict.get, not ``Store.get``: wrapping it
+    would time and record dict lookups as the target's calls."""
+    wrapped = _wrapped(Target("get", "Store.get", is_method=True, class_name="Store"), SHARED_NAME)
+    assert wrapped == [
+        "DEFAULTS.get('a')",  # the local Store of the second test
+        "expected.get('a')",  # a fixture: unknown, kept
+        "json.loads('{}').get('x')",  # unknown
+        "make().get('a')",
+        "store.get(key)",
+        "value.get('a')",  # one of its bindings is not a builtin value
+    ]
+
+
+def test_a_method_target_skips_modules_a_plain_import_binds() -> None:
+    """``import json`` and ``import pkg.api as api`` bind modules, never instances."""
+    wrapped = _wrapped(Target("get", "Store.get", is_method=True, class_name="Store"), SHARED_NAME)
+    assert "json.get('x')" not in wrapped and "api.get('x')" not in wrapped
+
+
+def test_a_function_target_called_through_its_module_stays_wrapped() -> None:
+    """A module function ``get`` is called as ``api.get(...)`` and ``json.get(...)``: modules count."""
+    wrapped = _wrapped(Target("get", "get"), SHARED_NAME)
+    assert "api.get('x')" in wrapped and "json.get('x')" in wrapped
+    assert "expected.get(key)" not in wrapped and "{}.get('x')" not in wrapped
+
+
+def test_a_class_named_like_a_builtin_factory_is_its_own() -> None:
+    """A user class ``Counter`` with a method ``get``: ``c = Counter()`` is an instance of it."""
+    source = "from pkg.tally import Counter\n\n\ndef test_c():\n    c = Counter()\n    assert c.get('a') == 0\n"
+    assert _wrapped(Target("get", "Counter.get", is_method=True, class_name="Counter"), source) == ["c.get('a')"]
+
+
+def test_the_instrumented_files_time_only_the_instances_calls() -> None:
+    """Both files: the behaviour file wraps ``store.get`` only; the performance file keeps it."""
+    source = (
+        "from pkg.store import Store\n\n\ndef test_g():\n    store = Store()\n    expected = {'a': 1}\n"
+        "    assert store.get('a') == expected.get('a')\n"
+    )
+    target = Target("get", "Store.get", is_method=True, class_name="Store")
+    behavior, wrapped = instrument(ast.parse(source), target, "tests/t.py", Mode.BEHAVIOR)
+    assert wrapped == 1
+    assert f"{BEHAVIOR_WRAPPER}(store.get, " in behavior and "expected.get('a')" in behavior

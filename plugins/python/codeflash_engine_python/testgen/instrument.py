@@ -20,6 +20,7 @@ from collections.abc import Iterator
 
 import attrs
 
+from codeflash_engine_python.names import all_nodes
 from codeflash_engine_python.testgen.runtime import (
     BEHAVIOR_PREAMBLE,
     BEHAVIOR_WRAPPER,
@@ -72,22 +73,109 @@ def test_functions(tree: ast.Module) -> Iterator[tuple[str | None, ast.FunctionD
                     yield node.name, item
 
 
-class CallMatcher:
-    """Recognises the calls of the target in a test file."""
+#: values that are evidently not an instance of the code under test: a method named ``get`` is
+#: not what ``{...}.get(k)`` or ``expected.get(k)`` (``expected = {...}``) calls
+_BUILTIN_VALUES = (
+    ast.Constant,
+    ast.JoinedStr,
+    ast.Dict,
+    ast.List,
+    ast.Set,
+    ast.Tuple,
+    ast.DictComp,
+    ast.ListComp,
+    ast.SetComp,
+    ast.GeneratorExp,
+)
+#: calls that build a builtin container or value (by bare name or as ``collections.<name>``)
+_BUILTIN_FACTORIES = frozenset(
+    {"dict", "list", "set", "frozenset", "tuple", "str", "bytes", "bytearray"}
+    | {"defaultdict", "Counter", "OrderedDict", "deque", "ChainMap"}
+)
 
-    def __init__(self, target: Target) -> None:
+
+class CallMatcher:
+    """Recognises the calls of the target in a test file.
+
+    With the test file's ``tree``, an attribute call whose receiver is evidently a builtin value
+    (a literal, a comprehension, ``dict(...)``, or a name every binding of which in its function,
+    else in the module, is one of these; for a method, also a module imported with ``import``)
+    is not a call of the target, whatever its name.
+    """
+
+    def __init__(self, target: Target, tree: ast.Module | None = None) -> None:
         self.target = target
         self.names = {target.name, *target.aliases}
         if target.name == "__init__" and target.class_name:
             self.names = {target.class_name, *target.aliases}
+        factories = _BUILTIN_FACTORIES - {target.class_name, *self.names}
+        self.not_target = _plain_receiver_calls(tree, target.name, factories, target.is_method) if tree else set()
 
     def __call__(self, call: ast.Call) -> bool:
         func = call.func
         if self.target.name == "__init__":
             return isinstance(func, ast.Name) and func.id in self.names
         if isinstance(func, ast.Attribute):
-            return func.attr == self.target.name
+            return func.attr == self.target.name and id(call) not in self.not_target
         return not self.target.is_method and isinstance(func, ast.Name) and func.id in self.names
+
+
+def _is_builtin_value(node: ast.expr | None, factories: frozenset[str]) -> bool:
+    if isinstance(node, _BUILTIN_VALUES):
+        return True
+    if not isinstance(node, ast.Call):
+        return False
+    func = node.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name in factories
+
+
+def _plain_names(scope: list[ast.AST], factories: frozenset[str], modules_too: bool) -> dict[str, bool]:
+    """For each name bound under ``scope``: whether every binding gives it a builtin value."""
+    builtin_targets: set[int] = set()
+    plain: dict[str, bool] = {}
+    nodes = all_nodes(scope)
+    for node in nodes:
+        if isinstance(node, ast.Assign) and _is_builtin_value(node.value, factories):
+            builtin_targets.update(id(t) for t in node.targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.AnnAssign) and _is_builtin_value(node.value, factories):
+            builtin_targets.add(id(node.target))
+    for node in nodes:
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            plain[node.id] = plain.get(node.id, True) and id(node) in builtin_targets
+        elif isinstance(node, ast.arg):
+            plain[node.arg] = False
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                plain[bound] = plain.get(bound, True) and modules_too and isinstance(node, ast.Import)
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            plain[node.name] = False
+    return plain
+
+
+def _plain_receiver_calls(tree: ast.Module, method: str, factories: frozenset[str], modules_too: bool) -> set[int]:
+    """The ids of the ``<receiver>.<method>(...)`` calls in ``tree`` whose receiver is a builtin value.
+
+    Module-level names are judged by the module's top-level bindings, a function's own names
+    (parameters included) by its bindings; a call in a nested function is judged in the innermost one.
+    """
+    top: list[ast.AST] = [
+        n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
+    ]
+    module_plain = _plain_names(top, factories, modules_too)
+    functions = [n for n in all_nodes([tree]) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
+    scopes = [(top, module_plain)]
+    scopes += [([f], {**module_plain, **_plain_names([f.args, *f.body], factories, modules_too)}) for f in functions]
+    plain_call: dict[int, bool] = {}  # outer scopes first (breadth first): the innermost one decides
+    for scope, names in scopes:
+        for node in all_nodes(scope):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
+                receiver = node.func.value
+                plain_call[id(node)] = _is_builtin_value(receiver, factories) or (
+                    isinstance(receiver, ast.Name) and names.get(receiver.id, False)
+                )
+    return {call for call, plain in plain_call.items() if plain}
 
 
 @attrs.define
@@ -199,7 +287,7 @@ def instrument(tree: ast.Module, target: Target, test_module_path: str, mode: Mo
     ``tree`` is consumed (modified in place): parse the cleaned test again for each mode.
     """
     wrapper = BEHAVIOR_WRAPPER if mode is Mode.BEHAVIOR else PERFORMANCE_WRAPPER
-    make = _WrapperFactory(CallMatcher(target), wrapper, test_module_path, target)
+    make = _WrapperFactory(CallMatcher(target, tree), wrapper, test_module_path, target)
     wrapped = 0
     tests: set[int] = set()
     for class_name, test in test_functions(tree):

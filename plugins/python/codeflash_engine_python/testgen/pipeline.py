@@ -53,7 +53,8 @@ def instrument_tests(
     behavior, wrapped = instrument(behavior_tree, call_target, test_module_path, Mode.BEHAVIOR)
     if wrapped == 0:
         raise TestCleanupError(f"no test calls {target.qualified_name}; nothing to measure")
-    perf_tree = remove_assertions(parse(cleaned, language_version), CallMatcher(call_target))
+    perf_tree = parse(cleaned, language_version)
+    perf_tree = remove_assertions(perf_tree, CallMatcher(call_target, perf_tree))
     perf, _ = instrument(perf_tree, call_target, test_module_path, Mode.PERFORMANCE)
     return behavior, perf
 
