@@ -26,6 +26,7 @@ __all__ = [
     "is_client_safe",
     "parse_flat",
     "parse_markdown",
+    "project_relative",
     "scan_code_blocks",
     "to_flat",
     "write_markdown",
@@ -84,6 +85,52 @@ def is_client_safe(block: CodeBlock) -> bool:
     if block.path is not None and (not block.path or block.path != block.path.strip() or "\n" in block.path):
         return False
     return block.code == block.code.strip() and "\n```" not in block.code
+
+
+_ABSOLUTE = re.compile(r"^(?:/|[A-Za-z]:/)")
+_INSTALLED = re.compile(r"/(?:site|dist)-packages/")
+
+
+def project_relative(text: str, target_file: str) -> str:
+    """``text`` (client markdown) with the absolute paths of its blocks made relative to the project.
+
+    The client names the target's file relative to the project and the files of the classes it
+    adds for context by their absolute path (``/home/me/proj/pkg/models.py``); a prompt should not
+    show a provider the user's directories. The project's root is what ``target_file`` (the
+    target's absolute path) holds before the relative path of a block that ends it; without such a
+    block, ``text`` is returned as is. A path outside the root keeps its part after
+    ``site-packages/`` (an installed library), else its file name. Only the paths change.
+    """
+    anchor = target_file.replace("\\", "/")
+    blocks = list(_CLIENT_BLOCK.finditer(text))
+    root = next(
+        (
+            anchor[: len(anchor) - len(relative)]
+            for m in blocks
+            if m.group(2)
+            and not _ABSOLUTE.match(relative := m.group(2).strip().replace("\\", "/").removeprefix("./"))
+            and anchor.endswith("/" + relative)
+        ),
+        None,
+    )
+    if root is None:
+        return text
+    out: list[str] = []
+    end = 0
+    for m in blocks:
+        raw = m.group(2) or ""
+        path = raw.strip().replace("\\", "/")
+        if not _ABSOLUTE.match(path):
+            continue
+        if path.startswith(root):
+            path = path[len(root) :]
+        else:
+            installed = _INSTALLED.split(path)
+            path = installed[-1] if len(installed) > 1 else path.rsplit("/", 1)[-1]
+        start = m.start(2) + len(raw) - len(raw.lstrip())  # the spaces around the path stay
+        out += [text[end:start], path]
+        end = start + len(raw.strip())
+    return "".join(out) + text[end:]
 
 
 def blocks_by_path(blocks: Sequence[CodeBlock]) -> dict[str | None, str]:

@@ -19,6 +19,7 @@ from codeflash_engine.http.state import ENGINE
 from codeflash_engine.pipelines import testgen
 from codeflash_engine.pipelines.common import prompt_fields
 from codeflash_engine.plugins.types import Task
+from codeflash_engine.text.markdown import project_relative
 
 routes = ApiRoutes()
 
@@ -42,7 +43,13 @@ async def testgen_handler(request: web.Request) -> web.Response:
         language_version=body.language_version,
         source_code=body.source_code_being_tested,
         target=testgen.target_of(fields["function_to_optimize"], fields, body.source_code_being_tested),
-        fields=prompt_fields(fields),
+        # the model sees the context files' paths relative to the project, not the user's directories
+        fields={
+            **prompt_fields(fields),
+            "source_code_being_tested": project_relative(
+                body.source_code_being_tested, str(fields["function_to_optimize"].get("file_path") or "")
+            ),
+        },
     )
     return respond(
         TestgenResponse(
