@@ -358,3 +358,24 @@ def test_a_standard_library_reference_of_the_same_name_is_not_the_target() -> No
     assert "from statistics import mean as reference_mean\n" in generated
     assert "from pkg.stats import mean\n" in generated and "from stats import" not in generated
     assert "from collections import Counter\n" in generated
+
+
+def test_a_standard_reference_named_like_the_module_under_test_is_left_alone() -> None:
+    """The module under test is ``pkg.statistics``; the tests import its ``mean`` from there and
+    the standard ``statistics.mean`` as their oracle: the oracle's import is not rewritten to
+    ``pkg.statistics`` (the tests would compare the function with itself)."""
+    files = (CodeFile("pkg/statistics.py", "def mean(xs):\n    return sum(xs) / len(xs)\n"),)
+    answer = (
+        "```python\nfrom statistics import mean as reference\nfrom pkg.statistics import mean\n\n\n"
+        "def test_mean():\n    assert mean([1, 2, 3]) == reference([1, 2, 3])\n```"
+    )
+
+    def tests_of(answer: str) -> str:
+        return postprocess_tests(
+            request(answer, files=files, module="pkg.statistics", function="mean", qualified="mean", test_module="t")
+        ).generated
+
+    assert tests_of(answer).startswith("from statistics import mean as reference\nfrom pkg.statistics import mean\n")
+    # without the real import beside it, the same line names the code under test with its package dropped
+    alone = answer.replace("from pkg.statistics import mean\n", "")
+    assert "from pkg.statistics import mean as reference\n" in tests_of(alone)

@@ -67,19 +67,23 @@ def recover_truncated(code: str, language_version: str | None) -> str:
     raise TestCleanupError("the generated tests do not parse, even when cut back to a complete test")
 
 
-def _may_name_code_under_test(node: ast.ImportFrom, target: TestTarget) -> bool:
+def _may_name_code_under_test(node: ast.ImportFrom, target: TestTarget, imported: set[str]) -> bool:
     """Whether an import's module may be a (wrong) name of the code under test: a relative import,
     a module of the code under test or one named like one (``sorter`` for ``pkg.sorter``), or a
     module outside the standard library. A standard-library module that is none of these is left
     alone: ``from statistics import mean`` in the tests of ``pkg.stats.mean`` imports the reference
-    the tests compare with, not the function under test."""
+    the tests compare with, not the function under test. So is a standard module named like one of
+    ours when the file also imports each of its names from our module (``imported``): in the tests
+    of ``pkg.statistics.mean``, ``from statistics import mean as ref`` beside
+    ``from pkg.statistics import mean`` is the reference."""
     if node.level or not node.module:
         return True
     ours = {target.module_path, *target.sources.values()}
     top, last = node.module.split(".")[0], node.module.rsplit(".", 1)[-1]
+    standard = top in sys.stdlib_module_names
     if any(mod.split(".")[0] == top or mod.rsplit(".", 1)[-1] == last for mod in ours):
-        return True
-    return top not in sys.stdlib_module_names
+        return not (standard and node.module not in ours and all(a.name in imported for a in node.names))
+    return not standard
 
 
 def fix_target_imports(code: str, target: TestTarget, language_version: str | None) -> str:
@@ -87,10 +91,17 @@ def fix_target_imports(code: str, target: TestTarget, language_version: str | No
     tree = _parse(code, language_version)
     source = SourceText(code)
     edits: list[Edit] = []
+    ours = {target.module_path, *target.sources.values()}
+    imported = {
+        alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom) and not node.level and node.module in ours
+        for alias in node.names
+    }
     for node in tree.body:
         if not isinstance(node, ast.ImportFrom) or node.module == "__future__":
             continue
-        if not _may_name_code_under_test(node, target):
+        if not _may_name_code_under_test(node, target, imported):
             continue
         module = "." * node.level + (node.module or "")
         real = {alias.name: target.module_of(alias.name) or module for alias in node.names}
