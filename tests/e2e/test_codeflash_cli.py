@@ -1669,7 +1669,10 @@ async def test_a_src_layout_with_type_checking_imports_and_a_dataclass(optimize_
     )
     dump_llm_exchange(outcome, tmp_path / "llm.txt")
     testgen_prompt = next(r.user for r in outcome.fake.requests if task_of(r) == "testgen")
-    assert "/src/pkg/models.py\n@dataclass" in testgen_prompt  # the context the engine must map to pkg.models
+    # the client names the context class's file by its absolute path; the model sees it relative to
+    # the project, and the engine still maps it to pkg.models (the tests import Order from there)
+    assert re.search(r"```python:(?:src/)?pkg/models\.py\n@dataclass", testgen_prompt), testgen_prompt
+    assert str(outcome.project) not in testgen_prompt
     assert_success(outcome, "src/pkg/orders.py", "totals[order.customer] += order.cents")
     text = (outcome.project / "src/pkg/orders.py").read_text()
     compile(text, "src/pkg/orders.py", "exec")
@@ -2079,3 +2082,407 @@ async def test_a_frozen_dataclass_method_in_a_module_named_like_a_standard_one(
     )
     assert baseline is not None and int(baseline[1]) > 0 and baseline[2] == "0", output[-5000:]
     assert "@dataclass(frozen=True)" in (outcome.project / "pkg/statistics.py").read_text()
+
+
+# ------------------------------------------------------------------------------------------- run 19
+#: the answer gives the class of the method a constant of its own (``_TABLE = ...`` in the class body,
+#: read as ``self._TABLE``): codeflash 0.20.6 takes only the methods of an existing class from a
+#: candidate, so the method ran without its attribute (AttributeError, no optimization); the engine
+#: moves such a new class attribute to the module's top level, where the client carries it over
+SCORER = """
+class Scorer:
+    def __init__(self, weight):
+        self.weight = weight
+
+    def score(self, words):
+        total = 0
+        for word in words:
+            for ch in word:
+                if ch in ["a", "e", "i", "o", "u", "y", "A", "E", "I", "O", "U", "Y"]:
+                    total += 1
+        return total * self.weight
+"""
+SCORER_FAST = """A list membership test per character is slow; `str.translate` with a table made once (a \
+class constant) deletes the vowels in C, and the length difference counts them.
+
+```python:pkg/scorer.py
+class Scorer:
+    _TABLE = str.maketrans("", "", "aeiouyAEIOUY")
+
+    def score(self, words):
+        text = "".join(words)
+        return (len(text) - len(text.translate(self._TABLE))) * self.weight
+```
+"""
+SCORER_TESTS = """```python
+from pkg.scorer import Scorer
+
+
+def test_basic():
+    assert Scorer(2).score(["hello", "World"]) == 6
+
+
+def test_empty():
+    assert Scorer(5).score([]) == 0
+    assert Scorer(5).score(["", "xyz"]) == 5
+
+
+def test_many():
+    words = ["Mississippi", "rhythm", "AEIOU", "queue"] * 3000
+    assert Scorer(1).score(words) == (4 + 1 + 5 + 4) * 3000
+```
+"""
+
+
+async def test_a_new_class_attribute_read_by_the_method(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/scorer.py": SCORER},
+        {
+            "optimize": SCORER_FAST,
+            "optimize_line_profiler": SCORER_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": SCORER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/scorer.py",
+        "--function",
+        "Scorer.score",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/scorer.py", "len(text.translate(_TABLE))")
+    text = (outcome.project / "pkg/scorer.py").read_text()
+    compile(text, "pkg/scorer.py", "exec")
+    assert text.index('_TABLE = str.maketrans("", "", "aeiouyAEIOUY")') < text.index("class Scorer:"), text
+
+
+# ------------------------------------------------------------------------------------------- run 20
+#: the answer writes the staticmethod it optimises without ``@staticmethod`` (models write the bare
+#: function): codeflash 0.20.6 takes the candidate's decorators as they are, so ``self.dedupe(x)``
+#: passed the instance as ``prices``; the engine puts a method's binding decorator back (and all of
+#: the original's when the answer has none)
+BASKET = """
+class Basket:
+    def __init__(self, prices):
+        self.prices = list(prices)
+
+    @staticmethod
+    def dedupe(prices):
+        out = []
+        for p in prices:
+            if p not in out:
+                out.append(p)
+        return out
+
+    def distinct_total(self):
+        return sum(self.dedupe(self.prices))
+"""
+BASKET_FAST = """`p not in out` scans the list for every price: O(n^2). `dict.fromkeys` keeps the first-seen order \
+in O(n).
+
+```python:pkg/prices.py
+class Basket:
+    def dedupe(prices):
+        return list(dict.fromkeys(prices))
+```
+"""
+BASKET_TESTS = """```python
+from pkg.prices import Basket
+
+
+def test_basic():
+    assert Basket.dedupe([3, 1, 3, 2]) == [3, 1, 2]
+
+
+def test_through_an_instance():
+    basket = Basket([5, 5, 2])
+    assert basket.dedupe([1, 1]) == [1]
+    assert basket.distinct_total() == 7
+
+
+def test_many():
+    prices = [(i * 7919) % 2500 for i in range(5000)]
+    assert Basket(prices).dedupe(prices) == list(dict.fromkeys(prices))
+```
+"""
+
+
+async def test_a_staticmethod_answered_without_its_decorator(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/prices.py": BASKET},
+        {
+            "optimize": BASKET_FAST,
+            "optimize_line_profiler": BASKET_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": BASKET_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/prices.py",
+        "--function",
+        "Basket.dedupe",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/prices.py", "return list(dict.fromkeys(prices))")
+    text = (outcome.project / "pkg/prices.py").read_text()
+    assert "    @staticmethod\n    def dedupe(prices):\n        return list(dict.fromkeys(prices))\n" in text, text
+
+
+# ------------------------------------------------------------------------------------------- run 21
+#: ``typing.overload`` stubs before the implementation (typed libraries): the engine's candidate is
+#: the file with only the implementation's body changed, but codeflash 0.20.6 replaces every
+#: definition of the name, so each stub becomes a copy of the implementation and ``@overload`` (and
+#: its import) are gone; the code still runs, so the run succeeds: see the xfail
+OVERLOADED = """
+from __future__ import annotations
+
+from typing import overload
+
+
+@overload
+def clean(x: str) -> str: ...
+@overload
+def clean(x: list[str]) -> list[str]: ...
+def clean(x):
+    if isinstance(x, str):
+        return x.strip()
+    out = []
+    for item in x:
+        out = out + [item.strip()]
+    return out
+"""
+OVERLOADED_FAST = """`out = out + [...]` copies the list for every item: O(n^2). A comprehension builds it once.
+
+```python:pkg/clean.py
+from __future__ import annotations
+
+from typing import overload
+
+
+@overload
+def clean(x: str) -> str: ...
+@overload
+def clean(x: list[str]) -> list[str]: ...
+def clean(x):
+    if isinstance(x, str):
+        return x.strip()
+    return [item.strip() for item in x]
+```
+"""
+OVERLOADED_TESTS = """```python
+from pkg.clean import clean
+
+
+def test_str():
+    assert clean("  a ") == "a"
+
+
+def test_list():
+    assert clean([" a", "b "]) == ["a", "b"]
+    assert clean([]) == []
+
+
+def test_many():
+    items = [f"  item{i}  " for i in range(4000)]
+    assert clean(items) == [f"item{i}" for i in range(4000)]
+```
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,  # only the last check, on the file the CLI wrote (the others raise RuntimeError)
+    reason="codeflash 0.20.6 replaces every `def clean` of the module with the candidate's implementation "
+    "(replace_functions_in_file matches by name), so the two `@overload` stubs become copies of it and the "
+    "now unused `from typing import overload` is removed; the engine's candidate keeps the stubs",
+)
+async def test_overload_stubs_before_the_implementation(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/clean.py": OVERLOADED},
+        {
+            "optimize": OVERLOADED_FAST,
+            "optimize_line_profiler": OVERLOADED_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": OVERLOADED_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/clean.py",
+        "--function",
+        "clean",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    try:  # the run itself succeeds: a failure here is a real one, not the expected one
+        assert "@overload" in next(r.user for r in outcome.fake.requests if task_of(r) == "optimize")
+        assert_success(outcome, "pkg/clean.py", "return [item.strip() for item in x]")
+    except AssertionError as exc:
+        raise RuntimeError(f"the run itself failed: {exc}") from exc
+    text = (outcome.project / "pkg/clean.py").read_text()
+    assert text.count("@overload\ndef clean(") == 2 and text.count("return [item.strip() for item in x]") == 1, text
+
+
+# ------------------------------------------------------------------------------------------- run 22
+#: a class with a property and its setter, which codeflash 0.20.6 leaves out of the code it sends
+#: (the model sees only ``self.entries``); the answer defines the getter anew beside the method: the
+#: engine took it for a new method, and the CLI appended it to the class, replacing the property
+#: (and its setter: "property 'entries' of 'Account' object has no setter"). A new method named like
+#: an attribute the class reads but that the file does not show is now left out of the candidate
+ACCOUNT = """
+class Account:
+    def __init__(self, entries):
+        self._entries = list(entries)
+
+    @property
+    def entries(self):
+        return list(self._entries)
+
+    @entries.setter
+    def entries(self, value):
+        self._entries = list(value)
+
+    def total_above(self, threshold):
+        t = 0
+        for i in range(len(self.entries)):
+            e = self.entries[i]
+            if e > threshold:
+                t = t + e
+        return t
+"""
+ACCOUNT_FAST = """`self.entries` copies the whole list on every access, twice per element: O(n^2). Summing the \
+private list directly is O(n); the getter can copy with a slice.
+
+```python:pkg/acct.py
+class Account:
+    @property
+    def entries(self):
+        return self._entries[:]
+
+    def total_above(self, threshold):
+        return sum(e for e in self._entries if e > threshold)
+```
+"""
+ACCOUNT_TESTS = """```python
+from pkg.acct import Account
+
+
+def test_basic():
+    assert Account([1, 5, 10]).total_above(4) == 15
+
+
+def test_setter():
+    account = Account([1])
+    account.entries = (7, 8)
+    assert account.entries == [7, 8]
+    assert account.total_above(7) == 8
+
+
+def test_many():
+    values = [(i * 37) % 101 for i in range(1500)]
+    assert Account(values).total_above(50) == sum(v for v in values if v > 50)
+```
+"""
+
+
+async def test_an_answer_redefining_a_property_the_cli_did_not_send(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/acct.py": ACCOUNT},
+        {
+            "optimize": ACCOUNT_FAST,
+            "optimize_line_profiler": ACCOUNT_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": ACCOUNT_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/acct.py",
+        "--function",
+        "Account.total_above",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/acct.py", "return sum(e for e in self._entries if e > threshold)")
+    text = (outcome.project / "pkg/acct.py").read_text()
+    assert "    @entries.setter\n    def entries(self, value):" in text and text.count("def entries(") == 2, text
+
+
+# ------------------------------------------------------------------------------------------- run 23
+#: the answer moves the fast code into a module of its own (a block for ``pkg/text/_kernels.py``, a
+#: file the CLI did not send, and ``from ._kernels import ...`` in the target's module): the CLI
+#: writes only the files it sent, so the import failed (ModuleNotFoundError); the engine folds the
+#: new module's code into the file that imports from it
+RUNS = """
+def longest_run(values):
+    best = 0
+    for i in range(len(values)):
+        length = 1
+        while i + length < len(values) and values[i + length] == values[i]:
+            length += 1
+        if length > best:
+            best = length
+    return best
+"""
+RUNS_FAST = """Every position starts a new scan of its run: O(n * run length). `itertools.groupby` walks the \
+values once, in C. I put the kernel in a small module of its own so it can be reused.
+
+```python:pkg/text/_kernels.py
+from itertools import groupby
+
+
+def max_group_length(values):
+    return max((sum(1 for _ in group) for _, group in groupby(values)), default=0)
+```
+
+```python:pkg/text/runs.py
+from ._kernels import max_group_length
+
+
+def longest_run(values):
+    return max_group_length(values)
+```
+"""
+RUNS_TESTS = """```python
+from pkg.text.runs import longest_run
+
+
+def test_basic():
+    assert longest_run([1, 1, 2, 2, 2, 1]) == 3
+    assert longest_run("aabbbbc") == 4
+
+
+def test_empty_and_single():
+    assert longest_run([]) == 0
+    assert longest_run([7]) == 1
+
+
+def test_long_runs():
+    values = [i // 400 for i in range(6000)]
+    assert longest_run(values) == 400
+```
+"""
+
+
+async def test_an_answer_that_moves_code_into_a_new_module(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/text/__init__.py": "", "pkg/text/runs.py": RUNS},
+        {
+            "optimize": RUNS_FAST,
+            "optimize_line_profiler": RUNS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": RUNS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/text/runs.py",
+        "--function",
+        "longest_run",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/text/runs.py", "return max_group_length(values)")
+    text = (outcome.project / "pkg/text/runs.py").read_text()
+    compile(text, "pkg/text/runs.py", "exec")
+    assert "def max_group_length(values):" in text and "_kernels" not in text, text
+    assert not (outcome.project / "pkg/text/_kernels.py").exists()

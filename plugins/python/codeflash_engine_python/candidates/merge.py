@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 import attrs
 
@@ -31,6 +31,7 @@ from codeflash_engine import Rejected
 from codeflash_engine_python.candidates.module import (
     ModuleIndex,
     Unit,
+    accessor_role,
     convert_indentation,
     dedent,
     import_key,
@@ -41,7 +42,7 @@ from codeflash_engine_python.candidates.module import (
 )
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
-from codeflash_engine_python.candidates.signature import describe_change, restore_header
+from codeflash_engine_python.candidates.signature import describe_change, dropped_decorators, restore_header
 from codeflash_engine_python.names import (
     import_statements,
     importable_words,
@@ -161,14 +162,18 @@ def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) 
             key = f"{target_class}.{target_method}"  # a method answered at top level: back into its class
         elif key.startswith("=") and _rebinds_function(node, key[1:], original, target):
             key = key[1:]
-        pieces.pop(key, None)
-        pieces[key] = _piece(source, node, key, own_key)
+        role = accessor_role(node) if isinstance(node, Function) else ""
+        slot = f"{key}#{role}" if role else key
+        pieces.pop(slot, None)
+        pieces[slot] = _piece(source, node, key, own_key)
         if isinstance(node, ast.ClassDef) and node.name in original.classes:
             for item in node.body:
                 member = unit_key(item, node.name)
                 if member is not None and isinstance(item, Function):
-                    pieces.pop(member, None)
-                    pieces[member] = _piece(source, item, member)
+                    role = accessor_role(item)  # a property's getter and setter are two pieces
+                    slot = f"{member}#{role}" if role else member
+                    pieces.pop(slot, None)
+                    pieces[slot] = _piece(source, item, member)
     return list(pieces.values()), imports
 
 
@@ -218,16 +223,21 @@ def _check_compiles(text: str, indent: str, what: str) -> None:
         raise Rejected(f"{what} does not compile")
 
 
-def _function_key(index: ModuleIndex, key: str, node: ast.stmt) -> object:
-    """What identifies a function's new code: its decorators and its compiled body."""
+def _function_key(index: ModuleIndex, key: str, node: ast.stmt, restored: Sequence[ast.expr] = ()) -> object:
+    """What identifies a function's new code: its decorators (after the ``restored`` ones put back
+    on it) and its compiled body."""
     compiled = index.code_key(key)
     if compiled is None:
         raise Rejected(f"{key} does not compile")
-    return (decorators_key(node), compiled)
+    own = decorators_key(node)
+    if restored:
+        own = "|".join([*(ast.dump(d, annotate_fields=False) for d in restored), *([own] if own else [])])
+    return (own, compiled)
 
 
-def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> str | None:
-    """The text replacing ``unit``; None to keep the original; :class:`Rejected` if unusable."""
+def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> tuple[str, list[ast.expr]] | None:
+    """The text replacing ``unit`` and the original decorators put back on it (see
+    :func:`dropped_decorators`); None to keep the original; :class:`Rejected` if unusable."""
     node = piece.node
     assert isinstance(node, Function) and isinstance(unit.node, Function)
     if is_stub(node) and not is_stub(unit.node):
@@ -242,10 +252,14 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> str |
     if piece.indent != unit.indent:
         keep = string_continuation_lines(node, first_line(node))
         text = reindent(text, piece.indent, unit.indent, keep)
+    dropped = dropped_decorators(unit.node, node)
+    if dropped:
+        source = original.source
+        text = "".join(f"{unit.indent}@{source.text[slice(*source.node_span(d))]}\n" for d in dropped) + text
     restored = restore_header(text, original.text(unit))
     if restored != piece.text:
         _check_compiles(restored, unit.indent, piece.key)
-    return restored
+    return restored, dropped
 
 
 def _header_names(node: Function) -> set[str]:
@@ -321,10 +335,11 @@ class _Merge:
         if dedent(piece.text, piece.indent) == dedent(self.original.text(unit), unit.indent):
             return  # repeated verbatim (whole-file answers): nothing to check or compile
         if isinstance(unit.node, Function) and isinstance(node, Function):
-            text = _prepare_function(piece, self.original, unit)
-            if text is None:
+            prepared = _prepare_function(piece, self.original, unit)
+            if prepared is None:
                 return
-            new = _function_key(self.candidate, piece.own_key, node)
+            text, dropped = prepared
+            new = _function_key(self.candidate, piece.own_key, node, dropped)
             old = _function_key(self.original, unit.key, unit.node)
             self.discarded |= _header_names(node) - _header_names(unit.node)
         elif not unit.is_function and not isinstance(node, Function):
@@ -364,18 +379,33 @@ def merge_file(
     if original.indent_unit:
         pieces = [_in_file_indentation(piece, candidate, original.indent_unit) for piece in pieces]
     merge = _Merge(original, candidate, target)
+    last: Unit | None = None
     for piece in pieces:
-        unit = original.units.get(piece.key)
+        if isinstance(piece.node, Function) and accessor_role(piece.node) == "overload":
+            continue  # typing stubs: the implementation is what runs
+        unit = original.unit_for(piece.key, piece.node)
+        if unit is None and piece.key in original.units:
+            continue  # an accessor of a property the original does not define (a setter): not the client's to add
         if unit is None:
             if "." in piece.key:
+                class_name, _, name = piece.key.partition(".")
+                if name in original.unseen_attributes.get(class_name, ()):
+                    continue  # it would replace, for every caller, what the file does not show (a property...)
                 merge.add_method(piece)
             else:
                 merge.pending.append(piece)
             continue
         if "." not in piece.key:
             merge.flush_pending(_anchor(original, piece.key))
+            last = unit
         if not isinstance(piece.node, ast.ClassDef):  # its methods are pieces; in place of a function: ignored
             merge.replace(piece, unit)
+    if last is not None and merge.pending and _code_runs_after(original, last):
+        definitions = [p for p in merge.pending if isinstance(p.node, Function | ast.ClassDef)]
+        merge.pending = [p for p in merge.pending if not isinstance(p.node, Function | ast.ClassDef)]
+        rest, merge.pending = merge.pending, definitions
+        merge.flush_pending(last.end, at_end=True)
+        merge.pending = rest
     merge.flush_pending(len(original.source.text), at_end=True)
     if not merge.changes:
         return MergeResult(text=None)
@@ -390,6 +420,19 @@ def merge_file(
         edits.insert(0, Edit(at, at, "".join(line.rstrip("\n") + "\n" for line in import_lines)))
     text = apply_edits(original.source.text, edits)
     return MergeResult(text=text, changes=tuple(merge.changes), imports=tuple(import_lines))
+
+
+def _code_runs_after(original: ModuleIndex, unit: Unit) -> bool:
+    """A top-level statement after ``unit`` calls something when the module runs (``if __name__ ==
+    "__main__": main()``, ``app = create_app()``): then the new functions and classes the answer put
+    after ``unit`` go right after it, as the client places them, not at the end of the file, where
+    that code would run before they exist."""
+    return any(
+        not isinstance(node, Function | ast.ClassDef | ast.Import | ast.ImportFrom)
+        and original.source.line_start(node.lineno) >= unit.end
+        and any(isinstance(inner, ast.Call) for inner in ast.walk(node))
+        for node in original.tree.body
+    )
 
 
 def _needed_imports(

@@ -73,6 +73,8 @@ class ModuleIndex:
         self.import_keys = {import_key(n) for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)}
         self.imports = import_statements(tree)
         self._code_keys: dict[str, tuple[object, ...] | None] = {}
+        #: every definition of a name defined more than once (a property's getter and setter, overloads)
+        self.variants: dict[str, list[Unit]] = {}
         for node in tree.body:
             self._add(node, None)
             if isinstance(node, ast.ClassDef):
@@ -86,7 +88,22 @@ class ModuleIndex:
             return
         start, end = self.source.statement_lines(node)
         line = self.source.lines[first_line(node) - 1]
-        self.units[key] = Unit(key, node, start, end, line[: len(line) - len(line.lstrip())])
+        unit = Unit(key, node, start, end, line[: len(line) - len(line.lstrip())])
+        before = self.units.get(key)
+        if before is not None and before.is_function and unit.is_function:
+            self.variants.setdefault(key, [before]).append(unit)
+        self.units[key] = unit
+
+    def unit_for(self, key: str, node: ast.stmt) -> Unit | None:
+        """The definition ``node`` (a candidate's) stands for: the unit of ``key``, or for a name
+        defined more than once the one with the same accessor role (a property's getter for a
+        getter, its setter for a setter); None when the file has none of that role."""
+        unit = self.units.get(key)
+        variants = self.variants.get(key)
+        if unit is None or variants is None or not isinstance(node, Function):
+            return unit
+        role = accessor_role(node)
+        return next((u for u in variants if isinstance(u.node, Function) and accessor_role(u.node) == role), None)
 
     def code_key(self, key: str) -> tuple[object, ...] | None:
         """Compiled key of a function or method unit (cached); None when it does not compile."""
@@ -158,6 +175,31 @@ class ModuleIndex:
         return steps
 
     @functools.cached_property
+    def unseen_attributes(self) -> dict[str, frozenset[str]]:
+        """By class, the names its methods read through ``self`` or ``cls`` that the class body does
+        not define and no method assigns through ``self``: defined where the file does not show (a
+        base class, a property the client left out of the code it sent)."""
+        unseen: dict[str, frozenset[str]] = {}
+        for name, node in self.classes.items():
+            defined: set[str] = set()
+            read: set[str] = set()
+            for item in node.body:
+                if isinstance(item, Function | ast.ClassDef):
+                    defined.add(item.name)
+                else:
+                    defined |= bound_names(item)
+                if not isinstance(item, Function) or not (item.args.posonlyargs or item.args.args):
+                    continue
+                owner = [*item.args.posonlyargs, *item.args.args][0].arg
+                for inner in ast.walk(item):
+                    if not isinstance(inner, ast.Attribute) or not isinstance(inner.value, ast.Name):
+                        continue
+                    if inner.value.id == owner:
+                        (read if isinstance(inner.ctx, ast.Load) else defined).add(inner.attr)
+            unseen[name] = frozenset(read - defined)
+        return unseen
+
+    @functools.cached_property
     def words(self) -> frozenset[str]:
         """Every word of the file (see :func:`words`): what its code may refer to."""
         return words(self.source.text)
@@ -168,6 +210,22 @@ class ModuleIndex:
         header's indentation; None when no block starts a line of its own."""
         common = self.indent_steps(self.tree).most_common(1)
         return common[0][0] if common else None
+
+
+#: the decorators that give one name several definitions, by the role each definition plays
+_ROLES = {"property": "getter", "cached_property": "getter", "getter": "getter", "setter": "setter"}
+_ROLES |= {"deleter": "deleter", "overload": "overload"}
+
+
+def accessor_role(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
+    """Which of several definitions of one name ``node`` is: ``getter``, ``setter``, ``deleter``
+    (``@property`` and its ``@x.setter``...), ``overload`` (a ``typing.overload`` stub), else ''."""
+    for decorator in node.decorator_list:
+        target = decorator.func if isinstance(decorator, ast.Call) else decorator
+        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        if name in _ROLES:
+            return _ROLES[name]
+    return ""
 
 
 _WORD = re.compile(r"\w+")

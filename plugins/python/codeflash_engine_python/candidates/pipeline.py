@@ -22,8 +22,10 @@ import attrs
 from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, Cleaned, CodeFile, Rejected, Target
 from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
+from codeflash_engine_python.candidates.hoist import hoist_class_attributes
 from codeflash_engine_python.candidates.merge import MergeResult, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex, words
+from codeflash_engine_python.candidates.newmodule import fold_new_modules
 from codeflash_engine_python.source import split_lines
 from codeflash_engine_python.syntax import parse, top_level_starts, without_stray_characters
 
@@ -306,6 +308,7 @@ def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> 
         candidate = indexes[0] if len(indexes) == 1 else _combined(indexes, original.language_version)
         if where in original.base:
             candidate = complete_from_base(candidate, file.index, original.base[where], original.language_version)
+        candidate = hoist_class_attributes(candidate, file.index, original.language_version)
         candidates[where] = candidate
         results[where] = _merge_one(where, candidate, original)
     for where, unused in unused_definitions(results, original).items():
@@ -414,6 +417,9 @@ def process_answer(answer: Answer, original: Original, fence_tags: Sequence[str]
     if not blocks:
         raise Rejected("the answer holds no Python code")
     parsed = parse_blocks(blocks, original.language_version)
+    if len(parsed) > 1:
+        known = {f.path for f in original.files if f.path}
+        parsed = fold_new_modules(parsed, known, original.language_version)
     results = merge_blocks(assign_blocks(parsed, original), original)
     require_change(results)
     return Cleaned(finish_files(results, original), dedup_key(results), explanation=extracted.explanation)

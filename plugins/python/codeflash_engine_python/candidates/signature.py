@@ -5,6 +5,13 @@ decorators of the candidate (contract 4.4). A candidate whose parameters differ 
 defaults, ``async``) would run with a body written for parameters it does not get, so it is
 dropped. A candidate whose header differs only in annotations or layout gets the original
 header back, so that what the client benchmarks is exactly what we return.
+
+The client takes the candidate's decorators as they are, so one the model left out is gone from
+the user's code. The original's decorators come back (:func:`dropped_decorators`) when the
+candidate has none at all (a model writing the function bare: a route, command or fixture
+registration would otherwise vanish without any test noticing), and a decorator deciding how a
+method binds (``staticmethod``, ``classmethod``, ``property`` and its setters...) comes back
+when the candidate has none of those: without it, ``self.helper(x)`` passes ``self`` as ``x``.
 """
 
 from __future__ import annotations
@@ -48,6 +55,32 @@ def describe_change(original: Function, candidate: Function) -> str | None:
     if before != after:
         return "default values changed"
     return None
+
+
+#: decorators that decide how a method binds, or what its name is on the class
+BINDING_DECORATORS = frozenset(
+    {"staticmethod", "classmethod", "property", "cached_property", "setter", "getter", "deleter"}
+)
+
+
+def decorator_name(node: ast.expr) -> str:
+    """The last name of a decorator: ``cache`` for ``@functools.cache``, ``setter`` for ``@x.setter``."""
+    if isinstance(node, ast.Call):
+        node = node.func
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
+
+
+def dropped_decorators(original: Function, candidate: Function) -> list[ast.expr]:
+    """The original's decorators to put back on the candidate, outermost first (see the module docstring)."""
+    if not original.decorator_list:
+        return []
+    if not candidate.decorator_list:
+        return list(original.decorator_list)
+    if any(decorator_name(d) in BINDING_DECORATORS for d in candidate.decorator_list):
+        return []  # it binds the method its own way (``cached_property`` for ``property``...)
+    return [d for d in original.decorator_list if decorator_name(d) in BINDING_DECORATORS]
 
 
 def header_span(text: str) -> tuple[int, int] | None:
