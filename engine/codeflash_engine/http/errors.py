@@ -89,11 +89,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             if close is not None:  # the engine's server: no lingering on a client cut for being slow
                 close()
         return response
-    except pydantic.ValidationError as exc:
-        return json_error(422, describe_validation_error(exc))
     except (RecursionError, MemoryError) as exc:
         return _too_complex(request, exc)
     except Exception as exc:
+        # a pydantic.ValidationError too: the body's are parse_body's 422s, so one that escapes a
+        # handler is the engine's (a response it built), not the client's request
         log.exception("unhandled error serving %s %s", request.method, request.path)
         _record(request, type(exc).__name__, str(exc), "critical", traceback.format_exc())
         return json_error(500, f"internal error; quote request id {request_id_var.get()} when reporting it")
