@@ -124,7 +124,8 @@ def parse_fence_info(info: str) -> tuple[str | None, str | None]:
     if not info:
         return None, None
     if info.startswith("{"):
-        tag_m = re.search(r"\.([\w+#-]+)", info)
+        # a class is a ``.word`` token of its own: the dot of a quoted value (title="a.py") is none
+        tag_m = re.search(r"(?:^\{|\s)\.([\w+#-]+)", info)
         kv = _KV_PATH.search(info)
         return (tag_m.group(1).lower() if tag_m else None), (kv.group(1) if kv else None)
     m = re.match(r"([^\s:]+)(:?)\s*(.*)$", info)
