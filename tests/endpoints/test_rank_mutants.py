@@ -1,0 +1,78 @@
+"""/ai/rank: the order the CLI receives from the model's answer (what the mutation run of
+pipelines/rank.py found untested): 1-based answers shifted, unreadable entries skipped, and the
+speedup order of the model-free path."""
+
+from __future__ import annotations
+
+import endpoint_samples as s
+import pytest
+
+from codeflash_engine.pipelines.rank import by_speedup, valid_ranking
+from codeflash_engine.testing.engine import EngineClient, call
+from codeflash_engine.testing.fake_llm import FakeLLM
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ('{"ranking": [2, 3, 1]}', [1, 2, 0]),
+        ('{"ranking": [1, 3]}', [0, 2, 1]),
+        ("```json\n[3, 2, 1]\n```", [2, 1, 0]),
+    ],
+    ids=["full", "partial", "reversed"],
+)
+async def test_a_one_based_ranking_reaches_the_client_zero_based(
+    engine_client: EngineClient, fake_llm: FakeLLM, answer: str, expected: list[int]
+) -> None:
+    """A ranking that numbers the candidates from 1 (its largest entry is the count, no 0) is
+    shifted down by one: the client gets the candidates the model meant, best first."""
+    fake_llm.reply(answer)
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": expected}
+    assert len(fake_llm.requests) == 1
+
+
+async def test_entries_that_are_not_numbers_are_skipped_not_the_end_of_the_ranking(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """An entry that is not a number (a word, null, an object) is skipped; the numbers after it
+    still count, and numeric strings are read as numbers."""
+    fake_llm.reply('{"ranking": ["the second", null, {"i": 0}, "2", 0]}')
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": [2, 0, 1]}
+    assert len(fake_llm.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ([0, 3, 2], [0, 2, 1]),  # 3 is one past the end of a 0-based answer, not the third candidate
+        ([2, 2, 0, 2], [2, 0, 1]),  # duplicates count once
+        ([-1, 1], [1, 0, 2]),
+        ({"ranking": [3, 1, 2]}, [2, 0, 1]),
+        ({"order": [1, 0]}, None),
+        ("1, 0", None),
+        ([], None),
+    ],
+)
+def test_valid_ranking(value: object, expected: list[int] | None) -> None:
+    """The model's value completed into a permutation of the three candidates, or None."""
+    assert valid_ranking(value, 3) == expected
+
+
+def test_by_speedup_puts_the_largest_first_and_missing_speedups_last() -> None:
+    """Largest speedup first; a missing speedup after every measured one, even one below 1x;
+    ties keep the client's order."""
+    assert by_speedup([None, 0.5, 3.0, 0.5, 1.25]) == [2, 4, 1, 3, 0]
+    assert by_speedup([]) == []
+
+
+async def test_a_single_candidate_is_ranked_without_the_model(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
+    """One candidate is its own ranking: [0], and no LLM call is made (nor billed)."""
+    fake_llm.reply('{"ranking": [0]}')
+    status, body = await call(engine_client, "/ai/rank", s.rank(diffs=["d"], optimization_ids=["o"], speedups=[None]))
+    assert status == 200, body
+    assert body == {"ranking": [0]}
+    assert fake_llm.requests == []
