@@ -392,3 +392,53 @@ def test_only_the_target_is_measured_under_its_alias_not_other_functions_importe
     assert "    assert middle(xs) == 2\n" in tests.instrumented_behavior
     assert "codeflash_behavior_call(middle" not in tests.instrumented_behavior
     assert "codeflash_perf_call(middle" not in tests.instrumented_perf
+
+
+def test_sizes_a_test_compares_a_derived_number_with_are_kept_up_to_the_loop_budget() -> None:
+    """A test checking a number computed from its sizes keeps them when they multiply to at most
+    MAX_LOOP_ITERATIONS (10,000 included), else its sizes are capped as usual."""
+    at_budget = (
+        "def test_sum():\n    total = 0\n    for i in range(10000):\n        total += i\n    assert total == 49995000\n"
+    )
+    assert cleanup.cap_sizes(at_budget, None) == at_budget
+    over = (
+        "def test_grid():\n    n = 0\n    for i in range(2000):\n        for j in range(2000):\n            n += 1\n"
+        "    assert n == 4000000\n"
+    )
+    assert "for i in range(100):\n        for j in range(100):" in cleanup.cap_sizes(over, None)
+
+
+def test_a_kept_size_is_not_replaced_in_the_other_tests() -> None:
+    """The sizes of a test that keeps them are not capped elsewhere either: the same number in
+    another test, where it is no size, stays as written."""
+    code = (
+        "def test_sum():\n    total = 0\n    for i in range(2000):\n        total += i\n"
+        "    assert total == 1999000\n\n\n"
+        'def test_other():\n    assert str(2000) == "2000"\n'
+    )
+    assert cleanup.cap_sizes(code, None) == code
+
+
+def test_a_comparison_with_max_range_itself_does_not_keep_sizes() -> None:
+    """Only a number over MAX_RANGE (1,000) counts as computed from a size: comparing with 1000
+    leaves the size capped."""
+    code = "def test_len():\n    out = list(range(2000))\n    assert len(out) // 2 == 1000\n"
+    assert cleanup.cap_sizes(code, None) == code.replace("range(2000)", "range(1000)")
+
+
+def test_a_guess_naming_only_the_package_of_a_standard_library_named_project_is_pointed_at_it() -> None:
+    """A project whose top-level package is named like a standard module (``calendar.events``):
+    ``from calendar import add_event`` is the model's guess at it, pointed at the real module."""
+    answer = "```python\nfrom calendar import add_event\n\n\ndef test_add():\n    assert add_event(1) == 2\n```"
+    generated = postprocess_tests(
+        request(
+            answer,
+            function="add_event",
+            qualified="add_event",
+            module="calendar.events",
+            test_module="tests.test_events",
+            files=(),
+        )
+    ).generated
+    assert "from calendar.events import add_event\n" in generated
+    assert "from calendar import" not in generated

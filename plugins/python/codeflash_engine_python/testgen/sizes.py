@@ -143,7 +143,7 @@ _SIZE_AT = {
     "randperm": 0,
 }
 # jax.random: the shape after the key
-_JAX_SHAPE_AT = {"normal": 1, "uniform": 1, "randint": 1, "bernoulli": 2, "choice": 2, "permutation": -1}
+_JAX_SHAPE_AT = {"normal": 1, "uniform": 1, "randint": 1, "bernoulli": 2, "choice": 2, "permutation": 1}
 
 
 def _root_and_name(func: ast.expr) -> tuple[str | None, str | None, list[str]]:
@@ -324,7 +324,7 @@ def _range_dims(args: Sequence[ast.expr], r: _Resolver) -> list[Dim] | None:
     start, stop, step = (0, bounds[0], 1) if len(bounds) == 1 else [*bounds, 1][:3]
     if step == 0:
         return None
-    length = len(range(start, stop, step))
+    length = max(0, -((start - stop) // step))  # len(range(...)), which overflows past sys.maxsize
     if len(resolved) == 1 or abs(stop) >= abs(start):
         stop_expr = resolved[0][0] if len(resolved) == 1 else resolved[1][0]
         return [Dim(stop_expr, length, start, step)]
