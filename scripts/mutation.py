@@ -234,6 +234,7 @@ MODULES: dict[str, Module] = {
             "tests/text/test_markdown_extract.py",
             "tests/text/test_markdown_client.py",
             "tests/text/test_prose.py",
+            "tests/text/test_project_relative.py",
         ],
         sample=10,
     ),
@@ -361,6 +362,128 @@ MODULES: dict[str, Module] = {
         ["tests/test_http_body.py", "tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
     ),
     "llm.reasoning": Module("engine/codeflash_engine/infra/llm/reasoning.py", ["tests/llm/test_reasoning_text.py"]),
+    "llm.providers": Module(  # each SDK's request and answer, usage billed, errors classified
+        "engine/codeflash_engine/infra/llm/providers.py",
+        [
+            "tests/llm/test_llm_providers.py",
+            "tests/llm/test_llm_retry.py",
+            "tests/llm/test_llm_billed_attempts.py",
+            "tests/llm/test_llm_secrets.py",
+            "tests/llm/test_llm_choices.py",
+            "tests/llm/test_provider_answers.py",
+            "tests/llm/test_providers_mutants.py",
+            "tests/llm/test_llm_reliability.py",
+        ],
+        sample=3,
+    ),
+    "pipelines.testgen": Module(  # the target read from the request, the retry, the reviews kept
+        "engine/codeflash_engine/pipelines/testgen.py",
+        [
+            "tests/endpoints/test_testgen_pipeline_mutants.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_honest_answers.py",
+            "tests/endpoints/test_cut_off_answers.py",
+            "tests/endpoints/test_prompt_judges.py",
+            "tests/endpoints/test_testgen_prompt_paths.py",
+            "tests/endpoints/test_testgen_sizes.py",
+            "tests/endpoints/test_prompt_fields.py",
+        ],
+        pytest_args=("-k", "testgen"),
+    ),
+    "pipelines.answers": Module(  # fields read out of free-form answers, asked again once
+        "engine/codeflash_engine/pipelines/answers.py",
+        [
+            "tests/endpoints/test_answers_mutants.py",
+            "tests/endpoints/test_honest_answers.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_prompt_judges.py",
+        ],
+    ),
+    "llm.mix": Module(  # CODEFLASH_ENGINE_MODELS read, the weighted split, fallbacks
+        "engine/codeflash_engine/infra/llm/mix.py",
+        ["tests/llm/test_llm_mix.py", "tests/llm/test_llm_mix_mutants.py", "tests/test_prompt_budget_units.py"],
+    ),
+    "text.suggestions": Module(  # which changes become review suggestions, and their comments
+        "engine/codeflash_engine/text/suggestions.py",
+        ["tests/text/test_suggestions.py", "tests/cfapi/test_pull_request_text.py"],
+    ),
+    "text.paths": Module(  # file paths as LLMs write them, matched to the request's files
+        "engine/codeflash_engine/text/paths.py",
+        [
+            "tests/text/test_paths.py",
+            "tests/text/test_markdown_scan.py",
+            "tests/text/test_markdown_extract.py",
+            "tests/text/test_markdown_client.py",
+            "tests/text/test_search_replace.py",
+            "tests/text/test_v4a.py",
+        ],
+    ),
+    "pipelines.rank": Module(  # the order of candidates the CLI receives, or [] (it ranks itself)
+        "engine/codeflash_engine/pipelines/rank.py",
+        [
+            "tests/endpoints/test_rank_mutants.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_honest_answers.py",
+            "tests/endpoints/test_prompt_judges.py",
+            "tests/endpoints/test_hostile_fanout.py",
+        ],
+    ),
+    "pipelines.review": Module(  # the review's verdict: high, medium, low or no review
+        "engine/codeflash_engine/pipelines/review.py",
+        [
+            "tests/endpoints/test_review_mutants.py",
+            "tests/endpoints/test_honest_answers.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_prompt_judges.py",
+        ],
+    ),
+    "pipelines.strategies": Module(  # each call of an optimize fan-out its own strategy line (issue 22)
+        "engine/codeflash_engine/pipelines/strategies.py",
+        [
+            "tests/test_strategy_features.py",
+            "tests/endpoints/test_strategies_mutants.py",
+            "tests/endpoints/test_prompt_diversity.py",
+        ],
+    ),
+    "pipelines.optimize": Module(  # the first candidates, the prompt arm recorded with the features
+        "engine/codeflash_engine/pipelines/optimize.py",
+        [
+            "tests/endpoints/test_optimize_mutants.py",
+            "tests/endpoints/test_prompt_diversity.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/db/test_verified_wins.py",  # the tenant's wins shown as examples (in-memory store)
+        ],
+        pytest_args=_MEMORY,
+    ),
+    "infra.records": Module(  # the records of LLM calls (tokens, cost), errors and features
+        "engine/codeflash_engine/infra/records.py",
+        [
+            "tests/llm/test_llm_records_db.py",
+            "tests/llm/test_llm_recorder.py",
+            "tests/llm/test_recorder_stamps.py",
+            "tests/ops/test_hostile_records.py",
+            "tests/db/test_records_mutants.py",
+        ],
+        needs_postgres=True,
+    ),
+    "infra.tenancy": Module(  # privacy mode (features rows, log lines) and a plan's model mix
+        "engine/codeflash_engine/infra/tenancy.py",
+        [
+            "tests/llm/test_recorder_stamps.py",
+            "tests/db/test_tenancy_engine.py",
+            "tests/db/test_tenancy_mutants.py",
+        ],
+        pytest_args=_MEMORY,  # the privacy test dumps every table: not on a shared DATABASE_URL
+    ),
+    "http.errors": Module(  # the JSON error a client gets, the error an operator finds recorded
+        "engine/codeflash_engine/http/errors.py",
+        [
+            "tests/test_http_errors.py",
+            "tests/endpoints/test_hostile_errors.py",
+            "tests/test_http_body.py",
+            "tests/test_errors_mutants.py",
+        ],
+    ),
     "pipelines.budget": Module(
         "engine/codeflash_engine/pipelines/budget.py",
         ["tests/test_prompt_budget_units.py", "tests/endpoints/test_prompt_budgets.py"],
@@ -405,6 +528,44 @@ MODULES: dict[str, Module] = {
         "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
     ),
     "python.testgen_context": Module("plugins/python/codeflash_engine_python/testgen/context.py", _PY_TESTGEN),
+    "python.names": Module(  # the imports a merged candidate or a generated test is given
+        "plugins/python/codeflash_engine_python/names.py",
+        [
+            "plugins/python/tests/test_names_mutants.py",
+            "plugins/python/tests/test_testgen.py",
+            "plugins/python/tests/test_testgen_mutants.py",
+            *_PY_CANDIDATES[:-1],
+        ],
+    ),
+    "python.testgen_sizes": Module(  # generated tests' loops, arrays and repetitions capped
+        "plugins/python/codeflash_engine_python/testgen/sizes.py",
+        [
+            "plugins/python/tests/test_sizes_mutants.py",
+            "plugins/python/tests/test_testgen_sizes.py",
+            "plugins/python/tests/test_testgen_mutants.py",
+            "plugins/python/tests/test_testgen.py",
+        ],
+        sample=2,
+    ),
+    "python.source": Module(  # ast positions to string offsets, edits that keep every other byte
+        "plugins/python/codeflash_engine_python/source.py",
+        [
+            "plugins/python/tests/test_source_mutants.py",
+            "plugins/python/tests/test_testgen.py",
+            "plugins/python/tests/test_testgen_mutants.py",
+            *_PY_CANDIDATES[:-1],
+        ],
+    ),
+    "python.syntax": Module(  # parsing by the client's version, in pieces; stray characters mended
+        "plugins/python/codeflash_engine_python/syntax.py",
+        [
+            "plugins/python/tests/test_syntax_mutants.py",
+            "plugins/python/tests/test_syntax.py",
+            "plugins/python/tests/test_candidates.py",
+            "plugins/python/tests/test_testgen.py",
+        ],
+        sample=3,
+    ),
     "python.testgen_cleanup": Module("plugins/python/codeflash_engine_python/testgen/cleanup.py", _PY_TESTGEN),
     "python.testgen_pipeline": Module(  # the kit's conformance suite calls postprocess_tests with odd answers
         "plugins/python/codeflash_engine_python/testgen/pipeline.py", [*_PY_TESTGEN, "plugins/python/tests/conftest.py"]
