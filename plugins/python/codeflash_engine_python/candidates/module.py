@@ -14,6 +14,7 @@ import re
 import attrs
 
 from codeflash_engine_python.candidates.normalize import function_code_key
+from codeflash_engine_python.candidates.signature import decorator_name
 from codeflash_engine_python.names import bound_names, import_statements, module_names
 from codeflash_engine_python.source import SourceText, first_line, split_lines
 
@@ -221,8 +222,7 @@ def accessor_role(node: ast.FunctionDef | ast.AsyncFunctionDef) -> str:
     """Which of several definitions of one name ``node`` is: ``getter``, ``setter``, ``deleter``
     (``@property`` and its ``@x.setter``...), ``overload`` (a ``typing.overload`` stub), else ''."""
     for decorator in node.decorator_list:
-        target = decorator.func if isinstance(decorator, ast.Call) else decorator
-        name = target.attr if isinstance(target, ast.Attribute) else getattr(target, "id", "")
+        name = decorator_name(decorator)
         if name in _ROLES:
             return _ROLES[name]
     return ""

@@ -108,8 +108,8 @@ class CallMatcher:
         self.names = {target.name, *target.aliases}
         if target.name == "__init__" and target.class_name:
             self.names = {target.class_name, *target.aliases}
-        factories = _BUILTIN_FACTORIES - {target.class_name, *self.names}
-        self.not_target = _plain_receiver_calls(tree, target.name, factories, target.is_method) if tree else set()
+        self.tree = tree
+        self._not_target: set[int] | None = None  # found at the first attribute call of the name
 
     def __call__(self, call: ast.Call) -> bool:
         func = call.func
@@ -118,6 +118,15 @@ class CallMatcher:
         if isinstance(func, ast.Attribute):
             return func.attr == self.target.name and id(call) not in self.not_target
         return not self.target.is_method and isinstance(func, ast.Name) and func.id in self.names
+
+    @property
+    def not_target(self) -> set[int]:
+        """The ids of the attribute calls named like the target whose receiver is a builtin value."""
+        if self._not_target is None:
+            factories = _BUILTIN_FACTORIES - {self.target.class_name, *self.names}
+            tree, name, is_method = self.tree, self.target.name, self.target.is_method
+            self._not_target = _plain_receiver_calls(tree, name, factories, is_method) if tree else set()
+        return self._not_target
 
 
 def _is_builtin_value(node: ast.expr | None, factories: frozenset[str]) -> bool:
@@ -160,22 +169,35 @@ def _plain_receiver_calls(tree: ast.Module, method: str, factories: frozenset[st
     Module-level names are judged by the module's top-level bindings, a function's own names
     (parameters included) by its bindings; a call in a nested function is judged in the innermost one.
     """
+    by_scope: dict[int, list[ast.Call]] = {}  # id of the innermost function (0: the module) -> its calls
+    scopes: dict[int, ast.FunctionDef | ast.AsyncFunctionDef] = {}
+    stack: list[tuple[ast.AST, int]] = [(tree, 0)]
+    while stack:
+        node, scope = stack.pop()
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
+            by_scope.setdefault(scope, []).append(node)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            scope = id(node)
+            scopes[scope] = node
+        stack.extend((child, scope) for child in ast.iter_child_nodes(node))
+    if not by_scope:
+        return set()
     top: list[ast.AST] = [
         n for n in tree.body if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef)
     ]
     module_plain = _plain_names(top, factories, modules_too)
-    functions = [n for n in all_nodes([tree]) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)]
-    scopes = [(top, module_plain)]
-    scopes += [([f], {**module_plain, **_plain_names([f.args, *f.body], factories, modules_too)}) for f in functions]
-    plain_call: dict[int, bool] = {}  # outer scopes first (breadth first): the innermost one decides
-    for scope, names in scopes:
-        for node in all_nodes(scope):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == method:
-                receiver = node.func.value
-                plain_call[id(node)] = _is_builtin_value(receiver, factories) or (
-                    isinstance(receiver, ast.Name) and names.get(receiver.id, False)
-                )
-    return {call for call, plain in plain_call.items() if plain}
+    found: set[int] = set()
+    for scope, calls in by_scope.items():
+        names = module_plain
+        if scope:
+            function = scopes[scope]
+            names = {**module_plain, **_plain_names([function.args, *function.body], factories, modules_too)}
+        for call in calls:
+            assert isinstance(call.func, ast.Attribute)
+            receiver = call.func.value
+            if _is_builtin_value(receiver, factories) or (isinstance(receiver, ast.Name) and names.get(receiver.id)):
+                found.add(id(call))
+    return found
 
 
 @attrs.define
