@@ -21,25 +21,12 @@ from __future__ import annotations
 
 import ast
 
-from codeflash_engine_python.candidates.module import ModuleIndex, assignment_name, dedent
+from codeflash_engine_python.candidates.module import ModuleIndex, assignment_name, class_body_names, dedent
 from codeflash_engine_python.names import all_nodes, bound_names, used_names
 from codeflash_engine_python.source import Edit, apply_edits, first_line
 from codeflash_engine_python.syntax import parse
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
-
-
-def _class_names(node: ast.ClassDef) -> set[str]:
-    """The names a class body binds at its own level (attributes, methods, nested classes)."""
-    names: set[str] = set()
-    for item in node.body:
-        if isinstance(item, Function | ast.ClassDef):
-            names.add(item.name)
-        elif isinstance(item, ast.Assign | ast.AnnAssign | ast.AugAssign):
-            targets = item.targets if isinstance(item, ast.Assign) else [item.target]
-            for target in targets:
-                names |= {n.id for n in all_nodes([target]) if isinstance(n, ast.Name)}
-    return names
 
 
 def _movable(item: ast.stmt, new: set[str], functions: set[str]) -> str | None:
@@ -116,13 +103,17 @@ def hoist_class_attributes(candidate: ModuleIndex, original: ModuleIndex, langua
     functions = {n.name for n in candidate.tree.body if isinstance(n, Function)}
     functions |= {k for k, u in original.units.items() if u.is_function and "." not in k}
     module_bound = original.module_bound | candidate.module_bound
-    # a name some function binds itself (``_TABLE = self._TABLE``) would read its local once rewritten
-    local = {name for node in all_nodes([candidate.tree]) if isinstance(node, Function) for name in bound_names(node)}
+    local: set[str] | None = None
     source = candidate.source
     edits: list[Edit] = []
     for cls in classes:
-        own, before = _class_names(cls), _class_names(original.classes[cls.name])
-        new = own - before - module_bound - local
+        own, before = class_body_names(cls), class_body_names(original.classes[cls.name])
+        new = own - before - module_bound
+        if not new:
+            continue
+        if local is None:  # a name some function binds itself (``_TABLE = self._TABLE``) would read its local
+            local = {n for node in all_nodes([candidate.tree]) if isinstance(node, Function) for n in bound_names(node)}
+        new -= local
         movable = {id(item): name for item in cls.body if (name := _movable(item, new, functions))}
         if not movable:
             continue

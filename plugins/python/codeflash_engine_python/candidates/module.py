@@ -182,13 +182,9 @@ class ModuleIndex:
         base class, a property the client left out of the code it sent)."""
         unseen: dict[str, frozenset[str]] = {}
         for name, node in self.classes.items():
-            defined: set[str] = set()
+            defined = class_body_names(node)
             read: set[str] = set()
             for item in node.body:
-                if isinstance(item, Function | ast.ClassDef):
-                    defined.add(item.name)
-                else:
-                    defined |= bound_names(item)
                 if not isinstance(item, Function) or not (item.args.posonlyargs or item.args.args):
                     continue
                 owner = [*item.args.posonlyargs, *item.args.args][0].arg
@@ -211,6 +207,17 @@ class ModuleIndex:
         header's indentation; None when no block starts a line of its own."""
         common = self.indent_steps(self.tree).most_common(1)
         return common[0][0] if common else None
+
+
+def class_body_names(node: ast.ClassDef) -> set[str]:
+    """The names a class body binds at its own level: methods, nested classes, attributes."""
+    names: set[str] = set()
+    for item in node.body:
+        if isinstance(item, Function | ast.ClassDef):
+            names.add(item.name)
+        else:
+            names |= bound_names(item)
+    return names
 
 
 #: the decorators that give one name several definitions, by the role each definition plays
