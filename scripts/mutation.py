@@ -570,6 +570,152 @@ MODULES: dict[str, Module] = {
     "python.testgen_pipeline": Module(  # the kit's conformance suite calls postprocess_tests with odd answers
         "plugins/python/codeflash_engine_python/testgen/pipeline.py", [*_PY_TESTGEN, "plugins/python/tests/conftest.py"]
     ),
+    "cfapi.routes": Module(  # the CLI's cfapi calls: PR creation, suggestions, staging, events
+        "engine/codeflash_engine/http/routes/cfapi.py",
+        [
+            "tests/cfapi/test_cfapi_routes_mutants.py",
+            "tests/cfapi/test_completion_email.py",
+            "tests/cfapi/test_cfapi_http.py",
+            "tests/cfapi/test_cfapi_pull_request_routes.py",
+            "tests/cfapi/test_client_routes.py",
+        ],  # no needs_postgres: with DATABASE_URL the test apps would take their keys from that database
+    ),
+    "infra.github": Module(  # the GitHub REST calls behind the pull requests
+        "engine/codeflash_engine/infra/github.py",
+        [
+            "tests/cfapi/test_github_mutants.py",
+            "tests/cfapi/test_cfapi_pull_request_routes.py",
+            "tests/cfapi/test_cfapi_http.py",
+            "tests/cfapi/test_client_routes.py",
+        ],
+    ),
+    "text.pull_request": Module(  # the pull request's title and body
+        "engine/codeflash_engine/text/pull_request.py",
+        [
+            "tests/cfapi/test_pull_request_text.py",
+            "tests/cfapi/test_pull_request_body.py",
+            "tests/cfapi/test_pull_request_mutants.py",
+        ],
+    ),
+    "db.wins": Module(  # a tenant's verified wins, ranked as examples for its prompts
+        "engine/codeflash_engine/infra/db/wins.py",
+        ["tests/db/test_verified_wins.py", "tests/db/test_wins_mutants.py"],
+        needs_postgres=True,
+    ),
+    "db.key_use": Module(  # last-used stamps of keys, batched
+        "engine/codeflash_engine/infra/db/key_use.py",
+        ["tests/db/test_store_dashboard_contract.py", "tests/db/test_key_use_mutants.py"],
+        needs_postgres=True,
+    ),
+    "db.memory_reports": Module(  # the in-memory store's usage reports (the dashboard's tables)
+        "engine/codeflash_engine/infra/db/memory_reports.py",
+        [
+            "tests/db/test_store_dashboard_contract.py",
+            "tests/db/test_usage_command.py",
+            "tests/db/test_reports_mutants.py",
+        ],
+        pytest_args=_MEMORY,
+    ),
+    "db.apikeys": Module(  # key format, hashing, prefixes
+        "engine/codeflash_engine/infra/db/apikeys.py",
+        ["tests/db/test_keys_commands.py", "tests/db/test_guards.py", "tests/db/test_apikeys_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "pipelines.refine": Module(  # /ai/refinement: one call per candidate, the refined code
+        "engine/codeflash_engine/pipelines/refine.py",
+        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+    ),
+    "pipelines.repair": Module(  # /ai/code_repair
+        "engine/codeflash_engine/pipelines/repair.py",
+        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+    ),
+    "pipelines.adaptive": Module(  # /ai/adaptive_optimize: a chain of earlier attempts
+        "engine/codeflash_engine/pipelines/adaptive.py",
+        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+    ),
+    "pipelines.examples": Module(  # the tenant's verified wins shown in the prompt
+        "engine/codeflash_engine/pipelines/examples.py",
+        ["tests/endpoints/test_examples_mutants.py", "tests/db/test_verified_wins.py"],
+        pytest_args=_MEMORY,
+    ),
+    "pipelines.workflow": Module(  # /ai/workflow-gen
+        "engine/codeflash_engine/pipelines/workflow.py",
+        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+    ),
+    "pipelines.candidates": Module(  # answers to candidates through the plugin
+        "engine/codeflash_engine/pipelines/candidates.py",
+        [
+            "tests/endpoints/test_pipelines_mutants.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_streaming.py",
+        ],
+    ),
+    "pipelines.unprompted": Module(  # the request fields no prompt shows, each with its reason
+        "engine/codeflash_engine/pipelines/unprompted.py",
+        ["tests/endpoints/test_prompt_fields.py"],
+    ),
+    "plugins.prompting": Module(  # the prompt requests the plugins render
+        "engine/codeflash_engine/plugins/prompting.py",
+        [
+            "tests/endpoints/test_prompting_mutants.py",
+            "tests/endpoints/test_prompt_fields.py",
+            "plugins/python/tests/test_prompts.py",
+        ],
+    ),
+    "text.profiles": Module(  # line profiles shown to the model
+        "engine/codeflash_engine/text/profiles.py",
+        ["tests/text/test_profiles.py", "tests/endpoints/test_prompt_budgets.py"],
+    ),
+    "python.module": Module(  # what a module defines: units, accessor roles, class bodies
+        "plugins/python/codeflash_engine_python/candidates/module.py",
+        [
+            *_PY_CANDIDATES,
+            "plugins/python/tests/test_property_accessors.py",
+            "plugins/python/tests/test_candidates_more_mutants.py",
+        ],
+    ),
+    "python.hoist": Module(
+        "plugins/python/codeflash_engine_python/candidates/hoist.py",
+        [
+            "plugins/python/tests/test_class_attributes.py",
+            *_PY_CANDIDATES,
+            "plugins/python/tests/test_candidates_more_mutants.py",
+        ],
+    ),
+    "python.newmodule": Module(
+        "plugins/python/codeflash_engine_python/candidates/newmodule.py",
+        [
+            "plugins/python/tests/test_new_module_blocks.py",
+            *_PY_CANDIDATES,
+            "plugins/python/tests/test_candidates_more_mutants.py",
+        ],
+    ),
+    "python.extract": Module(
+        "plugins/python/codeflash_engine_python/candidates/extract.py",
+        [*_PY_CANDIDATES, "plugins/python/tests/test_candidates_more_mutants.py"],
+    ),
+    "admin.auth": Module(  # who opens the dashboard: the admin token, signed expiring sessions
+        "engine/codeflash_engine/http/admin/auth.py",
+        ["tests/admin/test_admin_auth.py", "tests/admin/test_admin_mutants.py"],
+    ),
+    "admin.csrf": Module(  # the dashboard's POSTs: same origin and the session's CSRF token
+        "engine/codeflash_engine/http/admin/csrf.py",
+        ["tests/admin/test_admin_auth.py", "tests/admin/test_admin_mutants.py"],
+    ),
+    "admin.manage": Module(  # the dashboard's changes: keys issued, revoked, rotated; plans; organizations
+        "engine/codeflash_engine/http/admin/manage.py",
+        ["tests/admin/test_admin_pages.py", "tests/admin/test_admin_auth.py", "tests/admin/test_admin_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "admin.views": Module(  # the dashboard's pages: overview, usage and its CSV, traces, keys, plugins
+        "engine/codeflash_engine/http/admin/views.py",
+        ["tests/admin/test_admin_pages.py", "tests/admin/test_admin_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "python.base": Module(
+        "plugins/python/codeflash_engine_python/candidates/base.py",
+        [*_PY_CANDIDATES, "plugins/python/tests/test_candidates_more_mutants.py"],
+    ),
 }
 
 

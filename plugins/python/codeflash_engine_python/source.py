@@ -129,9 +129,3 @@ def import_insertion_line(tree: ast.Module) -> int:
             continue
         break
     return line
-
-
-def ensure_trailing_newline(text: str) -> str:
-    """``text`` ending with exactly one newline (empty stays empty)."""
-    stripped = text.rstrip("\n")
-    return stripped + "\n" if stripped else ""

@@ -11,7 +11,6 @@ from codeflash_engine_python.source import (
     Edit,
     SourceText,
     apply_edits,
-    ensure_trailing_newline,
     first_line,
     import_insertion_line,
     split_lines,
@@ -159,8 +158,3 @@ def test_new_imports_go_after_the_leading_docstring_and_imports(code: str, line:
     """The line before which new imports go: after the module docstring (a string, first) and the
     imports that follow it, before the first other statement."""
     assert import_insertion_line(ast.parse(code)) == line
-
-
-def test_a_trailing_newline() -> None:
-    """One newline at the end, however many there were; empty stays empty."""
-    assert [ensure_trailing_newline(t) for t in ("", "\n\n", "a", "a\n", "a\n\n\n")] == ["", "", "a\n", "a\n", "a\n"]
