@@ -600,7 +600,8 @@ MODULES: dict[str, Module] = {
     "db.wins": Module(  # a tenant's verified wins, ranked as examples for its prompts
         "engine/codeflash_engine/infra/db/wins.py",
         ["tests/db/test_verified_wins.py", "tests/db/test_wins_mutants.py"],
-        needs_postgres=True,
+        # no needs_postgres: with DATABASE_URL the engine tests' in-memory apps would use that database
+        pytest_args=_MEMORY,
     ),
     "db.key_use": Module(  # last-used stamps of keys, batched
         "engine/codeflash_engine/infra/db/key_use.py",
@@ -669,30 +670,33 @@ MODULES: dict[str, Module] = {
     "python.module": Module(  # what a module defines: units, accessor roles, class bodies
         "plugins/python/codeflash_engine_python/candidates/module.py",
         [
-            *_PY_CANDIDATES,
-            "plugins/python/tests/test_property_accessors.py",
             "plugins/python/tests/test_candidates_more_mutants.py",
+            *_PY_CANDIDATES[:4],
+            "plugins/python/tests/test_merge_shapes.py",
+            "plugins/python/tests/test_property_accessors.py",
         ],
     ),
-    "python.hoist": Module(
+    "python.hoist": Module(  # new class attributes an answer's methods read, moved to the module
         "plugins/python/codeflash_engine_python/candidates/hoist.py",
         [
-            "plugins/python/tests/test_class_attributes.py",
-            *_PY_CANDIDATES,
             "plugins/python/tests/test_candidates_more_mutants.py",
+            "plugins/python/tests/test_class_attributes.py",
+            "plugins/python/tests/test_candidates.py",
+            "plugins/python/tests/test_merge_shapes.py",
         ],
     ),
-    "python.newmodule": Module(
+    "python.newmodule": Module(  # a new module's block folded into the file importing from it
         "plugins/python/codeflash_engine_python/candidates/newmodule.py",
         [
-            "plugins/python/tests/test_new_module_blocks.py",
-            *_PY_CANDIDATES,
             "plugins/python/tests/test_candidates_more_mutants.py",
+            "plugins/python/tests/test_new_module_blocks.py",
+            *_PY_CANDIDATES[:3],
+            "plugins/python/tests/test_merge_shapes.py",
         ],
     ),
-    "python.extract": Module(
+    "python.extract": Module(  # code and explanation read out of an answer
         "plugins/python/codeflash_engine_python/candidates/extract.py",
-        [*_PY_CANDIDATES, "plugins/python/tests/test_candidates_more_mutants.py"],
+        ["plugins/python/tests/test_candidates_more_mutants.py", *_PY_CANDIDATES],
     ),
     "admin.auth": Module(  # who opens the dashboard: the admin token, signed expiring sessions
         "engine/codeflash_engine/http/admin/auth.py",
@@ -712,9 +716,31 @@ MODULES: dict[str, Module] = {
         ["tests/admin/test_admin_pages.py", "tests/admin/test_admin_mutants.py"],
         pytest_args=_MEMORY,
     ),
-    "python.base": Module(
+    "admin.pages": Module(  # login and logout, the overview, usage and its CSV, traces, plugins
+        "engine/codeflash_engine/http/admin/pages.py",
+        [
+            "tests/admin/test_admin_auth.py",
+            "tests/admin/test_admin_pages.py",
+            "tests/admin/test_admin_live_metrics.py",
+            "tests/admin/test_admin_mutants.py",
+        ],
+        pytest_args=_MEMORY,
+    ),
+    "admin.live_metrics": Module(  # the overview's last minutes: error rate, latency quantiles
+        "engine/codeflash_engine/http/admin/live_metrics.py",
+        ["tests/admin/test_admin_live_metrics.py", "tests/admin/test_admin_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "python.base": Module(  # refinement, repair, adaptive answers completed from the base
         "plugins/python/codeflash_engine_python/candidates/base.py",
-        [*_PY_CANDIDATES, "plugins/python/tests/test_candidates_more_mutants.py"],
+        [
+            "plugins/python/tests/test_candidates_more_mutants.py",
+            "plugins/python/tests/test_base_carry_over.py",
+            "plugins/python/tests/test_edits.py",
+            "tests/test_plugin_candidates.py",
+            "plugins/python/tests/test_candidates.py",
+            "plugins/python/tests/test_candidate_files.py",
+        ],
     ),
 }
 
