@@ -731,6 +731,32 @@ MODULES: dict[str, Module] = {
         ["tests/admin/test_admin_live_metrics.py", "tests/admin/test_admin_mutants.py"],
         pytest_args=_MEMORY,
     ),
+    "infra.plan_options": Module(  # rate limits, quotas, budgets and model mixes as operators write them
+        "engine/codeflash_engine/infra/plan_options.py",
+        ["tests/test_options_mutants.py", "tests/db/test_plans_commands.py"],
+        pytest_args=_MEMORY,
+    ),
+    "infra.when": Module(  # moments and durations (usage --since, key expiry, rotation grace)
+        "engine/codeflash_engine/infra/when.py",
+        ["tests/test_options_mutants.py", "tests/db/test_usage_command.py"],
+        pytest_args=_MEMORY,
+    ),
+    "llm.models": Module(  # the model table: prices, context windows, what a call costs
+        "engine/codeflash_engine/infra/llm/models.py",
+        ["tests/llm/test_llm_models.py", "tests/llm/test_llm_billed_attempts.py", "tests/llm/test_models_mutants.py"],
+    ),
+    "llm.config": Module(  # providers configured from the environment
+        "engine/codeflash_engine/infra/llm/config.py",
+        ["tests/llm/test_llm_mix.py", "tests/llm/test_providers_mutants.py", "tests/llm/test_config_mutants.py"],
+    ),
+    "llm.errors": Module(  # which provider failures are retried, fallen back from, or final
+        "engine/codeflash_engine/infra/llm/errors.py",
+        ["tests/llm/test_llm_retry.py", "tests/llm/test_llm_mix.py", "tests/llm/test_config_mutants.py"],
+    ),
+    "text.cuts": Module(  # how over-long prompt fields are cut
+        "engine/codeflash_engine/text/cuts.py",
+        ["tests/test_options_mutants.py", "tests/test_prompt_budget_units.py"],
+    ),
     "python.base": Module(  # refinement, repair, adaptive answers completed from the base
         "plugins/python/codeflash_engine_python/candidates/base.py",
         [
