@@ -2486,3 +2486,360 @@ async def test_an_answer_that_moves_code_into_a_new_module(optimize_run: Any, tm
     compile(text, "pkg/text/runs.py", "exec")
     assert "def max_group_length(values):" in text and "_kernels" not in text, text
     assert not (outcome.project / "pkg/text/_kernels.py").exists()
+
+
+# ------------------------------------------------------------------------------------------- run 24
+#: a project with tests of its own (``tests/conftest.py`` with a fixture, a test module using it):
+#: the CLI finds them, runs them on the original and on the candidate as existing unit tests
+LEDGER = """
+def running_balance(amounts):
+    out = []
+    for i in range(len(amounts)):
+        total = 0
+        for j in range(i + 1):
+            total += amounts[j]
+        out.append(total)
+    return out
+"""
+LEDGER_CONFTEST = """
+import pytest
+
+
+@pytest.fixture
+def amounts():
+    return [(i * 37) % 101 - 50 for i in range(2000)]
+"""
+LEDGER_OWN_TESTS = """
+from pkg.ledger import running_balance
+
+
+def test_balance_of_the_fixture(amounts):
+    out = running_balance(amounts)
+    assert len(out) == len(amounts)
+    assert out[-1] == sum(amounts)
+
+
+def test_small():
+    assert running_balance([1, 2, 3]) == [1, 3, 6]
+"""
+LEDGER_FAST = """Each prefix is summed again from the start: O(n^2). `itertools.accumulate` keeps the running \
+total: O(n), in C.
+
+```python:pkg/ledger.py
+from itertools import accumulate
+
+
+def running_balance(amounts):
+    return list(accumulate(amounts))
+```
+"""
+LEDGER_TESTS = """```python
+from pkg.ledger import running_balance
+
+
+def test_basic():
+    assert running_balance([5, -2, 7]) == [5, 3, 10]
+
+
+def test_empty():
+    assert running_balance([]) == []
+
+
+def test_many():
+    values = [(i * 13) % 17 for i in range(3000)]
+    out = running_balance(values)
+    assert out[-1] == sum(values)
+```
+"""
+
+
+async def test_a_project_with_its_own_tests_and_a_conftest_fixture(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/ledger.py": LEDGER, "tests/conftest.py": LEDGER_CONFTEST, "tests/test_ledger.py": LEDGER_OWN_TESTS},
+        {
+            "optimize": LEDGER_FAST,
+            "optimize_line_profiler": LEDGER_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": LEDGER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/ledger.py",
+        "--function",
+        "running_balance",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/ledger.py", "return list(accumulate(amounts))")
+    output = " ".join(outcome.run.output.split())
+    existing = re.search(r"Existing Unit Tests - Passed: (\d+), Failed: (\d+)", output)
+    assert existing is not None and int(existing[1]) >= 2 and existing[2] == "0", output[-5000:]
+
+
+# ------------------------------------------------------------------------------------------- run 25
+#: the answer replaces a helper of the module (``def chain``, which the target calls) by the
+#: standard one of the same name (``from itertools import chain``): the client adds the import at
+#: the top, where the module's ``def chain``, made later, rebinds the name, and the candidate read
+#: the project's function (``AttributeError: ... 'from_iterable'``); the engine imports it under an
+#: alias that the answer's new code reads, and the module's helper stays for its other callers
+CHAINS = """
+def chain(*lists):
+    out = []
+    for xs in lists:
+        out = out + list(xs)
+    return out
+
+
+def flatten_all(groups):
+    return chain(*groups)
+"""
+CHAINS_FAST = """`out = out + list(xs)` copies everything gathered so far for every group: O(n^2). \
+`itertools.chain.from_iterable` walks the groups once, in C.
+
+```python:pkg/chains.py
+from itertools import chain
+
+
+def flatten_all(groups):
+    return list(chain.from_iterable(groups))
+```
+"""
+CHAINS_TESTS = """```python
+from pkg.chains import chain, flatten_all
+
+
+def test_basic():
+    assert flatten_all([[1, 2], (3,), []]) == [1, 2, 3]
+
+
+def test_empty():
+    assert flatten_all([]) == []
+
+
+def test_the_module_s_chain():
+    assert chain([1], (2, 3)) == [1, 2, 3]
+
+
+def test_many():
+    groups = [[i, i + 1, i + 2] for i in range(0, 2700, 3)]
+    assert flatten_all(groups) == list(range(2700))
+```
+"""
+
+
+async def test_an_answer_importing_a_name_the_module_defines(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/chains.py": CHAINS},
+        {
+            "optimize": CHAINS_FAST,
+            "optimize_line_profiler": CHAINS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": CHAINS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/chains.py",
+        "--function",
+        "flatten_all",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/chains.py", "return list(_chain.from_iterable(groups))")
+    text = (outcome.project / "pkg/chains.py").read_text()
+    assert "from itertools import chain as _chain" in text and "def chain(*lists):" in text, text
+
+
+# ------------------------------------------------------------------------------------------- run 26
+#: a classmethod of an ``Enum`` (a lookup by name that iterates its 80 members), answered with its
+#: ``__members__`` mapping; a test checks a count written from its data size (``range(5000)`` and
+#: ``5000 // 90 * 10``, 550, no large number to notice): the engine's size cap cut the range to
+#: 1000 alone, the check failed on the original code, and the run found no optimization for want
+#: of passing tests; a check computed from a capped size now keeps the test's (affordable) sizes
+COLORS = "\n".join(
+    ["from enum import Enum", "", "", "class Color(Enum):"]
+    + [f"    C{i} = {i}" for i in range(80)]
+    + [
+        "",
+        "    @classmethod",
+        "    def parse_all(cls, names):",
+        "        out = []",
+        "        for name in names:",
+        "            found = None",
+        "            for member in cls:",
+        "                if member.name == name.upper():",
+        "                    found = member",
+        "                    break",
+        "            out.append(found)",
+        "        return out",
+        "",
+    ]
+)
+COLORS_FAST = """Iterating the enum for every name is O(n * members), with Python-level attribute access. \
+`__members__` is a mapping: one lookup per name.
+
+```python:pkg/colors.py
+class Color(Enum):
+    @classmethod
+    def parse_all(cls, names):
+        members = cls.__members__
+        return [members.get(name.upper()) for name in names]
+```
+"""
+COLORS_TESTS = """```python
+from pkg.colors import Color
+
+
+def test_basic():
+    assert Color.parse_all(["c1", "C79", "nope"]) == [Color.C1, Color.C79, None]
+
+
+def test_empty():
+    assert Color.parse_all([]) == []
+
+
+def test_many():
+    names = [f"c{i % 90}" for i in range(5000)]
+    out = Color.parse_all(names)
+    assert out.count(None) == 5000 // 90 * 10
+    assert len(Color) == 80
+```
+"""
+
+
+async def test_a_classmethod_of_an_enum(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/colors.py": COLORS},
+        {
+            "optimize": COLORS_FAST,
+            "optimize_line_profiler": COLORS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": COLORS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/colors.py",
+        "--function",
+        "Color.parse_all",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/colors.py", "return [members.get(name.upper()) for name in names]")
+    text = (outcome.project / "pkg/colors.py").read_text()
+    assert text.count("    C79 = 79") == 1 and "    @classmethod\n    def parse_all(cls, names):" in text, text
+
+
+# ------------------------------------------------------------------------------------------- run 27
+#: an async target tested from plain test functions through ``asyncio.run`` (and one through a
+#: helper coroutine gathering several calls), as models write without pytest-asyncio: the
+#: performance file, which keeps only the target calls of each assertion, kept ``count_primes(10)``
+#: without the ``asyncio.run`` around it, a coroutine nobody ran: "the overall summed benchmark
+#: runtime of the original function is 0", no optimization; what runs the coroutine now stays
+PRIMES_SYNC_TESTS = """```python
+import asyncio
+
+from pkg.primes import count_primes
+
+
+async def _both(a, b):
+    return await asyncio.gather(count_primes(a), count_primes(b))
+
+
+def test_small_limits():
+    assert asyncio.run(count_primes(0)) == 0
+    assert asyncio.run(count_primes(10)) == 4
+
+
+def test_gathered():
+    assert asyncio.run(_both(100, 3)) == [25, 1]
+
+
+def test_larger():
+    assert asyncio.run(count_primes(3000)) == 430
+```
+"""
+
+
+async def test_an_async_target_run_by_asyncio_run_in_plain_tests(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/primes.py": PRIMES},
+        {
+            "optimize": PRIMES_FAST,
+            "optimize_line_profiler": PRIMES_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": PRIMES_SYNC_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/primes.py",
+        "--function",
+        "count_primes",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/primes.py", "sieve")
+
+
+# ------------------------------------------------------------------------------------------- run 28
+#: tests that check the target inside ``assert`` through a helper of the test file (``assert
+#: _sorted_ok(data)``) or in a comprehension (``assert all(sort_list(d) == sorted(d) for d in
+#: data)``): the performance file, which keeps only the target calls of each assertion, made the
+#: first ``pass`` and the second ``sort_list(d)`` (``NameError``): "the overall summed benchmark
+#: runtime of the original function is 0", no optimization; the helper's call, and the
+#: comprehension with what consumes it, now stay
+HELPER_TESTS = """```python
+from pkg.sorter import sort_list
+
+
+def _sorted_ok(xs):
+    return sort_list(xs) == sorted(xs)
+
+
+def test_small():
+    assert _sorted_ok([3, 1, 2])
+
+
+def test_duplicates():
+    assert _sorted_ok([2, -1, 2, 0, -1])
+
+
+def test_large():
+    assert _sorted_ok([(i * 7919) % 1000 for i in range(600)])
+```
+"""
+COMPREHENSION_TESTS = """```python
+from pkg.sorter import sort_list
+
+
+def test_small():
+    cases = [[3, 1, 2], [2, -1, 2, 0, -1], []]
+    assert all(sort_list(c) == sorted(c) for c in cases)
+
+
+def test_large():
+    cases = [[(i * p) % 1000 for i in range(300)] for p in (7919, 31)]
+    assert [sort_list(c) for c in cases] == [sorted(c) for c in cases]
+```
+"""
+
+
+@pytest.mark.parametrize("tests", [HELPER_TESTS, COMPREHENSION_TESTS], ids=["helper", "comprehension"])
+async def test_tests_that_assert_through_a_helper_or_a_comprehension(
+    optimize_run: Any, tmp_path: Path, tests: str
+) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/sorter.py": SORTER},
+        {
+            "optimize": SORTER_FAST,
+            "optimize_line_profiler": SORTER_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": tests,
+            **COMMON,
+        },
+        "--file",
+        "pkg/sorter.py",
+        "--function",
+        "sort_list",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/sorter.py", "return sorted(xs)")

@@ -44,12 +44,15 @@ from codeflash_engine_python.candidates.normalize import decorators_key, functio
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
 from codeflash_engine_python.candidates.signature import describe_change, dropped_decorators, restore_header
 from codeflash_engine_python.names import (
+    all_nodes,
+    bound_names,
     import_statements,
     importable_words,
     missing_imports,
     used_names,
 )
 from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
+from codeflash_engine_python.syntax import parse
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
@@ -508,3 +511,62 @@ def _less_names(node: ast.stmt, names: set[str], original: ModuleIndex) -> ast.s
     less = copy.copy(node)
     less.names = aliases
     return less if aliases and not _already_imported(less, original) else None
+
+
+def alias_shadowed_imports(candidate: ModuleIndex, original: ModuleIndex, language_version: str | None) -> ModuleIndex:
+    """``candidate`` with each new import that binds a name the original module defines itself (a
+    class, function or assignment: ``from collections import Counter`` in a module with a class
+    ``Counter`` of its own) imported under an alias, and its reads in the answer's changed or new
+    definitions made through the alias; the same index when there is no such import.
+
+    The client adds the import at the top of the file, where the module's own definition, made
+    later, rebinds the name: the candidate would call the project's ``Counter``; were the module's
+    definition made first, the import would replace it for every other function of the module.
+    The answer means the import where it does not define the name itself; a definition it repeats
+    verbatim keeps the module's meaning (it is not merged), and a function binding the name itself
+    is left as it is.
+    """
+    own = original.top_level - original.imports.keys()
+    clashes: dict[str, ast.alias] = {}
+    for node in candidate.tree.body:
+        if isinstance(node, ast.ImportFrom) and node.module == "__future__":
+            continue
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            for alias in node.names:
+                if alias.name == "*" or (isinstance(node, ast.Import) and not alias.asname and "." in alias.name):
+                    continue
+                bound = _import_bound(alias)
+                if bound in own and bound not in candidate.top_level:
+                    clashes[bound] = alias
+    if not clashes:
+        return candidate
+    taken = original.words | candidate.words
+    renamed: dict[str, str] = {}
+    for bound in clashes:
+        new = f"_{bound}"
+        while new in taken:
+            new = f"_{new}"
+        taken |= {new}
+        renamed[bound] = new
+    source = candidate.source
+    edits: list[Edit] = []
+    for bound, alias in clashes.items():
+        start = source.offset(alias.lineno, alias.col_offset)
+        end = source.offset(alias.end_lineno or alias.lineno, alias.end_col_offset or 0)
+        edits.append(Edit(start, end, f"{alias.name} as {renamed[bound]}"))
+    for key, unit in candidate.units.items():
+        if isinstance(unit.node, ast.ClassDef):
+            continue  # its methods are units of their own
+        before = original.units.get(key)
+        if before is not None and ast.dump(before.node) == ast.dump(unit.node):
+            continue  # repeated as it was: the module's meaning
+        reads = set(renamed) - (bound_names(unit.node) - {getattr(unit.node, "name", "")})
+        for inner in all_nodes([unit.node]):
+            if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Load) and inner.id in reads:
+                start, end = source.node_span(inner)
+                edits.append(Edit(start, end, renamed[inner.id]))
+    try:
+        code = apply_edits(source.text, edits)
+        return ModuleIndex(code, parse(code, language_version))
+    except (SyntaxError, ValueError):
+        return candidate

@@ -23,7 +23,7 @@ from codeflash_engine import Answer, CandidateCleaner, CandidatesRequest, Cleane
 from codeflash_engine_python.candidates.base import complete_from_base
 from codeflash_engine_python.candidates.extract import Extracted, RawBlock, extract
 from codeflash_engine_python.candidates.hoist import hoist_class_attributes
-from codeflash_engine_python.candidates.merge import MergeResult, merge_file
+from codeflash_engine_python.candidates.merge import MergeResult, alias_shadowed_imports, merge_file
 from codeflash_engine_python.candidates.module import ModuleIndex, words
 from codeflash_engine_python.candidates.newmodule import fold_new_modules
 from codeflash_engine_python.source import split_lines
@@ -309,6 +309,7 @@ def merge_blocks(assigned: dict[int, list[ModuleIndex]], original: Original) -> 
         if where in original.base:
             candidate = complete_from_base(candidate, file.index, original.base[where], original.language_version)
         candidate = hoist_class_attributes(candidate, file.index, original.language_version)
+        candidate = alias_shadowed_imports(candidate, file.index, original.language_version)
         candidates[where] = candidate
         results[where] = _merge_one(where, candidate, original)
     for where, unused in unused_definitions(results, original).items():

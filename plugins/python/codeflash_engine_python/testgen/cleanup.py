@@ -241,8 +241,9 @@ def _scopes(tree: ast.Module) -> list[ast.stmt]:
 
 def _keeps_sizes(scope: ast.stmt, capped: dict[int, tuple[int, int]], by_value: dict[int, int]) -> bool:
     """Whether ``scope`` keeps its capped sizes: it compares with a number over :data:`MAX_RANGE`
-    that is no capped size (so likely computed from one), and its capped sizes multiply to at most
-    :data:`MAX_LOOP_ITERATIONS` (affordable as they are)."""
+    that is no capped size (so likely computed from one), or with an integer expression written
+    from a capped size (``5000 // 90 * 10``: cutting the size would not follow it), and its
+    capped sizes multiply to at most :data:`MAX_LOOP_ITERATIONS` (affordable as they are)."""
     sizes = [node for node in ast.walk(scope) if isinstance(node, ast.expr) and id(node) in capped]
     if not sizes:
         return False
@@ -251,14 +252,26 @@ def _keeps_sizes(scope: ast.stmt, capped: dict[int, tuple[int, int]], by_value: 
         if isinstance(node, ast.Compare):
             for operand in (node.left, *node.comparators):
                 value = fold_int(operand)
-                if value is not None and abs(value) > MAX_RANGE and value not in by_value and id(operand) not in capped:
+                if value is None or id(operand) in capped:
+                    continue
+                if abs(value) > MAX_RANGE and value not in by_value:
                     derived = True
+                elif not isinstance(operand, ast.Constant) and _holds_a_capped_value(operand, by_value):
+                    derived = True  # ``5000 // 90 * 10``: computed from a size, whatever its own value
     if not derived:
         return False
     total = 1
     for node in sizes:
         total *= abs(fold_int(node) or 1)
     return total <= MAX_LOOP_ITERATIONS
+
+
+def _holds_a_capped_value(node: ast.expr, by_value: dict[int, int]) -> bool:
+    """An integer literal of ``node`` (an integer expression) is a capped size's value."""
+    return any(
+        isinstance(inner, ast.Constant) and type(inner.value) is int and inner.value in by_value
+        for inner in ast.walk(node)
+    )
 
 
 def mark_async_tests(code: str, framework: str, language_version: str | None) -> str:

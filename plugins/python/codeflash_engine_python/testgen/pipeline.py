@@ -54,7 +54,7 @@ def instrument_tests(
     if wrapped == 0:
         raise TestCleanupError(f"no test calls {target.qualified_name}; nothing to measure")
     perf_tree = parse(cleaned, language_version)
-    perf_tree = remove_assertions(perf_tree, CallMatcher(call_target, perf_tree))
+    perf_tree = remove_assertions(perf_tree, CallMatcher(call_target, perf_tree), runs_coroutines=call_target.is_async)
     perf, _ = instrument(perf_tree, call_target, test_module_path, Mode.PERFORMANCE)
     return behavior, perf
 
