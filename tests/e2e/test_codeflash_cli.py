@@ -2843,3 +2843,77 @@ async def test_tests_that_assert_through_a_helper_or_a_comprehension(
     )
     dump_llm_exchange(outcome, tmp_path / "llm.txt")
     assert_success(outcome, "pkg/sorter.py", "return sorted(xs)")
+
+
+# ------------------------------------------------------------------------------------------- run 29
+#: a function with a long docstring (a doctest in it) that the answer leaves out
+DOCS = '''
+def dedupe_emails(emails):
+    """Return the e-mail addresses without repeats, lower-cased, in first-seen order.
+
+    Addresses are compared case-insensitively (the domain part is case-insensitive by the
+    standard; the local part is in practice), and surrounding blanks are ignored.
+
+    >>> dedupe_emails(["A@x.org", " a@X.org ", "b@y.org"])
+    ['a@x.org', 'b@y.org']
+
+    Args:
+        emails: an iterable of strings.
+
+    Returns:
+        A new list; the input is not changed.
+    """
+    out = []
+    for email in emails:
+        email = email.strip().lower()
+        if email not in out:
+            out.append(email)
+    return out
+'''
+DOCS_FAST = """`email not in out` scans the list for every address: O(n^2). `dict.fromkeys` keeps the \
+first-seen order in O(n).
+
+```python:pkg/emails.py
+def dedupe_emails(emails):
+    return list(dict.fromkeys(email.strip().lower() for email in emails))
+```
+"""
+DOCS_TESTS = """```python
+from pkg.emails import dedupe_emails
+
+
+def test_basic():
+    assert dedupe_emails(["A@x.org", " a@X.org ", "b@y.org"]) == ["a@x.org", "b@y.org"]
+
+
+def test_empty():
+    assert dedupe_emails([]) == []
+
+
+def test_many():
+    emails = [f"User{i % 2500}@Example.org" for i in range(6000)]
+    assert len(dedupe_emails(emails)) == 2500
+```
+"""
+
+
+async def test_an_answer_leaving_out_a_long_docstring(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/emails.py": DOCS},
+        {
+            "optimize": DOCS_FAST,
+            "optimize_line_profiler": DOCS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": DOCS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/emails.py",
+        "--function",
+        "dedupe_emails",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/emails.py", "return list(dict.fromkeys(email.strip().lower() for email in emails))")
+    text = (outcome.project / "pkg/emails.py").read_text()
+    assert ">>> dedupe_emails(" in text and "A new list; the input is not changed." in text, text

@@ -319,8 +319,9 @@ def test_invisible_characters_in_the_answer_s_code_are_mended(code: str) -> None
     """No-break spaces as indentation, a byte-order mark, a zero-width space: the code is what the
     model meant, not a syntax error."""
     [candidate] = run([f"Timsort.\n\n```python:pkg/sorter.py\n{code}\n```\n"])
-    assert "def sort_list(xs: List[int]) -> List[int]:\n    return sorted(xs)" in candidate.files[0].code
-    assert not any(c in candidate.files[0].code for c in "\u00a0\ufeff\u200b")
+    merged = candidate.files[0].code
+    assert 'def sort_list(xs: List[int]) -> List[int]:\n    """Sort a copy of xs."""\n    return sorted(xs)' in merged
+    assert not any(c in merged for c in "\u00a0\ufeff\u200b")
 
 
 def test_duplicates_within_the_batch_keep_the_first() -> None:

@@ -283,3 +283,54 @@ def test_a_target_call_in_a_comprehension_or_a_condition_keeps_it() -> None:
     assert lines[3].startswith("    sorted(datasets, key=lambda d: codeflash_perf_call(sort_list, "), lines
     assert lines[4].startswith("    not datasets or codeflash_perf_call(sort_list, "), lines
     assert lines[5].startswith("    codeflash_perf_call(sort_list, ") and " if datasets is None " in lines[5], lines
+
+
+DOCUMENTED = '''\
+def f(emails):
+    """Return the addresses without repeats, lower-cased, in first-seen order.
+
+    >>> f(["A@x.org", " a@X.org "])
+    ['a@x.org']
+    """
+    out = []
+    for email in emails:
+        email = email.strip().lower()
+        if email not in out:
+            out.append(email)
+    return out
+
+
+class Book:
+    def g(self, xs):
+        """Total."""
+        t = 0
+        for x in xs:
+            t = t + x
+        return t
+'''
+
+
+def test_the_docstring_an_answer_leaves_out_comes_back() -> None:
+    """The client takes the candidate's body as it is: without this, the function's documentation
+    and doctest were gone from the user's code."""
+    answer = "def f(emails):\n    return list(dict.fromkeys(e.strip().lower() for e in emails))\n"
+    text = only_text(DOCUMENTED, answer)
+    expected = DOCUMENTED[: DOCUMENTED.index("    out = []")] + "    return list(dict.fromkeys("
+    assert text.startswith(expected), text
+    assert run(text, "f.__doc__.splitlines()[0], f(['B', 'b '])") == (
+        "Return the addresses without repeats, lower-cased, in first-seen order.",
+        ["b"],
+    )
+
+
+def test_a_method_s_docstring_comes_back_and_the_answer_s_own_stays() -> None:
+    text = only_text(DOCUMENTED, "class Book:\n    def g(self, xs):\n        return sum(xs)\n", "Book.g")
+    assert '    def g(self, xs):\n        """Total."""\n        return sum(xs)\n' in text, text
+    own = 'def f(emails):\n    """Deduplicated."""\n    return list(dict.fromkeys(e.strip().lower() for e in emails))\n'
+    text = only_text(DOCUMENTED, own)
+    assert '"""Deduplicated."""' in text and "first-seen order" not in text, text
+
+
+def test_a_body_on_the_header_s_line_is_left_as_it_is() -> None:
+    text = only_text(DOCUMENTED, "def f(emails): return list(dict.fromkeys(e.strip().lower() for e in emails))\n")
+    assert "first-seen order" not in text and "def f(emails): return list(" in text, text

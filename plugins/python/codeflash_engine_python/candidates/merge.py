@@ -51,7 +51,14 @@ from codeflash_engine_python.names import (
     missing_imports,
     used_names,
 )
-from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
+from codeflash_engine_python.source import (
+    Edit,
+    SourceText,
+    apply_edits,
+    first_line,
+    import_insertion_line,
+    split_lines,
+)
 from codeflash_engine_python.syntax import parse
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -255,6 +262,7 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> tuple
     if piece.indent != unit.indent:
         keep = string_continuation_lines(node, first_line(node))
         text = reindent(text, piece.indent, unit.indent, keep)
+    text = _with_original_docstring(text, piece, original, unit.node)
     dropped = dropped_decorators(unit.node, node)
     if dropped:
         source = original.source
@@ -263,6 +271,48 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> tuple
     if restored != piece.text:
         _check_compiles(restored, unit.indent, piece.key)
     return restored, dropped
+
+
+def _docstring(node: Function) -> ast.Expr | None:
+    first = node.body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return first
+    return None
+
+
+def _alone_on_its_lines(lines: Sequence[str], node: ast.stmt, first: int = 1) -> bool:
+    """``node`` stands alone on its lines (nothing but blanks before it, nothing but a comment
+    after it); ``lines`` are those of its file from line ``first`` on."""
+    start = lines[node.lineno - first].encode()
+    end = lines[(node.end_lineno or node.lineno) - first].encode()
+    rest = end[node.end_col_offset :].decode(errors="replace").strip()
+    return not start[: node.col_offset].strip() and (not rest or rest.startswith("#"))
+
+
+def _with_original_docstring(text: str, piece: _Piece, original: ModuleIndex, before: Function) -> str:
+    """``text``, the candidate's function at the original's indentation, with the original's
+    docstring put back when the candidate has none: models leave documentation (and its doctests)
+    out of their answers, and the client takes the candidate's body as it is. Left as it is when
+    the two bodies are not indented alike, or a docstring or first statement shares a line."""
+    node = piece.node
+    assert isinstance(node, Function)
+    doc = _docstring(before)
+    if doc is None or _docstring(node) is not None:
+        return text
+    body, top = node.body[0], first_line(node)
+    lines = split_lines(text)
+    at = body.lineno - top
+    if not (0 < at < len(lines) and len(lines) == len(split_lines(piece.text))):
+        return text
+    if not _alone_on_its_lines(split_lines(piece.text), body, top) or not _alone_on_its_lines(
+        original.source.lines, doc
+    ):
+        return text
+    line, doc_line = lines[at], original.source.lines[doc.lineno - 1]
+    if line[: len(line) - len(line.lstrip())] != doc_line[: len(doc_line) - len(doc_line.lstrip())]:
+        return text
+    doc_text = "".join(original.source.lines[doc.lineno - 1 : doc.end_lineno or doc.lineno])
+    return "".join(lines[:at]) + doc_text + "".join(lines[at:])
 
 
 def _header_names(node: Function) -> set[str]:
