@@ -723,12 +723,17 @@ MODULES: dict[str, Module] = {
             "tests/admin/test_admin_pages.py",
             "tests/admin/test_admin_live_metrics.py",
             "tests/admin/test_admin_mutants.py",
+            "tests/admin/test_admin_pages_mutants.py",
         ],
         pytest_args=_MEMORY,
     ),
     "admin.live_metrics": Module(  # the overview's last minutes: error rate, latency quantiles
         "engine/codeflash_engine/http/admin/live_metrics.py",
-        ["tests/admin/test_admin_live_metrics.py", "tests/admin/test_admin_mutants.py"],
+        [
+            "tests/admin/test_admin_live_metrics.py",
+            "tests/admin/test_admin_mutants.py",
+            "tests/admin/test_admin_pages_mutants.py",
+        ],
         pytest_args=_MEMORY,
     ),
     "infra.plan_options": Module(  # rate limits, quotas, budgets and model mixes as operators write them
@@ -743,15 +748,15 @@ MODULES: dict[str, Module] = {
     ),
     "llm.models": Module(  # the model table: prices, context windows, what a call costs
         "engine/codeflash_engine/infra/llm/models.py",
-        ["tests/llm/test_llm_models.py", "tests/llm/test_llm_billed_attempts.py", "tests/llm/test_models_mutants.py"],
+        ["tests/llm/test_models_mutants.py", "tests/llm/test_llm_models.py", "tests/llm/test_llm_billed_attempts.py"],
     ),
     "llm.config": Module(  # providers configured from the environment
         "engine/codeflash_engine/infra/llm/config.py",
-        ["tests/llm/test_llm_mix.py", "tests/llm/test_providers_mutants.py", "tests/llm/test_config_mutants.py"],
+        ["tests/llm/test_config_mutants.py", "tests/llm/test_llm_mix.py", "tests/llm/test_providers_mutants.py"],
     ),
     "llm.errors": Module(  # which provider failures are retried, fallen back from, or final
         "engine/codeflash_engine/infra/llm/errors.py",
-        ["tests/llm/test_llm_retry.py", "tests/llm/test_llm_mix.py", "tests/llm/test_config_mutants.py"],
+        ["tests/llm/test_config_mutants.py", "tests/llm/test_llm_retry.py", "tests/llm/test_llm_mix.py"],
     ),
     "text.cuts": Module(  # how over-long prompt fields are cut
         "engine/codeflash_engine/text/cuts.py",
