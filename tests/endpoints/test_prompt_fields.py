@@ -466,7 +466,8 @@ CASES: dict[str, tuple[Any, dict[str, Any], dict[str, Any]]] = {
     "/ai/workflow-gen": (
         schemas.WorkflowGenRequest,
         {
-            "repo_files": {"pyproject.toml": m("repo_files")},
+            # a file not about installing or testing is named, not shown
+            "repo_files": {"pyproject.toml": m("repo_files"), f"docs/{m('repo_files.path')}.md": "notes"},
             "directory_structure": {m("directory_structure"): {}},
             "codeflash_config": {
                 "module_root": m("codeflash_config.module_root"),
