@@ -9,19 +9,28 @@ or ``Class.NAME`` therefore becomes a module-level assignment of the same name j
 class, and those reads become reads of the global, which the client carries over.
 
 Only what keeps its meaning moves: a plain assignment (or one annotated ``ClassVar``/``Final``:
-an annotated one may be a dataclass field) to one new, non-dunder name of a class the original
-defines, whose value is no function (a lambda or a function's name would be bound as a method),
-reads no other name of the class body that stays, and whose name no module-level binding and no
-function of the candidate binds (``_TABLE = self._TABLE`` would read its own local once rewritten);
-and only when the candidate never assigns or deletes the attribute through the instance or class.
-Anything else is left as it was.
+an annotated one may be a dataclass field) to one new name of a class the original defines, not
+starting with two underscores (a dunder; a private ``__NAME`` is mangled, in the class a global
+``__NAME`` is read as ``_Class__NAME``), whose value is no function (a lambda or a function's name
+would be bound as a method), reads no other name of the class body that stays, and whose name no
+module-level binding and no function of the candidate binds (``_TABLE = self._TABLE`` would read
+its own local once rewritten); and only when the candidate never assigns or deletes the attribute
+through the instance or class, nor matches against it in a ``case`` pattern (``case self._STOP:``
+compares with the attribute, ``case _STOP:`` would capture anything). Anything else is left as it
+was.
 """
 
 from __future__ import annotations
 
 import ast
 
-from codeflash_engine_python.candidates.module import ModuleIndex, assignment_name, class_body_names, dedent
+from codeflash_engine_python.candidates.module import (
+    ModuleIndex,
+    assignment_name,
+    class_body_names,
+    reindent,
+    string_continuation_lines,
+)
 from codeflash_engine_python.names import all_nodes, bound_names, used_names
 from codeflash_engine_python.source import Edit, apply_edits, first_line
 from codeflash_engine_python.syntax import parse
@@ -36,7 +45,7 @@ def _movable(item: ast.stmt, new: set[str], functions: set[str]) -> str | None:
         not isinstance(item, ast.Assign | ast.AnnAssign)
         or name is None
         or name not in new
-        or (name.startswith("__") and name.endswith("__"))
+        or name.startswith("__")  # a dunder, or private: ``__NAME`` in the class reads ``_Class__NAME``
     ):
         return None
     if isinstance(item, ast.AnnAssign):
@@ -67,9 +76,11 @@ def _shares_a_line(item: ast.stmt, cls: ast.ClassDef) -> bool:
 
 def _references(tree: ast.Module, cls: ast.ClassDef, names: set[str]) -> tuple[list[ast.Attribute], set[str]]:
     """The reads of ``names`` through ``self``/``cls`` in the class's methods or through the class
-    anywhere, and the names among them that are also written or deleted that way."""
+    anywhere, and the names among them that are also written or deleted that way, or compared
+    with in a ``case`` pattern (a dotted name there is a value, a bare name would be a capture)."""
     reads: list[ast.Attribute] = []
     written: set[str] = set()
+    patterns: set[int] = set()  # the values of ``case`` patterns (walked before them: breadth first)
     scopes: list[tuple[ast.AST, set[str]]] = [(tree, {cls.name})]
     for item in cls.body:
         if isinstance(item, Function):
@@ -78,12 +89,15 @@ def _references(tree: ast.Module, cls: ast.ClassDef, names: set[str]) -> tuple[l
     seen: set[int] = set()
     for root, owners in reversed(scopes):  # methods first: their ``self`` reads before the module's walk
         for node in all_nodes([root]):
+            if isinstance(node, ast.MatchValue):
+                patterns.add(id(node.value))
+                continue
             if not isinstance(node, ast.Attribute) or node.attr not in names or id(node) in seen:
                 continue
             if not (isinstance(node.value, ast.Name) and node.value.id in owners):
                 continue
             seen.add(id(node))
-            if isinstance(node.ctx, ast.Load):
+            if isinstance(node.ctx, ast.Load) and id(node) not in patterns:
                 reads.append(node)
             else:
                 written.add(node.attr)
@@ -129,7 +143,8 @@ def hoist_class_attributes(candidate: ModuleIndex, original: ModuleIndex, langua
         for item in moved:
             start, end = source.statement_lines(item)
             line = source.lines[first_line(item) - 1]
-            text = dedent(source.text[start:end], line[: len(line) - len(line.lstrip())])
+            keep = string_continuation_lines(item, first_line(item))  # a multi-line string's value stays
+            text = reindent(source.text[start:end], line[: len(line) - len(line.lstrip())], "", keep)
             if isinstance(item, ast.AnnAssign) and item.value is not None:  # ``ClassVar`` means nothing outside
                 value_start, value_end = source.node_span(item.value)
                 text = f"{movable[id(item)]} = {source.text[value_start:value_end]}\n"
