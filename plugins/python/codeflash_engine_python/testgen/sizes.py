@@ -140,7 +140,6 @@ _SIZE_AT = {
     "poisson": 1,
     "exponential": 1,
     "permutation": 0,
-    "randperm": 0,
 }
 # jax.random: the shape after the key
 _JAX_SHAPE_AT = {"normal": 1, "uniform": 1, "randint": 1, "bernoulli": 2, "choice": 2, "permutation": 1}
