@@ -23,8 +23,21 @@ class OptionError(ValueError):
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*(ms|s|m|h|d)?\s*$")
 _WINDOW_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
+#: the largest values the store's integer and bigint columns hold (rate_limit_max and
+#: optimizations_limit; rate_limit_window_ms): larger ones are refused here, not by the database
+INT_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
 #: option values that clear a field (back to the environment's rate limit, unlimited, the default mix)
 CLEAR = ("none", "default", "unlimited")
+
+
+def _number(digits: str) -> int | None:
+    """``digits`` as an int; None when int() cannot read them (a digit such as ``²``, or more
+    digits than Python converts)."""
+    try:
+        return int(digits)
+    except ValueError:
+        return None
 
 
 def parse_rate_limit(text: str) -> tuple[int | None, int | None]:
@@ -33,19 +46,25 @@ def parse_rate_limit(text: str) -> tuple[int | None, int | None]:
     if text.strip().lower() in CLEAR:
         return None, None
     found = _RATE.match(text)
-    if found is None or int(found[1]) < 1 or int(found[2]) < 1:
-        raise OptionError(
-            f"{text!r}: give requests per window, e.g. 40/60s, 600/1h, 5000/1d (or 'default')", option="--rate-limit"
-        )
-    return int(found[1]), int(found[2]) * _WINDOW_MS[found[3] or "s"]
+    if found is not None:
+        count, per = _number(found[1]), _number(found[2])
+        if count is not None and per is not None:
+            window = per * _WINDOW_MS[found[3] or "s"]
+            if 1 <= count <= INT_MAX and 1 <= window <= BIGINT_MAX:
+                return count, window
+    raise OptionError(
+        f"{text!r}: give requests per window, e.g. 40/60s, 600/1h, 5000/1d (or 'default')", option="--rate-limit"
+    )
 
 
 def parse_quota(text: str) -> int | None:
     if text.strip().lower() in CLEAR:
         return None
-    if not text.strip().isdigit():
+    digits = text.strip()
+    limit = _number(digits) if digits.isdigit() else None  # isdigit: no sign, so never negative
+    if limit is None or limit > INT_MAX:
         raise OptionError(f"{text!r}: a whole number of optimizations, or 'none'", option="--quota")
-    return int(text)
+    return limit
 
 
 def parse_budget(text: str) -> float | None:
