@@ -236,3 +236,18 @@ def test_the_timeline_is_in_milliseconds_and_a_period_ending_just_after_midnight
     placed = views.timeline(TraceRecords(calls=calls, errors=[]))
     assert [(c.start_s, c.end_s) for c in placed] == [(0.0, 1.235), (1.512, 1.612)]
     assert views.period("2026-12-01", "2026-12-03T00:00:00.000001", NOW).days()[-1] == "2026-12-03"
+
+
+async def test_a_plan_the_database_could_not_store_is_refused_with_the_fields_name(admin_client: AdminClient) -> None:
+    """An integer column holds at most 2**31 - 1: a larger quota or rate limit is the form's
+    complaint (422), on either store, never the database's error."""
+    for data, says in (
+        ({"name": "big", "quota": str(2**31)}, "quota"),
+        ({"name": "big", "rate_limit": f"{2**31}/1s"}, "rate limit"),
+        ({"name": "big", "rate_limit": "1/9999999999999999d"}, "rate limit"),
+    ):
+        resp = await admin_client.post("/admin/plans", data=data, headers=BEARER)
+        assert resp.status == 422 and says in await resp.text(), data
+    assert await admin_client.app[STORE].get_plan("big") is None
+    ok = await admin_client.post("/admin/plans", data={"name": "big", "quota": str(2**31 - 1)}, headers=BEARER)
+    assert ok.status == 200
