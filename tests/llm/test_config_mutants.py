@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from test_llm_mix import settings
 
 from codeflash_engine.infra.llm.config import (
     DEFAULT_AZURE_API_VERSION,
@@ -29,25 +30,6 @@ from codeflash_engine.infra.llm.errors import (
 )
 from codeflash_engine.infra.llm.models import Usage
 from codeflash_engine.infra.llm.providers import Provider
-from codeflash_engine.settings import Settings
-
-NO_PROVIDERS: dict[str, Any] = {
-    "openai_api_key": None,
-    "openai_base_url": None,
-    "azure_openai_api_key": None,
-    "azure_openai_endpoint": None,
-    "openai_api_version": None,
-    "anthropic_api_key": None,
-    "anthropic_base_url": None,
-    "aws_access_key_id": None,
-    "aws_secret_access_key": None,
-    "aws_region": None,
-    "codeflash_engine_models": None,
-}
-
-
-def settings(**values: Any) -> Settings:
-    return Settings(**{**NO_PROVIDERS, **values})
 
 
 @pytest.fixture
