@@ -2491,7 +2491,7 @@ async def test_an_answer_that_moves_code_into_a_new_module(optimize_run: Any, tm
 # ------------------------------------------------------------------------------------------- run 24
 #: a project with tests of its own (``tests/conftest.py`` with a fixture, a test module using it):
 #: the CLI finds them, runs them on the original and on the candidate as existing unit tests
-LEDGER = """
+BALANCE = """
 def running_balance(amounts):
     out = []
     for i in range(len(amounts)):
@@ -2501,7 +2501,7 @@ def running_balance(amounts):
         out.append(total)
     return out
 """
-LEDGER_CONFTEST = """
+BALANCE_CONFTEST = """
 import pytest
 
 
@@ -2509,7 +2509,7 @@ import pytest
 def amounts():
     return [(i * 37) % 101 - 50 for i in range(2000)]
 """
-LEDGER_OWN_TESTS = """
+BALANCE_OWN_TESTS = """
 from pkg.ledger import running_balance
 
 
@@ -2522,7 +2522,7 @@ def test_balance_of_the_fixture(amounts):
 def test_small():
     assert running_balance([1, 2, 3]) == [1, 3, 6]
 """
-LEDGER_FAST = """Each prefix is summed again from the start: O(n^2). `itertools.accumulate` keeps the running \
+BALANCE_FAST = """Each prefix is summed again from the start: O(n^2). `itertools.accumulate` keeps the running \
 total: O(n), in C.
 
 ```python:pkg/ledger.py
@@ -2533,7 +2533,7 @@ def running_balance(amounts):
     return list(accumulate(amounts))
 ```
 """
-LEDGER_TESTS = """```python
+BALANCE_TESTS = """```python
 from pkg.ledger import running_balance
 
 
@@ -2555,13 +2555,13 @@ def test_many():
 
 async def test_a_project_with_its_own_tests_and_a_conftest_fixture(optimize_run: Any, tmp_path: Path) -> None:
     outcome: Outcome = await optimize_run(
-        {"pkg/ledger.py": LEDGER, "tests/conftest.py": LEDGER_CONFTEST, "tests/test_ledger.py": LEDGER_OWN_TESTS},
+        {"pkg/ledger.py": BALANCE, "tests/conftest.py": BALANCE_CONFTEST, "tests/test_ledger.py": BALANCE_OWN_TESTS},
         {
-            "optimize": LEDGER_FAST,
-            "optimize_line_profiler": LEDGER_FAST,
+            "optimize": BALANCE_FAST,
+            "optimize_line_profiler": BALANCE_FAST,
             "refine": NOTHING_TO_ADD,
             "adaptive": NOTHING_TO_ADD,
-            "testgen": LEDGER_TESTS,
+            "testgen": BALANCE_TESTS,
             **COMMON,
         },
         "--file",
