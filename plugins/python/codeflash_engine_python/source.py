@@ -129,3 +129,11 @@ def import_insertion_line(tree: ast.Module) -> int:
             continue
         break
     return line
+
+
+def docstring_statement(body: list[ast.stmt]) -> ast.Expr | None:
+    """The docstring of a module, class or function body (its first statement, a string), if any."""
+    first = body[0] if body else None
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        return first
+    return None

@@ -55,6 +55,7 @@ from codeflash_engine_python.source import (
     Edit,
     SourceText,
     apply_edits,
+    docstring_statement,
     first_line,
     import_insertion_line,
     split_lines,
@@ -273,13 +274,6 @@ def _prepare_function(piece: _Piece, original: ModuleIndex, unit: Unit) -> tuple
     return restored, dropped
 
 
-def _docstring(node: Function) -> ast.Expr | None:
-    first = node.body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-        return first
-    return None
-
-
 def _alone_on_its_lines(lines: Sequence[str], node: ast.stmt, first: int = 1) -> bool:
     """``node`` stands alone on its lines (nothing but blanks before it, nothing but a comment
     after it); ``lines`` are those of its file from line ``first`` on."""
@@ -296,8 +290,8 @@ def _with_original_docstring(text: str, piece: _Piece, original: ModuleIndex, be
     the two bodies are not indented alike, or a docstring or first statement shares a line."""
     node = piece.node
     assert isinstance(node, Function)
-    doc = _docstring(before)
-    if doc is None or _docstring(node) is not None:
+    doc = docstring_statement(before.body)
+    if doc is None or docstring_statement(node.body) is not None:
         return text
     body, top = node.body[0], first_line(node)
     lines = split_lines(text)

@@ -15,6 +15,8 @@ import ast
 import copy
 from types import CodeType
 
+from codeflash_engine_python.source import docstring_statement
+
 Function = ast.FunctionDef | ast.AsyncFunctionDef
 
 
@@ -35,9 +37,8 @@ def code_key(code: CodeType) -> tuple[object, ...]:
 def _without_docstring(node: Function) -> Function:
     """``node``, or a shallow copy of it without its docstring (``node`` itself is never changed:
     the indexes of original files are shared between requests and threads)."""
-    first = node.body[0]
-    value = first.value if isinstance(first, ast.Expr) else None
-    if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+    first = docstring_statement(node.body)
+    if first is None:
         return node
     stripped = copy.copy(node)
     stripped.body = node.body[1:] or [ast.copy_location(ast.Pass(), first)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 import re
 
-from codeflash_engine_python.source import Definition
+from codeflash_engine_python.source import Definition, docstring_statement
 
 _ELISION_COMMENTS = [
     re.compile(p, re.IGNORECASE)
@@ -36,10 +36,7 @@ def _is_ellipsis(node: ast.stmt) -> bool:
 
 def _body_without_docstring(definition: Definition) -> list[ast.stmt]:
     body = definition.body
-    first = body[0]
-    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
-        return body[1:]
-    return body
+    return body[1:] if docstring_statement(body) is not None else body
 
 
 def is_stub(definition: Definition) -> bool:
