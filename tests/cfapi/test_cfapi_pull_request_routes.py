@@ -416,6 +416,63 @@ async def test_github_failing_is_a_502(
     _failing_pulls(fake_github, monkeypatch, web.HTTPServiceUnavailable(text="unicorn"))
     resp = await cfapi_client.post("/cfapi/create-pr", json=pr_payload(), headers=AUTH)
     assert resp.status == 502 and "GitHub answered 503" in (await resp.json())["error"]
+    # GitHub may have opened the pull request all the same: its branch is not deleted under it
+    [branch] = [ref for ref in fake_github.repo("acme", "shop").refs if ref != "heads/main"]
+    assert branch.startswith("heads/codeflash/")
+
+
+async def test_a_refused_pull_request_leaves_no_branch_behind(
+    cfapi_client: CfapiClient, fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refusal = json.dumps({"message": "Validation Failed", "errors": [{"message": "base is protected"}]})
+    _failing_pulls(fake_github, monkeypatch, web.HTTPUnprocessableEntity(text=refusal, content_type="application/json"))
+    resp = await cfapi_client.post("/cfapi/create-pr", json=pr_payload(), headers=AUTH)
+    assert resp.status == 409 and "base is protected" in (await resp.json())["error"]
+    assert list(fake_github.repo("acme", "shop").refs) == ["heads/main"]
+    [delete] = [call for call in fake_github.calls if call.method == "DELETE"]
+    assert delete.path.startswith("/repos/acme/shop/git/refs/heads/codeflash/")
+
+
+@pytest.mark.parametrize("route", ["create-pr", "setup-github-actions", "suggest-pr-changes"])
+async def test_a_token_that_cannot_open_pull_requests_leaves_no_branch_behind(
+    cfapi_client: CfapiClient, fake_github: FakeGitHub, route: str
+) -> None:
+    repo = fake_github.add_repository("acme", "nopr", {"pkg/sorter.py": OLD})
+    body: dict[str, Any]
+    if route == "suggest-pr-changes":  # a change outside the pull request's diff: a dependent pull request
+        fake_github.add_branch("acme", "nopr", "feature", {"pkg/other.py": "X = 1\n"})
+        number = fake_github.add_pull("acme", "nopr", head="feature").number
+        body = suggest_payload(number, {"pkg/sorter.py": (OLD, NEW)}, repo="nopr")
+    elif route == "create-pr":
+        body = pr_payload(repo="nopr")
+    else:
+        body = {"owner": "acme", "repo": "nopr", "baseBranch": "main", "workflowContent": "name: Codeflash\n"}
+    before = dict(repo.refs)
+    repo.pull_requests = False
+    resp = await cfapi_client.post(f"/cfapi/{route}", json=body, headers=AUTH)
+    assert resp.status == 403, await resp.text()
+    assert "refused the engine's credentials" in (await resp.json())["error"]
+    assert repo.refs == before
+
+
+async def test_a_branch_github_will_not_delete_does_not_hide_why_the_pull_request_failed(
+    cfapi_client: CfapiClient,
+    fake_github: FakeGitHub,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake_github.repo("acme", "shop").pull_requests = False
+    find = fake_github._repo
+
+    def repo_or_refuse_deletes(request: web.Request) -> FakeRepo:
+        if request.method == "DELETE":
+            raise web.HTTPUnprocessableEntity(text='{"message": "Reference cannot be deleted"}')
+        return find(request)
+
+    monkeypatch.setattr(fake_github, "_repo", repo_or_refuse_deletes)
+    resp = await cfapi_client.post("/cfapi/create-pr", json=pr_payload(), headers=AUTH)
+    assert resp.status == 403 and "refused the engine's credentials" in (await resp.json())["error"]
+    assert "could not delete the branch" in caplog.text
 
 
 async def test_each_github_call_is_bounded_by_the_configured_timeout(

@@ -332,6 +332,46 @@ class GitHub:
                     modes[path] = str(entry["mode"])
         return modes
 
+    async def propose(
+        self,
+        owner: str,
+        repo: str,
+        *,
+        start: str,
+        branch: str,
+        files: Mapping[str, str],
+        message: str,
+        into: str,
+        title: str,
+        body: str,
+    ) -> PullRequest:
+        """A new ``branch`` from ``start`` with one commit writing ``files``, and its pull request into ``into``.
+
+        When GitHub refuses the pull request (a 4xx: no permission on pull requests, a branch
+        protection rule, an invalid base), the branch just pushed is deleted again, so a failed
+        attempt leaves nothing behind in the user's repository; a failed delete is logged. On a
+        5xx or no answer the pull request may exist all the same, so the branch is kept.
+        """
+        await self.commit_files(owner, repo, base=start, branch=branch, files=files, message=message)
+        try:
+            return await self.open_pull_request(owner, repo, head=branch, base=into, title=title, body=body)
+        except GitHubError as exc:
+            if exc.status < 500:
+                await self._delete_branch(owner, repo, branch)
+            raise
+
+    async def _delete_branch(self, owner: str, repo: str, branch: str) -> None:
+        gh = await self._repo_api(owner, repo)
+        try:
+            await self._call(
+                f"branch {branch!r} of {owner}/{repo}",
+                gh.delete(
+                    "/repos/{owner}/{repo}/git/refs/heads/{+branch}", {"owner": owner, "repo": repo, "branch": branch}
+                ),
+            )
+        except GitHubError as exc:
+            log.warning("could not delete the branch the refused pull request left behind: %s", exc.message)
+
     async def open_pull_request(
         self, owner: str, repo: str, *, head: str, base: str, title: str, body: str
     ) -> PullRequest:

@@ -87,6 +87,8 @@ class FakeRepo:
     pulls: list[FakePull] = attrs.field(factory=list)
     reviews: list[FakeReview] = attrs.field(factory=list)
     push: bool = True
+    #: False: opening a pull request is refused (a token with contents but not pull requests)
+    pull_requests: bool = True
     installation: int | None = None
     #: the App's permissions on the repository, as GitHub reports them for its installation
     app_permissions: dict[str, str] = attrs.field(
@@ -272,6 +274,7 @@ class FakeGitHub:
         r.add_post("/repos/{owner}/{repo}/git/trees", self._post_tree)
         r.add_post("/repos/{owner}/{repo}/git/commits", self._post_commit)
         r.add_post("/repos/{owner}/{repo}/git/refs", self._post_ref)
+        r.add_delete("/repos/{owner}/{repo}/git/refs/{ref:.+}", self._delete_ref)
         r.add_post("/repos/{owner}/{repo}/pulls", self._post_pull)
         r.add_get("/repos/{owner}/{repo}/pulls/{number}", self._get_pull)
         r.add_get("/repos/{owner}/{repo}/pulls/{number}/files", self._get_pull_files)
@@ -411,8 +414,19 @@ class FakeGitHub:
         repo.refs[ref.removeprefix("refs/")] = data["sha"]
         return web.json_response({"ref": ref, "object": {"sha": data["sha"]}}, status=201)
 
+    async def _delete_ref(self, request: web.Request) -> web.Response:
+        repo = self._repo(request)
+        if not repo.push:
+            return _error(403, "Resource not accessible by personal access token")
+        if request.match_info["ref"] not in repo.refs:
+            return _error(422, "Reference does not exist")
+        del repo.refs[request.match_info["ref"]]
+        return web.Response(status=204)
+
     async def _post_pull(self, request: web.Request) -> web.Response:
         repo = self._repo(request)
+        if not repo.pull_requests:
+            return _error(403, "Resource not accessible by integration")
         data = request["json"] or {}
         head, base = str(data.get("head", "")), str(data.get("base", ""))
         if f"heads/{head}" not in repo.refs or f"heads/{base}" not in repo.refs:

@@ -270,11 +270,16 @@ async def create_pr(request: web.Request) -> web.Response:
     files = _changed_files(body)
     branch = _branch_name(report.function_name)
     async with _on_github():
-        await github.commit_files(
-            body.owner, body.repo, base=body.baseBranch, branch=branch, files=files, message=_commit_message(report)
-        )
-        pr = await github.open_pull_request(
-            body.owner, body.repo, head=branch, base=body.baseBranch, title=pr_title(report), body=pr_body(report)
+        pr = await github.propose(
+            body.owner,
+            body.repo,
+            start=body.baseBranch,
+            branch=branch,
+            files=files,
+            message=_commit_message(report),
+            into=body.baseBranch,
+            title=pr_title(report),
+            body=pr_body(report),
         )
     await _record(
         request, _pr_record(request, "create", body.owner, body.repo, pr.number, report, number=pr.number, url=pr.url)
@@ -319,11 +324,16 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
                 status=409,
             )
         branch = _branch_name(report.function_name)
-        await github.commit_files(
-            owner, repo, base=pr.head_sha, branch=branch, files=files, message=_commit_message(report)
-        )
-        dependent = await github.open_pull_request(
-            owner, repo, head=branch, base=pr.head_ref, title=pr_title(report), body=pr_body(report)
+        dependent = await github.propose(
+            owner,
+            repo,
+            start=pr.head_sha,
+            branch=branch,
+            files=files,
+            message=_commit_message(report),
+            into=pr.head_ref,
+            title=pr_title(report),
+            body=pr_body(report),
         )
     await _record(
         request,
@@ -349,19 +359,14 @@ async def setup_github_actions(request: web.Request) -> web.Response:
     github = _github(request)
     branch = f"codeflash/setup-github-actions-{secrets.token_hex(4)}"
     async with _on_github():
-        await github.commit_files(
+        pr = await github.propose(
             body.owner,
             body.repo,
-            base=body.baseBranch,
+            start=body.baseBranch,
             branch=branch,
             files={WORKFLOW_PATH: body.workflowContent},
             message="Add the Codeflash optimization workflow",
-        )
-        pr = await github.open_pull_request(
-            body.owner,
-            body.repo,
-            head=branch,
-            base=body.baseBranch,
+            into=body.baseBranch,
             title="⚡️ Add the Codeflash optimization workflow",
             body=(
                 f"This adds `{WORKFLOW_PATH}`: on every pull request, the Codeflash CLI looks for faster "
