@@ -131,6 +131,27 @@ def import_insertion_line(tree: ast.Module) -> int:
     return line
 
 
+_DEFINITION_LINE = re.compile(r"(?:@|def\b|class\b|async\s+def\b)")
+
+
+def lines_after_imports(source: SourceText, tree: ast.Module, lines: str) -> Edit:
+    """An edit inserting whole ``lines`` after the leading docstring and imports of a module.
+
+    When code follows right below them (no blank line between), blank lines set it apart as PEP 8
+    and the formatters do: two before a function or class (with the comments just above it), one
+    before other code. ``lines`` that end in a blank line already are kept as they are.
+    """
+    line = import_insertion_line(tree)
+    at = source.line_start(line)
+    if at and source.text[at - 1] != "\n":
+        lines = "\n" + lines
+    following = source.lines[line - 1 :] if at < len(source.text) else []
+    if following and following[0].strip() and not lines.endswith("\n\n"):
+        code = next((text for text in following if not text.lstrip().startswith("#")), "")
+        lines += "\n\n" if _DEFINITION_LINE.match(code) else "\n"
+    return Edit(at, at, lines)
+
+
 def docstring_statement(body: list[ast.stmt]) -> ast.Expr | None:
     """The docstring of a module, class or function body (its first statement, a string), if any."""
     first = body[0] if body else None

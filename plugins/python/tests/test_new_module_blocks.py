@@ -61,3 +61,34 @@ def test_an_aliased_import_or_another_module_s_is_left_as_it_was() -> None:
     assert "def sumsq" not in other.files[0].code
     [aliased] = candidates("pkg/tot.py", "from pkg._kernels import sumsq as fast\nsumsq = fast")
     assert "from pkg._kernels import sumsq as fast" in aliased.files[0].code, aliased.files[0].code
+
+
+def test_every_file_importing_from_the_new_module_gets_its_code() -> None:
+    """Two sent files both import from the new module: neither may keep an import of a module
+    the client will never write."""
+    squares = "def squares(vs):\n    t = 0\n    for v in vs:\n        t += v * v\n    return t\n"
+    total = "from pkg.sq import squares\n\n\ndef total(vs):\n    return squares(vs) + 0\n"
+    files = (CodeFile("pkg/tot.py", total), CodeFile("pkg/sq.py", squares))
+    answer = (
+        f"```python:pkg/_kernels.py\n{KERNEL}```\n\n"
+        "```python:pkg/tot.py\nfrom pkg._kernels import sumsq\nfrom pkg.sq import squares\n\n\n"
+        "def total(vs):\n    return sumsq(vs) + 0 * squares(vs)\n```\n\n"
+        "```python:pkg/sq.py\nfrom pkg._kernels import sumsq\n\n\ndef squares(vs):\n    return sumsq(vs)\n```\n"
+    )
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE,
+        language="python",
+        language_version="3.11.7",
+        original=files,
+        answers=answers_of([answer], files),
+        target=Target.parse("total"),
+        fence_tags=("python",),
+    )
+    [candidate] = CLEANER.postprocess(request)
+    code = {file.path: file.code for file in candidate.files}
+    assert set(code) == {"pkg/tot.py", "pkg/sq.py"}
+    for path, text in code.items():
+        assert "_kernels" not in text and "def sumsq(vs):" in text and "import math" in text, (path, text)
+    assert code["pkg/sq.py"] == "import math\n\n\n" + KERNEL.removeprefix("import math\n\n\n") + (
+        "\n\ndef squares(vs):\n    return sumsq(vs)\n"
+    )

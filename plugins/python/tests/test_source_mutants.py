@@ -13,6 +13,7 @@ from codeflash_engine_python.source import (
     apply_edits,
     first_line,
     import_insertion_line,
+    lines_after_imports,
     split_lines,
 )
 from codeflash_engine_python.testgen.cleanup import remove_unused_definitions
@@ -158,3 +159,43 @@ def test_new_imports_go_after_the_leading_docstring_and_imports(code: str, line:
     """The line before which new imports go: after the module docstring (a string, first) and the
     imports that follow it, before the first other statement."""
     assert import_insertion_line(ast.parse(code)) == line
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("def f():\n    pass\n", "import math\n\n\ndef f():\n    pass\n"),
+        ("async def f():\n    pass\n", "import math\n\n\nasync def f():\n    pass\n"),
+        ("@cache\ndef f():\n    pass\n", "import math\n\n\n@cache\ndef f():\n    pass\n"),
+        ("class A:\n    pass\n", "import math\n\n\nclass A:\n    pass\n"),
+        ("# the kernel\ndef f():\n    pass\n", "import math\n\n\n# the kernel\ndef f():\n    pass\n"),
+        ("import os\nX = 1\n", "import os\nimport math\n\nX = 1\n"),
+        ("import os\n\n\ndef f():\n    pass\n", "import os\nimport math\n\n\ndef f():\n    pass\n"),
+        ('"""Doc."""\ndefinitely = 1\n', '"""Doc."""\nimport math\n\ndefinitely = 1\n'),
+        ("classes = []\n", "import math\n\nclasses = []\n"),
+        ("import os", "import os\nimport math\n"),
+        ("", "import math\n"),
+    ],
+    ids=[
+        "def",
+        "async-def",
+        "decorator",
+        "class",
+        "comment-above-def",
+        "other-code",
+        "blank-lines-already",
+        "after-docstring",
+        "a-name-starting-with-class",
+        "no-final-newline",
+        "empty",
+    ],
+)
+def test_lines_after_imports_set_the_code_below_apart_as_pep_8_does(text: str, expected: str) -> None:
+    edit = lines_after_imports(SourceText(text), ast.parse(text), "import math\n")
+    assert apply_edits(text, [edit]) == expected
+
+
+def test_lines_that_end_in_a_blank_line_get_no_more() -> None:
+    text = "def f():\n    pass\n"
+    edit = lines_after_imports(SourceText(text), ast.parse(text), "import math\n\n\ndef g():\n    pass\n\n\n")
+    assert apply_edits(text, [edit]) == "import math\n\n\ndef g():\n    pass\n\n\ndef f():\n    pass\n"

@@ -306,7 +306,8 @@ def test_a_loop_bound_of_exactly_max_range_is_capped_only_where_it_is_a_bound() 
 def test_missing_imports_go_right_below_the_models_imports_without_a_blank_line() -> None:
     answer = "import pytest\ndef test_empty():\n    assert sort_list([]) == []\n"
     generated = _tests_of(answer, "pkg.sorter", "sort_list", SORT_FILES)
-    assert generated == "import pytest\nfrom pkg.sorter import sort_list\n" + answer.removeprefix("import pytest\n")
+    test = answer.removeprefix("import pytest\n")
+    assert generated == "import pytest\nfrom pkg.sorter import sort_list\n\n\n" + test  # PEP 8's two blank lines
 
 
 def test_missing_imports_open_a_file_that_starts_with_a_test_and_lacks_its_final_newline() -> None:
@@ -314,7 +315,7 @@ def test_missing_imports_open_a_file_that_starts_with_a_test_and_lacks_its_final
         request("", function="sort_list", qualified="sort_list", module="pkg.sorter", test_module="t", files=SORT_FILES)
     )
     code = "def test_empty():\n    assert sort_list([]) == []"
-    assert cleanup.add_missing_imports(code, target, None) == "from pkg.sorter import sort_list\n" + code
+    assert cleanup.add_missing_imports(code, target, None) == "from pkg.sorter import sort_list\n\n\n" + code
 
 
 # extraction and instrumentation (survivors of ``scripts/mutation.py python.testgen_pipeline``)
@@ -346,7 +347,10 @@ def test_a_request_without_fence_tags_reads_the_usual_python_tags() -> None:
         files=SORT_FILES,
     )
     generated = postprocess_tests(attrs.evolve(plain, fence_tags=())).generated
-    assert generated == "from pkg.sorter import sort_list\ndef test_sorted():\n    assert sort_list([2, 1]) == [1, 2]\n"
+    assert (
+        generated
+        == "from pkg.sorter import sort_list\n\n\ndef test_sorted():\n    assert sort_list([2, 1]) == [1, 2]\n"
+    )
 
 
 def test_a_constructor_target_is_measured_through_the_name_its_class_is_imported_under() -> None:

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from codeflash_engine_python.candidates.module import ModuleIndex, Unit, dedent, reindent, string_continuation_lines
 from codeflash_engine_python.candidates.placeholder import is_stub
 from codeflash_engine_python.names import BUILTIN_NAMES, free_names, group_from_imports
-from codeflash_engine_python.source import Definition, Edit, apply_edits, first_line, import_insertion_line
+from codeflash_engine_python.source import Definition, Edit, apply_edits, first_line, lines_after_imports
 from codeflash_engine_python.syntax import parse
 
 
@@ -121,15 +121,7 @@ def carry_over(
     text = "".join(line + "\n" for line in imports) + "".join(
         dedent(base.text(unit), unit.indent).rstrip("\n") + "\n\n\n" for unit in units
     )
-    return _edited(candidate, [_insertion_after_imports(candidate, text)], language_version)
-
-
-def _insertion_after_imports(index: ModuleIndex, text: str) -> Edit:
-    """An edit inserting whole lines ``text`` after the leading docstring and imports of ``index``."""
-    at = index.source.line_start(import_insertion_line(index.tree))
-    if at and index.source.text[at - 1] != "\n":
-        text = "\n" + text
-    return Edit(at, at, text)
+    return _edited(candidate, [lines_after_imports(candidate.source, candidate.tree, text)], language_version)
 
 
 def _edited(index: ModuleIndex, edits: Sequence[Edit], language_version: str | None) -> ModuleIndex:

@@ -57,7 +57,7 @@ from codeflash_engine_python.source import (
     apply_edits,
     docstring_statement,
     first_line,
-    import_insertion_line,
+    lines_after_imports,
     split_lines,
 )
 from codeflash_engine_python.syntax import parse
@@ -463,8 +463,8 @@ def merge_file(
     if merge.discarded:
         import_lines = _without_discarded(import_lines, merge.discarded, original, edits)
     if import_lines:
-        at = original.source.line_start(import_insertion_line(original.tree))
-        edits.insert(0, Edit(at, at, "".join(line.rstrip("\n") + "\n" for line in import_lines)))
+        lines = "".join(line.rstrip("\n") + "\n" for line in import_lines)
+        edits.insert(0, lines_after_imports(original.source, original.tree, lines))
     text = apply_edits(original.source.text, edits)
     return MergeResult(text=text, changes=tuple(merge.changes), imports=tuple(import_lines))
 

@@ -4,7 +4,8 @@ Models sometimes move the fast code into a module of its own (```python:pkg/_ker
 ``from pkg._kernels import sumsq`` in the target's file). The client only writes files it sent
 (contract 4.4), so the new file would be dropped and the import would fail: the candidate is lost.
 The new module's code goes into the file importing from it instead, after that file's leading
-imports, and the import goes: its names are then defined where they are used.
+imports, and the import goes: its names are then defined where they are used. When several files
+import from it, each gets its own copy.
 
 Only a plain ``from <module> import a, b`` (absolute, or relative to the importing file) of names
 the new module defines at its top level, without ``as``, is folded; anything else is left as it
@@ -54,7 +55,7 @@ def _imports_from(node: ast.ImportFrom, importer: str | None, new: tuple[str, ..
 
 
 def fold_new_modules(blocks: Sequence[Parsed], known_paths: set[str], language_version: str | None) -> list[Parsed]:
-    """``blocks`` with each block for a file the client did not send folded into the block that
+    """``blocks`` with each block for a file the client did not send folded into every block that
     imports from it (see the module docstring)."""
     names = {PurePosixPath(p).name for p in known_paths}
     out = list(blocks)
@@ -62,6 +63,7 @@ def fold_new_modules(blocks: Sequence[Parsed], known_paths: set[str], language_v
         if block.path is None or block.path in known_paths or PurePosixPath(block.path).name in names:
             continue
         new = _parts(block.path)
+        folded_into_one = False
         for at, (other, other_index) in enumerate(out):
             if other is block or (other.path is not None and other.path not in known_paths):
                 continue
@@ -84,6 +86,7 @@ def fold_new_modules(blocks: Sequence[Parsed], known_paths: set[str], language_v
             except (SyntaxError, ValueError):
                 continue
             out[at] = folded
+            folded_into_one = True
+        if folded_into_one:
             out = [item for item in out if item[0] is not block]
-            break
     return out

@@ -37,6 +37,7 @@ def _outer_calls(node: ast.AST, is_target: Callable[[ast.Call], bool], runs_coro
     a coroutine that nobody runs, and nothing would be timed.
     """
     found: list[ast.expr] = []
+    consumed: dict[int, ast.expr] = {}  # one ``list(...)`` per generator expression, however many calls it holds
 
     def keep(expr: ast.expr | None) -> None:
         if expr is not None and not any(expr is other for other in found):
@@ -52,7 +53,10 @@ def _outer_calls(node: ast.AST, is_target: Callable[[ast.Call], bool], runs_coro
             if isinstance(scope, ast.Lambda):
                 return None  # never called here: nothing to run
             if isinstance(scope, ast.GeneratorExp):
-                return ast.copy_location(ast.Call(func=ast.Name("list", ast.Load()), args=[scope], keywords=[]), scope)
+                if id(scope) not in consumed:
+                    consume = ast.Call(func=ast.Name("list", ast.Load()), args=[scope], keywords=[])
+                    consumed[id(scope)] = ast.copy_location(consume, scope)
+                return consumed[id(scope)]
             assert isinstance(scope, ast.expr)
             return scope
         if runs_coroutines and not isinstance(call, ast.Await) and runners:

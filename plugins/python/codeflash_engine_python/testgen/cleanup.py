@@ -14,7 +14,7 @@ import re
 import sys
 
 from codeflash_engine_python.names import MODULE_ALIASES, bound_names, missing_imports, used_names
-from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, import_insertion_line
+from codeflash_engine_python.source import Edit, SourceText, apply_edits, first_line, lines_after_imports
 from codeflash_engine_python.syntax import parse
 from codeflash_engine_python.testgen.context import TestTarget
 from codeflash_engine_python.testgen.instrument import is_test_function, test_functions
@@ -301,10 +301,8 @@ def add_missing_imports(code: str, target: TestTarget, language_version: str | N
     lines = missing_imports(used_names([tree]), bound_names(tree), known)
     if not lines:
         return code
-    source = SourceText(code)
-    at = source.line_start(import_insertion_line(tree))
-    prefix = "" if at == 0 or code[at - 1] == "\n" else "\n"
-    return apply_edits(code, [Edit(at, at, prefix + "".join(line + "\n" for line in lines))])
+    insertion = lines_after_imports(SourceText(code), tree, "".join(line + "\n" for line in lines))
+    return apply_edits(code, [insertion])
 
 
 def require_tests(code: str, language_version: str | None) -> str:
