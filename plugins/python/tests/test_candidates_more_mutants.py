@@ -118,6 +118,25 @@ def test_a_constant_a_case_pattern_compares_with_stays_in_its_class() -> None:
     assert [scorer().score(v) for v in (0, 3, 5)] == [0, 1, 2]  # type: ignore[operator]
 
 
+def test_a_constant_an_f_string_prints_with_its_own_text_stays_in_its_class() -> None:
+    """``f"{self._SEP=}"`` prints ``self._SEP='-'``; moved, it would print ``_SEP='-'``."""
+    code = "class Scorer:\n    _SEP = '-'\n\n    def score(self, x):\n        return f'{x}{self._SEP}{ self._SEP = }'\n"
+    candidate, out = hoisted(code)
+    assert out is candidate
+    scorer = run_module(out.source.text)["Scorer"]
+    assert scorer().score(1) == "1- self._SEP = '-'"  # type: ignore[operator]
+
+
+def test_a_constant_an_f_string_only_formats_moves() -> None:
+    """A plain ``{self._SEP}`` field (or ``{x == self._SEP}``: the text before it is not ``=``) moves."""
+    code = (
+        "class Scorer:\n    _SEP = '-'\n\n    def score(self, x):\n        return f'{x}={self._SEP}{x == self._SEP}'\n"
+    )
+    _, out = hoisted(code)
+    assert out.source.text.startswith("_SEP = '-'\n"), out.source.text
+    assert run_module(out.source.text)["Scorer"]().score(1) == "1=-False"  # type: ignore[operator]
+
+
 def test_a_read_after_a_case_pattern_is_rewritten() -> None:
     """Only the pattern's own value stays dotted: a read in the case's body moves like any other."""
     code = (

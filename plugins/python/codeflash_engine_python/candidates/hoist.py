@@ -16,8 +16,8 @@ would be bound as a method), reads no other name of the class body that stays, a
 module-level binding and no function of the candidate binds (``_TABLE = self._TABLE`` would read
 its own local once rewritten); and only when the candidate never assigns or deletes the attribute
 through the instance or class, nor matches against it in a ``case`` pattern (``case self._STOP:``
-compares with the attribute, ``case _STOP:`` would capture anything). Anything else is left as it
-was.
+compares with the attribute, ``case _STOP:`` would capture anything), nor prints it in an
+f-string's ``{self._STOP=}`` (whose text is part of the value). Anything else is left as it was.
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def _shares_a_line(item: ast.stmt, cls: ast.ClassDef) -> bool:
 def _references(tree: ast.Module, cls: ast.ClassDef, names: set[str]) -> tuple[list[ast.Attribute], set[str]]:
     """The reads of ``names`` through ``self``/``cls`` in the class's methods or through the class
     anywhere, and the names among them that are also written or deleted that way, or compared
-    with in a ``case`` pattern (a dotted name there is a value, a bare name would be a capture)."""
+    with in a ``case`` pattern (a dotted name there is a value, a bare name would be a capture) or
+    printed with its own text (``f"{self._X=}"``)."""
     reads: list[ast.Attribute] = []
     written: set[str] = set()
     patterns: set[int] = set()  # the values of ``case`` patterns (walked before them: breadth first)
@@ -92,6 +93,9 @@ def _references(tree: ast.Module, cls: ast.ClassDef, names: set[str]) -> tuple[l
             if isinstance(node, ast.MatchValue):
                 patterns.add(id(node.value))
                 continue
+            if isinstance(node, ast.JoinedStr):  # ``f"{self._X=}"`` prints its own text: it stays
+                patterns.update(id(inner) for inner in _self_documenting(node))
+                continue
             if not isinstance(node, ast.Attribute) or node.attr not in names or id(node) in seen:
                 continue
             if not (isinstance(node.value, ast.Name) and node.value.id in owners):
@@ -102,6 +106,23 @@ def _references(tree: ast.Module, cls: ast.ClassDef, names: set[str]) -> tuple[l
             else:
                 written.add(node.attr)
     return reads, written
+
+
+def _self_documenting(node: ast.JoinedStr) -> list[ast.AST]:
+    """The nodes of the ``{expression=}`` fields of an f-string, whose text is part of its value
+    (the text before such a field ends with the expression and ``=``, spaces aside)."""
+
+    def compact(text: str) -> str:
+        return "".join(text.split())
+
+    return [
+        inner
+        for before, value in zip(node.values, node.values[1:], strict=False)
+        if isinstance(value, ast.FormattedValue)
+        and isinstance(before, ast.Constant)
+        and compact(str(before.value)).endswith(compact(ast.unparse(value.value)) + "=")
+        for inner in all_nodes([value.value])
+    ]
 
 
 def hoist_class_attributes(candidate: ModuleIndex, original: ModuleIndex, language_version: str | None) -> ModuleIndex:
