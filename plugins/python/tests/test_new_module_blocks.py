@@ -16,12 +16,16 @@ KERNEL = "import math\n\n\ndef sumsq(vs):\n    return math.fsum(v * v for v in v
 
 
 def candidates(path: str, import_line: str, kernel_path: str = "pkg/_kernels.py") -> list[Candidate]:
-    files = (CodeFile(path, TOTAL),)
     answer = (
         "Move the kernel to a module of its own.\n\n"
         f"```python:{kernel_path}\n{KERNEL}```\n\n"
         f"```python:{path}\n{import_line}\n\n\ndef total(vs):\n    return sumsq(vs)\n```\n"
     )
+    return postprocessed((CodeFile(path, TOTAL),), answer)
+
+
+def postprocessed(files: tuple[CodeFile, ...], answer: str) -> list[Candidate]:
+    """The candidates the Python plugin makes of ``answer`` to optimize ``total`` in ``files``."""
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
         language="python",
@@ -75,16 +79,7 @@ def test_every_file_importing_from_the_new_module_gets_its_code() -> None:
         "def total(vs):\n    return sumsq(vs) + 0 * squares(vs)\n```\n\n"
         "```python:pkg/sq.py\nfrom pkg._kernels import sumsq\n\n\ndef squares(vs):\n    return sumsq(vs)\n```\n"
     )
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=files,
-        answers=answers_of([answer], files),
-        target=Target.parse("total"),
-        fence_tags=("python",),
-    )
-    [candidate] = CLEANER.postprocess(request)
+    [candidate] = postprocessed(files, answer)
     code = {file.path: file.code for file in candidate.files}
     assert set(code) == {"pkg/tot.py", "pkg/sq.py"}
     for path, text in code.items():

@@ -42,7 +42,7 @@ from codeflash_engine.http.respond import respond
 from codeflash_engine.http.state import SETTINGS
 from codeflash_engine.infra.db.cfapi_types import PullRequestKind, PullRequestRecord
 from codeflash_engine.infra.db.types import Identity
-from codeflash_engine.infra.github import GitHub, GitHubError, ReviewComment, open_github
+from codeflash_engine.infra.github import GitHub, GitHubError, PullRequest, ReviewComment, open_github
 from codeflash_engine.infra.mail import mail_configured, send_mail
 from codeflash_engine.infra.tenancy import privacy_var
 from codeflash_engine.text.pull_request import OptimizationReport, pr_body, pr_title, speedup_phrase
@@ -256,6 +256,31 @@ def _pr_record(
     )
 
 
+async def _propose_optimization(
+    github: GitHub,
+    owner: str,
+    repo: str,
+    report: OptimizationReport,
+    files: dict[str, str],
+    *,
+    start: str,
+    into: str | None = None,
+) -> PullRequest:
+    """The optimization's own branch from ``start`` with its commit, and its pull request into
+    ``into`` (default: ``start``, a branch name)."""
+    return await github.propose(
+        owner,
+        repo,
+        start=start,
+        branch=_branch_name(report.function_name),
+        files=files,
+        message=_commit_message(report),
+        into=into or start,
+        title=pr_title(report),
+        body=pr_body(report),
+    )
+
+
 @_route(
     "POST", "/cfapi/create-pr", "Open a pull request; answers its number", s.CreatePrRequest, s.PlainText, "text/plain"
 )
@@ -268,19 +293,8 @@ async def create_pr(request: web.Request) -> web.Response:
     github = _github(request)
     report = _report(body)
     files = _changed_files(body)
-    branch = _branch_name(report.function_name)
     async with _on_github():
-        pr = await github.propose(
-            body.owner,
-            body.repo,
-            start=body.baseBranch,
-            branch=branch,
-            files=files,
-            message=_commit_message(report),
-            into=body.baseBranch,
-            title=pr_title(report),
-            body=pr_body(report),
-        )
+        pr = await _propose_optimization(github, body.owner, body.repo, report, files, start=body.baseBranch)
     await _record(
         request, _pr_record(request, "create", body.owner, body.repo, pr.number, report, number=pr.number, url=pr.url)
     )
@@ -323,18 +337,7 @@ async def suggest_pr_changes(request: web.Request) -> web.Response:
                 "suggestions, and the engine cannot open a pull request into a fork's branch",
                 status=409,
             )
-        branch = _branch_name(report.function_name)
-        dependent = await github.propose(
-            owner,
-            repo,
-            start=pr.head_sha,
-            branch=branch,
-            files=files,
-            message=_commit_message(report),
-            into=pr.head_ref,
-            title=pr_title(report),
-            body=pr_body(report),
-        )
+        dependent = await _propose_optimization(github, owner, repo, report, files, start=pr.head_sha, into=pr.head_ref)
     await _record(
         request,
         _pr_record(request, "dependent", owner, repo, number, report, number=dependent.number, url=dependent.url),
