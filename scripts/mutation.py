@@ -776,108 +776,218 @@ MODULES: dict[str, Module] = {
     # -- session 12, http: request schemas, context, cfapi schemas and guard
     "http.schemas": Module(  # request bodies read and refused field by field
         "engine/codeflash_engine/http/schemas.py",
-        ["tests/endpoints/test_hostile_fields.py", "tests/endpoints/test_endpoints.py", "tests/test_http_errors.py"],
+        [
+            "tests/endpoints/test_schemas_mutants.py",
+            "tests/endpoints/test_hostile_fields.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/test_http_errors.py",
+        ],
         pytest_args=_MEMORY,
     ),
     "http.context": Module(  # the request's context: trace, tenant, timing
         "engine/codeflash_engine/http/context.py",
-        ["tests/ops/test_observability.py", "tests/endpoints/test_hostile_errors.py"],
+        [
+            "tests/ops/test_context_mutants.py",
+            "tests/ops/test_observability.py",
+            "tests/endpoints/test_hostile_errors.py",
+        ],
         pytest_args=_MEMORY,
     ),
     "http.cfapi_schemas": Module(  # the CLI's cfapi request bodies
         "engine/codeflash_engine/http/cfapi_schemas.py",
-        ["tests/cfapi/test_client_routes.py", "tests/cfapi/test_cfapi_routes_mutants.py"],
+        [
+            "tests/cfapi/test_cfapi_schemas_mutants.py",
+            "tests/cfapi/test_client_routes.py",
+            "tests/cfapi/test_cfapi_routes_mutants.py",
+        ],
         pytest_args=_MEMORY,
     ),
     "http.cfapi_guard": Module(  # who may call the cfapi
         "engine/codeflash_engine/http/cfapi_guard.py",
-        ["tests/cfapi/test_client_routes.py", "tests/cfapi/test_cfapi_routes_mutants.py"],
+        [
+            "tests/cfapi/test_cfapi_schemas_mutants.py",
+            "tests/cfapi/test_client_routes.py",
+            "tests/cfapi/test_cfapi_routes_mutants.py",
+        ],
         pytest_args=_MEMORY,
     ),
     # -- session 12, routes: the AI routes' handlers and the metrics
     "routes.candidates": Module(
-        "engine/codeflash_engine/http/routes/candidates.py", ["tests/endpoints/test_endpoints.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/http/routes/candidates.py",
+        ["tests/endpoints/test_endpoints.py", "tests/endpoints/test_routes_mutants.py"],
+        pytest_args=_MEMORY,
     ),
     "routes.testgen": Module(
-        "engine/codeflash_engine/http/routes/testgen.py", ["tests/endpoints/test_endpoints.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/http/routes/testgen.py",
+        [
+            "tests/endpoints/test_endpoints.py",
+            "tests/endpoints/test_testgen_prompt_paths.py",
+            "tests/endpoints/test_routes_mutants.py",
+        ],
+        pytest_args=_MEMORY,
     ),
     "routes.judging": Module(
-        "engine/codeflash_engine/http/routes/judging.py", ["tests/endpoints/test_endpoints.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/http/routes/judging.py",
+        ["tests/endpoints/test_endpoints.py", "tests/endpoints/test_routes_mutants.py"],
+        pytest_args=_MEMORY,
     ),
     "routes.health": Module(
-        "engine/codeflash_engine/http/routes/health.py", ["tests/ops/test_observability.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/http/routes/health.py",
+        ["tests/ops/test_observability.py", "tests/endpoints/test_routes_mutants.py"],
+        pytest_args=_MEMORY,
     ),
     "routes.usage": Module(
-        "engine/codeflash_engine/http/routes/usage.py", ["tests/db/test_guards.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/http/routes/usage.py",
+        ["tests/db/test_tenancy.py", "tests/endpoints/test_routes_mutants.py"],
+        pytest_args=_MEMORY,
     ),
     "http.metrics": Module(  # Prometheus metrics and the live figures the dashboard reads
         "engine/codeflash_engine/http/metrics.py",
-        ["tests/ops/test_observability.py", "tests/admin/test_admin_live_metrics.py"],
+        [
+            "tests/ops/test_metrics_mutants.py",
+            "tests/ops/test_observability.py",
+            "tests/admin/test_admin_live_metrics.py",
+        ],
         pytest_args=_MEMORY,
     ),
     # -- session 12, testgen: the Python plugin's test assertions and runtime, the JS/TS plugin
     "python.testgen_assertions": Module(
         "plugins/python/codeflash_engine_python/testgen/assertions.py",
-        [*_PY_TESTGEN, "plugins/python/tests/test_cli_shapes_24.py"],
+        [
+            "plugins/python/tests/test_assertions_mutants.py",
+            *_PY_TESTGEN,
+            "plugins/python/tests/test_cli_shapes_24.py",
+        ],
     ),
     "python.testgen_runtime": Module("plugins/python/codeflash_engine_python/testgen/runtime.py", _PY_TESTGEN),
-    "plugins.treesitter": Module("engine/codeflash_engine/plugins/treesitter.py", ["tests/test_treesitter_parse.py"]),
+    "plugins.treesitter": Module(
+        "engine/codeflash_engine/plugins/treesitter.py",
+        ["tests/test_treesitter_mutants.py", "tests/test_treesitter_parse.py"],
+    ),
     "js_ts.testgen": Module(
         "plugins/js_ts/codeflash_engine_js_ts/testgen.py",
-        ["plugins/js_ts/tests/test_jsts_testgen.py", "plugins/js_ts/tests/test_jsts_testgen_sizes.py"],
+        [
+            "plugins/js_ts/tests/test_jsts_mutants.py",
+            "plugins/js_ts/tests/test_jsts_testgen.py",
+            "plugins/js_ts/tests/test_jsts_testgen_sizes.py",
+        ],
     ),
     "js_ts.structure": Module(
         "plugins/js_ts/codeflash_engine_js_ts/structure.py",
-        ["plugins/js_ts/tests/test_jsts_candidates.py", "plugins/js_ts/tests/test_jsts_testgen.py"],
+        [
+            "plugins/js_ts/tests/test_jsts_mutants.py",
+            "plugins/js_ts/tests/test_jsts_candidates.py",
+            "plugins/js_ts/tests/test_jsts_testgen.py",
+        ],
     ),
     "js_ts.imports": Module(
         "plugins/js_ts/codeflash_engine_js_ts/imports.py",
-        ["plugins/js_ts/tests/test_jsts_candidates.py", "plugins/js_ts/tests/test_jsts_testgen.py"],
+        [
+            "plugins/js_ts/tests/test_jsts_mutants.py",
+            "plugins/js_ts/tests/test_jsts_candidates.py",
+            "plugins/js_ts/tests/test_jsts_testgen.py",
+        ],
     ),
     # -- session 12, java and go: tree-sitter plugins' imports, assertions, structure, testgen
     "java.imports": Module(
         "plugins/java/codeflash_engine_java/imports.py",
-        ["plugins/java/tests/test_java_candidates.py", "plugins/java/tests/test_java_testgen.py"],
+        [
+            "plugins/java/tests/test_java_candidates.py",
+            "plugins/java/tests/test_java_testgen.py",
+            "plugins/java/tests/test_java_mutants.py",
+        ],
     ),
     "java.assertions": Module(
-        "plugins/java/codeflash_engine_java/assertions.py", ["plugins/java/tests/test_java_testgen.py"]
+        "plugins/java/codeflash_engine_java/assertions.py",
+        [
+            "plugins/java/tests/test_java_candidates.py",
+            "plugins/java/tests/test_java_testgen.py",
+            "plugins/java/tests/test_java_mutants.py",
+        ],
     ),
     "java.testgen": Module(
-        "plugins/java/codeflash_engine_java/testgen.py", ["plugins/java/tests/test_java_testgen.py"]
+        "plugins/java/codeflash_engine_java/testgen.py",
+        [
+            "plugins/java/tests/test_java_candidates.py",
+            "plugins/java/tests/test_java_testgen.py",
+            "plugins/java/tests/test_java_mutants.py",
+        ],
     ),
     "java.structure": Module(
         "plugins/java/codeflash_engine_java/structure.py",
-        ["plugins/java/tests/test_java_candidates.py", "plugins/java/tests/test_java_testgen.py"],
+        [
+            "plugins/java/tests/test_java_candidates.py",
+            "plugins/java/tests/test_java_testgen.py",
+            "plugins/java/tests/test_java_mutants.py",
+        ],
     ),
-    "go.candidates": Module("plugins/go/codeflash_engine_go/candidates.py", ["plugins/go/tests/test_go_candidates.py"]),
-    "go.testgen": Module("plugins/go/codeflash_engine_go/testgen.py", ["plugins/go/tests/test_go_testgen.py"]),
+    "go.candidates": Module(
+        "plugins/go/codeflash_engine_go/candidates.py",
+        [
+            "plugins/go/tests/test_go_candidates.py",
+            "plugins/go/tests/test_go_testgen.py",
+            "plugins/go/tests/test_go_mutants.py",
+        ],
+    ),
+    "go.testgen": Module(
+        "plugins/go/codeflash_engine_go/testgen.py",
+        [
+            "plugins/go/tests/test_go_candidates.py",
+            "plugins/go/tests/test_go_testgen.py",
+            "plugins/go/tests/test_go_mutants.py",
+        ],
+    ),
     "go.source": Module(
         "plugins/go/codeflash_engine_go/source.py",
-        ["plugins/go/tests/test_go_candidates.py", "plugins/go/tests/test_go_testgen.py"],
+        [
+            "plugins/go/tests/test_go_candidates.py",
+            "plugins/go/tests/test_go_testgen.py",
+            "plugins/go/tests/test_go_mutants.py",
+        ],
     ),
     # -- session 12, infra: redaction, safe text, deadlines, observability, the commands
-    "llm.redact": Module("engine/codeflash_engine/infra/llm/redact.py", ["tests/llm/test_llm_retry.py"]),
+    "llm.redact": Module(
+        "engine/codeflash_engine/infra/llm/redact.py",
+        ["tests/llm/test_redact_mutants.py", "tests/llm/test_llm_retry.py", "tests/llm/test_llm_secrets.py"],
+    ),
     "db.safe_text": Module(
-        "engine/codeflash_engine/infra/db/safe_text.py", ["tests/ops/test_hostile_records.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/infra/db/safe_text.py",
+        ["tests/ops/test_infra_mutants.py", "tests/ops/test_hostile_records.py"],
+        pytest_args=_MEMORY,
     ),
     "llm.deadline": Module(
         "engine/codeflash_engine/infra/llm/deadline.py",
-        ["tests/llm/test_llm_retry.py", "tests/endpoints/test_pipelines_mutants.py"],
+        ["tests/ops/test_infra_mutants.py", "tests/llm/test_llm_retry.py", "tests/endpoints/test_pipelines_mutants.py"],
     ),
     "infra.observability": Module(
-        "engine/codeflash_engine/infra/observability.py", ["tests/ops/test_observability.py"], pytest_args=_MEMORY
+        "engine/codeflash_engine/infra/observability.py",
+        ["tests/ops/test_infra_mutants.py", "tests/ops/test_observability.py"],
+        pytest_args=_MEMORY,
     ),
     "commands.keys": Module(
-        "engine/codeflash_engine/commands/keys.py", ["tests/db/test_keys_commands.py"], needs_postgres=True
+        "engine/codeflash_engine/commands/keys.py",
+        ["tests/db/test_commands_mutants.py", "tests/db/test_keys_commands.py"],
+        needs_postgres=True,
     ),
     "commands.plans": Module(
-        "engine/codeflash_engine/commands/plans.py", ["tests/db/test_plans_commands.py"], needs_postgres=True
+        "engine/codeflash_engine/commands/plans.py",
+        ["tests/db/test_commands_mutants.py", "tests/db/test_plans_commands.py"],
+        needs_postgres=True,
     ),
     "commands.apply_patch": Module(
         "engine/codeflash_engine/commands/apply_patch.py",
-        ["tests/text/test_apply_patch_cli.py", "tests/text/test_apply_patch_hostile.py"],
+        [
+            "tests/text/test_apply_patch_cli.py",
+            "tests/text/test_apply_patch_hostile.py",
+            "tests/db/test_commands_mutants.py",
+        ],
+        pytest_args=("-k", "apply_patch"),  # the file's other tests need PostgreSQL
     ),
-    "commands.connect": Module("engine/codeflash_engine/commands/connect.py", ["tests/cfapi/test_connect.py"]),
+    "commands.connect": Module(
+        "engine/codeflash_engine/commands/connect.py",
+        ["tests/cfapi/test_connect.py", "tests/db/test_commands_mutants.py"],
+        pytest_args=("-k", "connect"),  # the file's other tests need PostgreSQL
+    ),
 }
 
 

@@ -11,6 +11,7 @@ equal.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Hashable, Sequence
 
@@ -19,7 +20,7 @@ from tree_sitter import Node
 
 from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
 from codeflash_engine.plugins.treesitter import Edit
-from codeflash_engine_js_ts.imports import add_imports, missing_imports
+from codeflash_engine_js_ts.imports import add_imports, bindings, declared_names, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import (
@@ -174,6 +175,13 @@ class JsTsCleaner(CandidateCleaner[Original, OriginalFile, Source]):
         insert = add_imports(source, missing_imports(file.source, source))
         if insert is not None:
             source = source.edited([insert], original.language)
+        copyable = client_copyable_edits(source, file)
+        if copyable:
+            source = source.edited(copyable, original.language)
+        if enforced and original.target.class_name:
+            lifted = lifted_method_edits(source, file, original.target)
+            if lifted:
+                source = source.edited(lifted, original.language)
         if not source.ok:
             raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
         return source
@@ -309,3 +317,195 @@ def _incompatibility(source: Source, new: Node, old_source: Source, old: Node) -
     if parameter_shapes(source, new_params) != parameter_shapes(old_source, old_params):
         return "the answer changed the target's parameters"
     return None
+
+
+def client_copyable_edits(source: Source, file: OriginalFile) -> list[Edit]:
+    """Edits giving what a candidate adds at the top level a form the client copies into the file.
+
+    The client (0.20.6) puts a candidate into the project by replacing the functions it knows
+    (the target and its existing helpers) and copying the *new variable, class and type
+    declarations*; it copies neither new function declarations nor new imports. A helper the
+    answer adds next to the target (``function buildIndex(rows) { ... }``, as the prompt invites)
+    or a new import (``import { createHash } from 'node:crypto'``) would be lost, and the candidate
+    fail with a ``ReferenceError``. So a new top-level function becomes a ``const`` bound to the
+    same function: ``const buildIndex = function buildIndex(rows) { ... };`` (``export``,
+    ``async`` and generator forms kept; TypeScript overloads left alone); and the names a new
+    ``import`` adds come from ``await import(...)`` (``const { createHash } = await
+    import('node:crypto');``, top-level ``await``: the file is an ES module when it imports).
+    Type-only imports are left alone: they have no runtime effect.
+    """
+    known = declared_names(file.source)
+    overloaded = {
+        source.text(signature_name)
+        for node in source.root.named_children
+        if (inner := _declaration_of(node)).type == "function_signature"
+        and (signature_name := inner.child_by_field_name("name")) is not None
+    }
+    edits: list[Edit] = []
+    for node in source.root.named_children:
+        inner = _declaration_of(node)
+        if inner.type not in ("function_declaration", "generator_function_declaration"):
+            continue
+        name_node = inner.child_by_field_name("name")
+        name = source.text(name_node) if name_node is not None else ""
+        if not name or name in known or name in overloaded:
+            continue
+        text = f"const {name} = {source.text(inner)};"
+        edits.append(Edit(inner.start_byte, inner.end_byte, text.encode("utf-8")))
+    edits.extend(_dynamic_imports(source, known))
+    return edits
+
+
+def _declaration_of(node: Node) -> Node:
+    if node.type == "export_statement":
+        return node.child_by_field_name("declaration") or node
+    return node
+
+
+def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
+    """Edits moving the methods a candidate adds to the target's class out of it, where the client
+    copies them.
+
+    The client (0.20.6) replaces only the target method of a class: a helper method the answer
+    adds next to it (``_index() { ... }`` called as ``this._index()``) would be lost, and the
+    candidate fail with ``this._index is not a function``. Such a method becomes a module-level
+    ``const Ledger__index = function (...) { ... };`` (a new declaration, which the client copies)
+    and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result.
+    Left alone (and lost, as before): getters, setters, methods using ``super``, and methods
+    referred to other than by a call on ``this`` (or on the class, for a static one).
+    """
+    class_name = target.class_name or ""
+    known = set(file.functions)
+    members = [
+        d
+        for d in definitions(source)
+        if d.class_name == class_name and d.function is not None and d.key is not None and d.key not in known
+    ]
+    unit = next((d for d in definitions(source) if d.key == f"class {class_name}"), None)
+    if unit is None:
+        return []
+    taken = declared_names(source)
+    edits: list[Edit] = []
+    lifted: dict[str, str] = {}
+    for member in members:
+        method = member.function
+        assert method is not None
+        name_node = method.child_by_field_name("name")
+        if name_node is None or any(c.type in ("get", "set") for c in method.children) or _uses_super(method):
+            continue
+        name = source.text(name_node)
+        if name == "constructor":
+            continue
+        local = f"{class_name}_{name.lstrip('#')}"
+        while local in taken:
+            local = f"_{local}"
+        params = method.child_by_field_name("type_parameters") or method.child_by_field_name("parameters")
+        if params is None:
+            continue
+        prefix = "async " if any(c.type == "async" for c in method.children) else ""
+        star = "*" if any(c.type == "*" for c in method.children) else ""
+        body = _dedented(source.span(params.start_byte, method.end_byte), method.start_point[1])
+        text = f"const {local} = {prefix}function{star} {body};\n\n"
+        lifted[name] = local
+        taken.add(local)
+        edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
+        edits.append(Edit(*source.removal_span(member.node), b""))
+    if not lifted:
+        return []
+    calls = _member_calls(source, unit.node, class_name, lifted)
+    if calls is None or any(_inside(call, removed) for call in calls for removed in edits):
+        return []  # referred to in another way, or a lifted method calls another: left as it was
+    return edits + calls
+
+
+def _inside(edit: Edit, other: Edit) -> bool:
+    return other.start <= edit.start < other.end or (edit.start < other.start < edit.end)
+
+
+def _uses_super(node: Node) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "super":
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, str]) -> list[Edit] | None:
+    """Edits turning ``this.m(args)`` (``Class.m(args)``) into ``m_const.call(this, args)``; None
+    when a lifted method is referred to in any other way."""
+    edits: list[Edit] = []
+    stack = [cls]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type != "member_expression":
+            continue
+        prop, owner = node.child_by_field_name("property"), node.child_by_field_name("object")
+        if prop is None or owner is None or source.text(prop) not in lifted:
+            continue
+        if owner.type != "this" and source.text(owner) != class_name:
+            continue
+        call = node.parent
+        if call is None or call.type != "call_expression" or call.child_by_field_name("function") != node:
+            return None
+        arguments = call.child_by_field_name("arguments")
+        if arguments is None or arguments.type != "arguments":
+            return None
+        inner = source.span(arguments.start_byte + 1, arguments.end_byte - 1).strip()
+        receiver = source.text(owner)
+        text = f"{lifted[source.text(prop)]}.call({receiver}{', ' + inner if inner else ''})"
+        edits.append(Edit(call.start_byte, call.end_byte, text.encode("utf-8")))
+    spans = sorted((e.start, e.end) for e in edits)
+    if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans)):
+        return None  # nested calls: left as they were
+    return edits
+
+
+def _dedented(text: str, column: int) -> str:
+    """``text`` (a method's code from its parameters on) with its continuation lines moved left by
+    ``column`` blanks, where they have them."""
+    first, *rest = text.split("\n")
+    return "\n".join([first, *(line[column:] if line[:column].isspace() else line for line in rest)])
+
+
+def _dynamic_imports(source: Source, known: set[str]) -> list[Edit]:
+    """``import`` statements binding new names: those names as ``const ... = await import(...)``."""
+    edits: list[Edit] = []
+    grouped: dict[int, tuple[Node, list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    for binding in bindings(source):
+        statement = binding.statement
+        if statement.type != "import_statement" or any(c.type == "type" for c in statement.children):
+            continue
+        _, kept, new = grouped.setdefault(statement.start_byte, (statement, [], []))
+        is_new = binding.name not in known and not binding.piece.startswith("type ")
+        (new if is_new else kept).append((binding.kind, binding.piece))
+    for statement, kept, new in grouped.values():
+        module = statement.child_by_field_name("source")
+        if not new or module is None:
+            continue
+        specifier = source.text(module)
+        lines = [_static_import(kept, specifier)] if kept else []
+        lines += [f"const {piece[5:]} = await import({specifier});" for kind, piece in new if kind == "namespace"]
+        named = [_destructured(kind, piece) for kind, piece in new if kind != "namespace"]
+        if named:
+            lines.append(f"const {{ {', '.join(named)} }} = await import({specifier});")
+        edits.append(Edit(statement.start_byte, statement.end_byte, "\n".join(lines).encode("utf-8")))
+    return edits
+
+
+def _static_import(pieces: list[tuple[str, str]], specifier: str) -> str:
+    parts = [piece for kind, piece in pieces if kind in ("default", "namespace")]
+    named = [piece for kind, piece in pieces if kind not in ("default", "namespace")]
+    if named:
+        parts.append("{ " + ", ".join(named) + " }")
+    return f"import {', '.join(parts)} from {specifier};"
+
+
+def _destructured(kind: str, piece: str) -> str:
+    """A binding of an ESM import as a destructuring property of the module namespace."""
+    if kind == "default":
+        return f"default: {piece}"
+    imported, _, local = piece.partition(" as ")
+    return f"{imported}: {local}" if local else imported

@@ -255,7 +255,7 @@ def test_bare_method_goes_back_into_its_class_header_after_the_answer_imports() 
         "mean(xs) {\n  return clamp(sum(xs) / xs.length, this.limit);\n}\n```"
     )
     assert _kept("src/stats.js", DERIVED, answer, "Stats.mean") == (
-        'import { clamp } from "./clamp";\nimport { sum } from "./sum";\nimport { Base } from "./base";\n\n'
+        'import { clamp } from "./clamp";\nconst { sum } = await import("./sum");\nimport { Base } from "./base";\n\n'
         "export class Stats extends Base {\n  mean(xs) {\n    return clamp(sum(xs) / xs.length, this.limit);\n  }\n}\n"
     )
 
