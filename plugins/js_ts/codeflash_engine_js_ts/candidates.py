@@ -371,8 +371,9 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     candidate fail with ``this._index is not a function``. Such a method becomes a module-level
     ``const Ledger__index = function (...) { ... };`` (a new declaration, which the client copies)
     and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result.
-    Left alone (and lost, as before): getters, setters, methods using ``super``, and methods
-    referred to other than by a call on ``this`` (or on the class, for a static one).
+    Left alone (and lost, as before): getters, setters, methods using ``super`` or a private name
+    (``this.#count``), and methods referred to other than by a call on ``this`` (or on the class,
+    for a static one).
     """
     class_name = target.class_name or ""
     known = set(file.functions)
@@ -391,7 +392,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         method = member.function
         assert method is not None
         name_node = method.child_by_field_name("name")
-        if name_node is None or any(c.type in ("get", "set") for c in method.children) or _uses_super(method):
+        if name_node is None or any(c.type in ("get", "set") for c in method.children) or _needs_its_class(method):
             continue
         name = source.text(name_node)
         if name == "constructor":
@@ -422,11 +423,14 @@ def _inside(edit: Edit, other: Edit) -> bool:
     return other.start <= edit.start < other.end or (edit.start < other.start < edit.end)
 
 
-def _uses_super(node: Node) -> bool:
-    stack = [node]
+def _needs_its_class(method: Node) -> bool:
+    """The method uses ``super`` or a private name (``this.#count``): outside its class, its code
+    would not even parse."""
+    name = method.child_by_field_name("name")
+    stack = [c for c in method.children if c != name]
     while stack:
         current = stack.pop()
-        if current.type == "super":
+        if current.type in ("super", "private_property_identifier"):
             return True
         stack.extend(current.children)
     return False

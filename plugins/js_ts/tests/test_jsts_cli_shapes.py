@@ -3,6 +3,7 @@ bug: what the engine must hand the client so that a realistic run succeeds."""
 
 from __future__ import annotations
 
+import pytest
 from jsts_cases import candidates_request
 
 from codeflash_engine import CodeFile, Task
@@ -128,3 +129,20 @@ def test_a_helper_method_used_other_than_by_a_call_stays() -> None:
     )
     code = optimized(LEDGER_JS, answer, "Ledger.total")
     assert "  _pick(r) {" in code and "map(this._pick)" in code, code
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["return this.#seen.size + r.v;", "return super.pick(r);"],
+    ids=["private-field", "super"],
+)
+def test_a_helper_method_that_needs_its_class_stays(body: str) -> None:
+    """Outside its class, ``this.#seen`` or ``super`` would not parse: the method stays."""
+    answer = (
+        "```javascript\nexport class Ledger {\n  #seen = new Set();\n\n"
+        f"  _pick(r) {{\n    {body}\n  }}\n\n"
+        "  total(cat) {\n    return this.rows.filter((r) => r.c === cat).reduce((a, r) => a + this._pick(r), 0);\n"
+        "  }\n}\n```"
+    )
+    code = optimized(LEDGER_JS, answer, "Ledger.total")
+    assert "  _pick(r) {" in code and "this._pick(r)" in code and "Ledger__pick" not in code, code
