@@ -201,6 +201,8 @@ def _restorations(source: Source, file: OriginalFile, target: Key | None) -> lis
                 raise Rejected(f"the body of {function.qualified} was left out")
             edits.append(Edit(function.node.start_byte, function.node.end_byte, file.source.text(before.node).encode()))
             continue
+        if before.node.child_by_field_name("body") is None:  # implemented elsewhere (assembly, linkname)
+            raise Rejected(f"the answer gave a body to {function.qualified}, which the original declares without one")
         if shape(source, function.node) != shape(file.source, before.node):
             raise Rejected(f"the answer changed the signature of {function.qualified}")
         header = original_header(source, function.node, file.source, before.node)

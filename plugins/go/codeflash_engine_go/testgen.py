@@ -196,15 +196,23 @@ def _renamed(source: Source, suffix: str) -> Source:
 
 
 def _is_other_name(node: Node) -> bool:
-    """True where the identifier names something else: a package's member or a struct literal key."""
+    """True where the identifier names something else: a package's member or a struct literal's field."""
     parent = node.parent
     if parent is None:
         return False
     if parent.type == "qualified_type" and parent.child_by_field_name("name") == node:
         return True
     if parent.type == "literal_element" and parent.parent is not None and parent.parent.type == "keyed_element":
-        return parent.parent.named_children[0] == parent
+        return parent.parent.named_children[0] == parent and not _in_map_literal(parent.parent)
     return False
+
+
+def _in_map_literal(keyed: Node) -> bool:
+    """True for an element of a ``map[K]V{...}`` literal, whose keys are values (not field names)."""
+    body = keyed.parent
+    literal = body.parent if body is not None else None
+    kind = literal.child_by_field_name("type") if literal is not None else None
+    return kind is not None and kind.type == "map_type"
 
 
 def _escape_braces(source: Source) -> Source:

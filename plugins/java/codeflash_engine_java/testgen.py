@@ -110,24 +110,28 @@ def _class_edits(source: Source, module_path: str, class_name: str) -> list[Edit
     """Import the class under test from ``module_path``; drop the test's own copies of it."""
     edits: list[Edit] = []
     for imp in imports(source):
-        target = _import_target(source, imp.node)
-        if target is None:
+        path = _import_path(imp.node)
+        if path is None:
             continue
+        target = source.text(path)
         if not imp.static and imp.name == class_name and target != module_path:
             edits.append(Edit(imp.node.start_byte, imp.node.end_byte, f"import {module_path};".encode()))
         elif imp.static and target.rpartition(".")[0].endswith(f".{class_name}"):
             owner = target.rpartition(".")[0]
-            if owner != module_path:
-                fixed = source.text(imp.node).replace(owner, module_path, 1)
-                edits.append(Edit(imp.node.start_byte, imp.node.end_byte, fixed.encode("utf-8")))
+            if owner != module_path:  # the path's own bytes: a comment in the import may name the owner too
+                edits.append(Edit(path.start_byte, path.start_byte + len(owner.encode()), module_path.encode()))
     for node in _redefinitions(source, source.root, class_name):
         start, end = source.block_span(node)
         edits.append(Edit(start, end, b""))
     return edits
 
 
+def _import_path(node: Node) -> Node | None:
+    return next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
+
+
 def _import_target(source: Source, node: Node) -> str | None:
-    path = next((c for c in node.named_children if c.type in ("scoped_identifier", "identifier")), None)
+    path = _import_path(node)
     return source.text(path) if path is not None else None
 
 
@@ -142,7 +146,7 @@ def _redefinitions(source: Source, scope: Node, class_name: str) -> list[Node]:
             found.append(node)
             continue
         body = node.child_by_field_name("body")
-        if scope is source.root and body is not None:
+        if scope == source.root and body is not None:  # ==: each .root is a new Node object
             found.extend(_redefinitions(source, body, class_name))
     return found
 
