@@ -957,7 +957,7 @@ MODULES: dict[str, Module] = {
     ),
     "llm.deadline": Module(
         "engine/codeflash_engine/infra/llm/deadline.py",
-        ["tests/ops/test_infra_mutants.py", "tests/llm/test_llm_retry.py", "tests/endpoints/test_pipelines_mutants.py"],
+        ["tests/llm/test_llm_retry.py", "tests/endpoints/test_pipelines_mutants.py"],
     ),
     "infra.observability": Module(
         "engine/codeflash_engine/infra/observability.py",

@@ -2917,3 +2917,402 @@ async def test_an_answer_leaving_out_a_long_docstring(optimize_run: Any, tmp_pat
     assert_success(outcome, "pkg/emails.py", "return list(dict.fromkeys(email.strip().lower() for email in emails))")
     text = (outcome.project / "pkg/emails.py").read_text()
     assert ">>> dedupe_emails(" in text and "A new list; the input is not changed." in text, text
+
+
+# ------------------------------------------------------- run 30: JavaScript/TypeScript project shapes
+def js30_project(
+    root: Path, files: dict[str, str], node_modules: Path, *, commonjs: bool = False, ts: bool = False
+) -> Path:
+    """A JS/TS project as :func:`write_js_project` makes it; ``commonjs``: package.json without
+    ``"type": "module"`` (a CommonJS project, as most older Node projects are)."""
+    project = write_js_project(root, files, node_modules, typescript=ts)
+    if commonjs:
+        package = (project / "package.json").read_text().replace('  "type": "module",\n', "")
+        (project / "package.json").write_text(package)
+        git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-C", str(project)]
+        subprocess.run([*git, "commit", "-q", "-a", "-m", "commonjs"], check=True)
+    return project
+
+
+#: CommonJS: `require` of a helper module, JSDoc over the target, `module.exports = { ... }`; the
+#: answer (```js, no path, prose after) only the function; tests in Jest's style (`test.each`, no
+#: import from vitest), which the client would leave without `test` (and turn an import from
+#: vitest into a `require`, which Vitest refuses)
+JS30_CJS_FILES = {
+    "src/text.js": """
+    'use strict';
+
+    function normalizeWord(word) {
+      return word.toLowerCase().replace(/[^a-z0-9]/g, '');
+    }
+
+    module.exports = { normalizeWord };
+    """,
+    "src/words.js": """
+    'use strict';
+
+    const { normalizeWord } = require('./text');
+
+    /**
+     * The distinct normalised words of a text, in first-seen order.
+     *
+     * @param {string[]} words the words, as they appear
+     * @returns {string[]} the distinct normalised words
+     */
+    function uniqueWords(words) {
+      const out = [];
+      for (const word of words) {
+        const w = normalizeWord(word);
+        if (w && out.indexOf(w) === -1) {
+          out.push(w);
+        }
+      }
+      return out;
+    }
+
+    module.exports = { uniqueWords };
+    """,
+}
+JS30_CJS_FAST = """The `indexOf` check scans the output array for every word, which makes the function \
+O(n·k) where k is the number of distinct words. Tracking the words already seen in a `Set` makes \
+each check O(1):
+
+```js
+/**
+ * The distinct normalised words of a text, in first-seen order.
+ *
+ * @param {string[]} words the words, as they appear
+ * @returns {string[]} the distinct normalised words
+ */
+function uniqueWords(words) {
+  const seen = new Set();
+  const out = [];
+  for (const word of words) {
+    const w = normalizeWord(word);
+    if (w && !seen.has(w)) {
+      seen.add(w);
+      out.push(w);
+    }
+  }
+  return out;
+}
+```
+
+The output order is unchanged (first-seen), and the input array is not modified.
+"""
+JS30_CJS_TESTS = """```javascript
+const { uniqueWords } = require('../src/words');
+
+describe('uniqueWords', () => {
+  test.each([
+    [[], []],
+    [['a', 'A', 'a!'], ['a']],
+    [['Hello', 'world', 'hello'], ['hello', 'world']],
+  ])('uniqueWords(%j) -> %j', (input, expected) => {
+    expect(uniqueWords(input)).toEqual(expected);
+  });
+
+  it('skips words with no letters', () => {
+    expect(uniqueWords(['--', 'ok'])).toEqual(['ok']);
+  });
+
+  it('handles many words', () => {
+    const words = Array.from({ length: 6000 }, (_, i) => `Word${i % 3000}`);
+    const result = uniqueWords(words);
+    expect(result.length).toBe(3000);
+    expect(result[0]).toBe('word0');
+  });
+});
+```
+"""
+
+
+async def test_js30_a_commonjs_project(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+    project = js30_project(tmp_path / "js-project", JS30_CJS_FILES, node_modules, commonjs=True)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": JS30_CJS_FAST,
+            "optimize_line_profiler": JS30_CJS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_CJS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/words.js",
+        "--function",
+        "uniqueWords",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "src/words.js", "if (w && !seen.has(w)) {")
+    text = (project / "src/words.js").read_text()
+    assert "module.exports = { uniqueWords };" in text and "require('./text')" in text, text
+
+
+#: TypeScript: interfaces, a type alias, generics, an optional parameter, an `as` cast; the target
+#: is an instance method of an exported class; the answer is the whole file, fenced ```typescript;
+#: the tests call it on `new Ledger(...)` directly (which the client's instrumentation mangles),
+#: inside `expect(Object.keys(...))` (which it does not time) and use `test` without importing it
+JS30_TS_LEDGER = """
+export interface Entry {
+  id: number;
+  category: string;
+  amount: number;
+  note?: string;
+}
+
+export type Totals = Record<string, number>;
+
+function roundCents(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export class Ledger<T extends Entry = Entry> {
+  private readonly entries: T[] = [];
+
+  constructor(initial?: T[]) {
+    if (initial) {
+      this.entries.push(...initial);
+    }
+  }
+
+  add(entry: T): this {
+    this.entries.push(entry);
+    return this;
+  }
+
+  /** Total amount per category, categories in first-seen order. */
+  totalsByCategory(minAmount?: number): Totals {
+    const categories: string[] = [];
+    for (const e of this.entries) {
+      if (!categories.includes(e.category)) {
+        categories.push(e.category);
+      }
+    }
+    const totals = {} as Totals;
+    for (const c of categories) {
+      let sum = 0;
+      for (const e of this.entries) {
+        if (e.category === c && (minAmount === undefined || e.amount >= minAmount)) {
+          sum += e.amount;
+        }
+      }
+      totals[c] = roundCents(sum);
+    }
+    return totals;
+  }
+}
+"""
+JS30_TS_LEDGER_FAST = """Here's an optimized version. The original walks every entry once per category \
+(O(n·c)) and uses `includes` to collect categories; a single pass with a `Map`, in a small private \
+helper, does it in O(n):
+
+```typescript
+export interface Entry {
+  id: number;
+  category: string;
+  amount: number;
+  note?: string;
+}
+
+export type Totals = Record<string, number>;
+
+function roundCents(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+export class Ledger<T extends Entry = Entry> {
+  private readonly entries: T[] = [];
+
+  constructor(initial?: T[]) {
+    if (initial) {
+      this.entries.push(...initial);
+    }
+  }
+
+  add(entry: T): this {
+    this.entries.push(entry);
+    return this;
+  }
+
+  private sumsByCategory(minAmount?: number): Map<string, number> {
+    const sums = new Map<string, number>();
+    for (const e of this.entries) {
+      const prev = sums.get(e.category) ?? 0;
+      sums.set(e.category, minAmount === undefined || e.amount >= minAmount ? prev + e.amount : prev);
+    }
+    return sums;
+  }
+
+  /** Total amount per category, categories in first-seen order. */
+  totalsByCategory(minAmount?: number): Totals {
+    const sums = this.sumsByCategory(minAmount);
+    const totals = {} as Totals;
+    for (const [c, sum] of sums) {
+      totals[c] = roundCents(sum);
+    }
+    return totals;
+  }
+}
+```
+
+**Why it's faster:**
+- One pass over the entries instead of one per category.
+- `Map` keeps insertion order, so categories still come out in first-seen order.
+"""
+JS30_TS_LEDGER_TESTS = """```typescript
+import { describe, it, expect } from 'vitest';
+import { Ledger, Entry } from '../src/ledger';
+
+const make = (n: number, cats: number): Entry[] =>
+  Array.from({ length: n }, (_, i) => ({ id: i, category: `c${i % cats}`, amount: (i % 7) + 0.25 }));
+
+describe('Ledger.totalsByCategory', () => {
+  it('is empty for an empty ledger', () => {
+    expect(new Ledger().totalsByCategory()).toEqual({});
+  });
+
+  test.each([
+    [undefined, 12.75],
+    [5, 10.5],
+  ])('sums food with minAmount=%s', (minAmount, food) => {
+    const ledger = new Ledger([
+      { id: 1, category: 'food', amount: 10.5 },
+      { id: 2, category: 'rent', amount: 500 },
+      { id: 3, category: 'food', amount: 2.25 },
+    ]);
+    expect(ledger.totalsByCategory(minAmount).food).toBeCloseTo(food);
+  });
+
+  it('keeps categories in first-seen order', () => {
+    const ledger = new Ledger().add({ id: 1, category: 'b', amount: 1 }).add({ id: 2, category: 'a', amount: 5 });
+    expect(Object.keys(ledger.totalsByCategory())).toEqual(['b', 'a']);
+  });
+
+  it('handles many categories', () => {
+    const totals = new Ledger(make(4000, 800)).totalsByCategory();
+    expect(Object.keys(totals).length).toBe(800);
+  });
+
+  it('handles many entries', () => {
+    const ledger = new Ledger(make(6000, 1200));
+    expect(Object.keys(ledger.totalsByCategory(3)).length).toBe(1200);
+  });
+});
+```
+"""
+
+
+async def test_js30_a_typescript_class_method(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+    project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": JS30_TS_LEDGER_FAST,
+            "optimize_line_profiler": JS30_TS_LEDGER_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_TS_LEDGER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/ledger.ts",
+        "--function",
+        "Ledger.totalsByCategory",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "src/ledger.ts", "const sums = new Map<string, number>();")
+    text = (project / "src/ledger.ts").read_text()
+    assert "Ledger_sumsByCategory.call(this, minAmount)" in text, text  # the helper method, kept
+
+
+#: ESM: the answer adds a helper function next to the target and imports a Node builtin, neither
+#: of which the client copies into the file as they are
+JS30_ESM_RECORDS = """
+export function dedupeRecords(records) {
+  const out = [];
+  for (const record of records) {
+    if (!out.some((kept) => JSON.stringify(kept) === JSON.stringify(record))) {
+      out.push(record);
+    }
+  }
+  return out;
+}
+"""
+JS30_ESM_RECORDS_FAST = """Each record is compared with every kept record, serialising both each time: O(n²) \
+`JSON.stringify` calls. Fingerprinting each record once and remembering the fingerprints in a `Set` makes \
+it O(n). A SHA-1 digest keeps the set's keys short even for large records.
+
+```javascript:src/records.js
+import { createHash } from 'node:crypto';
+
+function fingerprint(record) {
+  return createHash('sha1').update(JSON.stringify(record)).digest('base64');
+}
+
+export function dedupeRecords(records) {
+  const seen = new Set();
+  const out = [];
+  for (const record of records) {
+    const key = fingerprint(record);
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(record);
+    }
+  }
+  return out;
+}
+```
+"""
+JS30_ESM_RECORDS_TESTS = """```javascript
+import { describe, it, expect } from 'vitest';
+import { dedupeRecords } from '../src/records.js';
+
+describe('dedupeRecords', () => {
+  it('keeps an empty list empty', () => {
+    expect(dedupeRecords([])).toEqual([]);
+  });
+
+  it('drops structural duplicates, keeping the first', () => {
+    const a = { id: 1, tags: ['x'] };
+    const result = dedupeRecords([a, { id: 1, tags: ['x'] }, { id: 2 }]);
+    expect(result).toEqual([{ id: 1, tags: ['x'] }, { id: 2 }]);
+    expect(result[0]).toBe(a);
+  });
+
+  it('handles many records', () => {
+    const records = Array.from({ length: 3000 }, (_, i) => ({ id: i % 2000, name: `n${i % 2000}` }));
+    expect(dedupeRecords(records).length).toBe(2000);
+  });
+});
+```
+"""
+
+
+async def test_js30_an_answer_with_a_new_helper_and_import(
+    optimize_run: Any, node_modules: Path, tmp_path: Path
+) -> None:
+    project = js30_project(tmp_path / "js-project", {"src/records.js": JS30_ESM_RECORDS}, node_modules)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": JS30_ESM_RECORDS_FAST,
+            "optimize_line_profiler": JS30_ESM_RECORDS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_ESM_RECORDS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/records.js",
+        "--function",
+        "dedupeRecords",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "src/records.js", "const key = fingerprint(record);")
+    text = (project / "src/records.js").read_text()
+    assert "createHash('sha1')" in text, text

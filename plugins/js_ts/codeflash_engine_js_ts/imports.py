@@ -176,11 +176,14 @@ def _render(source: Source, statement: Node, needed: list[Binding]) -> str:
     if statement.type == "import_statement":
         return _render_esm(source, statement, needed)
     keyword = statement.children[0].type if statement.children else "const"
-    props = [b.piece for b in needed if b.kind == "property"]
     wholes = [b.piece for b in needed if b.kind == "require"]
     parts = [f"{keyword} {whole};" for whole in dict.fromkeys(wholes)]
-    if props:
-        parts.append(f"{keyword} {{ {', '.join(dict.fromkeys(props))} }} = {needed[0].source};")
+    props: dict[str, list[str]] = {}  # per destructured require (one statement may hold several)
+    for binding in needed:
+        if binding.kind == "property":
+            props.setdefault(binding.source, []).append(binding.piece)
+    for module, pieces in props.items():
+        parts.append(f"{keyword} {{ {', '.join(dict.fromkeys(pieces))} }} = {module};")
     return "\n".join(parts)
 
 

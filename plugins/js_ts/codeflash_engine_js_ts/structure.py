@@ -174,10 +174,10 @@ def _class(source: Source, node: Node, unit: Node) -> Iterator[Definition]:
         if member.type == "decorator":
             pending.append(member)
             continue
+        if member.type in COMMENT_TYPES:
+            continue  # a comment between decorators and their member: they stay together
         start = pending[0].start_byte if pending else member.start_byte
         pending = []
-        if member.type in COMMENT_TYPES:
-            continue
         yield _member(source, member, start, class_name)
 
 

@@ -11,6 +11,7 @@ loops stay within the engine's size budget (see :mod:`codeflash_engine_js_ts.tes
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Callable
 
 import attrs
@@ -21,9 +22,16 @@ from codeflash_engine.plugins.treesitter import Edit, matches
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
 from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
-from codeflash_engine_js_ts.imports import import_source, insertion_point
+from codeflash_engine_js_ts.imports import declared_names, import_source, insertion_point
 from codeflash_engine_js_ts.source import Source
-from codeflash_engine_js_ts.structure import CLASS_NODES, FUNCTION_NODES, VARIABLE_NODES, is_import, is_require_call
+from codeflash_engine_js_ts.structure import (
+    CLASS_NODES,
+    FUNCTION_NODES,
+    VARIABLE_NODES,
+    binding_names,
+    is_import,
+    is_require_call,
+)
 from codeflash_engine_js_ts.testgen_sizes import size_edits
 
 #: module paths inside mock calls (``jest.mock("../src/x")``, ``vi.mock(...)``)
@@ -48,10 +56,12 @@ MODULE_OBJECT = "module.exports"
 
 @attrs.frozen
 class Spec:
-    """One imported binding: ``local`` name and what it takes (a name, default, ``*``, the module)."""
+    """One imported binding: ``local`` name and what it takes (a name, default, ``*``, the module);
+    ``type_only`` for a TypeScript ``import { type T }`` specifier."""
 
     local: str
     imported: str
+    type_only: bool = False
 
 
 def clean_tests(request: TestsRequest) -> GeneratedTests:
@@ -69,6 +79,9 @@ def clean_tests(request: TestsRequest) -> GeneratedTests:
         *_redefinitions(source, subject),
         *_import_edits(source, subject, style, esm, request.module_path),
         *_framework_edits(source, request.test_framework),
+        *_vitest_import_edits(source, request.test_framework, esm),
+        *_receiver_edits(source, request.target.name),
+        *_hoist_edits(source, request.target.name),
     ]
     cleaned = source.edited(edits, request.language) if edits else source
     if not cleaned.ok:
@@ -149,7 +162,7 @@ def _import_edits(source: Source, subject: str, style: str | None, esm: bool, mo
     """Edits that import ``subject`` from ``module_path`` in the right syntax and export form."""
     statements = [n for n in source.root.named_children if is_import(n)]
     specs = {n.start_byte: import_specs(source, n) for n in statements}
-    binding = [n for n in statements if any(s.local == subject for s in specs[n.start_byte] or ())]
+    binding = [n for n in statements if _binds(source, n, specs[n.start_byte], subject)]
     if not binding:
         return [_insert_import(source, subject, style, esm, module_path)]
     old = {import_source(source, n) for n in binding}
@@ -169,8 +182,17 @@ def _import_edits(source: Source, subject: str, style: str | None, esm: bool, mo
         adjusted = [_with_style(s, subject, style) for s in node_specs]
         text = render_esm(adjusted, module_path, quote) if esm else render_commonjs(adjusted, module_path, quote)
         edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
-    edits.extend(_mock_edits(source, old | {module_path}, module_path))
+    edits.extend(_mock_edits(source, old | {module_path}, module_path, rebase))
     return edits
+
+
+def _binds(source: Source, node: Node, specs: list[Spec] | None, subject: str) -> bool:
+    """Whether an import or require statement binds ``subject`` (one too unusual to rewrite too:
+    ``const [sortList] = require("./sort")``, whose path is then the one swapped)."""
+    if specs is not None:
+        return any(s.local == subject for s in specs)
+    patterns = (c.child_by_field_name("name") for c in node.named_children if c.type == "variable_declarator")
+    return any(subject in binding_names(p) for p in patterns if p is not None)
 
 
 def _insert_import(source: Source, subject: str, style: str | None, esm: bool, module_path: str) -> Edit:
@@ -219,7 +241,8 @@ def _esm_specs(source: Source, node: Node) -> list[Spec]:
                 name = specifier.child_by_field_name("name")
                 alias = specifier.child_by_field_name("alias") or name
                 if name is not None and alias is not None:
-                    specs.append(Spec(source.text(alias), source.text(name)))
+                    type_only = any(c.type == "type" for c in specifier.children)
+                    specs.append(Spec(source.text(alias), source.text(name), type_only))
     return specs
 
 
@@ -268,7 +291,8 @@ def render_esm(specs: list[Spec], module: str, quote: str) -> str:
 
 
 def _esm_piece(spec: Spec) -> str:
-    return spec.local if spec.local == spec.imported else f"{spec.imported} as {spec.local}"
+    piece = spec.local if spec.local == spec.imported else f"{spec.imported} as {spec.local}"
+    return f"type {piece}" if spec.type_only else piece
 
 
 def render_commonjs(specs: list[Spec], module: str, quote: str) -> str:
@@ -335,14 +359,21 @@ def _strings(node: Node) -> list[Node]:
     return found
 
 
-def _mock_edits(source: Source, paths: set[str | None], module_path: str) -> list[Edit]:
-    """Remove top-level mocks of the code under test; point other mock helpers at ``module_path``."""
+def _mock_edits(
+    source: Source, paths: set[str | None], module_path: str, rebase: Callable[[str | None], str | None]
+) -> list[Edit]:
+    """Remove top-level mocks of the code under test; point other mock helpers at ``module_path``;
+    move the paths of mocks of its siblings as their imports moved (see :func:`_rebaser`)."""
     edits: list[Edit] = []
     for match in matches(source.grammar, MOCK_QUERY, source.root):
         obj, method, path = match["object"][0], match["method"][0], match["path"][0]
         if source.text(obj) not in MOCKERS or source.text(method) not in MOCK_METHODS:
             continue
         if source.text(path)[1:-1] not in paths:
+            moved = rebase(source.text(path)[1:-1])
+            if moved is not None:
+                quote = source.text(path)[0]
+                edits.append(Edit(path.start_byte, path.end_byte, f"{quote}{moved}{quote}".encode()))
             continue
         statement = _top_level_statement(source, path)
         if source.text(method) in MOCKING and statement is not None:
@@ -364,3 +395,307 @@ def _top_level_statement(source: Source, node: Node) -> Node | None:
     call = current.named_children[0] if current.named_children else None
     arguments = call.child_by_field_name("arguments") if call is not None and call.type == "call_expression" else None
     return current if arguments is not None and node.parent == arguments else None
+
+
+#: Vitest's test API, which Vitest (without ``globals: true``) only provides through an import
+VITEST_GLOBALS = (
+    "describe",
+    "suite",
+    "test",
+    "it",
+    "expect",
+    "vi",
+    "beforeAll",
+    "afterAll",
+    "beforeEach",
+    "afterEach",
+)
+
+
+def _vitest_import_edits(source: Source, framework: str, esm: bool) -> list[Edit]:
+    """Edits importing from ``vitest`` the test API the test uses, in a form the client keeps.
+
+    Vitest does not define ``describe``, ``test`` or ``expect`` as globals, and a model writing in
+    Jest's style leaves the import out. The client (0.20.6) adds one, but finds the names by
+    looking for ``name(`` only: a test using ``test.each(...)`` or ``it.each`` but no plain
+    ``test(`` then fails with ``test is not defined``. So in an ESM test, the missing names are
+    added to its import from ``vitest`` (or that import is added).
+
+    In a CommonJS project the client first turns every ``import { ... } from`` and ``import x
+    from`` into a ``require``, and Vitest refuses to be required ("Vitest cannot be imported in a
+    CommonJS module using require()"). There, whatever the test imports or requires from
+    ``vitest`` becomes ``import * as vitest from 'vitest';`` (a form the client leaves alone, and
+    whose ``from 'vitest'`` stops it adding its own) and ``const { ... } = vitest;``.
+    """
+    if framework != "vitest":
+        return []
+    used = _used_globals(source)
+    statements = [n for n in source.root.named_children if is_import(n) and import_source(source, n) == "vitest"]
+    specs = [s for n in statements for s in (import_specs(source, n) or [Spec("", NAMESPACE)])]
+    if any(s.imported in (NAMESPACE, MODULE_OBJECT, ESM_DEFAULT) for s in specs):
+        return []
+    imported = {s.local for s in specs} | declared_names(source)
+    missing = [name for name in VITEST_GLOBALS if name in used and name not in imported]
+    if esm:
+        return _complete_esm_import(source, statements, missing)
+    if not statements and not missing:
+        return []
+    wanted = [s for s in specs if not s.type_only] + [Spec(name, name) for name in missing]
+    pieces = ", ".join(s.local if s.local == s.imported else f"{s.imported}: {s.local}" for s in wanted)
+    text = f"import * as vitest from 'vitest';\nconst {{ {pieces} }} = vitest;\n"
+    if statements:  # in place of the first, the others removed
+        first = statements[0]
+        rest = [Edit(*source.removal_span(n), b"") for n in statements[1:]]
+        return [Edit(first.start_byte, first.end_byte, text.rstrip("\n").encode("utf-8")), *rest]
+    at = next((n.start_byte for n in source.root.named_children if n.type != "hash_bang_line"), 0)
+    return [Edit(at, at, text.encode("utf-8"))]
+
+
+def _complete_esm_import(source: Source, statements: list[Node], missing: list[str]) -> list[Edit]:
+    if not missing:
+        return []
+    named = next((n for n in statements if n.type == "import_statement" and _named_imports(n) is not None), None)
+    if named is not None:
+        clause = _named_imports(named)
+        assert clause is not None
+        specifiers = [c for c in clause.named_children if c.type == "import_specifier"]
+        names = ", ".join(missing)
+        at, text = (specifiers[-1].end_byte, f", {names}") if specifiers else (clause.start_byte + 1, f" {names} ")
+        return [Edit(at, at, text.encode("utf-8"))]
+    text = f"import {{ {', '.join(missing)} }} from 'vitest';\n"
+    at = next((n.start_byte for n in source.root.named_children if n.type != "hash_bang_line"), 0)
+    return [Edit(at, at, text.encode("utf-8"))]
+
+
+def _named_imports(node: Node) -> Node | None:
+    clause = next((c for c in node.named_children if c.type == "import_clause"), None)
+    return next((c for c in clause.named_children if c.type == "named_imports"), None) if clause else None
+
+
+def _used_globals(source: Source) -> set[str]:
+    """The names of :data:`VITEST_GLOBALS` the test refers to and does not declare itself."""
+    used: set[str] = set()
+    declared: set[str] = set()
+    stack = [source.root]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier":
+            name = source.text(node)
+            if name in VITEST_GLOBALS:
+                parent = node.parent
+                field = parent.child_by_field_name("name") if parent is not None else None
+                is_declaration = parent is not None and field is not None and field.id == node.id
+                if is_declaration and parent is not None and parent.type != "import_specifier":
+                    declared.add(name)
+                elif parent is None or parent.type not in (
+                    "import_specifier",
+                    "import_clause",
+                ):
+                    used.add(name)
+        stack.extend(node.named_children)
+    return used - declared
+
+
+#: a receiver the client's instrumentation understands: a name, or a chain of names
+_PLAIN_RECEIVER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+
+
+def _receiver_edits(source: Source, method: str) -> list[Edit]:
+    """Edits giving a name to the object a call of ``method`` is made on, when it has none.
+
+    The client (0.20.6) finds the calls to instrument with a regular expression that takes the
+    object the method is called on to be a chain of names (``ledger.total()``,
+    ``this.ledger.total()``). On any other object (``new Ledger(rows).total()``,
+    ``makeLedger().total()``, ``ledgers[0].total()``) it writes ``new Ledger(rows).codeflash.capture(...)``,
+    and the test fails on the original code. ``obj.method(args)`` becomes
+    ``((receiver) => receiver.method(args))(obj)``: the same evaluation order and ``this``, and a
+    call the client instruments. Calls inside ``expect(...)`` are left alone: the client skips them.
+    """
+    if not method:
+        return []
+    name = "receiver"
+    while re.search(rf"\b{name}\b", source.code):
+        name = f"_{name}"
+    edits: list[Edit] = []
+    stack = [source.root]
+    while stack:
+        node = stack.pop()
+        if node.type == "call_expression" and _needs_receiver(source, node, method):
+            function = node.child_by_field_name("function")
+            arguments = node.child_by_field_name("arguments")
+            assert function is not None and arguments is not None
+            receiver = function.child_by_field_name("object")
+            assert receiver is not None
+            text = f"(({name}) => {name}.{method}{source.text(arguments)})({source.text(receiver)})"
+            edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
+            continue
+        stack.extend(node.named_children)
+    return edits
+
+
+def _needs_receiver(source: Source, call: Node, method: str) -> bool:
+    function = call.child_by_field_name("function")
+    arguments = call.child_by_field_name("arguments")
+    if function is None or arguments is None or function.type != "member_expression":
+        return False
+    prop, receiver = (
+        function.child_by_field_name("property"),
+        function.child_by_field_name("object"),
+    )
+    if prop is None or receiver is None or source.text(prop) != method:
+        return False
+    if any(c.type == "optional_chain" for c in function.children) or _PLAIN_RECEIVER.fullmatch(source.text(function)):
+        return False
+    if _inside_expect(source, call) or _has(arguments, ("await_expression", "yield_expression")):
+        return False
+    return not _has(receiver, ("await_expression", "yield_expression"))
+
+
+def _inside_expect(source: Source, node: Node) -> bool:
+    current = node.parent
+    while current is not None and current.type not in FUNCTION_NODES:
+        if current.type == "call_expression":
+            callee = current.child_by_field_name("function")
+            if callee is not None and source.text(callee) == "expect":
+                return True
+        current = current.parent
+    return False
+
+
+def _has(node: Node, types: tuple[str, ...]) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type in types:
+            return True
+        if current is not node and current.type in FUNCTION_NODES:
+            continue
+        stack.extend(current.named_children)
+    return False
+
+
+#: where a call inside ``expect(...)`` may sit for it to be evaluated first, unconditionally
+_HOISTABLE_PATH = frozenset(
+    {
+        "arguments",
+        "call_expression",
+        "member_expression",
+        "subscript_expression",
+        "parenthesized_expression",
+        "await_expression",
+        "array",
+        "spread_element",
+        "template_string",
+        "template_substitution",
+        "unary_expression",
+        "binary_expression",
+        "as_expression",
+        "non_null_expression",
+    }
+)
+_SHORT_CIRCUIT = frozenset({"&&", "||", "??"})
+
+
+def _hoist_edits(source: Source, name: str) -> list[Edit]:
+    """Edits moving calls of ``name`` out of ``expect(...)`` when the client would not see them.
+
+    The client (0.20.6) captures (times and compares) a call inside ``expect`` only when it is the
+    whole argument: ``expect(f(x)).toEqual(y)``. ``expect(f(x).length).toBe(n)``,
+    ``expect(await f(x))``, ``expect(Object.keys(f(x)))`` run the function uncaptured, so the
+    test's biggest inputs are not timed and a real speedup goes unseen. The call is moved into a
+    ``const`` right before the statement, which the client captures:
+    ``const result1 = f(x);`` then ``expect(result1.length).toBe(n);``. Calls inside a nested
+    function (``expect(() => f(x)).toThrow()``) or behind ``&&``, ``||``, ``??``, ``?:`` or
+    ``?.`` stay where they are: moving them would change when they run.
+    """
+    if not name:
+        return []
+    edits: list[Edit] = []
+    counter = 0
+    stack = [source.root]
+    while stack:
+        node = stack.pop()
+        stack.extend(reversed(node.named_children))
+        if node.type != "call_expression" or not _calls(source, node, name):
+            continue
+        moved = node.parent if node.parent is not None and node.parent.type == "await_expression" else node
+        statement = _expect_statement(source, moved, node)
+        if statement is None:
+            continue
+        counter += 1
+        local = f"result{counter}"
+        while re.search(rf"\b{local}\b", source.code):
+            local = f"_{local}"
+        indent = source.code[: statement.start_byte].rsplit("\n", 1)[-1]
+        indent = indent if not indent.strip() else ""
+        call = _call_text(source, node, name)
+        value = f"await {call}" if moved is not node else call
+        edits.append(Edit(statement.start_byte, statement.start_byte, f"const {local} = {value};\n{indent}".encode()))
+        edits.append(Edit(moved.start_byte, moved.end_byte, local.encode("utf-8")))
+    return edits
+
+
+def _calls(source: Source, call: Node, name: str) -> bool:
+    function = call.child_by_field_name("function")
+    if function is None:
+        return False
+    if function.type == "identifier":
+        return source.text(function) == name
+    prop = function.child_by_field_name("property") if function.type == "member_expression" else None
+    return (
+        prop is not None
+        and source.text(prop) == name
+        and not any(c.type == "optional_chain" for c in function.children)
+    )
+
+
+def _expect_statement(source: Source, node: Node, call: Node) -> Node | None:
+    """The statement ``expect(...)...;`` whose argument holds ``node`` (``call``, or its ``await``),
+    unless that argument is ``call`` itself."""
+    current = node
+    while True:
+        parent = current.parent
+        if parent is None or parent.type not in _HOISTABLE_PATH:
+            return None
+        if parent.type == "binary_expression" and _operator(parent) in _SHORT_CIRCUIT:
+            return None
+        if parent.type == "call_expression" and current.type == "arguments":
+            callee = parent.child_by_field_name("function")
+            if callee is not None and source.text(callee) == "expect":
+                arguments = [c for c in current.named_children if c.type not in ("comment",)]
+                if arguments and arguments[0].id == call.id:
+                    return None
+                return _statement_of(parent)
+        current = parent
+
+
+def _operator(node: Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return (operator.text or b"").decode("utf-8") if operator is not None else ""
+
+
+def _statement_of(expect_call: Node) -> Node | None:
+    current = expect_call
+    while current.parent is not None and current.parent.type in (
+        "member_expression",
+        "call_expression",
+        "await_expression",
+    ):
+        current = current.parent
+    statement = current.parent
+    if statement is None or statement.type != "expression_statement":
+        return None
+    block = statement.parent
+    return statement if block is not None and block.type in ("statement_block", "program") else None
+
+
+def _call_text(source: Source, call: Node, name: str) -> str:
+    """The call's text, made on a named object when the client would not instrument it otherwise."""
+    function = call.child_by_field_name("function")
+    arguments = call.child_by_field_name("arguments")
+    if function is None or arguments is None or function.type != "member_expression":
+        return source.text(call)
+    receiver = function.child_by_field_name("object")
+    if receiver is None or _PLAIN_RECEIVER.fullmatch(source.text(function)):
+        return source.text(call)
+    return f"((receiver) => receiver.{name}{source.text(arguments)})({source.text(receiver)})"

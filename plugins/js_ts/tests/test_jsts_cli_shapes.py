@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from jsts_cases import candidates_request
 
-from codeflash_engine import CodeFile, Task
+from codeflash_engine import Answer, CodeFile, GeneratedTests, Target, Task, TestsRequest
+from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.candidates import postprocess
 
 
@@ -129,6 +130,191 @@ def test_a_helper_method_used_other_than_by_a_call_stays() -> None:
     )
     code = optimized(LEDGER_JS, answer, "Ledger.total")
     assert "  _pick(r) {" in code and "map(this._pick)" in code, code
+
+
+# --------------------------------------------------------------------------- Vitest's imports
+def request_for(
+    answer: str,
+    source: CodeFile,
+    qualified_name: str,
+    *,
+    module_path: str,
+    language: str = "javascript",
+    module_system: str | None = "esm",
+) -> TestsRequest:
+    return TestsRequest(
+        language=language,
+        language_version="20.11.1",
+        answer=Answer(answer, finish_reason="stop"),
+        source_code=(source,),
+        target=Target.parse(qualified_name, path=source.path),
+        module_path=module_path,
+        test_module_path="tests/test_generated",
+        test_framework="vitest",
+        test_timeout=15,
+        module_system=module_system,
+    )
+
+
+def cleaned(request: TestsRequest) -> str:
+    result = plugin.postprocess_tests(request)
+    assert isinstance(result, GeneratedTests)
+    return result.generated
+
+
+# --------------------------------------------------------------------------- Vitest's imports
+WORDS = CodeFile(
+    "src/words.js",
+    "function uniqueWords(words) {\n  return [...new Set(words)];\n}\n\nmodule.exports = { uniqueWords };\n",
+)
+JEST_STYLE = """```javascript
+const { uniqueWords } = require('../src/words');
+
+describe('uniqueWords', () => {
+  test.each([
+    [[], []],
+    [['a', 'a'], ['a']],
+  ])('uniqueWords(%j)', (input, expected) => {
+    expect(uniqueWords(input)).toEqual(expected);
+  });
+
+  it('keeps the order', () => {
+    expect(uniqueWords(['b', 'a'])).toEqual(['b', 'a']);
+  });
+});
+```"""
+
+
+WORDS_ESM = CodeFile("src/words.js", "export function uniqueWords(words) {\n  return [...new Set(words)];\n}\n")
+JEST_STYLE_ESM = JEST_STYLE.replace(
+    "const { uniqueWords } = require('../src/words');", "import { uniqueWords } from '../src/words.js';"
+)
+
+
+def esm_request(answer: str) -> TestsRequest:
+    return request_for(answer, WORDS_ESM, "uniqueWords", module_path="../src/words.js")
+
+
+def test_a_jest_style_test_gets_the_vitest_api_it_uses_imported() -> None:
+    """`test.each` without a plain `test(`: the client's own import (names found by `name(`)
+    would leave `test` out, and the file fails with `test is not defined`."""
+    text = cleaned(esm_request(JEST_STYLE_ESM))
+    assert text.startswith("import { describe, test, it, expect } from 'vitest';\n"), text
+    assert "import { uniqueWords } from '../src/words.js';" in text
+
+
+def test_an_incomplete_import_from_vitest_is_completed() -> None:
+    answer = JEST_STYLE_ESM.replace("```javascript\n", "```javascript\nimport { describe, expect } from 'vitest';\n")
+    text = cleaned(esm_request(answer))
+    assert "import { describe, expect, test, it } from 'vitest';" in text, text
+    assert text.count("from 'vitest'") == 1
+
+
+def test_a_complete_or_namespace_import_from_vitest_is_left_alone() -> None:
+    complete = "import { describe, it, test, expect } from 'vitest';\n"
+    namespace = "import * as vt from 'vitest';\n"
+    for head in (complete, namespace):
+        answer = JEST_STYLE_ESM.replace("```javascript\n", f"```javascript\n{head}")
+        text = cleaned(esm_request(answer))
+        assert text.count("from 'vitest'") == 1 and head in text, text
+
+
+def test_vitest_is_imported_in_a_form_the_client_keeps_in_a_commonjs_project() -> None:
+    """In a CommonJS project the client turns `import { ... } from 'vitest'` into a `require`,
+    which Vitest refuses: the engine imports the namespace (left alone) and destructures it."""
+    heads = ("", "import { describe, it, expect } from 'vitest';\n", "const { describe, it } = require('vitest');\n")
+    for head in heads:
+        answer = JEST_STYLE.replace("```javascript\n", f"```javascript\n{head}")
+        request = request_for(answer, WORDS, "uniqueWords", module_path="../src/words", module_system="commonjs")
+        text = cleaned(request)
+        assert text.startswith("import * as vitest from 'vitest';\nconst { "), text
+        assert text.count("'vitest'") == 1 and "require('vitest')" not in text, text
+        header = text.splitlines()[1]
+        assert all(name in header for name in ("describe", "test", "it", "expect")), header
+        assert "const { uniqueWords } = require('../src/words');" in text
+
+
+# --------------------------------------------------------------------------- method calls on unnamed objects
+LEDGER = CodeFile(
+    "src/ledger.ts",
+    "export class Ledger {\n  constructor(private rows: number[] = []) {}\n"
+    "  total(min?: number): number {\n    return this.rows.reduce((a, b) => a + b, 0);\n  }\n}\n",
+)
+LEDGER_TESTS = """```typescript
+import { describe, it, expect } from 'vitest';
+import { Ledger } from '../src/ledger';
+
+const make = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+describe('Ledger.total', () => {
+  it('is zero when empty', () => {
+    expect(new Ledger().total()).toBe(0);
+  });
+
+  it('sums many rows', () => {
+    const sum = new Ledger(make(4000)).total(2);
+    const ledger = new Ledger([1, 2]);
+    const again = ledger.total();
+    expect(sum).toBe(7998000);
+    expect(again).toBe(3);
+  });
+
+  it('awaits', async () => {
+    const value = await Promise.resolve(new Ledger([1]).total());
+    expect(value).toBe(1);
+  });
+});
+```"""
+
+
+def test_a_method_called_on_an_unnamed_object_is_called_on_a_name() -> None:
+    """The client's instrumentation turns `new Ledger(rows).total()` into
+    `new Ledger(rows).codeflash.capture(...)`: the call is made on a named parameter instead."""
+    text = cleaned(
+        request_for(
+            LEDGER_TESTS,
+            LEDGER,
+            "Ledger.total",
+            module_path="../src/ledger",
+            language="typescript",
+        )
+    )
+    assert "const sum = ((receiver) => receiver.total(2))(new Ledger(make(4000)));" in text, text
+    assert "Promise.resolve(((receiver) => receiver.total())(new Ledger([1])))" in text, text
+    assert "const again = ledger.total();" in text  # a named object: as it was
+    assert "expect(new Ledger().total()).toBe(0);" in text  # inside expect: the client skips it
+
+
+# --------------------------------------------------------------------------- calls the client does not see
+DEDUPE = CodeFile("src/dedupe.ts", "export default function dedupeBy<T>(xs: T[]): T[] {\n  return xs;\n}\n")
+HOIST_TESTS = """```ts
+import { describe, it, expect } from 'vitest';
+import dedupeBy from '../src/dedupe';
+
+describe('dedupeBy', () => {
+  it('dedupes', async () => {
+    expect(dedupeBy([1, 1]).length).toBe(1);
+    expect(await dedupeBy([2])).toEqual([2]);
+    expect(Object.keys(dedupeBy([3]))).toEqual(['0']);
+    expect(dedupeBy([4])).toEqual([4]);
+    expect(() => dedupeBy([5])).not.toThrow();
+    expect(ready && dedupeBy([6]).length).toBe(1);
+  });
+});
+```"""
+
+
+def test_a_call_inside_expect_but_not_its_whole_argument_is_moved_before_it() -> None:
+    """The client captures (times) a call in `expect` only when it is the whole argument:
+    `expect(f(big).length)` runs uncaptured, and the speedup on the big input goes unseen."""
+    request = request_for(HOIST_TESTS, DEDUPE, "dedupeBy", module_path="../src/dedupe", language="typescript")
+    text = cleaned(request)
+    assert "    const result1 = dedupeBy([1, 1]);\n    expect(result1.length).toBe(1);\n" in text, text
+    assert "    const result2 = await dedupeBy([2]);\n    expect(result2).toEqual([2]);\n" in text, text
+    assert "    const result3 = dedupeBy([3]);\n    expect(Object.keys(result3)).toEqual(['0']);\n" in text, text
+    assert "    expect(dedupeBy([4])).toEqual([4]);\n" in text  # the whole argument: the client sees it
+    assert "expect(() => dedupeBy([5])).not.toThrow();" in text  # in a function: when it runs matters
+    assert "expect(ready && dedupeBy([6]).length).toBe(1);" in text  # behind &&: it may not run
 
 
 @pytest.mark.parametrize(
