@@ -3,13 +3,16 @@
 Providers quote keys back in their error messages (OpenAI: ``Incorrect API key provided:
 sk-pr****************abcd``), so any provider message the engine repeats goes through a
 :class:`Redactor` first. It removes the configured secrets (whole, and their leading and trailing
-fragments), masked key forms (anything with ``***`` in it), bearer tokens and key-shaped words.
+fragments; of a URL, its password), masked key forms (anything with ``***`` in it), bearer tokens
+and key-shaped words.
 """
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -37,6 +40,14 @@ def _replace(match: re.Match[str]) -> str:
 
 def _fragments(secret: str) -> list[str]:
     parts = [secret]
+    if "://" in secret:
+        # a URL (the database's): its password alone is the secret; its first and last characters
+        # are a scheme and a database name (``postgres``), words any message may hold
+        with contextlib.suppress(ValueError):
+            password = urlsplit(secret).password
+            if password and len(password) >= 4:
+                parts.append(password)
+        return parts
     if len(secret) >= 20:
         # a provider may echo the first or last few characters of a key; scrub those too
         parts += [secret[:8], secret[-6:]]
