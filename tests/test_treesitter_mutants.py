@@ -1,5 +1,5 @@
 """The tree-sitter helpers the plugins share: syntax problems as the user reads them, queries in
-document order, leaves, byte edits, and the spans a plugin removes a definition by (written
+document order, walks and leaves, byte edits, and the spans a plugin removes a definition by (written
 against the survivors of ``scripts/mutation.py plugins.treesitter``)."""
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from codeflash_engine.plugins.treesitter import (
     matches,
     parse,
     syntax_problems,
+    walk,
 )
 from codeflash_engine.plugins.types import SyntaxProblem
 
@@ -79,6 +80,24 @@ def test_captures_are_in_document_order_and_matches_in_match_order() -> None:
     pairs = matches(JS, "(variable_declarator name: (identifier) @name value: (identifier) @value)", root)
     assert [(m["name"][0].text, m["value"][0].text) for m in pairs] == [(b"c", b"d")]
     assert matches(JS, "(number) @n", root) == []
+
+
+def test_walk_yields_named_nodes_in_document_order_and_prunes_below_a_node() -> None:
+    source = JsSource.of("f(g(1), h(2));\nk();")
+    calls = [source.text(n) for n in walk(source.root) if n.type == "call_expression"]
+    assert calls == ["f(g(1), h(2))", "g(1)", "h(2)", "k()"]
+    assert all(n.is_named for n in walk(source.root))
+    assert [n.type for n in walk(source.root)][:3] == ["program", "expression_statement", "call_expression"]
+
+    def outer_call(node: Node) -> bool:
+        return node.type == "call_expression"
+
+    pruned = [source.text(n) for n in walk(source.root, prune=outer_call) if n.type == "call_expression"]
+    assert pruned == ["f(g(1), h(2))", "k()"]  # the calls inside f(...) are not visited
+    statement = source.root.named_children[0].named_children[0]
+    assert statement.type == "call_expression"
+    inside = [source.text(n) for n in walk(statement, prune=outer_call) if n.type == "call_expression"]
+    assert inside == ["f(g(1), h(2))", "g(1)", "h(2)"]  # the node walked is always entered
 
 
 def test_leaves_stay_under_their_node_and_a_comment_type_is_one_leaf() -> None:

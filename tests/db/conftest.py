@@ -25,6 +25,19 @@ def fresh_db(pg_dsn: str, request: pytest.FixtureRequest) -> Iterator[str]:
 
 
 @pytest.fixture
+def emptied_db(fresh_db: str) -> str:
+    """This module's database, migrated, and emptied before each test."""
+
+    async def empty() -> None:
+        async with PostgresStore(fresh_db, pool_min=1, pool_max=1, prune_interval=0):
+            pass
+        await truncate(fresh_db)
+
+    run_sync(empty)
+    return fresh_db
+
+
+@pytest.fixture
 def new_db(pg_dsn: str) -> Iterator[str]:
     """An empty database of its own for this test."""
     dsn = create_database(pg_dsn, "t")

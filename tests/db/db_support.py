@@ -12,7 +12,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import asyncpg
+from click.testing import CliRunner, Result
 
+from codeflash_engine.cli import main
 from codeflash_engine.infra.records import LLMCallRecord
 
 T = TypeVar("T")
@@ -114,3 +116,8 @@ def spend(
         organization_id=organization_id,
         created=created,
     )
+
+
+def run_cli(args: list[str], dsn: str) -> Result:
+    """The engine's command line, run by click's CliRunner against the database ``dsn``."""
+    return CliRunner().invoke(main, args, env={"DATABASE_URL": dsn})

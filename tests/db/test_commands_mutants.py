@@ -39,7 +39,7 @@ import pytest
 from aiohttp import ClientSession, ClientTimeout, web
 from aiohttp.test_utils import TestClient, TestServer
 from click.testing import CliRunner, Result
-from db_support import fetch, run_sync, truncate
+from db_support import fetch, run_cli, run_sync
 
 from codeflash_engine.cli import main
 from codeflash_engine.commands.apply_patch import apply_patch
@@ -48,69 +48,52 @@ from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.plugins.manager import PluginHost
 
 
-@pytest.fixture
-def dsn(fresh_db: str) -> str:
-    """The module's database, migrated and emptied."""
-
-    async def empty() -> None:
-        async with PostgresStore(fresh_db, pool_min=1, pool_max=1, prune_interval=0):
-            pass
-        await truncate(fresh_db)
-
-    run_sync(empty)
-    return fresh_db
-
-
-def invoke(args: list[str], dsn: str) -> Result:
-    return CliRunner().invoke(main, args, env={"DATABASE_URL": dsn})
-
-
 def _key_ids(dsn: str) -> list[int]:
-    return [int(k["id"]) for k in json.loads(invoke(["keys", "list", "--json"], dsn).stdout)]
+    return [int(k["id"]) for k in json.loads(run_cli(["keys", "list", "--json"], dsn).stdout)]
 
 
 # --- keys -------------------------------------------------------------------------------------
 
 
-def test_keys_create_says_the_organization_plan_quota_and_expiry_it_set(dsn: str) -> None:
-    assert invoke(["plans", "set", "team"], dsn).exit_code == 0
-    org = invoke(["orgs", "create", "acme"], dsn)
+def test_keys_create_says_the_organization_plan_quota_and_expiry_it_set(emptied_db: str) -> None:
+    assert run_cli(["plans", "set", "team"], emptied_db).exit_code == 0
+    org = run_cli(["orgs", "create", "acme"], emptied_db)
     assert org.exit_code == 0, org.output
     org_id = org.stdout.strip()
     options = ["--org", f" {org_id} ", "--plan", "team", "--tier", "pro", "--quota", "25", "--period", "week"]
-    made = invoke(["keys", "create", "--user", "alice", *options, "--expires", "30d"], dsn)
+    made = run_cli(["keys", "create", "--user", "alice", *options, "--expires", "30d"], emptied_db)
     assert made.exit_code == 0, made.output
     assert re.search(
         r"for user alice, tier pro, organization acme, plan team, quota 25 optimizations per week, "
         r"expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\.",
         made.stderr,
     ), made.stderr
-    listed = json.loads(invoke(["keys", "list", "--json"], dsn).stdout)
+    listed = json.loads(run_cli(["keys", "list", "--json"], emptied_db).stdout)
     assert [(k["organization"], k["plan"], k["tier"]) for k in listed] == [("acme", "team", "pro")]
 
 
-def test_keys_create_says_nothing_of_what_it_did_not_set(dsn: str) -> None:
-    made = invoke(["keys", "create", "--user", "bob"], dsn)
+def test_keys_create_says_nothing_of_what_it_did_not_set(emptied_db: str) -> None:
+    made = run_cli(["keys", "create", "--user", "bob"], emptied_db)
     assert made.exit_code == 0, made.output
     assert re.search(r"Created key \d+ \(cf-…\S{6}\) for user bob, tier free\.\n", made.stderr), made.stderr
 
 
-def test_keys_create_takes_a_quota_of_zero_and_refuses_a_negative_one(dsn: str) -> None:
-    zero = invoke(["keys", "create", "--user", "carol", "--quota", "0"], dsn)
+def test_keys_create_takes_a_quota_of_zero_and_refuses_a_negative_one(emptied_db: str) -> None:
+    zero = run_cli(["keys", "create", "--user", "carol", "--quota", "0"], emptied_db)
     assert zero.exit_code == 0, zero.output
     assert "quota 0 optimizations per month" in zero.stderr
-    rows = run_sync(lambda: fetch(dsn, "SELECT optimizations_limit, period FROM subscriptions"))
+    rows = run_sync(lambda: fetch(emptied_db, "SELECT optimizations_limit, period FROM subscriptions"))
     assert [tuple(r) for r in rows] == [(0, "month")]
-    negative = invoke(["keys", "create", "--user", "carol", "--quota", "-1"], dsn)
+    negative = run_cli(["keys", "create", "--user", "carol", "--quota", "-1"], emptied_db)
     assert negative.exit_code == 2 and "--quota" in negative.output
 
 
-def test_keys_create_needs_a_user_and_an_expiry_after_now(dsn: str) -> None:
-    missing = invoke(["keys", "create"], dsn)
+def test_keys_create_needs_a_user_and_an_expiry_after_now(emptied_db: str) -> None:
+    missing = run_cli(["keys", "create"], emptied_db)
     assert missing.exit_code == 2 and "Missing option '--user'" in missing.output
-    now = invoke(["keys", "create", "--user", "dan", "--expires", "0"], dsn)
+    now = run_cli(["keys", "create", "--user", "dan", "--expires", "0"], emptied_db)
     assert now.exit_code == 2 and "is not in the future" in now.output
-    assert _key_ids(dsn) == []
+    assert _key_ids(emptied_db) == []
 
 
 def test_keys_help_shows_the_defaults() -> None:
@@ -121,8 +104,8 @@ def test_keys_help_shows_the_defaults() -> None:
     assert rotate.exit_code == 0 and "[default: 24h]" in rotate.output
 
 
-def test_keys_a_store_refusal_is_an_error_message(dsn: str) -> None:
-    refused = invoke(["keys", "create", "--user", "erin", "--plan", "gold"], dsn)
+def test_keys_a_store_refusal_is_an_error_message(emptied_db: str) -> None:
+    refused = run_cli(["keys", "create", "--user", "erin", "--plan", "gold"], emptied_db)
     assert refused.exit_code == 1 and "Error: no plan is named 'gold'" in refused.output
     assert "Traceback" not in refused.output
 
@@ -188,41 +171,41 @@ def starting_database(dsn: str, drop: int) -> Iterator[DroppingProxy]:
         proxy.close()
 
 
-def test_keys_a_database_still_starting_is_waited_for_about_a_second(dsn: str) -> None:
-    with starting_database(dsn, drop=1) as proxy:
-        result = invoke(["keys", "list"], proxy.dsn)
+def test_keys_a_database_still_starting_is_waited_for_about_a_second(emptied_db: str) -> None:
+    with starting_database(emptied_db, drop=1) as proxy:
+        result = run_cli(["keys", "list"], proxy.dsn)
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == "no keys"
     assert proxy.accepted >= 2  # refused once, reached 0.25 s later
     # the command tries every 0.25 s for a second: at most 5 tries, the last one at 1 s
-    with starting_database(dsn, drop=5) as proxy:
-        result = invoke(["keys", "list"], proxy.dsn)
+    with starting_database(emptied_db, drop=5) as proxy:
+        result = run_cli(["keys", "list"], proxy.dsn)
     assert result.exit_code == 1 and "cannot reach the database" in result.output
     assert proxy.accepted <= 5
 
 
-def test_keys_list_says_which_keys_have_expired(dsn: str) -> None:
+def test_keys_list_says_which_keys_have_expired(emptied_db: str) -> None:
     for user in ("old", "new"):
-        assert invoke(["keys", "create", "--user", user, "--expires", "2w"], dsn).exit_code == 0
-    first, _ = _key_ids(dsn)
+        assert run_cli(["keys", "create", "--user", user, "--expires", "2w"], emptied_db).exit_code == 0
+    first, _ = _key_ids(emptied_db)
 
     async def expire() -> None:
-        async with PostgresStore(dsn, migrate=False, pool_max=1, prune_interval=0) as store:
+        async with PostgresStore(emptied_db, migrate=False, pool_max=1, prune_interval=0) as store:
             await store.expire_key(first, dt.datetime(2001, 2, 3, 4, 5, tzinfo=dt.UTC))
 
     run_sync(expire)
-    table = invoke(["keys", "list"], dsn).stdout.splitlines()
+    table = run_cli(["keys", "list"], emptied_db).stdout.splitlines()
     assert table[0].split() == ["ID", "USER", "ORGANIZATION", "TIER", "KEY", "CREATED", "STATUS"]
     assert table[1].endswith("expired 2001-02-03 04:05")
     assert re.search(r"  expires \d{4}-\d\d-\d\d \d\d:\d\d$", table[2]), table[2]
-    listing = invoke(["keys", "list", "--json"], dsn).stdout
+    listing = run_cli(["keys", "list", "--json"], emptied_db).stdout
     assert listing.startswith('[\n  {\n    "id": ')  # indented by two
 
 
-def test_keys_rotate_says_until_when_the_old_key_works(dsn: str) -> None:
-    old = invoke(["keys", "create", "--user", "frank"], dsn).stdout.strip()
+def test_keys_rotate_says_until_when_the_old_key_works(emptied_db: str) -> None:
+    old = run_cli(["keys", "create", "--user", "frank"], emptied_db).stdout.strip()
     before = dt.datetime.now(dt.UTC)
-    rotated = invoke(["keys", "rotate", old, "--grace", "7d"], dsn)
+    rotated = run_cli(["keys", "rotate", old, "--grace", "7d"], emptied_db)
     after = dt.datetime.now(dt.UTC)
     assert rotated.exit_code == 0, rotated.output
     found = re.search(r"works until (\d{4}-\d\d-\d\d \d\d:\d\d) UTC", rotated.stderr)
@@ -235,52 +218,52 @@ def test_keys_rotate_says_until_when_the_old_key_works(dsn: str) -> None:
 # --- plans and orgs ---------------------------------------------------------------------------
 
 
-def test_plans_say_the_models_they_use(dsn: str) -> None:
-    plain = invoke(["plans", "set", "basic", "--quota", "3"], dsn)
+def test_plans_say_the_models_they_use(emptied_db: str) -> None:
+    plain = run_cli(["plans", "set", "basic", "--quota", "3"], emptied_db)
     assert plain.exit_code == 0, plain.output
     assert plain.stdout.strip().endswith("per month, models default")
-    mixed = invoke(["plans", "set", "mixed", "--models", "openai:gpt-4.1=1"], dsn)
+    mixed = run_cli(["plans", "set", "mixed", "--models", "openai:gpt-4.1=1"], emptied_db)
     assert mixed.exit_code == 0, mixed.output
     assert mixed.stdout.strip().endswith("models openai:gpt-4.1=1")
 
 
-def test_plans_list_shows_quotas_and_unlimited_ones(dsn: str) -> None:
-    assert invoke(["plans", "set", "basic", "--quota", "3", "--budget", "2.5"], dsn).exit_code == 0
-    table = [line.split() for line in invoke(["plans", "list"], dsn).stdout.splitlines()]
+def test_plans_list_shows_quotas_and_unlimited_ones(emptied_db: str) -> None:
+    assert run_cli(["plans", "set", "basic", "--quota", "3", "--budget", "2.5"], emptied_db).exit_code == 0
+    table = [line.split() for line in run_cli(["plans", "list"], emptied_db).stdout.splitlines()]
     assert table == [
         ["NAME", "RATE", "LIMIT", "QUOTA", "BUDGET", "USD", "PERIOD", "MODELS"],
         ["basic", "env", "3", "2.5", "month", "default"],
         ["default", "env", "-", "-", "month", "default"],
     ]
-    assert invoke(["plans", "list", "--json"], dsn).stdout.startswith('[\n  {\n    "name": ')
+    assert run_cli(["plans", "list", "--json"], emptied_db).stdout.startswith('[\n  {\n    "name": ')
 
 
-def test_orgs_list_says_when_there_are_none(dsn: str) -> None:
-    empty = invoke(["orgs", "list"], dsn)
+def test_orgs_list_says_when_there_are_none(emptied_db: str) -> None:
+    empty = run_cli(["orgs", "list"], emptied_db)
     assert empty.exit_code == 0 and empty.stdout == "" and empty.stderr == "no organizations\n"
 
 
-def test_orgs_list_shows_plan_privacy_and_github_org(dsn: str) -> None:
-    assert invoke(["plans", "set", "team"], dsn).exit_code == 0
-    plain = invoke(["orgs", "create", "plain"], dsn)
+def test_orgs_list_shows_plan_privacy_and_github_org(emptied_db: str) -> None:
+    assert run_cli(["plans", "set", "team"], emptied_db).exit_code == 0
+    plain = run_cli(["orgs", "create", "plain"], emptied_db)
     assert plain.exit_code == 0 and "Created organization plain, plan default." in plain.stderr
-    made = invoke(["orgs", "create", "acme", "--plan", "team", "--privacy", "--github-org-id", "1"], dsn)
+    made = run_cli(["orgs", "create", "acme", "--plan", "team", "--privacy", "--github-org-id", "1"], emptied_db)
     assert made.exit_code == 0, made.output
     assert "Created organization acme, plan team." in made.stderr
-    table = [line.split()[:5] for line in invoke(["orgs", "list"], dsn).stdout.splitlines()]
+    table = [line.split()[:5] for line in run_cli(["orgs", "list"], emptied_db).stdout.splitlines()]
     assert table == [
         ["ID", "NAME", "PLAN", "PRIVACY", "GITHUB"],
         ["1", "plain", "-", "off", "-"],
         ["2", "acme", "team", "on", "1"],
     ]
-    assert invoke(["orgs", "list", "--json"], dsn).stdout.startswith('[\n  {\n    "id": 1,')
+    assert run_cli(["orgs", "list", "--json"], emptied_db).stdout.startswith('[\n  {\n    "id": 1,')
 
 
-def test_orgs_ids_start_at_one(dsn: str) -> None:
-    assert invoke(["orgs", "create", "x", "--github-org-id", "0"], dsn).exit_code == 2
-    assert invoke(["orgs", "create", "x"], dsn).stdout.strip() == "1"
-    assert invoke(["orgs", "set", "0", "--privacy"], dsn).exit_code == 2
-    changed = invoke(["orgs", "set", "1", "--privacy"], dsn)  # the plan left alone
+def test_orgs_ids_start_at_one(emptied_db: str) -> None:
+    assert run_cli(["orgs", "create", "x", "--github-org-id", "0"], emptied_db).exit_code == 2
+    assert run_cli(["orgs", "create", "x"], emptied_db).stdout.strip() == "1"
+    assert run_cli(["orgs", "set", "0", "--privacy"], emptied_db).exit_code == 2
+    changed = run_cli(["orgs", "set", "1", "--privacy"], emptied_db)  # the plan left alone
     assert changed.exit_code == 0, changed.output
     assert changed.stdout.strip() == "organization 1 (x): plan default, privacy mode on"
 

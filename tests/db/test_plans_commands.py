@@ -5,28 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner, Result
-from db_support import fetch, run_sync, truncate
+from click.testing import CliRunner
+from db_support import fetch, run_cli, run_sync
 
 from codeflash_engine.cli import main
 from codeflash_engine.infra.db.postgres import PostgresStore
 from codeflash_engine.infra.plan_options import parse_rate_limit
 from codeflash_engine.infra.records import LLMCallRecord
-
-
-@pytest.fixture
-def dsn(fresh_db: str) -> str:
-    async def empty() -> None:
-        async with PostgresStore(fresh_db, pool_min=1, pool_max=1, prune_interval=0):
-            pass
-        await truncate(fresh_db)
-
-    run_sync(empty)
-    return fresh_db
-
-
-def invoke(args: list[str], dsn: str) -> Result:
-    return CliRunner().invoke(main, args, env={"DATABASE_URL": dsn})
 
 
 def test_rate_limits_parse() -> None:
@@ -37,8 +22,8 @@ def test_rate_limits_parse() -> None:
     assert parse_rate_limit("default") == (None, None)
 
 
-def test_plans_set_creates_then_changes_only_what_is_given(dsn: str) -> None:
-    listed = invoke(["plans", "list", "--json"], dsn)
+def test_plans_set_creates_then_changes_only_what_is_given(emptied_db: str) -> None:
+    listed = run_cli(["plans", "list", "--json"], emptied_db)
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.output) == [
         {
@@ -51,15 +36,15 @@ def test_plans_set_creates_then_changes_only_what_is_given(dsn: str) -> None:
             "models": None,
         }
     ]
-    made = invoke(
+    made = run_cli(
         ["plans", "set", "pro", "--rate-limit", "120/60s", "--quota", "500", "--budget", "25", "--period", "week"],
-        dsn,
+        emptied_db,
     )
     assert made.exit_code == 0, made.output
     assert "rate limit 120/1m, quota 500 and budget $25 per week" in made.output
-    changed = invoke(["plans", "set", "pro", "--models", "openai:gpt-4.1=2,anthropic:claude-sonnet-4-5=1"], dsn)
+    changed = run_cli(["plans", "set", "pro", "--models", "openai:gpt-4.1=2,anthropic:claude-sonnet-4-5=1"], emptied_db)
     assert changed.exit_code == 0, changed.output
-    pro = json.loads(invoke(["plans", "list", "--json"], dsn).output)[1]
+    pro = json.loads(run_cli(["plans", "list", "--json"], emptied_db).output)[1]
     assert pro == {
         "name": "pro",
         "rate_limit_max": 120,
@@ -69,9 +54,9 @@ def test_plans_set_creates_then_changes_only_what_is_given(dsn: str) -> None:
         "period": "week",
         "models": "openai:gpt-4.1=2,anthropic:claude-sonnet-4-5=1",
     }
-    cleared = invoke(["plans", "set", "pro", "--quota", "none", "--budget", "unlimited"], dsn)
+    cleared = run_cli(["plans", "set", "pro", "--quota", "none", "--budget", "unlimited"], emptied_db)
     assert cleared.exit_code == 0, cleared.output
-    table = invoke(["plans", "list"], dsn)
+    table = run_cli(["plans", "list"], emptied_db)
     assert "NAME" in table.output and "120/1m" in table.output and "env" in table.output
 
 
@@ -86,45 +71,47 @@ def test_plans_set_creates_then_changes_only_what_is_given(dsn: str) -> None:
         (["--models", "nope:gpt=1"], "--models"),
     ],
 )
-def test_bad_plan_options_name_the_option(dsn: str, args: list[str], field: str) -> None:
-    result = invoke(["plans", "set", "p", *args], dsn)
+def test_bad_plan_options_name_the_option(emptied_db: str, args: list[str], field: str) -> None:
+    result = run_cli(["plans", "set", "p", *args], emptied_db)
     assert result.exit_code == 2 and field in result.output
 
 
-def test_a_bad_plan_name_is_refused(dsn: str) -> None:
-    result = invoke(["plans", "set", "no spaces"], dsn)
+def test_a_bad_plan_name_is_refused(emptied_db: str) -> None:
+    result = run_cli(["plans", "set", "no spaces"], emptied_db)
     assert result.exit_code == 1 and "plan name" in result.output
 
 
-def test_orgs_and_keys_with_org_and_plan(dsn: str) -> None:
-    assert invoke(["plans", "set", "team", "--quota", "10"], dsn).exit_code == 0
+def test_orgs_and_keys_with_org_and_plan(emptied_db: str) -> None:
+    assert run_cli(["plans", "set", "team", "--quota", "10"], emptied_db).exit_code == 0
     created = CliRunner().invoke(
-        main, ["orgs", "create", "acme", "--plan", "team", "--github-org-id", "77"], env={"DATABASE_URL": dsn}
+        main, ["orgs", "create", "acme", "--plan", "team", "--github-org-id", "77"], env={"DATABASE_URL": emptied_db}
     )
     assert created.exit_code == 0, created.output
     org_id = int(created.stdout.strip())
-    assert invoke(["orgs", "create", "acme"], dsn).exit_code == 1  # the name is taken
-    assert "no plan is named 'gold'" in invoke(["orgs", "create", "x", "--plan", "gold"], dsn).output
+    assert run_cli(["orgs", "create", "acme"], emptied_db).exit_code == 1  # the name is taken
+    assert "no plan is named 'gold'" in run_cli(["orgs", "create", "x", "--plan", "gold"], emptied_db).output
     key = CliRunner().invoke(
-        main, ["keys", "create", "--user", "alice", "--org", str(org_id), "--plan", "team"], env={"DATABASE_URL": dsn}
+        main,
+        ["keys", "create", "--user", "alice", "--org", str(org_id), "--plan", "team"],
+        env={"DATABASE_URL": emptied_db},
     )
     assert key.exit_code == 0, key.output
     assert "organization acme, plan team" in key.stderr
-    assert "no organization has id 999" in invoke(["keys", "create", "--user", "a", "--org", "999"], dsn).output
-    assert "no plan is named 'x'" in invoke(["keys", "create", "--user", "a", "--plan", "x"], dsn).output
-    keys = json.loads(invoke(["keys", "list", "--json"], dsn).output)
+    assert "no organization has id 999" in run_cli(["keys", "create", "--user", "a", "--org", "999"], emptied_db).output
+    assert "no plan is named 'x'" in run_cli(["keys", "create", "--user", "a", "--plan", "x"], emptied_db).output
+    keys = json.loads(run_cli(["keys", "list", "--json"], emptied_db).output)
     assert [(k["organization"], k["plan"]) for k in keys] == [("acme", "team")]
-    changed = invoke(["orgs", "set", str(org_id), "--privacy", "--plan", "none"], dsn)
+    changed = run_cli(["orgs", "set", str(org_id), "--privacy", "--plan", "none"], emptied_db)
     assert changed.exit_code == 0, changed.output
     assert "plan default, privacy mode on" in changed.output
-    listed = json.loads(invoke(["orgs", "list", "--json"], dsn).output)
+    listed = json.loads(run_cli(["orgs", "list", "--json"], emptied_db).output)
     assert listed[0]["name"] == "acme" and listed[0]["privacy_mode"] is True and listed[0]["github_org_id"] == 77
-    assert invoke(["orgs", "set", "999", "--privacy"], dsn).exit_code == 1
+    assert run_cli(["orgs", "set", "999", "--privacy"], emptied_db).exit_code == 1
 
 
-def test_usage_by_org(dsn: str) -> None:
+def test_usage_by_org(emptied_db: str) -> None:
     async def fill() -> None:
-        async with PostgresStore(dsn, pool_min=1, pool_max=1, prune_interval=0) as store:
+        async with PostgresStore(emptied_db, pool_min=1, pool_max=1, prune_interval=0) as store:
             org = await store.create_organization("acme")
             await store.write_records(
                 [
@@ -139,8 +126,8 @@ def test_usage_by_org(dsn: str) -> None:
             )
 
     run_sync(fill)
-    result = invoke(["usage", "--by", "org", "--json"], dsn)
+    result = run_cli(["usage", "--by", "org", "--json"], emptied_db)
     assert result.exit_code == 0, result.output
     rows = {r["group"]: (r["calls"], r["cost_usd"]) for r in json.loads(result.output)["rows"]}
     assert rows == {"acme": (2, 0.75), "-": (1, 1.0)}
-    assert len(run_sync(lambda: fetch(dsn, "SELECT id FROM llm_calls WHERE organization_id IS NOT NULL"))) == 2
+    assert len(run_sync(lambda: fetch(emptied_db, "SELECT id FROM llm_calls WHERE organization_id IS NOT NULL"))) == 2

@@ -2,14 +2,15 @@
 
 The core does not depend on tree-sitter; a plugin that does gets error reporting and queries
 that work on current releases (``Query`` + ``QueryCursor``; ``Language.query`` is gone in 0.26),
-and a :class:`Source` base (code, bytes and tree; node text, line spans, removal spans) with
-byte-range :class:`Edit` objects and :func:`apply_edits`.
+a :class:`Source` base (code, bytes and tree; node text, line spans, removal spans) with
+byte-range :class:`Edit` objects and :func:`apply_edits`, and tree walks (:func:`walk`,
+:func:`leaves`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from typing import ClassVar
 
 import attrs
@@ -95,6 +96,21 @@ def captures(language: Language, source: str, node: Node) -> dict[str, list[Node
 def matches(language: Language, source: str, node: Node) -> list[dict[str, list[Node]]]:
     """Run a query over ``node``: one dict (capture name -> nodes) per match, in match order."""
     return [found for _, found in QueryCursor(query(language, source)).matches(node)]
+
+
+def walk(node: Node, prune: Callable[[Node], bool] | None = None) -> Iterator[Node]:
+    """``node`` and every named node under it, in document order (each node before its children).
+
+    The nodes under a node ``prune`` accepts are skipped (that node itself is yielded); ``node``
+    itself is always entered.
+    """
+    yield node
+    stack = list(reversed(node.named_children))
+    while stack:
+        current = stack.pop()
+        yield current
+        if prune is None or not prune(current):
+            stack.extend(reversed(current.named_children))
 
 
 def leaves(node: Node, comment_types: Collection[str] = ()) -> Iterator[Node]:

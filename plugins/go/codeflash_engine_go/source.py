@@ -15,7 +15,7 @@ import tree_sitter_go
 from tree_sitter import Language, Node
 
 from codeflash_engine.plugins import treesitter
-from codeflash_engine.plugins.treesitter import Edit, apply_edits, parse
+from codeflash_engine.plugins.treesitter import Edit, apply_edits, parse, walk
 
 LANGUAGE = Language(tree_sitter_go.language())
 
@@ -110,7 +110,7 @@ class Source(treesitter.Source):
     def imports(self) -> list[ImportSpec]:
         out: list[ImportSpec] = []
         for declaration in self.import_declarations():
-            for spec in _descendants(declaration, "import_spec"):
+            for spec in descendants(declaration, "import_spec"):
                 path_node = spec.child_by_field_name("path")
                 name_node = spec.child_by_field_name("name")
                 path = self.text(path_node).strip('"`')
@@ -142,11 +142,11 @@ class Source(treesitter.Source):
     def selector_operands(self) -> set[str]:
         """Identifiers used as ``x`` in ``x.Name`` (package references among them)."""
         found: set[str] = set()
-        for node in _descendants(self.root, "selector_expression"):
+        for node in descendants(self.root, "selector_expression"):
             operand = node.child_by_field_name("operand")
             if operand is not None and operand.type == "identifier":
                 found.add(self.text(operand))
-        for node in _descendants(self.root, "qualified_type"):
+        for node in descendants(self.root, "qualified_type"):
             package = node.child_by_field_name("package")
             if package is not None:
                 found.add(self.text(package))
@@ -156,10 +156,10 @@ class Source(treesitter.Source):
         """Every identifier that some declaration in the file introduces (params, vars, :=, range)."""
         names: set[str] = set()
         for kind in ("parameter_declaration", "variadic_parameter_declaration", "var_spec", "const_spec"):
-            for node in _descendants(self.root, kind):
+            for node in descendants(self.root, kind):
                 names.update(self.text(n) for n in node.children_by_field_name("name"))
         for kind in ("short_var_declaration", "range_clause"):
-            for node in _descendants(self.root, kind):
+            for node in descendants(self.root, kind):
                 left = node.child_by_field_name("left")
                 if left is not None:
                     names.update(self.text(n) for n in left.named_children if n.type == "identifier")
@@ -171,26 +171,13 @@ def receiver_type(source: Source, method: Node) -> str:
     receiver = method.child_by_field_name("receiver")
     if receiver is None:
         return ""
-    for node in _walk(receiver):
+    for node in walk(receiver):
         if node.type == "type_identifier":
             return source.text(node)
     return ""
 
 
-def _walk(node: Node) -> Iterator[Node]:
-    """``node`` and everything under it, in document order."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(reversed(current.children))
-
-
-def _descendants(node: Node, kind: str) -> Iterator[Node]:
-    return (n for n in _walk(node) if n.type == kind)
-
-
 def descendants(node: Node, *kinds: str) -> Iterator[Node]:
     """Every node under ``node`` (itself included) of one of ``kinds``, in document order."""
     wanted = frozenset(kinds)
-    return (n for n in _walk(node) if n.type in wanted)
+    return (n for n in walk(node) if n.type in wanted)

@@ -19,7 +19,7 @@ import attrs
 from tree_sitter import Node
 
 from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
-from codeflash_engine.plugins.treesitter import Edit
+from codeflash_engine.plugins.treesitter import Edit, walk
 from codeflash_engine_js_ts.imports import add_imports, bindings, declared_names, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
@@ -377,12 +377,13 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     """
     class_name = target.class_name or ""
     known = set(file.functions)
+    defs = definitions(source)
     members = [
         d
-        for d in definitions(source)
+        for d in defs
         if d.class_name == class_name and d.function is not None and d.key is not None and d.key not in known
     ]
-    unit = next((d for d in definitions(source) if d.key == f"class {class_name}"), None)
+    unit = next((d for d in defs if d.key == f"class {class_name}"), None)
     if unit is None:
         return []
     taken = declared_names(source)
@@ -427,23 +428,19 @@ def _needs_its_class(method: Node) -> bool:
     """The method uses ``super`` or a private name (``this.#count``): outside its class, its code
     would not even parse."""
     name = method.child_by_field_name("name")
-    stack = [c for c in method.children if c != name]
-    while stack:
-        current = stack.pop()
-        if current.type in ("super", "private_property_identifier"):
-            return True
-        stack.extend(current.children)
-    return False
+    return any(
+        node.type in ("super", "private_property_identifier")
+        for child in method.named_children
+        if child != name
+        for node in walk(child)
+    )
 
 
 def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, str]) -> list[Edit] | None:
     """Edits turning ``this.m(args)`` (``Class.m(args)``) into ``m_const.call(this, args)``; None
     when a lifted method is referred to in any other way."""
     edits: list[Edit] = []
-    stack = [cls]
-    while stack:
-        node = stack.pop()
-        stack.extend(node.children)
+    for node in walk(cls):
         if node.type != "member_expression":
             continue
         prop, owner = node.child_by_field_name("property"), node.child_by_field_name("object")

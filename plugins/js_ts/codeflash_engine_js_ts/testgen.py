@@ -18,7 +18,7 @@ import attrs
 from tree_sitter import Node
 
 from codeflash_engine import Answer, GeneratedTests, TestsRequest
-from codeflash_engine.plugins.treesitter import Edit, matches
+from codeflash_engine.plugins.treesitter import Edit, matches, walk
 from codeflash_engine.text.markdown import extract_code_blocks
 from codeflash_engine_js_ts.candidates import LANGUAGE_TAGS
 from codeflash_engine_js_ts.exports import DEFAULT, NAMED, export_style
@@ -348,15 +348,11 @@ def _swap_path(source: Source, node: Node, module_path: str) -> Edit:
 
 
 def _strings(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "string":
-            found.append(current)
-        else:
-            stack.extend(current.named_children)
-    return found
+    return [n for n in walk(node, prune=_is_string) if _is_string(n)]
+
+
+def _is_string(node: Node) -> bool:
+    return node.type == "string"
 
 
 def _mock_edits(
@@ -476,9 +472,7 @@ def _used_globals(source: Source) -> set[str]:
     """The names of :data:`VITEST_GLOBALS` the test refers to and does not declare itself."""
     used: set[str] = set()
     declared: set[str] = set()
-    stack = [source.root]
-    while stack:
-        node = stack.pop()
+    for node in walk(source.root):
         if node.type == "identifier":
             name = source.text(node)
             if name in VITEST_GLOBALS:
@@ -492,7 +486,6 @@ def _used_globals(source: Source) -> set[str]:
                     "import_clause",
                 ):
                     used.add(name)
-        stack.extend(node.named_children)
     return used - declared
 
 
@@ -517,23 +510,26 @@ def _receiver_edits(source: Source, method: str) -> list[Edit]:
     while re.search(rf"\b{name}\b", source.code):
         name = f"_{name}"
     edits: list[Edit] = []
-    stack = [source.root]
-    while stack:
-        node = stack.pop()
-        if node.type == "call_expression" and _needs_receiver(source, node, method):
-            function = node.child_by_field_name("function")
-            arguments = node.child_by_field_name("arguments")
-            assert function is not None and arguments is not None
-            receiver = function.child_by_field_name("object")
-            assert receiver is not None
-            text = f"(({name}) => {name}.{method}{source.text(arguments)})({source.text(receiver)})"
-            edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
+
+    def needs(node: Node) -> bool:
+        return _needs_receiver(source, node, method)
+
+    for node in walk(source.root, prune=needs):  # a call inside one rewritten goes with it
+        if not needs(node):
             continue
-        stack.extend(node.named_children)
+        function = node.child_by_field_name("function")
+        arguments = node.child_by_field_name("arguments")
+        assert function is not None and arguments is not None
+        receiver = function.child_by_field_name("object")
+        assert receiver is not None
+        text = f"(({name}) => {name}.{method}{source.text(arguments)})({source.text(receiver)})"
+        edits.append(Edit(node.start_byte, node.end_byte, text.encode("utf-8")))
     return edits
 
 
 def _needs_receiver(source: Source, call: Node, method: str) -> bool:
+    if call.type != "call_expression":
+        return False
     function = call.child_by_field_name("function")
     arguments = call.child_by_field_name("arguments")
     if function is None or arguments is None or function.type != "member_expression":
@@ -563,15 +559,12 @@ def _inside_expect(source: Source, node: Node) -> bool:
 
 
 def _has(node: Node, types: tuple[str, ...]) -> bool:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type in types:
-            return True
-        if current is not node and current.type in FUNCTION_NODES:
-            continue
-        stack.extend(current.named_children)
-    return False
+    """Whether ``node`` holds a node of ``types`` outside the functions nested in it."""
+    return any(n.type in types for n in walk(node, prune=_is_function))
+
+
+def _is_function(node: Node) -> bool:
+    return node.type in FUNCTION_NODES
 
 
 #: where a call inside ``expect(...)`` may sit for it to be evaluated first, unconditionally
@@ -612,10 +605,7 @@ def _hoist_edits(source: Source, name: str) -> list[Edit]:
         return []
     edits: list[Edit] = []
     counter = 0
-    stack = [source.root]
-    while stack:
-        node = stack.pop()
-        stack.extend(reversed(node.named_children))
+    for node in walk(source.root):
         if node.type != "call_expression" or not _calls(source, node, name):
             continue
         moved = node.parent if node.parent is not None and node.parent.type == "await_expression" else node
