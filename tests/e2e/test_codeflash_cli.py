@@ -3316,3 +3316,304 @@ async def test_js30_an_answer_with_a_new_helper_and_import(
     assert_success(outcome, "src/records.js", "const key = fingerprint(record);")
     text = (project / "src/records.js").read_text()
     assert "createHash('sha1')" in text, text
+
+
+# ------------------------------------------------------------------- run 31: more Python project shapes
+#: keyword-only parameters; tests in a pytest class (a fixture method, a parametrized method), with
+#: the `sys.path` line and `if __name__ == "__main__"` block models add; an answer in a bare block
+#: with a new import
+R31_RANK = '''
+def top_scores(scores, k=3, *, key=None, reverse=True):
+    """The k best items of scores (by key), best first; ties keep their order."""
+    key = key or (lambda item: item)
+    pool = list(scores)
+    out = []
+    while pool and len(out) < k:
+        best = pool[0]
+        for item in pool[1:]:
+            if (key(item) > key(best)) if reverse else (key(item) < key(best)):
+                best = item
+        pool.remove(best)
+        out.append(best)
+    return out
+'''
+R31_RANK_FAST = """Each pick scans the whole pool and `list.remove` scans it again: O(n·k). `heapq.nlargest` \
+(or `nsmallest`) does the selection in O(n log k) in C, and it is stable, as the loop is.
+
+```python
+import heapq
+
+
+def top_scores(scores, k=3, *, key=None, reverse=True):
+    \"\"\"The k best items of scores (by key), best first; ties keep their order.\"\"\"
+    pick = heapq.nlargest if reverse else heapq.nsmallest
+    return pick(k, scores, key=key)
+```
+"""
+R31_RANK_TESTS = """```python
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
+
+from pkg.ranking import top_scores  # noqa: E402
+
+
+class TestTopScores:
+    @pytest.fixture
+    def people(self):
+        return [("ann", 3), ("bob", 9), ("cy", 9), ("dee", 1)]
+
+    def test_default_k(self):
+        assert top_scores([5, 1, 9, 7]) == [9, 7, 5]
+
+    @pytest.mark.parametrize("k, expected", [(0, []), (1, [9]), (10, [9, 7, 5, 1])])
+    def test_k(self, k, expected):
+        assert top_scores([5, 1, 9, 7], k) == expected
+
+    def test_key_and_ties(self, people):
+        assert top_scores(people, 2, key=lambda p: p[1]) == [("bob", 9), ("cy", 9)]
+
+    def test_smallest(self):
+        assert top_scores([5, 1, 9, 7], k=2, reverse=False) == [1, 5]
+
+    def test_many(self):
+        values = [(i * 7919) % 10007 for i in range(3000)]
+        result = top_scores(values, k=60)
+        assert result == sorted(values, reverse=True)[:60]
+
+
+if __name__ == "__main__":
+    pytest.main([__file__, "-v"])
+```
+"""
+
+
+async def test_r31_keyword_only_args_and_pytest_class_tests(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/ranking.py": R31_RANK},
+        {
+            "optimize": R31_RANK_FAST,
+            "optimize_line_profiler": R31_RANK_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": R31_RANK_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/ranking.py",
+        "--function",
+        "top_scores",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/ranking.py", "return pick(k, scores, key=key)")
+
+
+#: a method of a `__slots__` class answered as the whole class with a new helper method whose
+#: annotation names a type the answer never imports (`Iterator`)
+R31_GRID = '''
+from collections.abc import Iterable
+
+
+class Grid:
+    __slots__ = ("width", "height", "cells")
+
+    def __init__(self, width: int, height: int, live: Iterable[tuple[int, int]] = ()) -> None:
+        self.width = width
+        self.height = height
+        self.cells = set(live)
+
+    @property
+    def size(self) -> int:
+        return self.width * self.height
+
+    def live_neighbours(self) -> dict[tuple[int, int], int]:
+        """For every live cell, the number of live cells around it."""
+        counts = {}
+        for x, y in self.cells:
+            n = 0
+            for ox, oy in self.cells:
+                if (ox, oy) != (x, y) and abs(ox - x) <= 1 and abs(oy - y) <= 1:
+                    n += 1
+            counts[(x, y)] = n
+        return counts
+'''
+R31_GRID_FAST = """Every cell is compared with every other live cell: O(n²). A cell has at most eight \
+neighbours, so looking those up in the set is O(n).
+
+```python:pkg/grid.py
+class Grid:
+    __slots__ = ("width", "height", "cells")
+
+    def __init__(self, width: int, height: int, live: Iterable[tuple[int, int]] = ()) -> None:
+        self.width = width
+        self.height = height
+        self.cells = set(live)
+
+    @property
+    def size(self) -> int:
+        return self.width * self.height
+
+    def _around(self, x: int, y: int) -> Iterator[tuple[int, int]]:
+        return ((x + dx, y + dy) for dx in (-1, 0, 1) for dy in (-1, 0, 1) if dx or dy)
+
+    def live_neighbours(self) -> dict[tuple[int, int], int]:
+        \"\"\"For every live cell, the number of live cells around it.\"\"\"
+        cells = self.cells
+        counts = {}
+        for x, y in cells:
+            counts[(x, y)] = sum(1 for other in self._around(x, y) if other in cells)
+        return counts
+```
+"""
+R31_GRID_TESTS = """```python
+import pytest
+
+from pkg.grid import Grid
+
+
+@pytest.fixture
+def blinker():
+    return Grid(5, 5, [(1, 2), (2, 2), (3, 2)])
+
+
+def test_blinker(blinker):
+    assert blinker.live_neighbours() == {(1, 2): 1, (2, 2): 2, (3, 2): 1}
+
+
+def test_empty():
+    assert Grid(3, 3).live_neighbours() == {}
+
+
+def test_block():
+    block = Grid(4, 4, [(0, 0), (0, 1), (1, 0), (1, 1)])
+    assert set(block.live_neighbours().values()) == {3}
+
+
+def test_many():
+    grid = Grid(100, 100, [(x, y) for x in range(0, 100, 2) for y in range(0, 42, 3)])
+    counts = grid.live_neighbours()
+    assert len(counts) == len(grid.cells)
+    assert max(counts.values()) == 0
+```
+"""
+
+
+async def test_r31_a_slots_class_method_with_a_new_helper_method(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/grid.py": R31_GRID},
+        {
+            "optimize": R31_GRID_FAST,
+            "optimize_line_profiler": R31_GRID_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": R31_GRID_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/grid.py",
+        "--function",
+        "Grid.live_neighbours",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/grid.py", "sum(1 for other in self._around(x, y) if other in cells)")
+
+
+#: a module with a docstring, `__all__` and a compiled pattern, answered whole; tests import the
+#: module under an alias (`import pkg.textstats as ts`) and expect a TypeError from a keyword-only call
+R31_TEXT = '''"""Word statistics."""
+
+import re
+
+__all__ = ["word_freq"]
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def word_freq(text, *, min_len=1, stop=frozenset()):
+    """Counts of the words of text (lower-cased), most frequent first, ties alphabetical."""
+    counts = {}
+    for word in _WORD.findall(text.lower()):
+        if len(word) < min_len or word in stop:
+            continue
+        if word in counts:
+            counts[word] = counts[word] + 1
+        else:
+            counts[word] = 1
+    items = list(counts.items())
+    for i in range(len(items)):
+        for j in range(len(items) - 1 - i):
+            a, b = items[j], items[j + 1]
+            if (b[1], a[0]) > (a[1], b[0]):
+                items[j], items[j + 1] = b, a
+    return items
+'''
+R31_TEXT_FAST = """The bubble sort at the end is O(n²) in the number of distinct words. `Counter` counts in C \
+and `sorted` with the key `(-count, word)` gives the same order in O(n log n).
+
+```python:pkg/textstats.py
+\"\"\"Word statistics.\"\"\"
+
+import re
+from collections import Counter
+
+__all__ = ["word_freq"]
+
+_WORD = re.compile(r"[a-z']+")
+
+
+def word_freq(text, *, min_len=1, stop=frozenset()):
+    \"\"\"Counts of the words of text (lower-cased), most frequent first, ties alphabetical.\"\"\"
+    counts = Counter(w for w in _WORD.findall(text.lower()) if len(w) >= min_len and w not in stop)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+```
+"""
+R31_TEXT_TESTS = """```python
+import pytest
+
+import pkg.textstats as ts
+
+
+def test_basic():
+    assert ts.word_freq("b a b c a b") == [("b", 3), ("a", 2), ("c", 1)]
+
+
+def test_min_len_and_stop_words():
+    text = "The cat and the hat and a bat"
+    assert ts.word_freq(text, min_len=3, stop={"the", "and"}) == [("bat", 1), ("cat", 1), ("hat", 1)]
+
+
+def test_keyword_only():
+    with pytest.raises(TypeError):
+        ts.word_freq("a b", 2)
+
+
+def test_long_text():
+    words = ["".join(chr(97 + int(d)) for d in str(i % 700)) for i in range(20000)]
+    result = ts.word_freq(" ".join(words))
+    assert len(result) == 700
+    assert result[0][1] >= result[-1][1]
+```
+"""
+
+
+async def test_r31_a_module_imported_under_an_alias_and_a_whole_file_answer(optimize_run: Any, tmp_path: Path) -> None:
+    outcome: Outcome = await optimize_run(
+        {"pkg/textstats.py": R31_TEXT},
+        {
+            "optimize": R31_TEXT_FAST,
+            "optimize_line_profiler": R31_TEXT_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": R31_TEXT_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "pkg/textstats.py",
+        "--function",
+        "word_freq",
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "pkg/textstats.py", "return sorted(counts.items(), key=lambda item: (-item[1], item[0]))")
