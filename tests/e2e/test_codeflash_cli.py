@@ -3617,3 +3617,100 @@ async def test_r31_a_module_imported_under_an_alias_and_a_whole_file_answer(opti
     )
     dump_llm_exchange(outcome, tmp_path / "llm.txt")
     assert_success(outcome, "pkg/textstats.py", "return sorted(counts.items(), key=lambda item: (-item[1], item[0]))")
+
+
+# ---------------------------------------------------------- run 32: new names in a CommonJS answer
+#: the answer of a CommonJS file takes a new helper from a module the file already requires: with
+#: `const { normalizeWord, foldWord } = require(...)` (copied whole by the client next to the
+#: file's own require: `normalizeWord` declared twice), or with an `import` (the engine's `await
+#: import` made the module one Node refuses to `require`)
+JS32_FILES = {
+    "src/text.js": """
+    'use strict';
+
+    function normalizeWord(word) {
+      return word.toLowerCase().replace(/[^a-z0-9]/g, '');
+    }
+
+    const NON_WORD = /[^a-z0-9]/g;
+
+    function foldWord(word) {
+      return word.toLowerCase().replace(NON_WORD, '');
+    }
+
+    module.exports = { normalizeWord, foldWord };
+    """,
+    "src/words.js": """
+    'use strict';
+
+    const { normalizeWord } = require('./text');
+
+    function uniqueWords(words) {
+      const out = [];
+      for (const word of words) {
+        const w = normalizeWord(word);
+        if (w && out.indexOf(w) === -1) {
+          out.push(w);
+        }
+      }
+      return out;
+    }
+
+    module.exports = { uniqueWords };
+    """,
+}
+
+JS32_BODY = """function uniqueWords(words) {
+  const seen = new Set();
+  const out = [];
+  for (const word of words) {
+    const w = foldWord(word);
+    if (w && !seen.has(w)) {
+      seen.add(w);
+      out.push(w);
+    }
+  }
+  return out;
+}
+```
+"""
+JS32_REQUIRE_ANSWER = (
+    "A `Set` makes the check O(1):\n\n```js\nconst { normalizeWord, foldWord } = require('./text');\n\n" + JS32_BODY
+)
+JS32_IMPORT_ANSWER = "A `Set` makes the check O(1):\n\n```js\nimport { foldWord } from './text';\n\n" + JS32_BODY
+
+
+async def js32_run(optimize_run: Any, node_modules: Path, tmp_path: Path, answer: str) -> Outcome:
+    project = js30_project(tmp_path / "js-project", JS32_FILES, node_modules, commonjs=True)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": answer,
+            "optimize_line_profiler": answer,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_CJS_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/words.js",
+        "--function",
+        "uniqueWords",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    return outcome
+
+
+async def test_js32_a_require_of_a_known_and_a_new_name(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+    outcome = await js32_run(optimize_run, node_modules, tmp_path, JS32_REQUIRE_ANSWER)
+    assert_success(outcome, "src/words.js", "if (w && !seen.has(w)) {")
+    text = (outcome.project / "src/words.js").read_text()
+    assert "const { foldWord } = require('./text');" in text and "import" not in text, text
+
+
+async def test_js32_an_import_in_a_commonjs_file(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+    outcome = await js32_run(optimize_run, node_modules, tmp_path, JS32_IMPORT_ANSWER)
+    assert_success(outcome, "src/words.js", "if (w && !seen.has(w)) {")
+    text = (outcome.project / "src/words.js").read_text()
+    assert "const { foldWord } = require('./text');" in text and "import" not in text, text

@@ -20,7 +20,7 @@ from tree_sitter import Node
 
 from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
 from codeflash_engine.plugins.treesitter import Edit, walk
-from codeflash_engine_js_ts.imports import add_imports, bindings, declared_names, missing_imports
+from codeflash_engine_js_ts.imports import Binding, add_imports, bindings, declared_names, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import (
@@ -30,6 +30,7 @@ from codeflash_engine_js_ts.structure import (
     function_body,
     function_parameters,
     is_async,
+    is_commonjs,
     is_generator,
     is_placeholder_body,
     parameter_shapes,
@@ -331,7 +332,8 @@ def client_copyable_edits(source: Source, file: OriginalFile) -> list[Edit]:
     same function: ``const buildIndex = function buildIndex(rows) { ... };`` (``export``,
     ``async`` and generator forms kept; TypeScript overloads left alone); and the names a new
     ``import`` adds come from ``await import(...)`` (``const { createHash } = await
-    import('node:crypto');``, top-level ``await``: the file is an ES module when it imports).
+    import('node:crypto');``, top-level ``await``: the file is an ES module when it imports), or
+    from ``require(...)`` in a CommonJS file.
     Type-only imports are left alone: they have no runtime effect.
     """
     known = declared_names(file.source)
@@ -352,7 +354,8 @@ def client_copyable_edits(source: Source, file: OriginalFile) -> list[Edit]:
             continue
         text = f"const {name} = {source.text(inner)};"
         edits.append(Edit(inner.start_byte, inner.end_byte, text.encode("utf-8")))
-    edits.extend(_dynamic_imports(source, known))
+    edits.extend(_new_imports(source, known, commonjs=is_commonjs(file.source)))
+    edits.extend(_new_requires(source, known))
     return edits
 
 
@@ -471,34 +474,79 @@ def _dedented(text: str, column: int) -> str:
     return "\n".join([first, *(line[column:] if line[:column].isspace() else line for line in rest)])
 
 
-def _dynamic_imports(source: Source, known: set[str]) -> list[Edit]:
-    """``import`` statements binding new names: those names as ``const ... = await import(...)``."""
+def _new_imports(source: Source, known: set[str], *, commonjs: bool) -> list[Edit]:
+    """``import`` statements binding new names, as ``const`` declarations of those names.
+
+    In an ES module: ``const { x } = await import(...)`` (the names the file already has stay in
+    an ``import``). In a CommonJS file, which cannot hold an ``import``: ``const { x } =
+    require(...)``, and an import binding only names the file has goes altogether.
+    """
     edits: list[Edit] = []
-    grouped: dict[int, tuple[Node, list[tuple[str, str]], list[tuple[str, str]]]] = {}
+    grouped: dict[int, tuple[Node, list[Binding], list[Binding]]] = {}
     for binding in bindings(source):
         statement = binding.statement
         if statement.type != "import_statement" or any(c.type == "type" for c in statement.children):
             continue
         _, kept, new = grouped.setdefault(statement.start_byte, (statement, [], []))
         is_new = binding.name not in known and not binding.piece.startswith("type ")
-        (new if is_new else kept).append((binding.kind, binding.piece))
+        (new if is_new else kept).append(binding)
     for statement, kept, new in grouped.values():
         module = statement.child_by_field_name("source")
-        if not new or module is None:
+        if module is None or not (new or commonjs):
             continue
         specifier = source.text(module)
-        lines = [_static_import(kept, specifier)] if kept else []
-        lines += [f"const {piece[5:]} = await import({specifier});" for kind, piece in new if kind == "namespace"]
-        named = [_destructured(kind, piece) for kind, piece in new if kind != "namespace"]
+        if commonjs:
+            lines = [f"const {b.name} = require({specifier});" for b in new if b.kind in ("default", "namespace")]
+            named = [_destructured(b.kind, b.piece) for b in new if b.kind not in ("default", "namespace")]
+            loaded = f"require({specifier})"
+        else:
+            lines = [_static_import(kept, specifier)] if kept else []
+            lines += [f"const {b.name} = await import({specifier});" for b in new if b.kind == "namespace"]
+            named = [_destructured(b.kind, b.piece) for b in new if b.kind != "namespace"]
+            loaded = f"await import({specifier})"
         if named:
-            lines.append(f"const {{ {', '.join(named)} }} = await import({specifier});")
-        edits.append(Edit(statement.start_byte, statement.end_byte, "\n".join(lines).encode("utf-8")))
+            lines.append(f"const {{ {', '.join(named)} }} = {loaded};")
+        text = "\n".join(lines).encode("utf-8")
+        edits.append(
+            Edit(statement.start_byte, statement.end_byte, text)
+            if lines
+            else Edit(*source.removal_span(statement), b"")
+        )
     return edits
 
 
-def _static_import(pieces: list[tuple[str, str]], specifier: str) -> str:
-    parts = [piece for kind, piece in pieces if kind in ("default", "namespace")]
-    named = [piece for kind, piece in pieces if kind not in ("default", "namespace")]
+def _new_requires(source: Source, known: set[str]) -> list[Edit]:
+    """``require`` declarations reduced to the names new to the file.
+
+    The client copies a declaration binding any new name whole: ``const { normalizeWord,
+    foldWord } = require('./text')`` next to the file's own ``const { normalizeWord } =
+    require('./text')`` would declare ``normalizeWord`` twice (a ``SyntaxError``). So it becomes
+    ``const { foldWord } = require('./text')``.
+    """
+    edits: list[Edit] = []
+    grouped: dict[int, tuple[Node, list[Binding]]] = {}
+    for binding in bindings(source):
+        if binding.statement.type != "import_statement":
+            grouped.setdefault(binding.statement.start_byte, (binding.statement, []))[1].append(binding)
+    for statement, found in grouped.values():
+        new = [b for b in found if b.name not in known]
+        if not new or len(new) == len(found):
+            continue  # the client copies only a declaration binding a new name, and then whole
+        declarators: dict[str, list[str]] = {}  # a whole declarator, or the properties taken from one module
+        for b in new:
+            if b.kind == "property":
+                declarators.setdefault(b.source, []).append(b.piece)
+            else:
+                declarators.setdefault(b.piece, [])
+        parts = [f"{{ {', '.join(pieces)} }} = {key}" if pieces else key for key, pieces in declarators.items()]
+        keyword = statement.children[0].type
+        edits.append(Edit(statement.start_byte, statement.end_byte, f"{keyword} {', '.join(parts)};".encode()))
+    return edits
+
+
+def _static_import(pieces: list[Binding], specifier: str) -> str:
+    parts = [b.piece for b in pieces if b.kind in ("default", "namespace")]
+    named = [b.piece for b in pieces if b.kind not in ("default", "namespace")]
     if named:
         parts.append("{ " + ", ".join(named) + " }")
     return f"import {', '.join(parts)} from {specifier};"

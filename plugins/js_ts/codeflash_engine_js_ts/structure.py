@@ -90,6 +90,26 @@ def is_import(node: Node) -> bool:
     return node.type == "import_statement" or is_require_declaration(node)
 
 
+def is_commonjs(source: Source) -> bool:
+    """The file is a CommonJS module: no ``import`` or ``export`` statement, and a top-level
+    ``require`` declaration or an assignment to ``module.exports`` / ``exports.name``."""
+    top = source.root.named_children
+    if any(n.type in ("import_statement", "export_statement") for n in top):
+        return False
+    return any(is_require_declaration(n) or _exports_assignment(source, n) for n in top)
+
+
+def _exports_assignment(source: Source, node: Node) -> bool:
+    if node.type != "expression_statement" or not node.named_children:
+        return False
+    assignment = node.named_children[0]
+    left = assignment.child_by_field_name("left") if assignment.type == "assignment_expression" else None
+    if left is None or left.type != "member_expression":
+        return False
+    target = "".join(source.text(left).split())
+    return target == "module.exports" or target.startswith(("module.exports.", "exports."))
+
+
 def _name(source: Source, node: Node) -> str | None:
     name = node.child_by_field_name("name")
     return source.text(name) if name is not None else None

@@ -9,6 +9,8 @@ from jsts_cases import candidates_request
 from codeflash_engine import Answer, CodeFile, GeneratedTests, Target, Task, TestsRequest
 from codeflash_engine_js_ts import plugin
 from codeflash_engine_js_ts.candidates import postprocess
+from codeflash_engine_js_ts.source import Source
+from codeflash_engine_js_ts.structure import is_commonjs
 
 
 # --------------------------------------------------------------------------- what the client copies
@@ -65,6 +67,67 @@ def test_a_new_import_becomes_a_dynamic_import_the_client_copies() -> None:
     assert "const { createHash } = await import('node:crypto');" in code
     assert "const path = await import('node:path');" in code
     assert "const { default: fs, readFileSync } = await import('node:fs');" in code
+
+
+WORDS_CJS = CodeFile(
+    "src/words.js",
+    "'use strict';\n\nconst { normalizeWord } = require('./text');\n\n"
+    "function uniqueWords(words) {\n  const out = [];\n  for (const word of words) {\n"
+    "    const w = normalizeWord(word);\n    if (w && out.indexOf(w) === -1) out.push(w);\n  }\n  return out;\n}\n\n"
+    "module.exports = { uniqueWords };\n",
+)
+WORDS_BODY = (
+    "function uniqueWords(words) {\n  const seen = new Set();\n  const out = [];\n"
+    "  for (const word of words) {\n    const w = foldWord(word);\n"
+    "    if (w && !seen.has(w)) {\n      seen.add(w);\n      out.push(w);\n    }\n  }\n  return out;\n}\n```"
+)
+
+
+def test_in_a_commonjs_file_a_new_import_becomes_a_require() -> None:
+    """A CommonJS file cannot hold `import`, nor a top-level `await` (Node refuses to `require` a
+    module using one): the new names come from `require`; an import of names the file has goes."""
+    answer = (
+        "Use a Set.\n```js\nimport { normalizeWord } from './text';\n"
+        "import { foldWord, clean as tidy } from './text';\nimport fs from 'node:fs';\n"
+        "import * as path from 'node:path';\n\n" + WORDS_BODY
+    )
+    code = optimized(WORDS_CJS, answer, "uniqueWords")
+    assert "import " not in code and "await" not in code, code
+    assert "const { foldWord, clean: tidy } = require('./text');" in code, code
+    assert "const fs = require('node:fs');\nconst path = require('node:path');" in code, code
+
+
+def test_a_require_of_known_and_new_names_keeps_only_the_new_ones() -> None:
+    """The client copies a declaration binding a new name whole: `normalizeWord` declared twice."""
+    answer = (
+        "Use a Set.\n```js\nconst { normalizeWord, foldWord } = require('./text');\n"
+        "const { normalizeWord: n2 } = require('./text'), util = require('node:util');\n"
+        "let known = require('./text'), { normalizeWord: again } = require('./text');\n\n" + WORDS_BODY
+    )
+    words = CodeFile(WORDS_CJS.path, WORDS_CJS.code.replace("'use strict';\n", "'use strict';\nlet known = 1;\n"))
+    code = optimized(words, answer, "uniqueWords")
+    assert "const { foldWord } = require('./text');\n" in code, code
+    assert "const { normalizeWord: n2 } = require('./text'), util = require('node:util');" in code  # all new
+    assert "let { normalizeWord: again } = require('./text');" in code, code
+    assert "normalizeWord, foldWord" not in code
+
+
+@pytest.mark.parametrize(
+    ("code", "commonjs"),
+    [
+        ("const x = require('x');\nfunction f() {}\n", True),
+        ("function f() {}\nmodule.exports = { f };\n", True),
+        ("function f() {}\nmodule.exports.f = f;\n", True),
+        ("exports.f = function () {};\n", True),
+        ("function f() {}\n", False),  # a plain script: nothing says CommonJS
+        ("import x from 'x';\nmodule.exports = x;\n", False),
+        ("const x = require('x');\nexport function f() {}\n", False),
+        ("function f() { const y = require('y'); }\n", False),  # a require inside a function only
+        ("obj.exports.f = 1;\n", False),
+    ],
+)
+def test_what_counts_as_a_commonjs_file(code: str, commonjs: bool) -> None:
+    assert is_commonjs(Source.parse("javascript", code)) is commonjs
 
 
 def test_type_only_imports_stay() -> None:
