@@ -199,6 +199,20 @@ def test_removing_a_node_leaves_one_blank_line() -> None:
     assert "// zero\n\nlet b = 2;" in rest.decode()
 
 
+def test_removing_the_first_member_of_a_block_leaves_no_blank_line_at_its_top() -> None:
+    code = "class A {\n  // first\n  m() {}\n\n  n() {}\n}\n"
+    source = JsSource.of(code)
+    body = source.root.named_children[0].child_by_field_name("body")
+    assert body is not None
+    start, end = source.removal_span(body.named_children[1])
+    assert (source.data[:start] + source.data[end:]).decode() == "class A {\n  n() {}\n}\n"
+    inline = JsSource.of("class A { m() {}\n\n  n() {}\n}\n")  # code after the brace: the blank line stays
+    body = inline.root.named_children[0].child_by_field_name("body")
+    assert body is not None
+    start, end = inline.removal_span(body.named_children[0])
+    assert inline.span(start, end) == "m() {}"
+
+
 def test_blank_lines_are_kept_after_a_node_with_code_right_above() -> None:
     source = JsSource.of("let a = 1;\nfunction f() {}\n\nlet b = 2;\n")
     f = source.root.named_children[1]

@@ -3714,3 +3714,73 @@ async def test_js32_an_import_in_a_commonjs_file(optimize_run: Any, node_modules
     assert_success(outcome, "src/words.js", "if (w && !seen.has(w)) {")
     text = (outcome.project / "src/words.js").read_text()
     assert "const { foldWord } = require('./text');" in text and "import" not in text, text
+
+
+# ----------------------------------------------------------- run 33: new fields in a class answer
+#: the TypeScript ledger again; the answer adds a static constant and an instance field holding a
+#: map it reuses (the client keeps neither: `Ledger.CENTS` and `this.sums` were undefined), and
+#: repeats the class's `add`, which the client never sent (it was lifted out as dead code)
+JS33_FIELDS_FAST = """One pass with a `Map` instead of one pass per category; the map is kept on the ledger and \
+reused, and the rounding factor is a class constant.
+
+```typescript
+export class Ledger<T extends Entry = Entry> {
+  private static readonly CENTS = 100;
+  private readonly entries: T[] = [];
+  private sums = new Map<string, number>();
+
+  constructor(initial?: T[]) {
+    if (initial) {
+      this.entries.push(...initial);
+    }
+  }
+
+  add(entry: T): this {
+    this.entries.push(entry);
+    return this;
+  }
+
+  /** Total amount per category, categories in first-seen order. */
+  totalsByCategory(minAmount?: number): Totals {
+    const sums = this.sums;
+    sums.clear();
+    for (const e of this.entries) {
+      const prev = sums.get(e.category) ?? 0;
+      sums.set(e.category, minAmount === undefined || e.amount >= minAmount ? prev + e.amount : prev);
+    }
+    const totals = {} as Totals;
+    for (const [c, sum] of sums) {
+      totals[c] = Math.round(sum * Ledger.CENTS) / Ledger.CENTS;
+    }
+    return totals;
+  }
+}
+```
+"""
+
+
+async def test_js33_a_static_and_an_instance_field_added_to_the_class(
+    optimize_run: Any, node_modules: Path, tmp_path: Path
+) -> None:
+    project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": JS33_FIELDS_FAST,
+            "optimize_line_profiler": JS33_FIELDS_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_TS_LEDGER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/ledger.ts",
+        "--function",
+        "Ledger.totalsByCategory",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "src/ledger.ts", "sums.clear();")
+    text = (project / "src/ledger.ts").read_text()
+    assert "const Ledger_CENTS = 100;" in text and "this.sums ??= new Map<string, number>();" in text, text
+    assert "Ledger_add" not in text, text  # the class's other method, repeated by the answer, stays where it is

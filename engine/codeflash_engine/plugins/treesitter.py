@@ -216,10 +216,11 @@ class Source:
         return first
 
     def blank_lines_after(self, start: int, end: int) -> int:
-        """``end`` moved past the blank lines that follow it when a blank line (or only whitespace)
-        precedes ``start``, so that removing bytes ``start:end`` leaves one blank line, not two."""
+        """``end`` moved past the blank lines that follow it when a blank line, only whitespace or a
+        line ending in ``{`` precedes ``start``: removing bytes ``start:end`` leaves one blank line,
+        not two, and none at the top of a file or a block."""
         before = self.data[:start]
-        if before.endswith(b"\n\n") or not before.strip():
+        if before.endswith(b"\n\n") or not before.strip() or before.rstrip(b" \t").endswith(b"{\n"):
             while end < len(self.data):
                 line_end = self.data.find(b"\n", end)
                 line_end = len(self.data) if line_end < 0 else line_end + 1

@@ -308,7 +308,7 @@ def test_a_static_import_already_from_the_class_under_test_is_left_alone() -> No
 
 def test_the_class_name_comes_from_the_target_when_the_module_path_has_none() -> None:
     code = "class StatsTest {\n    static class Stats {}\n\n    void t() { Stats.median(null); }\n}\n"
-    expected = "class StatsTest {\n\n    void t() { Stats.median(null); }\n}\n"
+    expected = "class StatsTest {\n    void t() { Stats.median(null); }\n}\n"
     assert _cleaned(code, module_path="", target="Stats.median").generated == expected
     assert _cleaned(code, module_path="Stats", target="median").generated == expected
     assert _cleaned(code, module_path="com.acme.Stats", target="median").generated == f"package com.acme;\n\n{expected}"

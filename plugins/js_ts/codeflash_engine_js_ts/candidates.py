@@ -180,9 +180,10 @@ class JsTsCleaner(CandidateCleaner[Original, OriginalFile, Source]):
         if copyable:
             source = source.edited(copyable, original.language)
         if enforced and original.target.class_name:
-            lifted = lifted_method_edits(source, file, original.target)
-            if lifted:
-                source = source.edited(lifted, original.language)
+            for lift in (lifted_field_edits, lifted_method_edits):
+                lifted = lift(source, file, original.target)
+                if lifted:
+                    source = source.edited(lifted, original.language)
         if not source.ok:
             raise Rejected(f"{file.path}: does not parse after restoring signatures ({source.problems()[0]})")
         return source
@@ -365,6 +366,118 @@ def _declaration_of(node: Node) -> Node:
     return node
 
 
+#: a field value made afresh on first use as well as at construction: empty containers, literals
+_FRESH_VALUES = frozenset({"number", "string", "true", "false", "null", "undefined", "array", "object"})
+
+
+def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
+    """Edits giving the fields a candidate adds to the target's class a form the client keeps.
+
+    The client (0.20.6) replaces only the target method's body: a field the answer adds to the
+    class would be missing, and the method read ``undefined``. A new static field becomes a
+    module-level ``const Ledger_LIMIT = 64;``, which the client copies, and ``Ledger.LIMIT`` in
+    the class reads it. A new instance field holding a fresh value (an empty ``new Map()``,
+    ``[]``, ``{}``, a literal) is set by the target itself before anything else:
+    ``this.cache ??= new Map();``. Left alone: private (``#``) fields, a static field nothing reads
+    or one assigned to or read other than as ``Ledger.NAME``, and instance fields holding
+    anything else.
+    """
+    class_name = target.class_name or ""
+    defs = definitions(source)
+    unit = next((d for d in defs if d.key == f"class {class_name}"), None)
+    method = next((d for d in defs if d.key == f"{class_name}.{target.name}" and d.function is not None), None)
+    body = function_body(method.function) if method is not None and method.function is not None else None
+    if unit is None or body is None or body.type != "statement_block":
+        return []
+    known = {d.key for d in definitions(file.source)}
+    taken = declared_names(source)
+    edits: list[Edit] = []
+    setup: list[str] = []
+    for field in defs:
+        if field.class_name != class_name or field.key in known or ".field " not in (field.key or ""):
+            continue
+        node = field.node
+        name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
+        value = node.child_by_field_name("value")
+        if name_node is None or value is None or name_node.type != "property_identifier":
+            continue
+        name = source.text(name_node)
+        if any(c.type == "static" for c in node.children):
+            reads = _static_reads(source, unit.node, class_name, name)
+            if not reads:
+                continue  # read by nothing, or not only as `Class.name`
+            local = f"{class_name}_{name}"
+            while local in taken:
+                local = f"_{local}"
+            taken.add(local)
+            annotation = node.child_by_field_name("type")
+            typed = source.text(annotation) if annotation is not None else ""
+            text = f"const {local}{typed} = {source.text(value)};\n\n"
+            edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
+            edits.append(Edit(*_field_span(source, node), b""))
+            edits.extend(Edit(read.start_byte, read.end_byte, local.encode()) for read in reads)
+        elif _is_fresh(value) and any(_is_this_member(source, n, name) for n in walk(body)):
+            setup.append(f"this.{name} ??= {source.text(value)};")
+    if setup:
+        assert method is not None
+        first = body.named_children[0] if body.named_children else None
+        indent = " " * (first.start_point[1] if first is not None else method.node.start_point[1] + 2)
+        text = "".join(f"\n{indent}{line}" for line in setup)
+        edits.append(Edit(body.start_byte + 1, body.start_byte + 1, text.encode("utf-8")))
+    return edits
+
+
+def _field_span(source: Source, field: Node) -> tuple[int, int]:
+    """The bytes to delete to remove a field (as :meth:`Source.removal_span` would), with the ``;``
+    after it."""
+    after = field.next_sibling
+    end = after.end_byte if after is not None and after.type == ";" else field.end_byte
+    start, end = source.whole_lines(source.comments_above(field).start_byte, end)
+    return start, source.blank_lines_after(start, end)
+
+
+def _is_this_member(source: Source, node: Node, name: str) -> bool:
+    """``this.name``."""
+    if node.type != "member_expression":
+        return False
+    owner, prop = node.child_by_field_name("object"), node.child_by_field_name("property")
+    return owner is not None and owner.type == "this" and prop is not None and source.text(prop) == name
+
+
+def _is_fresh(value: Node) -> bool:
+    if value.type == "new_expression":
+        arguments = value.child_by_field_name("arguments")
+        return arguments is None or not arguments.named_children
+    if value.type in ("array", "object"):
+        return not value.named_children
+    return value.type in _FRESH_VALUES
+
+
+def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list[Node] | None:
+    """The ``Class.name`` reads in the class; None when it is referred to in any other way (or
+    written to)."""
+    reads: list[Node] = []
+    for node in walk(cls):
+        if node.type == "property_identifier" and source.text(node) == name:
+            member = node.parent
+            if member is None or member.type != "member_expression":
+                if member is not None and member.type in ("field_definition", "public_field_definition"):
+                    continue  # the field's own declaration
+                return None
+            owner = member.child_by_field_name("object")
+            if owner is None or source.text(owner) != class_name:
+                return None
+            parent = member.parent
+            written = parent is not None and (
+                parent.type == "update_expression"
+                or (parent.type.endswith("assignment_expression") and parent.child_by_field_name("left") == member)
+            )
+            if written:
+                return None
+            reads.append(member)
+    return reads
+
+
 def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
     """Edits moving the methods a candidate adds to the target's class out of it, where the client
     copies them.
@@ -376,7 +489,8 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result.
     Left alone (and lost, as before): getters, setters, methods using ``super`` or a private name
     (``this.#count``), and methods referred to other than by a call on ``this`` (or on the class,
-    for a static one).
+    for a static one). A method nothing calls stays too: the client sends only the parts of the
+    class around the target, so an answer repeating the rest of the class is not adding it.
     """
     class_name = target.class_name or ""
     known = set(file.functions)
@@ -390,7 +504,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     if unit is None:
         return []
     taken = declared_names(source)
-    edits: list[Edit] = []
+    moves: dict[str, list[Edit]] = {}  # per method: its const, its removal from the class
     lifted: dict[str, str] = {}
     for member in members:
         method = member.function
@@ -413,14 +527,14 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         text = f"const {local} = {prefix}function{star} {body};\n\n"
         lifted[name] = local
         taken.add(local)
-        edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
-        edits.append(Edit(*source.removal_span(member.node), b""))
-    if not lifted:
-        return []
-    calls = _member_calls(source, unit.node, class_name, lifted)
-    if calls is None or any(_inside(call, removed) for call in calls for removed in edits):
-        return []  # referred to in another way, or a lifted method calls another: left as it was
-    return edits + calls
+        moves[name] = [Edit(unit.start, unit.start, text.encode("utf-8")), Edit(*source.removal_span(member.node), b"")]
+    calls = _member_calls(source, unit.node, class_name, lifted) if lifted else None
+    if not calls:
+        return []  # referred to in another way, or called by nothing: left as it was
+    edits = [edit for name, moved in moves.items() if any(called == name for called, _ in calls) for edit in moved]
+    if any(_inside(call, removed) for _, call in calls for removed in edits):
+        return []  # a lifted method calls another: left as it was
+    return edits + [call for _, call in calls]
 
 
 def _inside(edit: Edit, other: Edit) -> bool:
@@ -439,10 +553,10 @@ def _needs_its_class(method: Node) -> bool:
     )
 
 
-def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, str]) -> list[Edit] | None:
-    """Edits turning ``this.m(args)`` (``Class.m(args)``) into ``m_const.call(this, args)``; None
-    when a lifted method is referred to in any other way."""
-    edits: list[Edit] = []
+def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, str]) -> list[tuple[str, Edit]] | None:
+    """Edits turning ``this.m(args)`` (``Class.m(args)``) into ``m_const.call(this, args)``, with
+    the method each calls; None when a lifted method is referred to in any other way."""
+    edits: list[tuple[str, Edit]] = []
     for node in walk(cls):
         if node.type != "member_expression":
             continue
@@ -460,8 +574,8 @@ def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, 
         inner = source.span(arguments.start_byte + 1, arguments.end_byte - 1).strip()
         receiver = source.text(owner)
         text = f"{lifted[source.text(prop)]}.call({receiver}{', ' + inner if inner else ''})"
-        edits.append(Edit(call.start_byte, call.end_byte, text.encode("utf-8")))
-    spans = sorted((e.start, e.end) for e in edits)
+        edits.append((source.text(prop), Edit(call.start_byte, call.end_byte, text.encode("utf-8"))))
+    spans = sorted((e.start, e.end) for _, e in edits)
     if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans)):
         return None  # nested calls: left as they were
     return edits

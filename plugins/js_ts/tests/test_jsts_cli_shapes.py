@@ -185,6 +185,87 @@ def test_a_new_helper_method_is_lifted_out_of_the_class_where_the_client_copies_
     assert "_index(extra) {" not in code and "#zero() {" not in code
 
 
+def test_a_new_static_field_becomes_a_module_constant_the_client_copies() -> None:
+    """The client replaces only the target method's body: a static field the answer adds would be
+    missing, and `Ledger.EMPTY` read `undefined`."""
+    answer = (
+        "```javascript\nexport class Ledger {\n  // the sum of nothing\n  static EMPTY = 0;\n\n"
+        "  constructor(rows) {\n    this.rows = rows;\n  }\n\n"
+        "  total(cat) {\n    let t = Ledger.EMPTY;\n    for (const r of this.rows) if (r.c === cat) t += r.v;\n"
+        "    return t;\n  }\n}\n```"
+    )
+    code = optimized(LEDGER_JS, answer, "Ledger.total")
+    assert code.startswith("const Ledger_EMPTY = 0;\n\nexport class Ledger {\n  constructor(rows) {"), code
+    assert "let t = Ledger_EMPTY;" in code and "EMPTY =" not in code.split("class")[1], code
+
+
+def test_a_typed_static_field_keeps_its_type_and_one_written_to_stays() -> None:
+    original = CodeFile(
+        "src/ledger.ts",
+        "export class Ledger {\n  static calls = 0;\n\n  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    let t = 0;\n    for (let i = 0; i < this.rows.length; i++) t += this.rows[i];\n"
+        "    return t;\n  }\n}\n",
+    )
+    answer = (
+        "```typescript\nexport class Ledger {\n  private static readonly LIMIT: number = 64;\n"
+        "  static hits = 0;\n  static calls = 0;\n\n  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    Ledger.hits++;\n    Ledger.calls += 1;\n"
+        "    return this.rows.slice(0, Ledger.LIMIT * 1e6).reduce((a, b) => a + b, 0);\n  }\n}\n```"
+    )
+    code = optimized(original, answer, "Ledger.total", "typescript")
+    assert code.startswith("const Ledger_LIMIT: number = 64;\n\nexport class Ledger {\n  static hits = 0;\n"), code
+    assert "this.rows.slice(0, Ledger_LIMIT * 1e6)" in code and "Ledger.hits++;" in code, code
+
+
+def test_a_new_instance_field_holding_a_fresh_value_is_set_by_the_target() -> None:
+    """`cache = new Map()` would be missing once the client puts the method in: the target sets it
+    first. A field holding anything else is left alone (its value may depend on construction)."""
+    answer = (
+        "```javascript\nexport class Ledger {\n  cache = new Map();\n  seen = [];\n  size = this.rows.length;\n"
+        "  #hidden = {};\n  unused = 0;\n\n  constructor(rows) {\n    this.rows = rows;\n  }\n\n"
+        "  total(cat) {\n    if (!this.cache.has(cat)) {\n"
+        "      this.cache.set(cat, this.rows.filter((r) => r.c === cat).reduce((a, r) => a + r.v, 0));\n"
+        "      this.seen.push(cat, this.size, this.#hidden);\n    }\n    return this.cache.get(cat);\n  }\n}\n```"
+    )
+    code = optimized(LEDGER_JS, answer, "Ledger.total")
+    assert (
+        "  total(cat) {\n    this.cache ??= new Map();\n    this.seen ??= [];\n    if (!this.cache.has(cat)) {" in code
+    ), code
+    assert "this.size ??=" not in code and "this.unused ??=" not in code and "#hidden ??=" not in code
+
+
+def test_members_nothing_uses_stay_in_the_class() -> None:
+    """The client sends the target's class cut down to its fields, constructor and target: an
+    answer repeating the class's other methods (or adding ones nothing calls) adds nothing the
+    client must copy; lifting them would leave dead code in the user's file."""
+    answer = (
+        "```javascript\nexport class Ledger {\n  static UNUSED = 1;\n\n"
+        "  constructor(rows) {\n    this.rows = rows;\n  }\n\n"
+        "  add(row) {\n    this.rows.push(row);\n    return this;\n  }\n\n"
+        "  total(cat) {\n    let t = 0;\n    for (const r of this.rows) if (r.c === cat) t += r.v;\n"
+        "    return t;\n  }\n}\n```"
+    )
+    code = optimized(LEDGER_JS, answer, "Ledger.total")
+    assert code.startswith("export class Ledger {\n  static UNUSED = 1;\n"), code
+    assert "  add(row) {\n" in code and "Ledger_add" not in code and "Ledger_UNUSED" not in code, code
+
+
+def test_fields_the_original_has_are_left_alone() -> None:
+    original = CodeFile(
+        "src/ledger.js",
+        "export class Ledger {\n  static EMPTY = 0;\n  cache = new Map();\n\n"
+        "  total(xs) {\n    return xs.reduce((a, b) => a + b, Ledger.EMPTY);\n  }\n}\n",
+    )
+    answer = (
+        "```javascript\nexport class Ledger {\n  static EMPTY = 0;\n  cache = new Map();\n\n"
+        "  total(xs) {\n    let t = Ledger.EMPTY;\n    for (const x of xs) t += x;\n    this.cache.set(1, t);\n"
+        "    return t;\n  }\n}\n```"
+    )
+    code = optimized(original, answer, "Ledger.total")
+    assert code.startswith("export class Ledger {\n  static EMPTY = 0;\n  cache = new Map();\n"), code
+    assert "let t = Ledger.EMPTY;" in code and "??=" not in code
+
+
 def test_a_helper_method_used_other_than_by_a_call_stays() -> None:
     answer = (
         "```javascript\nexport class Ledger {\n  _pick(r) {\n    return r.v;\n  }\n\n"
