@@ -596,17 +596,13 @@ def _new_imports(source: Source, known: set[str], *, commonjs: bool) -> list[Edi
     require(...)``, and an import binding only names the file has goes altogether.
     """
     edits: list[Edit] = []
-    grouped: dict[int, tuple[Node, list[Binding], list[Binding]]] = {}
-    for binding in bindings(source):
-        statement = binding.statement
-        if statement.type != "import_statement" or any(c.type == "type" for c in statement.children):
-            continue
-        _, kept, new = grouped.setdefault(statement.start_byte, (statement, [], []))
-        is_new = binding.name not in known and not binding.piece.startswith("type ")
-        (new if is_new else kept).append(binding)
-    for statement, kept, new in grouped.values():
+    for statement, found in _import_statements(source):
         module = statement.child_by_field_name("source")
-        if module is None or not (new or commonjs):
+        if module is None or any(c.type == "type" for c in statement.children):
+            continue
+        new = [b for b in found if b.name not in known and not b.piece.startswith("type ")]
+        kept = [b for b in found if b.name in known or b.piece.startswith("type ")]
+        if not (new or commonjs):
             continue
         specifier = source.text(module)
         if commonjs:
@@ -638,11 +634,9 @@ def _new_requires(source: Source, known: set[str]) -> list[Edit]:
     ``const { foldWord } = require('./text')``.
     """
     edits: list[Edit] = []
-    grouped: dict[int, tuple[Node, list[Binding]]] = {}
-    for binding in bindings(source):
-        if binding.statement.type != "import_statement":
-            grouped.setdefault(binding.statement.start_byte, (binding.statement, []))[1].append(binding)
-    for statement, found in grouped.values():
+    for statement, found in _import_statements(source):
+        if statement.type == "import_statement":
+            continue
         new = [b for b in found if b.name not in known]
         if not new or len(new) == len(found):
             continue  # the client copies only a declaration binding a new name, and then whole
@@ -656,6 +650,14 @@ def _new_requires(source: Source, known: set[str]) -> list[Edit]:
         keyword = statement.children[0].type
         edits.append(Edit(statement.start_byte, statement.end_byte, f"{keyword} {', '.join(parts)};".encode()))
     return edits
+
+
+def _import_statements(source: Source) -> list[tuple[Node, list[Binding]]]:
+    """The file's ``import`` statements and ``require`` declarations, each with its bindings."""
+    grouped: dict[int, tuple[Node, list[Binding]]] = {}
+    for binding in bindings(source):
+        grouped.setdefault(binding.statement.start_byte, (binding.statement, []))[1].append(binding)
+    return list(grouped.values())
 
 
 def _static_import(pieces: list[Binding], specifier: str) -> str:
