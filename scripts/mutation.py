@@ -524,6 +524,26 @@ MODULES: dict[str, Module] = {
     "java.normalize": Module("plugins/java/codeflash_engine_java/normalize.py", _JAVA_CANDIDATES),
     "js_ts.candidates": Module("plugins/js_ts/codeflash_engine_js_ts/candidates.py", _JS_TS_CANDIDATES),
     "js_ts.normalize": Module("plugins/js_ts/codeflash_engine_js_ts/normalize.py", _JS_TS_CANDIDATES),
+    "js_ts.client_forms": Module(  # what the client copies: new imports, requires, fields and methods (session 13)
+        "plugins/js_ts/codeflash_engine_js_ts/candidates.py",
+        [*_JS_TS_CANDIDATES, "plugins/js_ts/tests/test_jsts_cli_shapes.py"],
+        only=[
+            "client_copyable_edits",
+            "_new_imports",
+            "_new_requires",
+            "_import_statements",
+            "_static_import",
+            "_destructured",
+            "lifted_field_edits",
+            "_field_span",
+            "_is_this_member",
+            "_is_fresh",
+            "_static_reads",
+            "lifted_method_edits",
+            "_member_calls",
+            "_needs_its_class",
+        ],
+    ),
     "python.instrument": Module(
         "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
     ),
@@ -987,6 +1007,147 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/commands/connect.py",
         ["tests/cfapi/test_connect.py", "tests/db/test_commands_mutants.py"],
         pytest_args=("-k", "connect"),  # the file's other tests need PostgreSQL
+    ),
+    # -- session 13, host: settings, the plugin types and registry, opening and migrating the store
+    "settings": Module(
+        "engine/codeflash_engine/settings.py",
+        ["tests/ops/test_settings_mutants.py", "tests/test_cli.py"],
+        pytest_args=_MEMORY,
+    ),
+    "plugins.types": Module(
+        "engine/codeflash_engine/plugins/types.py",
+        [
+            "tests/test_plugin_types_mutants.py",
+            "tests/test_plugin_host.py",
+            "tests/test_candidate_skeleton.py",
+            "tests/test_prompt_budget_units.py",
+        ],
+    ),
+    "plugins.registry": Module(
+        "engine/codeflash_engine/plugins/registry.py",
+        ["tests/test_plugin_types_mutants.py", "tests/test_plugin_host.py", "tests/test_plugin_host_reporting.py"],
+    ),
+    "db.factory": Module(
+        "engine/codeflash_engine/infra/db/factory.py",
+        ["tests/db/test_open_store.py", "tests/db/test_host_mutants.py"],
+        needs_postgres=True,
+    ),
+    "db.migrate": Module(
+        "engine/codeflash_engine/infra/db/migrate.py",
+        ["tests/db/test_migrations.py", "tests/db/test_open_store.py", "tests/db/test_host_mutants.py"],
+        needs_postgres=True,
+    ),
+    "commands.usage": Module(
+        "engine/codeflash_engine/commands/usage.py",
+        ["tests/db/test_usage_command.py", "tests/db/test_host_mutants.py"],
+        needs_postgres=True,
+    ),
+    "commands.db": Module(
+        "engine/codeflash_engine/commands/db.py",
+        ["tests/db/test_migrations.py", "tests/db/test_host_mutants.py"],
+        needs_postgres=True,
+    ),
+    # -- session 13, serve: the process supervisor, the app's resources, the server, openapi, admin rendering
+    "serve": Module(
+        "engine/codeflash_engine/serve.py",
+        ["tests/ops/test_serve_mutants.py", "tests/cfapi/test_serve_cfapi_port.py", "tests/ops/test_serve.py"],
+    ),
+    "app": Module(
+        "engine/codeflash_engine/app.py",
+        ["tests/ops/test_app_mutants.py", "tests/ops/test_observability.py", "tests/ops/test_degradation.py"],
+        pytest_args=_MEMORY,
+    ),
+    "http.server": Module(
+        "engine/codeflash_engine/http/server.py",
+        ["tests/ops/test_hostile_connections.py", "tests/ops/test_app_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "http.openapi": Module(
+        "engine/codeflash_engine/http/openapi.py", ["tests/ops/test_app_mutants.py", "tests/endpoints/test_openapi.py"]
+    ),
+    "admin.render": Module(
+        "engine/codeflash_engine/http/admin/render.py",
+        [
+            "tests/ops/test_app_mutants.py",
+            "tests/admin/test_admin_auth.py",
+            "tests/admin/test_admin_mutants.py",
+            "tests/admin/test_admin_pages.py",
+            "tests/admin/test_admin_pages_mutants.py",
+        ],
+        pytest_args=_MEMORY,
+    ),
+    "text.report": Module(
+        "engine/codeflash_engine/text/report.py", ["tests/text/test_report_mutants.py", *_TEXT_TESTS]
+    ),
+    "infra.integrations": Module(
+        "engine/codeflash_engine/infra/integrations.py",
+        ["tests/ops/test_app_mutants.py", "tests/ops/test_integrations.py", "tests/ops/test_context_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    # -- session 13, langs: the plugins' smaller modules (sizes, exports, sources, syntax, placeholders)
+    "js_ts.testgen_sizes": Module(
+        "plugins/js_ts/codeflash_engine_js_ts/testgen_sizes.py",
+        ["plugins/js_ts/tests/test_jsts_testgen_sizes.py", "plugins/js_ts/tests/test_jsts_small_mutants.py"],
+    ),
+    "java.testgen_sizes": Module(
+        "plugins/java/codeflash_engine_java/testgen_sizes.py",
+        ["plugins/java/tests/test_java_testgen_sizes.py", "plugins/java/tests/test_java_small_mutants.py"],
+    ),
+    "go.testgen_sizes": Module(
+        "plugins/go/codeflash_engine_go/testgen_sizes.py",
+        ["plugins/go/tests/test_go_testgen_sizes.py", "plugins/go/tests/test_go_small_mutants.py"],
+    ),
+    "js_ts.exports": Module(
+        "plugins/js_ts/codeflash_engine_js_ts/exports.py",
+        [
+            "plugins/js_ts/tests/test_jsts_small_mutants.py",
+            "plugins/js_ts/tests/test_jsts_testgen.py",
+            "plugins/js_ts/tests/test_jsts_prompts.py",
+        ],
+    ),
+    "js_ts.source": Module(
+        "plugins/js_ts/codeflash_engine_js_ts/source.py",
+        [
+            "plugins/js_ts/tests/test_jsts_small_mutants.py",
+            "plugins/js_ts/tests/test_jsts_mutants.py",
+            "plugins/js_ts/tests/test_jsts_candidates.py",
+        ],
+    ),
+    "java.source": Module(
+        "plugins/java/codeflash_engine_java/source.py",
+        [
+            "plugins/java/tests/test_java_small_mutants.py",
+            "plugins/java/tests/test_java_mutants.py",
+            "plugins/java/tests/test_java_candidates.py",
+        ],
+    ),
+    "go.imports": Module(
+        "plugins/go/codeflash_engine_go/imports.py",
+        [
+            "plugins/go/tests/test_go_small_mutants.py",
+            "plugins/go/tests/test_go_mutants.py",
+            "plugins/go/tests/test_go_candidates.py",
+        ],
+    ),
+    "go.syntax": Module(
+        "plugins/go/codeflash_engine_go/syntax.py",
+        [
+            "plugins/go/tests/test_go_small_mutants.py",
+            "plugins/go/tests/test_go_syntax.py",
+            "plugins/go/tests/test_go_mutants.py",
+        ],
+    ),
+    "python.placeholder": Module(
+        "plugins/python/codeflash_engine_python/candidates/placeholder.py",
+        [
+            "plugins/python/tests/test_small_mutants.py",
+            "plugins/python/tests/test_candidates.py",
+            "plugins/python/tests/test_candidates_more_mutants.py",
+        ],
+    ),
+    "python.edits": Module(
+        "plugins/python/codeflash_engine_python/edits.py",
+        ["plugins/python/tests/test_edits.py", "plugins/python/tests/test_candidates_more_mutants.py"],
     ),
 }
 
