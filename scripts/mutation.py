@@ -1084,6 +1084,30 @@ MODULES: dict[str, Module] = {
         ["tests/ops/test_app_mutants.py", "tests/ops/test_integrations.py", "tests/ops/test_context_mutants.py"],
         pytest_args=_MEMORY,
     ),
+    # -- session 13, kit: the plugin kit's conformance checks, the plugin template, the CLI's wiring
+    "kit.checks": Module(
+        "engine/codeflash_engine/testing/plugin_kit/checks.py",
+        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py", "tests/kit/test_kit_mutants.py"],
+        sample=2,
+    ),
+    "kit.requests": Module(
+        "engine/codeflash_engine/testing/plugin_kit/requests.py",
+        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py", "tests/kit/test_kit_mutants.py"],
+    ),
+    "kit.engine_check": Module(
+        "engine/codeflash_engine/testing/plugin_kit/engine_check.py",
+        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_mutants.py"],
+    ),
+    "commands.plugin_new": Module(
+        "engine/codeflash_engine/commands/plugin_new.py",
+        ["tests/kit/test_kit_template.py", "tests/kit/test_kit_mutants.py"],
+    ),
+    "cli": Module("engine/codeflash_engine/cli.py", ["tests/test_cli.py", "tests/kit/test_kit_mutants.py"]),
+    "infra.logging": Module(
+        "engine/codeflash_engine/infra/logging.py",
+        ["tests/ops/test_observability.py", "tests/ops/test_context_mutants.py", "tests/kit/test_kit_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
     # -- session 13, langs: the plugins' smaller modules (sizes, exports, sources, syntax, placeholders)
     "js_ts.testgen_sizes": Module(
         "plugins/js_ts/codeflash_engine_js_ts/testgen_sizes.py",

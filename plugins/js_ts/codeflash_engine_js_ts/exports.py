@@ -32,26 +32,28 @@ def _statement_style(source: Source, node: Node, name: str) -> str | None:
     return None
 
 
-def _declared_name(source: Source, node: Node | None) -> str | None:
+def _declared_names(source: Source, node: Node | None) -> list[str]:
+    """The names an exported declaration or value binds: every declarator's of ``const a = 1, b = 2``."""
     if node is None:
-        return None
+        return []
     if node.type == "identifier":
-        return source.text(node)
+        return [source.text(node)]
     named = node.child_by_field_name("name")
     if named is not None:
-        return source.text(named)
+        return [source.text(named)]
+    names: list[str] = []
     if node.type in ("lexical_declaration", "variable_declaration"):
         for declarator in node.named_children:
             pattern = declarator.child_by_field_name("name")
             if pattern is not None and pattern.type == "identifier":
-                return source.text(pattern)
-    return None
+                names.append(source.text(pattern))
+    return names
 
 
 def _esm_style(source: Source, node: Node, name: str) -> str | None:
     is_default = any(child.type == "default" for child in node.children)
     declaration = node.child_by_field_name("declaration") or node.child_by_field_name("value")
-    if _declared_name(source, declaration) == name:
+    if name in _declared_names(source, declaration):
         return DEFAULT if is_default else NAMED
     for clause in (c for c in node.named_children if c.type == "export_clause"):
         for specifier in clause.named_children:
@@ -69,7 +71,7 @@ def _commonjs_style(source: Source, assignment: Node, name: str) -> str | None:
         return None
     target = source.text(left).replace(" ", "")
     if target == "module.exports":
-        if _declared_name(source, right) == name:
+        if name in _declared_names(source, right):
             return DEFAULT
         if right.type == "object":
             for prop in right.named_children:
