@@ -1087,25 +1087,52 @@ MODULES: dict[str, Module] = {
     # -- session 13, kit: the plugin kit's conformance checks, the plugin template, the CLI's wiring
     "kit.checks": Module(
         "engine/codeflash_engine/testing/plugin_kit/checks.py",
-        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py", "tests/kit/test_kit_mutants.py"],
+        ["tests/kit/test_kit_mutants.py", "tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py"],
         sample=2,
     ),
     "kit.requests": Module(
         "engine/codeflash_engine/testing/plugin_kit/requests.py",
-        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py", "tests/kit/test_kit_mutants.py"],
+        ["tests/kit/test_kit_mutants.py", "tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py"],
     ),
     "kit.engine_check": Module(
         "engine/codeflash_engine/testing/plugin_kit/engine_check.py",
-        ["tests/kit/test_kit_suite.py", "tests/kit/test_kit_mutants.py"],
+        ["tests/kit/test_kit_mutants.py", "tests/kit/test_kit_suite.py"],
     ),
     "commands.plugin_new": Module(
         "engine/codeflash_engine/commands/plugin_new.py",
-        ["tests/kit/test_kit_template.py", "tests/kit/test_kit_mutants.py"],
+        ["tests/kit/test_kit_mutants.py", "tests/kit/test_kit_template.py"],
     ),
-    "cli": Module("engine/codeflash_engine/cli.py", ["tests/test_cli.py", "tests/kit/test_kit_mutants.py"]),
+    "cli": Module("engine/codeflash_engine/cli.py", ["tests/kit/test_kit_mutants.py", "tests/test_cli.py"]),
     "infra.logging": Module(
         "engine/codeflash_engine/infra/logging.py",
-        ["tests/ops/test_observability.py", "tests/ops/test_context_mutants.py", "tests/kit/test_kit_mutants.py"],
+        ["tests/kit/test_kit_mutants.py", "tests/ops/test_observability.py", "tests/ops/test_context_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    # -- session 13, misc: the SQL built in Python, mail, the telemetry route, the JIT and features pipelines
+    "db.queries": Module(
+        "engine/codeflash_engine/infra/db/queries.py",
+        ["tests/db/test_usage_command.py", "tests/db/test_plans_commands.py"],
+        only=["_arrays", "usage_report"],
+        needs_postgres=True,
+    ),
+    "infra.mail": Module(
+        "engine/codeflash_engine/infra/mail.py",
+        ["tests/cfapi/test_completion_email.py", "tests/ops/test_misc_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "routes.telemetry": Module(
+        "engine/codeflash_engine/http/routes/telemetry.py",
+        ["tests/endpoints/test_endpoints.py", "tests/ops/test_misc_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "pipelines.jit": Module(
+        "engine/codeflash_engine/pipelines/jit.py",
+        ["tests/endpoints/test_endpoints.py", "tests/endpoints/test_planned_calls.py"],
+        pytest_args=_MEMORY,
+    ),
+    "pipelines.features": Module(
+        "engine/codeflash_engine/pipelines/features.py",
+        ["tests/endpoints/test_endpoints.py", "tests/db/test_tenancy.py", "tests/ops/test_misc_mutants.py"],
         pytest_args=_MEMORY,
     ),
     # -- session 13, langs: the plugins' smaller modules (sizes, exports, sources, syntax, placeholders)
