@@ -526,7 +526,11 @@ MODULES: dict[str, Module] = {
     "js_ts.normalize": Module("plugins/js_ts/codeflash_engine_js_ts/normalize.py", _JS_TS_CANDIDATES),
     "js_ts.client_forms": Module(  # what the client copies: new imports, requires, fields and methods (session 13)
         "plugins/js_ts/codeflash_engine_js_ts/candidates.py",
-        [*_JS_TS_CANDIDATES, "plugins/js_ts/tests/test_jsts_cli_shapes.py"],
+        [
+            *_JS_TS_CANDIDATES,
+            "plugins/js_ts/tests/test_jsts_cli_shapes.py",
+            "plugins/js_ts/tests/test_jsts_client_forms_mutants.py",
+        ],
         only=[
             "client_copyable_edits",
             "_new_imports",

@@ -366,8 +366,8 @@ def _declaration_of(node: Node) -> Node:
     return node
 
 
-#: a field value made afresh on first use as well as at construction: empty containers, literals
-_FRESH_VALUES = frozenset({"number", "string", "true", "false", "null", "undefined", "array", "object"})
+#: field values made afresh on first use as well as at construction (with empty containers)
+_LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined"})
 
 
 def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
@@ -385,9 +385,9 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     class_name = target.class_name or ""
     defs = definitions(source)
     unit = next((d for d in defs if d.key == f"class {class_name}"), None)
-    method = next((d for d in defs if d.key == f"{class_name}.{target.name}" and d.function is not None), None)
-    body = function_body(method.function) if method is not None and method.function is not None else None
-    if unit is None or body is None or body.type != "statement_block":
+    method = next((d.function for d in defs if d.key == f"{class_name}.{target.name}" and d.function), None)
+    body = function_body(method) if method is not None else None
+    if unit is None or body is None:
         return []
     known = {d.key for d in definitions(file.source)}
     taken = declared_names(source)
@@ -418,10 +418,8 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
             edits.extend(Edit(read.start_byte, read.end_byte, local.encode()) for read in reads)
         elif _is_fresh(value) and any(_is_this_member(source, n, name) for n in walk(body)):
             setup.append(f"this.{name} ??= {source.text(value)};")
-    if setup:
-        assert method is not None
-        first = body.named_children[0] if body.named_children else None
-        indent = " " * (first.start_point[1] if first is not None else method.node.start_point[1] + 2)
+    if setup:  # then the body reads a field: it has a first statement
+        indent = " " * body.named_children[0].start_point[1]
         text = "".join(f"\n{indent}{line}" for line in setup)
         edits.append(Edit(body.start_byte + 1, body.start_byte + 1, text.encode("utf-8")))
     return edits
@@ -450,7 +448,7 @@ def _is_fresh(value: Node) -> bool:
         return arguments is None or not arguments.named_children
     if value.type in ("array", "object"):
         return not value.named_children
-    return value.type in _FRESH_VALUES
+    return value.type in _LITERALS
 
 
 def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list[Node] | None:
@@ -519,8 +517,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         while local in taken:
             local = f"_{local}"
         params = method.child_by_field_name("type_parameters") or method.child_by_field_name("parameters")
-        if params is None:
-            continue
+        assert params is not None  # a method always has its parameter list
         prefix = "async " if any(c.type == "async" for c in method.children) else ""
         star = "*" if any(c.type == "*" for c in method.children) else ""
         body = _dedented(source.span(params.start_byte, method.end_byte), method.start_point[1])
@@ -565,8 +562,8 @@ def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, 
             continue
         if owner.type != "this" and source.text(owner) != class_name:
             continue
-        call = node.parent
-        if call is None or call.type != "call_expression" or call.child_by_field_name("function") != node:
+        call = node.parent  # a call of the method: the node is its callee
+        if call is None or call.child_by_field_name("function") != node:
             return None
         arguments = call.child_by_field_name("arguments")
         if arguments is None or arguments.type != "arguments":
