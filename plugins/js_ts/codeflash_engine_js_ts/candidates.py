@@ -434,6 +434,15 @@ def _field_span(source: Source, field: Node) -> tuple[int, int]:
     return start, source.blank_lines_after(start, end)
 
 
+def _names_its_class(identifier: Node) -> bool:
+    """The class's name declaring it, reaching a member (``Class.x``) or constructing (``new Class()``)."""
+    parent = identifier.parent
+    if parent is None:
+        return False
+    field = {"member_expression": "object", "new_expression": "constructor"}.get(parent.type, "name")
+    return parent.child_by_field_name(field) == identifier
+
+
 def _is_this_member(source: Source, node: Node, name: str) -> bool:
     """``this.name``."""
     if node.type != "member_expression":
@@ -453,15 +462,13 @@ def _is_fresh(value: Node) -> bool:
 
 def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list[Node] | None:
     """The ``Class.name`` reads in the class; None when it is referred to in any other way (or
-    written to)."""
+    written to), or when the class itself is used as a value (``const { name } = Class``)."""
     reads: list[Node] = []
     for node in walk(cls):
-        if node.type == "property_identifier" and source.text(node) == name:
-            member = node.parent
-            if member is None or member.type != "member_expression":
-                if member is not None and member.type in ("field_definition", "public_field_definition"):
-                    continue  # the field's own declaration
-                return None
+        if node.type == "identifier" and source.text(node) == class_name and not _names_its_class(node):
+            return None
+        member = node.parent if node.type == "property_identifier" and source.text(node) == name else None
+        if member is not None and member.type == "member_expression":  # not a declaration, key or method
             owner = member.child_by_field_name("object")
             if owner is None or source.text(owner) != class_name:
                 return None

@@ -47,7 +47,7 @@ def test_each_new_field_is_judged_on_its_own() -> None:
         "  pairs = [1, 2];\n  lazy = new Set;\n"
     )
     body = (
-        "      let t;\n      t = Ledger.LIMIT;\n"
+        "      let t;\n    t = Ledger.LIMIT;\n"
         "    return [t, this.count, this.label, this.seeded, this.pairs, this.lazy, cat];\n"
     )
     code = optimized(ledger(members, body))
@@ -60,7 +60,14 @@ def test_each_new_field_is_judged_on_its_own() -> None:
 
 @pytest.mark.parametrize(
     "use",
-    ["({ LIMIT: 3 }).LIMIT", "cat.LIMIT", "(Ledger.LIMIT = 3)", "Ledger.LIMIT++", "(Ledger.LIMIT += 1)"],
+    [
+        "({ LIMIT: 3 }).LIMIT",
+        "cat.LIMIT",
+        "(Ledger.LIMIT = 3)",
+        "Ledger.LIMIT++",
+        "(Ledger.LIMIT += 1)",
+        "(({ LIMIT: l }) => l)(Ledger)",  # the class as a value: its statics read anywhere
+    ],
 )
 def test_a_static_field_used_other_than_read_as_class_name_stays(use: str) -> None:
     code = optimized(ledger("  static LIMIT = 2;\n", f"    return Ledger.LIMIT + {use};\n"))
@@ -68,8 +75,11 @@ def test_a_static_field_used_other_than_read_as_class_name_stays(use: str) -> No
 
 
 def test_a_static_field_read_where_a_value_is_assigned_is_moved_out() -> None:
-    code = optimized(ledger("  static LIMIT = 2;\n", "    let t;\n    t = Ledger.LIMIT;\n    return t;\n"))
+    """Also when the class is constructed, and a key or a method has the field's name."""
+    body = "    let t;\n    t = Ledger.LIMIT;\n    return [t, new Ledger([]), { LIMIT: 3 }, this.rows.LIMIT2];\n"
+    code = optimized(ledger("  static LIMIT = 2;\n", body))
     assert code.startswith("const Ledger_LIMIT = 2;\n") and "t = Ledger_LIMIT;" in code, code
+    assert "new Ledger([]), { LIMIT: 3 }" in code
 
 
 HELPER = "  _sum(rows) {\n    return rows.reduce((a, r) => a + r.v, 0);\n  }\n"
@@ -113,6 +123,7 @@ def test_a_call_on_another_object_is_not_taken_for_the_helper() -> None:
         "    return this._sum(this._sum(this.rows));\n",  # nested calls
         "    return this._sum`rows`;\n",  # a tagged template
         "    const f = this._sum;\n    return f(this.rows);\n",  # not a call
+        "    return new this._sum(this.rows);\n",  # constructed
     ],
 )
 def test_a_helper_used_in_a_way_a_const_cannot_serve_stays(body: str) -> None:
