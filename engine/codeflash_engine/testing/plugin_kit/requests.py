@@ -330,11 +330,11 @@ def _diff(samples: LanguageSamples, before: str, after: str) -> str:
     import difflib
 
     path = samples.target_path
-    return "".join(
-        difflib.unified_diff(
-            before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
-        )
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
     )
+    # a last line without a newline is marked as diff and git do (else the next line is glued to it)
+    return "".join(line if line.endswith("\n") else f"{line}\n\\ No newline at end of file\n" for line in lines)
 
 
 # ------------------------------------------------------------------------------ prompt contexts
