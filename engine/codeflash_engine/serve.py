@@ -201,6 +201,7 @@ class Supervisor:
         self.pending: list[float] = []  # when each worker to replace may start
         self.backoff = RESTART_BACKOFF[0]
         self.stopping = False
+        self.stopped_at = 0.0  # when the stop began (monotonic)
         self.stop_deadline = float("inf")
         self.exit_code = 0
         self.metrics_dir: str | None = None
@@ -244,7 +245,7 @@ class Supervisor:
                 self._spawn()
                 self.restarts += 1
         elif now >= self.stop_deadline and self.children:
-            log.error("workers still running %.0f s after SIGTERM: killing them", now - self.stop_deadline)
+            log.error("workers still running %.0f s after SIGTERM: killing them", now - self.stopped_at)
             for proc, _ in self.children.values():
                 if proc.pid is not None:
                     with contextlib.suppress(ProcessLookupError):
@@ -301,7 +302,8 @@ class Supervisor:
         self.stopping = True
         self.pending.clear()
         self._close_socket()
-        self.stop_deadline = time.monotonic() + self.settings.codeflash_engine_shutdown_grace + SHUTDOWN_MARGIN
+        self.stopped_at = time.monotonic()
+        self.stop_deadline = self.stopped_at + self.settings.codeflash_engine_shutdown_grace + SHUTDOWN_MARGIN
         for proc, _ in self.children.values():
             if proc.pid is not None:
                 with contextlib.suppress(ProcessLookupError):

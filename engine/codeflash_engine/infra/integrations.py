@@ -100,7 +100,7 @@ class Integrations:
             client, self.posthog = self.posthog, None
             try:
                 client.shutdown()
-            except Exception as exc:  # pragma: no cover - network trouble at exit
+            except Exception as exc:  # network trouble at exit
                 log.warning("posthog shutdown failed: %s", exc)
         if self.sentry:
             self.sentry = False
