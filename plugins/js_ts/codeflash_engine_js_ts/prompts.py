@@ -10,7 +10,6 @@ code, so the prompt names it too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from codeflash_engine import CodeFile, Prompt, PromptRequest, Task, render_promp
 from codeflash_engine_js_ts.candidates import target_of
 from codeflash_engine_js_ts.exports import DEFAULT, export_style
 from codeflash_engine_js_ts.source import Source
+from codeflash_engine_js_ts.structure import is_commonjs, is_esm
 from codeflash_engine_js_ts.testgen import MODULE_OBJECT, Spec, render_commonjs, render_esm
 
 PROMPTS = Path(__file__).resolve().parent / "prompts"
@@ -49,8 +49,6 @@ CODE_FIELDS = (
     "module_source_code",
     "original_code",
 )
-_ESM = re.compile(r"^\s*(import\s[^(]|export\s)", re.MULTILINE)
-_COMMONJS = re.compile(r"\brequire\s*\(|\bmodule\.exports\b|^\s*exports\.\w+\s*=", re.MULTILINE)
 
 
 def build_prompt(request: PromptRequest) -> Prompt | None:
@@ -89,11 +87,12 @@ def language_context(request: PromptRequest) -> dict[str, Any]:
 
 
 def _module_system(language: str, code: str) -> str | None:
-    if language == "typescript" or _ESM.search(code):
+    if language == "typescript":
         return "esm"
-    if _COMMONJS.search(code):
-        return "commonjs"
-    return None
+    source = Source.parse(language, code)
+    if is_esm(source):
+        return "esm"
+    return "commonjs" if is_commonjs(source) else None
 
 
 def import_line(language: str, subject: str, module: str, files: Sequence[CodeFile], module_system: str | None) -> str:

@@ -90,13 +90,17 @@ def is_import(node: Node) -> bool:
     return node.type == "import_statement" or is_require_declaration(node)
 
 
+def is_esm(source: Source) -> bool:
+    """The file is an ES module: it has a top-level ``import`` or ``export`` statement."""
+    return any(n.type in ("import_statement", "export_statement") for n in source.root.named_children)
+
+
 def is_commonjs(source: Source) -> bool:
-    """The file is a CommonJS module: no ``import`` or ``export`` statement, and a top-level
+    """The file is a CommonJS module: not an ES module (:func:`is_esm`), and a top-level
     ``require`` declaration or an assignment to ``module.exports`` / ``exports.name``."""
-    top = source.root.named_children
-    if any(n.type in ("import_statement", "export_statement") for n in top):
+    if is_esm(source):
         return False
-    return any(is_require_declaration(n) or _exports_assignment(source, n) for n in top)
+    return any(is_require_declaration(n) or _exports_assignment(source, n) for n in source.root.named_children)
 
 
 def _exports_assignment(source: Source, node: Node) -> bool:

@@ -207,3 +207,23 @@ def test_optimize_prompt_from_a_real_request_names_the_target(
     assert prompt is not None
     assert f"`{samples.target}`" in prompt.user
     assert shown(prompt) == snapshot
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("import { sum } from './sum.js';\nexport function f(a) { return sum(a); }", "ES modules"),
+        ("export default function f(a) { return a; }", "ES modules"),
+        ("const { sum } = require('./sum');\nfunction f(a) { return sum(a); }", "CommonJS"),
+        ("function f(a) { return a; }\nmodule.exports = { f };", "CommonJS"),
+        ("function f(a) { return a; }\nexports.f = f;", "CommonJS"),
+        # words in comments and strings, or a require inside a function, say nothing
+        ("// call require('x') or module.exports here\nfunction f(a) { return 'import x'; }", None),
+        ("function f(a) { const x = require('x'); return x(a); }", None),
+    ],
+)
+def test_the_module_system_is_read_from_the_code_when_the_client_sends_none(code: str, expected: str | None) -> None:
+    """Without a ``module_system`` field, the prompt states the one the file's own statements show."""
+    prompt = render(Task.OPTIMIZE, "javascript", {"source_code": md("javascript", "src/f.js", code)})
+    stated = [s for s in ("ES modules", "CommonJS") if f"The project uses {s}" in prompt.system + prompt.user]
+    assert stated == ([expected] if expected else [])
