@@ -213,6 +213,17 @@ def test_removing_the_first_member_of_a_block_leaves_no_blank_line_at_its_top() 
     assert inline.span(start, end) == "m() {}"
 
 
+def test_removing_a_class_field_takes_the_semicolon_after_it() -> None:
+    """JavaScript keeps a field's ``;`` as the class body's child, after the field."""
+    source = JsSource.of("class A {\n  // n\n  static N = 1;\n  x = 2 ;\n  m() {}\n}\n")
+    body = source.root.named_children[0].child_by_field_name("body")
+    assert body is not None
+    fields = [n for n in body.named_children if n.type == "field_definition"]
+    assert [source.span(*source.removal_span(f)) for f in fields] == ["  // n\n  static N = 1;\n", "  x = 2 ;\n"]
+    method = next(n for n in body.named_children if n.type == "method_definition")
+    assert source.span(*source.removal_span(method)) == "  m() {}\n"  # a `}` after it is not taken
+
+
 def test_blank_lines_are_kept_after_a_node_with_code_right_above() -> None:
     source = JsSource.of("let a = 1;\nfunction f() {}\n\nlet b = 2;\n")
     f = source.root.named_children[1]

@@ -230,7 +230,11 @@ class Source:
         return end
 
     def removal_span(self, node: Node) -> tuple[int, int]:
-        """The bytes to delete to remove ``node``: from its comments right above to its end, widened to
-        whole lines when alone on them, and the blank lines after it when a blank line precedes it."""
-        start, end = self.whole_lines(self.comments_above(node).start_byte, node.end_byte)
+        """The bytes to delete to remove ``node``: from its comments right above to its end (with the
+        ``;`` right after it, which some grammars keep as a sibling: a JavaScript class field's),
+        widened to whole lines when alone on them, and the blank lines after it when a blank line
+        precedes it."""
+        after = node.next_sibling
+        end = after.end_byte if after is not None and after.type == ";" else node.end_byte
+        start, end = self.whole_lines(self.comments_above(node).start_byte, end)
         return start, self.blank_lines_after(start, end)

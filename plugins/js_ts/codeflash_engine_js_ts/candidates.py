@@ -65,6 +65,11 @@ class OriginalFile:
     texts: frozenset[tuple[str, str]]
     class_headers: dict[str, str]
 
+    @property
+    def keys(self) -> frozenset[str]:
+        """The keys of the file's definitions (``f``, ``class A``, ``A.m``, ``A.field x``...)."""
+        return frozenset(key for key, _ in self.texts if key)
+
 
 @attrs.frozen
 class Original:
@@ -389,7 +394,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     body = function_body(method) if method is not None else None
     if unit is None or body is None:
         return []
-    known = {d.key for d in definitions(file.source)}
+    known = file.keys
     taken = declared_names(source)
     edits: list[Edit] = []
     setup: list[str] = []
@@ -414,7 +419,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
             typed = source.text(annotation) if annotation is not None else ""
             text = f"const {local}{typed} = {source.text(value)};\n\n"
             edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
-            edits.append(Edit(*_field_span(source, node), b""))
+            edits.append(Edit(*source.removal_span(node), b""))
             edits.extend(Edit(read.start_byte, read.end_byte, local.encode()) for read in reads)
         elif _is_fresh(value) and any(_is_this_member(source, n, name) for n in walk(body)):
             setup.append(f"this.{name} ??= {source.text(value)};")
@@ -425,13 +430,15 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     return edits
 
 
-def _field_span(source: Source, field: Node) -> tuple[int, int]:
-    """The bytes to delete to remove a field (as :meth:`Source.removal_span` would), with the ``;``
-    after it."""
-    after = field.next_sibling
-    end = after.end_byte if after is not None and after.type == ";" else field.end_byte
-    start, end = source.whole_lines(source.comments_above(field).start_byte, end)
-    return start, source.blank_lines_after(start, end)
+#: where the class's own name is harmless to a moved static: (parent's type, the parent's field it fills)
+_CLASS_NAME_PLACES = frozenset(
+    {
+        ("class_declaration", "name"),  # class Ledger {...}
+        ("class", "name"),  # const X = class Ledger {...}
+        ("member_expression", "object"),  # Ledger.x
+        ("new_expression", "constructor"),  # new Ledger()
+    }
+)
 
 
 def _names_its_class(identifier: Node) -> bool:
@@ -439,8 +446,9 @@ def _names_its_class(identifier: Node) -> bool:
     parent = identifier.parent
     if parent is None:
         return False
-    field = {"member_expression": "object", "new_expression": "constructor"}.get(parent.type, "name")
-    return parent.child_by_field_name(field) == identifier
+    return any(
+        parent.type == kind and parent.child_by_field_name(field) == identifier for kind, field in _CLASS_NAME_PLACES
+    )
 
 
 def _is_this_member(source: Source, node: Node, name: str) -> bool:

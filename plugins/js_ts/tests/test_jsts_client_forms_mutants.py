@@ -67,6 +67,8 @@ def test_each_new_field_is_judged_on_its_own() -> None:
         "Ledger.LIMIT++",
         "(Ledger.LIMIT += 1)",
         "(({ LIMIT: l }) => l)(Ledger)",  # the class as a value: its statics read anywhere
+        "(() => { const Ledger = { LIMIT: 3 }; return Ledger.LIMIT; })()",  # the name shadowed
+        "(() => { function Ledger() {} return Ledger.LIMIT; })()",
     ],
 )
 def test_a_static_field_used_other_than_read_as_class_name_stays(use: str) -> None:
