@@ -1204,6 +1204,57 @@ MODULES: dict[str, Module] = {
         "plugins/python/codeflash_engine_python/edits.py",
         ["plugins/python/tests/test_edits.py", "plugins/python/tests/test_candidates_more_mutants.py"],
     ),
+    # -- session 14: the prompts' language context, the plugins' hook wiring, the builtin defaults
+    "js_ts.prompts": Module(
+        "plugins/js_ts/codeflash_engine_js_ts/prompts.py",
+        ["plugins/js_ts/tests/test_jsts_prompts.py", "plugins/js_ts/tests/test_jsts_prompt_mutants.py"],
+    ),
+    "java.prompts": Module(
+        "plugins/java/codeflash_engine_java/prompts.py",
+        ["plugins/java/tests/test_java_prompts.py", "plugins/java/tests/test_java_prompt_mutants.py"],
+    ),
+    "go.prompts": Module(
+        "plugins/go/codeflash_engine_go/prompts.py",
+        ["plugins/go/tests/test_go_prompts.py", "plugins/go/tests/test_go_prompt_mutants.py"],
+    ),
+    "python.prompting": Module(
+        "plugins/python/codeflash_engine_python/prompting.py",
+        ["plugins/python/tests/test_prompts.py", "plugins/python/tests/test_prompt_mutants.py"],
+    ),
+    "python.plugin": Module(
+        "plugins/python/codeflash_engine_python/plugin.py",
+        ["plugins/python/tests/test_plugin_wiring_mutants.py", "tests/kit/test_kit_suite.py"],
+    ),
+    "js_ts.plugin": Module(
+        "plugins/js_ts/codeflash_engine_js_ts/plugin.py",
+        [
+            "plugins/js_ts/tests/test_jsts_engine.py",
+            "plugins/js_ts/tests/test_jsts_host.py",
+            "plugins/js_ts/tests/test_jsts_prompt_mutants.py",
+        ],
+    ),
+    "java.plugin": Module(
+        "plugins/java/codeflash_engine_java/plugin.py",
+        [
+            "plugins/java/tests/test_java_engine.py",
+            "plugins/java/tests/test_java_host.py",
+            "plugins/java/tests/test_java_prompt_mutants.py",
+        ],
+    ),
+    "go.plugin": Module(
+        "plugins/go/codeflash_engine_go/plugin.py",
+        ["plugins/go/tests/test_go_engine.py", "plugins/go/tests/test_go_prompt_mutants.py"],
+    ),
+    "plugins.defaults": Module(
+        "engine/codeflash_engine/plugins/defaults.py",
+        ["tests/test_plugin_candidates.py", "tests/test_plugin_host.py", "tests/test_plugin_defaults_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "plugins.builtin": Module(
+        "engine/codeflash_engine/plugins/builtin.py",
+        ["tests/test_plugin_host.py", "tests/test_plugin_defaults_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
 }
 
 

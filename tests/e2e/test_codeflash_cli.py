@@ -3784,3 +3784,69 @@ async def test_js33_a_static_and_an_instance_field_added_to_the_class(
     text = (project / "src/ledger.ts").read_text()
     assert "const Ledger_CENTS = 100;" in text and "this.sums ??= new Map<string, number>();" in text, text
     assert "Ledger_add" not in text, text  # the class's other method, repeated by the answer, stays where it is
+
+
+# ------------------------------------------------------------------------------------------ run 34
+#: the same TypeScript ledger; the answer adds a private memo map (`#sums`, only read), a rounding
+#: helper kept as an arrow-function field, and two statics the second of which reads the first:
+#: each needs a form the client keeps (a WeakMap of the instances, a field the target sets, constants)
+JS34_PRIVATE_FAST = """A single pass with a reusable map. The per-category map lives in a private field so it is \
+not visible on the instance; rounding uses precomputed class constants.
+
+```typescript
+export class Ledger<T extends Entry = Entry> {
+  static readonly DIGITS = 2;
+  static readonly CENTS = 10 ** Ledger.DIGITS;
+  #sums: Map<string, number> = new Map();
+  private readonly entries: T[] = [];
+  private round = (value: number): number => Math.round(value * Ledger.CENTS) / Ledger.CENTS;
+
+  constructor(initial?: T[]) {
+    if (initial) {
+      this.entries.push(...initial);
+    }
+  }
+
+  /** Total amount per category, categories in first-seen order. */
+  totalsByCategory(minAmount?: number): Totals {
+    this.#sums.clear();
+    for (const e of this.entries) {
+      const prev = this.#sums.get(e.category) ?? 0;
+      this.#sums.set(e.category, minAmount === undefined || e.amount >= minAmount ? prev + e.amount : prev);
+    }
+    const totals = {} as Totals;
+    for (const [c, sum] of this.#sums) {
+      totals[c] = this.round(sum);
+    }
+    return totals;
+  }
+}
+```
+"""
+
+
+async def test_js34_a_private_field_a_function_field_and_statics_reading_statics(
+    optimize_run: Any, node_modules: Path, tmp_path: Path
+) -> None:
+    project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
+    outcome: Outcome = await optimize_run(
+        {},
+        {
+            "optimize": JS34_PRIVATE_FAST,
+            "optimize_line_profiler": JS34_PRIVATE_FAST,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": JS30_TS_LEDGER_TESTS,
+            **COMMON,
+        },
+        "--file",
+        "src/ledger.ts",
+        "--function",
+        "Ledger.totalsByCategory",
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    assert_success(outcome, "src/ledger.ts", "Ledger_sums.get(this)!.clear();")
+    text = (project / "src/ledger.ts").read_text()
+    assert "const Ledger_sums = new WeakMap<object, Map<string, number>>();" in text, text
+    assert "const Ledger_CENTS = 10 ** Ledger_DIGITS;" in text and "this.round ??= (value: number)" in text, text

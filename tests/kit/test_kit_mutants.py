@@ -417,6 +417,27 @@ def test_the_template_is_rendered_file_by_file(tmp_path: Path, monkeypatch: pyte
     assert (out / "codeflash_engine_zig" / "raw.j2").read_text() == "{{ __PLUGIN__ }}\n"
 
 
+def test_the_output_folder_is_created_with_its_parents(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["plugins", "new", "kotlin", "-o", str(tmp_path / "a" / "b")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "b" / "kotlin" / "pyproject.toml").is_file()
+
+
+def test_an_output_dir_that_is_a_file_is_refused_as_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("")
+    result = CliRunner().invoke(cli.main, ["plugins", "new", "kotlin", "-o", str(tmp_path / "f")])
+    assert result.exit_code == 2 and "is a file" in result.output
+    assert [p.name for p in tmp_path.iterdir()] == ["f"]
+
+
+def test_the_help_shows_the_defaults_of_the_output_dir_and_comment_prefix() -> None:
+    result = CliRunner().invoke(cli.main, ["plugins", "new", "--help"])
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    assert "created. [default: .]" in text
+    assert "What starts a line comment. [default: //]" in text
+
+
 # ------------------------------------------------------------------------------ kit.engine_check
 
 

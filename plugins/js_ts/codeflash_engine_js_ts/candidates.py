@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 
 import attrs
 from tree_sitter import Node
@@ -26,6 +26,7 @@ from codeflash_engine_js_ts.source import Source
 from codeflash_engine_js_ts.structure import (
     Definition,
     binding_names,
+    bound_names,
     definitions,
     function_body,
     function_parameters,
@@ -373,61 +374,190 @@ def _declaration_of(node: Node) -> Node:
 
 #: field values made afresh on first use as well as at construction (with empty containers)
 _LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined"})
+#: field values that are functions: made afresh, with the same ``this`` in the target as in the class
+_FUNCTIONS = frozenset({"arrow_function", "function_expression", "function"})
 
 
 def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
     """Edits giving the fields a candidate adds to the target's class a form the client keeps.
 
     The client (0.20.6) replaces only the target method's body: a field the answer adds to the
-    class would be missing, and the method read ``undefined``. A new static field becomes a
-    module-level ``const Ledger_LIMIT = 64;``, which the client copies, and ``Ledger.LIMIT`` in
-    the class reads it. A new instance field holding a fresh value (an empty ``new Map()``,
-    ``[]``, ``{}``, a literal) is set by the target itself before anything else:
-    ``this.cache ??= new Map();``. Left alone: private (``#``) fields, a static field nothing reads
-    or one assigned to or read other than as ``Ledger.NAME``, and instance fields holding
-    anything else.
+    class would be missing, and the method read ``undefined``. So:
+
+    - a new static field read only as ``Ledger.LIMIT`` (or ``Ledger.#LIMIT``) becomes a
+      module-level ``const Ledger_LIMIT = 64;``, which the client copies, and those reads read it.
+      Its value must not need the class: no ``this`` or ``super``, and no use of the class's name
+      but reads of other statics moved with it (which then read their constants);
+    - a new instance field holding a fresh value (an empty ``new Map()``, ``[]``, ``{}``, a
+      literal, or a function whose free names the target does not rebind) is set by the target
+      itself before anything else: ``this.cache ??= new Map();``;
+    - a new private instance field (``#memo = new Map()``) used only as ``this.#memo`` (not
+      assigned) in methods becomes a module-level ``WeakMap`` of the instances: the target starts
+      with ``if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());`` and its uses read
+      ``Ledger_memo.get(this)``, so the instances' own properties stay as they were.
+
+    Left alone: everything else (a static nothing reads, one written or read other ways, fields
+    holding other values).
     """
     class_name = target.class_name or ""
     defs = definitions(source)
     unit = next((d for d in defs if d.key == f"class {class_name}"), None)
     method = next((d.function for d in defs if d.key == f"{class_name}.{target.name}" and d.function), None)
     body = function_body(method) if method is not None else None
-    if unit is None or body is None:
+    if unit is None or method is None or body is None:
         return []
     known = file.keys
     taken = declared_names(source)
-    edits: list[Edit] = []
-    setup: list[str] = []
+    statics: dict[str, Static] = {}
+    privates: list[tuple[str, Node, Node, list[Node]]] = []  # the name, the field, its value, its uses
+    publics: list[tuple[str, Node]] = []  # the name, the field
     for field in defs:
         if field.class_name != class_name or field.key in known or ".field " not in (field.key or ""):
             continue
         node = field.node
         name_node = node.child_by_field_name("name") or node.child_by_field_name("property")
         value = node.child_by_field_name("value")
-        if name_node is None or value is None or name_node.type != "property_identifier":
+        if name_node is None or value is None or name_node.type not in _MEMBER_NAMES:
             continue
         name = source.text(name_node)
         if any(c.type == "static" for c in node.children):
             reads = _static_reads(source, unit.node, class_name, name)
-            if not reads:
-                continue  # read by nothing, or not only as `Class.name`
-            local = f"{class_name}_{name}"
-            while local in taken:
-                local = f"_{local}"
-            taken.add(local)
-            annotation = node.child_by_field_name("type")
-            typed = source.text(annotation) if annotation is not None else ""
-            text = f"const {local}{typed} = {source.text(value)};\n\n"
-            edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
-            edits.append(Edit(*source.removal_span(node), b""))
-            edits.extend(Edit(read.start_byte, read.end_byte, local.encode()) for read in reads)
-        elif _is_fresh(value) and any(_is_this_member(source, n, name) for n in walk(body)):
-            setup.append(f"this.{name} ??= {source.text(value)};")
+            if reads:  # else read by nothing, or not only as `Class.name`
+                statics[name] = (node, value, reads)
+        elif not _is_fresh(source, value, method):
+            continue
+        elif name_node.type == "private_property_identifier":
+            uses = _private_uses(source, unit.node, name_node)
+            if uses:
+                privates.append((name, node, value, uses))
+        elif any(_is_this_member(source, n, name) for n in walk(body)):
+            publics.append((name, node))
+    moved = _movable_statics(source, class_name, statics, taken)
+    # what the reads of a moved static and the uses of a private field become
+    swaps = {read: local for name, local in moved.items() for read in statics[name][2]}
+    edits: list[Edit] = []
+    for name, local in moved.items():
+        node, value, _ = statics[name]
+        annotation = node.child_by_field_name("type")
+        typed = source.text(annotation) if annotation is not None else ""
+        text = f"const {local}{typed} = {_swapped(source, value, swaps)};\n\n"
+        edits.append(Edit(unit.start, unit.start, text.encode()))
+    setup: list[tuple[int, str]] = []  # the field's place, the statement setting it
+    for name, node, value, uses in privates:
+        local = _fresh_local(f"{class_name}_{name[1:]}", taken)
+        annotation = node.child_by_field_name("type")  # TypeScript: `: Map<string, number>`
+        typed = f"<object, {source.text(annotation).lstrip(':').strip()}>" if annotation is not None else ""
+        edits.append(Edit(unit.start, unit.start, f"const {local} = new WeakMap{typed}();\n\n".encode()))
+        swaps.update((use, f"{local}.get(this){'!' if source.is_typescript else ''}") for use in uses)  # set first
+        setup.append((node.start_byte, f"if (!{local}.has(this)) {local}.set(this, {_swapped(source, value, swaps)});"))
+    for name, node in publics:
+        value = node.child_by_field_name("value")
+        assert value is not None  # only fields with a value were kept
+        setup.append((node.start_byte, f"this.{name} ??= {_swapped(source, value, swaps)};"))
+    removed = [statics[name][0] for name in moved] + [node for _, node, _, _ in privates]
+    edits.extend(Edit(*source.removal_span(node), b"") for node in removed)
+    edits.extend(
+        Edit(node.start_byte, node.end_byte, text.encode())
+        for node, text in swaps.items()
+        if not any(r.start_byte <= node.start_byte < r.end_byte for r in removed)
+    )
     if setup:  # then the body reads a field: it has a first statement
         indent = " " * body.named_children[0].start_point[1]
-        text = "".join(f"\n{indent}{line}" for line in setup)
+        text = "".join(f"\n{indent}{line}" for _, line in sorted(setup))
         edits.append(Edit(body.start_byte + 1, body.start_byte + 1, text.encode("utf-8")))
     return edits
+
+
+#: the node types of a class member's own name
+_MEMBER_NAMES = frozenset({"property_identifier", "private_property_identifier"})
+#: a new static field: the field, its value, its reads
+Static = tuple[Node, Node, list[Node]]
+
+
+def _fresh_local(name: str, taken: set[str]) -> str:
+    """``name``, or with ``_`` before it until no top-level name of the file is the same (then taken)."""
+    while name in taken:
+        name = f"_{name}"
+    taken.add(name)
+    return name
+
+
+def _movable_statics(source: Source, class_name: str, statics: dict[str, Static], taken: set[str]) -> dict[str, str]:
+    """The ``statics`` whose values do not need the class (see :func:`_movable`), in their order,
+    each with the name of the constant it becomes."""
+    movable = dict(statics)
+    while True:  # a value may read only statics that move too
+        stay = [name for name, (_, value, _) in movable.items() if not _movable(source, value, class_name, movable)]
+        if not stay:
+            break
+        for name in stay:
+            del movable[name]
+    return {name: _fresh_local(f"{class_name}_{name.lstrip('#')}", taken) for name in movable}
+
+
+def _swapped(source: Source, node: Node, swaps: Mapping[Node, str]) -> str:
+    """The text of ``node`` with the nodes of ``swaps`` inside it replaced by their texts."""
+    text, at = "", node.start_byte
+    for inner in sorted(
+        (n for n in swaps if node.start_byte <= n.start_byte < node.end_byte), key=lambda n: n.start_byte
+    ):
+        text += source.span(at, inner.start_byte) + swaps[inner]
+        at = inner.end_byte
+    return text + source.span(at, node.end_byte)
+
+
+def _movable(source: Source, value: Node, class_name: str, movable: Mapping[str, object]) -> bool:
+    """``value`` means the same before the class: no ``this``, ``super``, or use of the class's
+    name other than reading a static in ``movable``."""
+    for node in walk(value):
+        if node.type in ("this", "super"):
+            return False
+        if node.type == "identifier" and source.text(node) == class_name:
+            member = node.parent
+            prop = member.child_by_field_name("property") if member is not None else None
+            if member is None or member.type != "member_expression" or prop is None or prop.start_byte < node.end_byte:
+                return False
+            if source.text(prop) not in movable:
+                return False
+    return True
+
+
+def _private_uses(source: Source, cls: Node, name_node: Node) -> list[Node] | None:
+    """The ``this.#name`` expressions of the class, all in methods and none assigned to; None when
+    it is used any other way."""
+    name = source.text(name_node)
+    uses: list[Node] = []
+    for node in walk(cls):
+        if node.type != "private_property_identifier" or node == name_node or source.text(node) != name:
+            continue
+        member = node.parent
+        if member is None or member.type != "member_expression" or not _is_this_member(source, member, name):
+            return None
+        if _is_written(member) or not _in_method(member):
+            return None
+        uses.append(member)
+    return uses
+
+
+#: a class field's node, in JavaScript and in TypeScript
+_FIELDS = ("field_definition", "public_field_definition")
+
+
+def _in_method(node: Node) -> bool:
+    """``node`` is inside a method's body (not a field's initializer)."""
+    parent = node.parent
+    while parent is not None and parent.type not in ("method_definition", *_FIELDS):
+        parent = parent.parent
+    return parent is not None and parent.type == "method_definition"
+
+
+def _is_written(member: Node) -> bool:
+    """``member`` is assigned to or updated (``x.y = 1``, ``x.y += 1``, ``x.y++``)."""
+    parent = member.parent
+    return parent is not None and (
+        parent.type == "update_expression"
+        or (parent.type.endswith("assignment_expression") and parent.child_by_field_name("left") == member)
+    )
 
 
 #: where the class's own name is harmless to a moved static: (parent's type, the parent's field it fills)
@@ -459,12 +589,19 @@ def _is_this_member(source: Source, node: Node, name: str) -> bool:
     return owner is not None and owner.type == "this" and prop is not None and source.text(prop) == name
 
 
-def _is_fresh(value: Node) -> bool:
+def _is_fresh(source: Source, value: Node, method: Node) -> bool:
+    """A field's ``value`` is made afresh when set by ``method`` as well as at construction: a
+    literal, an empty container, or a function none of whose free names ``method`` rebinds."""
     if value.type == "new_expression":
         arguments = value.child_by_field_name("arguments")
         return arguments is None or not arguments.named_children
     if value.type in ("array", "object"):
         return not value.named_children
+    if value.type in _FUNCTIONS:
+        if any(n.type in ("super", "private_property_identifier") for n in walk(value)):
+            return False  # in the target, the class of the client's file has neither
+        used = {source.text(n) for n in walk(value) if n.type == "identifier"}
+        return not (used - bound_names(value)) & bound_names(method)
     return value.type in _LITERALS
 
 
@@ -475,17 +612,10 @@ def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list
     for node in walk(cls):
         if node.type == "identifier" and source.text(node) == class_name and not _names_its_class(node):
             return None
-        member = node.parent if node.type == "property_identifier" and source.text(node) == name else None
+        member = node.parent if node.type in _MEMBER_NAMES and source.text(node) == name else None
         if member is not None and member.type == "member_expression":  # not a declaration, key or method
             owner = member.child_by_field_name("object")
-            if owner is None or source.text(owner) != class_name:
-                return None
-            parent = member.parent
-            written = parent is not None and (
-                parent.type == "update_expression"
-                or (parent.type.endswith("assignment_expression") and parent.child_by_field_name("left") == member)
-            )
-            if written:
+            if owner is None or source.text(owner) != class_name or _is_written(member):
                 return None
             reads.append(member)
     return reads

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import attrs
 from tree_sitter import Node
 
+from codeflash_engine.plugins.treesitter import walk
 from codeflash_engine_js_ts.source import COMMENT_TYPES, Source
 
 FUNCTION_NODES = frozenset(
@@ -253,6 +254,29 @@ def binding_names(node: Node) -> list[str]:
     if kind in ("formal_parameters", "object_pattern", "array_pattern", "rest_pattern"):
         return [name for child in node.named_children for name in binding_names(child)]
     return []
+
+
+def bound_names(node: Node) -> set[str]:
+    """Every name bound anywhere under ``node`` (``node`` included): parameters, variables,
+    function and class names, ``catch`` parameters and ``for (const x of ...)`` variables."""
+    names: set[str] = set()
+    for current in walk(node):
+        kind = current.type
+        if kind == "formal_parameters":
+            names.update(binding_names(current))
+        elif kind == "arrow_function":
+            single = current.child_by_field_name("parameter")
+            names.update(binding_names(single) if single is not None else ())
+        elif kind == "variable_declarator" or kind in FUNCTION_NODES or kind in CLASS_NODES:
+            name = current.child_by_field_name("name")
+            names.update(binding_names(name) if name is not None else ())
+        elif kind == "catch_clause":
+            parameter = current.child_by_field_name("parameter")
+            names.update(binding_names(parameter) if parameter is not None else ())
+        elif kind == "for_in_statement" and current.child_by_field_name("kind") is not None:
+            left = current.child_by_field_name("left")
+            names.update(binding_names(left) if left is not None else ())
+    return names
 
 
 def parameter_shapes(source: Source, params: Node | None) -> list[tuple[str, str]]:

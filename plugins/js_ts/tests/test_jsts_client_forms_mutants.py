@@ -147,3 +147,125 @@ def test_an_import_before_a_require_does_not_stop_its_reduction() -> None:
     )
     code = optimized(answer, WORDS, "uniqueWords")
     assert code.startswith("const { clean } = require('./clean');\nconst { foldWord } = require('./text');\n"), code
+
+
+def test_statics_reading_each_other_move_together_in_order() -> None:
+    """`B = Ledger.A * 2`: before the class, B reads A's constant (which comes first)."""
+    members = "  static A = 2;\n  static B = Ledger.A * 2;\n  static #C = Ledger.B + 1;\n"
+    code = optimized(ledger(members, "    return Ledger.#C + Ledger.B + cat;\n"))
+    constants = "const Ledger_A = 2;\n\nconst Ledger_B = Ledger_A * 2;\n\nconst Ledger_C = Ledger_B + 1;\n\n"
+    assert code.startswith(constants + "export class Ledger {"), code
+    assert "    return Ledger_C + Ledger_B + cat;\n" in code and "static" not in code, code
+
+
+@pytest.mark.parametrize(
+    "members",
+    [
+        "  static B = this.A;\n",  # `this` is the class only inside it
+        "  static B = () => super.toString();\n",
+        "  static B = new Ledger([]);\n",  # the class is not defined before itself
+        "  static B = Ledger.name;\n",  # reads the class, not a static that moves
+        "  static B = Ledger.A * 2;\n",  # A stays: written below
+    ],
+)
+def test_a_static_whose_value_needs_the_class_stays(members: str) -> None:
+    body = "    Ledger.A++;\n    return Ledger.B + cat;\n"
+    code = optimized(ledger("  static A = 1;\n" + members, body))
+    assert "Ledger_B" not in code and members in code and "return Ledger.B + cat;" in code, code
+
+
+def test_a_private_field_only_read_in_methods_becomes_a_weakmap_of_the_instances() -> None:
+    """The instance's own properties stay as they were (no public `memo` appears)."""
+    body = (
+        "    if (this.#memo.has(cat)) return this.#memo.get(cat);\n"
+        "    const t = this.rows.length;\n    this.#memo.set(cat, t);\n    return t;\n"
+    )
+    code = optimized(ledger("  #memo = new Map();\n", body))
+    assert code.startswith("const Ledger_memo = new WeakMap();\n\nexport class Ledger {\n"), code
+    assert (
+        "  total(cat) {\n    if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());\n"
+        "    if (Ledger_memo.get(this).has(cat)) return Ledger_memo.get(this).get(cat);\n" in code
+    ), code
+    assert "Ledger_memo.get(this).set(cat, t);" in code and "#memo" not in code, code
+
+
+@pytest.mark.parametrize(
+    ("members", "use"),
+    [
+        ("  #n = 0;\n", "this.#n++"),  # written: the WeakMap would need a set
+        ("  #n = 0;\n", "(this.#n = 2)"),
+        ("  #n = 0;\n", "(#n in this)"),  # a brand check, not a read
+        ("  #n = 0;\n  m = this.#n;\n", "this.m"),  # read while constructing
+        ("  #n = 0;\n", "cat.#n"),  # another object's
+    ],
+)
+def test_a_private_field_used_other_ways_stays(members: str, use: str) -> None:
+    code = optimized(ledger(members, f"    return [{use}, this.#n];\n"))
+    assert "WeakMap" not in code and "  #n = 0;\n" in code, code
+
+
+def test_a_function_field_is_set_by_the_target() -> None:
+    members = "  add = (a, r) => a + r.v;\n  pick = function (r) { return r.c === this.want; };\n"
+    body = "    return this.rows.filter(this.pick, this).reduce(this.add, 0) + cat;\n"
+    code = optimized(ledger(members, body))
+    assert (
+        "  total(cat) {\n    this.add ??= (a, r) => a + r.v;\n"
+        "    this.pick ??= function (r) { return r.c === this.want; };\n    return" in code
+    ), code
+
+
+def test_a_function_field_reading_a_name_the_target_rebinds_stays() -> None:
+    """`fmt` reads the module's `pad`: in the target, `pad` is a local of the same name."""
+    members = "  fmt = (x) => pad(x);\n"
+    body = "    const pad = (s) => s + ' ';\n    return this.rows.map(this.fmt).join(pad(cat));\n"
+    code = optimized(ledger(members, body))
+    assert "this.fmt ??=" not in code, code
+    parameter = optimized(ledger("  fmt = (x) => cat + x;\n", "    return this.rows.map(this.fmt);\n"))
+    assert "this.fmt ??=" not in parameter, parameter  # `cat` is the target's parameter
+    own = optimized(ledger("  fmt = (pad) => pad + 1;\n", body))
+    assert "this.fmt ??= (pad) => pad + 1;" in own, own  # its own parameter: nothing to rebind
+
+
+def test_a_typescript_private_field_keeps_its_type_in_the_weakmap() -> None:
+    """`tsc --strict` accepts the result: the map's values are typed, and each read is set first."""
+    original = CodeFile(
+        "src/ledger.ts",
+        "export class Ledger {\n  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    return this.rows.reduce((a, b) => a + b, 0);\n  }\n}\n",
+    )
+    answer = (
+        "export class Ledger {\n  #memo: Map<string, number> = new Map();\n\n"
+        "  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    const hit = this.#memo.get('t');\n    if (hit !== undefined) return hit;\n"
+        "    const t = this.rows.reduce((a, b) => a + b, 0);\n    this.#memo.set('t', t);\n    return t;\n  }\n}\n"
+    )
+    request = candidates_request(
+        task=Task.OPTIMIZE,
+        language="typescript",
+        language_version=None,
+        original=(original,),
+        answers=(f"```typescript\n{answer}```",),
+        target="Ledger.total",
+    )
+    [candidate] = postprocess(request)
+    code = candidate.files[0].code
+    assert code.startswith("const Ledger_memo = new WeakMap<object, Map<string, number>>();\n\n"), code
+    assert "const hit = Ledger_memo.get(this)!.get('t');" in code and "Ledger_memo.get(this)!.set('t', t);" in code
+
+
+def test_the_fields_set_by_the_target_read_the_moved_constants() -> None:
+    """The copied values read the constants too (the class the client keeps has no statics)."""
+    members = "  static K = 2;\n  static J = Ledger.K + Ledger.K;\n  #memo = new Map();\n"
+    members += "  scale = (x) => x * Ledger.J * Ledger.K;\n"
+    body = "    return this.rows.map(this.scale).concat(this.#memo.get(Ledger.J), cat);\n"
+    code = optimized(ledger(members, body))
+    assert code.startswith("const Ledger_K = 2;\n\nconst Ledger_J = Ledger_K + Ledger_K;\n\n"), code
+    assert "Ledger." not in code, code
+    assert "    this.scale ??= (x) => x * Ledger_J * Ledger_K;\n" in code, code
+    assert "concat(Ledger_memo.get(this).get(Ledger_J), cat)" in code, code
+
+
+@pytest.mark.parametrize("value", ["() => this.#n", "function () { return super.toString(); }"])
+def test_a_function_field_using_what_only_its_class_has_stays(value: str) -> None:
+    code = optimized(ledger(f"  #n = 1;\n  f = {value};\n", "    return [this.f(), cat];\n"))
+    assert "this.f ??=" not in code, code
