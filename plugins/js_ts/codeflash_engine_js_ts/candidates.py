@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Collection, Hashable, Mapping, Sequence
 
 import attrs
 from tree_sitter import Node
@@ -486,8 +486,13 @@ def _movable_statics(source: Source, class_name: str, statics: dict[str, Static]
     """The ``statics`` whose values do not need the class (see :func:`_movable`), in their order,
     each with the name of the constant it becomes."""
     movable = dict(statics)
-    while True:  # a value may read only statics that move too
-        stay = [name for name, (_, value, _) in movable.items() if not _movable(source, value, class_name, movable)]
+    while True:  # a value may read only statics that move too, and come before it (as constants must)
+        names = list(movable)
+        stay = [
+            name
+            for i, (name, (_, value, _)) in enumerate(movable.items())
+            if not _movable(source, value, class_name, names[:i])
+        ]
         if not stay:
             break
         for name in stay:
@@ -506,9 +511,9 @@ def _swapped(source: Source, node: Node, swaps: Mapping[Node, str]) -> str:
     return text + source.span(at, node.end_byte)
 
 
-def _movable(source: Source, value: Node, class_name: str, movable: Mapping[str, object]) -> bool:
+def _movable(source: Source, value: Node, class_name: str, earlier: Collection[str]) -> bool:
     """``value`` means the same before the class: no ``this``, ``super``, or use of the class's
-    name other than reading a static in ``movable``."""
+    name other than reading a static of ``earlier`` (those moving too, declared before it)."""
     for node in walk(value):
         if node.type in ("this", "super"):
             return False
@@ -517,7 +522,7 @@ def _movable(source: Source, value: Node, class_name: str, movable: Mapping[str,
             prop = member.child_by_field_name("property") if member is not None else None
             if member is None or member.type != "member_expression" or prop is None or prop.start_byte < node.end_byte:
                 return False
-            if source.text(prop) not in movable:
+            if source.text(prop) not in earlier:
                 return False
     return True
 
