@@ -11,9 +11,9 @@ equal.
 
 from __future__ import annotations
 
-import itertools
 import logging
 from collections.abc import Collection, Hashable, Mapping, Sequence
+from typing import TypeGuard
 
 import attrs
 from tree_sitter import Node
@@ -424,9 +424,11 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
             reads = _static_reads(source, unit.node, class_name, name)
             if reads:  # else read by nothing, or not only as `Class.name`
                 statics[name] = (node, value, reads)
-        elif not _is_fresh(source, value, method):
+        elif not _is_fresh(source, value, method, class_name):
             continue
         elif name_node.type == "private_property_identifier":
+            if value.type in ("function_expression", "function"):
+                continue  # `this.#f()` passes `this`; a function read from the WeakMap would not get it
             uses = _private_uses(source, unit.node, name_node)
             if uses:
                 privates.append((name, node, value, uses))
@@ -440,7 +442,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         node, value, _ = statics[name]
         annotation = node.child_by_field_name("type")
         typed = source.text(annotation) if annotation is not None else ""
-        text = f"const {local}{typed} = {_swapped(source, value, swaps)};\n\n"
+        text = f"const {local}{typed} = {_swapped(source, value.start_byte, value.end_byte, swaps)};\n\n"
         edits.append(Edit(unit.start, unit.start, text.encode()))
     setup: list[tuple[int, str]] = []  # the field's place, the statement setting it
     for name, node, value, uses in privates:
@@ -449,11 +451,12 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         typed = f"<object, {source.text(annotation).lstrip(':').strip()}>" if annotation is not None else ""
         edits.append(Edit(unit.start, unit.start, f"const {local} = new WeakMap{typed}();\n\n".encode()))
         swaps.update((use, f"{local}.get(this){'!' if source.is_typescript else ''}") for use in uses)  # set first
-        setup.append((node.start_byte, f"if (!{local}.has(this)) {local}.set(this, {_swapped(source, value, swaps)});"))
+        initial = _swapped(source, value.start_byte, value.end_byte, swaps)
+        setup.append((node.start_byte, f"if (!{local}.has(this)) {local}.set(this, {initial});"))
     for name, node in publics:
         value = node.child_by_field_name("value")
         assert value is not None  # only fields with a value were kept
-        setup.append((node.start_byte, f"this.{name} ??= {_swapped(source, value, swaps)};"))
+        setup.append((node.start_byte, f"this.{name} ??= {_swapped(source, value.start_byte, value.end_byte, swaps)};"))
     removed = [statics[name][0] for name in moved] + [node for _, node, _, _ in privates]
     edits.extend(Edit(*source.removal_span(node), b"") for node in removed)
     edits.extend(
@@ -500,15 +503,20 @@ def _movable_statics(source: Source, class_name: str, statics: dict[str, Static]
     return {name: _fresh_local(f"{class_name}_{name.lstrip('#')}", taken) for name in movable}
 
 
-def _swapped(source: Source, node: Node, swaps: Mapping[Node, str]) -> str:
-    """The text of ``node`` with the nodes of ``swaps`` inside it replaced by their texts."""
-    text, at = "", node.start_byte
-    for inner in sorted(
-        (n for n in swaps if node.start_byte <= n.start_byte < node.end_byte), key=lambda n: n.start_byte
-    ):
+def _swapped(source: Source, start: int, end: int, swaps: Mapping[Node, str]) -> str:
+    """The code from ``start`` to ``end`` with the nodes of ``swaps`` inside it replaced by their
+    texts (a node inside another one replaced goes with it)."""
+    text, at = "", start
+    for inner in sorted((n for n in swaps if start <= n.start_byte and n.end_byte <= end), key=_outer_first):
+        if inner.start_byte < at:
+            continue  # inside one already replaced
         text += source.span(at, inner.start_byte) + swaps[inner]
         at = inner.end_byte
-    return text + source.span(at, node.end_byte)
+    return text + source.span(at, end)
+
+
+def _outer_first(node: Node) -> tuple[int, int]:
+    return node.start_byte, -node.end_byte
 
 
 def _movable(source: Source, value: Node, class_name: str, earlier: Collection[str]) -> bool:
@@ -594,9 +602,10 @@ def _is_this_member(source: Source, node: Node, name: str) -> bool:
     return owner is not None and owner.type == "this" and prop is not None and source.text(prop) == name
 
 
-def _is_fresh(source: Source, value: Node, method: Node) -> bool:
+def _is_fresh(source: Source, value: Node, method: Node, class_name: str) -> bool:
     """A field's ``value`` is made afresh when set by ``method`` as well as at construction: a
-    literal, an empty container, or a function none of whose free names ``method`` rebinds."""
+    literal, an empty container, arithmetic on literals and the class's statics
+    (``Ledger.SIZE * 2``), or a function none of whose free names ``method`` rebinds."""
     if value.type == "new_expression":
         arguments = value.child_by_field_name("arguments")
         return arguments is None or not arguments.named_children
@@ -607,7 +616,21 @@ def _is_fresh(source: Source, value: Node, method: Node) -> bool:
             return False  # in the target, the class of the client's file has neither
         used = {source.text(n) for n in walk(value) if n.type == "identifier"}
         return not (used - bound_names(value)) & bound_names(method)
-    return value.type in _LITERALS
+    return _is_constant(source, value, class_name)
+
+
+def _is_constant(source: Source, value: Node, class_name: str) -> bool:
+    """``value`` is a literal, or operators on literals and reads of the class's statics."""
+    if value.type in _LITERALS:
+        return True
+    if value.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
+        return all(_is_constant(source, operand, class_name) for operand in value.named_children)
+    if value.type == "member_expression":
+        owner, prop = value.child_by_field_name("object"), value.child_by_field_name("property")
+        return (
+            owner is not None and source.text(owner) == class_name and prop is not None and prop.type in _MEMBER_NAMES
+        )
+    return False
 
 
 def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list[Node] | None:
@@ -627,18 +650,21 @@ def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list
 
 
 def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
-    """Edits moving the methods a candidate adds to the target's class out of it, where the client
-    copies them.
+    """Edits moving the methods and getters a candidate adds to the target's class out of it,
+    where the client copies them.
 
     The client (0.20.6) replaces only the target method of a class: a helper method the answer
     adds next to it (``_index() { ... }`` called as ``this._index()``) would be lost, and the
     candidate fail with ``this._index is not a function``. Such a method becomes a module-level
     ``const Ledger__index = function (...) { ... };`` (a new declaration, which the client copies)
-    and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result.
-    Left alone (and lost, as before): getters, setters, methods using ``super`` or a private name
-    (``this.#count``), and methods referred to other than by a call on ``this`` (or on the class,
-    for a static one). A method nothing calls stays too: the client sends only the parts of the
-    class around the target, so an answer repeating the rest of the class is not adding it.
+    and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result. A
+    getter read as ``this.size`` becomes ``Ledger_size.call(this)``. Calls inside the moved
+    methods (one helper calling another, or itself) are rewritten the same way.
+    Left alone (and lost, as before): setters, members using ``super`` or a private name
+    (``this.#count``), and members referred to other than by a call (a read, for a getter) on
+    ``this`` (or on the class, for a static one). A member nothing uses stays too: the client
+    sends only the parts of the class around the target, so an answer repeating the rest of the
+    class is not adding it.
     """
     class_name = target.class_name or ""
     known = set(file.functions)
@@ -652,58 +678,87 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     if unit is None:
         return []
     taken = declared_names(source)
-    moves: dict[str, list[Edit]] = {}  # per method: its const, its removal from the class
-    lifted: dict[str, str] = {}
+    methods: dict[str, tuple[Definition, str]] = {}  # name: the member, its constant
+    getters: set[str] = set()
+    twice: set[str] = set()  # a getter and its setter, or two members of one name
     for member in members:
         method = member.function
         assert method is not None
         name_node = method.child_by_field_name("name")
-        if name_node is None or any(c.type in ("get", "set") for c in method.children) or _needs_its_class(method):
+        if name_node is None:
             continue
         name = source.text(name_node)
-        if name == "constructor":
+        if name in methods or name in twice or any(c.type == "set" for c in method.children):
+            twice.add(name)
             continue
-        local = f"{class_name}_{name.lstrip('#')}"
-        while local in taken:
-            local = f"_{local}"
+        if name == "constructor" or _private_names(source, method) is None:
+            continue
+        if any(c.type == "get" for c in method.children):
+            getters.add(name)
+        methods[name] = (member, f"{class_name}_{name.lstrip('#')}")
+    for name in twice:
+        methods.pop(name, None)
+    while True:  # a member using private names moves only with the members of those names
+        uses = _member_uses(source, unit.node, class_name, {name: "" for name in methods}, getters)
+        used = {name for name, _ in uses.values()}
+        stuck = [name for name, (m, _) in methods.items() if not (_private_names(source, _method(m)) or set()) <= used]
+        if not stuck:
+            break
+        for name in stuck:
+            del methods[name]
+    lifted = {name: _fresh_local(local, taken) for name, (_, local) in methods.items()}
+    uses = _member_uses(source, unit.node, class_name, lifted, getters)
+    if not uses:
+        return []  # referred to in other ways, or used by nothing: left as they were
+    texts = {node: text for node, (_, text) in uses.items()}
+    edits: list[Edit] = []
+    moved: list[Node] = []
+    for name, (member, _) in methods.items():
+        method = member.function
+        assert method is not None
+        if name not in {used for used, _ in uses.values()}:
+            continue
         params = method.child_by_field_name("type_parameters") or method.child_by_field_name("parameters")
         assert params is not None  # a method always has its parameter list
         prefix = "async " if any(c.type == "async" for c in method.children) else ""
         star = "*" if any(c.type == "*" for c in method.children) else ""
-        body = _dedented(source.span(params.start_byte, method.end_byte), method.start_point[1])
-        text = f"const {local} = {prefix}function{star} {body};\n\n"
-        lifted[name] = local
-        taken.add(local)
-        moves[name] = [Edit(unit.start, unit.start, text.encode("utf-8")), Edit(*source.removal_span(member.node), b"")]
-    calls = _member_calls(source, unit.node, class_name, lifted) if lifted else None
-    if not calls:
-        return []  # referred to in another way, or called by nothing: left as it was
-    edits = [edit for name, moved in moves.items() if any(called == name for called, _ in calls) for edit in moved]
-    if any(_inside(call, removed) for _, call in calls for removed in edits):
-        return []  # a lifted method calls another: left as it was
-    return edits + [call for _, call in calls]
-
-
-def _inside(edit: Edit, other: Edit) -> bool:
-    return other.start <= edit.start < other.end or (edit.start < other.start < edit.end)
-
-
-def _needs_its_class(method: Node) -> bool:
-    """The method uses ``super`` or a private name (``this.#count``): outside its class, its code
-    would not even parse."""
-    name = method.child_by_field_name("name")
-    return any(
-        node.type in ("super", "private_property_identifier")
-        for child in method.named_children
-        if child != name
-        for node in walk(child)
+        code = _dedented(_swapped(source, params.start_byte, method.end_byte, texts), method.start_point[1])
+        text = f"const {lifted[name]} = {prefix}function{star} {code};\n\n"
+        edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
+        edits.append(Edit(*source.removal_span(member.node), b""))
+        moved.append(member.node)
+    edits.extend(
+        Edit(node.start_byte, node.end_byte, text.encode("utf-8"))
+        for node, text in texts.items()
+        if not any(other.start_byte <= node.start_byte < other.end_byte for other in [*moved, *texts] if other != node)
     )
+    return edits
 
 
-def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, str]) -> list[tuple[str, Edit]] | None:
-    """Edits turning ``this.m(args)`` (``Class.m(args)``) into ``m_const.call(this, args)``, with
-    the method each calls; None when a lifted method is referred to in any other way."""
-    edits: list[tuple[str, Edit]] = []
+def _method(member: Definition) -> Node:
+    assert member.function is not None  # only methods are lifted
+    return member.function
+
+
+def _private_names(source: Source, method: Node) -> set[str] | None:
+    """The private names (``#count``) the method uses; None when it uses ``super``. Outside its
+    class, its code would not even parse, unless each of those names is moved out too."""
+    name = method.child_by_field_name("name")
+    nodes = [node for child in method.named_children if child != name for node in walk(child)]
+    if any(node.type == "super" for node in nodes):
+        return None
+    return {source.text(node) for node in nodes if node.type == "private_property_identifier"}
+
+
+def _member_uses(
+    source: Source, cls: Node, class_name: str, lifted: Mapping[str, str], getters: Collection[str]
+) -> dict[Node, tuple[str, str]]:
+    """What to write for each use of a lifted member in the class, by node, with the member's
+    name: ``this.m(args)`` (``Class.m(args)``) becomes ``m_const.call(this, args)`` (the uses
+    inside ``args`` rewritten too) and a getter's ``this.g`` becomes ``g_const.call(this)``.
+    A member referred to in any other way has no uses: it stays."""
+    found: list[tuple[Node, str, Node, Node | None]] = []  # the use, the name, the owner, the arguments
+    other: set[str] = set()  # members referred to in another way
     for node in walk(cls):
         if node.type != "member_expression":
             continue
@@ -712,20 +767,33 @@ def _member_calls(source: Source, cls: Node, class_name: str, lifted: dict[str, 
             continue
         if owner.type != "this" and source.text(owner) != class_name:
             continue
-        call = node.parent  # a call of the method: the node is its callee
-        if call is None or call.child_by_field_name("function") != node:
-            return None
-        arguments = call.child_by_field_name("arguments")
-        if arguments is None or arguments.type != "arguments":
-            return None
-        inner = source.span(arguments.start_byte + 1, arguments.end_byte - 1).strip()
+        name = source.text(prop)
+        if name in getters:
+            if _is_written(node):
+                other.add(name)
+            found.append((node, name, owner, None))
+            continue
+        call = node.parent  # a call of the method: the node is its callee (not a tagged template's)
+        arguments = call.child_by_field_name("arguments") if call is not None else None
+        if call is not None and call.child_by_field_name("function") == node and _is_arguments(arguments):
+            found.append((call, name, owner, arguments))
+        else:
+            other.add(name)
+    found = [use for use in found if use[1] not in other]
+    uses: dict[Node, tuple[str, str]] = {}
+    for node, name, owner, arguments in sorted(found, key=lambda f: f[0].end_byte - f[0].start_byte):
         receiver = source.text(owner)
-        text = f"{lifted[source.text(prop)]}.call({receiver}{', ' + inner if inner else ''})"
-        edits.append((source.text(prop), Edit(call.start_byte, call.end_byte, text.encode("utf-8"))))
-    spans = sorted((e.start, e.end) for _, e in edits)
-    if any(later[0] < earlier[1] for earlier, later in itertools.pairwise(spans)):
-        return None  # nested calls: left as they were
-    return edits
+        if arguments is None:
+            uses[node] = (name, f"{lifted[name]}.call({receiver})")
+            continue
+        inner = {n: text for n, (_, text) in uses.items()}  # the smaller ones: those inside it are done
+        passed = _swapped(source, arguments.start_byte + 1, arguments.end_byte - 1, inner).strip()
+        uses[node] = (name, f"{lifted[name]}.call({receiver}{', ' + passed if passed else ''})")
+    return uses
+
+
+def _is_arguments(node: Node | None) -> TypeGuard[Node]:
+    return node is not None and node.type == "arguments"
 
 
 def _dedented(text: str, column: int) -> str:

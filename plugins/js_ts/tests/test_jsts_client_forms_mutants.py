@@ -90,7 +90,7 @@ HELPER = "  _sum(rows) {\n    return rows.reduce((a, r) => a + r.v, 0);\n  }\n"
 @pytest.mark.parametrize(
     "before",
     [
-        "  get size() {\n    return this.rows.length;\n  }\n",  # a getter, used: stays
+        "  get size() {\n    return this.rows.length;\n  }\n  set size(n) {\n    this.rows = [];\n  }\n",  # a pair
         "  static make(rows) {\n    return new Ledger(rows);\n  }\n",  # nothing calls it: stays
     ],
 )
@@ -100,6 +100,28 @@ def test_a_method_left_alone_does_not_stop_the_next_from_moving(before: str) -> 
     assert code.startswith("const Ledger__sum = function (rows) {"), code
     assert "Ledger__sum.call(this, this.rows.filter((r) => r.c === cat))" in code, code
     assert before in code
+
+
+def test_helpers_calling_helpers_and_getters_move_together() -> None:
+    """Nested calls, a helper calling another (and itself), a getter read on `this` or the class."""
+    members = (
+        HELPER + "  _twice(rows, n) {\n    return n ? this._twice(rows, n - 1) + this._sum(rows) : 0;\n  }\n"
+        "  get size() {\n    return this.rows.length;\n  }\n"
+        "  static get UNIT() {\n    return 1;\n  }\n"
+    )
+    body = (
+        "    return this._sum(this._sum([{ v: this.size }]) ? this.rows : []) + this._twice(this.rows, Ledger.UNIT);\n"
+    )
+    code = optimized(ledger(members, body))
+    twice = "const Ledger__twice = function (rows, n) {\n  return n ? Ledger__twice.call(this, rows, n - 1)"
+    assert twice + " + Ledger__sum.call(this, rows) : 0;\n};" in code, code
+    assert "const Ledger_size = function () {\n  return this.rows.length;\n};" in code, code
+    assert "const Ledger_UNIT = function () {\n  return 1;\n};" in code, code
+    assert (
+        "    return Ledger__sum.call(this, Ledger__sum.call(this, [{ v: Ledger_size.call(this) }]) ? this.rows : [])"
+        " + Ledger__twice.call(this, this.rows, Ledger_UNIT.call(Ledger));\n" in code
+    ), code
+    assert "get " not in code and "_sum(rows) {" not in code, code
 
 
 def test_a_new_constructor_stays_and_the_helper_after_it_moves() -> None:
@@ -122,9 +144,9 @@ def test_a_call_on_another_object_is_not_taken_for_the_helper() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        "    return this._sum(this._sum(this.rows));\n",  # nested calls
         "    return this._sum`rows`;\n",  # a tagged template
         "    const f = this._sum;\n    return f(this.rows);\n",  # not a call
+        "    this._sum(this.rows);\n    return Ledger._sum.length;\n",  # read on the class
         "    return new this._sum(this.rows);\n",  # constructed
     ],
 )
