@@ -93,7 +93,9 @@ def _patch(*body: str) -> str:
 
 def test_an_edit_gives_the_files_it_changed_and_deleted(host: PluginHost) -> None:
     files = {"a.kt": "val a = 1\n", "b.kt": "val b = 2\n"}
-    result = _diff(host, files, _patch("*** Delete File: b.kt", "*** Update File: a.kt", "@@", "-val a = 1", "+val a = 3"))
+    result = _diff(
+        host, files, _patch("*** Delete File: b.kt", "*** Update File: a.kt", "@@", "-val a = 1", "+val a = 3")
+    )
     assert result == DiffResult(files={"a.kt": "val a = 3\n"}, fuzz=0, errors=(), deleted=("b.kt",))
 
 

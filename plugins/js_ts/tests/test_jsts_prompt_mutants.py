@@ -63,7 +63,11 @@ def test_tasks_left_to_the_core_get_no_prompt_here() -> None:
 
 
 def test_the_target_path_is_the_first_files_and_tsx_or_jsx_show_in_any_path() -> None:
-    files = (CodeFile("src/a.ts", "export const a = 1;\n"), CodeFile(None, "x"), CodeFile("src/b.tsx", "const b = 2;\n"))
+    files = (
+        CodeFile("src/a.ts", "export const a = 1;\n"),
+        CodeFile(None, "x"),
+        CodeFile("src/b.tsx", "const b = 2;\n"),
+    )
     assert _context(files, function_to_optimize={"file_path": "src/c.jsx"}) == {
         "target_path": "src/a.ts",
         "is_tsx": True,
@@ -72,7 +76,13 @@ def test_the_target_path_is_the_first_files_and_tsx_or_jsx_show_in_any_path() ->
         "runtime": None,
     }
     plain = _context((CodeFile("src/a.js", "const a = 1;\n"),), function_to_optimize={"file_path": ""})
-    assert plain == {"target_path": "src/a.js", "is_tsx": False, "is_jsx": False, "module_system": None, "runtime": None}
+    assert plain == {
+        "target_path": "src/a.js",
+        "is_tsx": False,
+        "is_jsx": False,
+        "module_system": None,
+        "runtime": None,
+    }
 
 
 def test_the_function_to_optimizes_path_counts_when_no_file_has_one() -> None:
@@ -115,7 +125,9 @@ def test_the_files_code_wins_over_the_fields_and_typescript_is_esm() -> None:
 
 
 def test_the_import_line_names_the_targets_class_else_its_name_else_the_class_field() -> None:
-    queue = (CodeFile("src/queue.js", "class Queue { pop() {} }\nfunction make() {}\nmodule.exports = { Queue, make };\n"),)
+    queue = (
+        CodeFile("src/queue.js", "class Queue { pop() {} }\nfunction make() {}\nmodule.exports = { Queue, make };\n"),
+    )
     assert _context(queue, "Queue.pop", module_path="../src/queue")["import_line"] == (
         "const { Queue } = require('../src/queue');"
     )
