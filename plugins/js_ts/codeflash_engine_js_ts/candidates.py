@@ -394,7 +394,9 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     - a new private instance field (``#memo = new Map()``) used only as ``this.#memo`` (not
       assigned) in methods becomes a module-level ``WeakMap`` of the instances: the target starts
       with ``if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());`` and its uses read
-      ``Ledger_memo.get(this)``, so the instances' own properties stay as they were.
+      ``Ledger_memo.get(this)``, so the instances' own properties stay as they were. In
+      TypeScript, public fields take this form too (typed, and ``get(this)!``): ``this.memo``
+      would not type-check, the class the client keeps not declaring ``memo``.
 
     Left alone: everything else (a static nothing reads, one written or read other ways, fields
     holding other values).
@@ -409,7 +411,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     known = file.keys
     taken = declared_names(source)
     statics: dict[str, Static] = {}
-    privates: list[tuple[str, Node, Node, list[Node]]] = []  # the name, the field, its value, its uses
+    mapped: list[tuple[str, Node, Node, list[Node]]] = []  # to a WeakMap: the name, the field, its value, its uses
     publics: list[tuple[str, Node]] = []  # the name, the field
     for field in defs:
         if field.class_name != class_name or field.key in known or ".field " not in (field.key or ""):
@@ -426,12 +428,12 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
                 statics[name] = (node, value, reads)
         elif not _is_fresh(source, value, method, class_name):
             continue
-        elif name_node.type == "private_property_identifier":
+        elif name_node.type == "private_property_identifier" or source.is_typescript:
             if value.type in ("function_expression", "function"):
                 continue  # `this.#f()` passes `this`; a function read from the WeakMap would not get it
-            uses = _private_uses(source, unit.node, name_node)
+            uses = _field_uses(source, unit.node, name_node)
             if uses:
-                privates.append((name, node, value, uses))
+                mapped.append((name, node, value, uses))
         elif any(_is_this_member(source, n, name) for n in walk(body)):
             publics.append((name, node))
     moved = _movable_statics(source, class_name, statics, taken)
@@ -445,9 +447,13 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         text = f"const {local}{typed} = {_swapped(source, value.start_byte, value.end_byte, swaps)};\n\n"
         edits.append(Edit(unit.start, unit.start, text.encode()))
     setup: list[tuple[int, str]] = []  # the field's place, the statement setting it
-    for name, node, value, uses in privates:
-        local = _fresh_local(f"{class_name}_{name[1:]}", taken)
+    for name, node, value, uses in mapped:
+        local = _fresh_local(f"{class_name}_{name.lstrip('#')}", taken)
         annotation = node.child_by_field_name("type")  # TypeScript: `: Map<string, number>`
+        if annotation is not None and _type_names(source, annotation) & _type_names(
+            source, _type_parameters(unit.node)
+        ):
+            annotation = None  # the class's type parameters are not known outside it
         typed = f"<object, {source.text(annotation).lstrip(':').strip()}>" if annotation is not None else ""
         edits.append(Edit(unit.start, unit.start, f"const {local} = new WeakMap{typed}();\n\n".encode()))
         swaps.update((use, f"{local}.get(this){'!' if source.is_typescript else ''}") for use in uses)  # set first
@@ -457,7 +463,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         value = node.child_by_field_name("value")
         assert value is not None  # only fields with a value were kept
         setup.append((node.start_byte, f"this.{name} ??= {_swapped(source, value.start_byte, value.end_byte, swaps)};"))
-    removed = [statics[name][0] for name in moved] + [node for _, node, _, _ in privates]
+    removed = [statics[name][0] for name in moved] + [node for _, node, _, _ in mapped]
     edits.extend(Edit(*source.removal_span(node), b"") for node in removed)
     edits.extend(
         Edit(node.start_byte, node.end_byte, text.encode())
@@ -535,15 +541,19 @@ def _movable(source: Source, value: Node, class_name: str, earlier: Collection[s
     return True
 
 
-def _private_uses(source: Source, cls: Node, name_node: Node) -> list[Node] | None:
-    """The ``this.#name`` expressions of the class, all in methods and none assigned to; None when
-    it is used any other way."""
+def _field_uses(source: Source, cls: Node, name_node: Node) -> list[Node] | None:
+    """The ``this.name`` (``this.#name``) expressions of the class, all in methods and none
+    assigned to; None when the name is used any other way. A public name is also the name of
+    other objects' properties (``Math.round``): only its uses on ``this`` count."""
     name = source.text(name_node)
+    public = name_node.type == "property_identifier"
     uses: list[Node] = []
     for node in walk(cls):
-        if node.type != "private_property_identifier" or node == name_node or source.text(node) != name:
+        if node.type != name_node.type or node == name_node or source.text(node) != name:
             continue
         member = node.parent
+        if public and (member is None or not _is_this_member(source, member, name)):
+            continue
         if member is None or member.type != "member_expression" or not _is_this_member(source, member, name):
             return None
         if _is_written(member) or not _in_method(member):
@@ -723,7 +733,10 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         prefix = "async " if any(c.type == "async" for c in method.children) else ""
         star = "*" if any(c.type == "*" for c in method.children) else ""
         code = _dedented(_swapped(source, params.start_byte, method.end_byte, texts), method.start_point[1])
-        text = f"const {lifted[name]} = {prefix}function{star} {code};\n\n"
+        generic = False
+        if source.is_typescript:
+            code, generic = _typed_function(source, unit.node, method, code)
+        text = f"const {lifted[name]}{': any' if generic else ''} = {prefix}function{star} {code};\n\n"
         edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
         edits.append(Edit(*source.removal_span(member.node), b""))
         moved.append(member.node)
@@ -790,6 +803,42 @@ def _member_uses(
         passed = _swapped(source, arguments.start_byte + 1, arguments.end_byte - 1, inner).strip()
         uses[node] = (name, f"{lifted[name]}.call({receiver}{', ' + passed if passed else ''})")
     return uses
+
+
+def _typed_function(source: Source, cls: Node, method: Node, code: str) -> tuple[str, bool]:
+    """``code`` (a TypeScript method from its parameters on) as a function's, so that ``tsc
+    --strict`` takes it outside its class: an explicit ``this: any`` (its members may be private),
+    and, when it uses them, the class's type parameters with its own (those with a default last);
+    and whether the function is generic (then its constant is typed ``any``: a generic function's
+    type parameters are not inferred through ``.call``)."""
+    params = method.child_by_field_name("parameters")
+    own = method.child_by_field_name("type_parameters")
+    assert params is not None  # a method always has its parameter list
+    at = params.start_byte - (own or params).start_byte + 1  # just inside `(`: swaps come later
+    code = code[:at] + ("this: any, " if params.named_children else "this: any") + code[at:]
+    outer = _type_parameters(cls)
+    names = _type_names(source, outer)
+    if outer is None or not names & _type_names(source, method):
+        return code, own is not None  # unused type parameters would be an error under `noUnusedParameters`
+    listed = [*outer.named_children, *(own.named_children if own is not None else ())]
+    ordered = sorted(listed, key=lambda n: n.child_by_field_name("value") is not None)  # stable: required first
+    text = f"<{', '.join(source.text(n) for n in ordered)}>"
+    return text + (code[own.end_byte - own.start_byte :] if own is not None else code), True
+
+
+def _type_parameters(cls: Node) -> Node | None:
+    """The class's type parameters (``<T extends Entry = Entry>``), if it has any."""
+    declaration = cls.child_by_field_name("declaration") if cls.type == "export_statement" else cls
+    return declaration.child_by_field_name("type_parameters") if declaration is not None else None
+
+
+def _type_names(source: Source, node: Node | None) -> set[str]:
+    """The type names written under ``node`` (for type parameters: the names they declare)."""
+    if node is None:
+        return set()
+    if node.type == "type_parameters":
+        return {source.text(n.child_by_field_name("name") or n) for n in node.named_children}
+    return {source.text(n) for n in walk(node) if n.type == "type_identifier"}
 
 
 def _is_arguments(node: Node | None) -> TypeGuard[Node]:

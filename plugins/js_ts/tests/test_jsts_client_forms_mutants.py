@@ -293,3 +293,65 @@ def test_the_fields_set_by_the_target_read_the_moved_constants() -> None:
 def test_a_function_field_using_what_only_its_class_has_stays(value: str) -> None:
     code = optimized(ledger(f"  #n = 1;\n  f = {value};\n", "    return [this.f(), cat];\n"))
     assert "this.f ??=" not in code, code
+
+
+def typescript(original: str, answer: str, target: str) -> str:
+    request = candidates_request(
+        task=Task.OPTIMIZE,
+        language="typescript",
+        language_version=None,
+        original=(CodeFile("src/box.ts", original),),
+        answers=(f"```typescript\n{answer}```",),
+        target=target,
+    )
+    [candidate] = postprocess(request)
+    return candidate.files[0].code
+
+
+BOX = (
+    "export class Box<T, K extends keyof T = keyof T> {\n  constructor(private items: T[]) {}\n\n"
+    "  pick(key: K): T[K][] {\n    return this.items.map((i) => i[key]);\n  }\n}\n"
+)
+
+
+def test_typescript_helpers_take_this_any_and_the_class_type_parameters_they_use() -> None:
+    """`tsc --strict --noUnusedParameters` accepts the client's file: `this` is typed, a helper
+    naming `T` or `K` declares them (required ones first), and a generic helper's constant is
+    `any` (type parameters are not inferred through `.call`)."""
+    answer = (
+        "export class Box<T, K extends keyof T = keyof T> {\n  constructor(private items: T[]) {}\n\n"
+        "  private get count(): number {\n    return this.items.length;\n  }\n\n"
+        "  private read<V>(item: T, key: K, fallback?: V): T[K] | V | undefined {\n"
+        "    return item[key] ?? fallback;\n  }\n\n"
+        "  private plain(n: number): number {\n    return n;\n  }\n\n"
+        "  pick(key: K): T[K][] {\n    const out = new Array(this.plain(this.count));\n"
+        "    for (let i = 0; i < this.count; i++) out[i] = this.read(this.items[i], key) as T[K];\n"
+        "    return out;\n  }\n}\n"
+    )
+    code = typescript(BOX, answer, "Box.pick")
+    assert "const Box_count = function (this: any): number {" in code, code
+    assert "const Box_plain = function (this: any, n: number): number {" in code, code
+    assert (
+        "const Box_read: any = function <T, V, K extends keyof T = keyof T>(this: any, item: T, key: K, fallback?: V)"
+        in code
+    ), code
+    assert "new Array(Box_plain.call(this, Box_count.call(this)))" in code
+
+
+def test_typescript_instance_fields_go_to_typed_weakmaps() -> None:
+    """`this.memo` would not type-check in the client's class (which declares no `memo`); a type
+    naming the class's type parameters is dropped (they are unknown outside it)."""
+    answer = (
+        "export class Box<T, K extends keyof T = keyof T> {\n  memo: Map<string, number> = new Map();\n"
+        "  private seen: Set<K> = new Set();\n  scale = (n: number): number => n * Math.round(2.2);\n\n"
+        "  constructor(private items: T[]) {}\n\n"
+        "  pick(key: K): T[K][] {\n    this.seen.add(key);\n    this.memo.set('n', this.scale(1));\n"
+        "    return this.items.map((i) => i[key]);\n  }\n}\n"
+    )
+    code = typescript(BOX, answer, "Box.pick")
+    assert code.startswith(
+        "const Box_memo = new WeakMap<object, Map<string, number>>();\n\nconst Box_seen = new WeakMap();\n\n"
+        "const Box_scale = new WeakMap();\n\n"
+    ), code
+    assert "    Box_seen.get(this)!.add(key);\n    Box_memo.get(this)!.set('n', Box_scale.get(this)!(1));\n" in code
+    assert "??=" not in code and "this.memo" not in code, code
