@@ -111,9 +111,22 @@ def infer_target(file: OriginalFile) -> tuple[Target | None, bool]:
     return None, False
 
 
-def target_of(original: Sequence[CodeFile]) -> Target | None:
-    """The target a request without one is about (what the prompt names), as the cleaner infers it."""
-    return infer_target(original_file(original[0]))[0] if original else None
+def target_of(original: Sequence[CodeFile], named: Target | None = None) -> Target | None:
+    """The target the prompt names: ``named`` with its class when it names the method only (a
+    line profile's ``median``) and one class of the first file has methods of that name; without
+    ``named``, the one the cleaner infers."""
+    if not original:
+        return named
+    file = original_file(original[0])
+    if named is None:
+        return infer_target(file)[0]
+    if named.class_name is not None:
+        return named
+    chains = {d.classes for d in file.functions.values() if d.name == named.name and d.classes}
+    if len(chains) != 1:
+        return named  # no such method, or methods of that name in several classes
+    [classes] = chains
+    return Target(named.name, ".".join((*classes, named.name)), classes[-1], named.path or file.path)
 
 
 def _norms(source: Source, defs: Sequence[Definition]) -> list[Norm]:

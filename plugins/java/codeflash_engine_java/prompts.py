@@ -53,12 +53,9 @@ def build_prompt(request: PromptRequest) -> Prompt | None:
     """Render this plugin's templates for ``request`` (None for tasks left to the core)."""
     if request.task not in SPECIALISED:
         return None
-    named = request.target
-    if request.original and (named is None or named.class_name is None):
+    if request.original and (request.target is None or request.target.class_name is None):
         # a line profile names the method only (`sumOfSquares`): its class comes from the code
-        found = target_of(request.original)
-        if found is not None and (named is None or found.name == named.name):
-            request = attrs.evolve(request, target=found)
+        request = attrs.evolve(request, target=target_of(request.original, request.target))
     return render_prompt(request, [PROMPTS], **language_context(request))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import attrs
 import pytest
 
 from codeflash_engine import CodeFile, PromptRequest, Target, Task
@@ -118,9 +119,28 @@ def test_a_method_named_alone_gets_its_class_when_the_code_starts_with_it() -> N
     assert _named("mean") == "Optimize `Stats.mean` of class `Stats`"
 
 
-def test_a_method_the_code_does_not_start_with_stays_as_named() -> None:
-    assert _named("median") == "Optimize `median`"
+def test_a_method_named_alone_gets_its_class_wherever_it_is_in_the_code() -> None:
+    """A line profile names the second method: the prompt still says which class it is in."""
+    assert _named("median") == "Optimize `Stats.median` of class `Stats`"
+
+
+def test_a_method_the_code_does_not_have_stays_as_named() -> None:
     assert _named("nothing") == "Optimize `nothing`"
+
+
+def test_a_method_name_of_several_classes_stays_as_named() -> None:
+    code = "public class A {\n  int size() { return 1; }\n  static class B {\n    int size() { return 2; }\n  }\n}\n"
+    request = PromptRequest(
+        Task.OPTIMIZE_LINE_PROFILER,
+        "java",
+        "17",
+        original=(CodeFile("src/main/java/A.java", code),),
+        target=Target.parse("size"),
+    )
+    nested = attrs.evolve(request, target=Target.parse("B.size"))
+    for asked, expected in ((request, "Optimize `size`"), (nested, "Optimize `B.size` of class `B`")):
+        prompt = build_prompt(asked)
+        assert prompt is not None and expected in prompt.user, prompt.user if prompt else None
 
 
 def test_a_target_with_its_class_is_never_replaced() -> None:
