@@ -552,9 +552,9 @@ def _field_uses(source: Source, cls: Node, name_node: Node) -> list[Node] | None
         if node.type != name_node.type or node == name_node or source.text(node) != name:
             continue
         member = node.parent
-        if public and (member is None or not _is_this_member(source, member, name)):
-            continue
-        if member is None or member.type != "member_expression" or not _is_this_member(source, member, name):
+        if member is None or not _is_this_member(source, member, name):
+            if public:
+                continue  # another object's property of the same name
             return None
         if _is_written(member) or not _in_method(member):
             return None
@@ -670,9 +670,9 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result. A
     getter read as ``this.size`` becomes ``Ledger_size.call(this)``. Calls inside the moved
     methods (one helper calling another, or itself) are rewritten the same way.
-    Left alone (and lost, as before): setters, members using ``super`` or a private name
-    (``this.#count``), and members referred to other than by a call (a read, for a getter) on
-    ``this`` (or on the class, for a static one). A member nothing uses stays too: the client
+    Left alone (and lost, as before): setters, members using ``super`` or a private name that
+    does not move with them (``this.#count``), and members referred to other than by a call (a
+    read, for a getter) on ``this`` (or on the class, for a static one). A member nothing uses stays too: the client
     sends only the parts of the class around the target, so an answer repeating the rest of the
     class is not adding it.
     """
