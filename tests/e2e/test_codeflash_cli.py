@@ -3205,13 +3205,15 @@ describe('Ledger.totalsByCategory', () => {
 """
 
 
-async def test_js30_a_typescript_class_method(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+async def ts_ledger_run(optimize_run: Any, node_modules: Path, tmp_path: Path, answer: str) -> tuple[Outcome, str]:
+    """``Ledger.totalsByCategory`` of the TypeScript ledger optimized with ``answer``: the outcome,
+    and the file as the run left it."""
     project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
     outcome: Outcome = await optimize_run(
         {},
         {
-            "optimize": JS30_TS_LEDGER_FAST,
-            "optimize_line_profiler": JS30_TS_LEDGER_FAST,
+            "optimize": answer,
+            "optimize_line_profiler": answer,
             "refine": NOTHING_TO_ADD,
             "adaptive": NOTHING_TO_ADD,
             "testgen": JS30_TS_LEDGER_TESTS,
@@ -3224,8 +3226,12 @@ async def test_js30_a_typescript_class_method(optimize_run: Any, node_modules: P
         project=project,
     )
     dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    return outcome, (project / "src/ledger.ts").read_text()
+
+
+async def test_js30_a_typescript_class_method(optimize_run: Any, node_modules: Path, tmp_path: Path) -> None:
+    outcome, text = await ts_ledger_run(optimize_run, node_modules, tmp_path, JS30_TS_LEDGER_FAST)
     assert_success(outcome, "src/ledger.ts", "const sums = new Map<string, number>();")
-    text = (project / "src/ledger.ts").read_text()
     assert "Ledger_sumsByCategory.call(this, minAmount)" in text, text  # the helper method, kept
 
 
@@ -3762,26 +3768,8 @@ export class Ledger<T extends Entry = Entry> {
 async def test_js33_a_static_and_an_instance_field_added_to_the_class(
     optimize_run: Any, node_modules: Path, tmp_path: Path
 ) -> None:
-    project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
-    outcome: Outcome = await optimize_run(
-        {},
-        {
-            "optimize": JS33_FIELDS_FAST,
-            "optimize_line_profiler": JS33_FIELDS_FAST,
-            "refine": NOTHING_TO_ADD,
-            "adaptive": NOTHING_TO_ADD,
-            "testgen": JS30_TS_LEDGER_TESTS,
-            **COMMON,
-        },
-        "--file",
-        "src/ledger.ts",
-        "--function",
-        "Ledger.totalsByCategory",
-        project=project,
-    )
-    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    outcome, text = await ts_ledger_run(optimize_run, node_modules, tmp_path, JS33_FIELDS_FAST)
     assert_success(outcome, "src/ledger.ts", "sums.clear();")
-    text = (project / "src/ledger.ts").read_text()
     assert "const Ledger_CENTS = 100;" in text and "Ledger_sums.set(this, new Map<string, number>());" in text, text
     assert "Ledger_add" not in text, text  # the class's other method, repeated by the answer, stays where it is
 
@@ -3828,25 +3816,9 @@ export class Ledger<T extends Entry = Entry> {
 async def test_js34_a_private_field_a_function_field_and_statics_reading_statics(
     optimize_run: Any, node_modules: Path, tmp_path: Path
 ) -> None:
-    project = js30_project(tmp_path / "js-project", {"src/ledger.ts": JS30_TS_LEDGER}, node_modules, ts=True)
-    outcome: Outcome = await optimize_run(
-        {},
-        {
-            "optimize": JS34_PRIVATE_FAST,
-            "optimize_line_profiler": JS34_PRIVATE_FAST,
-            "refine": NOTHING_TO_ADD,
-            "adaptive": NOTHING_TO_ADD,
-            "testgen": JS30_TS_LEDGER_TESTS,
-            **COMMON,
-        },
-        "--file",
-        "src/ledger.ts",
-        "--function",
-        "Ledger.totalsByCategory",
-        project=project,
-    )
-    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    outcome, text = await ts_ledger_run(optimize_run, node_modules, tmp_path, JS34_PRIVATE_FAST)
     assert_success(outcome, "src/ledger.ts", "Ledger_sums.get(this)!.clear();")
-    text = (project / "src/ledger.ts").read_text()
     assert "const Ledger_sums = new WeakMap<object, Map<string, number>>();" in text, text
-    assert "const Ledger_CENTS = 10 ** Ledger_DIGITS;" in text and "Ledger_round.set(this, (value: number)" in text, text
+    assert "const Ledger_CENTS = 10 ** Ledger_DIGITS;" in text and "Ledger_round.set(this, (value: number)" in text, (
+        text
+    )

@@ -18,13 +18,15 @@ LEDGER = CodeFile(
 )
 
 
-def optimized(answer: str, original: CodeFile = LEDGER, target: str = "Ledger.total") -> str:
+def optimized(
+    answer: str, original: CodeFile = LEDGER, target: str = "Ledger.total", language: str = "javascript"
+) -> str:
     request = candidates_request(
         task=Task.OPTIMIZE,
-        language="javascript",
+        language=language,
         language_version=None,
         original=(original,),
-        answers=(f"```javascript\n{answer}```",),
+        answers=(f"```{language}\n{answer}```",),
         target=target,
     )
     [candidate] = postprocess(request)
@@ -263,16 +265,7 @@ def test_a_typescript_private_field_keeps_its_type_in_the_weakmap() -> None:
         "  total(): number {\n    const hit = this.#memo.get('t');\n    if (hit !== undefined) return hit;\n"
         "    const t = this.rows.reduce((a, b) => a + b, 0);\n    this.#memo.set('t', t);\n    return t;\n  }\n}\n"
     )
-    request = candidates_request(
-        task=Task.OPTIMIZE,
-        language="typescript",
-        language_version=None,
-        original=(original,),
-        answers=(f"```typescript\n{answer}```",),
-        target="Ledger.total",
-    )
-    [candidate] = postprocess(request)
-    code = candidate.files[0].code
+    code = optimized(answer, original, "Ledger.total", "typescript")
     assert code.startswith("const Ledger_memo = new WeakMap<object, Map<string, number>>();\n\n"), code
     assert "const hit = Ledger_memo.get(this)!.get('t');" in code and "Ledger_memo.get(this)!.set('t', t);" in code
 
@@ -295,22 +288,10 @@ def test_a_function_field_using_what_only_its_class_has_stays(value: str) -> Non
     assert "this.f ??=" not in code, code
 
 
-def typescript(original: str, answer: str, target: str) -> str:
-    request = candidates_request(
-        task=Task.OPTIMIZE,
-        language="typescript",
-        language_version=None,
-        original=(CodeFile("src/box.ts", original),),
-        answers=(f"```typescript\n{answer}```",),
-        target=target,
-    )
-    [candidate] = postprocess(request)
-    return candidate.files[0].code
-
-
-BOX = (
+BOX = CodeFile(
+    "src/box.ts",
     "export class Box<T, K extends keyof T = keyof T> {\n  constructor(private items: T[]) {}\n\n"
-    "  pick(key: K): T[K][] {\n    return this.items.map((i) => i[key]);\n  }\n}\n"
+    "  pick(key: K): T[K][] {\n    return this.items.map((i) => i[key]);\n  }\n}\n",
 )
 
 
@@ -328,7 +309,7 @@ def test_typescript_helpers_take_this_any_and_the_class_type_parameters_they_use
         "    for (let i = 0; i < this.count; i++) out[i] = this.read(this.items[i], key) as T[K];\n"
         "    return out;\n  }\n}\n"
     )
-    code = typescript(BOX, answer, "Box.pick")
+    code = optimized(answer, BOX, "Box.pick", "typescript")
     assert "const Box_count = function (this: any): number {" in code, code
     assert "const Box_plain = function (this: any, n: number): number {" in code, code
     assert (
@@ -348,7 +329,7 @@ def test_typescript_instance_fields_go_to_typed_weakmaps() -> None:
         "  pick(key: K): T[K][] {\n    this.seen.add(key);\n    this.memo.set('n', this.scale(1));\n"
         "    return this.items.map((i) => i[key]);\n  }\n}\n"
     )
-    code = typescript(BOX, answer, "Box.pick")
+    code = optimized(answer, BOX, "Box.pick", "typescript")
     assert code.startswith(
         "const Box_memo = new WeakMap<object, Map<string, number>>();\n\nconst Box_seen = new WeakMap();\n\n"
         "const Box_scale = new WeakMap();\n\n"
