@@ -82,3 +82,23 @@ def test_every_drop_is_logged_with_the_answer_s_number_and_nothing_else(caplog: 
         "answer #2 dropped: identical to the original once normalised",
         "answer #3 dropped: duplicate of answer #1",
     ]
+
+
+class Nested(Lines):
+    """A language whose cleaning recurses once per `(` (as a plugin's recursive helper would)."""
+
+    def clean_file(self, code: str, file: CodeFile, original: tuple[CodeFile, ...], *, first: bool) -> str:
+        def depth(text: str) -> int:
+            return 1 + depth(text[1:]) if text.startswith("(") else 0
+
+        if "huge" in code:
+            raise MemoryError
+        depth(code)
+        return code
+
+
+def test_an_answer_too_deep_or_too_large_to_clean_is_rejected_and_the_others_kept() -> None:
+    outcomes = Nested().triage(request("(" * 5000 + "x", "fast", "huge"))
+    assert [o.candidate is not None for o in outcomes] == [False, True, False]
+    assert outcomes[0].reason == "rejected: too deeply nested or too large to clean (RecursionError)"
+    assert outcomes[2].reason == "rejected: too deeply nested or too large to clean (MemoryError)"

@@ -241,3 +241,48 @@ async def test_a_plugin_failure_tells_the_client_no_server_path(
     assert ".py" not in body["error"] and "/" not in body["error"].split("failed in hook", 1)[1]
     health = await (await client.get("/healthcheck")).json()
     assert ".py:" not in str(health["plugin_failures"])
+
+
+class FailsOnBoom:
+    """Cleaning raises on an answer that says BOOM; the builtin default cleans the others."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        register(LanguageSpec(name="picky", extensions=(".pk",), fence_tags=("picky",)))
+
+    @hookimpl
+    def postprocess_candidates(self, request: Any) -> Any:
+        if "BOOM" in request.answers[0].text:
+            raise RecursionError("maximum recursion depth exceeded")
+        return None
+
+
+PICKY_BODY = {**s.optimize(), "language": "picky", "source_code": "```picky:a.pk\nf = 1\n```", "n_candidates": 3}
+
+
+async def test_an_answer_the_plugin_fails_on_costs_only_itself(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    """One answer of three makes the plugin raise: the other two are the response, and the
+    failure is recorded. When it fails on every answer, the request fails naming it."""
+    client = await client_with(aiohttp_client, engine_settings, FailsOnBoom())
+    fake_llm.reply("```picky:a.pk\nf = 2  # BOOM\n```", times=1)
+    fake_llm.reply("```picky:a.pk\nf = 3\n```", times=1)
+    fake_llm.reply("```picky:a.pk\nf = 4\n```", times=1)
+    status, body = await call(client, "/ai/optimize", PICKY_BODY)
+    assert status == 200, body
+    assert sorted(o["source_code"] for o in body["optimizations"]) == [
+        "```picky:a.pk\nf = 3\n```",
+        "```picky:a.pk\nf = 4\n```",
+    ]
+    health = await (await client.get("/healthcheck")).json()
+    failures = health["plugin_failures"]["failsonboom"]
+    assert [(f["hook"], f["language"]) for f in failures] == [("postprocess_candidates", "picky")]
+    assert "RecursionError" in failures[0]["error"]
+
+    fake_llm.reset()
+    fake_llm.reply("```picky:a.pk\nf = 5  # BOOM\n```")
+    status, body = await call(client, "/ai/optimize", PICKY_BODY)
+    assert status == 502 and "'failsonboom'" in body["error"] and "postprocess_candidates" in body["error"], body

@@ -16,7 +16,8 @@ from codeflash_engine.infra.llm.deadline import Deadline
 from codeflash_engine.pipelines import strategies
 from codeflash_engine.pipelines.common import Engine, new_id, to_markdown
 from codeflash_engine.plugins.answers import read_answer
-from codeflash_engine.plugins.candidates import merge_streamed
+from codeflash_engine.plugins.candidates import describe, merge_streamed
+from codeflash_engine.plugins.manager import PluginFailed
 from codeflash_engine.plugins.types import (
     Answer,
     Candidate,
@@ -84,13 +85,18 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         prompts = strategies.diversify(prompt, job.n, fits).prompts
     answers: dict[int, Answer] = {}
     found: list[tuple[int, list[Candidate]]] = []
+    failures: list[PluginFailed] = []
     async for arrived in engine.ask_each(prompts, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline):
         # each answer is cleaned as soon as it lands, while the others are still on their way
-        for index, answer, candidates in await engine.plugins.in_thread(
+        cleaned, failed = await engine.plugins.in_thread(
             job.language.name, _clean, engine, job, arrived, hook="postprocess_candidates"
-        ):
+        )
+        for index, answer, candidates in cleaned:
             answers[index] = answer
             found.append((index, candidates))
+        failures.extend(failed)
+    if failures and not found:
+        raise failures[0]  # the plugin failed on every answer: the request fails, naming it
     out = [
         CandidateOut(
             source_code=to_markdown(candidate.files, job.language),
@@ -103,44 +109,59 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
         if candidate.files
     ]
     log.info(
-        "%s: %d answers, %d candidates",
+        "%s: %d answers, %d candidates, %d answers the plugin failed on",
         job.task.value,
-        len(answers),
+        len(answers) + len(failures),
         len(out),
-        extra={"task": job.task.value, "answers": len(answers), "candidates": len(out)},
+        len(failures),
+        extra={"task": job.task.value, "answers": len(answers), "candidates": len(out), "failed": len(failures)},
     )
     return out
 
 
 def _clean(
     engine: Engine, job: CandidateJob, arrived: list[tuple[int, Completion]]
-) -> list[tuple[int, Answer, list[Candidate]]]:
+) -> tuple[list[tuple[int, Answer, list[Candidate]]], list[PluginFailed]]:
     """In the language plugin's thread: each answer that arrived read (its edit applied through
     apply_diff) and cleaned on its own by the postprocess hook (the skeleton analyses the
-    original once for all of them); deduplication across answers is :func:`merge_streamed`."""
+    original once for all of them); deduplication across answers is :func:`merge_streamed`.
+
+    An answer the plugin fails on (its hook raised: recorded as the plugin's failure) costs only
+    itself: it is left out, and the others are cleaned.
+    """
     out: list[tuple[int, Answer, list[Candidate]]] = []
+    failures: list[PluginFailed] = []
     for index, completion in arrived:
-        answer = read_answer(
-            engine.plugins,
-            job.language.name,
-            completion.text,
-            original=job.original,
-            base=job.base,
-            earlier=job.earlier,
-            finish_reason=completion.finish_reason,
-            model=completion.model,
-        )
-        request = CandidatesRequest(
-            task=job.task,
-            language=job.language.name,
-            language_version=job.language_version,
-            original=job.original,
-            answers=(answer,),
-            target=job.target,
-            is_async=job.is_async,
-            fence_tags=job.language.fence_tags,
-            base=job.base,
-        )
-        cleaned = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
-        out.append((index, answer, list(cleaned or [])))
-    return out
+        try:
+            out.append((index, *_clean_one(engine, job, completion)))
+        except PluginFailed as failed:
+            log.warning("%s left out: %s", describe(index), failed)
+            failures.append(failed)
+    return out, failures
+
+
+def _clean_one(engine: Engine, job: CandidateJob, completion: Completion) -> tuple[Answer, list[Candidate]]:
+    """One answer read and cleaned (see :func:`_clean`)."""
+    answer = read_answer(
+        engine.plugins,
+        job.language.name,
+        completion.text,
+        original=job.original,
+        base=job.base,
+        earlier=job.earlier,
+        finish_reason=completion.finish_reason,
+        model=completion.model,
+    )
+    request = CandidatesRequest(
+        task=job.task,
+        language=job.language.name,
+        language_version=job.language_version,
+        original=job.original,
+        answers=(answer,),
+        target=job.target,
+        is_async=job.is_async,
+        fence_tags=job.language.fence_tags,
+        base=job.base,
+    )
+    cleaned = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
+    return answer, list(cleaned or [])

@@ -16,6 +16,10 @@ language's parts; the skeleton does the language-neutral rest, the same way for 
 4. **deduplicate**: an answer that changes nothing once normalised, or whose changes equal an
    earlier answer's, is dropped.
 
+An answer nested too deeply for the plugin's recursive code (``RecursionError``) or too large
+(``MemoryError``) is rejected like an unusable one: it is the input's problem, not a bug of the
+plugin.
+
 A plugin whose answers do not map file by file (the Python plugin merges definitions into the
 original) overrides :meth:`CandidateCleaner.clean_answer` instead of steps 3's two methods.
 Every drop is logged at debug level with the answer's number (#1 is the first answer).
@@ -182,6 +186,10 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
                 cleaned = self.clean_answer(answer, request, original)
             except Rejected as exc:
                 outcome = Outcome(index, None, f"rejected: {exc}")
+            except (RecursionError, MemoryError) as exc:  # the answer, not the plugin: nested too deeply
+                outcome = Outcome(
+                    index, None, f"rejected: too deeply nested or too large to clean ({type(exc).__name__})"
+                )
             else:
                 if not cleaned.key or not cleaned.files:
                     outcome = Outcome(index, None, "identical to the original once normalised")

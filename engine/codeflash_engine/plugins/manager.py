@@ -8,7 +8,8 @@ loading is asked for, in which case :class:`PluginLoadError` stops start-up.
 Calling: a language's hook goes to the plugin that registered the language, then (when that
 plugin has no implementation or returns None) to the engine's builtin default; it is never
 broadcast. An exception raised by a plugin's hook, or a hook that runs past its time limit,
-becomes :class:`PluginFailed` (a 502 naming the plugin and the hook) for that request only; the
+becomes :class:`PluginFailed` (a 502 naming the plugin and the hook) for that request only (for
+one answer only, when the candidates pipeline cleans a fan-out's answers one by one); the
 failure is counted and kept for the health check. Hooks run in a thread of their plugin's own
 (:mod:`.lanes`), so a plugin that hangs holds up only its own languages, and a call that overruns
 the limit is left behind in its thread while the plugin's next calls get a new one.
