@@ -65,6 +65,8 @@ class OriginalFile:
     norms: frozenset[Norm]
     texts: frozenset[tuple[str, str]]
     class_headers: dict[str, str]
+    #: the names the file reads or sets on ``this`` (``this.cache = ...`` in a constructor)
+    this_names: frozenset[str]
 
     @property
     def keys(self) -> frozenset[str]:
@@ -105,6 +107,14 @@ def original_file(language: str, file: CodeFile) -> OriginalFile:
         norms=frozenset(_norms(source, defs)),
         texts=frozenset((d.key or "", source.span(d.start, d.end)) for d in defs),
         class_headers={k: v for k, v in headers.items() if k is not None},
+        this_names=frozenset(
+            source.text(prop)
+            for node in walk(source.root)
+            if node.type == "member_expression"
+            and (owner := node.child_by_field_name("object")) is not None
+            and owner.type == "this"
+            and (prop := node.child_by_field_name("property")) is not None
+        ),
     )
 
 
@@ -422,7 +432,10 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         if name_node is None or value is None or name_node.type not in _MEMBER_NAMES:
             continue
         name = source.text(name_node)
-        if any(c.type == "static" for c in node.children):
+        static = any(c.type == "static" for c in node.children)
+        if not static and name in file.this_names:
+            continue  # the original has it already (set in its constructor): not new
+        if static:
             reads = _static_reads(source, unit.node, class_name, name)
             if reads:  # else read by nothing, or not only as `Class.name`
                 statics[name] = (node, value, reads)

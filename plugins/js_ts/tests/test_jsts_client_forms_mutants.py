@@ -336,3 +336,21 @@ def test_typescript_instance_fields_go_to_typed_weakmaps() -> None:
     ), code
     assert "    Box_seen.get(this)!.add(key);\n    Box_memo.get(this)!.set('n', Box_scale.get(this)!(1));\n" in code
     assert "??=" not in code and "this.memo" not in code, code
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_a_field_the_original_sets_in_its_constructor_is_not_new(language: str) -> None:
+    """The answer declares `cache` as a field; the original's constructor already sets
+    `this.cache`, which the target must keep reading (not a fresh map of its own)."""
+    original = CodeFile(
+        "src/ledger.js" if language == "javascript" else "src/ledger.ts",
+        "export class Ledger {\n  constructor(rows) {\n    this.rows = rows;\n    this.cache = new Map();\n  }\n\n"
+        "  total(cat) {\n    return this.rows.filter((r) => r.c === cat).length;\n  }\n}\n",
+    )
+    answer = (
+        "export class Ledger {\n  cache = new Map();\n\n  constructor(rows) {\n    this.rows = rows;\n"
+        "    this.cache = new Map();\n  }\n\n  total(cat) {\n    if (!this.cache.has(cat)) "
+        "this.cache.set(cat, this.rows.filter((r) => r.c === cat).length);\n    return this.cache.get(cat);\n  }\n}\n"
+    )
+    code = optimized(answer, original, "Ledger.total", language)
+    assert "??=" not in code and "WeakMap" not in code and "    if (!this.cache.has(cat))" in code, code
