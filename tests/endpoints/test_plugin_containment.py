@@ -4,12 +4,14 @@ the error, counts the failure and reports the plugin as degraded in the health c
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import endpoint_samples as s
+import pytest
 from aiohttp import web
 
 from codeflash_engine import LanguageSpec, hookimpl
@@ -264,6 +266,7 @@ async def test_an_answer_the_plugin_fails_on_costs_only_itself(
     aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
     engine_settings: Settings,
     fake_llm: FakeLLM,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """One answer of three makes the plugin raise: the other two are the response, and the
     failure is recorded. When it fails on every answer, the request fails naming it."""
@@ -271,7 +274,9 @@ async def test_an_answer_the_plugin_fails_on_costs_only_itself(
     fake_llm.reply("```picky:a.pk\nf = 2  # BOOM\n```", times=1)
     fake_llm.reply("```picky:a.pk\nf = 3\n```", times=1)
     fake_llm.reply("```picky:a.pk\nf = 4\n```", times=1)
-    status, body = await call(client, "/ai/optimize", PICKY_BODY)
+    with caplog.at_level(logging.INFO, logger="codeflash_engine.pipelines.candidates"):
+        status, body = await call(client, "/ai/optimize", PICKY_BODY)
+    assert "optimize: 3 answers, 2 candidates, 1 answers the plugin failed on" in caplog.messages, caplog.messages
     assert status == 200, body
     assert sorted(o["source_code"] for o in body["optimizations"]) == [
         "```picky:a.pk\nf = 3\n```",
@@ -284,5 +289,6 @@ async def test_an_answer_the_plugin_fails_on_costs_only_itself(
 
     fake_llm.reset()
     fake_llm.reply("```picky:a.pk\nf = 5  # BOOM\n```")
-    status, body = await call(client, "/ai/optimize", PICKY_BODY)
-    assert status == 502 and "'failsonboom'" in body["error"] and "postprocess_candidates" in body["error"], body
+    for n in (3, 1):
+        status, body = await call(client, "/ai/optimize", {**PICKY_BODY, "n_candidates": n})
+        assert status == 502 and "'failsonboom'" in body["error"] and "postprocess_candidates" in body["error"], body
