@@ -545,11 +545,9 @@ def _movable(source: Source, value: Node, class_name: str, earlier: Collection[s
         if node.type in ("this", "super"):
             return False
         if node.type == "identifier" and source.text(node) == class_name:
-            member = node.parent
-            prop = member.child_by_field_name("property") if member is not None else None
-            if member is None or member.type != "member_expression" or prop is None or prop.start_byte < node.end_byte:
-                return False
-            if source.text(prop) not in earlier:
+            member = node.parent  # `Ledger.X`: an identifier is the object of a member, never its property
+            read = member.child_by_field_name("property") if member and member.type == "member_expression" else None
+            if read is None or source.text(read) not in earlier:
                 return False
     return True
 
@@ -708,11 +706,10 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         method = member.function
         assert method is not None
         name_node = method.child_by_field_name("name")
-        if name_node is None:
-            continue
+        assert name_node is not None  # a method always has its name
         name = source.text(name_node)
-        if name in methods or name in twice or any(c.type == "set" for c in method.children):
-            twice.add(name)
+        if name in methods or any(c.type == "set" for c in method.children):
+            twice.add(name)  # a setter, or a second member of the name: each left where it is (below)
             continue
         if name == "constructor" or _private_names(source, method) is None:
             continue

@@ -354,3 +354,61 @@ def test_a_field_the_original_sets_in_its_constructor_is_not_new(language: str) 
     )
     code = optimized(answer, original, "Ledger.total", language)
     assert "??=" not in code and "WeakMap" not in code and "    if (!this.cache.has(cat))" in code, code
+
+
+def test_members_declared_after_the_target_are_handled_the_same() -> None:
+    """A static, a private field and a helper written below the target: each read in the target
+    is rewritten (the edits inside the class are not taken for edits inside removed members)."""
+    answer = (
+        "export class Ledger {\n  constructor(rows) {\n    this.rows = rows;\n  }\n\n"
+        "  total(cat) {\n    return this.#seen.size + Ledger.UNIT + this._sum(this.rows) + cat;\n  }\n\n"
+        "  static UNIT = 2;\n  #seen = new Set();\n\n"
+        "  _sum(rows) {\n    return rows.length * Ledger.UNIT;\n  }\n}\n"
+    )
+    code = optimized(answer)
+    assert "    return Ledger_seen.get(this).size + Ledger_UNIT + Ledger__sum.call(this, this.rows) + cat;\n" in code, (
+        code
+    )
+    assert "const Ledger__sum = function (rows) {\n  return rows.length * Ledger_UNIT;\n};" in code, code
+
+
+def test_a_recursive_private_helper_and_nested_calls_inside_a_moved_helper() -> None:
+    members = (
+        "  #depth(n) {\n    return n <= 0 ? 0 : 1 + this.#depth(n - 1);\n  }\n\n"
+        "  _pair(rows) {\n    return this._sum(this._sum(rows) ? rows : []) + this._sum(rows);\n  }\n\n" + HELPER
+    )
+    code = optimized(ledger(members, "    return this.#depth(2) + this._pair(this.rows) + cat;\n"))
+    assert "const Ledger_depth = function (n) {\n  return n <= 0 ? 0 : 1 + Ledger_depth.call(this, n - 1);\n};" in code
+    pair = "Ledger__sum.call(this, Ledger__sum.call(this, rows) ? rows : []) + Ledger__sum.call(this, rows)"
+    assert f"const Ledger__pair = function (rows) {{\n  return {pair};\n}};" in code, code
+    assert "    return Ledger_depth.call(this, 2) + Ledger__pair.call(this, this.rows) + cat;\n" in code, code
+
+
+def test_two_members_of_one_name_stay_where_they_are() -> None:
+    """JavaScript keeps the later of two methods of one name: neither is moved, the target calls
+    the method the class has (and the client loses it, as before)."""
+    members = "  _sum(rows) {\n    return 1;\n  }\n" + HELPER
+    code = optimized(ledger(members, "    return this._sum(this.rows) + cat;\n"))
+    assert "Ledger__sum" not in code and "this._sum(this.rows)" in code, code
+
+
+def test_each_field_after_one_left_alone_is_still_handled() -> None:
+    """A private field holding a `function` (its `this` would be lost) or a value made by a call
+    stays; the fields after it are still set by the target."""
+    members = "  #f = function () { return 1; };\n  label = format('x');\n  #memo = new Map();\n  count = 0;\n"
+    body = "    return [this.#f(), this.label, this.#memo.size, this.count, cat];\n"
+    code = optimized(ledger(members, body))
+    assert "this.label ??=" not in code and "  #f = function () { return 1; };\n" in code, code
+    assert "    if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());\n    this.count ??= 0;\n" in code, code
+
+
+def test_a_typescript_field_named_like_another_objects_property_is_still_moved() -> None:
+    """`Math.round` before `this.round` is another object's property, not a use of the field."""
+    answer = (
+        "export class Box<T, K extends keyof T = keyof T> {\n  constructor(private items: T[]) {}\n\n"
+        "  private round = (n: number): number => Math.round(n);\n\n"
+        "  pick(key: K): T[K][] {\n    const n = Math.round(this.round(this.items.length));\n"
+        "    return this.items.slice(0, n).map((i) => i[key]);\n  }\n}\n"
+    )
+    code = optimized(answer, BOX, "Box.pick", "typescript")
+    assert "    const n = Math.round(Box_round.get(this)!(this.items.length));\n" in code, code
