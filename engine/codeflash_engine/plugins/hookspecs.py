@@ -31,7 +31,9 @@ How hooks are called:
 - **Containment.** A hook that raises, or runs past the per-hook time limit
   (``CODEFLASH_ENGINE_PLUGIN_TIMEOUT``, 60 s), fails only the request being served, with a 502
   ``{"error": "language plugin 'mylang' failed in hook postprocess_candidates ..."}``; requests
-  for other languages are untouched. The failure is counted (metric
+  for other languages are untouched. An exception while cleaning one answer of a fan-out
+  (``postprocess_candidates``, ``apply_diff``) leaves out that answer only, unless the plugin
+  fails on every answer. The failure is counted (metric
   ``codeflash_engine_plugin_failures_total{plugin,hook}``) and listed in ``GET /healthcheck``,
   whose status turns ``degraded``. Raise only for bugs: an unusable model answer is not a failure
   (drop the candidate; for tests, raise ``ValueError``, see :func:`postprocess_tests`).
