@@ -548,6 +548,7 @@ MODULES: dict[str, Module] = {
             "_typed_function",
             "_type_parameters",
             "_type_names",
+            "_inside_only",
             "_in_method",
             "_is_written",
             "_names_its_class",

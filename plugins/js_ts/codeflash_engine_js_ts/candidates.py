@@ -463,10 +463,8 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     for name, node, value, uses in mapped:
         local = _fresh_local(f"{class_name}_{name.lstrip('#')}", taken)
         annotation = node.child_by_field_name("type")  # TypeScript: `: Map<string, number>`
-        if annotation is not None and _type_names(source, annotation) & _type_names(
-            source, _type_parameters(unit.node)
-        ):
-            annotation = None  # the class's type parameters are not known outside it
+        if annotation is not None and _inside_only(source, annotation, unit.node):
+            annotation = None  # the class's type parameters (or `this`) are not known outside it
         typed = f"<object, {source.text(annotation).lstrip(':').strip()}>" if annotation is not None else ""
         edits.append(Edit(unit.start, unit.start, f"const {local} = new WeakMap{typed}();\n\n".encode()))
         swaps.update((use, f"{local}.get(this){'!' if source.is_typescript else ''}") for use in uses)  # set first
@@ -840,6 +838,14 @@ def _type_parameters(cls: Node) -> Node | None:
     """The class's type parameters (``<T extends Entry = Entry>``), if it has any."""
     declaration = cls.child_by_field_name("declaration") if cls.type == "export_statement" else cls
     return declaration.child_by_field_name("type_parameters") if declaration is not None else None
+
+
+def _inside_only(source: Source, annotation: Node, cls: Node) -> bool:
+    """The type ``annotation`` means something only inside the class: it names the class's type
+    parameters, or ``this``."""
+    if any(n.type == "this_type" for n in walk(annotation)):
+        return True
+    return bool(_type_names(source, annotation) & _type_names(source, _type_parameters(cls)))
 
 
 def _type_names(source: Source, node: Node | None) -> set[str]:

@@ -324,15 +324,17 @@ def test_typescript_instance_fields_go_to_typed_weakmaps() -> None:
     naming the class's type parameters is dropped (they are unknown outside it)."""
     answer = (
         "export class Box<T, K extends keyof T = keyof T> {\n  memo: Map<string, number> = new Map();\n"
-        "  private seen: Set<K> = new Set();\n  scale = (n: number): number => n * Math.round(2.2);\n\n"
+        "  private seen: Set<K> = new Set();\n  scale = (n: number): number => n * Math.round(2.2);\n"
+        "  private last: this[] = [];\n\n"
         "  constructor(private items: T[]) {}\n\n"
         "  pick(key: K): T[K][] {\n    this.seen.add(key);\n    this.memo.set('n', this.scale(1));\n"
+        "    this.last.push(this);\n"
         "    return this.items.map((i) => i[key]);\n  }\n}\n"
     )
     code = optimized(answer, BOX, "Box.pick", "typescript")
     assert code.startswith(
         "const Box_memo = new WeakMap<object, Map<string, number>>();\n\nconst Box_seen = new WeakMap();\n\n"
-        "const Box_scale = new WeakMap();\n\n"
+        "const Box_scale = new WeakMap();\n\nconst Box_last = new WeakMap();\n\n"
     ), code
     assert "    Box_seen.get(this)!.add(key);\n    Box_memo.get(this)!.set('n', Box_scale.get(this)!(1));\n" in code
     assert "??=" not in code and "this.memo" not in code, code
