@@ -543,8 +543,8 @@ def _movable(source: Source, value: Node, class_name: str, earlier: Collection[s
         if node.type in ("this", "super"):
             return False
         if node.type == "identifier" and source.text(node) == class_name:
-            member = node.parent  # `Ledger.X`: an identifier is the object of a member, never its property
-            read = member.child_by_field_name("property") if member and member.type == "member_expression" else None
+            member = node.parent  # `Ledger.X`: only a member has a property, and an identifier is its object
+            read = member.child_by_field_name("property") if member is not None else None
             if read is None or source.text(read) not in earlier:
                 return False
     return True

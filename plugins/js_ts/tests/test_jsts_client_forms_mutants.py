@@ -350,12 +350,13 @@ def test_a_field_the_original_sets_in_its_constructor_is_not_new(language: str) 
         "  total(cat) {\n    return this.rows.filter((r) => r.c === cat).length;\n  }\n}\n",
     )
     answer = (
-        "export class Ledger {\n  cache = new Map();\n\n  constructor(rows) {\n    this.rows = rows;\n"
-        "    this.cache = new Map();\n  }\n\n  total(cat) {\n    if (!this.cache.has(cat)) "
+        "export class Ledger {\n  cache = new Map();\n  hits = [];\n\n  constructor(rows) {\n    this.rows = rows;\n"
+        "    this.cache = new Map();\n  }\n\n  total(cat) {\n    this.hits.push(cat);\n    if (!this.cache.has(cat)) "
         "this.cache.set(cat, this.rows.filter((r) => r.c === cat).length);\n    return this.cache.get(cat);\n  }\n}\n"
     )
     code = optimized(answer, original, "Ledger.total", language)
-    assert "??=" not in code and "WeakMap" not in code and "    if (!this.cache.has(cat))" in code, code
+    assert "this.cache ??=" not in code and "Ledger_cache" not in code and "    if (!this.cache.has(cat))" in code, code
+    assert ("this.hits ??= [];" if language == "javascript" else "Ledger_hits.get(this)!.push(cat);") in code, code
 
 
 def test_members_declared_after_the_target_are_handled_the_same() -> None:
@@ -414,3 +415,10 @@ def test_a_typescript_field_named_like_another_objects_property_is_still_moved()
     )
     code = optimized(answer, BOX, "Box.pick", "typescript")
     assert "    const n = Math.round(Box_round.get(this)!(this.items.length));\n" in code, code
+
+
+def test_a_private_helper_calling_only_itself_moves() -> None:
+    members = "  #depth(n) {\n    return n <= 0 ? 0 : 1 + this.#depth(n - 1);\n  }\n"
+    code = optimized(ledger(members, "    return this.#depth(2) + cat;\n"))
+    assert "const Ledger_depth = function (n) {\n  return n <= 0 ? 0 : 1 + Ledger_depth.call(this, n - 1);\n};" in code
+    assert "    return Ledger_depth.call(this, 2) + cat;\n" in code and "#depth" not in code, code
