@@ -399,8 +399,8 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
       Its value must not need the class: no ``this`` or ``super``, and no use of the class's name
       but reads of other statics moved with it (which then read their constants);
     - a new instance field holding a fresh value (an empty ``new Map()``, ``[]``, ``{}``, a
-      literal, or a function whose free names the target does not rebind) is set by the target
-      itself before anything else: ``this.cache ??= new Map();``;
+      literal, or a function whose free names the target does not rebind) and used on ``this``
+      in a method is set by the target itself before anything else: ``this.cache ??= new Map();``;
     - a new private instance field (``#memo = new Map()``) used only as ``this.#memo`` (not
       assigned) in methods becomes a module-level ``WeakMap`` of the instances: the target starts
       with ``if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());`` and its uses read
@@ -447,8 +447,8 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
             uses = _field_uses(source, unit.node, name_node)
             if uses:
                 mapped.append((name, node, value, uses))
-        elif any(_is_this_member(source, n, name) for n in walk(body)):
-            publics.append((name, node))
+        elif any(_is_this_member(source, n, name) and _in_method(n) for n in walk(unit.node)):
+            publics.append((name, node))  # used by the target, or by a helper it calls
     moved = _movable_statics(source, class_name, statics, taken)
     # what the reads of a moved static and the uses of a private field become
     swaps = {read: local for name, local in moved.items() for read in statics[name][2]}
@@ -481,8 +481,9 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         for node, text in swaps.items()
         if not any(r.start_byte <= node.start_byte < r.end_byte for r in removed)
     )
-    if setup:  # then the body reads a field: it has a first statement
-        indent = " " * body.named_children[0].start_point[1]
+    if setup:
+        first = body.named_children[0] if body.named_children else None
+        indent = " " * (first.start_point[1] if first is not None else method.start_point[1] + 2)
         text = "".join(f"\n{indent}{line}" for _, line in sorted(setup))
         edits.append(Edit(body.start_byte + 1, body.start_byte + 1, text.encode("utf-8")))
     return edits

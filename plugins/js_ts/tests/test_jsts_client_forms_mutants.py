@@ -422,3 +422,27 @@ def test_a_private_helper_calling_only_itself_moves() -> None:
     code = optimized(ledger(members, "    return this.#depth(2) + cat;\n"))
     assert "const Ledger_depth = function (n) {\n  return n <= 0 ? 0 : 1 + Ledger_depth.call(this, n - 1);\n};" in code
     assert "    return Ledger_depth.call(this, 2) + cat;\n" in code and "#depth" not in code, code
+
+
+@pytest.mark.parametrize("language", ["javascript", "typescript"])
+def test_a_field_used_only_by_a_helper_is_set_by_an_empty_target(language: str) -> None:
+    """The helper is called through the target, which sets the field first, even when the target
+    had no statement of its own to indent by."""
+    original = CodeFile(
+        "src/ledger.js" if language == "javascript" else "src/ledger.ts",
+        "export class Ledger {\n  total(cat) {\n    return cat;\n  }\n}\n",
+    )
+    answer = (
+        "export class Ledger {\n  seen = new Set();\n  #hits = [];\n\n  total(cat) {}\n\n"
+        "  _note() {\n    this.#hits.push(this.seen);\n  }\n}\n"
+    )
+    code = optimized(answer, original, "Ledger.total", language)
+    if language == "javascript":
+        assert (
+            "  total(cat) {\n    this.seen ??= new Set();\n    if (!Ledger_hits.has(this)) Ledger_hits.set(this, []);}"
+            in code
+        ), code
+    else:
+        assert "  total(cat) {\n    if (!Ledger_seen.has(this))" in code and "Ledger_hits.get(this)!.push(" in code, (
+            code
+        )
