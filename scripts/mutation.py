@@ -561,7 +561,6 @@ MODULES: dict[str, Module] = {
             "_method",
             "_private_names",
             "_is_constant",
-            "_outer_first",
         ],
     ),
     "python.instrument": Module(

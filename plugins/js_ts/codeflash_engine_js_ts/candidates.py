@@ -19,7 +19,7 @@ import attrs
 from tree_sitter import Node
 
 from codeflash_engine import CandidateCleaner, CandidatesRequest, CodeFile, Rejected, Target
-from codeflash_engine.plugins.treesitter import Edit, walk
+from codeflash_engine.plugins.treesitter import Edit, apply_edits, walk
 from codeflash_engine_js_ts.imports import Binding, add_imports, bindings, declared_names, missing_imports
 from codeflash_engine_js_ts.normalize import normal_form
 from codeflash_engine_js_ts.source import Source
@@ -523,18 +523,13 @@ def _movable_statics(source: Source, class_name: str, statics: dict[str, Static]
 
 def _swapped(source: Source, start: int, end: int, swaps: Mapping[Node, str]) -> str:
     """The code from ``start`` to ``end`` with the nodes of ``swaps`` inside it replaced by their
-    texts (a node inside another one replaced goes with it)."""
-    text, at = "", start
-    for inner in sorted((n for n in swaps if start <= n.start_byte and n.end_byte <= end), key=_outer_first):
-        if inner.start_byte < at:
-            continue  # inside one already replaced
-        text += source.span(at, inner.start_byte) + swaps[inner]
-        at = inner.end_byte
-    return text + source.span(at, end)
-
-
-def _outer_first(node: Node) -> tuple[int, int]:
-    return node.start_byte, -node.end_byte
+    texts (:func:`apply_edits`: a node inside another one replaced goes with it)."""
+    edits = [
+        Edit(n.start_byte - start, n.end_byte - start, text.encode("utf-8"))
+        for n, text in swaps.items()
+        if start <= n.start_byte and n.end_byte <= end
+    ]
+    return apply_edits(source.data[start:end], edits).decode("utf-8")
 
 
 def _movable(source: Source, value: Node, class_name: str, earlier: Collection[str]) -> bool:
