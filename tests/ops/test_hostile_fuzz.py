@@ -15,6 +15,7 @@ lag); ``CODEFLASH_ENGINE_HOSTILE_EXAMPLES`` (default 10 per operation) makes the
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import os
 import sys
@@ -137,12 +138,19 @@ def mutated(draw: st.DrawFn, base: Any) -> Any:
             continue
         action = draw(st.sampled_from(["replace", "replace", "replace", "remove", "add"]))
         if action == "add" or not target:
-            target[draw(st.text(min_size=1, max_size=12))] = draw(hostile_value)
+            target[draw(st.text(min_size=1, max_size=12))] = fresh(draw(hostile_value))
         elif action == "remove":
             del target[draw(st.sampled_from(sorted(target)))]
         else:
-            target[draw(st.sampled_from(sorted(target)))] = draw(hostile_value)
+            target[draw(st.sampled_from(sorted(target)))] = fresh(draw(hostile_value))
     return body
+
+
+def fresh(value: Any) -> Any:
+    """A copy of a drawn value: later mutations of the body must not change the strategies' own
+    lists and dictionaries (``sampled_from`` hands out the same objects each time), or hypothesis
+    sees the next example drawn differently and stops with ``FlakyStrategyDefinition``."""
+    return copy.deepcopy(value)
 
 
 RAW = [b"", b" ", b"\xff\xfe\x00", b"{", b"[" * 100_000, b"{" * 50_000, b"null", b'"text"', b"1e999999", b"[]"]
