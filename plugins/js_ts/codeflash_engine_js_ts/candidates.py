@@ -394,10 +394,11 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
     The client (0.20.6) replaces only the target method's body: a field the answer adds to the
     class would be missing, and the method read ``undefined``. So:
 
-    - a new static field read only as ``Ledger.LIMIT`` (or ``Ledger.#LIMIT``) becomes a
+    - a new static field read only on the class (``Ledger.LIMIT`` or ``Ledger.#LIMIT``, also
+      ``this.constructor.LIMIT`` in a method and ``this.LIMIT`` in a static method) becomes a
       module-level ``const Ledger_LIMIT = 64;``, which the client copies, and those reads read it.
-      Its value must not need the class: no ``this`` or ``super``, and no use of the class's name
-      but reads of other statics moved with it (which then read their constants);
+      Its value must not need the class: no ``super``, and no use of the class (its name, or
+      ``this``) but reads of other statics moved with it (which then read their constants);
     - a new instance field holding a fresh value (an empty ``new Map()``, ``[]``, ``{}``, a
       literal, or a function whose free names the target does not rebind) and used on ``this``
       in a method is set by the target itself before anything else: ``this.cache ??= new Map();``;
@@ -533,13 +534,15 @@ def _swapped(source: Source, start: int, end: int, swaps: Mapping[Node, str]) ->
 
 
 def _movable(source: Source, value: Node, class_name: str, earlier: Collection[str]) -> bool:
-    """``value`` means the same before the class: no ``this``, ``super``, or use of the class's
-    name other than reading a static of ``earlier`` (those moving too, declared before it)."""
+    """``value`` means the same before the class: no ``super``, and no ``this`` or use of the
+    class's name other than reading a static of ``earlier`` (those moving too, declared before
+    it). Such a read is on the class (``Ledger.X``, or ``this.X`` where ``this`` is the class):
+    a static moves only when all its reads are (:func:`_static_reads`)."""
     for node in walk(value):
-        if node.type in ("this", "super"):
+        if node.type == "super":
             return False
-        if node.type == "identifier" and source.text(node) == class_name:
-            member = node.parent  # `Ledger.X`: only a member has a property, and an identifier is its object
+        if node.type == "this" or (node.type == "identifier" and source.text(node) == class_name):
+            member = node.parent  # `Ledger.X`: only a member has a property, and the class is its object
             read = member.child_by_field_name("property") if member is not None else None
             if read is None or source.text(read) not in earlier:
                 return False
@@ -640,28 +643,78 @@ def _is_constant(source: Source, value: Node, class_name: str) -> bool:
         return True
     if value.type in ("binary_expression", "unary_expression", "parenthesized_expression"):
         return all(_is_constant(source, operand, class_name) for operand in value.named_children)
-    if value.type == "member_expression":
+    if value.type == "member_expression":  # a static: `Ledger.K`, or `this.constructor.K` (in a field's value)
         owner, prop = value.child_by_field_name("object"), value.child_by_field_name("property")
-        return (
-            owner is not None and source.text(owner) == class_name and prop is not None and prop.type in _MEMBER_NAMES
-        )
+        on_class = owner is not None and (source.text(owner) == class_name or _is_this_constructor(source, owner))
+        return on_class and prop is not None and prop.type in _MEMBER_NAMES
     return False
 
 
 def _static_reads(source: Source, cls: Node, class_name: str, name: str) -> list[Node] | None:
-    """The ``Class.name`` reads in the class; None when it is referred to in any other way (or
-    written to), or when the class itself is used as a value (``const { name } = Class``)."""
+    """The reads of ``name`` on the class in the class (``Class.name``, ``this.constructor.name``
+    in an instance's code, ``this.name`` in a static's: see :func:`_is_class_reference`); None when
+    it is referred to in any other way (or written to), or when the class itself is used as a
+    value (``const { name } = Class``, ``Object.keys(this)`` in a static method)."""
     reads: list[Node] = []
     for node in walk(cls):
-        if node.type == "identifier" and source.text(node) == class_name and not _names_its_class(node):
+        if _is_class_reference(source, node, cls, class_name) and not _names_its_class(node):
             return None
         member = node.parent if node.type in _MEMBER_NAMES and source.text(node) == name else None
         if member is not None and member.type == "member_expression":  # not a declaration, key or method
             owner = member.child_by_field_name("object")
-            if owner is None or source.text(owner) != class_name or _is_written(member):
+            if owner is None or not _is_class_reference(source, owner, cls, class_name) or _is_written(member):
                 return None
             reads.append(member)
     return reads
+
+
+def _is_class_reference(source: Source, node: Node, cls: Node, class_name: str) -> bool:
+    """``node`` is the class: its name, ``this`` in its static code (a static method, a static
+    field's value, a static block) or ``this.constructor`` in its instances' code (a method, a
+    field's value). A subclass reached the same ways would bring its own statics; the class's new
+    statics are its own (no subclass the original knows declares them)."""
+    if node.type == "identifier":
+        return source.text(node) == class_name
+    if node.type == "this":
+        return _this_scope(node, cls) == "static"
+    return _is_this_constructor(source, node) and _this_scope(node, cls) == "instance"
+
+
+def _is_this_constructor(source: Source, node: Node) -> bool:
+    """``this.constructor``."""
+    return _is_this_member(source, node, "constructor")
+
+
+#: functions with their own ``this``: the one a method or field of the class has does not reach inside
+_OWN_THIS = frozenset(
+    {
+        "function_expression",
+        "function",
+        "function_declaration",
+        "generator_function",
+        "generator_function_declaration",
+        "class_body",
+    }
+)
+
+
+def _this_scope(node: Node, cls: Node) -> str | None:
+    """What ``this`` is at ``node`` in the class ``cls``: ``"static"`` (the class itself), in a
+    static method, static field's value or static block; ``"instance"``, in a method or a field's
+    value; None elsewhere (inside a ``function`` or a nested class, or outside the class's body).
+    Arrow functions take the ``this`` around them."""
+    declaration = _declaration_of(cls)
+    child, parent = node, node.parent
+    while parent is not None and parent.type not in _OWN_THIS:
+        owner = parent.parent
+        if owner is not None and owner.type == "class_body" and owner.parent == declaration:
+            if child in (parent.child_by_field_name("name"), parent.child_by_field_name("property")):
+                return None  # a computed key (`[this.x]() {}`): evaluated around the class
+            if parent.type == "class_static_block" or any(c.type == "static" for c in parent.children):
+                return "static"
+            return "instance" if parent.type in ("method_definition", *_FIELDS) else None
+        child, parent = parent, owner
+    return None
 
 
 def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
@@ -673,7 +726,8 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     candidate fail with ``this._index is not a function``. Such a method becomes a module-level
     ``const Ledger__index = function (...) { ... };`` (a new declaration, which the client copies)
     and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result. A
-    getter read as ``this.size`` becomes ``Ledger_size.call(this)``. Calls inside the moved
+    getter read as ``this.size`` becomes ``Ledger_size.call(this)``, and a static method called
+    through an instance ``Ledger_make.call(this.constructor, ...)``. Calls inside the moved
     methods (one helper calling another, or itself) are rewritten the same way.
     Left alone (and lost, as before): setters, members using ``super`` or a private name that
     does not move with them (``this.#count``), and members referred to other than by a call (a
@@ -695,6 +749,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     taken = declared_names(source)
     methods: dict[str, tuple[Definition, str]] = {}  # name: the member, its constant
     getters: set[str] = set()
+    statics: set[str] = set()
     twice: set[str] = set()  # a getter and its setter, or two members of one name
     for member in members:
         method = member.function
@@ -709,11 +764,13 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
             continue
         if any(c.type == "get" for c in method.children):
             getters.add(name)
+        if any(c.type == "static" for c in method.children):
+            statics.add(name)
         methods[name] = (member, f"{class_name}_{name.lstrip('#')}")
     for name in twice:
         methods.pop(name, None)
     while True:  # a member using private names moves only with the members of those names
-        uses = _member_uses(source, unit.node, class_name, {name: "" for name in methods}, getters)
+        uses = _member_uses(source, unit.node, class_name, {name: "" for name in methods}, getters, statics)
         used = {name for name, _ in uses.values()}
         stuck = [name for name, (m, _) in methods.items() if not (_private_names(source, _method(m)) or set()) <= used]
         if not stuck:
@@ -721,7 +778,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         for name in stuck:
             del methods[name]
     lifted = {name: _fresh_local(local, taken) for name, (_, local) in methods.items()}
-    uses = _member_uses(source, unit.node, class_name, lifted, getters)
+    uses = _member_uses(source, unit.node, class_name, lifted, getters, statics)
     if not uses:
         return []  # referred to in other ways, or used by nothing: left as they were
     texts = {node: text for node, (_, text) in uses.items()}
@@ -768,12 +825,19 @@ def _private_names(source: Source, method: Node) -> set[str] | None:
 
 
 def _member_uses(
-    source: Source, cls: Node, class_name: str, lifted: Mapping[str, str], getters: Collection[str]
+    source: Source,
+    cls: Node,
+    class_name: str,
+    lifted: Mapping[str, str],
+    getters: Collection[str],
+    statics: Collection[str],
 ) -> dict[Node, tuple[str, str]]:
     """What to write for each use of a lifted member in the class, by node, with the member's
     name: ``this.m(args)`` (``Class.m(args)``) becomes ``m_const.call(this, args)`` (the uses
     inside ``args`` rewritten too) and a getter's ``this.g`` becomes ``g_const.call(this)``.
-    A member referred to in any other way has no uses: it stays."""
+    A static one may also be reached through an instance: ``this.constructor.m(args)`` becomes
+    ``m_const.call(this.constructor, args)``. A member referred to in any other way has no
+    uses: it stays."""
     found: list[tuple[Node, str, Node, Node | None]] = []  # the use, the name, the owner, the arguments
     other: set[str] = set()  # members referred to in another way
     for node in walk(cls):
@@ -782,9 +846,10 @@ def _member_uses(
         prop, owner = node.child_by_field_name("property"), node.child_by_field_name("object")
         if prop is None or owner is None or source.text(prop) not in lifted:
             continue
-        if owner.type != "this" and source.text(owner) != class_name:
-            continue
         name = source.text(prop)
+        through_instance = name in statics and _is_class_reference(source, owner, cls, class_name)
+        if owner.type != "this" and source.text(owner) != class_name and not through_instance:
+            continue
         if name in getters:
             if _is_written(node):
                 other.add(name)

@@ -446,3 +446,46 @@ def test_a_field_used_only_by_a_helper_is_set_by_an_empty_target(language: str) 
         assert "  total(cat) {\n    if (!Ledger_seen.has(this))" in code and "Ledger_hits.get(this)!.push(" in code, (
             code
         )
+
+
+def test_statics_reached_through_an_instance_or_as_this_in_static_code_move_out() -> None:
+    """`this.constructor.K` in a method or a field's value, and `this.K` in a static method or a
+    later static's value, read the class's statics like `Ledger.K`."""
+    members = (
+        "  static K = 2;\n  static J = this.K * 3;\n  scaled = this.constructor.K * 2;\n"
+        "  static times(x) {\n    return x * this.J;\n  }\n  _plus(x) {\n    return x + this.constructor.K;\n  }\n"
+    )
+    body = "    return [this.constructor.times(this._plus(1)), Ledger.times(1), this.scaled, cat];\n"
+    code = optimized(ledger(members, body))
+    assert code.startswith("const Ledger_K = 2;\n\nconst Ledger_J = Ledger_K * 3;\n\n"), code
+    assert "const Ledger_times = function (x) {\n  return x * Ledger_J;\n};" in code, code
+    assert "const Ledger__plus = function (x) {\n  return x + Ledger_K;\n};" in code, code
+    assert "    this.scaled ??= Ledger_K * 2;\n" in code, code
+    uses = "Ledger_times.call(this.constructor, Ledger__plus.call(this, 1)), Ledger_times.call(Ledger, 1)"
+    assert f"    return [{uses}, this.scaled, cat];\n" in code and "static" not in code, code
+
+
+@pytest.mark.parametrize(
+    ("members", "use"),
+    [
+        ("", "[1].map(function () { return this.constructor.K; })[0]"),  # the function's own `this`
+        ("", "this.K"),  # an instance's property, not the static
+        ("", "(() => { const C = this.constructor; return C.K; })()"),  # the class as a value
+        ("", "(this.constructor.K = 3)"),  # written
+        ("  static peek() {\n    return this.constructor.K;\n  }\n", "Ledger.peek()"),  # `Function`'s K
+        ("  static keys() {\n    return Object.keys(this);\n  }\n", "Ledger.keys()"),  # the class as a value
+    ],
+)
+def test_a_static_reached_other_ways_through_this_stays(members: str, use: str) -> None:
+    code = optimized(ledger("  static K = 2;\n" + members, f"    return [this.constructor.K, {use}, cat];\n"))
+    assert "Ledger_K" not in code and "  static K = 2;\n" in code, code
+
+
+def test_this_in_a_computed_key_or_a_nested_class_is_not_the_class() -> None:
+    """A computed key is evaluated around the class; a nested class has a `this` of its own."""
+    nested = "  static K = 2;\n  inner() {\n    return new (class {\n      k = this.constructor.K;\n    })().k;\n  }\n"
+    code = optimized(ledger(nested, "    return [this.constructor.K, this.inner(), cat];\n"))
+    assert "Ledger_K" not in code, code
+    keyed = "  static K = 2;\n  static [this.K]() {\n    return 1;\n  }\n"
+    code = optimized(ledger(keyed, "    return [Ledger.K, cat];\n"))
+    assert "Ledger_K" not in code, code
