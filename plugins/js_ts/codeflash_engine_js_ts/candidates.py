@@ -410,7 +410,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
       would not type-check, the class the client keeps not declaring ``memo``.
 
     Left alone: everything else (a static nothing reads, one written or read other ways, fields
-    holding other values).
+    holding other values, fields named like a method or accessor of the class).
     """
     class_name = target.class_name or ""
     defs = definitions(source)
@@ -421,6 +421,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         return []
     known = file.keys
     taken = declared_names(source)
+    methods = {_own_name(d) for d in defs if d.class_name == class_name and d.function is not None}
     statics: dict[str, Static] = {}
     mapped: list[tuple[str, Node, Node, list[Node]]] = []  # to a WeakMap: the name, the field, its value, its uses
     publics: list[tuple[str, Node]] = []  # the name, the field
@@ -436,6 +437,8 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         static = any(c.type == "static" for c in node.children)
         if not static and name in file.this_names:
             continue  # the original has it already (set in its constructor): not new
+        if name in methods:
+            continue  # a method or accessor of the name: the field hides it, or is a member twice
         if static:
             reads = _static_reads(source, unit.node, class_name, name)
             if reads:  # else read by nothing, or not only as `Class.name`
@@ -727,13 +730,17 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     ``const Ledger__index = function (...) { ... };`` (a new declaration, which the client copies)
     and its calls ``Ledger__index.call(this, ...)``: the same ``this``, arguments and result. A
     getter read as ``this.size`` becomes ``Ledger_size.call(this)``, and a static method called
-    through an instance ``Ledger_make.call(this.constructor, ...)``. Calls inside the moved
+    through an instance ``Ledger_make.call(this.constructor, ...)``. A setter assigned in a
+    statement of its own, ``this.limit = n;``, becomes ``Ledger_set_limit.call(this, n);``: the
+    same call, and the statement drops the assignment's value either way. Calls inside the moved
     methods (one helper calling another, or itself) are rewritten the same way.
-    Left alone (and lost, as before): setters, members using ``super`` or a private name that
-    does not move with them (``this.#count``), and members referred to other than by a call (a
-    read, for a getter) on ``this`` (or on the class, for a static one). A member nothing uses stays too: the client
-    sends only the parts of the class around the target, so an answer repeating the rest of the
-    class is not adding it.
+    Left alone (and lost, as before): members using ``super`` or a private name that does not
+    move with them (``this.#count``), members referred to other than by a call (a read, for a
+    getter; a lone assignment, for a setter) on ``this`` (or on the class, for a static one),
+    with the other accessor of their name (``this.size += 1`` needs both), and the members
+    :func:`_liftable_members` leaves out. A member nothing uses stays too: the client sends only
+    the parts of the class around the target, so an answer repeating the rest of the class is
+    not adding it.
     """
     class_name = target.class_name or ""
     known = set(file.functions)
@@ -747,47 +754,27 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
     if unit is None:
         return []
     taken = declared_names(source)
-    methods: dict[str, tuple[Definition, str]] = {}  # name: the member, its constant
-    getters: set[str] = set()
-    statics: set[str] = set()
-    twice: set[str] = set()  # a getter and its setter, or two members of one name
-    for member in members:
-        method = member.function
-        assert method is not None
-        name_node = method.child_by_field_name("name")
-        assert name_node is not None  # a method always has its name
-        name = source.text(name_node)
-        if name in methods or any(c.type == "set" for c in method.children):
-            twice.add(name)  # a setter, or a second member of the name: each left where it is (below)
-            continue
-        if name == "constructor" or _private_names(source, method) is None:
-            continue
-        if any(c.type == "get" for c in method.children):
-            getters.add(name)
-        if any(c.type == "static" for c in method.children):
-            statics.add(name)
-        methods[name] = (member, f"{class_name}_{name.lstrip('#')}")
-    for name in twice:
-        methods.pop(name, None)
+    keys = [d.key or "" for d in defs if d.class_name == class_name]
+    fields = {key.partition(".field ")[2] for key in keys if ".field " in key}
+    found = _liftable_members(source, members, class_name, fields, file.this_names)
     while True:  # a member using private names moves only with the members of those names
-        uses = _member_uses(source, unit.node, class_name, {name: "" for name in methods}, getters, statics)
-        used = {name for name, _ in uses.values()}
-        stuck = [name for name, (m, _) in methods.items() if not (_private_names(source, _method(m)) or set()) <= used]
+        uses = _member_uses(source, unit.node, class_name, {key: (_method(m), "") for key, (m, _) in found.items()})
+        used = {_member_name(key) for key, _ in uses.values()}
+        stuck = [key for key, (m, _) in found.items() if not (_private_names(source, _method(m)) or set()) <= used]
         if not stuck:
             break
-        for name in stuck:
-            del methods[name]
-    lifted = {name: _fresh_local(local, taken) for name, (_, local) in methods.items()}
-    uses = _member_uses(source, unit.node, class_name, lifted, getters, statics)
+        for key in stuck:
+            del found[key]
+    lifted = {key: (_method(m), _fresh_local(local, taken)) for key, (m, local) in found.items()}
+    uses = _member_uses(source, unit.node, class_name, lifted)
     if not uses:
         return []  # referred to in other ways, or used by nothing: left as they were
     texts = {node: text for node, (_, text) in uses.items()}
     edits: list[Edit] = []
     moved: list[Node] = []
-    for name, (member, _) in methods.items():
-        method = member.function
-        assert method is not None
-        if name not in {used for used, _ in uses.values()}:
+    for key, (member, _) in found.items():
+        method = _method(member)
+        if key not in {used for used, _ in uses.values()}:
             continue
         params = method.child_by_field_name("type_parameters") or method.child_by_field_name("parameters")
         assert params is not None  # a method always has its parameter list
@@ -797,7 +784,7 @@ def lifted_method_edits(source: Source, file: OriginalFile, target: Target) -> l
         generic = False
         if source.is_typescript:
             code, generic = _typed_function(source, unit.node, method, code)
-        text = f"const {lifted[name]}{': any' if generic else ''} = {prefix}function{star} {code};\n\n"
+        text = f"const {lifted[key][1]}{': any' if generic else ''} = {prefix}function{star} {code};\n\n"
         edits.append(Edit(unit.start, unit.start, text.encode("utf-8")))
         edits.append(Edit(*source.removal_span(member.node), b""))
         moved.append(member.node)
@@ -825,53 +812,132 @@ def _private_names(source: Source, method: Node) -> set[str] | None:
 
 
 def _member_uses(
-    source: Source,
-    cls: Node,
-    class_name: str,
-    lifted: Mapping[str, str],
-    getters: Collection[str],
-    statics: Collection[str],
+    source: Source, cls: Node, class_name: str, lifted: Mapping[str, tuple[Node, str]]
 ) -> dict[Node, tuple[str, str]]:
-    """What to write for each use of a lifted member in the class, by node, with the member's
-    name: ``this.m(args)`` (``Class.m(args)``) becomes ``m_const.call(this, args)`` (the uses
-    inside ``args`` rewritten too) and a getter's ``this.g`` becomes ``g_const.call(this)``.
-    A static one may also be reached through an instance: ``this.constructor.m(args)`` becomes
-    ``m_const.call(this.constructor, args)``. A member referred to in any other way has no
-    uses: it stays."""
-    found: list[tuple[Node, str, Node, Node | None]] = []  # the use, the name, the owner, the arguments
-    other: set[str] = set()  # members referred to in another way
+    """What to write for each use of a lifted member in the class, by node, with the member's key
+    (see :func:`_liftable_members`; ``lifted`` gives each key's method and constant):
+    ``this.m(args)`` (``Class.m(args)``) becomes ``m_const.call(this, args)`` (the uses inside
+    ``args`` rewritten too), a getter's ``this.g`` becomes ``g_const.call(this)``, and a setter's
+    ``this.s = value;`` ``set_s_const.call(this, value);``. A static one may also be reached
+    through an instance: ``this.constructor.m(args)`` becomes ``m_const.call(this.constructor,
+    args)``. A member referred to in any other way has no uses: it stays, with the other
+    accessor of its name."""
+    found: list[tuple[Node, str, Node, tuple[int, int]]] = []  # the use, the key, the receiver, what it passes
+    other: set[str] = set()  # names referred to in another way
     for node in walk(cls):
         if node.type != "member_expression":
             continue
         prop, owner = node.child_by_field_name("property"), node.child_by_field_name("object")
-        if prop is None or owner is None or source.text(prop) not in lifted:
+        name = source.text(prop) if prop is not None else ""
+        member = lifted.get(name) or lifted.get(_setter_key(name))
+        if owner is None or member is None:
             continue
-        name = source.text(prop)
-        through_instance = name in statics and _is_class_reference(source, owner, cls, class_name)
+        through_instance = _has_token(member[0], "static") and _is_class_reference(source, owner, cls, class_name)
         if owner.type != "this" and source.text(owner) != class_name and not through_instance:
             continue
-        if name in getters:
-            if _is_written(node):
-                other.add(name)
-            found.append((node, name, owner, None))
-            continue
-        call = node.parent  # a call of the method: the node is its callee (not a tagged template's)
-        arguments = call.child_by_field_name("arguments") if call is not None else None
-        if call is not None and call.child_by_field_name("function") == node and _is_arguments(arguments):
-            found.append((call, name, owner, arguments))
-        else:
+        use = _use_of(node, name, lifted)
+        if use is None:
             other.add(name)
-    found = [use for use in found if use[1] not in other]
+        else:
+            found.append((use[0], use[1], owner, use[2]))
+    found = [use for use in found if _member_name(use[1]) not in other]
     uses: dict[Node, tuple[str, str]] = {}
-    for node, name, owner, arguments in sorted(found, key=lambda f: f[0].end_byte - f[0].start_byte):
-        receiver = source.text(owner)
-        if arguments is None:
-            uses[node] = (name, f"{lifted[name]}.call({receiver})")
-            continue
+    for node, key, owner, (start, end) in sorted(found, key=lambda f: f[0].end_byte - f[0].start_byte):
         inner = {n: text for n, (_, text) in uses.items()}  # the smaller ones: those inside it are done
-        passed = _swapped(source, arguments.start_byte + 1, arguments.end_byte - 1, inner).strip()
-        uses[node] = (name, f"{lifted[name]}.call({receiver}{', ' + passed if passed else ''})")
+        passed = _swapped(source, start, end, inner).strip()
+        uses[node] = (key, f"{lifted[key][1]}.call({source.text(owner)}{', ' + passed if passed else ''})")
     return uses
+
+
+def _use_of(
+    member: Node, name: str, lifted: Mapping[str, tuple[Node, str]]
+) -> tuple[Node, str, tuple[int, int]] | None:
+    """How ``member`` (``this.name``) uses a lifted member: the expression a call of it replaces,
+    the key of the member called, and the span of the code it passes; None when no call can serve
+    (a method not called, a getter written to, a setter's value used or read back)."""
+    if _setter_key(name) in lifted and _is_assigned_alone(member):
+        assignment = member.parent
+        value = assignment.child_by_field_name("right") if assignment is not None else None
+        if assignment is not None and value is not None:
+            return assignment, _setter_key(name), (value.start_byte, value.end_byte)
+    method = lifted.get(name)
+    if method is None:
+        return None
+    if _has_token(method[0], "get"):
+        return None if _is_written(member) else (member, name, (member.end_byte, member.end_byte))
+    call = member.parent  # a call of the method: the member is its callee (not a tagged template's)
+    arguments = call.child_by_field_name("arguments") if call is not None else None
+    if call is not None and call.child_by_field_name("function") == member and _is_arguments(arguments):
+        return call, name, (arguments.start_byte + 1, arguments.end_byte - 1)
+    return None
+
+
+def _liftable_members(
+    source: Source, members: Sequence[Definition], class_name: str, fields: Collection[str], this_names: Collection[str]
+) -> dict[str, tuple[Definition, str]]:
+    """The new methods and accessors of the class that may move out, by key (a method's or
+    getter's name, ``set name`` for a setter), each with the name of its constant
+    (``Ledger_size``, ``Ledger_set_size``).
+
+    Left out: a constructor; members using ``super``; members named like a field of the class
+    (the field hides them on the instances); two members of one key, or a setter next to a
+    method or to a getter of the other placement (static or not); and a setter of a name the
+    original file uses on ``this`` (``this.rows = rows`` in its constructor would call it in the
+    answer, and not in the client's file).
+    """
+    found: dict[str, tuple[Definition, str]] = {}
+    twice: set[str] = set()  # names with two members of one key
+    for member in members:
+        method = _method(member)
+        name_node = method.child_by_field_name("name")
+        assert name_node is not None  # a method always has its name
+        name = source.text(name_node)
+        setter = _has_token(method, "set")
+        if name == "constructor" or name in fields or _private_names(source, method) is None:
+            continue
+        if setter and name in this_names:
+            continue
+        key = _setter_key(name) if setter else name
+        if key in found:
+            twice.add(name)
+        found[key] = (member, f"{class_name}_{'set_' if setter else ''}{name.lstrip('#')}")
+    for key, (member, _) in list(found.items()):
+        name = _member_name(key)
+        paired = found.get(name) if key != name else None
+        if paired is None:
+            continue
+        method, getter = _method(member), _method(paired[0])
+        if not _has_token(getter, "get") or _has_token(method, "static") != _has_token(getter, "static"):
+            twice.add(name)
+    return {key: member for key, member in found.items() if _member_name(key) not in twice}
+
+
+def _setter_key(name: str) -> str:
+    """The key of the setter of ``name`` (see :func:`_liftable_members`)."""
+    return f"set {name}"
+
+
+def _member_name(key: str) -> str:
+    """The name of the member of ``key``: a setter's key without its ``set``."""
+    return key.removeprefix("set ")
+
+
+def _has_token(method: Node, token: str) -> bool:
+    """``method`` is written with the keyword ``token`` (``static``, ``get``, ``set``, ``async``)."""
+    return any(c.type == token for c in method.children)
+
+
+def _is_assigned_alone(member: Node) -> bool:
+    """``member`` is assigned with ``=`` in a statement of its own (``this.x = value;``), so the
+    assignment's value (the value assigned, not what a setter returns) is not used."""
+    assignment = member.parent
+    return (
+        assignment is not None
+        and assignment.type == "assignment_expression"
+        and assignment.child_by_field_name("left") == member
+        and assignment.parent is not None
+        and assignment.parent.type == "expression_statement"
+    )
 
 
 def _typed_function(source: Source, cls: Node, method: Node, code: str) -> tuple[str, bool]:

@@ -92,7 +92,8 @@ HELPER = "  _sum(rows) {\n    return rows.reduce((a, r) => a + r.v, 0);\n  }\n"
 @pytest.mark.parametrize(
     "before",
     [
-        "  get size() {\n    return this.rows.length;\n  }\n  set size(n) {\n    this.rows = [];\n  }\n",  # a pair
+        "  get size() {\n    return this.rows.length;\n  }\n  set size(n) {\n    this.rows = [];\n  }\n"
+        "  grow() {\n    this.size += 1;\n  }\n",  # a pair, updated by a method nothing calls
         "  static make(rows) {\n    return new Ledger(rows);\n  }\n",  # nothing calls it: stays
     ],
 )
@@ -489,3 +490,63 @@ def test_this_in_a_computed_key_or_a_nested_class_is_not_the_class() -> None:
     keyed = "  static K = 2;\n  static [this.K]() {\n    return 1;\n  }\n"
     code = optimized(ledger(keyed, "    return [Ledger.K, cat];\n"))
     assert "Ledger_K" not in code, code
+
+
+SETTER = "  set limit(v) {\n    this._limit = Math.max(v, 0);\n  }\n"
+PAIR = "  get size() {\n    return this._size ?? 0;\n  }\n  set size(n) {\n    this._size = n;\n  }\n"
+
+
+def test_a_setter_assigned_in_a_statement_moves_out() -> None:
+    """`this.limit = v;` becomes a call of the setter's constant; with its getter, reads and
+    writes both become calls (the value passed rewritten too)."""
+    body = "    this.limit = cat.length;\n    this.size = this.size + this._limit;\n    return this.size;\n"
+    code = optimized(ledger(SETTER + PAIR, body))
+    assert "const Ledger_set_limit = function (v) {\n  this._limit = Math.max(v, 0);\n};" in code, code
+    assert "const Ledger_size = function () {\n  return this._size ?? 0;\n};" in code, code
+    assert "const Ledger_set_size = function (n) {\n  this._size = n;\n};" in code, code
+    assert (
+        "    Ledger_set_limit.call(this, cat.length);\n"
+        "    Ledger_set_size.call(this, Ledger_size.call(this) + this._limit);\n"
+        "    return Ledger_size.call(this);\n" in code
+    ), code
+    assert " set " not in code and " get " not in code, code
+
+
+@pytest.mark.parametrize(
+    ("members", "body"),
+    [
+        ("  static set limit(v) {\n    this.seen = v;\n  }\n", "    Ledger.limit = 2;\n    return Ledger.seen;\n"),
+        ("  set #limit(v) {\n    this._limit = v;\n  }\n", "    this.#limit = 2;\n    return this._limit;\n"),
+    ],
+)
+def test_a_static_or_private_setter_moves_out(members: str, body: str) -> None:
+    code = optimized(ledger(members, body))
+    receiver = "Ledger" if "static" in members else "this"
+    assert f"    Ledger_set_limit.call({receiver}, 2);\n" in code and "set " not in code.split("class")[1], code
+
+
+@pytest.mark.parametrize(
+    ("members", "use"),
+    [
+        (SETTER, "this.limit += 1;"),  # a getter's value is needed: left alone
+        (SETTER, "this.limit++;"),
+        (SETTER, "const l = (this.limit = 2);"),  # the assignment's value is used
+        (SETTER, "if ((this.limit = 2)) cat = 'x';"),
+        (SETTER, "for (let i = 0; i < 1; this.limit = i++) cat += 1;"),
+        (SETTER, "[this.limit] = [2];"),
+        (SETTER, "this.limit = 2;\n    const l = this.limit;"),  # read back: `undefined` in the answer
+        (SETTER + "  limit = 1;\n", "this.limit = 2;"),  # a field of the name hides it
+        (SETTER + "  limit() {\n    return 1;\n  }\n", "this.limit = 2;"),  # a method of the name
+        ("  static get limit() {\n    return 1;\n  }\n" + SETTER, "this.limit = 2;"),  # not a pair
+        (SETTER.replace("limit", "rows"), "this.rows = [];"),  # the original's constructor sets `rows`
+    ],
+)
+def test_a_setter_used_other_ways_stays(members: str, use: str) -> None:
+    code = optimized(ledger(members, f"    {use}\n    return cat;\n"))
+    assert "Ledger_set_" not in code and "  set " in code, code
+    assert "??=" not in code, code  # nor is a field of its name set by the target (the setter would take it)
+
+
+def test_a_getter_and_setter_pair_updated_in_place_stays_whole() -> None:
+    code = optimized(ledger(PAIR, "    this.size = 1;\n    this.size *= 2;\n    return this.size;\n"))
+    assert "Ledger_size" not in code and "Ledger_set_size" not in code and PAIR in code, code
