@@ -14,7 +14,8 @@ kept (:func:`wanted`: a comparison moved across its boundary or negated, + and -
 swapped, a unary operator dropped; numbers +/-1; and/or, True/False, break/continue, loops run
 zero times, exceptions not caught, decorators removed) and less mutants in annotations and ``def``
 lines (:func:`_inert`). ``--sample K`` (or a module's own ``sample``) keeps every K-th mutant in
-cosmic-ray's deterministic job order; the report says which modules were sampled.
+cosmic-ray's deterministic job order (``--offset J`` picks the J-th of each K instead of the first,
+so a sampled module's other mutants can be run too); the report says which modules were sampled.
 
 A surviving mutant is either killed by a new test or listed in ``scripts/mutation_equivalents.json``
 with the reason it cannot change behaviour; the report subtracts the listed ones. An entry is
@@ -28,6 +29,7 @@ Usage (from the repository root, with the project's .venv; PostgreSQL's binaries
     nice -n 10 .venv/bin/python scripts/mutation.py text.v4a llm.retry
     .venv/bin/python scripts/mutation.py --list                     # modules, tests, samples
     nice -n 10 .venv/bin/python scripts/mutation.py --sample 3 text.matching
+    nice -n 10 .venv/bin/python scripts/mutation.py --offset 5 text.v4a      # another twelfth
     nice -n 10 .venv/bin/python scripts/mutation.py --source /tmp/old-checkout --work /tmp/before
     nice -n 10 .venv/bin/python scripts/mutation.py --work /tmp/after --reuse --retest text.v4a
 
@@ -1274,6 +1276,26 @@ MODULES: dict[str, Module] = {
         ["tests/test_plugin_host.py", "tests/test_plugin_defaults_mutants.py"],
         pytest_args=_MEMORY,
     ),
+    # -- session 15: the last small modules of the service never mutated
+    "pipelines.explain": Module(  # /ai/explain: the tagged explanation, or the whole answer
+        "engine/codeflash_engine/pipelines/explain.py",
+        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+        pytest_args=_MEMORY,
+    ),
+    "routes.workflow": Module(
+        "engine/codeflash_engine/http/routes/workflow.py",
+        ["tests/endpoints/test_endpoints.py", "tests/endpoints/test_routes_mutants.py"],
+        pytest_args=_MEMORY,
+    ),
+    "errors": Module(  # the statuses of the engine's exceptions
+        "engine/codeflash_engine/errors.py",
+        ["tests/test_errors_mutants.py", "tests/test_http_errors.py"],
+        pytest_args=_MEMORY,
+    ),
+    "js_ts.grammars": Module(  # TypeScript, TSX or JavaScript for a file
+        "plugins/js_ts/codeflash_engine_js_ts/grammars.py",
+        ["plugins/js_ts/tests/test_jsts_candidates.py", "plugins/js_ts/tests/test_jsts_small_mutants.py"],
+    ),
 }
 
 
@@ -1520,6 +1542,7 @@ def _session(
     sock: str,
     reuse: bool,
     retest: bool = False,
+    offset: int = 0,
 ) -> list[Mutant]:
     """Run the cosmic-ray session of one module; its mutants with their outcomes.
 
@@ -1532,7 +1555,7 @@ def _session(
     config = work / f"{name}.toml"
     db = work / f"{name}.sqlite"
     if not (reuse and config.exists() and db.exists()):
-        _prepare(name, module, tree, config, db, sample, env, sock)
+        _prepare(name, module, tree, config, db, sample, env, sock, offset)
     elif retest:  # the module's tests as they are now (new test files included), same time-out
         timeout = float(tomllib.loads(config.read_text())["cosmic-ray"]["timeout"]) - 30
         _write_config(config, module, _command(module, tree, sock, timeout))
@@ -1587,9 +1610,18 @@ def _write_config(config: Path, module: Module, command: str) -> None:
 
 
 def _prepare(
-    name: str, module: Module, tree: Path, config: Path, db: Path, sample: int, env: dict[str, str], sock: str
+    name: str,
+    module: Module,
+    tree: Path,
+    config: Path,
+    db: Path,
+    sample: int,
+    env: dict[str, str],
+    sock: str,
+    offset: int = 0,
 ) -> None:
-    """Check the module's tests pass unmutated, create its session, mark what is not run as skipped."""
+    """Check the module's tests pass unmutated, create its session, mark what is not run as skipped
+    (of every ``sample`` mutants in scope, the one at ``offset`` runs)."""
     from cosmic_ray.work_db import WorkDB, use_db
     from cosmic_ray.work_item import WorkerOutcome, WorkResult
 
@@ -1633,11 +1665,11 @@ def _prepare(
                 why = "in an annotation or a def line (scripts/mutation.py: _inert)"
             else:
                 kept += 1
-                if (kept - 1) % sample:
+                if (kept - 1) % sample != offset % sample:
                     why = "sampled out"
             if why:
                 work_db.set_result(item.job_id, WorkResult(output=why, worker_outcome=WorkerOutcome.SKIPPED))
-    running = (kept + sample - 1) // sample
+    running = len(range(offset % sample, kept, sample))
     print(f"  {name}: baseline {took:.1f} s, {kept} mutants in scope, running {running}", flush=True)
 
 
@@ -1695,6 +1727,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", help=f"module names (default: all): {', '.join(MODULES)}")
     parser.add_argument("--sample", type=int, default=0, help="keep every K-th mutant (default: the module's own)")
+    parser.add_argument(
+        "--offset", type=int, default=0, help="of every K sampled mutants run the J-th (0 to K-1; default 0)"
+    )
     parser.add_argument("--work", type=Path, default=Path("/tmp/cfe-mutation"), help="working folder")
     parser.add_argument("--source", type=Path, default=ROOT, help="the checkout to copy and mutate (default: this one)")
     parser.add_argument("--reuse", action="store_true", help="carry on the sessions (and the copy) already in --work")
@@ -1750,7 +1785,7 @@ def main() -> None:
             module = MODULES[name]
             sample = args.sample or module.sample
             started = time.monotonic()
-            mutants = _session(name, module, tree, args.work, sample, env, sock, args.reuse, args.retest)
+            mutants = _session(name, module, tree, args.work, sample, env, sock, args.reuse, args.retest, args.offset)
             seen_keys.update(m.key for m in mutants)
             r = report[name] = _score(mutants, equivalents, sample, round(time.monotonic() - started))
             print(

@@ -13,7 +13,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient
 
 from codeflash_engine.app import create_app
-from codeflash_engine.errors import EngineError, InvalidRequest, UpstreamFailed
+from codeflash_engine.errors import EngineError, InvalidRequest, ServiceUnavailable, UpstreamFailed
 from codeflash_engine.http.body import parse_body
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.infra.records import ErrorRecord
@@ -105,6 +105,10 @@ async def client(aiohttp_client: Callable[[web.Application], Awaitable[Client]],
     app.router.add_post("/ai/test-upstream", _failing(lambda: UpstreamFailed("every model failed")))
     app.router.add_post("/ai/test-invalid", _failing(lambda: InvalidRequest("the language is unknown")))
     app.router.add_post("/ai/test-boom", _failing(lambda: RuntimeError("x" * 5000)))
+    app.router.add_post(
+        "/ai/test-unavailable",
+        _failing(lambda: ServiceUnavailable("the database is down", headers={"Retry-After": "7"})),
+    )
     app.router.add_post("/test/boom", _failing(lambda: RuntimeError("outside the API")))
     return await aiohttp_client(app)
 
@@ -246,3 +250,19 @@ async def test_a_body_the_parser_gave_up_on_closes_the_connection(client: Client
     assert resp.status == 400 and resp.content_type == "application/json"
     assert resp.headers.get("Connection", "").lower() == "close"
     assert "Content-Encoding says" in (await resp.json())["error"]
+
+
+async def test_a_dependency_down_is_503_with_its_retry_after(client: Client) -> None:
+    """``ServiceUnavailable`` answers 503 (the client may retry), with the headers it was raised
+    with; other errors carry no headers of their own."""
+    resp = await client.post("/ai/test-unavailable", json={"trace_id": "t-unavailable"}, headers=AUTH)
+    assert resp.status == 503 and resp.headers["Retry-After"] == "7"
+    assert (await resp.json())["error"] == "the database is down"
+    resp = await client.post("/ai/test-upstream", json={"trace_id": "t-upstream-headers"}, headers=AUTH)
+    assert resp.status == 502 and "Retry-After" not in resp.headers
+
+
+def test_an_error_keeps_its_headers_and_has_none_by_default() -> None:
+    assert EngineError("x", headers={"Retry-After": "3"}).headers == {"Retry-After": "3"}
+    assert EngineError("x").headers == {}
+    assert ServiceUnavailable("x").status == 503

@@ -157,6 +157,33 @@ async def test_workflow_steps_never_read_are_an_error(engine_client: EngineClien
     assert status == 502 and "every LLM call" in body["error"], body
 
 
+# --- explain -------------------------------------------------------------------------------------
+
+
+async def test_an_explanation_without_tags_is_the_whole_answer_stripped(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    fake_llm.reply("  **Faster**: one pass instead of two.\n")
+    status, body = await call(engine_client, "/ai/explain", s.explain())
+    assert status == 200 and body == {"explanation": "**Faster**: one pass instead of two."}, body
+    assert len(fake_llm.requests) == 1
+
+
+async def test_the_explanation_prompt_is_the_detected_language_s_or_the_core_s(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """The request names no language: Python code gets the Python plugin's prompt; code no plugin
+    recognises gets the core prompt, for "code"."""
+    fake_llm.reply("<explanation>ok</explanation>")
+    status, _ = await call(engine_client, "/ai/explain", s.explain())
+    assert status == 200
+    assert "optimizations of Python code" in fake_llm.requests[-1].system
+    plain = {"source_code": "SELECT a FROM t;", "optimized_code": "SELECT a FROM t LIMIT 1;"}
+    status, _ = await call(engine_client, "/ai/explain", s.explain(**plain))
+    assert status == 200
+    assert "optimizations of code to" in fake_llm.requests[-1].system
+
+
 # --- refine --------------------------------------------------------------------------------------
 
 

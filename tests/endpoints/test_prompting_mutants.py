@@ -53,9 +53,11 @@ def templates(tmp_path: Path) -> Path:
 
 
 def test_a_plugin_template_extends_the_core_one_and_the_user_template_is_its_own(templates: Path) -> None:
-    core_system = (CORE_PROMPTS / "explain.system.j2").read_text()
+    comment, core_system = (CORE_PROMPTS / "explain.system.j2").read_text().split("\n", 1)
+    assert comment.startswith("{#-") and comment.endswith("-#}")
     prompt = render_prompt(_request(fields={"code": "if a < b & c > 'd':"}), [templates])
-    assert prompt.system == core_system.replace("{{ language }}", "python").strip()
+    language = '{{ "code" if language == "code" else language ~ " code" }}'
+    assert prompt.system == core_system.replace(language, "python code").strip()
     head = "Head python python\n    if a < b & c > 'd':\n|None|None|None|False\n"
     assert prompt.user.startswith(head)
     assert prompt.cache_prefix_chars == len(head)
