@@ -135,3 +135,41 @@ def test_an_attribute_the_candidate_assigns_through_self_stays() -> None:
     )
     text = only_text(ORIGINAL, code, "Scorer.score")
     assert "self._seen = self._seen + 1" in text and "\n_seen = 0" not in text, text
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        '{ch: i for i, ch in enumerate("aeiou")}',
+        'frozenset(ch for ch in "aeiou")',
+        '[ch for ch in "aeiou" if (lambda c=ch: c)()]',
+    ],
+    ids=["dict-comprehension", "generator", "lambda-in-a-comprehension"],
+)
+def test_a_new_table_built_by_a_comprehension_becomes_a_module_constant(table: str) -> None:
+    """The comprehension's variables are its own, not names of the class body that the table
+    would read (found by the differential test against the client)."""
+    code = (
+        "class Scorer:\n"
+        f"    _VOWELS = {table}\n\n"
+        "    def score(self, text):\n"
+        "        vowels = self._VOWELS\n"
+        "        return sum(1 for ch in text if ch in vowels) * self.weight\n"
+    )
+    text = only_text(ORIGINAL, code, "Scorer.score")
+    assert f"_VOWELS = {table}\n" in text.split("class Scorer")[0], text
+    scorer = run_module(text)["Scorer"]
+    assert scorer(2).score("banana") == 6  # type: ignore[operator]
+
+
+def test_a_table_whose_first_iterable_reads_the_class_body_stays_in_the_class() -> None:
+    """A comprehension's first iterable runs in the class body: ``range(BONUS + 3)`` reads the
+    class's ``BONUS``, which a module constant could not see."""
+    code = (
+        "class Scorer:\n"
+        '    _VOWELS = frozenset("aeiou"[i] for i in range(BONUS + 3))\n\n'
+        "    def score(self, text):\n"
+        "        return sum(1 for c in text if c in self._VOWELS) * self.weight\n"
+    )
+    text = only_text(ORIGINAL, code, "Scorer.score")
+    assert "self._VOWELS" in text and "\n_VOWELS" not in text, text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import collections
+import copy
 import functools
 import re
 
@@ -210,14 +211,43 @@ class ModuleIndex:
 
 
 def class_body_names(node: ast.ClassDef) -> set[str]:
-    """The names a class body binds at its own level: methods, nested classes, attributes."""
+    """The names a class body binds at its own level: methods, nested classes, attributes (not
+    the variables of a comprehension or the parameters of a lambda, which have scopes of their own)."""
     names: set[str] = set()
     for item in node.body:
         if isinstance(item, Function | ast.ClassDef):
             names.add(item.name)
         else:
-            names |= bound_names(item)
+            names |= bound_names(_EnclosingParts.of(item))
     return names
+
+
+_OWN_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+class _EnclosingParts(ast.NodeTransformer):
+    """Replaces each comprehension by its first iterable and each lambda by its default values:
+    the parts of them that run in the enclosing scope (the rest binds names of their own scope)."""
+
+    @classmethod
+    def of(cls, statement: ast.stmt) -> ast.AST:
+        """``statement`` as the scope it runs in sees it: a copy without what runs in the inner
+        scopes; ``statement`` itself when it has none."""
+        if not any(isinstance(inner, _OWN_SCOPES) for inner in ast.walk(statement)):
+            return statement
+        pruned: ast.AST = cls().visit(copy.deepcopy(statement))
+        return pruned
+
+    def _first_iterable(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> ast.AST:
+        visited: ast.AST = self.visit(node.generators[0].iter)
+        return visited
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _first_iterable
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
+        visited: ast.AST = self.visit(ast.Tuple(elts=defaults, ctx=ast.Load()))
+        return visited
 
 
 #: the decorators that give one name several definitions, by the role each definition plays
