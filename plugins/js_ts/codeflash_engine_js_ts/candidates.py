@@ -386,6 +386,8 @@ def _declaration_of(node: Node) -> Node:
 _LITERALS = frozenset({"number", "string", "true", "false", "null", "undefined"})
 #: field values that are functions: made afresh, with the same ``this`` in the target as in the class
 _FUNCTIONS = frozenset({"arrow_function", "function_expression", "function"})
+#: field values that are functions taking the ``this`` they are called on (not arrows)
+_RECEIVING = frozenset({"function_expression", "function"})
 
 
 def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> list[Edit]:
@@ -407,7 +409,10 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
       with ``if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());`` and its uses read
       ``Ledger_memo.get(this)``, so the instances' own properties stay as they were. In
       TypeScript, public fields take this form too (typed, and ``get(this)!``): ``this.memo``
-      would not type-check, the class the client keeps not declaring ``memo``.
+      would not type-check, the class the client keeps not declaring ``memo``. A field holding
+      a ``function`` gets the ``this`` it is called on: ``this.#f(x)`` becomes
+      ``Ledger_f.get(this).call(this, x)`` (and it stays when a use gives it a ``this`` another
+      way, see :func:`_receives_no_other_this`);
 
     Left alone: everything else (a static nothing reads, one written or read other ways, fields
     holding other values, fields named like a method or accessor of the class).
@@ -446,9 +451,9 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         elif not _is_fresh(source, value, method, class_name):
             continue
         elif name_node.type == "private_property_identifier" or source.is_typescript:
-            if value.type in ("function_expression", "function"):
-                continue  # `this.#f()` passes `this`; a function read from the WeakMap would not get it
             uses = _field_uses(source, unit.node, name_node)
+            if uses and value.type in _RECEIVING:  # `this.#f()` passes `this` to the function: so must its call
+                uses = uses if all(_receives_no_other_this(use) for use in uses) else None
             if uses:
                 mapped.append((name, node, value, uses))
         elif any(_is_this_member(source, n, name) and _in_method(n) for n in walk(unit.node)):
@@ -464,6 +469,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         text = f"const {local}{typed} = {_swapped(source, value.start_byte, value.end_byte, swaps)};\n\n"
         edits.append(Edit(unit.start, unit.start, text.encode()))
     setup: list[tuple[int, str]] = []  # the field's place, the statement setting it
+    calls: list[tuple[Node, Node, str]] = []  # a function field called on `this`: the call, its arguments, the read
     for name, node, value, uses in mapped:
         local = _fresh_local(f"{class_name}_{name.lstrip('#')}", taken)
         annotation = node.child_by_field_name("type")  # TypeScript: `: Map<string, number>`
@@ -471,9 +477,18 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
             annotation = None  # the class's type parameters (or `this`) are not known outside it
         typed = f"<object, {source.text(annotation).lstrip(':').strip()}>" if annotation is not None else ""
         edits.append(Edit(unit.start, unit.start, f"const {local} = new WeakMap{typed}();\n\n".encode()))
-        swaps.update((use, f"{local}.get(this){'!' if source.is_typescript else ''}") for use in uses)  # set first
+        read = f"{local}.get(this){'!' if source.is_typescript else ''}"  # set first
+        for use in uses:
+            arguments = _call_arguments(use) if value.type in _RECEIVING else None
+            if arguments is None:
+                swaps[use] = read
+            else:
+                calls.append((_parent(use), arguments, read))
         initial = _swapped(source, value.start_byte, value.end_byte, swaps)
         setup.append((node.start_byte, f"if (!{local}.has(this)) {local}.set(this, {initial});"))
+    for call, arguments, read in sorted(calls, key=lambda c: c[0].end_byte - c[0].start_byte):  # inner ones first
+        passed = _swapped(source, arguments.start_byte + 1, arguments.end_byte - 1, swaps).strip()
+        swaps[call] = f"{read}.call(this{', ' + passed if passed else ''})"
     for name, node in publics:
         value = node.child_by_field_name("value")
         assert value is not None  # only fields with a value were kept
@@ -575,6 +590,37 @@ def _field_uses(source: Source, cls: Node, name_node: Node) -> list[Node] | None
 
 #: a class field's node, in JavaScript and in TypeScript
 _FIELDS = ("field_definition", "public_field_definition")
+
+
+def _call_arguments(member: Node) -> Node | None:
+    """The arguments of the call ``member`` is the callee of (``this.#f(x)``), if it is one."""
+    call = member.parent
+    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != member:
+        return None
+    arguments = call.child_by_field_name("arguments")
+    return arguments if _is_arguments(arguments) else None
+
+
+def _parent(node: Node) -> Node:
+    """The parent of ``node``, which has one."""
+    assert node.parent is not None
+    return node.parent
+
+
+def _receives_no_other_this(member: Node) -> bool:
+    """The function ``member`` (``this.#f``) holds is called with arguments, given no receiver
+    (read as a value: ``xs.map(this.#f, this)``, ``this.#f.call(o)``), but not called another way
+    that passes ``this`` to it (a tagged template, ``(this.#f)(x)``) nor constructed
+    (``new this.#f()``: ``new Ledger_f.get(this)()`` would call ``get`` as the constructor)."""
+    parent = member.parent
+    if parent is None or _call_arguments(member) is not None:
+        return True
+    if parent.type == "parenthesized_expression":
+        return False
+    return not (
+        (parent.type == "call_expression" and parent.child_by_field_name("function") == member)
+        or (parent.type == "new_expression" and parent.child_by_field_name("constructor") == member)
+    )
 
 
 def _in_method(node: Node) -> bool:

@@ -397,10 +397,10 @@ def test_two_members_of_one_name_stay_where_they_are() -> None:
 
 
 def test_each_field_after_one_left_alone_is_still_handled() -> None:
-    """A private field holding a `function` (its `this` would be lost) or a value made by a call
-    stays; the fields after it are still set by the target."""
+    """A private field holding a `function` given its `this` by a tagged template, or a value
+    made by a call, stays; the fields after it are still set by the target."""
     members = "  #f = function () { return 1; };\n  label = format('x');\n  #memo = new Map();\n  count = 0;\n"
-    body = "    return [this.#f(), this.label, this.#memo.size, this.count, cat];\n"
+    body = "    return [this.#f`x`, this.label, this.#memo.size, this.count, cat];\n"
     code = optimized(ledger(members, body))
     assert "this.label ??=" not in code and "  #f = function () { return 1; };\n" in code, code
     assert "    if (!Ledger_memo.has(this)) Ledger_memo.set(this, new Map());\n    this.count ??= 0;\n" in code, code
@@ -550,3 +550,45 @@ def test_a_setter_used_other_ways_stays(members: str, use: str) -> None:
 def test_a_getter_and_setter_pair_updated_in_place_stays_whole() -> None:
     code = optimized(ledger(PAIR, "    this.size = 1;\n    this.size *= 2;\n    return this.size;\n"))
     assert "Ledger_size" not in code and "Ledger_set_size" not in code and PAIR in code, code
+
+
+FUNCTION_FIELD = "  #f = function (x) {\n    return x + this.rows.length;\n  };\n"
+
+
+def test_a_private_field_holding_a_function_is_called_with_its_this() -> None:
+    """Called on `this`, the function gets it through `.call`; read as a value, it is the same
+    function (given no `this` either way)."""
+    body = "    return [this.#f(this.#f(1)), [5].map(this.#f, this), this.#f.call({ rows: [] }, 3), cat];\n"
+    code = optimized(ledger(FUNCTION_FIELD, body))
+    assert code.startswith("const Ledger_f = new WeakMap();\n\nexport class Ledger {\n"), code
+    setup = "    if (!Ledger_f.has(this)) Ledger_f.set(this, function (x) {\n    return x + this.rows.length;\n  });\n"
+    assert setup in code, code
+    calls = "Ledger_f.get(this).call(this, Ledger_f.get(this).call(this, 1))"
+    assert (
+        f"    return [{calls}, [5].map(Ledger_f.get(this), this), Ledger_f.get(this).call({{ rows: [] }}, 3), cat];\n"
+        in code
+    )
+    assert "#f" not in code, code
+
+
+@pytest.mark.parametrize("use", ["this.#f`x`", "(this.#f)(1)", "new this.#f(1)"])
+def test_a_private_function_field_given_this_or_constructed_other_ways_stays(use: str) -> None:
+    code = optimized(ledger(FUNCTION_FIELD, f"    return [this.#f(1), {use}, cat];\n"))
+    assert "Ledger_f" not in code and FUNCTION_FIELD in code, code
+
+
+def test_a_typescript_function_field_is_called_with_its_this() -> None:
+    """`tsc --strict` accepts the result: the function's type, with its `this`, is the map's."""
+    original = CodeFile(
+        "src/ledger.ts",
+        "export class Ledger {\n  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    return this.rows.length;\n  }\n}\n",
+    )
+    answer = (
+        "export class Ledger {\n  private scale: (this: Ledger, x: number) => number = function (this: Ledger, x) {\n"
+        "    return x * this.rows.length;\n  };\n\n  constructor(private rows: number[]) {}\n\n"
+        "  total(): number {\n    return this.scale(2);\n  }\n}\n"
+    )
+    code = optimized(answer, original, "Ledger.total", "typescript")
+    assert code.startswith("const Ledger_scale = new WeakMap<object, (this: Ledger, x: number) => number>();\n"), code
+    assert "    return Ledger_scale.get(this)!.call(this, 2);\n" in code, code

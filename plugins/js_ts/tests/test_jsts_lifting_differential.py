@@ -3,17 +3,21 @@
 The client (0.20.6) keeps only the target method's body and the file's new top-level declarations.
 A seeded generator writes answers whose target uses new static and instance fields (numbers,
 arithmetic on statics, empty containers, functions), private ones, helper methods (static or
-not, calling each other) and getters; each answer runs in Node as written and as the client
-would merge the engine's candidate (the original class, the target's body replaced, the
-candidate's new declarations before it). Every answer that runs must give the same results
-both ways. Left out on purpose, because the engine leaves them in the class (so the client
-loses them): setters, and private fields holding a `function` (not an arrow).
+not, calling each other), getters and setters. Statics are read on the class, through an
+instance (``this.constructor.X``) or as ``this.X`` in static code; private fields may hold a
+``function``, which takes the ``this`` it is called on. Each answer runs in Node as written and
+as the client would merge the engine's candidate (the original class, the target's body
+replaced, the candidate's new declarations before it). Every answer that runs must give the same
+results both ways. Left out on purpose, because the engine leaves them in the class (so the
+client loses them): a setter whose assignment's value is used or that is updated in place
+(``this.x += 1``), and the other shapes test_jsts_client_forms_mutants.py pins as left alone.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import shutil
 import subprocess
 
@@ -33,22 +37,37 @@ ORIGINAL = (
 )
 FUNCTIONS = ["(x) => x * 2", "(x) => x + this.rows.length", "function (x) { return x + this.rows.length; }"]
 METHODS = ["return x + 1;", "return x + this.rows.length;", "return [x].concat(this.rows).length;"]
+#: the kinds of member the generator adds; each is used by the target (or by a helper it calls)
+KINDS = ["map", "array", "number", "number", "function", "method", "getter", "calls", "setter", "accessor"]
 
 
 def answer(rng: random.Random) -> str:
-    """A class with one to five new members, all used by the target, in a shuffled order."""
+    """A class with one to five new members, all used by the target, in a shuffled order.
+
+    Statics are read on the class, through an instance (``this.constructor.X``), or as ``this.X``
+    in a static method or a later static's value. Setters are assigned in a statement of their
+    own, alone or next to their getter. Private fields may hold a ``function``, called on
+    ``this`` or passed with it."""
     members: list[str] = []
+    steps: list[str] = []  # statements of the target before its `return`
     uses: list[str] = []
     statics: list[str] = []  # numeric statics declared so far (a later one may read them)
     helpers: list[str] = []  # instance methods declared so far (a later one may call them)
-    for i in range(rng.randint(1, 5)):
-        kind = rng.choice(["map", "array", "number", "function", "method", "getter", "calls"])
-        static = rng.random() < 0.35 and kind in ("number", "map", "function", "method")
-        private = rng.random() < 0.3 and not (kind == "function" and not static)
+    kinds = sorted((rng.choice(KINDS) for _ in range(rng.randint(1, 5))), key=lambda k: k != "number")
+    for i, kind in enumerate(kinds):  # numbers first: the statics a later member may read
+        chance = {"number": 0.6, "method": 0.5, "map": 0.35, "function": 0.35}.get(kind, 0)
+        static = rng.random() < chance
+        private = rng.random() < (0.5 if kind == "function" else 0.3)
         name = f"{'#' if private else ''}m{i}"
         owner, prefix = ("Ledger", "static ") if static else ("this", "")
+        if static and rng.random() < 0.4:
+            owner = "this.constructor"  # a static reached through the instance
         if kind in ("method", "calls"):
-            body = "return x * 3;" if static else rng.choice(METHODS)
+            body = rng.choice(METHODS)
+            if static:
+                body = f"return x * this.{rng.choice(statics)};" if statics and rng.random() < 0.8 else "return x * 3;"
+            elif statics and rng.random() < 0.3:
+                body = f"return x + this.constructor.{rng.choice(statics)};"
             if kind == "calls" and not static and helpers:  # a helper calling an earlier one
                 body = f"return this.{rng.choice(helpers)}(x) + 1;"
             members.append(f"  {prefix}{name}(x) {{\n    {body}\n  }}")
@@ -58,16 +77,29 @@ def answer(rng: random.Random) -> str:
         elif kind == "getter":
             members.append(f"  get {name}() {{\n    return this.rows.length;\n  }}")
             uses.append(f"this.{name}")
+        elif kind == "setter":  # the setter keeps what it is given in a property of its own
+            members.append(f"  set {name}(v) {{\n    this._m{i} = v + 1;\n  }}")
+            steps.append(f"this.{name} = this.rows.length + {i};")
+            uses.append(f"this._m{i}")
+        elif kind == "accessor":  # a getter and its setter
+            members.append(f"  get {name}() {{\n    return this._m{i} ?? -1;\n  }}")
+            members.append(f"  set {name}(v) {{\n    this._m{i} = v * 2;\n  }}")
+            steps.append(f"this.{name} = {i};")
+            uses.append(f"this.{name}")
         else:
+            the_class = rng.choice(["Ledger", "this" if static else "this.constructor"])  # in the value
             value = {
                 "map": "new Map()",
                 "array": "[]",
-                "function": rng.choice(FUNCTIONS[:2] if private else FUNCTIONS),
-                "number": f"Ledger.{rng.choice(statics)} * 2" if statics and rng.random() < 0.5 else str(i + 1),
+                "function": rng.choice(FUNCTIONS[:2] if private and static else FUNCTIONS),
+                "number": f"{the_class}.{rng.choice(statics)} * 2" if statics and rng.random() < 0.5 else str(i + 1),
             }[kind]
             members.append(f"  {prefix}{name} = {value};")
             if static and kind == "number" and not private:
                 statics.append(name)
+            if kind == "function" and private and not static and rng.random() < 0.4:
+                uses.append(f"[5].map(this.{name}, this)")  # passed on, with its `this`
+                continue
             uses.append(
                 {
                     "map": f"({owner}.{name}.set(1, ({owner}.{name}.get(1) ?? 0) + 1), {owner}.{name}.get(1))",
@@ -76,9 +108,9 @@ def answer(rng: random.Random) -> str:
                     "number": f"{owner}.{name}",
                 }[kind]
             )
-    if rng.random() < 0.5 and not any("= Ledger." in m for m in members):  # one reading another stays after it
-        rng.shuffle(members)
-    body = "    return [" + ", ".join(uses) + ", cat];\n"
+    if rng.random() < 0.5 and not any(re.search(r"static \S+ = \w+\.", m) for m in members):
+        rng.shuffle(members)  # a static reading another stays after it
+    body = "".join(f"    {step}\n" for step in steps) + "    return [" + ", ".join(uses) + ", cat];\n"
     return (
         "export class Ledger {\n" + "\n".join(members) + "\n\n  constructor(rows) {\n    this.rows = rows;\n  }\n\n"
         "  total(cat) {\n" + body + "  }\n}\n"
@@ -127,7 +159,7 @@ def test_merged_candidates_behave_as_the_answers() -> None:
     rng = random.Random(20261207)
     original = CodeFile("src/ledger.js", "export " + ORIGINAL)
     cases: list[tuple[str, str]] = []
-    for _ in range(300):
+    for _ in range(400):
         text = answer(rng)
         request = candidates_request(
             task=Task.OPTIMIZE,
@@ -143,6 +175,13 @@ def test_merged_candidates_behave_as_the_answers() -> None:
     run = subprocess.run(["node", "-e", RUNNER], input=json.dumps(cases), capture_output=True, text=True, check=True)
     results = json.loads(run.stdout)
     ran = [(case, a, m) for case, (a, m) in zip(cases, results, strict=True) if not a.startswith("ERR")]
-    assert len(ran) > 250  # the generator writes answers that run
+    assert len(ran) > 330  # the generator writes answers that run
+    for shape in (
+        r"this\.constructor\.",
+        r"static m\d+(\(x\) \{\n    return x \*| =) this\.",  # `this` is the class
+        r"  set ",
+        r"#m\d+ = function",
+    ):
+        assert sum(bool(re.search(shape, case[0])) for case, _, _ in ran) >= 10, shape  # the new shapes are there
     differ = [f"{case[0]}\n=> {case[1]}\nanswer: {a}\nmerged: {m}" for case, a, m in ran if a != m]
     assert not differ, f"{len(differ)} differ; the first:\n{differ[0]}"
