@@ -198,14 +198,22 @@ ORIGINALS = (WORDS, STATIC, CLASSMETHOD)
 @dataclass
 class Answer:
     """An answer being written: its import lines, module-level statements before the definitions
-    and after them, its definitions (a class's members in ``members``), and what ``reference``
-    needs to know."""
+    and after them, its definitions (a class's members in ``members``), and whether the engine
+    must refuse it (see :meth:`reads_too_early`)."""
 
     imports: list[str] = field(default_factory=list)
     constants: list[str] = field(default_factory=list)
     definitions: list[str] = field(default_factory=list)
     after: list[str] = field(default_factory=list)
     members: list[str] = field(default_factory=list)
+    refused: bool = False
+
+    def reads_too_early(self, assignment: str) -> str:
+        """``assignment``, a new module-level one (or a class attribute the engine moves to the
+        module), reads a module-level assignment of the original: the client puts it right after
+        the imports, before what it reads, so the engine refuses the answer (candidates/placement.py)."""
+        self.refused = True
+        return assignment
 
     def need(self, line: str) -> None:
         """Import ``line`` once."""
@@ -259,7 +267,8 @@ def words_answer(rng: random.Random) -> Answer:
 
 def _normalize(rng: random.Random, answer: Answer, called: bool, typed: bool) -> list[str]:
     """``normalize`` left out, repeated, cached or rewritten (keeping digits, which shows)."""
-    kind = rng.choice(["omit", "same", "cached", "join", "alnum"] if called else INDIRECT_SAFE_NORMALIZE)
+    kinds = ["omit", "same", "cached", "join", "alnum", "bound-method"]
+    kind = rng.choice(kinds if called else INDIRECT_SAFE_NORMALIZE)
     head = "def normalize(word: str) -> str:" if typed else "def normalize(word):"
     if kind == "omit":
         return []
@@ -268,13 +277,17 @@ def _normalize(rng: random.Random, answer: Answer, called: bool, typed: bool) ->
         if cached:
             answer.need("from functools import lru_cache")
         return [f'{cached}{head}\n    return _SPLIT.sub("", word.lower())\n']
+    if kind == "bound-method":
+        answer.constants.append(answer.reads_too_early("_SUB = _SPLIT.sub"))
+        return [f'{head}\n    return _SUB("", word.lower())\n']
     test = '"a" <= ch <= "z"' if kind == "join" else "ch.isalnum()"
     return [f'{head}\n    return "".join(ch for ch in word.lower() if {test})\n']
 
 
 def _score(rng: random.Random, answer: Answer, called: bool, typed: bool) -> list[str]:
     """``score`` left out, repeated, cached, rewritten with a table or a constant, or changed."""
-    kind = rng.choice(["omit", "same", "cached", "table", "offset", "plus-one"] if called else INDIRECT_SAFE_SCORE)
+    kinds = ["omit", "same", "cached", "table", "built", "offset", "plus-one"]
+    kind = rng.choice(kinds if called else INDIRECT_SAFE_SCORE)
     head = "def score(word: str) -> int:" if typed else "def score(word):"
     if kind == "omit":
         return []
@@ -305,6 +318,10 @@ def _score(rng: random.Random, answer: Answer, called: bool, typed: bool) -> lis
             "        return (sum(map(ord, word)) - 96 * len(word)) * WEIGHT\n"
             "    return sum(ord(ch) - 96 for ch in word) * WEIGHT\n"
         ]
+    if kind == "built":
+        answer.definitions.append("def _letter_values():\n    return {chr(96 + i): i for i in range(1, 27)}\n")
+        answer.after.insert(0, "_VALUES = _letter_values()")
+        return [f"{head}\n    get = _VALUES.get\n    return sum(get(ch, ord(ch) - 96) for ch in word) * WEIGHT\n"]
     if kind == "offset":
         answer.constants.append(rng.choice(['_OFFSET = ord("a") - 1', '_OFFSET: int = ord("a") - 1']))
         return [f"{head}\n    return (sum(map(ord, word)) - _OFFSET * len(word)) * WEIGHT\n"]
@@ -388,14 +405,19 @@ def inventory_answer(rng: random.Random, classmethod_helper: bool) -> Answer:
     weights = "map(self._weight, self.items)"
     if init == "precompute" and rng.random() < 0.7:
         weights = "self._weights"
-    elif rng.random() < 0.2:  # a new method the target calls, which calls the helper
-        answer.members.append(
-            "def _weights(self):\n    weight = self._weight\n    return [weight(item) for item in self.items]\n"
-        )
-        weights = "self._weights()"
-    # left out when the target only reaches ``_weight`` through the new method: a change that shows
+    elif init != "precompute" and rng.random() < 0.25:  # a new member the target reads, which calls the helper
+        body = "def _weights(self):\n    weight = self._weight\n    return [weight(item) for item in self.items]\n"
+        if rng.random() < 0.5:
+            answer.need("from functools import cached_property")
+            answer.members.append(f"@cached_property\n{body}")
+            weights = "self._weights"
+        else:
+            answer.members.append(body)
+            weights = "self._weights()"
+    # left out when the target only reaches ``_weight`` through the new member: a change that shows
     # (see INDIRECT_SAFE_NORMALIZE)
-    kinds = ["omit", "same", "swapped"] + (["plus-one"] if weights != "self._weights()" else [])
+    through_member = weights in ("self._weights()", "self._weights") and init != "precompute"
+    kinds = ["omit", "same", "swapped"] + ([] if through_member else ["plus-one"])
     weight = rng.choice(kinds)
     if weight != "omit":
         body = {"same": "item[1] * SCALE", "swapped": "SCALE * item[1]", "plus-one": "item[1] * SCALE + 1"}[weight]
@@ -475,18 +497,24 @@ def _inventory_target(rng: random.Random, answer: Answer, weights: str) -> str:
             + f"    rounded = self._rounded\n    return sum(rounded(sqrt(w)) for w in {weights} if w >= min_weight)\n"
         )
     if kind == "class-attr":
-        attribute = rng.choice(["_sqrt = math.sqrt\n", "_ROOTS = {w: math.sqrt(w) for w in range(0, 100, 5)}\n"])
-        answer.members.insert(0, attribute)
-        root = "self._sqrt(w)" if attribute.startswith("_sqrt") else "self._ROOTS.get(w, math.sqrt(w))"
-        return head + f"    return sum(self._rounded({root}) for w in {weights} if w >= min_weight)\n"
-    answer.constants.append(
-        rng.choice(
+        attribute = rng.choice(
             [
-                "_ROOTS = {w: math.sqrt(w) for w in range(0, 100, 5)}",
-                "_ROOTS = dict((w, w ** 0.5) for w in range(0, 100, 5))",
+                "_sqrt = math.sqrt\n",
+                "_ROOTS = {w: math.sqrt(w) for w in range(0, 100, 5)}\n",
+                "_ROOTS = {w: math.sqrt(w) for w in range(0, 10 * SCALE, 5)}\n",
             ]
         )
+        answer.members.insert(0, answer.reads_too_early(attribute) if "SCALE" in attribute else attribute)
+        root = "self._sqrt(w)" if attribute.startswith("_sqrt") else "self._ROOTS.get(w, math.sqrt(w))"
+        return head + f"    return sum(self._rounded({root}) for w in {weights} if w >= min_weight)\n"
+    table = rng.choice(
+        [
+            "_ROOTS = {w: math.sqrt(w) for w in range(0, 100, 5)}",
+            "_ROOTS = dict((w, w ** 0.5) for w in range(0, 100, 5))",
+            "_ROOTS = {w: math.sqrt(w) for w in range(0, 10 * SCALE, 5)}",
+        ]
     )
+    answer.constants.append(answer.reads_too_early(table) if "SCALE" in table else table)
     return head + (
         "    total = 0\n    rounded = self._rounded\n"
         f"    for w in {weights}:\n        if w >= min_weight:\n            root = _ROOTS.get(w)\n"
@@ -530,12 +558,13 @@ def fenced(rng: random.Random, code: str, path: str) -> str:
 
 @dataclass(frozen=True)
 class Case:
-    """One generated answer: the original it is for, the text the model returned, and the code the
-    probe runs as the answer means it."""
+    """One generated answer: the original it is for, the text the model returned, the code the
+    probe runs as the answer means it, and whether the engine must refuse it."""
 
     original: Original
     text: str
     reference: str
+    refused: bool = False
 
 
 def generate(rng: random.Random) -> Case:
@@ -551,7 +580,8 @@ def generate(rng: random.Random) -> Case:
         code = module_text(random.Random(seed), answer, "class Inventory:")
         reference = module_text(random.Random(seed), answer, "class Inventory(Inventory):")
     future = "from __future__ import annotations\n"  # first in the answer, not after the original
-    return Case(original, fenced(rng, code, original.path), original.code + "\n\n" + reference.replace(future, ""))
+    reference = original.code + "\n\n" + reference.replace(future, "")
+    return Case(original, fenced(rng, code, original.path), reference, answer.refused)
 
 
 def run_probes(code: str, probes: tuple[str, ...]) -> str:
@@ -642,6 +672,7 @@ class Tally:
     """What became of the answers."""
 
     raised: int = 0
+    refused_as_expected: int = 0
     dropped: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     differ: list[str] = field(default_factory=list)
@@ -663,6 +694,9 @@ def compare(cases: list[Case], candidates: list[Candidate | None], applied: list
         expected = run_probes(case.reference, case.original.probes)
         if expected.startswith("ERR"):
             tally.raised += 1
+            continue
+        if result is None and case.refused:
+            tally.refused_as_expected += 1
             continue
         if result is None:
             tally.dropped.append(describe(case))
@@ -694,7 +728,8 @@ def test_the_client_runs_what_the_answers_mean(cli: Path, tmp_path: Path) -> Non
     tally = compare(cases, candidates, applied)
     summary = (
         f"{tally.same} same, {len(tally.differ)} differ, {len(tally.dropped)} dropped by the engine, "
-        f"{len(tally.refused)} refused by the client, {tally.raised} raise as written"
+        f"{len(tally.refused)} refused by the client, {tally.refused_as_expected} refused by the engine as expected, "
+        f"{tally.raised} raise as written"
     )
     print(summary)
     assert tally.raised < ANSWERS // 10, summary  # the generator writes answers that run

@@ -42,6 +42,7 @@ from codeflash_engine_python.candidates.module import (
 )
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
+from codeflash_engine_python.candidates.placement import assignment_too_early
 from codeflash_engine_python.candidates.signature import describe_change, dropped_decorators, restore_header
 from codeflash_engine_python.names import (
     all_nodes,
@@ -456,6 +457,11 @@ def merge_file(
     merge.flush_pending(len(original.source.text), at_end=True)
     if not merge.changes:
         return MergeResult(text=None)
+    new_assignments = [p.node for p in merge.used if p.key.startswith("=") and p.key not in original.units]
+    too_early = assignment_too_early(new_assignments, original, candidate) if new_assignments else None
+    if too_early:
+        name, read = too_early
+        raise Rejected(f"{name}: the client puts it right after the imports, before {read}, which it reads")
     if unused:
         imports = _used_imports(imports, merge.used, original)
     import_lines = _needed_imports(imports, merge.used, original, candidate, known_imports)
