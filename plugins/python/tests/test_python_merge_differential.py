@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 import subprocess
 import sys
 import textwrap
@@ -525,10 +526,13 @@ def _inventory_target(rng: random.Random, answer: Answer, weights: str) -> str:
 
 def module_text(rng: random.Random, answer: Answer, class_header: str | None) -> str:
     """The answer's code: imports, constants, definitions (``class_header`` heading its class's
-    members, when it has any) in one order or another, then what runs after them."""
+    members, or the members at the top level without it) in one order or another, then what runs
+    after them."""
     definitions = list(answer.definitions)
-    if answer.members:
-        members = _shuffled(rng, answer.members) if len(answer.members) > 1 else answer.members
+    members = _shuffled(rng, answer.members) if len(answer.members) > 1 else answer.members
+    if members and class_header is None:  # the methods out of their class
+        definitions += members
+    elif members:
         body = "\n".join(textwrap.indent(m, "    ") for m in members)
         definitions.append(f"{class_header}\n{body}")
     parts = ["\n".join(_shuffled(rng, answer.imports))] if answer.imports else []
@@ -577,7 +581,10 @@ def generate(rng: random.Random) -> Case:
     else:
         answer = inventory_answer(rng, classmethod_helper=original is CLASSMETHOD)
         seed = rng.random()
-        code = module_text(random.Random(seed), answer, "class Inventory:")
+        methods = {re.search(r"^def (\w+)", m, re.MULTILINE) for m in answer.members}
+        existing = all(m is not None and m.group(1) in ("__init__", "_weight", "_rounded", "total") for m in methods)
+        header = None if existing and rng.random() < 0.15 else "class Inventory:"  # only existing methods
+        code = module_text(random.Random(seed), answer, header)
         reference = module_text(random.Random(seed), answer, "class Inventory(Inventory):")
     future = "from __future__ import annotations\n"  # first in the answer, not after the original
     reference = original.code + "\n\n" + reference.replace(future, "")

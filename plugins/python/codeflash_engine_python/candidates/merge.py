@@ -43,7 +43,12 @@ from codeflash_engine_python.candidates.module import (
 from codeflash_engine_python.candidates.normalize import decorators_key, function_code_key
 from codeflash_engine_python.candidates.placeholder import elision, is_stub
 from codeflash_engine_python.candidates.placement import assignment_too_early
-from codeflash_engine_python.candidates.signature import describe_change, dropped_decorators, restore_header
+from codeflash_engine_python.candidates.signature import (
+    decorator_name,
+    describe_change,
+    dropped_decorators,
+    restore_header,
+)
 from codeflash_engine_python.names import (
     all_nodes,
     bound_names,
@@ -146,12 +151,29 @@ def _rebinds_function(node: ast.stmt, name: str, original: ModuleIndex, target: 
     )
 
 
+def _owner_class(node: ast.stmt, original: ModuleIndex, candidate: ModuleIndex, target: str | None) -> str | None:
+    """The class of the original whose method ``node``, a top-level function taking ``self`` or
+    ``cls`` (or a ``@staticmethod``), is: the target's class when it is the target, else the only
+    class with a method of that name; None when there is none (or several), or when the answer
+    gives that class too."""
+    if not isinstance(node, Function):
+        return None
+    first = node.args.args[0].arg if node.args.args else None
+    if first not in {"self", "cls"} and "staticmethod" not in {decorator_name(d) for d in node.decorator_list}:
+        return None
+    target_class, _, target_method = (target or "").rpartition(".")
+    if target_class and node.name == target_method:
+        owners = [target_class]
+    else:
+        owners = [name for name in original.classes if f"{name}.{node.name}" in original.units]
+    return owners[0] if len(owners) == 1 and owners[0] not in candidate.classes else None
+
+
 def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) -> tuple[list[_Piece], list[str]]:
     """The candidate's definitions in order (last one wins per key) and its new import statements."""
     pieces: dict[str, _Piece] = {}
     imports: list[str] = []
     source = candidate.source
-    target_class, _, target_method = (target or "").rpartition(".")
     for node in candidate.tree.body:
         if isinstance(node, ast.Import | ast.ImportFrom):
             is_future = isinstance(node, ast.ImportFrom) and node.module == "__future__"
@@ -162,16 +184,9 @@ def _collect(candidate: ModuleIndex, target: str | None, original: ModuleIndex) 
         if own_key is None:
             continue
         key = own_key
-        if (
-            isinstance(node, Function)
-            and target_class
-            and node.name == target_method
-            and key not in original.units
-            and target_class not in candidate.classes
-            and node.args.args
-            and node.args.args[0].arg in {"self", "cls"}
-        ):
-            key = f"{target_class}.{target_method}"  # a method answered at top level: back into its class
+        owner = _owner_class(node, original, candidate, target) if key not in original.units else None
+        if owner is not None:
+            key = f"{owner}.{key}"  # a method answered at top level: back into its class
         elif key.startswith("=") and _rebinds_function(node, key[1:], original, target):
             key = key[1:]
         role = accessor_role(node) if isinstance(node, Function) else ""
