@@ -34,6 +34,13 @@ def test_a_new_assignment_reading_a_module_assignment_is_refused(assignment: str
     assert merged(ORIGINAL, f"{assignment}\n\n\n{FASTER_F}") == []
 
 
+def test_a_new_assignment_reading_one_the_client_puts_after_the_definitions_is_refused() -> None:
+    """``_TABLE`` mentions a function: it goes after the definitions, ``_TOP`` before them."""
+    code = "def _build():\n    return [1, 2]\n\n\n_TABLE = _build()\n_TOP = max(_TABLE)\n\n\n"
+    code += "def f(s):\n    return helper(_SPLIT.sub('', s))[:_TOP]\n"
+    assert merged(ORIGINAL, code) == []
+
+
 def test_a_new_class_attribute_moved_to_the_module_reading_a_module_assignment_is_refused() -> None:
     original = "LIMIT = 3\n\n\nclass Box:\n    def f(self, s):\n        return s[:LIMIT]\n"
     code = "class Box:\n    _END = LIMIT\n\n    def f(self, s):\n        return s[: self._END]\n"

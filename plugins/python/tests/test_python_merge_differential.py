@@ -322,6 +322,9 @@ def _score(rng: random.Random, answer: Answer, called: bool, typed: bool) -> lis
     if kind == "built":
         answer.definitions.append("def _letter_values():\n    return {chr(96 + i): i for i in range(1, 27)}\n")
         answer.after.insert(0, "_VALUES = _letter_values()")
+        if rng.random() < 0.3:  # the client puts _VALUES after the definitions, this one before them
+            answer.after.insert(1, answer.reads_too_early("_LAST = max(_VALUES.values())"))
+            return [f"{head}\n    get = _VALUES.get\n    return sum(get(ch, _LAST) for ch in word) * WEIGHT\n"]
         return [f"{head}\n    get = _VALUES.get\n    return sum(get(ch, ord(ch) - 96) for ch in word) * WEIGHT\n"]
     if kind == "offset":
         answer.constants.append(rng.choice(['_OFFSET = ord("a") - 1', '_OFFSET: int = ord("a") - 1']))

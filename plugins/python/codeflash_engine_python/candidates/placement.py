@@ -5,7 +5,8 @@ name: one whose value mentions a function or class of the module goes after the 
 definition; any other goes right after the imports, before the module's own assignments. A new
 ``_SUB = _SPLIT.sub`` (or a class attribute ``_FACTOR = SCALE`` that :mod:`.hoist` moved to the top
 level) would then run before ``_SPLIT = re.compile(...)``: the module fails to import with a
-``NameError``. Nothing the candidate can say moves it, so such a candidate is refused.
+``NameError``; so would a new ``_TOP = max(_TABLE)`` before a new ``_TABLE = _build()``, which
+goes after the definitions. Nothing the candidate can say moves it, so such a candidate is refused.
 
 What counts is what the value reads when the module runs (a lambda's body runs later; a
 comprehension's own variables are not read from the module), among the names the original binds
@@ -15,7 +16,7 @@ only by statements after its imports (a name an import, function or class binds 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from codeflash_engine_python.candidates.module import ModuleIndex
 from codeflash_engine_python.names import all_nodes, bound_names, used_names
@@ -69,21 +70,24 @@ def _read_when_run(value: ast.expr) -> set[str]:
 
 
 def assignment_too_early(
-    assignments: Iterable[ast.stmt], original: ModuleIndex, candidate: ModuleIndex
+    assignments: Sequence[ast.stmt], original: ModuleIndex, candidate: ModuleIndex
 ) -> tuple[str, str] | None:
     """The first new assignment of ``assignments`` that the client would run before a name it
-    reads is bound, with that name; None when every one can run where the client puts it."""
-    late: set[str] | None = None
+    reads is bound, with that name; None when every one can run where the client puts it.
+
+    Those that go right after the imports come before the module's own assignments, and before
+    the new assignments that go after the definitions: what either binds is read too early.
+    """
     definitions = {n.name for n in original.tree.body if isinstance(n, Function | ast.ClassDef)}
     definitions |= {n.name for n in candidate.tree.body if isinstance(n, Function | ast.ClassDef)}
-    for node in assignments:
-        if not isinstance(node, ast.Assign | ast.AnnAssign) or node.value is None:
-            continue
-        if _mentioned(node.value) & definitions:
-            continue  # placed after the module's definitions
-        if late is None:
-            late = bound_after_imports(original.tree)
-        missing = sorted(_read_when_run(node.value) & late)
+    valued = [(n, n.value) for n in assignments if isinstance(n, ast.Assign | ast.AnnAssign) and n.value is not None]
+    after_imports = [(n, value) for n, value in valued if not _mentioned(value) & definitions]
+    if not after_imports:
+        return None
+    late = bound_after_imports(original.tree)
+    late |= {name for n, value in valued if _mentioned(value) & definitions for name in bound_names(n)}
+    for node, value in after_imports:
+        missing = sorted(_read_when_run(value) & late)
         if missing:
             target = node.targets[0] if isinstance(node, ast.Assign) else node.target
             return ast.unparse(target), missing[0]
