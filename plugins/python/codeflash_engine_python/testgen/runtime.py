@@ -22,6 +22,11 @@ The test name is passed by the instrumenter when the call sits in a test functio
 a helper the test is found at run time by walking up the stack to a ``test*`` function of this
 module; a call outside any test (a fixture, module level) runs unrecorded.
 
+A generator function does its work when the test consumes what the call returned, so the
+performance file hands back a generator of its own: it forwards ``send``, ``throw`` and ``close``,
+adds the time spent in each resumption to the call's, and prints the end marker once the target's
+generator is finished or closed (a partly consumed one when it is dropped, still in its test).
+
 Async functions: during its runs the CLI decorates an async target itself (the decorated source
 imports its helper module ``codeflash_async_wrapper``) and that decorator records each call,
 reading the call site from the environment variable ``CODEFLASH_CURRENT_LINE_ID``. The async
@@ -197,6 +202,40 @@ async def codeflash_behavior_call_async(codeflash_wrapped, codeflash_module, cod
 """
 
 _PERFORMANCE = """\
+import types as _codeflash_types
+
+
+def _codeflash_timed_generator(codeflash_generator, tag, duration):
+    sent = None
+    thrown = None
+    try:
+        while True:
+            gc_enabled = _codeflash_gc.isenabled()
+            _codeflash_gc.disable()
+            start = _codeflash_time.perf_counter_ns()
+            try:
+                if thrown is None:
+                    item = codeflash_generator.send(sent)
+                else:
+                    item = codeflash_generator.throw(thrown)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                duration += _codeflash_time.perf_counter_ns() - start
+                if gc_enabled:
+                    _codeflash_gc.enable()
+            sent, thrown = None, None
+            try:
+                sent = yield item
+            except GeneratorExit:
+                codeflash_generator.close()
+                raise
+            except BaseException as exc:
+                thrown = exc
+    finally:
+        print("!######" + tag + ":" + str(duration) + "######!")
+
+
 def codeflash_perf_call(codeflash_wrapped, codeflash_module, codeflash_class, codeflash_test,
                         codeflash_function, codeflash_line_id, *args, **kwargs):
     codeflash_class, codeflash_test = _codeflash_find_test(codeflash_class, codeflash_test)
@@ -219,6 +258,8 @@ def codeflash_perf_call(codeflash_wrapped, codeflash_module, codeflash_class, co
     finally:
         if gc_enabled:
             _codeflash_gc.enable()
+    if isinstance(return_value, _codeflash_types.GeneratorType):
+        return _codeflash_timed_generator(return_value, tag, duration)
     print("!######" + tag + ":" + str(duration) + "######!")
     if codeflash_exception is not None:
         raise codeflash_exception
