@@ -7,6 +7,7 @@ issued), the fake LLM scripted with realistic answers, the engine's own cfapi on
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextlib
 import os
@@ -14,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -3822,3 +3824,846 @@ async def test_js34_a_private_field_a_function_field_and_statics_reading_statics
     assert "const Ledger_CENTS = 10 ** Ledger_DIGITS;" in text and "Ledger_round.set(this, (value: number)" in text, (
         text
     )
+
+
+# ------------------------------------------------------------------- run 35: more Python project shapes
+def top_level_statements(source: str, skipped: set[str]) -> list[str]:
+    """The AST dumps of a module's top-level statements, leaving out the definitions named in
+    ``skipped`` (``name`` for a function or class, ``Class.method`` for one method of a class)."""
+    tree = ast.parse(source)
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            node.body = [m for m in node.body if f"{node.name}.{getattr(m, 'name', '')}" not in skipped]
+    return [ast.dump(node) for node in tree.body if getattr(node, "name", None) not in skipped]
+
+
+def assert_rest_unchanged(before: str, after: str, *targets: str) -> None:
+    """Every top-level statement of ``before`` besides the ``targets`` is still in ``after``, as
+    often as before and in the same order (the answer may add imports and helpers between them)."""
+    kept = top_level_statements(before, set(targets))
+    now = top_level_statements(after, set(targets))
+    remaining = iter(now)
+    assert all(any(dump == other for other in remaining) for dump in kept), (before, after)
+    assert all(now.count(dump) == kept.count(dump) for dump in kept), (before, after)
+
+
+async def r35_run(
+    optimize_run: Any,
+    tmp_path: Path,
+    files: dict[str, str],
+    target: tuple[str, str],
+    answer: str,
+    tests: str,
+    *,
+    project: Path | None = None,
+) -> Outcome:
+    """One run of ``target`` (file, function) with ``answer`` for every optimization request and
+    ``tests`` for every test-generation request; the LLM exchange is kept beside the run."""
+    path, function = target
+    outcome: Outcome = await optimize_run(
+        files,
+        {
+            "optimize": answer,
+            "optimize_line_profiler": answer,
+            "refine": NOTHING_TO_ADD,
+            "adaptive": NOTHING_TO_ADD,
+            "testgen": tests,
+            **COMMON,
+        },
+        "--file",
+        path,
+        "--function",
+        function,
+        project=project,
+    )
+    dump_llm_exchange(outcome, tmp_path / "llm.txt")
+    (tmp_path / "cli.txt").write_text(outcome.run.output)
+    return outcome
+
+
+def compiled(outcome: Outcome, path: str) -> str:
+    """The text of ``path`` in the project after the run, checked to compile."""
+    text = (outcome.project / path).read_bytes().decode()
+    compile(text, path, "exec")
+    return text
+
+
+#: a module checked out with CRLF line endings (a Windows user's repository); the answer gives only
+#: the function, with a new import. The client writes the whole module back with LF line endings
+R35_ORDERS = """\
+\"\"\"Order helpers.\"\"\"
+
+
+def normalise_sku(sku):
+    \"\"\"The SKU without surrounding spaces, upper-cased.\"\"\"
+    return sku.strip().upper()
+
+
+def duplicate_skus(skus):
+    \"\"\"The SKUs seen more than once (normalised), in the order of their first appearance.\"\"\"
+    out = []
+    for i, sku in enumerate(skus):
+        key = normalise_sku(sku)
+        if key in out:
+            continue
+        for other in skus[i + 1 :]:
+            if normalise_sku(other) == key:
+                out.append(key)
+                break
+    return out
+
+
+def total_quantity(lines):
+    \"\"\"The sum of the quantities of (sku, quantity) lines.\"\"\"
+    return sum(quantity for _, quantity in lines)
+"""
+R35_ORDERS_FAST = """Every SKU is compared with all the SKUs after it, normalising both each time: O(n²) calls \
+of `normalise_sku`. Normalising once and counting with a `Counter` makes it O(n):
+
+```python:pkg/orders.py
+from collections import Counter
+
+
+def duplicate_skus(skus):
+    \"\"\"The SKUs seen more than once (normalised), in the order of their first appearance.\"\"\"
+    keys = [normalise_sku(sku) for sku in skus]
+    counts = Counter(keys)
+    seen = set()
+    out = []
+    for key in keys:
+        if counts[key] > 1 and key not in seen:
+            seen.add(key)
+            out.append(key)
+    return out
+```
+
+The order of the result is unchanged: a duplicate is reported where it first appears.
+"""
+R35_ORDERS_TESTS = """```python
+from pkg.orders import duplicate_skus
+
+
+def test_basic():
+    assert duplicate_skus(["a1", " B2", "b2 ", "A1", "c3"]) == ["A1", "B2"]
+
+
+def test_no_duplicates_and_empty():
+    assert duplicate_skus(["x", "y"]) == []
+    assert duplicate_skus([]) == []
+
+
+def test_many():
+    skus = [f"sku-{i % 1200}" for i in range(1500)]
+    result = duplicate_skus(skus)
+    assert len(result) == 300
+    assert result[0] == "SKU-0"
+```
+"""
+
+
+def commit_crlf(project: Path, path: str) -> None:
+    """Gives ``path`` of ``project`` CRLF line endings and commits it (the client works on a clean tree)."""
+    target = project / path
+    target.write_bytes(target.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    git = ["git", "-c", "user.name=Test", "-c", "user.email=test@example.com", "-C", str(project)]
+    subprocess.run([*git, "add", path], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "CRLF"], check=True)
+
+
+async def test_r35_a_module_with_crlf_line_endings(optimize_run: Any, tmp_path: Path) -> None:
+    files = {"pkg/orders.py": R35_ORDERS}
+    project = write_project(tmp_path / "project", files)
+    commit_crlf(project, "pkg/orders.py")
+    before = (project / "pkg/orders.py").read_bytes().decode()
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        files,
+        ("pkg/orders.py", "duplicate_skus"),
+        R35_ORDERS_FAST,
+        R35_ORDERS_TESTS,
+        project=project,
+    )
+    assert_success(outcome, "pkg/orders.py", "counts = Counter(keys)")
+    text = compiled(outcome, "pkg/orders.py")
+    assert "from collections import Counter" in text, text
+    assert_rest_unchanged(before, text, "duplicate_skus")
+    # codeflash 0.20.6 reads the module with universal newlines and writes it back with LF: every
+    # line of the file shows in `git diff` (the client's doing; no \r ever reaches the engine)
+    assert "\r" not in text, repr(text)
+
+
+#: a generator function, consumed by list() in the tests; the answer is the function alone. It
+#: stops at a sentinel with a bare `return`: codeflash 0.20.6 lists only functions that have a
+#: `return` statement, so a generator without one cannot be chosen with --function at all
+R35_RUNNING = '''
+def running_max(values):
+    """Yields, for every value up to the first None, the largest value seen so far."""
+    seen = []
+    for value in values:
+        if value is None:
+            return
+        seen.append(value)
+        yield max(seen)
+
+
+def running_min(values):
+    """Yields, for every value, the smallest value seen so far."""
+    best = None
+    for value in values:
+        best = value if best is None or value < best else best
+        yield best
+'''
+R35_RUNNING_FAST = """`max(seen)` scans the whole prefix again for every value, so the generator is O(n²). \
+Keeping the best value so far makes it O(n) and keeps it lazy:
+
+```python
+def running_max(values):
+    \"\"\"Yields, for every value up to the first None, the largest value seen so far.\"\"\"
+    best = None
+    for value in values:
+        if value is None:
+            return
+        if best is None or value > best:
+            best = value
+        yield best
+```
+"""
+R35_RUNNING_TESTS = """```python
+import itertools
+
+from pkg.streams import running_max
+
+
+def test_basic():
+    assert list(running_max([3, 1, 4, 1, 5, 9, 2, 6])) == [3, 3, 4, 4, 5, 9, 9, 9]
+
+
+def test_empty_and_sentinel():
+    assert list(running_max([])) == []
+    assert list(running_max([2, 5, None, 9])) == [2, 5]
+
+
+def test_lazy():
+    assert list(itertools.islice(running_max(itertools.count()), 5)) == [0, 1, 2, 3, 4]
+
+
+def test_many():
+    values = [(i * 7919) % 10007 for i in range(4000)]
+    result = list(running_max(values))
+    assert len(result) == 4000
+    assert result[-1] == max(values)
+```
+"""
+
+
+async def test_r35_a_generator_consumed_by_list(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        {"pkg/streams.py": R35_RUNNING},
+        ("pkg/streams.py", "running_max"),
+        R35_RUNNING_FAST,
+        R35_RUNNING_TESTS,
+    )
+    assert_success(outcome, "pkg/streams.py", "if best is None or value > best:")
+    assert_rest_unchanged(textwrap.dedent(R35_RUNNING).lstrip(), compiled(outcome, "pkg/streams.py"), "running_max")
+
+
+#: a method of a subclass calling super().lines(...), the base class in another module; the
+#: answer repeats the whole subclass
+R35_REPORT_FILES = {
+    "pkg/reports/__init__.py": "",
+    "pkg/reports/base.py": '''
+class Report:
+    """A titled, plain-text report."""
+
+    def __init__(self, title):
+        self.title = title
+
+    def lines(self, rows):
+        return [self.title, "=" * len(self.title)]
+''',
+    "pkg/reports/sales.py": '''
+from pkg.reports.base import Report
+
+
+class SalesReport(Report):
+    """Sales per region."""
+
+    def __init__(self, title, currency="EUR"):
+        super().__init__(title)
+        self.currency = currency
+
+    def lines(self, rows):
+        out = super().lines(rows)
+        regions = []
+        for region, _ in rows:
+            if region not in regions:
+                regions.append(region)
+        for region in regions:
+            total = 0
+            for other, amount in rows:
+                if other == region:
+                    total += amount
+            out.append(f"{region}: {total} {self.currency}")
+        return out
+''',
+}
+R35_REPORT_FAST = """The rows are scanned once per region, and the membership test on the `regions` list is \
+linear too. One pass into a dict (which keeps the first-seen order) does it in O(n):
+
+```python:pkg/reports/sales.py
+from pkg.reports.base import Report
+
+
+class SalesReport(Report):
+    \"\"\"Sales per region.\"\"\"
+
+    def __init__(self, title, currency="EUR"):
+        super().__init__(title)
+        self.currency = currency
+
+    def lines(self, rows):
+        out = super().lines(rows)
+        totals = {}
+        for region, amount in rows:
+            totals[region] = totals.get(region, 0) + amount
+        currency = self.currency
+        out.extend(f"{region}: {total} {currency}" for region, total in totals.items())
+        return out
+```
+"""
+R35_REPORT_TESTS = """```python
+from pkg.reports.base import Report
+from pkg.reports.sales import SalesReport
+
+
+def test_basic():
+    report = SalesReport("Q1")
+    assert report.lines([("north", 5), ("south", 2), ("north", 1)]) == ["Q1", "==", "north: 6 EUR", "south: 2 EUR"]
+
+
+def test_empty_and_currency():
+    assert SalesReport("Sales", currency="USD").lines([]) == ["Sales", "====="]
+
+
+def test_is_a_report():
+    assert isinstance(SalesReport("x"), Report)
+
+
+def test_many_regions():
+    rows = [(f"r{i % 400}", i % 17) for i in range(4000)]
+    result = SalesReport("Year").lines(rows)
+    assert len(result) == 402
+    assert result[2].startswith("r0: ")
+```
+"""
+
+
+async def test_r35_a_subclass_method_calling_super(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        R35_REPORT_FILES,
+        ("pkg/reports/sales.py", "SalesReport.lines"),
+        R35_REPORT_FAST,
+        R35_REPORT_TESTS,
+    )
+    assert_success(outcome, "pkg/reports/sales.py", "totals[region] = totals.get(region, 0) + amount")
+    text = compiled(outcome, "pkg/reports/sales.py")
+    assert "out = super().lines(rows)" in text, text
+    before = textwrap.dedent(R35_REPORT_FILES["pkg/reports/sales.py"]).lstrip()
+    assert_rest_unchanged(before, text, "SalesReport.lines")
+    assert (outcome.project / "pkg/reports/base.py").read_text() == textwrap.dedent(
+        R35_REPORT_FILES["pkg/reports/base.py"]
+    ).lstrip()
+
+
+#: a target decorated by the project's own decorator (`@timed`, from another module of the
+#: project); the answer keeps the decorator and adds an import
+R35_TIMED_FILES = {
+    "pkg/instrument.py": '''
+import functools
+import time
+
+CALLS = {}
+
+
+def timed(fn):
+    """Counts the calls of fn and the time they took, in CALLS under its name."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            count, spent = CALLS.get(fn.__name__, (0, 0.0))
+            CALLS[fn.__name__] = (count + 1, spent + time.perf_counter() - start)
+
+    return wrapper
+''',
+    "pkg/metrics.py": '''
+import math
+
+from pkg.instrument import timed
+
+
+@timed
+def percentile(values, q):
+    """The q-th percentile (0 to 100) of values, by the nearest-rank method."""
+    ordered = []
+    for value in values:
+        i = 0
+        while i < len(ordered) and ordered[i] <= value:
+            i += 1
+        ordered.insert(i, value)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+@timed
+def spread(values):
+    """The difference between the largest and the smallest value."""
+    return max(values) - min(values)
+''',
+}
+R35_TIMED_FAST = """The insertion sort is O(n²). `sorted` is O(n log n) in C; the nearest rank is computed \
+the same way. I kept the `@timed` decorator so the call statistics are still collected.
+
+```python:pkg/metrics.py
+import math
+
+from pkg.instrument import timed
+
+
+@timed
+def percentile(values, q):
+    \"\"\"The q-th percentile (0 to 100) of values, by the nearest-rank method.\"\"\"
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("percentile of no values")
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+```
+"""
+R35_TIMED_TESTS = """```python
+import pytest
+
+from pkg.instrument import CALLS
+from pkg.metrics import percentile
+
+
+def test_median_and_extremes():
+    values = [15, 20, 35, 40, 50]
+    assert percentile(values, 50) == 35
+    assert percentile(values, 0) == 15
+    assert percentile(values, 100) == 50
+
+
+def test_empty():
+    with pytest.raises(ValueError):
+        percentile([], 50)
+
+
+def test_calls_are_counted():
+    before = CALLS.get("percentile", (0, 0.0))[0]
+    percentile([1, 2, 3], 90)
+    assert CALLS["percentile"][0] == before + 1
+
+
+def test_many():
+    values = [(i * 7919) % 10007 for i in range(3000)]
+    assert percentile(values, 50) == sorted(values)[1499]
+```
+"""
+
+
+async def test_r35_a_target_decorated_by_a_project_decorator(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        R35_TIMED_FILES,
+        ("pkg/metrics.py", "percentile"),
+        R35_TIMED_FAST,
+        R35_TIMED_TESTS,
+    )
+    assert_success(outcome, "pkg/metrics.py", "ordered = sorted(values)")
+    text = compiled(outcome, "pkg/metrics.py")
+    assert "@timed\ndef percentile(values, q):" in text and text.count("@timed") == 2, text
+    assert_rest_unchanged(textwrap.dedent(R35_TIMED_FILES["pkg/metrics.py"]).lstrip(), text, "percentile")
+
+
+#: a function defined in a package's __init__.py (which also re-exports a name of a submodule)
+R35_GEO_FILES = {
+    "pkg/geo/units.py": '''
+def to_metres(value, unit):
+    """value in metres (unit: "m", "km" or "mi")."""
+    return value * {"m": 1.0, "km": 1000.0, "mi": 1609.344}[unit]
+''',
+    "pkg/geo/__init__.py": '''
+"""Small geometry helpers."""
+
+from pkg.geo.units import to_metres
+
+__all__ = ["dedupe_points", "to_metres"]
+
+
+def dedupe_points(points):
+    """The points without repeats, in the order of their first appearance."""
+    out = []
+    for point in points:
+        if point not in out:
+            out.append(point)
+    return out
+''',
+}
+R35_GEO_FAST = """`point not in out` scans the list: O(n²) in all. `dict.fromkeys` removes the repeats in one \
+pass and keeps the first-seen order (dicts are ordered since Python 3.7):
+
+```python:pkg/geo/__init__.py
+def dedupe_points(points):
+    \"\"\"The points without repeats, in the order of their first appearance.\"\"\"
+    return list(dict.fromkeys(points))
+```
+"""
+R35_GEO_TESTS = """```python
+from pkg.geo import dedupe_points, to_metres
+
+
+def test_basic():
+    assert dedupe_points([(0, 0), (1, 2), (0, 0), (3, 4), (1, 2)]) == [(0, 0), (1, 2), (3, 4)]
+
+
+def test_empty():
+    assert dedupe_points([]) == []
+
+
+def test_reexport():
+    assert to_metres(2, "km") == 2000.0
+
+
+def test_many():
+    points = [(i % 1500, (i * 7) % 1500) for i in range(4000)]
+    assert len(dedupe_points(points)) == 1500
+```
+"""
+
+
+async def test_r35_a_function_in_a_package_init(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        R35_GEO_FILES,
+        ("pkg/geo/__init__.py", "dedupe_points"),
+        R35_GEO_FAST,
+        R35_GEO_TESTS,
+    )
+    assert_success(outcome, "pkg/geo/__init__.py", "return list(dict.fromkeys(points))")
+    text = compiled(outcome, "pkg/geo/__init__.py")
+    assert_rest_unchanged(textwrap.dedent(R35_GEO_FILES["pkg/geo/__init__.py"]).lstrip(), text, "dedupe_points")
+
+
+#: a module with a docstring, `__all__` and its own `if __name__ == "__main__":` block; the answer
+#: repeats all the code it was sent (the target and its unchanged helper) with a new import, and
+#: adds a demo block of its own, as models do despite the instructions
+R35_RANKS = '''
+"""Ranks of numbers read from the standard input, one a line."""
+
+import sys
+
+__all__ = ["ranks", "main"]
+
+
+def _as_number(value):
+    """value as a float; a string is parsed, surrounding spaces ignored."""
+    return float(value.strip()) if isinstance(value, str) else float(value)
+
+
+def ranks(values):
+    """The 1-based rank of every value in values; equal values share the lowest rank."""
+    numbers = [_as_number(value) for value in values]
+    out = []
+    for number in numbers:
+        rank = 1
+        for other in numbers:
+            if other < number:
+                rank += 1
+        out.append(rank)
+    return out
+
+
+def main(argv=None):
+    lines = [line for line in sys.stdin if line.strip()]
+    for line, rank in zip(lines, ranks(lines)):
+        print(f"{line.strip()}\\t{rank}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+'''
+R35_RANKS_FAST = """Each value is compared with every other one: O(n²). Sorting once and bisecting gives the \
+number of smaller values in O(log n) each, O(n log n) in all. Here is the complete code:
+
+```python:pkg/ranking.py
+from bisect import bisect_left
+
+
+def _as_number(value):
+    \"\"\"value as a float; a string is parsed, surrounding spaces ignored.\"\"\"
+    return float(value.strip()) if isinstance(value, str) else float(value)
+
+
+def ranks(values):
+    \"\"\"The 1-based rank of every value in values; equal values share the lowest rank.\"\"\"
+    numbers = [_as_number(value) for value in values]
+    ordered = sorted(numbers)
+    return [bisect_left(ordered, number) + 1 for number in numbers]
+
+
+if __name__ == "__main__":
+    print(ranks([30, " 10", 20.0]))  # [3, 1, 2]
+```
+"""
+R35_RANKS_TESTS = """```python
+from pkg.ranking import ranks
+
+
+def test_basic():
+    assert ranks([30, 10, 20]) == [3, 1, 2]
+
+
+def test_ties_and_strings():
+    assert ranks(["5", " 1 ", 5.0, 3]) == [3, 1, 3, 2]
+
+
+def test_empty():
+    assert ranks([]) == []
+
+
+def test_many():
+    values = [(i * 7919) % 10007 for i in range(2500)]
+    result = ranks(values)
+    assert min(result) == 1
+    assert max(result) == 2500
+```
+"""
+
+
+async def test_r35_a_module_with_all_and_a_main_block_answered_with_a_demo_block(
+    optimize_run: Any, tmp_path: Path
+) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        {"pkg/ranking.py": R35_RANKS},
+        ("pkg/ranking.py", "ranks"),
+        R35_RANKS_FAST,
+        R35_RANKS_TESTS,
+    )
+    assert_success(outcome, "pkg/ranking.py", "return [bisect_left(ordered, number) + 1 for number in numbers]")
+    text = compiled(outcome, "pkg/ranking.py")
+    assert text.startswith('"""Ranks of numbers read from the standard input, one a line."""\n'), text
+    assert "from bisect import bisect_left" in text and "print(ranks(" not in text, text
+    assert_rest_unchanged(textwrap.dedent(R35_RANKS).lstrip(), text, "ranks")
+
+
+#: an inner function (a closure) that the answer turns into a module-level helper. codeflash 0.20.6
+#: inserts every new module-level function of a candidate twice: `add_global_assignments` adds the
+#: functions the file lacks, then `replace_functions_in_file` adds those missing from the objects of
+#: the context it sent, without looking at the file it now edits (a shape of the client the engine
+#: cannot avoid; the module still runs, the second copy rebinding the same code)
+R35_ANAGRAMS = '''
+def group_anagrams(words):
+    """Groups of words that are anagrams of each other; groups and words in first-seen order."""
+
+    def signature(word):
+        counts = [0] * 26
+        for ch in word.lower():
+            if "a" <= ch <= "z":
+                counts[ord(ch) - 97] += 1
+        return tuple(counts)
+
+    groups = []
+    for word in words:
+        sig = signature(word)
+        for group in groups:
+            if signature(group[0]) == sig:
+                group.append(word)
+                break
+        else:
+            groups.append([word])
+    return groups
+
+
+def largest_group(words):
+    """The largest group of anagrams (the first of the largest ones)."""
+    return max(group_anagrams(words), key=len, default=[])
+'''
+R35_ANAGRAMS_FAST = """The inner `signature` is recomputed for the first word of every group on every word: \
+O(n·g). Keying a dict by the signature makes grouping O(n), and moving `signature` to module level \
+saves re-creating the closure on each call:
+
+```python:pkg/anagrams.py
+def _signature(word):
+    counts = [0] * 26
+    for ch in word.lower():
+        if "a" <= ch <= "z":
+            counts[ord(ch) - 97] += 1
+    return tuple(counts)
+
+
+def group_anagrams(words):
+    \"\"\"Groups of words that are anagrams of each other; groups and words in first-seen order.\"\"\"
+    groups = {}
+    for word in words:
+        groups.setdefault(_signature(word), []).append(word)
+    return list(groups.values())
+```
+"""
+R35_ANAGRAMS_TESTS = """```python
+from pkg.anagrams import group_anagrams
+
+
+def test_basic():
+    assert group_anagrams(["listen", "google", "Silent", "enlist", "gogole"]) == [
+        ["listen", "Silent", "enlist"],
+        ["google", "gogole"],
+    ]
+
+
+def test_empty_and_punctuation():
+    assert group_anagrams([]) == []
+    assert group_anagrams(["a-b", "ba"]) == [["a-b", "ba"]]
+
+
+def test_many():
+    words = ["".join(chr(97 + (i * k) % 26) for k in range(1, 6)) for i in range(3000)]
+    groups = group_anagrams(words)
+    assert sum(len(g) for g in groups) == 3000
+```
+"""
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,  # only the last check, on the copies of the helper (the others raise RuntimeError)
+    reason="codeflash 0.20.6 inserts a candidate's new module-level function twice "
+    "(add_global_assignments, then replace_functions_in_file)",
+)
+async def test_r35_a_closure_turned_into_a_module_level_helper(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        {"pkg/anagrams.py": R35_ANAGRAMS},
+        ("pkg/anagrams.py", "group_anagrams"),
+        R35_ANAGRAMS_FAST,
+        R35_ANAGRAMS_TESTS,
+    )
+    try:  # the run itself succeeds: a failure here is a real one, not the expected one
+        assert_success(outcome, "pkg/anagrams.py", "groups.setdefault(_signature(word), []).append(word)")
+        text = compiled(outcome, "pkg/anagrams.py")
+        assert "\ndef _signature(word):" in text and "def signature(" not in text, text
+        assert_rest_unchanged(textwrap.dedent(R35_ANAGRAMS).lstrip(), text, "group_anagrams", "_signature")
+    except AssertionError as exc:
+        raise RuntimeError(f"the run itself failed: {exc}") from exc
+    assert text.count("def _signature(word):") == 1, text
+
+
+#: a module-level cache dict used by a helper, and a mutable default argument (`stop=[]`); the
+#: answer repeats the cache's definition and keeps the default
+R35_STEMS = '''
+_STEMS = {}
+
+
+def stem(word):
+    """The lower-cased word without a common English suffix, memoised in _STEMS."""
+    key = word.lower()
+    cached = _STEMS.get(key)
+    if cached is None:
+        cached = key
+        for suffix in ("ing", "ed", "ly", "es", "s"):
+            if key.endswith(suffix) and len(key) - len(suffix) >= 3:
+                cached = key[: -len(suffix)]
+                break
+        _STEMS[key] = cached
+    return cached
+
+
+def stem_counts(words, stop=[]):
+    """(stem, count) pairs of words in first-seen order, leaving out the stems in stop."""
+    pairs = []
+    for word in words:
+        s = stem(word)
+        if s in stop:
+            continue
+        for pair in pairs:
+            if pair[0] == s:
+                pair[1] += 1
+                break
+        else:
+            pairs.append([s, 1])
+    return [(s, n) for s, n in pairs]
+'''
+R35_STEMS_FAST = """Each word is looked up in the list of pairs (O(k)) and `stop` is a list too. A dict keeps \
+the first-seen order and counts in O(1); `stop` becomes a set once per call. I kept the `_STEMS` cache \
+and the signature as they are.
+
+```python:pkg/stemming.py
+_STEMS = {}
+
+
+def stem_counts(words, stop=[]):
+    \"\"\"(stem, count) pairs of words in first-seen order, leaving out the stems in stop.\"\"\"
+    stop_set = set(stop)
+    counts = {}
+    for word in words:
+        s = stem(word)
+        if s not in stop_set:
+            counts[s] = counts.get(s, 0) + 1
+    return list(counts.items())
+```
+"""
+R35_STEMS_TESTS = """```python
+from pkg.stemming import _STEMS, stem_counts
+
+
+def test_basic():
+    assert stem_counts(["Walking", "walked", "walks", "talk"]) == [("walk", 3), ("talk", 1)]
+
+
+def test_stop_words():
+    assert stem_counts(["the", "cats", "the", "dogs"], stop=["the"]) == [("cat", 1), ("dog", 1)]
+
+
+def test_cache_is_filled():
+    stem_counts(["jumping"])
+    assert _STEMS["jumping"] == "jump"
+
+
+def test_many():
+    words = [f"w{i % 700}ing" for i in range(4000)]
+    result = stem_counts(words)
+    assert len(result) == 700
+    assert result[0] == ("w0", 6)
+```
+"""
+
+
+async def test_r35_a_module_cache_and_a_mutable_default(optimize_run: Any, tmp_path: Path) -> None:
+    outcome = await r35_run(
+        optimize_run,
+        tmp_path,
+        {"pkg/stemming.py": R35_STEMS},
+        ("pkg/stemming.py", "stem_counts"),
+        R35_STEMS_FAST,
+        R35_STEMS_TESTS,
+    )
+    assert_success(outcome, "pkg/stemming.py", "counts[s] = counts.get(s, 0) + 1")
+    text = compiled(outcome, "pkg/stemming.py")
+    assert "def stem_counts(words, stop=[]):" in text and text.count("_STEMS = {}") == 1, text
+    assert_rest_unchanged(textwrap.dedent(R35_STEMS).lstrip(), text, "stem_counts")
