@@ -3,21 +3,30 @@
 A seeded generator writes answers like those models return for "make this faster", for a
 function of a module (calling two helpers) and for a method of a class (calling a helper method
 and a ``@staticmethod`` or ``@classmethod`` one): the target rewritten (comprehensions, local
-aliases), and at random some of: a new module-level helper, constant or precomputed table, a new
-import, a helper cached with ``lru_cache``, a helper rewritten, a new method or class attribute,
-a new ``__slots__`` record class, unchanged helpers repeated, the definitions in another order,
-one or two fenced blocks with or without a path. Some rewrites change a result on purpose, so
-that a rewrite lost on the way shows.
+aliases, type hints, a docstring), and at random some of: a new module-level helper, constant or
+precomputed table (dict, frozenset, tuple, one built by a new function), a new import, a helper
+cached with ``lru_cache``, a helper rewritten, a new method, cached property or class attribute,
+a new ``__slots__`` or dataclass record, unchanged helpers repeated, the definitions in another
+order, the methods out of their class, one or two fenced blocks with or without a path, or the
+bare code. Some rewrites change a result on purpose, so that a rewrite lost on the way shows.
 
 Each answer goes the real way: the client (codeflash 0.20.6, in a subprocess of its own
 interpreter, see :data:`CLIENT`) extracts the target's code context from the original project;
 the engine reads the answer against that context and cleans it with the Python plugin's
-``postprocess_candidates``; the client applies the candidate's markdown to the original file
-with the method its optimizer calls for every candidate. The probe calls the target on a few
-inputs in the module the client wrote and in the module as the answer means it (the original
-module, then the answer's code run over it, its classes extending the original's), and compares
-the results' ``repr`` and which module-level names are cached. Behaviour must never differ; an
-answer the engine drops, or the client refuses, is a loss, counted and bounded.
+``postprocess_candidates`` as an optimize request does (no target named); the client applies the
+candidate's markdown to the original file with the method its optimizer calls for every
+candidate. The probe calls the target on a few inputs in the module the client wrote and in the
+module as the answer means it (the original module, then the answer's code run over it, its
+classes extending the original's), and compares the results' ``repr`` and which module-level
+names are cached. Behaviour must never differ. An answer the engine drops, or the client
+refuses, is a loss, counted and bounded; the answers with a new module-level assignment that the
+client would run before what it reads must be refused (candidates/placement.py).
+
+Left out, because the client loses them whatever the candidate says: a helper changed in a way
+that shows while the target no longer calls it by name (see :data:`INDIRECT_SAFE_NORMALIZE`); a
+changed value of an existing class attribute (the client keeps only the methods of a class).
+Not written, because the engine refuses them (the client keeps the original header): new
+parameters, such as the default-argument aliases ``def f(x, _len=len)``.
 """
 
 from __future__ import annotations
@@ -233,8 +242,8 @@ def _shuffled(rng: random.Random, items: list[str]) -> list[str]:
 #: Left out: a helper whose change shows (another result, a cache) while the target no longer
 #: calls it by name (it calls it through a local alias, ``map(helper, ...)``, a cached wrapper or a
 #: new helper): the client then finds it "unused" and writes its original back, and with it the
-#: original's module-level assignments (a changed constant). The engine cannot tell from the
-#: answer which helpers the client will keep (see the report of this test's first run).
+#: original's module-level assignments (a changed constant). The client decides on the target's
+#: code alone, which is the answer's; the engine could keep the change only by rewriting it.
 INDIRECT_SAFE_NORMALIZE = ["omit", "same", "join"]
 INDIRECT_SAFE_SCORE = ["omit", "same", "table", "offset"]
 
