@@ -113,6 +113,7 @@ _TEXT_TESTS = [
     "tests/text/test_edit_overlaps.py",
     "tests/text/test_edit_dispatch.py",
     "tests/text/test_search_replace.py",
+    "tests/text/test_search_replace_shares.py",
     "tests/text/test_v4a.py",
     "tests/text/test_v4a_shares.py",
     "tests/text/test_unified.py",
