@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+import copy
 import re
 import sys
 from collections.abc import Iterable, Mapping
@@ -112,15 +113,48 @@ def free_names(node: ast.AST) -> set[str]:
     return used_names([node]) - bound_names(node)
 
 
+_OWN_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
+
+
+class _EnclosingParts(ast.NodeTransformer):
+    """Replaces each comprehension by its first iterable and the targets of its ``:=`` (which bind
+    in the enclosing scope), and each lambda by its default values: the parts of them that run in
+    the enclosing scope (the rest binds names of their own scope)."""
+
+    def _first_iterable(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> ast.AST:
+        walrus = [ast.Name(n.target.id, ast.Store()) for n in ast.walk(node) if isinstance(n, ast.NamedExpr)]
+        visited: ast.AST = self.visit(ast.Tuple([node.generators[0].iter, *walrus], ast.Load()))
+        return visited
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _first_iterable
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
+        visited: ast.AST = self.visit(ast.Tuple(elts=defaults, ctx=ast.Load()))
+        return visited
+
+
+def enclosing_parts(statement: ast.stmt) -> ast.AST:
+    """``statement`` as the scope it runs in sees it: a copy without what runs in its inner scopes
+    (a comprehension's variables and later clauses, a lambda's parameters and body), so that
+    :func:`bound_names` of it are the names it binds in its own scope; ``statement`` itself when
+    it has no inner scope."""
+    if not any(isinstance(inner, _OWN_SCOPES) for inner in ast.walk(statement)):
+        return statement
+    pruned: ast.AST = _EnclosingParts().visit(copy.deepcopy(statement))
+    return pruned
+
+
 def module_names(tree: ast.Module) -> set[str]:
     """Names a module binds at its top level (definitions, assignments, imports, module-level
-    ``for``/``with``/``try`` targets); the parameters and locals of its functions and classes are left out."""
+    ``for``/``with``/``try`` targets); the parameters and locals of its functions and classes, and
+    the variables of its comprehensions and lambdas, are left out."""
     names: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             names.add(node.name)
         else:
-            names |= bound_names(node)
+            names |= bound_names(enclosing_parts(node))
     return names
 
 

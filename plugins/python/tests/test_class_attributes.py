@@ -173,3 +173,19 @@ def test_a_table_whose_first_iterable_reads_the_class_body_stays_in_the_class() 
     )
     text = only_text(ORIGINAL, code, "Scorer.score")
     assert "self._VOWELS" in text and "\n_VOWELS" not in text, text
+
+
+def test_a_module_comprehension_s_variable_does_not_hide_a_new_attribute_of_its_name() -> None:
+    """A name only a module-level comprehension binds (``w`` in ``WORDS = [w for w in ...]``) is
+    not a global: a new class attribute of that name still moves to the module."""
+    original = ORIGINAL.replace("LIMIT = 3\n", 'LIMIT = 3\nWORDS = [w.upper() for w in ("a", "b")]\n')
+    code = (
+        "class Scorer:\n"
+        "    w = 3\n\n"
+        "    def score(self, text):\n"
+        '        return sum(1 for ch in text if ch in "aeiou") * self.weight * self.w\n'
+    )
+    text = only_text(original, code, "Scorer.score")
+    assert "\nw = 3\n" in text.split("class Scorer")[0], text
+    scorer = run_module(text)["Scorer"]
+    assert scorer(2).score("banana") == 18  # type: ignore[operator]

@@ -252,3 +252,10 @@ def test_import_statements_give_one_line_per_bound_name() -> None:
         "b": "from .sib import a as b",
         "c": "from .sib import c",
     }
+
+
+def test_a_module_s_names_leave_out_what_its_comprehensions_and_lambdas_bind_for_themselves() -> None:
+    """A comprehension's variables and a lambda's parameters are their own scope's; the target of
+    ``:=`` in a comprehension and a module ``for`` loop's variable are the module's."""
+    code = "W = [w for w in R]\nT = [(y := f(x)) for x in R]\nK = lambda q, d=D: q\nfor i in R:\n    pass\n"
+    assert module_names(ast.parse(code)) == {"W", "T", "y", "K", "i"}

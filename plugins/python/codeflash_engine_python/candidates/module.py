@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ast
 import collections
-import copy
 import functools
 import re
 
@@ -16,7 +15,7 @@ import attrs
 
 from codeflash_engine_python.candidates.normalize import function_code_key
 from codeflash_engine_python.candidates.signature import decorator_name
-from codeflash_engine_python.names import bound_names, import_statements, module_names
+from codeflash_engine_python.names import bound_names, enclosing_parts, import_statements, module_names
 from codeflash_engine_python.source import SourceText, first_line, split_lines
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef
@@ -218,36 +217,8 @@ def class_body_names(node: ast.ClassDef) -> set[str]:
         if isinstance(item, Function | ast.ClassDef):
             names.add(item.name)
         else:
-            names |= bound_names(_EnclosingParts.of(item))
+            names |= bound_names(enclosing_parts(item))
     return names
-
-
-_OWN_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
-
-
-class _EnclosingParts(ast.NodeTransformer):
-    """Replaces each comprehension by its first iterable and each lambda by its default values:
-    the parts of them that run in the enclosing scope (the rest binds names of their own scope)."""
-
-    @classmethod
-    def of(cls, statement: ast.stmt) -> ast.AST:
-        """``statement`` as the scope it runs in sees it: a copy without what runs in the inner
-        scopes; ``statement`` itself when it has none."""
-        if not any(isinstance(inner, _OWN_SCOPES) for inner in ast.walk(statement)):
-            return statement
-        pruned: ast.AST = cls().visit(copy.deepcopy(statement))
-        return pruned
-
-    def _first_iterable(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> ast.AST:
-        visited: ast.AST = self.visit(node.generators[0].iter)
-        return visited
-
-    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _first_iterable
-
-    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
-        defaults = [d for d in [*node.args.defaults, *node.args.kw_defaults] if d is not None]
-        visited: ast.AST = self.visit(ast.Tuple(elts=defaults, ctx=ast.Load()))
-        return visited
 
 
 #: the decorators that give one name several definitions, by the role each definition plays
