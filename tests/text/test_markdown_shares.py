@@ -1,0 +1,69 @@
+"""Markdown code blocks: cases the mutation run of another share of text/markdown.py found
+untested (a fence indented under a list item, prose that mentions a fence before the code, a file
+header below a blank first line, the note on a skipped untagged block, the flat form's code
+before its first file header)."""
+
+from __future__ import annotations
+
+from codeflash_engine.text.markdown import CodeBlock, Extraction, parse_flat, scan_code_blocks, to_flat
+
+PY = {"python", "py", "python3"}
+
+
+def scan(answer: str) -> Extraction:
+    """The code blocks of a Python answer, with the notes on the fences skipped."""
+    return scan_code_blocks(answer, language_tags=PY, default_language="python")
+
+
+def test_a_fence_indented_under_a_list_item_loses_only_the_fences_indentation() -> None:
+    """A fence indented by three spaces (under "1.") has its lines dedented by three columns,
+    not four: the code's own indentation is kept."""
+    answer = (
+        "1. Replace the function:\n\n"
+        "   ```python\n"
+        "   def norm(v):\n"
+        "       return sum(x * x for x in v) ** 0.5\n"
+        "   ```\n"
+    )
+    result = scan(answer)
+    assert [block.code for block in result.blocks] == ["def norm(v):\n    return sum(x * x for x in v) ** 0.5"]
+    assert not result.notes
+
+
+def test_prose_that_mentions_a_fence_mid_line_does_not_end_the_scan() -> None:
+    """A line holding three backticks that opens no fence is passed over: the blocks after it
+    are still read."""
+    answer = (
+        "Here is the file (in a ```python block):\n\n"
+        "```python:pkg/geo.py\nx = 1\n```\n\n"
+        "```python:pkg/b.py\ny = 2\n```\n"
+    )
+    result = scan(answer)
+    assert [(block.path, block.code) for block in result.blocks] == [("pkg/geo.py", "x = 1"), ("pkg/b.py", "y = 2")]
+
+
+def test_a_file_header_below_a_blank_first_line_names_the_block() -> None:
+    """Blank lines before a ``# file:`` header are passed over: the header still gives the path,
+    and it is not kept as code."""
+    result = scan("```python\n\n# file: pkg/geo.py\ndef f():\n    return 1\n```\n")
+    assert [(block.path, block.code) for block in result.blocks] == [("pkg/geo.py", "def f():\n    return 1")]
+
+
+def test_only_an_untagged_pathless_block_beside_tagged_code_is_noted_as_skipped() -> None:
+    """The command the model suggests running, in a bare fence after the code, is skipped with a
+    note that says so; an untagged block that names its file is code and gets no note."""
+    result = scan("```python:app.py\nprint(42)\n```\nRun it:\n```\npython app.py\n```\n")
+    assert result.blocks == (CodeBlock("python", "app.py", "print(42)"),)
+    assert result.notes == ("fence 2 (line 5): skipped, untagged and without a path beside tagged code",)
+    named = scan("```python:app.py\nprint(42)\n```\n```\n# file: util.py\nX = 1\n```\n")
+    assert [block.path for block in named.blocks] == ["app.py", "util.py"]
+    assert named.notes == ()
+
+
+def test_the_code_before_the_first_file_header_of_a_flat_text_is_read_whole() -> None:
+    """A flat text's code before its first header is a block without a path: exactly its text,
+    without the newline that joins it to the header."""
+    blocks = [CodeBlock("python", None, "import os"), CodeBlock("python", "a.py", "x = 1")]
+    flat = to_flat(blocks, "#")
+    assert flat == "\nimport os\n# file: a.py\nx = 1"
+    assert parse_flat(flat, "#", language="python") == blocks

@@ -1,0 +1,77 @@
+"""The fuzzy line matcher: cases the mutation run of another share of text/matching.py found
+untested (a byte-order mark or zero-width space the quote leaves out, a quote re-indented from two
+spaces to four, the indentation of an answer whose quote starts with a blank line, the near lines
+that place a suggestion)."""
+
+from __future__ import annotations
+
+from codeflash_engine.text.edits import apply_edit
+from codeflash_engine.text.matching import Level, Lines, closest, find
+
+
+def block(search: str, replace: str, path: str = "m.py") -> str:
+    """One SEARCH/REPLACE block for ``path``, as a model writes it."""
+    return f"{path}\n```python\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
+
+
+def test_a_quote_without_the_files_byte_order_mark_matches_at_the_punctuation_level() -> None:
+    """A file saved with a UTF-8 byte-order mark starts with U+FEFF, which no model copies: the
+    quote of its first lines matches once zero-width characters are dropped, and the mark stays."""
+    file = "\ufeffimport os\n\n\ndef f():\n    return os.sep\n"
+    result = apply_edit({"m.py": file}, block("import os\n\n\ndef f():", "import os\nimport sys\n\n\ndef f():"))
+    assert result.ok, result.errors
+    assert result.files["m.py"] == "\ufeffimport os\nimport sys\n\n\ndef f():\n    return os.sep\n"
+    assert [report.level for report in result.blocks] == ["unicode punctuation"]
+
+
+def test_a_zero_width_space_in_the_file_does_not_stop_the_match() -> None:
+    """Every zero-width character (space, non-joiner, joiner, word joiner, byte-order mark) is
+    ignored at the punctuation level, wherever it sits in a line."""
+    for mark in "\u200b\u200c\u200d\u2060\ufeff":
+        file = ["def f():", f"    x = 1  # caf{mark}e", "    return x"]
+        assert find(Lines(file), ["def f():", "    x = 1  # cafe", "    return x"]) == (Level.PUNCTUATION, [0])
+
+
+def test_a_quote_reindented_from_two_spaces_to_four_is_no_uniform_offset() -> None:
+    """A model quoting a two-space JavaScript file in four spaces moves its lines by different
+    amounts (the `return` by 4, the brace by 2): that is the whitespace level, not the indentation
+    level, even when the brace is shorter than the difference."""
+    js = ["function f(x) {", "  if (x) {", "    return x;", "  }", "  return 0;", "}"]
+    assert find(Lines(js), ["        return x;", "    }"]) == (Level.WHITESPACE, [2])
+    assert find(Lines(js), ["  return x;", "}"]) == (Level.INDENTATION, [2])  # off by 2 throughout
+
+
+def test_a_replacement_written_at_the_files_indentation_after_a_blank_first_line_stays_as_written() -> None:
+    """The model quoted a method without its class indentation, starting with the blank line
+    above it, and wrote the replacement at the file's indentation: the kept `def` line says so
+    (the blank line says nothing), so the changed line is taken as written, not shifted by 4."""
+    file = (
+        "class Stats:\n    def mean(self):\n        return sum(self.xs) / len(self.xs)\n\n"
+        "    def total(self):\n        return sum(self.xs)\n"
+    )
+    search = "\ndef total(self):\n    return sum(self.xs)"
+    replace = "\n    def total(self):\n        return sum(self.xs, 0)"
+    result = apply_edit({"m.py": file}, block(search, replace))
+    assert result.ok, result.errors
+    assert result.files["m.py"] == file.replace("return sum(self.xs)\n", "return sum(self.xs, 0)\n")
+
+
+REPORT = [
+    "def report(orders, items, tax_rate, rate, fee):",
+    "    total = compute_total(orders)",  # the fourth nearest to the quote
+    "    print(total)",
+    "    total = compute_total(items, tax_rate)",  # the third nearest
+    "    print(total)",
+    "    total = compute_total(orders, rate)",  # the nearest
+    "    print(total)",
+    "    total = compute_total(orders, tax_rate, fee)",  # the second nearest
+    "    return total",
+]
+
+
+def test_a_quoted_line_without_an_exact_match_votes_for_its_three_nearest_lines() -> None:
+    """No file line is the quoted one: its three nearest lines each vote for a window, the fourth
+    does not, and among equal votes the earliest window is offered (the third nearest here)."""
+    hint = closest(Lines(REPORT), ["    total = compute_total(orders, tax_rate)"])
+    assert hint is not None and hint.start == 3, hint
+    assert hint.lines == ("    total = compute_total(items, tax_rate)",)
