@@ -1,7 +1,8 @@
-"""Markdown code blocks: cases the mutation run of another share of text/markdown.py found
+"""Markdown code blocks: cases the mutation runs of two other shares of text/markdown.py found
 untested (a fence indented under a list item, prose that mentions a fence before the code, a file
 header below a blank first line, the note on a skipped untagged block, the flat form's code
-before its first file header)."""
+before its first file header; inline code at the start of a line, a tilde fence naming its file
+in backticks, a fence indented by a tab, a file name right after the block before)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,33 @@ def test_the_code_before_the_first_file_header_of_a_flat_text_is_read_whole() ->
     flat = to_flat(blocks, "#")
     assert flat == "\nimport os\n# file: a.py\nx = 1"
     assert parse_flat(flat, "#", language="python") == blocks
+
+
+def test_inline_code_at_the_start_of_a_line_opens_no_fence() -> None:
+    """A line that starts with triple-backtick inline code (a backtick in what would be its info
+    string) is prose: no fence, no note, and the block after it is read."""
+    result = scan("```pytest -q``` passes now; the change:\n\n```python:a.py\nx = 1\n```\n")
+    assert result.blocks == (CodeBlock("python", "a.py", "x = 1"),)
+    assert result.notes == ()
+
+
+def test_a_tilde_fence_may_name_its_file_in_backticks() -> None:
+    """Backticks in a tilde fence's info string are allowed: the fence opens, and names its file."""
+    result = scan("~~~python `a.py`\nx = 1\n~~~\n")
+    assert result.blocks == (CodeBlock("python", "a.py", "x = 1"),)
+    assert result.notes == ()
+
+
+def test_a_fence_indented_by_a_tab_loses_four_columns_of_its_lines() -> None:
+    """A tab before a fence is four columns: its lines, indented with spaces, lose four spaces,
+    and the code's own indentation is kept."""
+    result = scan("\t```python\n    def f():\n        return 1\n\t```\n")
+    assert [block.code for block in result.blocks] == ["def f():\n    return 1"]
+    assert result.notes == ()
+
+
+def test_a_file_name_on_the_line_after_a_closing_fence_names_the_next_block() -> None:
+    """The line right after a block's closing fence is prose for the next fence: the file name
+    there names it."""
+    result = scan("```python\nx = 1\n```\nb.py\n```python\ny = 2\n```\n")
+    assert [(block.path, block.code) for block in result.blocks] == [(None, "x = 1"), ("b.py", "y = 2")]

@@ -1,7 +1,9 @@
-"""The fuzzy line matcher: cases the mutation run of another share of text/matching.py found
+"""The fuzzy line matcher: cases the mutation runs of two other shares of text/matching.py found
 untested (a byte-order mark or zero-width space the quote leaves out, a quote re-indented from two
 spaces to four, the indentation of an answer whose quote starts with a blank line, the near lines
-that place a suggestion)."""
+that place a suggestion; a long replacement keeping the file's often repeated lines, the
+whitespace of the file's blank lines, a tab-indented file, a quote too unlike the file for a
+suggestion)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,9 @@ from codeflash_engine.text.edits import apply_edit
 from codeflash_engine.text.matching import Level, Lines, closest, find
 
 
-def block(search: str, replace: str, path: str = "m.py") -> str:
+def block(search: str, replace: str, path: str = "m.py", language: str = "python") -> str:
     """One SEARCH/REPLACE block for ``path``, as a model writes it."""
-    return f"{path}\n```python\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
+    return f"{path}\n```{language}\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
 
 
 def test_a_quote_without_the_files_byte_order_mark_matches_at_the_punctuation_level() -> None:
@@ -75,3 +77,50 @@ def test_a_quoted_line_without_an_exact_match_votes_for_its_three_nearest_lines(
     hint = closest(Lines(REPORT), ["    total = compute_total(orders, tax_rate)"])
     assert hint is not None and hint.start == 3, hint
     assert hint.lines == ("    total = compute_total(items, tax_rate)",)
+
+
+def test_a_long_replacement_keeps_the_files_own_version_of_a_line_it_repeats() -> None:
+    """A function of over 200 lines logs a string with curly quotes every twenty lines, and the
+    model quoted and rewrote it with ASCII quotes, changing the lines on both sides of one log
+    call: every log call it kept stays the file's, curly quotes included (a line the replacement
+    repeats is matched like any other, however often it occurs)."""
+    steps = ["    log(“tick”)" if i % 20 == 10 else f"    total += step_{i}(x)" for i in range(220)]
+    file = "\n".join(["def run(x):", "    total = 0", *steps, "    return total"]) + "\n"
+    search = file.replace("\u201c", '"').replace("\u201d", '"').rstrip("\n")
+    replace = search.replace("step_109(x)", "step_109(x) * 2").replace("step_111(x)", "step_111(x) * 2")
+    result = apply_edit({"m.py": file}, block(search, replace))
+    assert result.ok, result.errors
+    assert [report.level for report in result.blocks] == ["unicode punctuation"]
+    expected = file.replace("step_109(x)", "step_109(x) * 2").replace("step_111(x)", "step_111(x) * 2")
+    assert result.files["m.py"] == expected
+
+
+def test_the_files_blank_lines_keep_their_whitespace() -> None:
+    """A blank line of the file holding the body's indentation, quoted by the model as an empty
+    line and kept in its replacement, stays as it is in the file: the edit changes only `a`."""
+    file = "def f():\n    a = 1\n    \n    return a\n"
+    result = apply_edit({"m.py": file}, block("a = 1\n\nreturn a", "a = 2\n\nreturn a"))
+    assert result.ok, result.errors
+    assert result.files["m.py"] == "def f():\n    a = 2\n    \n    return a\n"
+
+
+def test_a_tab_indented_quote_outdented_by_a_tab_is_indented_with_tabs() -> None:
+    """A Go function body quoted one tab short of the file: the changed line is moved in by a
+    tab, as the file indents, not by spaces."""
+    go = "package m\n\nfunc F(x int) int {\n\tif x > 0 {\n\t\treturn x\n\t}\n\treturn 0\n}\n"
+    result = apply_edit({"m.go": go}, block("if x > 0 {\n\treturn x\n}", "if x > 0 {\n\treturn x * 2\n}", "m.go", "go"))
+    assert result.ok, result.errors
+    assert result.files["m.go"] == go.replace("return x\n", "return x * 2\n")
+
+
+def test_a_quote_sharing_only_one_common_line_with_the_file_gets_no_suggestion() -> None:
+    """The quote's `return result` occurs in the file, so it votes for a window, but the window
+    is too unlike the quote (a similarity ratio under 0.4) to be offered."""
+    file = ["def f(x):", "    y = compute(x)", "    return result", "", "def g():", "    pass"]
+    search = [
+        "    accumulated = prepare_everything(alpha, beta, gamma)",
+        "    normalized = normalize_all_of_it(accumulated)",
+        "    return result",
+    ]
+    assert closest(Lines(file), search) is None
+    assert closest(Lines(file), ["    y = compute(x + 1)", "    return result"]) is not None
