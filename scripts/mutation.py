@@ -119,6 +119,7 @@ _TEXT_TESTS = [
     "tests/text/test_unified.py",
     "tests/text/test_uneven_indentation.py",
     "tests/text/test_matching.py",
+    "tests/text/test_matching_shares.py",
     "tests/text/test_apply_patch_hostile.py",
 ]
 _PY_CANDIDATES = [
@@ -237,6 +238,7 @@ MODULES: dict[str, Module] = {
             "tests/text/test_markdown_scan.py",
             "tests/text/test_markdown_extract.py",
             "tests/text/test_markdown_client.py",
+            "tests/text/test_markdown_shares.py",
             "tests/text/test_prose.py",
             "tests/text/test_project_relative.py",
         ],
