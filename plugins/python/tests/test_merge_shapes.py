@@ -15,7 +15,9 @@ from .answers import answers as answers_of
 PATH = "pkg/mod.py"
 
 
-def merged(original: str, code: str, target: str = "f") -> list[Candidate]:
+def merged(original: str, code: str, target: str | None = "f") -> list[Candidate]:
+    """The candidates of one answer holding ``code``; ``target`` None as in an optimize request,
+    which names none."""
     files = (CodeFile(PATH, original),)
     request = CandidatesRequest(
         task=Task.OPTIMIZE,
@@ -23,7 +25,7 @@ def merged(original: str, code: str, target: str = "f") -> list[Candidate]:
         language_version="3.11.7",
         original=files,
         answers=answers_of([f"Faster.\n\n```python:{PATH}\n{code}\n```\n"], files),
-        target=Target.parse(target),
+        target=Target.parse(target) if target is not None else None,
         fence_tags=("python", "py", "python3"),
     )
     return CLEANER.postprocess(request)

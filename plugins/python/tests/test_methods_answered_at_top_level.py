@@ -9,11 +9,7 @@ against the client (test_python_merge_differential.py).
 
 from __future__ import annotations
 
-from codeflash_engine.plugins.types import CandidatesRequest, CodeFile, Task
-from codeflash_engine_python.candidates.pipeline import CLEANER
-
-from .answers import answers as answers_of
-from .test_merge_shapes import PATH, merged, only_text
+from .test_merge_shapes import merged, only_text
 
 ORIGINAL = (
     "class Box:\n    def __init__(self, xs):\n        self.xs = list(xs)\n\n"
@@ -29,16 +25,7 @@ def test_a_method_that_is_not_the_inferred_target_goes_back_into_its_class() -> 
 
 def test_so_does_one_with_no_target_named() -> None:
     """As in an optimize request."""
-    files = (CodeFile(PATH, ORIGINAL),)
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=files,
-        answers=answers_of([f"```python:{PATH}\n{TOTAL}```"], files),
-        target=None,
-    )
-    [candidate] = CLEANER.postprocess(request)
+    [candidate] = merged(ORIGINAL, TOTAL, target=None)
     assert "    def total(self):\n        return sum(self.xs)\n" in candidate.files[0].code
 
 
