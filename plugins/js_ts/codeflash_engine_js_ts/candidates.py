@@ -593,11 +593,12 @@ _FIELDS = ("field_definition", "public_field_definition")
 
 
 def _call_arguments(member: Node) -> Node | None:
-    """The arguments of the call ``member`` is the callee of (``this.#f(x)``), if it is one."""
-    call = member.parent
-    if call is None or call.type != "call_expression" or call.child_by_field_name("function") != member:
-        return None
-    arguments = call.child_by_field_name("arguments")
+    """The arguments of the call ``member`` is the callee of (``this.#f(x)``), if it is one. An
+    expression whose parent is a call is its callee: a call's other children are its arguments
+    (and type arguments), never a member expression; a tagged template's ``arguments`` are a
+    template string, not a list."""
+    call = _parent(member)
+    arguments = call.child_by_field_name("arguments") if call.type == "call_expression" else None
     return arguments if _is_arguments(arguments) else None
 
 
@@ -612,15 +613,11 @@ def _receives_no_other_this(member: Node) -> bool:
     (read as a value: ``xs.map(this.#f, this)``, ``this.#f.call(o)``), but not called another way
     that passes ``this`` to it (a tagged template, ``(this.#f)(x)``) nor constructed
     (``new this.#f()``: ``new Ledger_f.get(this)()`` would call ``get`` as the constructor)."""
-    parent = member.parent
-    if parent is None or _call_arguments(member) is not None:
+    if _call_arguments(member) is not None:
         return True
-    if parent.type == "parenthesized_expression":
-        return False
-    return not (
-        (parent.type == "call_expression" and parent.child_by_field_name("function") == member)
-        or (parent.type == "new_expression" and parent.child_by_field_name("constructor") == member)
-    )
+    # A member expression right under a call or a `new` is its callee (their other children are
+    # lists of arguments or type arguments): a call that is left here is a tagged template.
+    return _parent(member).type not in ("parenthesized_expression", "call_expression", "new_expression")
 
 
 def _in_method(node: Node) -> bool:
@@ -902,10 +899,10 @@ def _use_of(
     the key of the member called, and the span of the code it passes; None when no call can serve
     (a method not called, a getter written to, a setter's value used or read back)."""
     if _setter_key(name) in lifted and _is_assigned_alone(member):
-        assignment = member.parent
-        value = assignment.child_by_field_name("right") if assignment is not None else None
-        if assignment is not None and value is not None:
-            return assignment, _setter_key(name), (value.start_byte, value.end_byte)
+        assignment = _parent(member)
+        value = assignment.child_by_field_name("right")
+        assert value is not None  # an assignment always has its value
+        return assignment, _setter_key(name), (value.start_byte, value.end_byte)
     method = lifted.get(name)
     if method is None:
         return None

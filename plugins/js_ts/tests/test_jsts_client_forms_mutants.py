@@ -5,8 +5,13 @@ left alone, and how new imports and requires are reduced (written against the su
 
 from __future__ import annotations
 
+import json
+import shutil
+import subprocess
+
 import pytest
 from jsts_cases import candidates_request
+from test_jsts_lifting_differential import RUNNER, merged
 
 from codeflash_engine import CodeFile, Task
 from codeflash_engine_js_ts.candidates import postprocess
@@ -31,6 +36,18 @@ def optimized(
     )
     [candidate] = postprocess(request)
     return candidate.files[0].code
+
+
+needs_node = pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+
+
+def run_both_ways(answer: str) -> tuple[str, str]:
+    """What the ledger's ``total`` gives (``'a'`` twice, then ``'b'``, on two rows) with the
+    answer's class as written and as the client merges the engine's candidate, both run in Node."""
+    cases = [(answer.replace("export class", "class"), merged(optimized(answer)))]
+    run = subprocess.run(["node", "-e", RUNNER], input=json.dumps(cases), capture_output=True, text=True, check=True)
+    [[as_written, as_merged]] = json.loads(run.stdout)
+    return as_written, as_merged
 
 
 def ledger(members: str, body: str) -> str:
@@ -95,6 +112,7 @@ HELPER = "  _sum(rows) {\n    return rows.reduce((a, r) => a + r.v, 0);\n  }\n"
         "  get size() {\n    return this.rows.length;\n  }\n  set size(n) {\n    this.rows = [];\n  }\n"
         "  grow() {\n    this.size += 1;\n  }\n",  # a pair, updated by a method nothing calls
         "  static make(rows) {\n    return new Ledger(rows);\n  }\n",  # nothing calls it: stays
+        "  set rows(v) {\n    this._rows = v;\n  }\n",  # a setter of a name the original sets on `this`
     ],
 )
 def test_a_method_left_alone_does_not_stop_the_next_from_moving(before: str) -> None:
@@ -592,3 +610,12 @@ def test_a_typescript_function_field_is_called_with_its_this() -> None:
     code = optimized(answer, original, "Ledger.total", "typescript")
     assert code.startswith("const Ledger_scale = new WeakMap<object, (this: Ledger, x: number) => number>();\n"), code
     assert "    return Ledger_scale.get(this)!.call(this, 2);\n" in code, code
+
+
+@needs_node
+def test_an_instance_method_reached_through_this_constructor_is_not_taken_for_a_static() -> None:
+    """`this.constructor._sum` is the class's property, and the class has no `_sum`: only the
+    call on `this` moves, and the optional call through the class still finds nothing."""
+    body = "    return [this._sum(this.rows), this.constructor._sum?.(this.rows) ?? 'none', cat];\n"
+    as_written, as_merged = run_both_ways(ledger(HELPER, body))
+    assert as_written == as_merged == '[[3,"none","a"],[3,"none","a"],[3,"none","b"]]', (as_written, as_merged)
