@@ -649,10 +649,9 @@ _CLASS_NAME_PLACES = frozenset(
 
 
 def _names_its_class(identifier: Node) -> bool:
-    """The class's name declaring it, reaching a member (``Class.x``) or constructing (``new Class()``)."""
-    parent = identifier.parent
-    if parent is None:
-        return False
+    """The class's name declaring it, reaching a member (``Class.x``) or constructing (``new Class()``)
+    (``identifier`` is inside the class, so it has a parent)."""
+    parent = _parent(identifier)
     return any(
         parent.type == kind and parent.child_by_field_name(field) == identifier for kind, field in _CLASS_NAME_PLACES
     )
