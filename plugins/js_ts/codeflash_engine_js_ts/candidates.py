@@ -439,7 +439,7 @@ def lifted_field_edits(source: Source, file: OriginalFile, target: Target) -> li
         if name_node is None or value is None or name_node.type not in _MEMBER_NAMES:
             continue
         name = source.text(name_node)
-        static = any(c.type == "static" for c in node.children)
+        static = _has_token(node, "static")
         if not static and name in file.this_names:
             continue  # the original has it already (set in its constructor): not new
         if name in methods:
@@ -755,7 +755,7 @@ def _this_scope(node: Node, cls: Node) -> str | None:
         if owner is not None and owner.type == "class_body" and owner.parent == declaration:
             if child in (parent.child_by_field_name("name"), parent.child_by_field_name("property")):
                 return None  # a computed key (`[this.x]() {}`): evaluated around the class
-            if parent.type == "class_static_block" or any(c.type == "static" for c in parent.children):
+            if parent.type == "class_static_block" or _has_token(parent, "static"):
                 return "static"
             return "instance" if parent.type in ("method_definition", *_FIELDS) else None
         child, parent = parent, owner

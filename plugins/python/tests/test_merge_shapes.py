@@ -7,10 +7,10 @@ import ast
 
 import pytest
 
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest, CodeFile, Target, Task
+from codeflash_engine.plugins.types import Candidate, CodeFile
 from codeflash_engine_python.candidates.pipeline import CLEANER
 
-from .answers import answers as answers_of
+from .answers import optimize_request
 
 PATH = "pkg/mod.py"
 
@@ -18,16 +18,7 @@ PATH = "pkg/mod.py"
 def merged(original: str, code: str, target: str | None = "f") -> list[Candidate]:
     """The candidates of one answer holding ``code``; ``target`` None as in an optimize request,
     which names none."""
-    files = (CodeFile(PATH, original),)
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=files,
-        answers=answers_of([f"Faster.\n\n```python:{PATH}\n{code}\n```\n"], files),
-        target=Target.parse(target) if target is not None else None,
-        fence_tags=("python", "py", "python3"),
-    )
+    request = optimize_request([f"Faster.\n\n```python:{PATH}\n{code}\n```\n"], (CodeFile(PATH, original),), target)
     return CLEANER.postprocess(request)
 
 

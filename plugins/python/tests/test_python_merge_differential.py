@@ -43,13 +43,12 @@ from pathlib import Path
 
 import pytest
 
-from codeflash_engine import CodeFile, Task
-from codeflash_engine.plugins.types import Candidate, CandidatesRequest
+from codeflash_engine import CodeFile
+from codeflash_engine.plugins.types import Candidate
 from codeflash_engine.testing.cli_venv import cli_python
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
 
-from .answers import answers as answers_of
-from .answers import host
+from .answers import host, optimize_request
 
 pytestmark = [pytest.mark.slow]
 
@@ -668,15 +667,7 @@ def engine_candidate(context: str, text: str) -> Candidate | None:
     """The candidate the engine makes of the answer ``text`` for the client's ``context``, as the
     optimize pipeline cleans it (no target named: the plugin infers it), else None."""
     files = tuple(CodeFile(b.path, b.code) for b in parse_markdown(context))
-    request = CandidatesRequest(
-        task=Task.OPTIMIZE,
-        language="python",
-        language_version="3.11.7",
-        original=files,
-        answers=answers_of([text], files),
-        target=None,
-        fence_tags=("python", "py", "python3"),
-    )
+    request = optimize_request([text], files)
     cleaned: list[Candidate] | None = host().call("postprocess_candidates", "python", request=request)
     return cleaned[0] if cleaned else None
 
