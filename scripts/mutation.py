@@ -379,6 +379,7 @@ MODULES: dict[str, Module] = {
             "tests/llm/test_provider_answers.py",
             "tests/llm/test_providers_mutants.py",
             "tests/llm/test_llm_reliability.py",
+            "tests/llm/test_providers_shares.py",
         ],
         sample=3,
     ),
