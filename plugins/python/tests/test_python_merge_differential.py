@@ -1,14 +1,17 @@
 """Answers merged by the engine and applied by the published client behave as the answers do.
 
 A seeded generator writes answers like those models return for "make this faster", for a
-function of a module (calling two helpers) and for a method of a class (calling a helper method
-and a ``@staticmethod`` or ``@classmethod`` one): the target rewritten (comprehensions, local
-aliases, type hints, a docstring), and at random some of: a new module-level helper, constant or
-precomputed table (dict, frozenset, tuple, one built by a new function), a new import, a helper
-cached with ``lru_cache``, a helper rewritten, a new method, cached property or class attribute,
-a new ``__slots__`` or dataclass record, unchanged helpers repeated, the definitions in another
-order, the methods out of their class, one or two fenced blocks with or without a path, or the
-bare code. Some rewrites change a result on purpose, so that a rewrite lost on the way shows.
+function of a module (calling two helpers), for a method of a class (calling a helper method
+and a ``@staticmethod`` or ``@classmethod`` one), and for a function of a module with
+``from __future__ import annotations`` that keeps its results in a module-level cache dict: the
+target rewritten (comprehensions, local aliases, type hints, a docstring, a walrus, a closure, a
+``global`` counter), and at random some of: a new module-level helper, constant or precomputed
+table (dict, frozenset, tuple, one built by a new function), a new import, a helper or the
+target's work cached with ``lru_cache``, a new generator, a helper rewritten, a new method, cached
+property or class attribute, a new ``__slots__`` or dataclass record, unchanged helpers or the
+module docstring repeated, the definitions in another order, the methods out of their class, one
+or two fenced blocks with or without a path, or the bare code. Some rewrites change a result on
+purpose, so that a rewrite lost on the way shows.
 
 Each answer goes the real way: the client (codeflash 0.20.6, in a subprocess of its own
 interpreter, see :data:`CLIENT`) extracts the target's code context from the original project;
@@ -53,7 +56,7 @@ from .answers import host, optimize_request
 pytestmark = [pytest.mark.slow]
 
 #: how many answers the generator writes
-ANSWERS = 300
+ANSWERS = 400
 
 #: how many answers that run may be lost (dropped by the engine or refused by the client)
 LOSSES_ALLOWED = 0
@@ -201,7 +204,51 @@ STATIC = Original("store/inventory.py", INVENTORY.format(rounded=STATIC_ROUNDED)
 CLASSMETHOD = Original(
     "store/inventory.py", INVENTORY.format(rounded=CLASS_ROUNDED), "Inventory.total", INVENTORY_PROBES
 )
-ORIGINALS = (WORDS, STATIC, CLASSMETHOD)
+SERIES = Original(
+    "signals/series.py",
+    '''"""Moving averages over numeric series."""
+
+from __future__ import annotations
+
+_CACHE = {}
+WINDOW = 3
+
+
+def window_means(values, size=WINDOW):
+    out = []
+    for i in range(len(values) - size + 1):
+        chunk = values[i : i + size]
+        out.append(sum(chunk) / size)
+    return out
+
+
+def _spread(values):
+    return max(values) - min(values)
+
+
+def smooth(values, passes):
+    key = (tuple(values), passes)
+    if key in _CACHE:
+        return _CACHE[key]
+    result = list(values)
+    for _ in range(passes):
+        if len(result) < WINDOW:
+            break
+        result = window_means(result)
+    _CACHE[key] = (result, _spread(result) if result else 0)
+    return _CACHE[key]
+''',
+    "smooth",
+    (
+        "smooth([1, 2, 4, 8, 16, 32], 1)",
+        "smooth([1, 2, 4, 8, 16, 32], 1) is smooth([1, 2, 4, 8, 16, 32], 1)",
+        "smooth([3, 1], 2)",
+        "smooth([1.5, 2.5, 3.5, 10, -4, 7], 2)",
+        "len(_CACHE)",
+        "globals().get('_CALLS')",
+    ),
+)
+ORIGINALS = (WORDS, STATIC, CLASSMETHOD, SERIES)
 
 
 @dataclass
@@ -535,6 +582,125 @@ def _inventory_target(rng: random.Random, answer: Answer, weights: str) -> str:
     )
 
 
+def series_answer(rng: random.Random) -> Answer:
+    """An answer for ``smooth``: its cache looked up plainly or with a walrus, or replaced by a
+    new ``lru_cache`` helper; its passes run through ``window_means`` (by name or a local alias),
+    a closure of its own or a new running-sum helper; maybe a new global call counter. The
+    helpers repeated, rewritten or left out, the header repeated."""
+    answer = Answer()
+    if rng.random() < 0.1:
+        answer.imports.append('"""Moving averages over numeric series."""')
+    if rng.random() < 0.5:
+        answer.imports.append("from __future__ import annotations")
+    if rng.random() < 0.5:  # the header repeated
+        answer.constants += ["_CACHE = {}", "WINDOW = 3"]
+    cache = rng.choice(["plain", "walrus", "lru"])
+    passes = rng.choice(["helper", "alias", "closure", "running"])
+    # a helper the target does not call by name keeps its original in the client's file: only
+    # changes that do not show (see INDIRECT_SAFE_NORMALIZE)
+    direct = cache != "lru"
+    answer.definitions += _window_means(rng, answer, shows=direct and passes == "helper")
+    answer.definitions += _spread(rng, shows=direct)
+    counter = rng.random() < 0.25
+    if counter:
+        answer.constants.append(rng.choice(["_CALLS = 0", "_CALLS: int = 0"]))
+    answer.definitions.append(_series_target(rng, answer, cache, passes, counter))
+    return answer
+
+
+def _window_means(rng: random.Random, answer: Answer, shows: bool) -> list[str]:
+    """``window_means`` left out, repeated, rewritten with a running sum or over a new generator
+    helper, or (when ``shows`` allows) changed: rounded, which shows."""
+    kind = rng.choice(["omit", "same", "running", "generator"] + (["rounded"] if shows else []))
+    if kind == "omit":
+        return []
+    if kind == "same":
+        return [
+            "def window_means(values, size=WINDOW):\n    out = []\n    for i in range(len(values) - size + 1):\n"
+            "        chunk = values[i : i + size]\n        out.append(sum(chunk) / size)\n    return out\n"
+        ]
+    if kind == "running":
+        return [
+            "def window_means(values, size=WINDOW):\n    if len(values) < size:\n        return []\n"
+            "    total = sum(values[:size])\n    out = [total / size]\n"
+            "    for i in range(size, len(values)):\n        total += values[i] - values[i - size]\n"
+            "        out.append(total / size)\n    return out\n"
+        ]
+    if kind == "generator":
+        answer.need("from itertools import islice")
+        return [
+            "def _windows(values, size):\n    for i in range(len(values) - size + 1):\n"
+            "        yield islice(values, i, i + size)\n",
+            "def window_means(values, size=WINDOW):\n"
+            "    return [sum(chunk) / size for chunk in _windows(values, size)]\n",
+        ]
+    return [
+        "def window_means(values, size=WINDOW):\n"
+        "    return [round(sum(values[i : i + size]) / size, 6) for i in range(len(values) - size + 1)]\n"
+    ]
+
+
+def _spread(rng: random.Random, shows: bool) -> list[str]:
+    """``_spread`` left out, repeated, rewritten in one pass, or (when ``shows`` allows) changed:
+    plus one, which shows."""
+    kind = rng.choice(["omit", "same", "one-pass"] + (["plus-one"] if shows else []))
+    if kind == "omit":
+        return []
+    if kind == "same":
+        return ["def _spread(values):\n    return max(values) - min(values)\n"]
+    if kind == "one-pass":
+        return [
+            "def _spread(values):\n    low = high = values[0]\n    for v in values:\n"
+            "        if v < low:\n            low = v\n        elif v > high:\n            high = v\n"
+            "    return high - low\n"
+        ]
+    return ["def _spread(values):\n    return max(values) - min(values) + 1\n"]
+
+
+def _series_target(rng: random.Random, answer: Answer, cache: str, passes: str, counter: bool) -> str:
+    """``smooth`` rewritten: its cache as ``cache`` says (``lru``: the work moves to a new cached
+    helper), its passes as ``passes`` says, a global counter bumped when ``counter``."""
+    head = "def smooth(values, passes):\n"
+    if rng.random() < 0.2:
+        head = "def smooth(values: list[float], passes: int) -> tuple[list[float], float]:\n"
+    if counter:
+        head += "    global _CALLS\n    _CALLS += 1\n"
+    step = {"helper": "window_means", "alias": "means", "closure": "step", "running": "_running_means"}[passes]
+    work = ""
+    if passes == "alias":
+        work += "    means = window_means\n"
+    if passes == "closure":
+        work += (
+            "    def step(seq):\n        size = WINDOW\n"
+            "        return [sum(seq[i : i + size]) / size for i in range(len(seq) - size + 1)]\n\n"
+        )
+    if passes == "running":
+        answer.definitions.append(
+            "def _running_means(values, size=WINDOW):\n    total = sum(values[:size])\n    out = [total / size]\n"
+            "    for i in range(size, len(values)):\n        total += values[i] - values[i - size]\n"
+            "        out.append(total / size)\n    return out\n"
+        )
+    work += (
+        "    result = list(values)\n    for _ in range(passes):\n        if len(result) < WINDOW:\n"
+        f"            break\n        result = {step}(result)\n"
+    )
+    spread = "(_spread(result) if result else 0)"
+    if cache == "lru":
+        answer.need("from functools import lru_cache")
+        answer.definitions.append(
+            f"@lru_cache(maxsize=None)\ndef _smoothed(values, passes):\n{work}    return result, {spread}\n"
+        )
+        return head + "    return _smoothed(tuple(values), passes)\n"
+    if cache == "walrus":
+        lookup = "    key = (tuple(values), passes)\n    if (hit := _CACHE.get(key)) is not None:\n        return hit\n"
+    else:
+        lookup = (
+            "    key = (tuple(values), passes)\n    cached = _CACHE.get(key)\n"
+            "    if cached is not None:\n        return cached\n"
+        )
+    return head + lookup + work + f"    _CACHE[key] = (result, {spread})\n    return _CACHE[key]\n"
+
+
 def module_text(rng: random.Random, answer: Answer, class_header: str | None) -> str:
     """The answer's code: imports, constants, definitions (``class_header`` heading its class's
     members, or the members at the top level without it) in one order or another, then what runs
@@ -585,8 +751,8 @@ class Case:
 def generate(rng: random.Random) -> Case:
     """An answer for one of :data:`ORIGINALS`."""
     original = rng.choice(ORIGINALS)
-    if original is WORDS:
-        answer = words_answer(rng)
+    if original in (WORDS, SERIES):
+        answer = words_answer(rng) if original is WORDS else series_answer(rng)
         code = module_text(rng, answer, None)
         reference = code
     else:
