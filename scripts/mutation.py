@@ -519,13 +519,19 @@ MODULES: dict[str, Module] = {
         ],
         sample=2,
     ),
-    "python.merge": Module("plugins/python/codeflash_engine_python/candidates/merge.py", _PY_CANDIDATES, sample=3),
+    "python.merge": Module(
+        "plugins/python/codeflash_engine_python/candidates/merge.py",
+        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py"],
+        sample=3,
+    ),
     "python.signature": Module(
         "plugins/python/codeflash_engine_python/candidates/signature.py", _PY_CANDIDATES, sample=3
     ),
     "python.normalize": Module("plugins/python/codeflash_engine_python/candidates/normalize.py", _PY_CANDIDATES),
     "python.pipeline": Module(
-        "plugins/python/codeflash_engine_python/candidates/pipeline.py", _PY_CANDIDATES, sample=6
+        "plugins/python/codeflash_engine_python/candidates/pipeline.py",
+        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py"],
+        sample=6,
     ),
     "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
     "java.normalize": Module("plugins/java/codeflash_engine_java/normalize.py", _JAVA_CANDIDATES),
@@ -585,7 +591,9 @@ MODULES: dict[str, Module] = {
         ],
     ),
     "python.instrument": Module(
-        "plugins/python/codeflash_engine_python/testgen/instrument.py", _PY_INSTRUMENT, sample=2
+        "plugins/python/codeflash_engine_python/testgen/instrument.py",
+        [*_PY_INSTRUMENT, "plugins/python/tests/test_instrument_shares.py"],
+        sample=2,
     ),
     "python.testgen_context": Module("plugins/python/codeflash_engine_python/testgen/context.py", _PY_TESTGEN),
     "python.names": Module(  # the imports a merged candidate or a generated test is given
