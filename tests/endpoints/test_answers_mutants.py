@@ -135,3 +135,13 @@ async def test_a_deadline_already_passed_is_an_error_not_an_answer_not_understoo
     with pytest.raises(EngineError, match="deadline passed before the LLM call"):
         await read_with(engine_client, numbers, deadline=-1)
     assert fake_llm.requests == []
+
+
+def test_json_value_takes_the_first_value_of_the_wanted_shape_and_never_one_inside_another() -> None:
+    """A reader names the shape it expects: values of another shape are passed over, fenced ones
+    first, and a value nested in a bare one is not read on its own."""
+    is_list = lambda value: isinstance(value, list)  # noqa: E731 - a predicate, named for the calls below
+    assert json_value('Note {"cache": [0]} then [2, 1]', is_list) == [2, 1]
+    assert json_value('[1] and ```json\n{"a": 1}\n```\n```json\n[3]\n```', is_list) == [3]
+    assert json_value("values[0] is read once: [1, 0]", lambda value: value != [0]) == [1, 0]
+    assert json_value('{"a": 1}', is_list) is None

@@ -76,3 +76,35 @@ async def test_a_single_candidate_is_ranked_without_the_model(engine_client: Eng
     assert status == 200, body
     assert body == {"ranking": [0]}
     assert fake_llm.requests == []
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ('Candidate 1 reads values[0] once, outside the loop.\n\n{"ranking": [1, 0, 2]}', [1, 0, 2]),
+        ("Candidate 2 swaps the dict {} for a list.\n\n```json\n[2, 1, 0]\n```", [2, 1, 0]),
+        ('Candidate 2 swaps the dict {} for a list, best.\n\n{"ranking": [2, 1, 0]}', [2, 1, 0]),
+        ("Candidate 0 indexes row[1] twice. Best first: [2, 0, 1]", [2, 0, 1]),
+        ("From 1: candidate 3 uses x[0]. Ranking: [3, 1, 2]", [2, 0, 1]),
+        ("Only candidate [1] matters.", [1, 0, 2]),
+    ],
+    ids=[
+        "index-before-object",
+        "empty-dict-before-fence",
+        "empty-dict-before-object",
+        "index-before-list",
+        "index-before-one-based-list",
+        "lone-list",
+    ],
+)
+async def test_a_bracket_in_the_prose_is_not_taken_for_the_ranking(
+    engine_client: EngineClient, fake_llm: FakeLLM, answer: str, expected: list[int]
+) -> None:
+    """Models compare the candidates before ranking them and quote code as they do (``values[0]``,
+    ``{}``): the ranking is the ``{"ranking": ...}`` object, else a list naming every candidate
+    once, else the first list of numbers, wherever it comes; read at once, not asked again."""
+    fake_llm.reply(answer)
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": expected}
+    assert len(fake_llm.requests) == 1

@@ -27,6 +27,11 @@ from codeflash_engine.testing.fake_llm import FakeLLM
         ('{"review": "medium", "explanation": ["a", "b"]}', Review("medium", "")),
         # a JSON "review" that names no level: its explanation is not taken either
         ('{"review": "unsure", "explanation": "no idea"}\nRating: low', Review("low", "")),
+        # code quoted in the prose before the JSON rating is not taken for it
+        (
+            'It swaps cache = {} for a local and reads xs[0] once.\n{"review": "low", "explanation": "Small diff."}',
+            Review("low", "Small diff."),
+        ),
         # two labelled lines that disagree: not understood
         ("Rating: high\nReview: low", None),
         # several mentions of the one level are that level
@@ -39,6 +44,7 @@ from codeflash_engine.testing.fake_llm import FakeLLM
         "json-list",
         "json-explanation-not-text",
         "json-review-no-level",
+        "json-after-code-in-prose",
         "labels-disagree",
         "one-level-repeated",
     ],

@@ -235,6 +235,11 @@ def test_reviews_of_one_test_are_merged_and_tests_come_in_index_order() -> None:
         ('{"reviews": {"test_index": 0}}', None),
         ('{"verdict": "fine"}', None),
         ("all good", None),
+        (
+            'test_big builds [] and {} first; weak:\n[{"test_index": 0, "functions": [{"function_name": "test_big"}]}]',
+            [{"test_index": 0, "functions": [fn("test_big", "")]}],
+        ),
+        ("The empty case expects [] and is fine: no test needs repair.", []),
     ],
 )
 def test_an_answer_is_read_only_when_it_holds_a_list_of_reviews(answer: str, read: list[Any] | None) -> None:

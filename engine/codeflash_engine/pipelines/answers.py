@@ -23,22 +23,33 @@ READ_ATTEMPTS = 2
 """Calls made for an answer that must be understood: the first, and one retry within the deadline."""
 
 _JSON_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
+_JSON_OPENING = re.compile(r"[{\[]")
 
 
-def json_value(text: str) -> Any | None:
-    """The first JSON object or array in ``text`` (fenced or bare), or None."""
+def json_value(text: str, wanted: Callable[[Any], bool] | None = None) -> Any | None:
+    """The first JSON object or array in ``text`` that is ``wanted`` (any, by default): those of
+    fenced blocks first, then those written bare, in order; None when there is none.
+
+    A value inside a bare one is not looked at on its own. Readers name the shape they expect, so
+    that a bracket in the model's prose (``values[0]``, ``cache = {}``) is passed over for the
+    answer written after it."""
     for match in _JSON_FENCE.finditer(text):
         try:
-            return json.loads(match.group(1))
+            value = json.loads(match.group(1))
         except ValueError:
             continue
+        if wanted is None or wanted(value):
+            return value
     decoder = json.JSONDecoder()
-    for start, ch in enumerate(text):
-        if ch in "{[":
-            try:
-                value, _ = decoder.raw_decode(text, start)
-            except ValueError:
-                continue
+    end = 0
+    for opening in _JSON_OPENING.finditer(text):
+        if opening.start() < end:
+            continue  # inside the value just read
+        try:
+            value, end = decoder.raw_decode(text, opening.start())
+        except ValueError:
+            continue
+        if wanted is None or wanted(value):
             return value
     return None
 

@@ -48,6 +48,33 @@ def valid_ranking(value: Any, size: int) -> list[int] | None:
     return picked + [i for i in range(size) if i not in picked]
 
 
+def read_ranking(text: str, size: int) -> list[int] | None:
+    """The ranking in the model's answer, completed by :func:`valid_ranking`: its
+    ``{"ranking": [...]}`` object, else a list naming each of the ``size`` candidates once, else
+    the first usable list; None when there is none. A list in the prose before the answer (an
+    index such as ``values[0]``) is not taken for the ranking."""
+    for wanted in (_ranking_object, lambda value: _whole_ranking(value, size), lambda value: isinstance(value, list)):
+        ranking = valid_ranking(json_value(text, wanted), size)
+        if ranking is not None:
+            return ranking
+    return None
+
+
+def _ranking_object(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("ranking"), list)
+
+
+def _whole_ranking(value: Any, size: int) -> bool:
+    """``value`` is a list of ``size`` distinct numbers naming candidates (from 0 or from 1)."""
+    if not isinstance(value, list) or len(value) != size:
+        return False
+    try:
+        numbers = {int(item) for item in value}
+    except (TypeError, ValueError):
+        return False
+    return numbers in (set(range(size)), set(range(1, size + 1)))
+
+
 async def rank(
     engine: Engine, *, trace_id: str, size: int, speedups: Sequence[float | None], fields: Mapping[str, Any]
 ) -> list[int]:
@@ -65,7 +92,7 @@ async def rank(
             task=Task.RANK,
             trace_id=trace_id,
             deadline=engine.deadline(),
-            read=lambda text: valid_ranking(json_value(text), size),
+            read=lambda text: read_ranking(text, size),
         )
     except EngineError as exc:
         log.warning("no ranking (the client ranks itself): %s", exc.message)

@@ -45,6 +45,10 @@ def _one_level(text: str) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
+def _review_object(value: Any) -> bool:
+    return isinstance(value, dict) and isinstance(value.get("review"), str)
+
+
 def read_review(text: str) -> Review | None:
     """The review in the model's answer, or None when the answer gives no readable rating."""
     explanation = tagged(text, "explanation") or ""
@@ -53,8 +57,8 @@ def read_review(text: str) -> Review | None:
     if tag is not None:
         level = _one_level(tag)
     if level is None:
-        value = json_value(text)
-        if isinstance(value, dict) and isinstance(value.get("review"), str):
+        value = json_value(text, _review_object)
+        if value is not None:
             level = _one_level(value["review"])
             if level is not None and not explanation and isinstance(value.get("explanation"), str):
                 explanation = value["explanation"].strip()

@@ -195,10 +195,19 @@ async def review_tests(
     return reviews
 
 
+def _reviews_value(value: Any) -> bool:
+    """``{"reviews": [...]}``, or a list of reviews (objects)."""
+    if isinstance(value, dict):
+        return isinstance(value.get("reviews"), list)
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dict) for item in value)
+
+
 def read_reviews(text: str, tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
     """Keep reviews of test indices the request sent and function names present in that test;
     None when the answer holds no list of reviews (``{"reviews": [...]}`` or ``[...]``)."""
-    value = json_value(text)
+    value = json_value(text, _reviews_value)
+    if value is None:  # no review at all, said as a bare empty list (a ``[]`` in prose counts only now)
+        value = json_value(text, lambda found: found == [])
     if isinstance(value, dict):
         value = value.get("reviews")
     if not isinstance(value, list):
