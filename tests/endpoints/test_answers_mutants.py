@@ -13,7 +13,7 @@ import pytest
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.infra.llm.deadline import Deadline
-from codeflash_engine.pipelines.answers import ask_and_read, fenced, json_value, tagged
+from codeflash_engine.pipelines.answers import ask_and_read, json_value, tagged
 from codeflash_engine.plugins.types import Prompt, Task
 from codeflash_engine.testing.engine import EngineClient
 from codeflash_engine.testing.fake_llm import FakeLLM, Fault
@@ -52,21 +52,6 @@ def test_json_value_is_the_first_readable_fenced_value_else_the_first_bare_one(t
 def test_tagged_is_the_stripped_content_or_none(text: str, value: str | None) -> None:
     """An empty tag is no answer (asked again), not an empty explanation."""
     assert tagged(text, "explanation") == value
-
-
-@pytest.mark.parametrize(
-    ("text", "value"),
-    [
-        ("Steps:\n```yml\n  - run: pytest  \n```\nDone.", "- run: pytest"),
-        ("```python\nx = 1\n```\n```yaml\non: push\n```", "on: push"),
-        ("```yaml\non: push", "on: push"),
-        ("```python\non: push\n```", None),
-    ],
-)
-def test_fenced_is_the_body_of_the_first_block_of_the_languages(text: str, value: str | None) -> None:
-    """Only the block's body (no fence lines, no surrounding prose), of the first block tagged with
-    one of the languages."""
-    assert fenced(text, ("yaml", "yml")) == value
 
 
 async def read_with(engine_client: EngineClient, read: Any, *, deadline: float = 10.0) -> object:

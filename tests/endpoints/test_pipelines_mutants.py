@@ -146,6 +146,28 @@ async def test_workflow_steps_are_the_yaml_block_or_the_whole_answer(
     assert status == 200 and body == {"workflow_steps": "- run: pip install codeflash"}, body
 
 
+@pytest.mark.parametrize(
+    ("answer", "steps"),
+    [
+        ("Steps:\n```yml\n- run: pytest\n```\nDone.", "- run: pytest"),
+        ("```python\nx = 1\n```\n```yaml\non: push\n```", "on: push"),
+        ("Steps:\n```\n- name: Install\n  run: pip install .\n```\nDone.", "- name: Install\n  run: pip install ."),
+        ("~~~yaml\n- run: pytest\n~~~", "- run: pytest"),
+        ("```yaml\n- name: Test\n  run: pytest", "- name: Test\n  run: pytest"),
+        ("```bash\npip install .\n```", "```bash\npip install .\n```"),
+    ],
+    ids=["yml-tag", "after-another-language", "untagged", "tildes", "cut-off", "no-yaml-block"],
+)
+async def test_workflow_steps_are_the_first_yaml_block_however_it_is_fenced(
+    engine_client: EngineClient, fake_llm: FakeLLM, answer: str, steps: str
+) -> None:
+    """The body of the first YAML block (tagged, untagged, tildes, cut off), its indentation kept;
+    a block of another language is not the steps, and without a YAML block the answer is."""
+    fake_llm.reply(answer)
+    status, body = await call(engine_client, "/ai/workflow-gen", s.workflow_gen())
+    assert status == 200 and body == {"workflow_steps": steps}, body
+
+
 async def test_workflow_steps_never_read_are_an_error(engine_client: EngineClient, fake_llm: FakeLLM) -> None:
     fake_llm.reply("   \n  ")
     status, body = await call(engine_client, "/ai/workflow-gen", s.workflow_gen())

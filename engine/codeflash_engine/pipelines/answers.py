@@ -63,13 +63,6 @@ def tagged(text: str, tag: str) -> str | None:
     return value or None
 
 
-def fenced(text: str, languages: tuple[str, ...]) -> str | None:
-    """The body of the first fenced block tagged with one of ``languages``."""
-    pattern = re.compile(r"```(?:" + "|".join(map(re.escape, languages)) + r")[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
-    match = pattern.search(text)
-    return match.group(1).strip() if match else None
-
-
 async def ask_and_read(
     engine: Engine,
     prompt: Prompt,

@@ -7,10 +7,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from codeflash_engine.errors import UpstreamFailed
-from codeflash_engine.pipelines.answers import ask_and_read, fenced
+from codeflash_engine.pipelines.answers import ask_and_read
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Task
 from codeflash_engine.text.cuts import marker
+from codeflash_engine.text.markdown import extract_code_blocks
 
 #: files that tell how a project installs and tests; others are listed by name only
 RELEVANT = (
@@ -74,4 +75,7 @@ async def workflow_steps(engine: Engine, *, trace_id: str | None, fields: Mappin
 
 
 def _steps(text: str) -> str | None:
-    return fenced(text, ("yaml", "yml")) or text.strip() or None
+    """The steps of the answer's first YAML block (tagged ``yaml``/``yml`` or untagged, fenced with
+    backticks or tildes, or cut off at the end), else the whole answer."""
+    blocks = extract_code_blocks(text, language_tags=("yaml", "yml"), default_language="yaml")
+    return (blocks[0].code if blocks else text.strip()) or None
