@@ -32,6 +32,9 @@ from codeflash_engine.testing.fake_llm import FakeLLM
             'It swaps cache = {} for a local and reads xs[0] once.\n{"review": "low", "explanation": "Small diff."}',
             Review("low", "Small diff."),
         ),
+        # a level word in the explanation is no rating: not understood without one outside it
+        ("<explanation>The gain is small and the risk is low.</explanation>", None),
+        ("<explanation>The risk is low.</explanation>\nOverall: HIGH.", Review("high", "The risk is low.")),
         # two labelled lines that disagree: not understood
         ("Rating: high\nReview: low", None),
         # several mentions of the one level are that level
@@ -45,6 +48,8 @@ from codeflash_engine.testing.fake_llm import FakeLLM
         "json-explanation-not-text",
         "json-review-no-level",
         "json-after-code-in-prose",
+        "level-only-in-explanation",
+        "level-outside-explanation",
         "labels-disagree",
         "one-level-repeated",
     ],

@@ -1,10 +1,10 @@
 """/ai/optimization_review: rate the final change high, medium or low, or give no review.
 
 The rating is read from the model's answer: a ``<review>`` tag, a JSON ``"review"`` field, or a
-``review:`` / ``rating:`` line, else the one level word the answer uses (an answer naming several
-levels outside those places is not understood). An answer not understood is asked again once
-within the deadline; when that one is not understood either, the answer is ``"review": ""``
-(the contract's "no review"), never a level the model did not give.
+``review:`` / ``rating:`` line, else the one level word the answer uses outside its explanation
+(an answer naming several levels outside those places, or none, is not understood). An answer
+not understood is asked again once within the deadline; when that one is not understood either,
+the answer is ``"review": ""`` (the contract's "no review"), never a level the model did not give.
 """
 
 from __future__ import annotations
@@ -65,8 +65,8 @@ def read_review(text: str) -> Review | None:
     if level is None:
         labelled = {m.group(1).lower() for m in _LABELLED.finditer(text)}
         level = labelled.pop() if len(labelled) == 1 else None
-    if level is None and tag is None:
-        level = _one_level(text)
+    if level is None and tag is None:  # the level words outside the explanation (its "the risk is low" is no rating)
+        level = _one_level(text.replace(explanation, " ") if explanation else text)
     if level is None:
         return None
     return Review(level, explanation)
