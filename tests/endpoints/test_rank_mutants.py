@@ -108,3 +108,16 @@ async def test_a_bracket_in_the_prose_is_not_taken_for_the_ranking(
     assert status == 200, body
     assert body == {"ranking": expected}
     assert len(fake_llm.requests) == 1
+
+
+async def test_an_answer_nested_past_the_parser_s_depth_is_unreadable_and_asked_again(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """A degenerate answer (a small model repeating ``[`` thousands of times) is not JSON: it is
+    asked for again, and the second answer's ranking counts; not a failed request."""
+    fake_llm.reply("[" * 5000, times=1)
+    fake_llm.reply('{"ranking": [2, 0, 1]}')
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": [2, 0, 1]}
+    assert len(fake_llm.requests) == 2

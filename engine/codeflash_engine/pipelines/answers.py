@@ -36,7 +36,7 @@ def json_value(text: str, wanted: Callable[[Any], bool] | None = None) -> Any | 
     for match in _JSON_FENCE.finditer(text):
         try:
             value = json.loads(match.group(1))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             continue
         if wanted is None or wanted(value):
             return value
@@ -47,7 +47,7 @@ def json_value(text: str, wanted: Callable[[Any], bool] | None = None) -> Any | 
             continue  # inside the value just read
         try:
             value, end = decoder.raw_decode(text, opening.start())
-        except ValueError:
+        except (ValueError, RecursionError):
             continue
         if wanted is None or wanted(value):
             return value
