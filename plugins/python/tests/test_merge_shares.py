@@ -394,3 +394,173 @@ def test_a_long_block_opening_with_a_verbatim_copy_of_another_file_s_function_go
     assert len(code) >= 2000
     found = CLEANER.postprocess(optimize_request([f"Faster.\n\n```python\n{code}```\n"], files, "t"))
     assert [[f.path for f in c.files] for c in found] == [["pkg/a.py"]]
+
+
+def test_a_one_line_docstring_followed_by_a_block_is_put_back() -> None:
+    original = (
+        "def total(xs):\n"
+        '    """Sum the items."""\n'
+        "    if not xs:\n        return 0\n"
+        "    s = 0\n    for x in xs:\n        s += x\n    return s\n"
+    )
+    code = "def total(xs):\n    return sum(xs)\n"
+    text = only_text(original, code, "total")
+    assert function_source(text, "total") == 'def total(xs):\n    """Sum the items."""\n    return sum(xs)'
+
+
+def test_an_import_only_the_kept_code_uses_stays_when_an_unused_definition_is_left_out() -> None:
+    """``bench`` is called by nothing and left out; ``heapq``, which only the new ``top`` reads,
+    must stay with it."""
+    original = "def top(xs, k):\n    return sorted(xs, reverse=True)[:k]\n"
+    code = (
+        "import heapq\nimport time\n\n\n"
+        "def top(xs, k):\n    return heapq.nlargest(k, xs)\n\n\n"
+        "def bench():\n    start = time.perf_counter()\n    top(list(range(1000)), 3)\n"
+        "    return time.perf_counter() - start\n"
+    )
+    text = only_text(original, code, "top")
+    assert "def bench" not in text and "import time" not in text
+    assert run(text)["top"]([5, 1, 9, 3], 2) == [9, 5]  # type: ignore[operator]
+
+
+ACCOUNT = """\
+class Account:
+    def __init__(self, entries):
+        self._entries = list(entries)
+
+    @property
+    def entries(self):
+        out = []
+        for e in self._entries:
+            out.append(e)
+        return out
+
+    @entries.setter
+    def entries(self, value):
+        self._entries = []
+        for v in value:
+            self._entries.append(v)
+
+    def total(self):
+        t = 0
+        for e in self._entries:
+            t += e
+        return t
+"""
+
+
+def test_a_property_s_getter_and_setter_answered_at_top_level_are_both_merged() -> None:
+    code = (
+        "@property\ndef entries(self):\n    return self._entries[:]\n\n\n"
+        "@entries.setter\ndef entries(self, value):\n    self._entries = list(value)\n"
+    )
+    text = only_text(ACCOUNT, code, "Account.entries")
+    assert "        return self._entries[:]\n" in text and "        self._entries = list(value)\n" in text
+    account = run(text)["Account"]([1])  # type: ignore[operator]
+    account.entries = (2, 3)
+    assert account.entries == [2, 3]
+
+
+def test_an_accessor_the_original_does_not_define_is_skipped_not_the_methods_after_it() -> None:
+    code = (
+        "class Account:\n"
+        "    @entries.deleter\n    def entries(self):\n        self._entries = []\n\n"
+        "    def total(self):\n        return sum(self._entries)\n"
+    )
+    text = only_text(ACCOUNT, code, "Account.total")
+    assert "deleter" not in text and "        return sum(self._entries)\n" in text
+
+
+def test_a_helper_taking_self_answered_beside_the_target_at_top_level_stays_a_function() -> None:
+    """The answer gives the target method ``total`` at top level, without its class, and a helper
+    taking ``self`` that is no method of any class: only ``total`` goes back into ``Box``."""
+    code = "def _sum_items(self):\n    return sum(self.items)\n\n\ndef total(self):\n    return _sum_items(self)\n"
+    text = only_text(BOX, code, "Box.total")
+    assert text.endswith("\n\n\ndef _sum_items(self):\n    return sum(self.items)\n")
+    assert run(text)["Box"]([1, 2]).total() == 3  # type: ignore[operator]
+
+
+def test_a_method_with_parameters_answered_at_top_level_goes_back_into_its_class() -> None:
+    original = (
+        "class Circle:\n    def __init__(self, r):\n        self.r = r\n\n"
+        "    def scaled(self, k):\n        out = self.r\n        out = out * k\n        return out\n"
+    )
+    text = only_text(original, "def scaled(self, k):\n    return self.r * k\n", "Circle.scaled")
+    assert run(text)["Circle"](2).scaled(3) == 6  # type: ignore[operator]
+    assert "\n    def scaled(self, k):\n        return self.r * k\n" in text
+
+
+def test_a_changed_class_attribute_of_an_existing_class_is_not_taken() -> None:
+    """The client replaces the class's methods, not its attributes: ``factor`` stays 2."""
+    original = (
+        "class Box:\n    factor = 2\n\n"
+        "    def total(self, xs):\n        t = 0\n        for x in xs:\n"
+        "            t += x * self.factor\n        return t\n"
+    )
+    code = "class Box:\n    factor = 3\n\n    def total(self, xs):\n        return sum(xs) * self.factor\n"
+    text = only_text(original, code, "Box.total")
+    assert "    factor = 2\n" in text and "factor = 3" not in text
+    assert run(text)["Box"]().total([1, 2]) == 6  # type: ignore[operator]
+
+
+def test_a_changed_module_constant_reading_an_earlier_one_stays_in_its_place() -> None:
+    """``LIMIT`` is replaced where it is, after ``BASE``: no need to refuse it as read too early."""
+    original = (
+        "BASE = 10\nLIMIT = BASE * 2\n\n\n"
+        "def f(x):\n    out = 0\n    for i in range(x):\n        out += i\n    return min(out, LIMIT)\n"
+    )
+    code = "LIMIT = 2 * BASE\n\n\ndef f(x):\n    return min(x * (x - 1) // 2, LIMIT)\n"
+    text = only_text(original, code, "f")
+    assert text.startswith("BASE = 10\nLIMIT = 2 * BASE\n")
+    assert run(text)["f"](100) == 20  # type: ignore[operator]
+
+
+def test_every_name_of_an_import_statement_is_checked_for_a_clash() -> None:
+    """``import os.path, copy``: the submodule is skipped, ``copy`` after it is still aliased."""
+    original = (
+        "def copy(state):\n    return dict(state)\n\n\n"
+        "def snapshot(state):\n    out = {}\n    for k, v in state.items():\n        out[k] = list(v)\n    return out\n"
+    )
+    code = "import os.path, copy\n\n\ndef snapshot(state):\n    return copy.deepcopy(state)\n"
+    text = only_text(original, code, "snapshot")
+    state = {"a": [1]}
+    taken = run(text)["snapshot"](state)  # type: ignore[operator]
+    assert taken == state and taken["a"] is not state["a"]
+
+
+def test_the_methods_of_a_class_in_the_answer_read_the_alias_and_so_do_the_functions_after_it() -> None:
+    original = (
+        OWN_COUNTER
+        + "\n\nclass Stats:\n    def counts(self, xs):\n        out = {}\n        for x in xs:\n"
+        + "            out[x] = out.get(x, 0) + 1\n        return out\n"
+    )
+    code = (
+        "from collections import Counter\n\n\n"
+        "class Stats:\n    def counts(self, xs):\n        return dict(Counter(xs))\n\n\n"
+        "def tally(xs):\n    return dict(Counter(xs))\n"
+    )
+    text = only_text(original, code, "Stats.counts")
+    scope = run(text)
+    assert scope["Stats"]().counts("aab") == {"a": 2, "b": 1}  # type: ignore[operator]
+    assert scope["tally"]("abb") == {"a": 1, "b": 2}  # type: ignore[operator]
+
+
+def test_an_import_alias_written_over_two_lines_is_renamed_whole() -> None:
+    original = (
+        "TABLE = {}\n\n\ndef index(pairs):\n    out = {}\n    for k, v in pairs:\n        out[k] = v\n    return out\n"
+    )
+    code = "from collections import (OrderedDict\n    as TABLE)\n\n\ndef index(pairs):\n    return dict(TABLE(pairs))\n"
+    text = only_text(original, code, "index")
+    assert "from collections import (OrderedDict as _TABLE)\n" in text
+    scope = run(text)
+    assert scope["index"]([("a", 1)]) == {"a": 1} and scope["TABLE"] == {}  # type: ignore[operator]
+
+
+def test_a_new_nested_class_of_an_existing_class_is_not_added() -> None:
+    """The client replaces and adds the methods of a class it has, not nested classes."""
+    code = (
+        "class Box:\n    class Meta:\n        ordering = ['items']\n\n"
+        "    def total(self):\n        return sum(self.items)\n"
+    )
+    text = only_text(BOX, code, "Box.total")
+    assert "Meta" not in text and "        return sum(self.items)\n" in text
