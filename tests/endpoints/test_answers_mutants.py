@@ -13,7 +13,7 @@ import pytest
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http.state import ENGINE
 from codeflash_engine.infra.llm.deadline import Deadline
-from codeflash_engine.pipelines.answers import ask_and_read, json_value, tagged
+from codeflash_engine.pipelines.answers import MAX_BARE_ATTEMPTS, ask_and_read, json_value, json_values, tagged
 from codeflash_engine.plugins.types import Prompt, Task
 from codeflash_engine.testing.engine import EngineClient
 from codeflash_engine.testing.fake_llm import FakeLLM, Fault
@@ -130,3 +130,20 @@ def test_json_value_takes_the_first_value_of_the_wanted_shape_and_never_one_insi
     assert json_value('[1] and ```json\n{"a": 1}\n```\n```json\n[3]\n```', is_list) == [3]
     assert json_value("values[0] is read once: [1, 0]", lambda value: value != [0]) == [1, 0]
     assert json_value('{"a": 1}', is_list) is None
+
+
+def test_json_values_pass_over_a_run_of_brackets_too_deep_to_read_at_once() -> None:
+    """Every bracket of ``[[[[...`` opens a value nested past the parser's depth; the run is passed
+    over (its last bracket tried once more) and the value after it is read."""
+    assert json_value("[" * 5000 + ' then {"a": [1]}') == {"a": [1]}
+    assert json_value("x = " + "[ " * 3000 + '\n{"b": 2}') == {"b": 2}
+    assert json_value("```json\n" + "[" * 5000 + "\n```\n[3]") == [3]
+
+
+def test_json_values_try_a_bounded_number_of_bare_values() -> None:
+    """An answer of brackets everywhere is read in bounded time: past MAX_BARE_ATTEMPTS tries,
+    the rest is not read (the answer is not understood and asked for again)."""
+    almost = "[x " * (MAX_BARE_ATTEMPTS - 1)
+    assert json_value(almost + "[1]") == [1]
+    assert json_value(almost + "[x [1]") is None
+    assert list(json_values('[1] {"a": [2, [3]]} [4]')) == [[1], {"a": [2, [3]]}, [4]]

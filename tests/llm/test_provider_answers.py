@@ -227,6 +227,19 @@ async def test_the_finish_reason_reaches_the_caller(
     assert (done.text, done.finish_reason) == ("def f(): return su", reason)
 
 
+@pytest.mark.parametrize("provider", ["openai", "anthropic", "bedrock"])
+async def test_a_lone_surrogate_in_an_answer_becomes_the_replacement_character(
+    fake_llm: FakeLLM, client_for: Any, provider: str
+) -> None:
+    """JSON's ``\\ud800`` escape gives a string UTF-8 cannot encode: left in, the answer could be
+    neither sent back to the client nor recorded. A valid pair (an emoji) stays as it is."""
+    fake_llm.reply("def f():\n    return '\ud800' + '\U0001f600' + 'a\udfffb'\n")
+    async with client_for() as client:
+        done = await once(client, CHOICES[provider])
+    assert done.text == "def f():\n    return '\ufffd' + '\U0001f600' + 'a\ufffdb'\n"
+    done.text.encode("utf-8")
+
+
 @pytest.mark.parametrize("provider", ["openai", "azure"])
 async def test_a_refusal_is_the_answer_s_text(fake_llm: FakeLLM, client_for: Any, provider: str) -> None:
     def refuse(request: FakeRequest, body: Body) -> None:

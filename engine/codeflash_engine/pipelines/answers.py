@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 from codeflash_engine.errors import EngineError
@@ -24,34 +24,51 @@ READ_ATTEMPTS = 2
 
 _JSON_FENCE = re.compile(r"```(?:json|JSON)?[ \t]*\n(.*?)(?:\n```|\Z)", re.DOTALL)
 _JSON_OPENING = re.compile(r"[{\[]")
+#: consecutive opening brackets, ending on one (blank space between them allowed)
+_BRACKET_RUN = re.compile(r"[{\[](?:\s*[{\[])*")
+
+#: bare JSON values tried at most in one answer, so that an answer of brackets everywhere is read
+#: in bounded time (it runs on the event loop); far more than an answer holds before its JSON
+MAX_BARE_ATTEMPTS = 2000
+
+
+def json_values(text: str) -> Iterator[Any]:
+    """Every JSON object or array in ``text``: those of fenced blocks first, then those written
+    bare, in order; a value inside a bare one is not read on its own.
+
+    Bounded for hostile answers: a run of brackets nested past the parser's depth is passed over
+    at once, and at most :data:`MAX_BARE_ATTEMPTS` bare values are tried."""
+    for match in _JSON_FENCE.finditer(text):
+        try:
+            yield json.loads(match.group(1))
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
+            continue
+    decoder = json.JSONDecoder()
+    end = 0
+    attempts = 0
+    for opening in _JSON_OPENING.finditer(text):
+        if opening.start() < end:
+            continue  # inside the value just read, or in a run of brackets too deep to read
+        attempts += 1
+        if attempts > MAX_BARE_ATTEMPTS:
+            return
+        try:
+            value, end = decoder.raw_decode(text, opening.start())
+        except ValueError:
+            continue
+        except RecursionError:  # every bracket of this run opens a value as deep: try its last one only
+            run = _BRACKET_RUN.match(text, opening.start())
+            end = opening.start() if run is None else run.end() - 1
+            continue
+        yield value
 
 
 def json_value(text: str, wanted: Callable[[Any], bool] | None = None) -> Any | None:
-    """The first JSON object or array in ``text`` that is ``wanted`` (any, by default): those of
-    fenced blocks first, then those written bare, in order; None when there is none.
+    """The first of :func:`json_values` that is ``wanted`` (any, by default), or None.
 
-    A value inside a bare one is not looked at on its own. Readers name the shape they expect, so
-    that a bracket in the model's prose (``values[0]``, ``cache = {}``) is passed over for the
-    answer written after it."""
-    for match in _JSON_FENCE.finditer(text):
-        try:
-            value = json.loads(match.group(1))
-        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
-            continue
-        if wanted is None or wanted(value):
-            return value
-    decoder = json.JSONDecoder()
-    end = 0
-    for opening in _JSON_OPENING.finditer(text):
-        if opening.start() < end:
-            continue  # inside the value just read
-        try:
-            value, end = decoder.raw_decode(text, opening.start())
-        except (ValueError, RecursionError):
-            continue
-        if wanted is None or wanted(value):
-            return value
-    return None
+    Readers name the shape they expect, so that a bracket in the model's prose (``values[0]``,
+    ``cache = {}``) is passed over for the answer written after it."""
+    return next((value for value in json_values(text) if wanted is None or wanted(value)), None)
 
 
 def tagged(text: str, tag: str) -> str | None:

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from codeflash_engine.errors import EngineError
-from codeflash_engine.pipelines.answers import ask_and_read, json_value
+from codeflash_engine.pipelines.answers import ask_and_read, json_values
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.registry import ANY_LANGUAGE
 from codeflash_engine.plugins.types import Task
@@ -53,8 +53,9 @@ def read_ranking(text: str, size: int) -> list[int] | None:
     ``{"ranking": [...]}`` object, else a list naming each of the ``size`` candidates once, else
     the first usable list; None when there is none. A list in the prose before the answer (an
     index such as ``values[0]``) is not taken for the ranking."""
+    values = list(json_values(text))  # read once, then chosen from in order of preference
     for wanted in (_ranking_object, lambda value: _whole_ranking(value, size), lambda value: isinstance(value, list)):
-        ranking = valid_ranking(json_value(text, wanted), size)
+        ranking = valid_ranking(next((value for value in values if wanted(value)), None), size)
         if ranking is not None:
             return ranking
     return None

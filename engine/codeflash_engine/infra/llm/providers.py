@@ -21,6 +21,7 @@ import asyncio
 import email.utils
 import json
 import logging
+import re
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
@@ -44,11 +45,21 @@ DEFAULT_ANTHROPIC_MAX_TOKENS = 8192
 Redact = Callable[[str], str]
 
 
+#: UTF-16 surrogates, which a model's answer can hold only alone (JSON's ``\ud800`` escape)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def encodable(text: str) -> str:
+    """``text`` with lone surrogates replaced by U+FFFD: they cannot be encoded as UTF-8, so an
+    answer holding one could be neither sent back to the client nor recorded."""
+    return text if _SURROGATE.search(text) is None else _SURROGATE.sub("\ufffd", text)
+
+
 @attrs.frozen
 class ProviderAnswer:
-    """What a provider returns for one successful call."""
+    """What a provider returns for one successful call (its text always encodable as UTF-8)."""
 
-    text: str
+    text: str = attrs.field(converter=encodable)
     served_model: str
     usage: Usage
     finish_reason: str | None = None
