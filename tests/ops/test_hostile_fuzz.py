@@ -273,20 +273,20 @@ async def _fuzz(
             lag = min(lag, monitor.max_lag)
         worst[path] = max(worst.get(path, 0.0), lag)
         monitor.max_lag = max(before, lag)
-        where = f"{method} {path} {body[:120]!r}"
+        request = f"{method} {path} {body[:120]!r}"
         if path == "/metrics":
             assert resp.status == 200
             continue
         if resp.content_type != "application/json":
-            failures.append(f"{where}: {resp.status} {resp.content_type} {raw[:200]!r}")
+            failures.append(f"{request}: {resp.status} {resp.content_type} {raw[:200]!r}")
             continue
         answer = json.loads(raw)
         if resp.status >= 500 and resp.status != 502:
-            failures.append(f"{where}: {resp.status} {answer}")
+            failures.append(f"{request}: {resp.status} {answer}")
         if resp.status != 200 and not (isinstance(answer, dict) and str(answer.get("error", "")).strip()):
-            failures.append(f"{where}: {resp.status} without an error message: {answer}")
+            failures.append(f"{request}: {resp.status} without an error message: {answer}")
         if lag >= LAG_LIMIT:
-            failures.append(f"{where}: the event loop lagged {lag * 1000:.0f} ms")
+            failures.append(f"{request}: the event loop lagged {lag * 1000:.0f} ms")
     recorder = app[RECORDER]
     for _ in range(200):
         if recorder.queue_depth == 0:
