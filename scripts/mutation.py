@@ -131,6 +131,17 @@ _PY_CANDIDATES = [
     "plugins/python/tests/test_merge_shapes.py",
     "tests/test_plugin_candidates.py",
 ]
+#: answers merged through the whole cleaner, each file pinning one shape of the merge
+_PY_MERGE_SHAPES = [
+    "plugins/python/tests/test_dropped_decorators.py",
+    "plugins/python/tests/test_property_accessors.py",
+    "plugins/python/tests/test_methods_answered_at_top_level.py",
+    "plugins/python/tests/test_class_attributes.py",
+    "plugins/python/tests/test_new_definitions_before_module_code.py",
+    "plugins/python/tests/test_assignment_placement.py",
+    "plugins/python/tests/test_new_module_blocks.py",
+    "plugins/python/tests/test_cli_shapes_24.py",
+]
 _PY_INSTRUMENT = [
     "plugins/python/tests/test_instrument_sites.py",
     "plugins/python/tests/test_testgen.py",
@@ -523,16 +534,22 @@ MODULES: dict[str, Module] = {
     ),
     "python.merge": Module(
         "plugins/python/codeflash_engine_python/candidates/merge.py",
-        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py"],
+        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py", *_PY_MERGE_SHAPES],
         sample=3,
     ),
     "python.signature": Module(
-        "plugins/python/codeflash_engine_python/candidates/signature.py", _PY_CANDIDATES, sample=3
+        "plugins/python/codeflash_engine_python/candidates/signature.py",
+        [
+            *_PY_CANDIDATES,
+            "plugins/python/tests/test_dropped_decorators.py",
+            "plugins/python/tests/test_property_accessors.py",
+        ],
+        sample=3,
     ),
     "python.normalize": Module("plugins/python/codeflash_engine_python/candidates/normalize.py", _PY_CANDIDATES),
     "python.pipeline": Module(
         "plugins/python/codeflash_engine_python/candidates/pipeline.py",
-        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py"],
+        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py", *_PY_MERGE_SHAPES],
         sample=6,
     ),
     "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
