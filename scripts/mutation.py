@@ -505,7 +505,7 @@ MODULES: dict[str, Module] = {
     ),
     "pipelines.budget": Module(
         "engine/codeflash_engine/pipelines/budget.py",
-        ["tests/test_prompt_budget_units.py", "tests/endpoints/test_prompt_budgets.py"],
+        ["tests/test_prompt_budget_units.py", "tests/endpoints/test_prompt_budgets.py", "tests/test_budget_shares.py"],
         sample=2,
     ),
     "plugins.answers": Module(  # an edit applied to the candidate shown, then to the original
