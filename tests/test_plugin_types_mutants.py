@@ -75,6 +75,7 @@ def test_an_empty_target_name_is_refused(qualified: str) -> None:
         ("max_tokens", True),
         ("MAX_TOKENS", True),
         ("model_length", True),
+        ("content_filter", True),
         ("stop", False),
         ("end_turn", False),
         (None, False),

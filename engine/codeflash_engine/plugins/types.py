@@ -113,8 +113,9 @@ class Target:
         )
 
 
-#: finish reasons meaning the model was stopped by its token limit (OpenAI, Anthropic, others)
-CUT_OFF_REASONS = frozenset({"length", "max_tokens", "model_length"})
+#: finish reasons meaning the answer was stopped before the model finished it: by its token limit
+#: (OpenAI, Anthropic, others) or by a content filter mid-way (OpenAI's and Azure's ``content_filter``)
+CUT_OFF_REASONS = frozenset({"length", "max_tokens", "model_length", "content_filter"})
 
 
 @attrs.frozen
@@ -138,7 +139,8 @@ class Answer:
 
     @property
     def cut_off(self) -> bool:
-        """True when the model ran out of tokens: the answer is incomplete, whatever it looks like."""
+        """True when the answer was stopped before the model finished it (its token limit, or a
+        content filter): it is incomplete, whatever it looks like."""
         return self.finish_reason is not None and self.finish_reason.lower() in CUT_OFF_REASONS
 
 
