@@ -372,6 +372,7 @@ MODULES: dict[str, Module] = {
             "tests/test_plugin_host_reporting.py",
             "tests/endpoints/test_plugin_containment.py",
             "tests/test_plugin_lanes.py",
+            "tests/test_plugin_manager_shares.py",
         ],
         sample=3,
     ),
@@ -1158,7 +1159,12 @@ MODULES: dict[str, Module] = {
     # -- session 13, kit: the plugin kit's conformance checks, the plugin template, the CLI's wiring
     "kit.checks": Module(
         "engine/codeflash_engine/testing/plugin_kit/checks.py",
-        ["tests/kit/test_kit_mutants.py", "tests/kit/test_kit_suite.py", "tests/kit/test_kit_reference.py"],
+        [
+            "tests/kit/test_kit_mutants.py",
+            "tests/kit/test_kit_suite.py",
+            "tests/kit/test_kit_reference.py",
+            "tests/kit/test_kit_checks_shares.py",
+        ],
         sample=2,
     ),
     "kit.requests": Module(
