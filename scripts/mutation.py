@@ -544,6 +544,7 @@ MODULES: dict[str, Module] = {
             *_PY_CANDIDATES,
             "plugins/python/tests/test_dropped_decorators.py",
             "plugins/python/tests/test_property_accessors.py",
+            "plugins/python/tests/test_signature_shares.py",
         ],
         sample=3,
     ),

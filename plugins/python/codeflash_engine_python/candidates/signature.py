@@ -127,15 +127,10 @@ def restore_header(candidate_text: str, original_text: str) -> str:
 
 
 def _starts_with_header(text: str, header: str) -> bool:
-    """The first ``def`` line of ``text`` begins with ``header``: then its header is that same text
-    (the same tokens up to the same closing colon)."""
-    at = 0
-    for line in split_lines(text):
-        stripped = line.lstrip()
-        if stripped.startswith(("def ", "async def ")):
-            return text.startswith(header, at + len(line) - len(stripped))
-        at += len(line)
-    return False
+    """``text`` starts, after its indentation, with ``header``: then its header is that same text
+    (the same tokens up to the same closing colon). A decorated definition is left to the
+    tokenizer: a decorator's arguments may hold a line that starts with the header."""
+    return text.lstrip(" \t").startswith(header)
 
 
 @functools.lru_cache(maxsize=256)
