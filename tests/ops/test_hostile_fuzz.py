@@ -307,7 +307,7 @@ HOSTILE_ANSWERS = [f"Faster.\n\n{_fenced(code)}\n" for code in PATHOLOGICAL_CODE
     "[" * 5000,  # nested past the JSON parser's depth, where a reader expects JSON
     "{[" * 3000 + '{"ranking": [1, 0]}',
     "<think>" + "Let me think. " * 20_000,  # a reasoning model cut off while thinking: nothing is left
-    "Here: " + "[0] {} " * 100_000,  # brackets everywhere, no answer
+    "Here: " + "[0] {} " * 20_000,  # brackets everywhere (40,000 of them), no answer
     "```python\ndef f(x):\n    return '\ud800' + x\n```",  # a lone surrogate in the code
 ]
 

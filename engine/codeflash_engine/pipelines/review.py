@@ -23,7 +23,9 @@ from codeflash_engine.plugins.types import Task
 log = logging.getLogger(__name__)
 
 LEVELS = ("high", "medium", "low")
-_LEVEL_WORD = re.compile(r"\b(high|medium|low)\b", re.IGNORECASE)
+#: a level word, on lowercased text; the word before it is checked apart (a pattern opening on the
+#: words lets the regex engine skip to their first letters: an answer of 700 kB reads in ~10 ms)
+_LEVEL_WORD = re.compile(r"(high|medium|low)\b")
 _LABELLED = re.compile(
     r"^[\s>*_#-]*(?:review|rating|confidence|verdict)[\s*_]*[:=-][\s*_\"'`]*(high|medium|low)\b",
     re.IGNORECASE | re.MULTILINE,
@@ -41,7 +43,12 @@ NO_REVIEW = Review("", "")
 
 def _one_level(text: str) -> str | None:
     """The level ``text`` names, when it names exactly one (however often)."""
-    found = {m.group(1).lower() for m in _LEVEL_WORD.finditer(text)}
+    lowered = text.lower()
+    found = {
+        m.group(1)
+        for m in _LEVEL_WORD.finditer(lowered)
+        if not m.start() or not (lowered[m.start() - 1].isalnum() or lowered[m.start() - 1] == "_")
+    }
     return found.pop() if len(found) == 1 else None
 
 
