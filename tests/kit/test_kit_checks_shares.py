@@ -1,19 +1,26 @@
 """The conformance checks (kit.checks), found by the second share of their mutation run: the
 candidates and tests requests the checks send say what the sample bodies say of the target (not
-async), a refusal quotes the first problem validate reported, and a user message that shows
-exactly four lines in five of the code is enough."""
+async), a refusal quotes the first problem validate reported, a user message that shows exactly
+four lines in five of the code is enough, a candidate file without text is refused, the
+postprocess and streaming rules check the named target too, a build_prompt refusal says which of
+the two contexts it rendered, and the suite's own answers are fenced with the language's first
+tag."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pytest
 import toy_plugins
 
 from codeflash_engine import (
     Candidate,
     CandidatesRequest,
+    CodeFile,
     GeneratedTests,
+    LanguageSpec,
     Prompt,
     PromptRequest,
     SyntaxProblem,
@@ -108,3 +115,102 @@ def test_a_user_message_showing_four_lines_in_five_is_enough() -> None:
     """Five lines of code, one of them not shown: exactly four in five, which the rule accepts."""
     put = put_for(ShowsAllButOne(FIVE_LINES), original={"pkg/stats.toy": FIVE_LINES})
     checks.check_prompt_shows_code(put, Task.OPTIMIZE)
+
+
+class LosesSignatureWhenNamed(toy_plugins.ToyPlugin):
+    """Loses the target's signature only when the request names the target."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        """The broken plugin's candidates for a named target, the toy plugin's otherwise."""
+        if request.target is not None:
+            return toy_plugins.BrokenSignature().postprocess_candidates(request)
+        return super().postprocess_candidates(request)
+
+
+class StreamsOnlyInferred(toy_plugins.ToyPlugin):
+    """Skips the last answer of a request whose target is named."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        """The toy plugin's candidates, the last answer left out when the target is named."""
+        if request.target is not None:
+            request = attrs.evolve(request, answers=request.answers[:-1])
+        return super().postprocess_candidates(request)
+
+
+class EmptyWithNulls(toy_plugins.ToyPlugin):
+    """Renders an empty user message when the language version is unknown (as with null fields)."""
+
+    @hookimpl
+    def build_prompt(self, request: PromptRequest) -> Prompt | None:
+        """The toy plugin's prompt, its user message left empty when no language version is known."""
+        prompt = super().build_prompt(request)
+        assert prompt is not None
+        return attrs.evolve(prompt, user="") if request.language_version is None else prompt
+
+
+def test_the_postprocess_rules_check_the_named_target_too() -> None:
+    """A plugin that keeps the signature only when it infers the target is refused for the
+    request that names it."""
+    with pytest.raises(ConformanceError) as caught:
+        checks.check_signature(put_for(LosesSignatureWhenNamed()))
+    assert str(caught.value).startswith(
+        "[signature] target named: the candidate from answer #5 (changed signature) lost"
+    )
+
+
+def test_streaming_is_checked_with_the_target_named_too() -> None:
+    """A plugin whose answers cleaned one at a time differ from one call only when the target is
+    named is refused for that case."""
+    with pytest.raises(ConformanceError) as caught:
+        checks.check_streaming(put_for(StreamsOnlyInferred()))
+    assert str(caught.value).startswith("[streaming] target named: answers cleaned one at a time")
+
+
+def test_a_build_prompt_refusal_says_which_context_it_rendered() -> None:
+    """The same task is rendered with the runtime context and with null optional fields: the
+    refusal says which of the two broke it."""
+    put = put_for(EmptyWithNulls())
+    checks.check_build_prompt(put, Task.OPTIMIZE, nulls=False)
+    with pytest.raises(ConformanceError) as caught:
+        checks.check_build_prompt(put, Task.OPTIMIZE, nulls=True)
+    assert str(caught.value) == (
+        "[build-prompt] optimize with null optional fields: the system or the user message is empty"
+    )
+
+
+class FileWithoutText(toy_plugins.ToyPlugin):
+    """Returns, for any request with answers, one candidate whose file has no text (None)."""
+
+    @hookimpl
+    def postprocess_candidates(self, request: CandidatesRequest) -> list[Candidate] | None:
+        """A candidate of the first answer whose one file's code is None."""
+        if not request.answers:
+            return []
+        return [Candidate(files=(CodeFile("pkg/stats.toy", None),), answer_index=0)]  # type: ignore[arg-type]
+
+
+def test_a_candidate_file_without_text_is_refused() -> None:
+    """A CodeFile whose code is not a string is no usable file: the checks refuse the candidate
+    before any rule reads it."""
+    with pytest.raises(ConformanceError) as caught:
+        put_for(FileWithoutText()).candidates(named_target=False)
+    assert str(caught.value).startswith("[postprocess-valid] a candidate must hold at least one CodeFile: ")
+
+
+class TwoFenceTags(toy_plugins.ToyPlugin):
+    """The toy language with a second, longer fence tag after ``toy``."""
+
+    @hookimpl
+    def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
+        """The toy language, fenced as ``toy`` first and ``toylang`` second."""
+        register(attrs.evolve(toy_plugins.TOY, fence_tags=("toy", "toylang")))
+
+
+def test_the_suite_s_own_answers_are_fenced_with_the_first_tag() -> None:
+    """The answers the suite writes itself (the original again, invalid code) carry the
+    language's first fence tag, the one models are asked to use."""
+    put = put_for(TwoFenceTags())
+    [verbatim] = [answer for answer in put.batch().answers if answer.startswith("Here is the code.")]
+    assert put.fence_tag == "toy" and "```toy:pkg/stats.toy\n" in verbatim
