@@ -551,7 +551,12 @@ MODULES: dict[str, Module] = {
     "python.normalize": Module("plugins/python/codeflash_engine_python/candidates/normalize.py", _PY_CANDIDATES),
     "python.pipeline": Module(
         "plugins/python/codeflash_engine_python/candidates/pipeline.py",
-        [*_PY_CANDIDATES, "plugins/python/tests/test_merge_shares.py", *_PY_MERGE_SHAPES],
+        [
+            *_PY_CANDIDATES,
+            "plugins/python/tests/test_merge_shares.py",
+            *_PY_MERGE_SHAPES,
+            "plugins/python/tests/test_pipeline_shares.py",
+        ],
         sample=6,
     ),
     "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
@@ -649,6 +654,7 @@ MODULES: dict[str, Module] = {
         "plugins/python/codeflash_engine_python/syntax.py",
         [
             "plugins/python/tests/test_syntax_mutants.py",
+            "plugins/python/tests/test_syntax_shares.py",
             "plugins/python/tests/test_syntax.py",
             "plugins/python/tests/test_candidates.py",
             "plugins/python/tests/test_testgen.py",

@@ -95,7 +95,9 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
     """Parse ``code`` piece by piece (see :func:`_cuts`).
 
     A piece cut inside a construct (brackets, a string, a continued line) is parsed up to the
-    line where that construct opens, and the construct goes on with the next piece. One
+    line where that construct opens, and the construct goes on with the next piece; when that
+    line is inside a statement (a string at the margin in brackets), the piece takes in the
+    next one instead. One
     statement longer than :data:`MAX_PIECE_CHARS` is parsed with the rest of the source at once
     (correct, if slow): the pieces never change the tree.
     """
@@ -121,9 +123,9 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
                 continue
             try:
                 tree = _parse_whole(code[begin:opens], version)  # complete statements before it
-            except SyntaxError as head:
-                _shift(head, line)
-                raise
+            except SyntaxError:
+                index += 1  # the construct opens inside a statement: take in the next piece
+                continue
             end = opens
         if line:
             ast.increment_lineno(tree, line)
