@@ -270,7 +270,11 @@ MODULES: dict[str, Module] = {
         sample=10,
     ),
     "http.guards": Module(
-        "engine/codeflash_engine/http/guards.py", _GUARD_TESTS, sample=2, needs_postgres=True, pytest_args=_MEMORY
+        "engine/codeflash_engine/http/guards.py",
+        [*_GUARD_TESTS, "tests/test_guards_shares.py"],
+        sample=2,
+        needs_postgres=True,
+        pytest_args=_MEMORY,
     ),
     "http.limits": Module(
         "engine/codeflash_engine/http/limits.py",
