@@ -639,6 +639,7 @@ MODULES: dict[str, Module] = {
         "plugins/python/codeflash_engine_python/testgen/sizes.py",
         [
             "plugins/python/tests/test_sizes_mutants.py",
+            "plugins/python/tests/test_testgen_sizes_shares.py",
             "plugins/python/tests/test_testgen_sizes.py",
             "plugins/python/tests/test_testgen_mutants.py",
             "plugins/python/tests/test_testgen.py",

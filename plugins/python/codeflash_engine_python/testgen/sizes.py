@@ -356,16 +356,16 @@ def capped_values(tree: ast.Module) -> dict[int, tuple[int, int]]:
     A ``range`` over :data:`MAX_RANGE` is cut to it; nested loops whose iterations multiply past
     :data:`MAX_LOOP_ITERATIONS` are shrunk together; a constructor or repetition over its budget has its
     shape shrunk, counting the comprehension loops that build it (``[[0] * m for _ in range(n)]``
-    holds ``n * m`` elements). Each expression gets the smallest length any of its uses needs.
+    holds ``n * m`` elements). Each expression gets the smallest value any of its uses needs.
     """
     new: dict[int, tuple[int, int]] = {}
 
     def cut(dims: Sequence[Dim], lengths: Sequence[int]) -> None:
         for dim, length in zip(dims, lengths, strict=True):
             if length < dim.length:
-                old = new.get(id(dim.expr))
-                if old is None or length < old[0]:
-                    new[id(dim.expr)] = (length, dim.value_for(length))
+                old, value = new.get(id(dim.expr)), dim.value_for(length)
+                if old is None or value < old[1]:  # the smallest value: a range's start adds to it
+                    new[id(dim.expr)] = (length, value)
 
     for site, loops in size_sites(tree):
         if site.loop:
