@@ -110,3 +110,40 @@ def test_a_file_over_a_quarter_of_the_budget_is_not_kept() -> None:
     quarter, third = _code_of(100, "quarter"), _code_of(133, "third")
     assert cache.index(quarter, None) is cache.index(quarter, None)
     assert cache.index(third, None) is not cache.index(third, None)
+
+
+def _reason(answer_code: str, original: tuple[CodeFile, ...], target: str) -> str:
+    """Why the one answer holding ``answer_code`` for the target's file was dropped."""
+    path = original[0].path
+    [outcome] = CLEANER.triage(optimize_request(["Faster.\n\n" + _fence(path, answer_code)], original, target))
+    assert outcome.candidate is None
+    return outcome.reason
+
+
+def test_an_answer_that_changes_nothing_or_only_adds_code_is_refused_for_that_reason() -> None:
+    """The original answered back is refused as the original; an answer that renames the target
+    as something nothing calls is refused as code nothing calls."""
+    assert "the original code after normalisation" in _reason(HELPERS.code, (HELPERS,), "scale")
+    renamed = HELPERS.code.replace(
+        "def scale(x):\n    result = x * FACTOR\n    return result\n", "def scale_fast(x):\n    return x * FACTOR\n"
+    )
+    assert "only adds code that nothing calls" in _reason(renamed, (HELPERS,), "scale")
+
+
+def test_a_new_private_helper_nothing_calls_is_left_out() -> None:
+    """A new function named with two leading underscores (not a dunder) that nothing calls is
+    left out of the candidate, like any unused new definition."""
+    code = "def scale(x):\n    return x * FACTOR\n\n\ndef __warm_up():\n    return scale(1)\n"
+    [candidate] = _candidates([_fence("pkg/helpers.py", code)], (HELPERS,), "scale")
+    helpers = _files(candidate)["pkg/helpers.py"]
+    assert "    return x * FACTOR\n" in helpers and "__warm_up" not in helpers
+
+
+def test_an_example_call_beside_the_code_is_not_merged() -> None:
+    """A second block without a path that only calls the function (an example) is skipped: the
+    candidate is the one of the real block alone."""
+    real = _fence("pkg/helpers.py", "def scale(x):\n    return x * FACTOR\n")
+    example = _fence(None, "print(scale(3))\n")
+    [alone] = _candidates([real], (MAIN, HELPERS), "scale")
+    [with_example] = _candidates([real, example], (MAIN, HELPERS), "scale")
+    assert with_example.files == alone.files
