@@ -37,6 +37,8 @@ KEPT = [
     "x = np.zeros((n, 10**7))\n",
     "x = np.random.rand(n, 10**7)\n",
     "for i in range(n, 10**7):\n    f(i)\n",
+    # a range without arguments (a TypeError when the test runs, not a failure of capping)
+    "for i in range():\n    f(i)\n",
 ]
 
 
