@@ -9,7 +9,7 @@ from typing import Any
 import attrs
 
 from codeflash_engine.errors import UpstreamFailed
-from codeflash_engine.pipelines.answers import ask_and_read, json_value
+from codeflash_engine.pipelines.answers import ask_and_read, json_values
 from codeflash_engine.pipelines.common import Engine
 from codeflash_engine.plugins.types import Answer, CodeFile, GeneratedTests, LanguageSpec, Target, Task, TestsRequest
 from codeflash_engine.text.markdown import parse_markdown
@@ -205,9 +205,10 @@ def _reviews_value(value: Any) -> bool:
 def read_reviews(text: str, tests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]] | None:
     """Keep reviews of test indices the request sent and function names present in that test;
     None when the answer holds no list of reviews (``{"reviews": [...]}`` or ``[...]``)."""
-    value = json_value(text, _reviews_value)
-    if value is None:  # no review at all, said as a bare empty list (a ``[]`` in prose counts only now)
-        value = json_value(text, lambda found: found == [])
+    values = list(json_values(text))  # read once
+    value = next((found for found in values if _reviews_value(found)), None)
+    if value is None and [] in values:  # no review at all, said as an empty list (a ``[]`` in prose counts only now)
+        value = []
     if isinstance(value, dict):
         value = value.get("reviews")
     if not isinstance(value, list):

@@ -96,10 +96,9 @@ def _parse_in_pieces(code: str, version: tuple[int, int] | None) -> ast.Module:
 
     A piece cut inside a construct (brackets, a string, a continued line) is parsed up to the
     line where that construct opens, and the construct goes on with the next piece; when that
-    line is inside a statement (a string at the margin in brackets), the piece takes in the
-    next one instead. One
-    statement longer than :data:`MAX_PIECE_CHARS` is parsed with the rest of the source at once
-    (correct, if slow): the pieces never change the tree.
+    line is inside a statement (a string at the margin in brackets), the piece takes in the next
+    one instead. One statement longer than :data:`MAX_PIECE_CHARS` is parsed with the rest of the
+    source at once (correct, if slow): the pieces never change the tree.
     """
     ends = [*_cuts(code)[1:], len(code)]
     body: list[ast.stmt] = []
