@@ -384,6 +384,10 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/http/body.py",
         ["tests/test_http_body.py", "tests/test_http_errors.py", "tests/ops/test_hostile_connections.py"],
     ),
+    "http.parsing": Module(  # large bodies parsed in a worker process, the same outcome as inline
+        "engine/codeflash_engine/http/parsing.py",
+        ["tests/ops/test_parse_worker.py", "tests/test_http_errors.py", "tests/ops/test_bad_input.py"],
+    ),
     "llm.reasoning": Module("engine/codeflash_engine/infra/llm/reasoning.py", ["tests/llm/test_reasoning_text.py"]),
     "llm.providers": Module(  # each SDK's request and answer, usage billed, errors classified
         "engine/codeflash_engine/infra/llm/providers.py",

@@ -16,9 +16,10 @@ from codeflash_engine.http.context import INTEGRATIONS, context_middleware, erro
 from codeflash_engine.http.errors import error_middleware
 from codeflash_engine.http.metrics import METRICS, RECORDER, Metrics
 from codeflash_engine.http.openapi import ApiRoutes
+from codeflash_engine.http.parsing import BodyParser
 from codeflash_engine.http.quota import BUDGETS, Budgets
 from codeflash_engine.http.routes import candidates, cfapi, health, judging, telemetry, testgen, usage, workflow
-from codeflash_engine.http.state import ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, SETTINGS
+from codeflash_engine.http.state import BODY_PARSER, ENDPOINTS, ENGINE, LANGUAGES, PLUGINS, SETTINGS
 from codeflash_engine.infra.db.factory import open_store
 from codeflash_engine.infra.integrations import Integrations
 from codeflash_engine.infra.llm.client import open_llm_client
@@ -135,6 +136,11 @@ def _settle_heap() -> None:
     gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)
 
 
+async def _stop_parse_worker(app: web.Application) -> None:
+    """on_cleanup: stop the worker process that parses large bodies, if one was started."""
+    await app[BODY_PARSER].close()
+
+
 async def _log_shutdown(app: web.Application) -> None:
     """on_shutdown: the listening socket is closed; say how many requests are still being served."""
     grace = app[SETTINGS].codeflash_engine_shutdown_grace
@@ -207,6 +213,7 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     app[SETTINGS] = settings
     app[BUDGETS] = Budgets(ttl=settings.codeflash_engine_budget_cache_seconds)
     app[METRICS] = Metrics()
+    app[BODY_PARSER] = BodyParser(settings.codeflash_engine_parse_worker_bytes)
     app[PLUGINS] = plugins
     plugins.on_failure = app[METRICS].observe_plugin_failure
     app[LANGUAGES] = LanguageRegistry(plugins)
@@ -221,6 +228,7 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     app.on_shutdown.append(_log_shutdown)
     app.on_cleanup.append(_stop_loop_monitor)
     app.on_cleanup.append(_release_plugin_threads)
+    app.on_cleanup.append(_stop_parse_worker)
     return app
 
 

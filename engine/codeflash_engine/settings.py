@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     codeflash_engine_port: int = Field(default=8000, ge=0, le=65535)
     #: largest request body accepted; /ai/workflow-gen carries whole repositories
     codeflash_engine_max_body_bytes: int = Field(default=64 * MiB, ge=1024)
+    #: bodies larger than this are parsed in a worker process, not on the event loop (0: every body)
+    codeflash_engine_parse_worker_bytes: int = Field(default=2 * MiB, ge=0)
     #: seconds in-flight requests get to finish after SIGTERM
     codeflash_engine_shutdown_grace: float = Field(default=60.0, ge=0)
     codeflash_engine_log_level: str = "INFO"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import aiohttp
 import aiohttp.http_exceptions
@@ -13,10 +13,10 @@ from aiohttp import web
 
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http import quota
-from codeflash_engine.http.errors import describe_validation_error
 from codeflash_engine.http.limits import planned_calls
 from codeflash_engine.http.metrics import METRICS
-from codeflash_engine.http.state import SETTINGS
+from codeflash_engine.http.parsing import validate
+from codeflash_engine.http.state import BODY_PARSER, SETTINGS
 from codeflash_engine.infra.logging import trace_id_var
 
 T = TypeVar("T")
@@ -98,30 +98,21 @@ def _cut(request: web.Request, reason: str) -> None:
         metrics.connection_cut(reason)
 
 
-_ADAPTERS: dict[type[Any], pydantic.TypeAdapter[Any]] = {}
-
-
-def _adapter(model: type[Any]) -> pydantic.TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(model)
-    if adapter is None:
-        adapter = _ADAPTERS[model] = pydantic.TypeAdapter(model)
-    return adapter
-
-
 async def parse_body(request: web.Request, schema: type[T] | pydantic.TypeAdapter[T]) -> T:
-    """Validate the JSON body against ``schema``; record its trace_id for the log, charge the quota."""
-    adapter = schema if isinstance(schema, pydantic.TypeAdapter) else _adapter(schema)
+    """Validate the JSON body against ``schema``; record its trace_id for the log, charge the quota.
+
+    A large body is validated in the parse worker process (:mod:`codeflash_engine.http.parsing`).
+    """
     raw = await read_body(request)
     if not raw.strip():
         raise MalformedBody("request body is empty; send a JSON object")
-    try:
-        value = adapter.validate_json(raw)
-    except pydantic.ValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
-        if any(err["type"] == "json_invalid" for err in errors):
-            detail = errors[0]["msg"]
-            raise MalformedBody(f"request body is not valid JSON: {detail}") from None
-        raise EngineError(describe_validation_error(exc), status=422) from None
+    parser = request.app.get(BODY_PARSER)
+    outcome = await parser.parse(schema, raw) if parser is not None else validate(schema, raw)
+    if outcome.kind == "malformed":
+        raise MalformedBody(outcome.value)
+    if outcome.kind == "invalid":
+        raise EngineError(outcome.value, status=422)
+    value: T = outcome.value
     trace_ids = _trace_ids(value)
     if trace_ids and isinstance(trace_ids[0], str):
         trace_id_var.set(trace_ids[0])

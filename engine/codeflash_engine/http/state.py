@@ -12,6 +12,7 @@ from codeflash_engine.settings import Settings
 
 if TYPE_CHECKING:
     from codeflash_engine.http.openapi import Endpoint
+    from codeflash_engine.http.parsing import BodyParser
     from codeflash_engine.pipelines.common import Engine
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -21,3 +22,5 @@ LANGUAGES = web.AppKey("languages", LanguageRegistry)
 ENGINE: web.AppKey[Engine] = web.AppKey("engine")
 #: every documented route, for the OpenAPI document
 ENDPOINTS: web.AppKey[list[Endpoint]] = web.AppKey("endpoints")
+#: where request bodies are validated (inline, or in a worker process when large)
+BODY_PARSER: web.AppKey[BodyParser] = web.AppKey("body_parser")
