@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import multiprocessing
 import os
 import signal
+import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 import pydantic
 import pytest
@@ -55,10 +55,41 @@ CASES: list[tuple[Schema, bytes]] = [
 
 
 def _worker_pid(parser: BodyParser) -> int:
-    executor = parser._executor
-    assert executor is not None, "no worker was started"
-    (pid,) = executor._processes  # one worker process
+    pid = parser.worker_pid
+    assert pid is not None, "no worker was started"
     return pid
+
+
+def _parse_workers() -> set[int]:
+    """The parse workers this process started and still has (Linux's /proc)."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                argv = cmdline.read().split(b"\0")
+        except (FileNotFoundError, ProcessLookupError, IndexError):
+            continue
+        if parent == os.getpid() and b"codeflash_engine.http.parsing" in argv:
+            found.add(int(entry))
+    return found
+
+
+class SlowToRead:
+    """A schema whose unpickling takes the worker half a second: a body that is slow to parse."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (time.sleep, (0.5,))
+
+
+class DiesWhenRead:
+    """A schema whose unpickling ends the worker process: a worker dying in the middle of a body."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (os._exit, (3,))
 
 
 def _alive(pid: int) -> bool:
@@ -89,9 +120,9 @@ async def test_bodies_up_to_the_threshold_are_parsed_inline_and_larger_ones_by_t
     over_threshold = BodyParser(worker_bytes=len(raw) - 1)
     try:
         assert (await at_threshold.parse(OptimizeRequest, raw)).kind == "ok"
-        assert at_threshold._executor is None
+        assert at_threshold.worker_pid is None
         assert (await over_threshold.parse(OptimizeRequest, raw)).kind == "ok"
-        assert over_threshold._executor is not None
+        assert over_threshold.worker_pid is not None
     finally:
         await at_threshold.close()
         await over_threshold.close()
@@ -100,29 +131,62 @@ async def test_bodies_up_to_the_threshold_are_parsed_inline_and_larger_ones_by_t
 async def test_two_large_bodies_at_once_start_one_worker() -> None:
     parser = BodyParser(worker_bytes=0)
     raw = _json(optimize_body(trace_id="t-4"))
-    before = {child.pid for child in multiprocessing.active_children()}
+    before = _parse_workers()
     try:
         first, second = await asyncio.gather(parser.parse(OptimizeRequest, raw), parser.parse(OptimizeRequest, raw))
         assert first == second and first.kind == "ok"
-        started = {child.pid for child in multiprocessing.active_children()} - before
-        assert started == {_worker_pid(parser)}
+        assert _parse_workers() - before == {_worker_pid(parser)}
     finally:
         await parser.close()
 
 
-async def test_a_dead_worker_costs_its_request_a_503_and_the_next_body_gets_a_new_one() -> None:
+async def test_a_worker_dying_mid_body_costs_that_request_a_503_and_the_next_body_gets_a_new_one() -> None:
     parser = BodyParser(worker_bytes=0)
     raw = _json(optimize_body(trace_id="t-5"))
     try:
         await parser.parse(OptimizeRequest, raw)
         dead = _worker_pid(parser)
-        os.kill(dead, signal.SIGKILL)
+        before = _parse_workers()
         with pytest.raises(ParseWorkerGone) as gone:
-            await parser.parse(OptimizeRequest, raw)
+            await parser.parse(cast(Any, DiesWhenRead()), raw)
         assert gone.value.status == 503
+        assert parser.worker_pid is None and not _alive(dead)
+        assert _parse_workers() <= before - {dead}  # the one more try's worker ended too
+        with pytest.raises(ParseWorkerGone):  # a new worker that ends at once: no third try
+            await parser.parse(cast(Any, DiesWhenRead()), raw)
         outcome = await parser.parse(OptimizeRequest, raw)
         assert outcome.kind == "ok" and outcome.value.trace_id == "t-5"
         assert _worker_pid(parser) != dead
+    finally:
+        await parser.close()
+
+
+async def test_a_worker_killed_between_bodies_is_replaced_without_an_error() -> None:
+    parser = BodyParser(worker_bytes=0)
+    raw = _json(optimize_body(trace_id="t-7"))
+    try:
+        await parser.parse(OptimizeRequest, raw)
+        dead = _worker_pid(parser)
+        os.kill(dead, signal.SIGKILL)  # the engine has not seen it end yet
+        outcome = await parser.parse(OptimizeRequest, raw)
+        assert outcome.kind == "ok" and outcome.value.trace_id == "t-7"
+        assert _worker_pid(parser) != dead
+    finally:
+        await parser.close()
+
+
+async def test_a_request_cancelled_while_the_worker_parses_leaves_the_worker_in_step() -> None:
+    parser = BodyParser(worker_bytes=0)
+    big = _json(optimize_body(trace_id="t-8"))
+    small = _json(optimize_body(trace_id="t-9"))
+    try:
+        await parser.parse(OptimizeRequest, small)  # the worker is running
+        pending = asyncio.ensure_future(parser.parse(cast(Any, SlowToRead()), big))
+        await asyncio.sleep(0.05)  # the body is with the worker
+        assert not pending.done()
+        pending.cancel()
+        outcome = await asyncio.wait_for(parser.parse(OptimizeRequest, small), timeout=30)
+        assert outcome.kind == "ok" and outcome.value.trace_id == "t-9"
     finally:
         await parser.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +35,9 @@ RELEVANT = (
     "build.gradle*",
     "go.mod",
 )
+#: RELEVANT as one expression: a repository of 20,000 files took ~400 ms of the event loop with
+#: one fnmatch call per pattern, path and name
+_RELEVANT = re.compile("|".join(fnmatch.translate(pattern) for pattern in RELEVANT))
 MAX_FILE_CHARS = 12_000
 MAX_TOTAL_CHARS = 60_000
 
@@ -44,7 +48,7 @@ def relevant_files(repo_files: Mapping[str, str]) -> dict[str, str]:
     total = 0
     for path in sorted(repo_files):
         name = path.rsplit("/", 1)[-1]
-        if not any(fnmatch.fnmatch(path, p) or fnmatch.fnmatch(name, p) for p in RELEVANT):
+        if not (_RELEVANT.match(path) or _RELEVANT.match(name)):
             continue
         text = repo_files[path]
         if len(text) > MAX_FILE_CHARS:  # the cut is said in the text, as everywhere in prompts
