@@ -564,6 +564,7 @@ MODULES: dict[str, Module] = {
             "plugins/python/tests/test_merge_shares.py",
             *_PY_MERGE_SHAPES,
             "plugins/python/tests/test_pipeline_shares.py",
+            "plugins/python/tests/test_verbatim_definitions.py",
         ],
         sample=6,
     ),

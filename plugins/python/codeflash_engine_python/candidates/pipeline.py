@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import re
 from collections.abc import Sequence
 from pathlib import PurePosixPath
 
@@ -212,9 +213,34 @@ def drop_verbatim_definitions(block: RawBlock, original: Original) -> RawBlock:
                 continue
             text = file.index.text(unit)
             at = code.find(text)
-            if at >= 0 and (at == 0 or code[at - 1] == "\n") and code.find(text, at + 1) < 0:
+            if at >= 0 and _stands_alone(code, at, at + len(text)) and code.find(text, at + 1) < 0:
                 code = code[:at] + code[at + len(text) :]
     return block if code == block.code else attrs.evolve(block, code=code)
+
+
+#: the first line at or after a position that holds more than whitespace
+_NEXT_CODE_LINE = re.compile(r"^[^\S\n]*\S", re.MULTILINE)
+
+
+def _stands_alone(code: str, start: int, end: int) -> bool:
+    """``code[start:end]`` is a whole top-level statement of the answer: it starts a line, the
+    answer does not go on with it (the next line holding code is not indented: a class that gains
+    a method, or a function that gains a statement after its last block, only starts with the
+    original's text), and no decorator of the answer's stands above it (one added to an
+    unchanged function would otherwise end up on the next definition)."""
+    if start > 0 and code[start - 1] != "\n":
+        return False
+    following = _NEXT_CODE_LINE.search(code, end)
+    if following is not None and following.group()[0] in " \t":
+        return False
+    line_end = start - 1  # the lines above, from the nearest up, skipping blank and comment lines
+    while line_end >= 0:
+        line_start = code.rfind("\n", 0, line_end) + 1
+        stripped = code[line_start:line_end].strip()
+        if stripped and not stripped.startswith("#"):
+            return not stripped.startswith("@")
+        line_end = line_start - 1
+    return True
 
 
 def _printable(block: RawBlock, language_version: str | None) -> RawBlock:
