@@ -147,6 +147,7 @@ class BodyParser:
 
 
 def _retrieved(exchange: asyncio.Future[Outcome]) -> None:
+    """An exchange's failure is read even when its request was cancelled (no "never retrieved")."""
     if not exchange.cancelled():
         exchange.exception()
 
