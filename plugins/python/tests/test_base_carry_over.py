@@ -235,3 +235,16 @@ class Vec:
     assert "return _squares(self.xs) ** 0.5 * SCALE" in code
     assert "_ZERO = 0.0" in code and "def _squares(xs):" in code
     assert render(candidates) == snapshot
+
+
+def test_two_base_files_of_one_original_file_are_both_carried_over() -> None:
+    """A base sent as two blocks of the same file: what the answer uses from either is carried
+    over (here the helper of the second block, and the import it needs)."""
+    head, tail = BASE_SORTER.split("\n\n\ndef sort_list", 1)
+    helper_start = head.index("_CUTOFF = 16")
+    first = head[:helper_start] + "\n\ndef sort_list" + tail
+    second = head[helper_start:]
+    base = (CodeFile("pkg/sorter.py", first), CodeFile("pkg/sorter.py", second))
+    [candidate] = run([USES_BASE_HELPER], base=base)
+    [code] = [file.code for file in candidate.files]
+    assert "def _insertion_sort(xs):" in code and "from bisect import insort" in code

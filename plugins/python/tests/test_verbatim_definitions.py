@@ -72,3 +72,14 @@ def test_only_definitions_repeated_whole_are_dropped() -> None:
     nothing = RawBlock("pkg/mod.py", "".join(f"def other_{i}(v):\n    return v * {i}\n\n" for i in range(80)) + "\n")
     assert len(nothing.code) >= 2000
     assert drop_verbatim_definitions(nothing, original) is nothing
+
+
+def test_a_class_the_answer_decorates_keeps_its_unchanged_method() -> None:
+    """Only top-level definitions are dropped: the method of a class whose header the answer
+    changed stays in the class (else the class would be left without a body)."""
+    greeter = "class Greeter:\n    def greet(self, name):\n        return 'hi ' + name\n"
+    original = "import typing\n\n\n" + greeter + "\n\ndef run(xs):\n    return [Greeter().greet(x) for x in xs]\n"
+    answered = "import typing\n\n\n@typing.final\n" + greeter
+    answered += "\n\ndef run(xs):\n    greet = Greeter().greet\n    return [greet(x) for x in xs]\n"
+    code = _clean(original + HELPERS, answered + HELPERS, "run").files[0].code
+    assert greeter in code and "greet = Greeter().greet" in code
