@@ -98,3 +98,12 @@ def test_a_file_name_on_the_line_after_a_closing_fence_names_the_next_block() ->
     there names it."""
     result = scan("```python\nx = 1\n```\nb.py\n```python\ny = 2\n```\n")
     assert [(block.path, block.code) for block in result.blocks] == [(None, "x = 1"), ("b.py", "y = 2")]
+
+
+def test_a_tab_indented_fence_of_tab_indented_code_loses_one_tab_per_line() -> None:
+    """A Go answer nested under a list item by a tab, its code indented with tabs as Go is: each
+    line loses the one tab of the fence, so the function body keeps its own tab."""
+    answer = "1. Replace the function:\n\n\t```go\n\tfunc f() int {\n\t\treturn 1\n\t}\n\t```\n"
+    result = scan_code_blocks(answer, language_tags={"go"}, default_language="go")
+    assert [block.code for block in result.blocks] == ["func f() int {\n\treturn 1\n}"]
+    assert result.notes == ()
