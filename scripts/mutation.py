@@ -454,6 +454,7 @@ MODULES: dict[str, Module] = {
             "tests/endpoints/test_honest_answers.py",
             "tests/endpoints/test_prompt_judges.py",
             "tests/endpoints/test_hostile_fanout.py",
+            "tests/ops/test_large_valid_bodies.py",
         ],
     ),
     "pipelines.review": Module(  # the review's verdict: high, medium, low or no review
@@ -538,6 +539,7 @@ MODULES: dict[str, Module] = {
             "plugins/js_ts/tests/test_jsts_candidates.py",
             "plugins/go/tests/test_go_candidates.py",
             "tests/test_plugin_candidates_shares.py",
+            "tests/ops/test_large_valid_bodies.py",
         ],
         sample=2,
     ),
@@ -565,8 +567,13 @@ MODULES: dict[str, Module] = {
             *_PY_MERGE_SHAPES,
             "plugins/python/tests/test_pipeline_shares.py",
             "plugins/python/tests/test_verbatim_definitions.py",
+            "tests/ops/test_large_valid_bodies.py",
         ],
         sample=6,
+    ),
+    "python.placement": Module(  # new module-level assignments the client would run too early
+        "plugins/python/codeflash_engine_python/candidates/placement.py",
+        ["plugins/python/tests/test_assignment_placement.py", "plugins/python/tests/test_merge_shapes.py"],
     ),
     "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
     "java.normalize": Module("plugins/java/codeflash_engine_java/normalize.py", _JAVA_CANDIDATES),
@@ -671,7 +678,10 @@ MODULES: dict[str, Module] = {
         ],
         sample=3,
     ),
-    "python.testgen_cleanup": Module("plugins/python/codeflash_engine_python/testgen/cleanup.py", _PY_TESTGEN),
+    "python.testgen_cleanup": Module(
+        "plugins/python/codeflash_engine_python/testgen/cleanup.py",
+        [*_PY_TESTGEN, "tests/ops/test_large_valid_bodies.py"],
+    ),
     "python.testgen_pipeline": Module(  # the kit's conformance suite calls postprocess_tests with odd answers
         "plugins/python/codeflash_engine_python/testgen/pipeline.py", [*_PY_TESTGEN, "plugins/python/tests/conftest.py"]
     ),
@@ -737,7 +747,11 @@ MODULES: dict[str, Module] = {
     ),
     "pipelines.adaptive": Module(  # /ai/adaptive_optimize: a chain of earlier attempts
         "engine/codeflash_engine/pipelines/adaptive.py",
-        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+        [
+            "tests/endpoints/test_pipelines_mutants.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/ops/test_large_valid_bodies.py",
+        ],
     ),
     "pipelines.examples": Module(  # the tenant's verified wins shown in the prompt
         "engine/codeflash_engine/pipelines/examples.py",
@@ -767,6 +781,7 @@ MODULES: dict[str, Module] = {
             "tests/endpoints/test_prompting_mutants.py",
             "tests/endpoints/test_prompt_fields.py",
             "plugins/python/tests/test_prompts.py",
+            "tests/ops/test_large_valid_bodies.py",
         ],
     ),
     "text.profiles": Module(  # line profiles shown to the model
@@ -1348,7 +1363,11 @@ MODULES: dict[str, Module] = {
     # -- session 15: the last small modules of the service never mutated
     "pipelines.explain": Module(  # /ai/explain: the tagged explanation, or the whole answer
         "engine/codeflash_engine/pipelines/explain.py",
-        ["tests/endpoints/test_pipelines_mutants.py", "tests/endpoints/test_endpoints.py"],
+        [
+            "tests/endpoints/test_pipelines_mutants.py",
+            "tests/endpoints/test_endpoints.py",
+            "tests/ops/test_large_valid_bodies.py",
+        ],
         pytest_args=_MEMORY,
     ),
     "routes.workflow": Module(

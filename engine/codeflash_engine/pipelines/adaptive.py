@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -25,7 +26,8 @@ async def adaptive(
 ) -> CandidateOut:
     """One new candidate; its parent is the last candidate of the chain. The language is inferred."""
     bases = _bases(chain)
-    spec = engine.languages.infer(original_source_code, *(str(c.get("source_code", "")) for c in chain))
+    texts = (original_source_code, *(str(c.get("source_code", "")) for c in chain))
+    spec = await asyncio.to_thread(engine.languages.infer, *texts)  # off the loop: up to 17 MiB of scans
     job = CandidateJob(
         task=Task.ADAPTIVE,
         trace_id=trace_id,

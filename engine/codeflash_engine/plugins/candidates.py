@@ -109,6 +109,10 @@ def code_by_file(
     return by_file
 
 
+#: characters of original (and base) code whose analysis a cleaner keeps for the request's next answer
+MAX_KEPT_ANALYSIS_CHARS = 64 * 1024
+
+
 class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
     """The skeleton (see the module docstring). Subclass it once per language.
 
@@ -212,12 +216,20 @@ class CandidateCleaner(abc.ABC, Generic[OriginalT, FileT, CleanedT]):
         return [o.candidate for o in self.triage(request) if o.candidate is not None]
 
     def _analysed(self, request: CandidatesRequest) -> OriginalT:
-        """:meth:`analyse`, once for the answers of one request that arrive one at a time."""
+        """:meth:`analyse`, once for the answers of one request that arrive one at a time.
+
+        Only the analysis of an original of at most :data:`MAX_KEPT_ANALYSIS_CHARS` is kept: a
+        kept analysis outlives the call, and every garbage collection walks its trees (those of
+        1 MiB of Python held the GIL 150-400 ms per collection, long after the request was
+        answered). A larger original is analysed again for each answer, in the plugin's thread.
+        """
         question = attrs.evolve(request, answers=())
         if self._last_analysis is not None and self._last_analysis[0] == question:
             return self._last_analysis[1]
+        self._last_analysis = None  # the previous request's trees go before this one's are built
         original = self.analyse(request)
-        self._last_analysis = (question, original)
+        if sum(len(file.code) for file in (*request.original, *request.base)) <= MAX_KEPT_ANALYSIS_CHARS:
+            self._last_analysis = (question, original)
         return original
 
 

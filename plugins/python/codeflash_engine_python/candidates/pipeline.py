@@ -62,6 +62,12 @@ class Original:
         return self.files[self.target_file].path
 
 
+#: source characters of the originals whose indexes are kept (files up to a quarter of it). Every
+#: garbage collection walks the kept trees, about half a tracked object per character: at 512 KB
+#: each collection held the GIL ~150 ms, at 64 KB it is ~20 ms
+ORIGINALS_BUDGET = 64 * 1024
+
+
 class IndexCache:
     """Indexes of original files, most recently used first, within a budget of source characters.
 
@@ -71,7 +77,7 @@ class IndexCache:
     the event loop may share them. A file that does not parse is not cached.
     """
 
-    def __init__(self, budget: int = 512 * 1024) -> None:
+    def __init__(self, budget: int = ORIGINALS_BUDGET) -> None:
         self.budget = budget
         self._entries: collections.OrderedDict[tuple[str, str | None], ModuleIndex] = collections.OrderedDict()
         self._size = 0
@@ -96,7 +102,7 @@ class IndexCache:
         return index
 
 
-#: the plugin's cache of original files' indexes (about 50 MB of trees at most)
+#: the plugin's cache of original files' indexes (about 6 MB of trees at most)
 ORIGINALS = IndexCache()
 
 
