@@ -1,9 +1,10 @@
-"""The fuzzy line matcher: cases the mutation runs of two other shares of text/matching.py found
+"""The fuzzy line matcher: cases the mutation runs of three other shares of text/matching.py found
 untested (a byte-order mark or zero-width space the quote leaves out, a quote re-indented from two
 spaces to four, the indentation of an answer whose quote starts with a blank line, the near lines
 that place a suggestion; a long replacement keeping the file's often repeated lines, the
 whitespace of the file's blank lines, a tab-indented file, a quote too unlike the file for a
-suggestion)."""
+suggestion; a quote whose body is two levels deep under a first line at the file's column, a
+window exactly as alike as a suggestion must be)."""
 
 from __future__ import annotations
 
@@ -124,3 +125,26 @@ def test_a_quote_sharing_only_one_common_line_with_the_file_gets_no_suggestion()
     ]
     assert closest(Lines(file), search) is None
     assert closest(Lines(file), ["    y = compute(x + 1)", "    return result"]) is not None
+
+
+def test_a_quote_deeper_than_the_file_only_below_its_first_line_is_off_unevenly() -> None:
+    """The model quoted a function's `def` line at the file's column but its body eight spaces
+    deep (the file has four), then wrote every changed line at the file's own indentation. The
+    quote is off by 0 on one line and by 4 on the other: uneven, so the replacement is taken as
+    written, and the body is not pulled out to column 0."""
+    file = "def f():\n    return 1\n"
+    result = apply_edit({"m.py": file}, block("def f():\n        return 1", "def f():\n    return 2"))
+    assert result.ok, result.errors
+    assert [report.level for report in result.blocks] == ["surrounding whitespace"]
+    assert result.files["m.py"] == "def f():\n    return 2\n"
+
+
+def test_a_window_exactly_as_alike_as_the_threshold_is_offered() -> None:
+    """Windows below a similarity ratio of 0.4 are not offered, so a window whose ratio is
+    exactly 0.4 is (the `def` line and its newline are 10 of the window's and the quote's 25
+    characters each: 2 * 10 / 50); one more unlike character in the quote puts it below."""
+    file = ["def f(x):", "y" * 15]
+    hint = closest(Lines(file), ["def f(x):", "q" * 15])
+    assert hint is not None and hint.ratio == 0.4
+    assert hint.start == 0 and hint.lines == tuple(file)
+    assert closest(Lines(file), ["def f(x):", "q" * 16]) is None

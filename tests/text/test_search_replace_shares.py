@@ -1,6 +1,7 @@
 """SEARCH/REPLACE blocks: cases the mutation run of another share of text/search_replace.py
 found untested (pieces of an elided block: where a later piece matches, what an empty piece may
-hold, the line reported; the file name of a block after an incomplete one)."""
+hold, the line reported; the file name of a block after an incomplete one; an answer cut off
+right after a SEARCH marker, the blocks after a failing one, the report of a created file)."""
 
 from __future__ import annotations
 
@@ -39,3 +40,43 @@ def test_the_block_after_an_incomplete_one_does_not_take_its_file_name_from_the_
     first, second = parse_search_replace(text, known_paths=["m.py", "other.py"])
     assert not first.complete and first.replace == ("a = 2", "other.py")
     assert second.complete and second.path == "m.py"
+
+
+def test_an_answer_cut_off_right_after_a_search_marker_reads_as_one_incomplete_block() -> None:
+    """A stream that stops on a SEARCH marker (no newline after it) gives the complete block before
+    it and one incomplete block there: no block is read out of the answer's first lines."""
+    text = "m.py\n<<<<<<< SEARCH\n    a = 1\n=======\n    a = 10\n>>>>>>> REPLACE\n<<<<<<< SEARCH"
+    first, second = parse_search_replace(text, known_paths=["m.py"])
+    assert (first.index, first.complete, first.line, first.search) == (1, True, 2, ("    a = 1",))
+    assert (second.index, second.complete, second.line, second.search) == (2, False, 7, ())
+    result = apply_edit({"m.py": FILE}, text)
+    assert not result.ok and len(result.errors) == 1 and result.errors[0].startswith("block 2 (m.py): it is incomplete")
+
+
+def test_a_block_naming_no_file_does_not_hide_the_blocks_after_it() -> None:
+    """With two files and no default, a first block naming no file fails, and the next block,
+    which names its file, is still matched and reported as such (nothing is written)."""
+    files = {"m.py": FILE, "n.py": "y = 2\n"}
+    edit = "<<<<<<< SEARCH\n    a = 1\n=======\n    a = 10\n>>>>>>> REPLACE\n\n" + block("y = 2", "y = 3", "n.py")
+    result = apply_edit(files, edit)
+    assert not result.ok and result.files == {}
+    assert [(report.index, report.path, report.ok) for report in result.blocks] == [(1, None, False), (2, "n.py", True)]
+    assert "block 1: it names no file" in result.errors[0]
+
+
+def test_an_incomplete_block_does_not_hide_the_blocks_after_it() -> None:
+    """A block whose REPLACE marker was forgotten fails as incomplete; the block after it is
+    still matched, so the model hears that only the first one needs resending."""
+    incomplete = "m.py\n<<<<<<< SEARCH\n    a = 1\n=======\n    a = 10\n"
+    complete = "<<<<<<< SEARCH\n    b = 2\n=======\n    b = 20\n>>>>>>> REPLACE\n"
+    result = apply_edit({"m.py": FILE}, incomplete + complete)
+    assert not result.ok and len(result.errors) == 1
+    assert [(report.index, report.ok, report.line) for report in result.blocks] == [(1, False, None), (2, True, 3)]
+
+
+def test_a_new_file_made_by_an_empty_search_is_reported_as_created() -> None:
+    """The report line of a block that creates a file says it applied."""
+    result = apply_edit({"m.py": FILE}, block("", "x = 1", "new.py"))
+    assert result.ok, result.errors
+    assert result.files == {"new.py": "x = 1\n"}
+    assert result.report().splitlines()[0] == "ok     block 1  new.py  create at line 1  exact (fuzz 0)"
