@@ -573,7 +573,11 @@ MODULES: dict[str, Module] = {
     ),
     "python.placement": Module(  # new module-level assignments the client would run too early
         "plugins/python/codeflash_engine_python/candidates/placement.py",
-        ["plugins/python/tests/test_assignment_placement.py", "plugins/python/tests/test_merge_shapes.py"],
+        [
+            "plugins/python/tests/test_assignment_placement.py",
+            "plugins/python/tests/test_merge_shapes.py",
+            "plugins/python/tests/test_placement_shares.py",
+        ],
     ),
     "java.candidates": Module("plugins/java/codeflash_engine_java/candidates.py", _JAVA_CANDIDATES),
     "java.normalize": Module("plugins/java/codeflash_engine_java/normalize.py", _JAVA_CANDIDATES),

@@ -63,11 +63,16 @@ def test_a_decorator_added_to_an_unchanged_function_stays_on_that_function() -> 
 
 
 def test_only_definitions_repeated_whole_are_dropped() -> None:
-    original = index_original(optimize_request([], (CodeFile("pkg/mod.py", "def run(x):\n    return x\n" + HELPERS),)))
+    # an assignment and a class with a method first: their keys are passed over, not the end of the search
+    head = "SCALE = 2\n\n\nclass Box:\n    def size(self):\n        return SCALE\n\n\n"
+    source = head + "def run(x):\n    return x\n" + HELPERS
+    original = index_original(optimize_request([], (CodeFile("pkg/mod.py", source),)))
     changed = "def run(x):\n    return x + 0\n"
-    # the helpers repeated as they are go; the changed function stays, and so do trailing blank lines
-    block = RawBlock("pkg/mod.py", changed + HELPERS + "\n\n")
-    assert drop_verbatim_definitions(block, original).code.strip() == changed.strip()
+    # the class and the helpers repeated as they are go; the changed function stays, and so do the
+    # assignment (never dropped) and trailing blank lines
+    block = RawBlock("pkg/mod.py", head + changed + HELPERS + "\n\n")
+    kept = drop_verbatim_definitions(block, original).code
+    assert [line for line in kept.splitlines() if line.strip()] == ["SCALE = 2", *changed.splitlines()]
     # a long block that repeats nothing, ending with blank lines, is left as it is
     nothing = RawBlock("pkg/mod.py", "".join(f"def other_{i}(v):\n    return v * {i}\n\n" for i in range(80)) + "\n")
     assert len(nothing.code) >= 2000
