@@ -17,6 +17,8 @@ import ast
 import gc
 import sys
 import threading
+import time
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import FrameType
@@ -163,6 +165,28 @@ def test_the_analysis_of_a_large_original_is_not_kept_after_its_answers() -> Non
     del candidates
     kept = tracked_objects() - before
     assert kept <= MAX_KEPT_OBJECTS, f"the cleaner keeps {kept} objects of 1 MiB of original code"
+
+
+def test_an_analysis_not_kept_is_freed_one_file_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    files = tuple(CodeFile(path=f"pkg/m{k}.py", code=python_module(32 * 1024, f"m{k}")) for k in range(8))
+    faster = files[0].code.replace("out.append(x + y * 0)", "out.append(y * 0 + x)", 1)
+    answer = Answer(text=f"Faster.\n\n```python:pkg/m0.py\n{faster}```\n")
+    request = CandidatesRequest(
+        task=Task.OPTIMIZE, language="python", language_version=None, original=files, answers=(answer,)
+    )
+    analyse = CLEANER.analyse
+    indexes: list[weakref.ref[object]] = []
+
+    def watched(request: CandidatesRequest) -> Any:
+        original = analyse(request)
+        indexes.extend(weakref.ref(file.index) for file in original.files)
+        return original
+
+    alive_at_each_yield: list[int] = []
+    monkeypatch.setattr(CLEANER, "analyse", watched)
+    monkeypatch.setattr(time, "sleep", lambda _: alive_at_each_yield.append(sum(r() is not None for r in indexes)))
+    assert CLEANER.postprocess(request)
+    assert alive_at_each_yield == list(reversed(range(len(files)))), "the files' trees were not freed one by one"
 
 
 @pytest.mark.usefixtures("quiet_collector")

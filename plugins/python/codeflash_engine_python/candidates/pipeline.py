@@ -463,6 +463,10 @@ class PythonCleaner(CandidateCleaner[Original, object, object]):
 
     logger = log
 
+    def pieces(self, original: Original) -> Sequence[object]:
+        """Each file's index and each base index: freed one at a time (see the skeleton)."""
+        return (*original.files, *original.base.values())
+
     def analyse(self, request: CandidatesRequest) -> Original:
         return index_original(request)
 
