@@ -1,10 +1,11 @@
-"""V4A patches: cases the mutation run of another share of text/v4a.py found untested (a hunk of
-added lines under a scope line, a delete's report, blank lines inside and between operations,
-a line changed in place under uneven indentation)."""
+"""V4A patches: cases the mutation runs of two other shares of text/v4a.py found untested (a hunk
+of added lines under a scope line, a delete's report, blank lines inside and between operations,
+a line changed in place under uneven indentation; stacked scope lines, the operations after a
+failing one, the patch rendered for an empty file)."""
 
 from __future__ import annotations
 
-from codeflash_engine.text.v4a import apply_v4a, parse_v4a
+from codeflash_engine.text.v4a import Hunk, apply_v4a, parse_v4a, render_v4a
 
 
 def patch(*body: str) -> str:
@@ -44,3 +45,52 @@ def test_a_line_changed_in_place_keeps_the_indentation_of_the_line_it_replaces()
     result = apply_v4a(files, edit, reading="shifted")
     assert result.ok, result.errors
     assert result.files["m.py"] == "def f(x):\n    if x:\n        return 10\n    return 2\n"
+
+
+TWO_CLASSES = "class A:\n    def f(self):\n        return 1\n\n\nclass B:\n    def f(self):\n        return 1\n"
+
+
+def test_stacked_scope_lines_open_one_hunk() -> None:
+    """``@@ class B:`` then ``@@ def f(self):`` with no line between them narrow one hunk: it is
+    parsed, applied and reported as one block, and only B's method changes."""
+    removed, added = ("-", "        return 1"), ("+", "        return 2")
+    edit = patch("*** Update File: m.py", "@@ class B:", "@@     def f(self):", "".join(removed), "".join(added))
+    [op] = parse_v4a(edit)
+    assert op.hunks == (Hunk(("class B:", "def f(self):"), (removed, added), False, 3),)
+    result = apply_v4a({"m.py": TWO_CLASSES}, edit)
+    assert result.ok, result.errors
+    changed_b = "class B:\n    def f(self):\n        return 2\n"
+    assert result.files["m.py"] == TWO_CLASSES[: TWO_CLASSES.index("class B")] + changed_b
+    assert [(report.index, report.action, report.line) for report in result.blocks] == [(1, "update", 8)]
+
+
+def test_an_update_that_fails_does_not_hide_the_operations_after_it() -> None:
+    """A hunk that matches nothing fails its update; the delete after it is still checked and
+    reported, so the model hears which operations need resending (nothing is written)."""
+    edit = patch("*** Update File: a.py", "@@", "-a = 5", "+a = 6", "*** Delete File: b.py")
+    result = apply_v4a({"a.py": "a = 1\n", "b.py": "b = 2\n"}, edit)
+    assert not result.ok and len(result.errors) == 1 and result.files == {} and result.deleted == ()
+    assert [(report.index, report.action, report.ok) for report in result.blocks] == [
+        (1, "update", False),
+        (2, "delete", True),
+    ]
+
+
+def test_a_move_onto_an_existing_file_does_not_hide_the_operations_after_it() -> None:
+    """A move onto a file that exists fails; the delete after it is still checked and reported."""
+    edit = patch("*** Update File: a.py", "*** Move to: b.py", "@@", "-a = 1", "+a = 2", "*** Delete File: c.py")
+    result = apply_v4a({"a.py": "a = 1\n", "b.py": "b = 2\n", "c.py": "c = 3\n"}, edit)
+    assert not result.ok and result.errors == ("block 2 (Move to b.py): the file already exists.",)
+    assert [(report.action, report.ok) for report in result.blocks] == [
+        ("update", True),
+        ("move", False),
+        ("delete", True),
+    ]
+
+
+def test_the_patch_filling_an_empty_file_has_no_end_of_file_marker() -> None:
+    """An empty file has no last line for a hunk to end at: its one hunk is only added lines,
+    without ``*** End of File``, and it applies."""
+    rendered = render_v4a({"e.py": ("", "x = 1\n")})
+    assert rendered == "*** Begin Patch\n*** Update File: e.py\n@@\n+x = 1\n*** End Patch\n"
+    assert apply_v4a({"e.py": ""}, rendered).files == {"e.py": "x = 1\n"}
