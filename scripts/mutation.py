@@ -263,6 +263,7 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/text/sizes.py",
         [
             "tests/text/test_sizes.py",
+            "tests/text/test_sizes_shares.py",
             "plugins/java/tests/test_java_testgen_sizes.py",
             "plugins/js_ts/tests/test_jsts_testgen_sizes.py",
             "plugins/go/tests/test_go_testgen_sizes.py",
