@@ -13,6 +13,19 @@ module docstring repeated, the definitions in another order, the methods out of 
 or two fenced blocks with or without a path, or the bare code. Some rewrites change a result on
 purpose, so that a rewrite lost on the way shows.
 
+Those answers are short. A share of the answers (:data:`LONG_SHARE`) is for a fifth original
+(:data:`LEDGER`), whose target builds a class and calls nine helpers, so that the client's context
+is some 2,500 characters. Its answers repeat that context whole, as models do, so that most are
+2,000 characters and more: the length from which the cleaner drops the definitions an answer
+repeats verbatim (``drop_verbatim_definitions``). Besides the target rewritten, they hold at
+random: a method added at the end of the otherwise unchanged class (the target calls it), a
+``functools`` cache decorator above an otherwise unchanged pure helper (a comment line near it at
+times), a statement appended after a helper's final ``try``, ``if`` or ``for`` block (one that
+changes nothing, or one whose change shows), an unchanged helper or the class repeated with a
+comment or blank-line change, a helper rewritten or left out (see ledger_answers.py). The test
+checks that the client's context still holds what those answers repeat verbatim, and that enough
+answers are long.
+
 Each answer goes the real way: the client (codeflash 0.20.6, in a subprocess of its own
 interpreter, see :data:`CLIENT`) extracts the target's code context from the original project;
 the engine reads the answer against that context and cleans it with the Python plugin's
@@ -51,6 +64,7 @@ from codeflash_engine.plugins.types import Candidate
 from codeflash_engine.testing.cli_venv import cli_python
 from codeflash_engine.text.markdown import CodeBlock, parse_markdown, write_markdown
 
+from . import ledger_answers
 from .answers import host, optimize_request
 
 pytestmark = [pytest.mark.slow]
@@ -248,7 +262,19 @@ def smooth(values, passes):
         "globals().get('_CALLS')",
     ),
 )
-ORIGINALS = (WORDS, STATIC, CLASSMETHOD, SERIES)
+#: the originals whose answers are short
+SHORT = (WORDS, STATIC, CLASSMETHOD, SERIES)
+#: a target calling a class and nine helpers: whole-context answers are 2000 characters and more
+#: (see ledger_answers.py)
+LEDGER = Original("billing/ledger.py", ledger_answers.CODE, "summarize", ledger_answers.PROBES)
+ORIGINALS = (*SHORT, LEDGER)
+
+#: the share of the answers written for :data:`LEDGER`, the others shared by the other originals
+LONG_SHARE = 0.3
+
+#: the length of a block from which the cleaner drops the definitions it repeats verbatim
+#: (``drop_verbatim_definitions``)
+LONG = 2000
 
 
 @dataclass
@@ -747,14 +773,24 @@ class Case:
     reference: str
     refused: bool = False
 
+    def is_long(self) -> bool:
+        """Whether a block of the answer (or the bare answer) is :data:`LONG` or longer."""
+        blocks = parse_markdown(self.text)
+        return max((len(b.code) for b in blocks), default=len(self.text)) >= LONG
+
 
 def generate(rng: random.Random) -> Case:
     """An answer for one of :data:`ORIGINALS`."""
-    original = rng.choice(ORIGINALS)
-    if original in (WORDS, SERIES):
+    original = LEDGER if rng.random() < LONG_SHARE else rng.choice(SHORT)
+    refused = False
+    if original is LEDGER:
+        code = ledger_answers.ledger_answer(rng)
+        reference = code
+    elif original in (WORDS, SERIES):
         answer = words_answer(rng) if original is WORDS else series_answer(rng)
         code = module_text(rng, answer, None)
         reference = code
+        refused = answer.refused
     else:
         answer = inventory_answer(rng, classmethod_helper=original is CLASSMETHOD)
         seed = rng.random()
@@ -763,9 +799,10 @@ def generate(rng: random.Random) -> Case:
         header = None if existing and rng.random() < 0.15 else "class Inventory:"  # only existing methods
         code = module_text(random.Random(seed), answer, header)
         reference = module_text(random.Random(seed), answer, "class Inventory(Inventory):")
+        refused = answer.refused
     future = "from __future__ import annotations\n"  # first in the answer, not after the original
     reference = original.code + "\n\n" + reference.replace(future, "")
-    return Case(original, fenced(rng, code, original.path), reference, answer.refused)
+    return Case(original, fenced(rng, code, original.path), reference, refused)
 
 
 def run_probes(code: str, probes: tuple[str, ...]) -> str:
@@ -898,6 +935,10 @@ def test_the_client_runs_what_the_answers_mean(cli: Path, tmp_path: Path) -> Non
     rng = random.Random(20261208)
     cases = [generate(rng) for _ in range(ANSWERS)]
     contexts = client_contexts(cli, tmp_path / "context")
+    missing = [text for text in ledger_answers.VERBATIM if text not in contexts[LEDGER]]
+    assert not missing, f"the client's context no longer holds what the long answers repeat: {missing[0]}"
+    long = sum(case.is_long() for case in cases)
+    assert long >= ANSWERS * LONG_SHARE * 0.8, f"only {long} answers reach the verbatim drop"
     candidates = [engine_candidate(contexts[case.original], case.text) for case in cases]
     sent = [(case.original, markdown_of(c)) for case, c in zip(cases, candidates, strict=True) if c is not None]
     applied = client_applied(cli, tmp_path / "apply", sent)
@@ -905,7 +946,7 @@ def test_the_client_runs_what_the_answers_mean(cli: Path, tmp_path: Path) -> Non
     summary = (
         f"{tally.same} same, {len(tally.differ)} differ, {len(tally.dropped)} dropped by the engine, "
         f"{len(tally.refused)} refused by the client, {tally.refused_as_expected} refused by the engine as expected, "
-        f"{tally.raised} raise as written"
+        f"{tally.raised} raise as written; {long} of {ANSWERS} answers of {LONG} characters and more"
     )
     print(summary)
     assert tally.raised < ANSWERS // 10, summary  # the generator writes answers that run
