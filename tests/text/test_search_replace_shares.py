@@ -1,7 +1,9 @@
 """SEARCH/REPLACE blocks: cases the mutation run of another share of text/search_replace.py
 found untested (pieces of an elided block: where a later piece matches, what an empty piece may
 hold, the line reported; the file name of a block after an incomplete one; an answer cut off
-right after a SEARCH marker, the blocks after a failing one, the report of a created file)."""
+right after a SEARCH marker, the blocks after a failing one, the report of a created file; a
+file named loosely in the fence's info string, the hint naming another file only when it holds
+the SEARCH text)."""
 
 from __future__ import annotations
 
@@ -80,3 +82,22 @@ def test_a_new_file_made_by_an_empty_search_is_reported_as_created() -> None:
     assert result.ok, result.errors
     assert result.files == {"new.py": "x = 1\n"}
     assert result.report().splitlines()[0] == "ok     block 1  new.py  create at line 1  exact (fuzz 0)"
+
+
+def test_a_file_named_loosely_in_the_fences_info_string_is_matched_to_the_given_file() -> None:
+    """``python:geo.py`` names ``pkg/geo.py`` by its base name: the block applies to it."""
+    files = {"pkg/geo.py": FILE, "pkg/util.py": "y = 2\n"}
+    edit = "```python:geo.py\n<<<<<<< SEARCH\n    a = 1\n=======\n    a = 10\n>>>>>>> REPLACE\n```\n"
+    result = apply_edit(files, edit)
+    assert result.ok, result.errors
+    assert result.files == {"pkg/geo.py": FILE.replace("a = 1", "a = 10")}
+
+
+def test_the_hint_names_another_file_only_when_that_file_holds_the_search_text() -> None:
+    """A SEARCH matching nowhere in its file is pointed at another file only when the other file
+    holds it: a file that does not gets no mention."""
+    edit = block("    z = 26", "    z = 0")
+    elsewhere = apply_edit({"m.py": FILE, "n.py": "def h():\n    z = 26\n"}, edit)
+    assert not elsewhere.ok and "The SEARCH text does occur in n.py" in elsewhere.errors[0]
+    nowhere = apply_edit({"m.py": FILE, "n.py": "y = 2\n"}, edit)
+    assert not nowhere.ok and "does occur in" not in nowhere.errors[0]
