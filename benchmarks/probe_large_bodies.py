@@ -3,11 +3,12 @@
 Every /ai/ endpoint gets bodies at the schema's limits (engine/codeflash_engine/http/schemas.py):
 each text field near MAX_TEXT (1 MiB) with realistic content where the engine reads it (markdown
 code blocks of valid Python, line-profiler tables, pytest files, unified diffs), maps filled up to
-MAX_ENTRIES and lists up to their bounds, every body under the 64 MiB body limit. The engine runs
-in this process (``create_app``, served on a loopback port) so that its loop monitor's
-``max_lag`` can be read; the fake LLM runs in a process of its own (encoding a large answer is not
-the engine's work) and answers what a model would plausibly answer for that endpoint; each body is
-sent by a separate process (writing 60 MB from this process would hold the loop too).
+MAX_ENTRIES and lists up to their bounds, every body under a 64 MiB body limit (the probe raises
+the default, 16 MiB, to that). The engine runs in this process (``create_app``, served on a
+loopback port) so that its loop monitor's ``max_lag`` can be read; the fake LLM runs in a process
+of its own (encoding a large answer is not the engine's work) and answers what a model would
+plausibly answer for that endpoint; each body is sent by a separate process (writing 60 MB from
+this process would hold the loop too).
 
     .venv/bin/python benchmarks/probe_large_bodies.py                 # every endpoint and shape
     .venv/bin/python benchmarks/probe_large_bodies.py --only rank     # endpoints whose path has "rank"
@@ -51,6 +52,7 @@ from codeflash_engine.http.schemas import (
     MAX_FUNCTIONS_TO_REPAIR,
     MAX_RANKED,
     MAX_REFINEMENT_ITEMS,
+    MAX_REPO_FILES,
     MAX_REVIEWED_TESTS,
     MAX_TEST_DIFFS,
     MAX_TEXT,
@@ -63,7 +65,10 @@ import endpoint_samples as s
 API_KEY = "cf-" + "e" * 43
 #: characters of a text field "at the limit": just under MAX_TEXT
 NEAR = MAX_TEXT - 4096
-#: a body stays under this many bytes (the body limit is 64 MiB)
+#: the body limit the probe serves with: an operator's raised one (the default is 16 MiB), to see
+#: what the largest bodies cost
+BODY_LIMIT = 64 * 1024 * 1024
+#: a body stays under this many bytes
 BODY_BUDGET = 60 * 1024 * 1024
 
 # --- realistic content ---------------------------------------------------------------------------
@@ -400,13 +405,14 @@ def shapes_log_features() -> dict[str, dict[str, Any]]:
 
 def shapes_workflow_gen() -> dict[str, dict[str, Any]]:
     """/ai/workflow-gen bodies."""
-    files = {f"pkg/m{i}.py": "x = 1\n" * 400 for i in range(20_000 - 2)}
+    # as many files as the schema takes, each of ~30 KB: ~60 MB, under the body limit
+    files = {f"pkg/m{i}.py": "x = 1\n" * 4_500 for i in range(MAX_REPO_FILES - 2)}
     files["pyproject.toml"] = (
         "[project]\nname = 'demo'\ndependencies = [" + ", ".join(f"'dep{k}'" for k in range(20_000)) + "]\n"
     )
-    files["requirements.txt"] = "".join(f"dep{k}==1.0\n" for k in range(100_000))
-    structure: dict[str, Any] = {"pkg": {f"m{i}.py": None for i in range(20_000)}, "tests": {}}
-    return {"20000-files": s.workflow_gen(repo_files=files, directory_structure=structure)}
+    files["requirements.txt"] = "".join(f"dep{k}==1.0\n" for k in range(70_000))
+    structure: dict[str, Any] = {"pkg": {f"m{i}.py": None for i in range(MAX_REPO_FILES)}, "tests": {}}
+    return {f"{MAX_REPO_FILES}-files": s.workflow_gen(repo_files=files, directory_structure=structure)}
 
 
 REVIEW_ANSWER = json.dumps(
@@ -548,6 +554,7 @@ def settings_for(llm_url: str) -> Settings:
         codeflash_engine_request_deadline=280,
         codeflash_engine_loop_monitor_interval=0.005,
         codeflash_engine_plugin_timeout=280,
+        codeflash_engine_max_body_bytes=BODY_LIMIT,
     )
 
 

@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     posthog_host: str = "https://us.i.posthog.com"
     codeflash_engine_host: str = "127.0.0.1"
     codeflash_engine_port: int = Field(default=8000, ge=0, le=65535)
-    #: largest request body accepted; /ai/workflow-gen carries whole repositories
-    codeflash_engine_max_body_bytes: int = Field(default=64 * MiB, ge=1024)
+    #: largest request body accepted (the client's are well under 1 MiB: its code context is
+    #: token-bounded, and /ai/workflow-gen gets about twenty files of at most 8 KB)
+    codeflash_engine_max_body_bytes: int = Field(default=16 * MiB, ge=1024)
     #: bodies larger than this are parsed in a worker process, not on the event loop (0: every body)
     codeflash_engine_parse_worker_bytes: int = Field(default=2 * MiB, ge=0)
     #: seconds in-flight requests get to finish after SIGTERM

@@ -60,6 +60,12 @@ CASES = [
         schemas.MAX_RANKED,
     ),
     ("/ai/testgen", s.testgen(helper_function_names=["h"] * 1000), "helper_function_names", schemas.MAX_ENTRIES),
+    (
+        "/ai/workflow-gen",
+        s.workflow_gen(repo_files={f"pkg/m{i}.py": "x = 1\n" for i in range(schemas.MAX_REPO_FILES + 1)}),
+        "repo_files",
+        schemas.MAX_REPO_FILES,
+    ),
 ]
 
 

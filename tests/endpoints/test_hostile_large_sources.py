@@ -19,6 +19,7 @@ import endpoint_samples as s
 import pytest
 
 from codeflash_engine.app import LOOP_MONITOR, create_app
+from codeflash_engine.http.schemas import MAX_REPO_FILES
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY, EngineClient
 
@@ -32,8 +33,9 @@ ANSWERS = {
     "model-1m": "Faster.\n\n```python:pkg/sorter.py\n" + "x = 1\n" * 175_000 + "```\n",
     "repository": "```yaml\n- name: Install\n  run: pip install .\n```\n",
 }
-#: /ai/workflow-gen's repository: 20,000 files, 28 MB (choosing its install files took 400 ms once)
-REPOSITORY = {f"pkg/m{i}.py": "x = 1\n" * 200 for i in range(20_000)}
+#: /ai/workflow-gen's repository: as many files as it may hold (choosing the install files of
+#: 20,000 took 400 ms once; small files, so that the test client's own writing stays out of it)
+REPOSITORY = {f"pkg/m{i}.py": "x = 1\n" for i in range(MAX_REPO_FILES)}
 
 
 #: a fake LLM serving the answer in a file, printing its URL (run in a process of its own)

@@ -85,9 +85,9 @@ HUGE_DEPENDENCY = "```python:pkg/util.py\n" + ("LIMIT_VALUES = [1, 2, 3, 4, 5, 6
 
 CASES: dict[str, tuple[str, Any]] = {
     "30 large diffs of a 2,000-element list": ("/ai/code_repair", repair_body()),
-    "a 3 MB file (workflow-gen)": (
+    "a file of 1 MiB, the most one may hold (workflow-gen)": (
         "/ai/workflow-gen",
-        {"repo_files": {"pyproject.toml": "[project]\nname = 'p'\n" + "# padding line of a huge file\n" * 105_000}},
+        {"repo_files": {"pyproject.toml": "[project]\nname = 'p'\n" + "# padding line of a huge file\n" * 34_000}},
     ),
     "a 1 MiB source and a 1 MiB context (optimize)": (
         "/ai/optimize",
@@ -130,7 +130,7 @@ async def test_worst_case_prompts_fit_the_smallest_window(case: str, client: Eng
         assert estimated + 64_000 <= 200_000
     if case.startswith("30") or case.startswith("a 1 MiB"):
         assert "shortened to fit" in fake_llm.requests[0].text
-    if case.startswith("a 3 MB"):  # workflow-gen keeps 12,000 characters of a file, and says so
+    if path == "/ai/workflow-gen":  # it keeps 12,000 characters of a file, and says so
         assert "characters cut ...]" in fake_llm.requests[0].text
 
 

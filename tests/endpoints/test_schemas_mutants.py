@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from codeflash_engine.http import schemas
 from codeflash_engine.http.schemas import (
+    MAX_TEXT,
     REFINEMENT_BODY,
     AdaptiveRequest,
     CodeRepairRequest,
@@ -77,18 +78,17 @@ def test_a_text_field_inside_an_item_holds_one_mib_and_not_a_character_more() ->
     assert _locs(error) == [("test_diffs", 0, "test_src_code")]
 
 
-def test_a_workflow_gen_file_holds_sixteen_mib() -> None:
-    """/ai/workflow-gen reads whole repository files: 16 MiB each, not a character more (and more
-    than a request's 1 MiB text bound)."""
-    ok = WorkflowGenRequest.model_validate(s.workflow_gen(repo_files={"setup.py": "x" * (16 * MIB)}))
-    assert len(ok.repo_files["setup.py"]) == 16 * MIB
-    error = _refused(WorkflowGenRequest, s.workflow_gen(repo_files={"setup.py": "x" * (16 * MIB + 1)}))
+def test_a_workflow_gen_file_holds_one_mib() -> None:
+    """/ai/workflow-gen's files hold what any text field holds (the client cuts them at 8 KB)."""
+    ok = WorkflowGenRequest.model_validate(s.workflow_gen(repo_files={"setup.py": "x" * MAX_TEXT}))
+    assert len(ok.repo_files["setup.py"]) == MAX_TEXT == MIB
+    error = _refused(WorkflowGenRequest, s.workflow_gen(repo_files={"setup.py": "x" * (MAX_TEXT + 1)}))
     assert _locs(error) == [("repo_files", "setup.py")]
 
 
-def test_a_workflow_gen_request_names_at_most_twenty_thousand_files() -> None:
-    files = {f"f{i}.py": "" for i in range(20_000)}
-    assert len(WorkflowGenRequest.model_validate(s.workflow_gen(repo_files=files)).repo_files) == 20_000
+def test_a_workflow_gen_request_names_at_most_two_thousand_files() -> None:
+    files = {f"f{i}.py": "" for i in range(2_000)}
+    assert len(WorkflowGenRequest.model_validate(s.workflow_gen(repo_files=files)).repo_files) == 2_000
     files["one_more.py"] = ""
     assert _locs(_refused(WorkflowGenRequest, s.workflow_gen(repo_files=files))) == [("repo_files",)]
 

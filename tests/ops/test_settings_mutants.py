@@ -35,7 +35,7 @@ DEFAULTS: dict[str, object] = {
     "posthog_host": "https://us.i.posthog.com",
     "codeflash_engine_host": "127.0.0.1",
     "codeflash_engine_port": 8000,
-    "codeflash_engine_max_body_bytes": 64 * 1024 * 1024,
+    "codeflash_engine_max_body_bytes": 16 * 1024 * 1024,
     "codeflash_engine_parse_worker_bytes": 2 * 1024 * 1024,
     "codeflash_engine_shutdown_grace": 60.0,
     "codeflash_engine_log_level": "INFO",

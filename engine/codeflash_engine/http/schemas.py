@@ -16,8 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator,
 #: its context, not a repository. At 1 MiB, reading the markdown takes the event loop ~8 ms, and a
 #: plugin's thread holds the GIL at most ~35 ms at a time (freeing a tree-sitter tree of it)
 MAX_TEXT = 1024 * 1024
-#: characters of one file of /ai/workflow-gen (whole repository files; only install files are read)
-MAX_REPO_FILE_TEXT = 16 * 1024 * 1024
 
 # Bounds on every list a caller sends (issue 16): a list that becomes LLM calls, or prompt text,
 # or work per item, has a documented bound; a longer one is a 422 naming the field and the bound.
@@ -35,8 +33,10 @@ MAX_FUNCTIONS_TO_REPAIR = 64
 MAX_RANKED = 32
 #: entries of the other lists and maps of a request (helper names, parents, context files, ...)
 MAX_ENTRIES = 256
-#: files of one /ai/workflow-gen (only install and test files are read; the rest are names)
-MAX_REPO_FILES = 20_000
+#: files of one /ai/workflow-gen (only install and test files are read; the rest are names): a
+#: hundred times what the client sends (its install files, README and workflows, each cut at 8 KB
+#: and so far below MAX_TEXT), and each file costs the event loop a little
+MAX_REPO_FILES = 2_000
 #: JSON size of each /ai/log_features field (what is stored per trace)
 MAX_FEATURE_FIELD_BYTES = 256 * 1024
 
@@ -410,7 +410,6 @@ class WorkflowConfig(Item):
 
 
 class WorkflowGenRequest(Request):
-    model_config = ConfigDict(extra="ignore", str_max_length=MAX_REPO_FILE_TEXT)
     repo_files: dict[str, str] = Field(default_factory=dict, max_length=MAX_REPO_FILES)
     directory_structure: dict[str, Any] = Field(default_factory=dict)
     codeflash_config: WorkflowConfig | None = None
