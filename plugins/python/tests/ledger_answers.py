@@ -251,8 +251,9 @@ def _helper(rng: random.Random, name: str, text: str, imports: list[str]) -> tup
             return f"{note}{decorator}\n{text}", True
         return f"{decorator}\n{note}{text}", True
     if kind == "appended":
-        statement = rng.choice(APPENDED[name])
-        return text + rng.choice(["", "\n"]) + statement, True
+        nothing, shows = APPENDED[name]
+        statement = rng.choice([nothing, shows])  # the engine rightly drops an answer changing nothing else
+        return text + rng.choice(["", "\n"]) + statement, statement is shows
     if kind == "rewritten":
         return REWRITTEN[name], True
     return text, False
