@@ -4,12 +4,12 @@ spaces to four, the indentation of an answer whose quote starts with a blank lin
 that place a suggestion; a long replacement keeping the file's often repeated lines, the
 whitespace of the file's blank lines, a tab-indented file, a quote too unlike the file for a
 suggestion; a quote whose body is two levels deep under a first line at the file's column, a
-window exactly as alike as a suggestion must be)."""
+window exactly as alike as a suggestion must be, the newline join_text ends a text with)."""
 
 from __future__ import annotations
 
 from codeflash_engine.text.edits import apply_edit
-from codeflash_engine.text.matching import Level, Lines, closest, find
+from codeflash_engine.text.matching import Level, Lines, closest, find, join_text, split_text
 
 
 def block(search: str, replace: str, path: str = "m.py", language: str = "python") -> str:
@@ -148,3 +148,12 @@ def test_a_window_exactly_as_alike_as_the_threshold_is_offered() -> None:
     assert hint is not None and hint.ratio == 0.4
     assert hint.start == 0 and hint.lines == tuple(file)
     assert closest(Lines(file), ["def f(x):", "q" * 16]) is None
+
+
+def test_joined_lines_end_with_a_newline_unless_told_otherwise() -> None:
+    """``join_text`` writes a text file's usual form by default: LF line breaks and a final
+    newline, the inverse of ``split_text`` on such a file; the final newline is left out only
+    when asked."""
+    assert join_text(["import os", "x = 1"]) == "import os\nx = 1\n"
+    assert join_text(*split_text("import os\nx = 1\n")) == join_text(["import os", "x = 1"])
+    assert join_text(["import os", "x = 1"], "\n", False) == "import os\nx = 1"
