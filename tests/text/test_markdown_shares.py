@@ -1,8 +1,9 @@
-"""Markdown code blocks: cases the mutation runs of two other shares of text/markdown.py found
+"""Markdown code blocks: cases the mutation runs of three other shares of text/markdown.py found
 untested (a fence indented under a list item, prose that mentions a fence before the code, a file
 header below a blank first line, the note on a skipped untagged block, the flat form's code
 before its first file header; inline code at the start of a line, a tilde fence naming its file
-in backticks, a fence indented by a tab, a file name right after the block before)."""
+in backticks, a fence indented by a tab, a file name right after the block before; tab-indented
+code under a tab-indented fence)."""
 
 from __future__ import annotations
 
