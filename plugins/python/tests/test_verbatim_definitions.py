@@ -88,3 +88,35 @@ def test_a_class_the_answer_decorates_keeps_its_unchanged_method() -> None:
     answered += "\n\ndef run(xs):\n    greet = Greeter().greet\n    return [greet(x) for x in xs]\n"
     code = _clean(original + HELPERS, answered + HELPERS, "run").files[0].code
     assert greeter in code and "greet = Greeter().greet" in code
+
+
+def test_a_decorator_on_several_lines_or_first_in_the_answer_stays_on_its_function() -> None:
+    original = "import functools\n\n\n" + HELPERS.lstrip("\n") + "\n\ndef run(x):\n    return helper_3([x])\n"
+    first = HELPERS.lstrip("\n").replace("def helper_0(", "@functools.lru_cache(\n    maxsize=None,\n)\ndef helper_0(")
+    answered = "import functools\n\n\n" + first + "\n\ndef run(x):\n    return helper_3((x,)) + helper_0((x,))\n"
+    code = _clean(original, answered, "run").files[0].code
+    assert code.count("@functools.lru_cache(") == 1
+    assert "@functools.lru_cache(\n    maxsize=None,\n)\ndef helper_0(values):" in code
+    # a decorator that opens the block
+    opened = "@functools.cache\n" + HELPERS.lstrip("\n") + "\n\ndef run(x):\n    return helper_0((x,))\n"
+    code = _clean("import functools\n\n\n" + original.split("\n\n\n", 1)[1], opened, "run").files[0].code
+    assert "@functools.cache\ndef helper_0(values):" in code and code.count("@functools.cache") == 1
+
+
+def test_a_refusal_names_the_file_whose_block_does_not_parse() -> None:
+    answer = "Faster.\n\n```python:pkg/mod.py\n" + "def run(x):\n  return x\n    +1\n" + HELPERS + "```\n"
+    request = optimize_request([answer], (CodeFile("pkg/mod.py", "def run(x):\n    return x\n" + HELPERS),), "run")
+    [outcome] = CLEANER.triage(request)
+    assert outcome.candidate is None and outcome.reason.startswith("rejected: pkg/mod.py does not parse: line 3")
+
+
+def test_a_pathless_snippet_beside_one_block_is_an_illustration() -> None:
+    """Two blocks: the old code quoted without a path (it does not parse on its own) and the
+    answer's file: the snippet is skipped, the file is the candidate."""
+    original = "def run(xs):\n    out = []\n    for x in xs:\n        out.append(x * 2)\n    return out\n"
+    snippet = "```python\n    for x in xs:\n        out.append(x * 2)\n```\n"
+    faster = "```python:pkg/mod.py\ndef run(xs):\n    return [x * 2 for x in xs]\n```\n"
+    answer = f"The loop\n\n{snippet}\nbecomes a comprehension:\n\n{faster}"
+    [outcome] = CLEANER.triage(optimize_request([answer], (CodeFile("pkg/mod.py", original),), "run"))
+    assert outcome.candidate is not None, outcome.reason
+    assert "return [x * 2 for x in xs]" in outcome.candidate.files[0].code

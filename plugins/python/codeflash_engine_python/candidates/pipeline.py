@@ -239,14 +239,26 @@ def _stands_alone(code: str, start: int, end: int) -> bool:
     following = _NEXT_CODE_LINE.search(code, end)
     if following is not None and following.group()[0] in " \t":
         return False
-    line_end = start - 1  # the lines above, from the nearest up, skipping blank and comment lines
+    return not _statement_above(code, start).startswith("@")
+
+
+#: how a line that only goes on with the statement above it starts: indented, or closing brackets
+_GOES_ON = (" ", "\t", ")", "]", "}")
+
+
+def _statement_above(code: str, start: int) -> str:
+    """The first line of the top-level statement above ``code[start:]`` (the line ``start`` begins
+    being the next), or "" at the top: blank and comment lines are passed over, and so are the
+    lines that go on with a statement (a multi-line decorator's arguments and closing bracket, the
+    body of a definition)."""
+    line_end = start - 1
     while line_end >= 0:
         line_start = code.rfind("\n", 0, line_end) + 1
-        stripped = code[line_start:line_end].strip()
-        if stripped and not stripped.startswith("#"):
-            return not stripped.startswith("@")
+        line = code[line_start:line_end]
+        if line.strip() and not line.lstrip().startswith("#") and not line.startswith(_GOES_ON):
+            return line
         line_end = line_start - 1
-    return True
+    return ""
 
 
 def _printable(block: RawBlock, language_version: str | None) -> RawBlock:
