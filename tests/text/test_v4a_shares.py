@@ -1,7 +1,9 @@
 """V4A patches: cases the mutation runs of two other shares of text/v4a.py found untested (a hunk
 of added lines under a scope line, a delete's report, blank lines inside and between operations,
 a line changed in place under uneven indentation; stacked scope lines, the operations after a
-failing one, the patch rendered for an empty file)."""
+failing one, the patch rendered for an empty file; a scope line without a space after ``@@``, hunks
+out of file order after the first line, the blocks after a move, two lines changed in place after
+a kept one, each read in the quote's frame)."""
 
 from __future__ import annotations
 
@@ -94,3 +96,50 @@ def test_the_patch_filling_an_empty_file_has_no_end_of_file_marker() -> None:
     rendered = render_v4a({"e.py": ("", "x = 1\n")})
     assert rendered == "*** Begin Patch\n*** Update File: e.py\n@@\n+x = 1\n*** End Patch\n"
     assert apply_v4a({"e.py": ""}, rendered).files == {"e.py": "x = 1\n"}
+
+
+def test_a_scope_line_without_a_space_after_the_at_signs_names_its_scope() -> None:
+    """``@@class B:`` is read as ``@@ class B:``: only B's method changes."""
+    edit = patch("*** Update File: m.py", "@@class B:", "@@     def f(self):", "-        return 1", "+        return 2")
+    result = apply_v4a({"m.py": TWO_CLASSES}, edit)
+    assert result.ok, result.errors
+    assert result.files["m.py"].endswith("class B:\n    def f(self):\n        return 2\n")
+
+
+def test_a_hunk_quoting_the_first_line_after_a_hunk_that_changed_it_is_out_of_order() -> None:
+    """The second hunk quotes line 1 after the first hunk changed it: the error says the hunks
+    are out of file order, not that the lines are missing."""
+    edit = patch("*** Update File: m.py", "@@", "-a = 1", "+a = 10", "@@", "-a = 1", "+a = 11")
+    result = apply_v4a({"m.py": "a = 1\nb = 2\nc = 3\n"}, edit)
+    assert not result.ok
+    assert result.errors[0].startswith(
+        "block 2 (m.py, hunk 2): its lines occur at line 1 of m.py, before the previous hunk"
+    )
+
+
+def test_the_blocks_after_a_move_are_numbered_on_from_it() -> None:
+    """A move is one block, after its hunk: the delete after it is the third block."""
+    edit = patch("*** Update File: a.py", "*** Move to: b.py", "@@", "-a = 1", "+a = 2", "*** Delete File: c.py")
+    result = apply_v4a({"a.py": "a = 1\n", "c.py": "c = 3\n"}, edit)
+    assert result.ok, result.errors
+    assert [(report.index, report.action) for report in result.blocks] == [(1, "update"), (2, "move"), (3, "delete")]
+
+
+def test_lines_changed_in_place_after_a_kept_line_each_take_the_offset_of_the_line_they_replace() -> None:
+    """In the quote's frame (``reading="shifted"``), a run that keeps its first line and changes
+    the next two line for line moves each changed line by the offset of the quoted line it
+    replaces (+2 for the first, -2 for the second), not both by the first one's."""
+    files = {"m.py": "def f(x):\n    if x:\n        a = 1\n        return a\n    return 2\n"}
+    edit = patch(
+        "*** Update File: m.py",
+        " def f(x):",
+        "-    if x:",
+        "-      a = 1",
+        "-          return a",
+        "+    if x:",
+        "+      a = 10",
+        "+          return a + 1",
+    )
+    result = apply_v4a(files, edit, reading="shifted")
+    assert result.ok, result.errors
+    assert result.files["m.py"] == "def f(x):\n    if x:\n        a = 10\n        return a + 1\n    return 2\n"
