@@ -264,8 +264,11 @@ def cap_edits(rules: Rules, root: Node) -> list[tuple[int, int, str]]:
         for dim, length in zip(dims, lengths, strict=True):
             if length < dim.length:
                 old = new.get(_key(dim.node))
-                if old is None or length < old[0]:
-                    new[_key(dim.node)] = (length, dim.value_for(length), dim.node)
+                value = dim.value_for(length)
+                # A node shared by several uses keeps the smallest value any of them needs: their
+                # lengths are not comparable, as a loop's value is its start plus length times step.
+                if old is None or value < old[1]:
+                    new[_key(dim.node)] = (length, value, dim.node)
 
     for site, loops in tree.sites():
         if site.loop:
