@@ -31,15 +31,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import gc
 import json
 import logging
-import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +56,7 @@ from codeflash_engine.http.schemas import (
     MAX_TEXT,
 )
 from codeflash_engine.settings import Settings
+from codeflash_engine.testing.fake_llm import fake_llm_elsewhere
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "endpoints"))
 import endpoint_samples as s
@@ -438,23 +437,6 @@ ENDPOINTS: list[tuple[str, Callable[[], Any], str]] = [
 
 # --- processes -------------------------------------------------------------------------------------
 
-#: the fake LLM: answers the text of a file, read again for every request (the probe rewrites it)
-_FAKE = """
-import asyncio, pathlib, sys
-from codeflash_engine.testing.fake_llm import FakeLLM, Reply
-
-async def main():
-    answer = pathlib.Path(sys.argv[1])
-    fake = FakeLLM()
-    await fake.start()
-    fake.add(lambda request: Reply(answer.read_text()))
-    print(fake.url, flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
-    await fake.stop()
-
-asyncio.run(main())
-"""
-
 #: the sender: posts a body file, prints the status, the wall time and the start of the answer
 _SEND = """
 import http.client, json, sys, time
@@ -470,28 +452,6 @@ answer = response.read()
 seconds = time.monotonic() - started
 print(json.dumps({"status": response.status, "seconds": seconds, "answer": answer[:300].decode(errors="replace")}))
 """
-
-
-@contextlib.contextmanager
-def fake_llm(answer_file: Path) -> Iterator[str]:
-    """The fake LLM in a process of its own; yields its URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-c", _FAKE, str(answer_file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url.startswith("http://"):
-            raise RuntimeError(f"the fake LLM did not start (exit {process.poll()})")
-        yield url
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 class SlowCallbacks(logging.Handler):
@@ -569,7 +529,7 @@ async def probe(args: argparse.Namespace, folder: Path) -> list[dict[str, Any]]:
     if args.debug:
         loop.set_debug(True)
         loop.slow_callback_duration = 0.02
-    with fake_llm(answer_file) as llm_url:
+    with fake_llm_elsewhere(answer_file) as llm_url:  # rewritten per endpoint, read per request
         app = create_app(settings_for(llm_url))
         runner = web.AppRunner(app, handle_signals=False)
         await runner.setup()

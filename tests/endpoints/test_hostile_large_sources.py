@@ -6,12 +6,9 @@ the Python plugin parses (an answer is bounded by the model's max_tokens at a re
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +19,7 @@ from codeflash_engine.app import LOOP_MONITOR, create_app
 from codeflash_engine.http.schemas import MAX_REPO_FILES
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import API_KEY, EngineClient
+from codeflash_engine.testing.fake_llm import fake_llm_elsewhere
 
 AUTH = {"Authorization": f"Bearer {API_KEY}", "Content-Type": "application/json"}
 LAG_LIMIT = 0.050
@@ -38,54 +36,13 @@ ANSWERS = {
 REPOSITORY = {f"pkg/m{i}.py": "x = 1\n" for i in range(MAX_REPO_FILES)}
 
 
-#: a fake LLM serving the answer in a file, printing its URL (run in a process of its own)
-_FAKE = """
-import asyncio, pathlib, sys
-from codeflash_engine.testing.fake_llm import FakeLLM
-
-async def main():
-    fake = FakeLLM()
-    await fake.start()
-    fake.reply(pathlib.Path(sys.argv[1]).read_text())
-    print(fake.url, flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until stdin closes
-    await fake.stop()
-
-asyncio.run(main())
-"""
-
-
-@contextlib.contextmanager
-def fake_elsewhere(answer: str, folder: Path) -> Iterator[str]:
-    """The fake LLM in a process of its own: encoding a large answer must not count against the engine."""
-    answer_file = folder / "answer.txt"
-    answer_file.write_text(answer)
-    process = subprocess.Popen(
-        [sys.executable, "-c", _FAKE, str(answer_file)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        assert url.startswith("http://"), f"the fake LLM did not start (exit {process.poll()})"
-        yield url
-    finally:
-        if process.stdin is not None:
-            process.stdin.close()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.mark.parametrize("where", list(ANSWERS))
 async def test_a_large_source_does_not_stall_the_loop(
     where: str, aiohttp_client: Callable[..., Any], tmp_path: Path
 ) -> None:
-    with fake_elsewhere(ANSWERS[where], tmp_path) as url:
+    answer_file = tmp_path / "answer.txt"
+    answer_file.write_text(ANSWERS[where])
+    with fake_llm_elsewhere(answer_file) as url:  # encoding a large answer must not count against the engine
         await _run(where, url, aiohttp_client)
 
 

@@ -44,6 +44,9 @@ requests in the same order get the same delays. Every drawn delay is kept in
 of the prompt, so the calls of one fan-out share a key) and served as JSON at ``GET /_fake/delays``
 when the fake runs in its own process: a benchmark computes "wait for all" from them.
 
+:func:`fake_llm_elsewhere` runs one in a child process that answers the text of a file, so that
+its CPU does not count against an engine measured in the calling process.
+
 Run it standalone (for benchmarks or a manual try of the engine)::
 
     python -m codeflash_engine.testing.fake_llm --port 8100 --latency 0.5
@@ -65,10 +68,12 @@ import math
 import random
 import re
 import signal
+import subprocess
 import sys
 import time
 import urllib.parse
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import attrs
@@ -77,7 +82,17 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from codeflash_engine.text.cuts import first_difference
 
-__all__ = ["DrawnDelay", "FakeLLM", "FakeRequest", "Fault", "Reply", "Rule", "echo", "prompt_key"]
+__all__ = [
+    "DrawnDelay",
+    "FakeLLM",
+    "FakeRequest",
+    "Fault",
+    "Reply",
+    "Rule",
+    "echo",
+    "fake_llm_elsewhere",
+    "prompt_key",
+]
 
 API_KEY = "sk-fake-openai-0123456789abcdef0123"
 """Keys the fixtures configure (fake, but shaped like real ones so redaction is tested for real)."""
@@ -922,6 +937,58 @@ def verify_sigv4(
     key = _hmac(_hmac(_hmac(_hmac(f"AWS4{secret_access_key}".encode(), date), region), service), "aws4_request")
     expected = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
     return hmac.compare_digest(expected, signature)
+
+
+# --- in a process of its own ---------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def fake_llm_elsewhere(answer_file: Path) -> Iterator[str]:
+    """A fake LLM in a child process answering every request with the text of ``answer_file``;
+    yields its URL (``http://host:port``) and stops it when the block ends.
+
+    For tests and probes that measure the engine's event loop: encoding and sending a large
+    answer (or reading a large prompt) costs the fake CPU and, in the same process, the GIL, which
+    would count against the engine under test. The file is read again for every request, so a
+    caller may rewrite it between requests. The child stops when its stdin closes: at the end of
+    the block, or when this process dies without ending it.
+
+    RuntimeError when the child exits before it says where it listens.
+    """
+    process = subprocess.Popen(
+        [sys.executable, "-c", _ELSEWHERE, str(answer_file)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline().strip()
+        if not line.startswith("fake LLM listening on http://"):
+            raise RuntimeError(f"the fake LLM did not start (exit {process.wait(timeout=10)}): {line!r}")
+        yield line.rsplit(" ", 1)[-1]
+    finally:
+        if process.stdin is not None:
+            process.stdin.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+#: what :func:`fake_llm_elsewhere`'s child runs (``sys.argv[1]``: the answer file)
+_ELSEWHERE = "import sys; from codeflash_engine.testing.fake_llm import _serve_file; _serve_file(sys.argv[1])"
+
+
+def _serve_file(answer_file: str) -> None:
+    """:func:`fake_llm_elsewhere`'s child: serve the file's text until stdin closes."""
+    answer = Path(answer_file)
+
+    async def serve() -> None:
+        fake = FakeLLM(default=lambda request: Reply(answer.read_text()), keep_requests=False)
+        async with fake:
+            print(f"fake LLM listening on {fake.url}", flush=True)
+            await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+
+    asyncio.run(serve())
 
 
 # --- standalone ---------------------------------------------------------------------------------
