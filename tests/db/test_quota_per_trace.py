@@ -360,3 +360,27 @@ async def test_a_trace_on_an_unlimited_subscription_is_counted_and_can_be_given_
     await store.release_trace("wes", "t2")
     sub = await store.get_subscription("wes")
     assert sub is not None and sub.optimizations_used == 1
+
+
+async def test_a_refused_trace_is_no_first_request_on_either_store(store: Store) -> None:
+    """A refusal admits nothing: it is not the trace's first request (`first`: admitted now), it
+    counts nothing and names no tenant, and it reads the same on both stores, for a refusal on a
+    subscription and on a plan's quota, through `admit_trace` and through `charge`."""
+    await store.create_key("ora")
+    await store.set_subscription("ora", plan_type="free", optimizations_limit=1, period="day")
+    assert (await store.admit_trace("ora", "t1")).first
+    refused = await store.admit_trace("ora", "t2")
+    assert (refused.allowed, refused.counted, refused.first, refused.tenant) == (False, False, False, None)
+    assert (refused.used, refused.limit, refused.plan_type) == (1, 1, "free")
+    charged = await store.charge("ora", "t3", CallCharge("o" * 96, DAY_MS, 10, 1))
+    assert charged.quota is not None and not charged.quota.allowed and not charged.quota.first
+    plan = Plan("team", optimizations_limit=1, period="week")
+    assert (await store.admit_trace("pia", "t1", tenant="org:7", plan=plan)).first
+    spent = await store.admit_trace("pia", "t2", tenant="org:7", plan=plan)
+    assert (spent.allowed, spent.counted, spent.first, spent.tenant) == (False, False, False, None)
+    assert (spent.used, spent.limit, spent.plan_type) == (1, 1, "team")
+    on_plan = await store.charge("pia", "t3", CallCharge("p" * 96, DAY_MS, 10, 1), tenant="org:7", plan=plan)
+    assert on_plan.quota is not None and not on_plan.quota.allowed and not on_plan.quota.first
+    # nothing was admitted: the refused traces are each one's first once the quota allows
+    await store.set_subscription("ora", plan_type="free", optimizations_limit=5)
+    assert (await store.admit_trace("ora", "t2")).first

@@ -831,7 +831,11 @@ class PostgresStore:
     def _trace_decision(
         self, row: Mapping[str, Any], user_id: str, trace_id: str | None, tenant: str | None, plan: Plan | None
     ) -> QuotaDecision:
-        """The decision in cfe_admit_trace's columns of ``row``; an allowed trace is remembered."""
+        """The decision in cfe_admit_trace's columns of ``row``; an allowed trace is remembered.
+
+        The function's ``first`` says this request found no row of the trace; a refused one left
+        none behind and admitted nothing, so its decision is not the trace's first (as in memory).
+        """
         if trace_id is not None and row["allowed"]:
             self._admitted[(user_id, trace_id)] = None
             if len(self._admitted) > self.MAX_ADMITTED:
@@ -851,10 +855,10 @@ class PostgresStore:
                 end,
                 counted=row["counted"],
                 tenant=tenant if row["counted"] else None,
-                first=True,
+                first=row["allowed"],
             )
         return QuotaDecision(
-            row["allowed"], row["used"], row["lim"], row["plan_type"], end, counted=row["counted"], first=True
+            row["allowed"], row["used"], row["lim"], row["plan_type"], end, counted=row["counted"], first=row["allowed"]
         )
 
     async def release_trace(
