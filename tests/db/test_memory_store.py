@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from codeflash_engine.infra.db.memory import MemoryStore
+from codeflash_engine.infra.db.memory import _PRUNE_EVERY, MemoryStore
 from codeflash_engine.infra.records import ErrorRecord, LLMCallRecord
+
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
 
 
 async def test_records_and_features_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -28,3 +36,19 @@ async def test_records_and_features_are_bounded(monkeypatch: pytest.MonkeyPatch)
     assert await store.upsert_features("t8", None, {"original_runtime": 80})
     assert (await store.get_features("t8") or {})["original_runtime"] == 80
     assert await store.get_features("t11") is not None
+
+
+async def test_counters_of_finished_windows_are_dropped() -> None:
+    """The rate-limit counters of windows that have ended go (a pass every _PRUNE_EVERY hits),
+    the call budget's with them: a long-running embedded engine holds at most that many."""
+    clock = Clock(3_000_000.0)
+    store = MemoryStore(clock=clock)
+    assert (await store.hit_calls("c" * 96, 1000, 10, 3)).allowed  # a call window of one second
+    held = []
+    for i in range(3 * _PRUNE_EVERY):  # each hit in a window of its own, the last one ended
+        clock.now += 1
+        assert (await store.hit(f"{i % 7:096d}", 1000, 1)).allowed
+        held.append(len(store._counters))
+    assert max(held) <= _PRUNE_EVERY + 1
+    assert min(held) == 1  # a pass left only the window just hit
+    assert ("c" * 96 + ":llm", 3_000_000_000) not in store._counters
