@@ -52,3 +52,20 @@ async def test_counters_of_finished_windows_are_dropped() -> None:
     assert max(held) <= _PRUNE_EVERY + 1
     assert min(held) == 1  # a pass left only the window just hit
     assert ("c" * 96 + ":llm", 3_000_000_000) not in store._counters
+
+
+async def test_the_newest_admitted_traces_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exactly the newest MAX_TRACES admitted traces are remembered: a later request of one of
+    them is not counted again; the oldest beyond the bound is forgotten and counts once more."""
+    monkeypatch.setattr(MemoryStore, "MAX_TRACES", 3)
+    store = MemoryStore()
+    await store.create_key("rae")
+    await store.set_subscription("rae", plan_type="free", optimizations_limit=100)
+    assert [(await store.admit_trace("rae", f"t{i}")).counted for i in range(3)] == [True] * 3
+    assert [(await store.admit_trace("rae", f"t{i}")).counted for i in range(3)] == [False] * 3  # all three kept
+    assert (await store.admit_trace("rae", "t3")).counted  # a fourth: t0, the oldest, goes
+    assert [(await store.admit_trace("rae", f"t{i}")).counted for i in (1, 2, 3)] == [False] * 3
+    assert (await store.admit_trace("rae", "t0")).counted  # counted again (and t1 goes)
+    assert (await store.admit_trace("rae", "t1")).counted
+    sub = await store.get_subscription("rae")
+    assert sub is not None and sub.optimizations_used == 6
