@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import ast
+import itertools
 import re
 
 import pytest
 
+from codeflash_engine_python import syntax
 from codeflash_engine_python.candidates.extract import RawBlock
 from codeflash_engine_python.candidates.pipeline import TRUNCATION_ATTEMPTS, repair_truncated
 from codeflash_engine_python.syntax import (
+    MAX_PIECE_CHARS,
     MAX_STRAY_FIXES,
     PIECE_CHARS,
     parse,
@@ -143,3 +146,87 @@ def test_a_decorator_right_before_where_a_piece_would_start_stays_with_its_defin
     code = head + padding + "@register\ndef handler():\n    pass\n" + head
     assert code.index("def handler") == PIECE_CHARS
     assert ast.dump(parse(code)) == ast.dump(ast.parse(code))
+
+
+def _record_pieces(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every piece of source the real parser is given from now on, in order."""
+    pieces: list[str] = []
+    parse_whole = syntax._parse_whole
+
+    def recording(code: str, version: tuple[int, int] | None) -> ast.Module:
+        pieces.append(code)
+        return parse_whole(code, version)
+
+    monkeypatch.setattr(syntax, "_parse_whole", recording)
+    return pieces
+
+
+def test_each_piece_of_a_long_source_is_parsed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long source of plain statements is parsed as the slices between its cuts, each once,
+    none empty and nothing parsed twice."""
+    code = _short_statements("v", 3 * PIECE_CHARS)
+    pieces = _record_pieces(monkeypatch)
+    tree = parse(code)
+    ends = [*syntax._cuts(code), len(code)]
+    assert len(ends) > 3
+    assert pieces == [code[a:b] for a, b in itertools.pairwise(ends)]
+    assert ast.dump(tree) == ast.dump(ast.parse(code))
+
+
+@pytest.mark.parametrize("extra", [0, 1], ids=["exactly the longest piece", "one character more"])
+def test_a_statement_of_the_longest_piece_is_parsed_alone_and_a_longer_one_with_the_rest(
+    monkeypatch: pytest.MonkeyPatch, extra: int
+) -> None:
+    """A first statement of exactly MAX_PIECE_CHARS characters is a piece of its own and the
+    statements after it are parsed in pieces; one character longer, it is parsed with the rest of
+    the source at once (as documented)."""
+    statement = "TEXT = '" + "a" * (MAX_PIECE_CHARS + extra - len("TEXT = ''\n")) + "'\n"
+    code = statement + _short_statements("w", 2 * PIECE_CHARS)
+    assert len(statement) == MAX_PIECE_CHARS + extra
+    pieces = _record_pieces(monkeypatch)
+    tree = parse(code)
+    if extra:
+        assert pieces == [code]
+    else:
+        assert pieces[0] == statement and len(pieces) > 2 and "".join(pieces) == code
+    assert ast.dump(tree) == ast.dump(ast.parse(code))
+
+
+def test_a_piece_cut_inside_brackets_is_parsed_up_to_the_line_where_they_open(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A list literal whose lines (at the margin) cross where a piece ends: the statements
+    before it are parsed up to the line where the list opens, and the list goes on from that
+    line with the next piece (taking in the one after, as the list opens at its start)."""
+    head = _short_statements("v", PIECE_CHARS - 50)
+    listing = "x = [\n" + "1,\n" * 3000 + "]\n"
+    code = head + listing + _short_statements("w", 2 * PIECE_CHARS)
+    _, first, second, *rest = [*syntax._cuts(code), len(code)]
+    assert len(head) < first < len(head) + len(listing) < second
+    pieces = _record_pieces(monkeypatch)
+    tree = parse(code)
+    opens = len(head)
+    assert pieces[:4] == [code[:first], head, code[opens:first], code[opens:second]]
+    assert pieces[4:] == [code[a:b] for a, b in itertools.pairwise([second, *rest])]
+    assert ast.dump(tree) == ast.dump(ast.parse(code))
+
+
+def test_a_construct_opening_inside_a_statement_takes_in_just_the_next_piece(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A triple-quoted string at the margin inside a call's brackets, crossing where the first
+    piece ends: the statements before the string's line do not parse on their own (the call is
+    open), so the first piece takes in the second, and only the second; the pieces after it are
+    the slices between the cuts again."""
+    head = _short_statements("v", PIECE_CHARS - 100)
+    query = "".join(f"SELECT {k} FROM rows\n" for k in range(400))
+    statement = "cursor.execute(\n    1,\n'''\n" + query + "''')\n"
+    code = head + statement + _short_statements("w", 3 * PIECE_CHARS)
+    _, first, second, *rest = [*syntax._cuts(code), len(code)]
+    assert len(head) < first < len(head) + len(statement) < second and len(rest) > 1
+    pieces = _record_pieces(monkeypatch)
+    tree = parse(code)
+    string_line = code.index("'''\n")
+    assert pieces[:3] == [code[:first], code[:string_line], code[:second]]
+    assert pieces[3:] == [code[a:b] for a, b in itertools.pairwise([second, *rest])]
+    assert ast.dump(tree) == ast.dump(ast.parse(code))
