@@ -117,15 +117,19 @@ def test_registry_resolves_names_and_aliases(modules: dict[str, EntryPoint]) -> 
     assert "'cobol' is not supported" in caught.value.message and "toy" in caught.value.message
 
 
-def test_registry_infers_language_from_fences_and_flat_headers() -> None:
+async def test_registry_infers_language_from_fences_and_flat_headers() -> None:
     host = PluginHost()
     host.load()
     registry = LanguageRegistry(host)
-    assert registry.infer("```typescript:src/a.ts\nlet a = 1;\n```").name == "typescript"
-    assert registry.infer("```python:a.py\nx = 1\n```").name == "python"
-    assert registry.infer("// file: src/Main.java\nclass Main {}").name == "java"
-    assert registry.infer("# file: pkg/mod.py\nx = 1").name == "python"
-    assert registry.infer("no markers at all").name == "python"
+
+    async def language(code: str) -> str:
+        return (await registry.detect_off_loop(code, default="python")).name
+
+    assert await language("```typescript:src/a.ts\nlet a = 1;\n```") == "typescript"
+    assert await language("```python:a.py\nx = 1\n```") == "python"
+    assert await language("// file: src/Main.java\nclass Main {}") == "java"
+    assert await language("# file: pkg/mod.py\nx = 1") == "python"
+    assert await language("no markers at all") == "python"
 
 
 def test_in_process_registration_is_reported() -> None:

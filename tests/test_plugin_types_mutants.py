@@ -5,6 +5,7 @@ limit, and how the registry resolves a language from a name, a path or the code 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import attrs
@@ -277,9 +278,29 @@ def test_a_diff_header_gives_the_language_of_its_path() -> None:
     assert registry.detect("--- a/src/a.unknown\n") is None
 
 
-def test_code_without_markers_is_python_when_a_plugin_provides_it() -> None:
-    assert registry_of(TOY, PY).infer("no markers") is PY
-    assert registry_of(TOY, PY).infer("```toy\nx\n```") is TOY
-    assert registry_of(TOY).infer("```toy\nx\n```") is TOY
+async def test_code_without_markers_gets_the_default_resolved_only_then() -> None:
+    """A default named is resolved when the code shows no language (422 when no plugin provides
+    it), and only then; a default spec is taken as it is."""
+    assert await registry_of(TOY, PY).detect_off_loop("no markers", default="python") is PY
+    assert await registry_of(TOY, PY).detect_off_loop("```toy\nx\n```", default="python") is TOY
+    assert await registry_of(TOY).detect_off_loop("```toy\nx\n```", default="python") is TOY
     with pytest.raises(UnsupportedLanguage):
-        registry_of(TOY).infer("no markers")
+        await registry_of(TOY).detect_off_loop("no markers", default="python")
+    any_language = LanguageSpec(name="code")
+    assert await registry_of(TOY).detect_off_loop("no markers", default=any_language) is any_language
+    assert await registry_of(TOY).detect_off_loop("x", "```toy\nx\n```", default=any_language) is TOY
+
+
+async def test_the_language_is_detected_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Detection over request-sized code would hold the loop: it runs in a worker thread."""
+    detect = LanguageRegistry.detect
+    threads: list[int] = []
+
+    def recorded(self: LanguageRegistry, *texts: str) -> LanguageSpec | None:
+        threads.append(threading.get_ident())
+        return detect(self, *texts)
+
+    monkeypatch.setattr(LanguageRegistry, "detect", recorded)
+    assert await registry_of(TOY, PY).detect_off_loop("```toy\nx\n```", default="python") is TOY
+    assert threads, "the language was not detected"
+    assert threading.get_ident() not in threads, "detected on the event loop's thread"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -27,7 +26,8 @@ async def adaptive(
     """One new candidate; its parent is the last candidate of the chain. The language is inferred."""
     bases = _bases(chain)
     texts = (original_source_code, *(str(c.get("source_code", "")) for c in chain))
-    spec = await asyncio.to_thread(engine.languages.infer, *texts)  # off the loop: up to 17 MiB of scans
+    # no marker: Python, the language of every client release that omits the field
+    spec = await engine.languages.detect_off_loop(*texts, default="python")
     job = CandidateJob(
         task=Task.ADAPTIVE,
         trace_id=trace_id,

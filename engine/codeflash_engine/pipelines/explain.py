@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +16,7 @@ async def explain(engine: Engine, *, trace_id: str, fields: Mapping[str, Any]) -
     """Markdown text. The request has no language field: it is detected from the flat code (the
     core prompt serves when no plugin's language matches)."""
     code = (str(fields.get("source_code", "")), str(fields.get("optimized_code", "")))
-    spec = await asyncio.to_thread(engine.languages.detect, *code) or ANY_LANGUAGE  # off the loop: 2 MiB of scans
+    spec = await engine.languages.detect_off_loop(*code, default=ANY_LANGUAGE)
     prompt = await engine.prompt(Task.EXPLAIN, spec, None, fields)
     explanation = await ask_and_read(
         engine, prompt, task=Task.EXPLAIN, trace_id=trace_id, deadline=engine.deadline(), read=_explanation

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,8 +84,7 @@ async def rank(
     rather than by an order the model did not give. One candidate needs no model."""
     if size <= 1:
         return by_speedup(speedups)
-    # off the loop: the scans of 32 diffs of 1 MiB held it ~0.9 s
-    spec = await asyncio.to_thread(engine.languages.detect, *fields.get("diffs", ())) or ANY_LANGUAGE
+    spec = await engine.languages.detect_off_loop(*fields.get("diffs", ()), default=ANY_LANGUAGE)
     prompt = await engine.prompt(Task.RANK, spec, None, fields)
     try:
         ranking = await ask_and_read(
