@@ -133,3 +133,18 @@ def test_header_paths_with_and_without_prefixes() -> None:
         ('"a/x.py"', '"b/y.py"\t2026-01-01', ["x.py", "y.py"]),
     ]:
         assert edit_paths(f"--- {old}\n+++ {new}\n@@ -1 +1 @@\n-a\n+b\n") == paths, (old, new)
+
+
+def test_the_v4a_text_of_a_diff() -> None:
+    """Each ``@@`` line becomes a bare ``@@`` (its ranges and section heading dropped), the lines
+    under it are kept as they are, the header's paths name the file."""
+    diff = "--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,2 @@\n a = 1\n-b = 2\n+b = 3\n@@ -9 +9 @@ def f():\n-c\n+d\n"
+    assert to_v4a(diff) == (
+        "*** Begin Patch\n*** Update File: x.py\n@@\n a = 1\n-b = 2\n+b = 3\n@@\n-c\n+d\n\n*** End Patch\n"
+    )
+
+
+def test_the_last_line_and_the_first_are_no_header() -> None:
+    """A diff cut off above its ``+++ `` line that ends on a ``--- `` line: the lines are read
+    from the first, and the last line with the first is no header (nothing wraps around)."""
+    assert to_v4a("+++ b/x.py\n@@ -1 +1 @@\n-a = 1\n+a = 2\n--- a/x.py") == "*** Begin Patch\n*** End Patch\n"
