@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import gc
 import random
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
-from db_support import fetch
+from db_support import fetch, truncate
 
 from codeflash_engine.infra.db import apikeys
 from codeflash_engine.infra.db.postgres import PostgresStore
@@ -207,3 +209,44 @@ async def test_a_pool_kept_busy_answers_busy_not_unavailable(
         await held
         again = await store.admit(key, DAY_MS, 10)
         assert again.key is not None and again.rate is not None and again.rate.allowed
+
+
+class _DeadOnce:
+    """Connection.fetchrow failing once as on a connection the server dropped (a restart under
+    the pool), when armed: what a pooled connection that went stale raises on its next use."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.armed = False
+        self.failed = 0
+        real = asyncpg.Connection.fetchrow
+
+        async def fetchrow(conn: asyncpg.Connection, *args: Any, **kwargs: Any) -> Any:
+            if self.armed:
+                self.armed = False
+                self.failed += 1
+                raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation")
+            return await real(conn, *args, **kwargs)
+
+        monkeypatch.setattr(asyncpg.Connection, "fetchrow", fetchrow)
+
+
+async def test_repeatable_rate_statements_survive_a_dropped_connection(
+    migrated_db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request hit and a peek are harmless to repeat: on a pooled connection the server has
+    dropped they run once more on a fresh one and count exactly; the LLM-call count, which may
+    have counted, is not repeated and answers 503."""
+    await truncate(migrated_db)
+    dead = _DeadOnce(monkeypatch)
+    async with PostgresStore(migrated_db, migrate=False, pool_min=1, pool_max=1, prune_interval=0) as store:
+        digest = apikeys.hash_key(apikeys.generate_key())
+        assert (await store.hit(digest, DAY_MS, 5)).remaining == 4
+        dead.armed = True
+        assert (await store.hit(digest, DAY_MS, 5)).remaining == 3  # run again, counted once
+        dead.armed = True
+        assert (await store.peek_rate(digest, DAY_MS, 5)).remaining == 3
+        dead.armed = True
+        with pytest.raises(StoreUnavailable):
+            await store.hit_calls(digest, DAY_MS, 5, 1)
+        assert dead.failed == 3
+        assert (await store.hit_calls(digest, DAY_MS, 5, 1)).remaining == 4  # the next one runs
