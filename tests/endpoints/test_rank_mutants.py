@@ -121,3 +121,41 @@ async def test_an_answer_nested_past_the_parser_s_depth_is_unreadable_and_asked_
     assert status == 200, body
     assert body == {"ranking": [2, 0, 1]}
     assert len(fake_llm.requests) == 2
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Candidates [1, 0, 0, 2] all read the file once. Best first: [2, 1, 0]",
+        "Candidate 0 repeats [0, 1, 1] as its default row. Best first: [2, 1, 0]",
+        "Candidate 0 keeps [null, 0, 1] as its default row. Best first: [2, 1, 0]",
+        'Candidate 1 builds ["a", 0, 1] once, outside the loop. Best first: [2, 1, 0]',
+        "Candidate 2 starts from [Infinity, 0, 1]. Best first: [2, 1, 0]",
+        "Candidate 2 starts from [1e999, 0, 1]. Best first: [2, 1, 0]",
+    ],
+    ids=["too-long", "repeated", "null", "word", "infinity", "overflowing-number"],
+)
+async def test_a_quoted_list_that_names_no_whole_ranking_does_not_stand_before_the_one_that_does(
+    engine_client: EngineClient, fake_llm: FakeLLM, answer: str
+) -> None:
+    """A list in the prose that could pass for a ranking but does not name each candidate once
+    (one entry too many, a repeat, an entry that is no number: null, a word, a number too large
+    for an index) is passed over for the list after it that does, and read at once; its entries
+    that are no number fail nothing (the client gets the model's ranking, not an error)."""
+    fake_llm.reply(answer)
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": [2, 1, 0]}
+    assert len(fake_llm.requests) == 1
+
+
+async def test_an_entry_too_large_for_an_index_is_skipped_like_any_unreadable_entry(
+    engine_client: EngineClient, fake_llm: FakeLLM
+) -> None:
+    """JSON as Python reads it allows ``Infinity`` and numbers past a float's range (``1e999``):
+    in the ranking object such an entry is skipped, the numbers after it still count."""
+    fake_llm.reply('{"ranking": [Infinity, 2, -1e999, 0]}')
+    status, body = await call(engine_client, "/ai/rank", s.rank())
+    assert status == 200, body
+    assert body == {"ranking": [2, 0, 1]}
+    assert len(fake_llm.requests) == 1

@@ -36,7 +36,7 @@ def valid_ranking(value: Any, size: int) -> list[int] | None:
     for item in value:
         try:
             raw.append(int(item))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, 1e999
             continue
     if raw and min(raw) >= 1 and max(raw) == size and 0 not in raw:
         raw = [i - 1 for i in raw]
@@ -71,7 +71,7 @@ def _whole_ranking(value: Any, size: int) -> bool:
         return False
     try:
         numbers = {int(item) for item in value}
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, 1e999
         return False
     return numbers in (set(range(size)), set(range(1, size + 1)))
 
