@@ -195,6 +195,17 @@ def test_reviews_of_tests_the_request_did_not_send_are_left_out_wherever_they_ar
     assert reviews({"reviews": items}) == [{"test_index": 3, "functions": [fn("test_order")]}]
 
 
+def test_an_index_too_large_for_a_number_is_skipped_like_any_unreadable_one() -> None:
+    """Python's JSON reader takes ``Infinity`` and ``1e999`` (infinity): int() of them raises
+    OverflowError, which must skip the item, not fail the request with a 500."""
+    answer = (
+        '{"reviews": [{"test_index": Infinity, "functions": [{"function_name": "test_empty"}]}, '
+        '{"test_index": -1e999, "functions": []}, '
+        '{"test_index": 1, "functions": [{"function_name": "test_empty", "reason": "weak"}]}]}'
+    )
+    assert read_reviews(answer, TESTS) == [{"test_index": 1, "functions": [fn("test_empty")]}]
+
+
 def test_function_names_are_read_as_the_test_s_own_names() -> None:
     """Models name functions by node id or by class: the last part is the name; a name absent from
     the test, an entry that is not an object or has no name is dropped; no reason is an empty one."""

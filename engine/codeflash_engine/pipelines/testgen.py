@@ -220,7 +220,7 @@ def read_reviews(text: str, tests: Sequence[Mapping[str, Any]]) -> list[dict[str
             continue
         try:
             index = int(item.get("test_index", -1))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: Infinity, 1e999
             continue
         if index not in sources:
             continue
