@@ -1,255 +1,264 @@
-"""A plugin's thread (codeflash_engine.plugins.lanes): calls one at a time, the time limit on the
-run only, an overrunning call left behind in a retired thread, a stuck plugin refused at once."""
+"""A plugin's lane (codeflash_engine.plugins.lanes) and worker process (.workers): calls one at a
+time in a forked process, the time limit on the run only, an overrunning call stopped with its
+process, a crash costing only its call, tenants taking turns, nothing inherited held open."""
 
 from __future__ import annotations
 
 import asyncio
-import gc
+import ctypes
 import itertools
-import threading
+import os
+import re
+import signal
+import socket
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
 
 from codeflash_engine.plugins import lanes
+from codeflash_engine.plugins.workers import RemoteError
 
 T = TypeVar("T")
 
+#: what the worker process has run, in order (its own copy: kept from call to call)
+RAN: list[str] = []
+
+
+def handle(request: Any) -> tuple[bool, Any, Any]:
+    """The toy plugin's worker: ``request`` is (what, *arguments)."""
+    what, *args = request
+    if what == "sleep":  # (seconds, name, log file): the run's span is appended to the log
+        seconds, name, log = args
+        started = time.time()
+        time.sleep(seconds)
+        with open(log, "a") as out:
+            out.write(f"{name} {started} {time.time()}\n")
+        return True, os.getpid(), None
+    if what == "block":  # (marker, gate): mark the start, then wait for the gate file
+        marker, gate = args
+        Path(marker).touch()
+        for _ in range(20_000):
+            if Path(gate).exists():
+                return True, "late", None
+            time.sleep(0.001)
+        return True, "never opened", None
+    if what == "native-hang":  # backtracks for hours inside the regex engine, holding the GIL
+        re.match(r"(a+)+$", "a" * 64 + "b")
+    if what == "crash":
+        ctypes.string_at(0)
+    if what == "raise":
+        raise ValueError(args[0])
+    if what == "unpicklable":
+        raise Unpicklable(args[0])
+    if what == "note":
+        RAN.append(args[0])
+        return True, args[0], ["journal", args[0]]
+    if what == "ran":
+        return True, list(RAN), None
+    if what == "fds":
+        targets = []
+        for name in os.listdir("/proc/self/fd"):
+            try:
+                targets.append(os.readlink(f"/proc/self/fd/{name}"))
+            except OSError:
+                continue
+        return True, targets, None
+    return True, os.getpid(), None
+
+
+class Unpicklable(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.lock = __import__("threading").Lock()  # a lock never travels as a pickle
+
 
 @pytest.fixture
-def lane() -> Iterator[lanes.Lane]:
-    made = lanes.Lane("toy")
+async def lane() -> AsyncIterator[lanes.Lane]:
+    made = lanes.Lane("toy", handle)
     yield made
     made.close()
 
 
 async def bounded(call: Awaitable[T]) -> T:
     """A call of the lane that must end: a lane left locked fails the test instead of hanging it."""
-    return await asyncio.wait_for(call, 10)
+    return await asyncio.wait_for(call, 20)
 
 
-def sleeper(seconds: float, log: list[tuple[str, float, float]], name: str) -> Callable[[], str]:
-    def work() -> str:
-        started = time.monotonic()
-        time.sleep(seconds)
-        log.append((name, started, time.monotonic()))
-        return str(threading.get_ident())
-
-    return work
+async def value(lane: lanes.Lane, *request: Any, limit: float = 10.0, tenant: Any = None) -> Any:
+    ok, result, _ = await bounded(lane.run(request, limit, tenant))
+    assert ok, result
+    return result
 
 
-def blocked(gate: threading.Event, seen: list[str]) -> Callable[[], str]:
-    def work() -> str:
-        seen.append(str(threading.get_ident()))
-        gate.wait(10)
-        return "late"
-
-    return work
+def spans(log: Path) -> list[tuple[str, float, float]]:
+    return [(n, float(a), float(b)) for n, a, b in (line.split() for line in log.read_text().splitlines())]
 
 
-async def test_calls_run_one_at_a_time_in_order_and_the_limit_counts_only_the_run(lane: lanes.Lane) -> None:
-    log: list[tuple[str, float, float]] = []
-    # three calls of 0.2 s each under a 0.35 s limit: the third waits 0.4 s, yet is not cut
-    results = await bounded(asyncio.gather(*(lane.run(sleeper(0.2, log, f"c{i}"), 0.35) for i in range(3))))
-    assert [name for name, _, _ in log] == ["c0", "c1", "c2"]
-    for (_, _, ended), (_, started, _) in itertools.pairwise(log):
-        assert started >= ended  # never two at once
-    assert len(set(results)) == 1  # one thread served them all
-    assert lane.overrunning == 0
+async def started(marker: Path) -> None:
+    """Until the blocked call has started in the process (at most 10 s)."""
+    for _ in range(10_000):
+        if marker.exists():
+            return
+        await asyncio.sleep(0.001)
+    raise AssertionError("the blocked call never started")
 
 
-async def test_an_overrunning_call_is_left_behind_and_the_next_gets_a_new_thread(lane: lanes.Lane) -> None:
-    gate = threading.Event()
-    seen: list[str] = []
-    started = time.monotonic()
-    with pytest.raises(lanes.Overran):
-        await bounded(lane.run(blocked(gate, seen), 0.2))
-    assert 0.15 < time.monotonic() - started < 1.5
-    assert lane.overrunning == 1
+def gone(pid: int) -> bool:
     try:
-        log: list[tuple[str, float, float]] = []
-        served_by = await bounded(lane.run(sleeper(0.01, log, "next"), 1.0))
-        assert served_by != seen[0]  # a new thread, while the hung call still holds the old one
-        assert not gate.is_set() and [name for name, _, _ in log] == ["next"]
-    finally:
-        gate.set()
-    for _ in range(100):
-        if lane.overrunning == 0:
-            break
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+async def until_gone(pid: int) -> None:
+    for _ in range(250):
+        if gone(pid):
+            return
         await asyncio.sleep(0.02)
-    assert lane.overrunning == 0  # counted back when the late call returned
+    raise AssertionError(f"process {pid} still runs")
 
 
-async def test_a_plugin_with_too_many_calls_overrunning_is_refused_at_once_until_one_returns(
+async def test_calls_run_one_at_a_time_in_order_in_one_process_and_the_limit_counts_only_the_run(
+    lane: lanes.Lane, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    # three calls of 0.2 s each under a 0.35 s limit: the third waits 0.4 s, yet is not cut
+    calls = [lane.run(("sleep", 0.2, f"c{i}", str(log)), 0.35) for i in range(3)]
+    answers = await bounded(asyncio.gather(*calls))
+    assert [name for name, _, _ in spans(log)] == ["c0", "c1", "c2"]
+    for (_, _, ended), (_, begun, _) in itertools.pairwise(spans(log)):
+        assert begun >= ended  # never two at once
+    pids = {pid for ok, pid, _ in answers if ok}
+    assert pids == {lane.pid} and lane.pid != os.getpid()  # one process, not the engine's
+    assert lane.started == 1
+
+
+async def test_state_kept_between_calls_lives_in_the_process(lane: lanes.Lane) -> None:
+    RAN.clear()
+    await value(lane, "note", "a")
+    await value(lane, "note", "b")
+    assert await value(lane, "ran") == ["a", "b"]
+    assert RAN == []  # the engine's own copy never moved
+
+
+async def test_an_overrunning_call_is_stopped_with_its_process_and_the_next_gets_a_new_one(
+    lane: lanes.Lane, tmp_path: Path
+) -> None:
+    first = await value(lane, "pid")
+    begun = time.monotonic()
+    with pytest.raises(lanes.Overran):
+        await bounded(lane.run(("block", str(tmp_path / "m"), str(tmp_path / "gate")), 0.2))
+    assert 0.15 < time.monotonic() - begun < 1.5
+    await until_gone(first)  # killed and reaped: no zombie left either
+    assert lane.replaced == 1
+    second = await value(lane, "pid")
+    assert second != first and lane.started == 2 and lane.replaced == 1
+
+
+async def test_a_call_stuck_in_native_code_holding_the_gil_is_stopped_and_the_loop_kept_serving(
     lane: lanes.Lane,
 ) -> None:
-    # two, as docs/plugins.md promises plugin authors
-    gates = [threading.Event() for _ in range(2)]
-    seen: list[str] = []
-    try:
-        for gate in gates:
-            with pytest.raises(lanes.Overran):
-                await bounded(lane.run(blocked(gate, seen), 0.1))
-        ran: list[str] = []
-        started = time.monotonic()
-        with pytest.raises(lanes.Stuck, match="2 earlier calls are still running"):
-            await bounded(lane.run(lambda: ran.append("x"), 5.0))
-        assert time.monotonic() - started < 0.1 and ran == []
-        gates[0].set()
-        for _ in range(100):
-            if lane.overrunning < 2:
-                break
-            await asyncio.sleep(0.02)
-        assert await bounded(lane.run(lambda: "again", 5.0)) == "again"
-    finally:
-        for gate in gates:
-            gate.set()
+    ticks: list[float] = []
 
+    async def ticker() -> None:
+        while True:
+            ticks.append(time.monotonic())
+            await asyncio.sleep(0.005)
 
-async def test_an_overrunning_call_does_not_keep_the_collector_paused(lane: lanes.Lane) -> None:
-    gate = threading.Event()
-
-    def paused_and_hung() -> None:
-        gc.disable()  # as the host's _without_collections does for every call
-        try:
-            gate.wait(10)
-        finally:
-            gc.enable()
-
-    assert gc.isenabled()
+    beat = asyncio.create_task(ticker())
     try:
         with pytest.raises(lanes.Overran):
-            await bounded(lane.run(paused_and_hung, 0.2))
-        assert gc.isenabled()
+            await bounded(lane.run(("native-hang",), 0.5))
     finally:
-        gate.set()
-        gc.enable()
+        beat.cancel()
+    assert max(b - a for a, b in itertools.pairwise(ticks)) < 0.1  # the event loop never stalled
+    assert await value(lane, "note", "after") == "after"
 
 
-async def test_a_cancelled_request_keeps_the_lane_busy_until_its_call_really_ends(lane: lanes.Lane) -> None:
-    log: list[tuple[str, float, float]] = []
-    first = asyncio.create_task(lane.run(sleeper(0.3, log, "cancelled"), 5.0))
-    await asyncio.sleep(0.05)
+async def test_a_crashed_process_fails_its_call_only(lane: lanes.Lane) -> None:
+    first = await value(lane, "pid")
+    with pytest.raises(lanes.Died, match=r"killed by signal 11 \(SIGSEGV\)"):
+        await bounded(lane.run(("crash",), 5.0))
+    assert gone(first) and lane.replaced == 1
+    assert await value(lane, "pid") not in (first, os.getpid())
+
+
+async def test_a_failing_call_answers_its_own_error_and_frees_the_lane(lane: lanes.Lane) -> None:
+    ok, error, _ = await bounded(lane.run(("raise", "bad input"), 1.0))
+    assert not ok and isinstance(error, ValueError) and str(error) == "bad input"
+    ok, error, _ = await bounded(lane.run(("unpicklable", "held a lock"), 1.0))
+    assert not ok and isinstance(error, RemoteError)
+    assert str(error) == "Unpicklable: held a lock" and "test_plugin_lanes.py" in error.trace
+    assert await value(lane, "note", "next") == "next"
+    assert lane.started == 1 and lane.replaced == 0  # an error is an answer: the process stays
+
+
+async def test_the_journal_comes_back_with_the_answer(lane: lanes.Lane) -> None:
+    assert await bounded(lane.run(("note", "x"), 1.0)) == (True, "x", ["journal", "x"])
+
+
+async def test_a_cancelled_request_keeps_the_lane_busy_until_its_call_really_ends(
+    lane: lanes.Lane, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    first = asyncio.create_task(lane.run(("sleep", 0.3, "cancelled", str(log)), 5.0))
+    await asyncio.sleep(0.1)
     first.cancel()
     with pytest.raises(asyncio.CancelledError):
         await first
-    await bounded(lane.run(sleeper(0.01, log, "after"), 5.0))
-    (_, _, ended), (_, started, _) = log
-    assert [name for name, _, _ in log] == ["cancelled", "after"]
-    assert started >= ended  # the next call did not overlap the one still running
-    assert lane.overrunning == 0
+    await value(lane, "sleep", 0.01, "after", str(log))
+    (_, _, ended), (_, begun, _) = spans(log)
+    assert [name for name, _, _ in spans(log)] == ["cancelled", "after"]
+    assert begun >= ended  # the next call did not overlap the one still running
+    assert lane.started == 1  # nor did it meet the late answer: same process, its own answer
 
 
-async def test_a_failing_call_raises_its_own_error_and_frees_the_lane(lane: lanes.Lane) -> None:
-    def broken() -> None:
-        raise ValueError("bad input")
-
-    with pytest.raises(ValueError, match="bad input"):
-        await bounded(lane.run(broken, 1.0))
-    assert await bounded(lane.run(lambda: 42, 1.0)) == 42
-
-
-async def test_a_hung_call_whose_request_is_gone_is_retired_by_the_call_waiting_behind_it(lane: lanes.Lane) -> None:
-    gate = threading.Event()
-    seen: list[str] = []
-    hung = asyncio.create_task(lane.run(blocked(gate, seen), 0.2))
-    await asyncio.sleep(0.05)
-    hung.cancel()  # its client hung up: nobody times this call any more
-    with pytest.raises(asyncio.CancelledError):
-        await hung
-    try:
-        log: list[tuple[str, float, float]] = []
-        started = time.monotonic()
-        served_by = await bounded(lane.run(sleeper(0.01, log, "behind"), 0.2))
-        assert served_by != seen[0] and not gate.is_set()
-        assert time.monotonic() - started < 1.0  # found once it had run past the limit, not at its end
-        assert lane.overrunning == 1
-    finally:
-        gate.set()
-
-
-async def test_a_request_gone_while_its_call_waits_never_runs_it(lane: lanes.Lane) -> None:
-    gate = threading.Event()
-    seen: list[str] = []
-    ran: list[str] = []
-    first = asyncio.create_task(lane.run(blocked(gate, seen), 5.0))
-    queued = asyncio.create_task(lane.run(lambda: ran.append("queued"), 5.0))
+async def test_a_request_gone_while_its_call_waits_never_runs_it(lane: lanes.Lane, tmp_path: Path) -> None:
+    RAN.clear()
+    marker, gate = tmp_path / "m", tmp_path / "gate"
+    first = asyncio.create_task(lane.run(("block", str(marker), str(gate)), 5.0))
+    await started(marker)
+    queued = asyncio.create_task(lane.run(("note", "queued"), 5.0))
     await asyncio.sleep(0.05)
     queued.cancel()
     with pytest.raises(asyncio.CancelledError):
         await queued
-    gate.set()
-    assert await bounded(first) == "late"
-    assert await bounded(lane.run(lambda: "served", 5.0)) == "served"  # the worker is still there
-    assert ran == []
+    gate.touch()
+    assert await bounded(first) == (True, "late", None)
+    assert await value(lane, "ran") == []
 
 
-async def test_a_retired_worker_ends_with_its_late_call_so_calls_never_overlap_again(lane: lanes.Lane) -> None:
-    gate = threading.Event()
-    seen: list[str] = []
+async def test_a_call_that_waited_is_cut_a_limit_after_it_started_not_after_its_wait(
+    lane: lanes.Lane, tmp_path: Path
+) -> None:
+    first = asyncio.create_task(lane.run(("sleep", 0.3, "first", str(tmp_path / "log")), 5.0))
+    begun = time.monotonic()
     with pytest.raises(lanes.Overran):
-        await bounded(lane.run(blocked(gate, seen), 0.1))
-    gate.set()
-    for _ in range(100):
-        if lane.overrunning == 0:
-            break
-        await asyncio.sleep(0.02)
-    log: list[tuple[str, float, float]] = []
-    await bounded(asyncio.gather(*(lane.run(sleeper(0.05, log, f"c{i}"), 5.0) for i in range(6))))
-    spans = sorted((started, ended) for _, started, ended in log)
-    for (_, ended), (started, _) in itertools.pairwise(spans):
-        assert started >= ended  # one worker left: never two at once
-
-
-async def test_a_call_that_waited_is_cut_a_limit_after_it_started_not_after_its_wait(lane: lanes.Lane) -> None:
-    log: list[tuple[str, float, float]] = []
-    gate = threading.Event()
-    seen: list[str] = []
-    first = asyncio.create_task(lane.run(sleeper(0.1, log, "first"), 5.0))
-    started = time.monotonic()
-    try:
-        with pytest.raises(lanes.Overran):
-            await bounded(lane.run(blocked(gate, seen), 1.0))
-        # it started at about 0.1 s: cut at about 1.1 s, not at two limits (2.0 s)
-        assert 1.0 <= time.monotonic() - started < 1.6
-    finally:
-        gate.set()
+        await bounded(lane.run(("block", str(tmp_path / "m"), str(tmp_path / "gate")), 1.0))
+    # it started at about 0.3 s: cut at about 1.3 s, not at two limits (2.0 s)
+    assert 1.2 <= time.monotonic() - begun < 1.8
     await first
 
 
-async def started(seen: list[str]) -> None:
-    """Until the blocked call has started in the worker (at most 5 s)."""
-    for _ in range(5000):
-        if seen:
-            return
-        await asyncio.sleep(0.001)
-    raise AssertionError("the first call never started")
-
-
-async def test_tenants_take_turns_and_each_keeps_its_order(lane: lanes.Lane) -> None:
-    """A tenant with many calls waiting makes its own calls wait, not another tenant's: the worker
+async def test_tenants_take_turns_and_each_keeps_its_order(lane: lanes.Lane, tmp_path: Path) -> None:
+    """A tenant with many calls waiting makes its own calls wait, not another tenant's: the lane
     takes one call of each tenant with calls waiting in turn, each tenant's calls in order."""
-    gate, seen, ran = threading.Event(), list[str](), list[str]()
-
-    def note(name: str) -> Callable[[], str]:
-        def work() -> str:
-            ran.append(name)
-            return name
-
-        return work
-
-    first = asyncio.ensure_future(lane.run(blocked(gate, seen), 10, tenant="a"))
-    await started(seen)  # the worker is busy with a's first call
-    calls = [lane.run(note(f"a{i}"), 10, tenant="a") for i in range(1, 4)]
-    calls += [lane.run(note("b1"), 10, tenant="b"), lane.run(note("c1"), 10, tenant="c")]
-    calls += [lane.run(note("b2"), 10, tenant="b")]
+    RAN.clear()
+    marker, gate = tmp_path / "m", tmp_path / "gate"
+    first = asyncio.ensure_future(lane.run(("block", str(marker), str(gate)), 10, "a"))
+    await started(marker)  # the process is busy with a's first call
+    calls = [lane.run(("note", f"a{i}"), 10, "a") for i in range(1, 4)]
+    calls += [lane.run(("note", "b1"), 10, "b"), lane.run(("note", "c1"), 10, "c")]
+    calls += [lane.run(("note", "b2"), 10, "b")]
     pending = [asyncio.ensure_future(c) for c in calls]
     await asyncio.sleep(0.05)  # every call queued
-    gate.set()
+    gate.touch()
     await bounded(asyncio.gather(first, *pending))
-    assert ran == ["a1", "b1", "c1", "a2", "b2", "a3"]
+    assert await value(lane, "ran") == ["a1", "b1", "c1", "a2", "b2", "a3"]
 
 
 def test_the_fair_queue_takes_one_item_of_each_tenant_in_turn() -> None:
@@ -258,90 +267,169 @@ def test_the_fair_queue_takes_one_item_of_each_tenant_in_turn() -> None:
         q.put(item, tenant)
     assert [q.get() for _ in range(6)] == [1, 3, 4, 2, 6, 5]
     assert q.get_nowait() is None
-    q.put(7, "y")  # a tenant that left the ring comes back at its end
-    q.put(8, "x")
-    assert [q.get_nowait(), q.get_nowait(), q.get_nowait()] == [7, 8, None]
 
 
-async def test_the_host_queues_each_organization_or_user_on_its_own() -> None:
+async def test_closing_a_lane_cancels_the_calls_still_queued_and_stops_the_process(
+    lane: lanes.Lane, tmp_path: Path
+) -> None:
+    marker = tmp_path / "m"
+    running = asyncio.ensure_future(lane.run(("block", str(marker), str(tmp_path / "gate")), 10))
+    await started(marker)
+    pid = lane.pid
+    assert pid is not None
+    queued = asyncio.ensure_future(lane.run(("note", "never"), 10))
+    await asyncio.sleep(0.05)
+    lane.close()
+    with pytest.raises(asyncio.CancelledError):
+        await bounded(queued)
+    with pytest.raises((asyncio.CancelledError, lanes.Died)):
+        await bounded(running)
+    await until_gone(pid)
+
+
+async def test_the_process_holds_no_descriptor_it_inherited_but_its_channel(lane: lanes.Lane) -> None:
+    """A connection the engine closes is closed for real, whatever its plugins' processes do."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    try:
+        mine = os.readlink(f"/proc/self/fd/{listener.fileno()}")
+        targets = await value(lane, "fds")
+    finally:
+        listener.close()
+    assert mine not in targets
+    assert sum(t.startswith("socket:") for t in targets) == 1  # its own end of the channel
+
+
+async def test_the_process_outlives_signals_to_its_group_until_the_engine_ends_it(lane: lanes.Lane) -> None:
+    pid = await value(lane, "pid")
+    os.kill(pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    os.kill(pid, signal.SIGTERM)  # and so does systemd's stop: the engine still drains its requests
+    await asyncio.sleep(0.05)
+    assert await value(lane, "pid") == pid
+    lane.close()
+    await until_gone(pid)
+
+
+# --- through the plugin host ----------------------------------------------------------------------
+
+
+def _context(host: Any) -> tuple[int, str | None, str | None, str | None, int | None]:
+    from codeflash_engine.infra.logging import request_id_var, trace_id_var, user_id_var
+    from codeflash_engine.infra.records import organization_id_var
+
+    return os.getpid(), request_id_var.get(), trace_id_var.get(), user_id_var.get(), organization_id_var.get()
+
+
+def _block(host: Any, marker: str, gate: str) -> str:
+    return str(handle(("block", marker, gate))[1])
+
+
+def _note(host: Any, name: str) -> str:
+    RAN.append(name)
+    return name
+
+
+def _ran(host: Any) -> list[str]:
+    return list(RAN)
+
+
+class Failing:
+    """A language whose validate hook raises."""
+
+    @staticmethod
+    def spec() -> Any:
+        from codeflash_engine.plugins.types import LanguageSpec
+
+        return LanguageSpec(name="failing", extensions=(".fail",))
+
+    from codeflash_engine import hookimpl
+
+    @hookimpl
+    def register_languages(self, register: Any) -> None:
+        register(self.spec())
+
+    @hookimpl
+    def validate(self, code: str) -> Any:
+        raise RuntimeError(f"cannot read {code!r}")
+
+
+async def test_the_host_runs_a_function_in_the_plugins_process_in_the_callers_context() -> None:
+    from codeflash_engine.infra.logging import request_id_var, trace_id_var, user_id_var
+    from codeflash_engine.infra.records import organization_id_var
+    from codeflash_engine.plugins.manager import PluginHost
+
+    host = PluginHost(builtins=())
+    request_id_var.set("req-1")
+    trace_id_var.set("trace-1")
+    user_id_var.set("user-1")
+    organization_id_var.set(7)
+    try:
+        pid, *context = await bounded(host.in_worker(None, _context))
+    finally:
+        host.close()
+    assert pid != os.getpid()
+    assert context == ["req-1", "trace-1", "user-1", 7]
+
+
+async def test_a_hook_failing_in_the_process_is_recorded_by_the_engine() -> None:
+    from codeflash_engine.plugins.manager import PluginFailed, PluginHost
+
+    host = PluginHost(builtins=())
+    host.register(Failing(), "failing")
+    noted: list[tuple[str, str]] = []
+    host.on_failure = lambda plugin, hook: noted.append((plugin, hook))
+    try:
+        with pytest.raises(PluginFailed, match="RuntimeError: cannot read 'x = 1'") as failed:
+            await bounded(host.run("validate", "failing", code="x = 1"))
+    finally:
+        host.close()
+    assert (failed.value.plugin, failed.value.hook, failed.value.language) == ("failing", "validate", "failing")
+    assert noted == [("failing", "validate")]
+    assert host.failure_counts() == {("failing", "validate"): 1}
+    (failure,) = host.failures()["failing"]
+    assert failure.error == "RuntimeError: cannot read 'x = 1'" and failure.language == "failing"
+
+
+async def test_a_call_past_the_time_limit_is_a_recorded_failure_and_a_restart(tmp_path: Path) -> None:
+    from codeflash_engine.plugins.manager import PluginFailed, PluginHost
+
+    host = PluginHost(builtins=(), timeout=0.3)
+    try:
+        with pytest.raises(PluginFailed, match=r"no answer within 0.3 s \(its process was stopped\)"):
+            await bounded(host.in_worker(None, _block, str(tmp_path / "m"), str(tmp_path / "gate"), hook="toy"))
+        assert await bounded(host.in_worker(None, _note, "after")) == "after"
+        assert host.restarts() == {"builtin": 1}
+        assert host.failure_counts() == {("builtin", "toy"): 1}
+    finally:
+        host.close()
+
+
+async def test_the_host_queues_each_organization_or_user_on_its_own(tmp_path: Path) -> None:
     """Through the plugin host: the turn is the caller's organization, else its user."""
     from codeflash_engine.infra.logging import user_id_var
     from codeflash_engine.infra.records import organization_id_var
     from codeflash_engine.plugins.manager import PluginHost
 
     host = PluginHost(builtins=())
-    gate, seen, ran = threading.Event(), list[str](), list[str]()
+    marker, gate = tmp_path / "m", tmp_path / "gate"
 
-    def note(name: str) -> str:
-        ran.append(name)
-        return name
-
-    async def as_caller(user: str, organization: int | None, func: Callable[..., str], *args: object) -> str:
+    async def as_caller(user: str, organization: int | None, func: Any, *args: object) -> object:
         user_id_var.set(user)
         organization_id_var.set(organization)
-        return str(await host.in_thread(None, func, *args))
+        return await host.in_worker(None, func, *args)
 
     try:
-        first = asyncio.ensure_future(as_caller("u1", 7, blocked(gate, seen)))
-        await started(seen)
-        calls = [as_caller("u1", 7, note, "org7-u1-a"), as_caller("u2", 7, note, "org7-u2")]
-        calls += [as_caller("u1", 7, note, "org7-u1-b"), as_caller("u3", None, note, "u3")]
-        calls += [as_caller("u4", None, note, "u4")]
+        RAN.clear()
+        first = asyncio.ensure_future(as_caller("u1", 7, _block, str(marker), str(gate)))
+        await started(marker)
+        calls = [as_caller("u1", 7, _note, "org7-u1-a"), as_caller("u2", 7, _note, "org7-u2")]
+        calls += [as_caller("u1", 7, _note, "org7-u1-b"), as_caller("u3", None, _note, "u3")]
+        calls += [as_caller("u4", None, _note, "u4")]
         pending = [asyncio.ensure_future(c) for c in calls]
         await asyncio.sleep(0.05)
-        gate.set()
+        gate.touch()
         await bounded(asyncio.gather(first, *pending))
+        ran = await bounded(host.in_worker(None, _ran))
     finally:
-        gate.set()
         host.close()
     # one organization is one tenant, whichever of its users calls; a user without one is another
     assert ran == ["org7-u1-a", "u3", "u4", "org7-u2", "org7-u1-b"]
-
-
-async def test_a_request_gone_from_a_call_that_later_fails_leaves_no_unretrieved_error(lane: lanes.Lane) -> None:
-    """A call whose request went away, running or still queued, ends without the loop reporting an
-    error nobody retrieved or a failing callback (noise in the operator's log for every gone client)."""
-    loop = asyncio.get_running_loop()
-    reports: list[dict[str, Any]] = []
-    loop.set_exception_handler(lambda _, context: reports.append(context))
-    gate, seen = threading.Event(), list[str]()
-
-    def fails() -> str:
-        seen.append("running")
-        gate.wait(10)
-        raise RuntimeError("late failure")
-
-    running = asyncio.ensure_future(lane.run(fails, 10))
-    await started(seen)
-    queued = asyncio.ensure_future(lane.run(lambda: "never", 10))
-    await asyncio.sleep(0.01)
-    running.cancel()
-    queued.cancel()
-    for task in (running, queued):
-        with pytest.raises(asyncio.CancelledError):
-            await bounded(task)
-    gate.set()
-    assert await bounded(lane.run(lambda: "next", 10)) == "next"  # the failed call has ended
-    await asyncio.sleep(0.05)
-    del running, queued
-    gc.collect()
-    await asyncio.sleep(0.01)
-    loop.set_exception_handler(None)
-    assert reports == []
-
-
-async def test_closing_a_lane_cancels_the_calls_still_queued(lane: lanes.Lane) -> None:
-    gate, seen = threading.Event(), list[str]()
-    running = asyncio.ensure_future(lane.run(blocked(gate, seen), 10))
-    await started(seen)
-    queued = asyncio.ensure_future(lane.run(lambda: "never", 10))
-    await asyncio.sleep(0.01)
-    lane.close()
-    with pytest.raises(asyncio.CancelledError):
-        await bounded(queued)
-    gate.set()
-    assert await bounded(running) == "late"
-
-
-async def test_workers_are_daemon_threads_so_a_hung_call_never_holds_up_the_exit(lane: lanes.Lane) -> None:
-    assert await bounded(lane.run(lambda: threading.current_thread().daemon, 10)) is True

@@ -227,10 +227,10 @@ def create_app(settings: Settings | None = None, *, plugins: PluginHost | None =
     app.on_startup.append(_start_loop_monitor)
     app.on_shutdown.append(_log_shutdown)
     app.on_cleanup.append(_stop_loop_monitor)
-    app.on_cleanup.append(_release_plugin_threads)
+    app.on_cleanup.append(_stop_plugin_processes)
     app.on_cleanup.append(_stop_parse_worker)
     return app
 
 
-async def _release_plugin_threads(app: web.Application) -> None:
+async def _stop_plugin_processes(app: web.Application) -> None:
     app[PLUGINS].close()

@@ -137,7 +137,7 @@ async def test_a_load_error_alone_degrades_health(
 ) -> None:
     host = load_plugins(admin_settings)
     host.register(BadLanguages(), "bad-languages")
-    assert host.errors() and not host.failures() and not host.overrunning()
+    assert host.errors() and not host.failures() and not host.restarts()
     client = await aiohttp_client(create_app(admin_settings, plugins=host))
     page = await (await client.get("/admin/plugins", headers=BEARER)).text()
     assert '<strong class="health-degraded" id="health">degraded</strong>' in page

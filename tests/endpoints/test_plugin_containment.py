@@ -4,8 +4,10 @@ the error, counts the failure and reports the plugin as degraded in the health c
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import logging
-import threading
+import os
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,6 +19,7 @@ from aiohttp import web
 from codeflash_engine import LanguageSpec, hookimpl
 from codeflash_engine.app import create_app, load_plugins
 from codeflash_engine.http.metrics import METRICS
+from codeflash_engine.http.state import PLUGINS
 from codeflash_engine.settings import Settings
 from codeflash_engine.testing.engine import EngineClient, call
 from codeflash_engine.testing.fake_llm import FakeLLM, Reply
@@ -160,10 +163,9 @@ async def test_a_hanging_plugin_times_out_while_other_languages_are_served(
 
 
 class HangsOnce:
-    """Cleaning hangs on the first answer that says "hang" (for as long as ``release`` is unset)."""
-
-    def __init__(self) -> None:
-        self.release = threading.Event()
+    """Cleaning hangs on an answer that says "hang" (a regular expression that backtracks for
+    hours, holding the GIL in native code the whole time) and crashes the process (SIGSEGV) on one
+    that says "crash"."""
 
     @hookimpl
     def register_languages(self, register: Callable[[LanguageSpec], None]) -> None:
@@ -171,44 +173,84 @@ class HangsOnce:
 
     @hookimpl
     def postprocess_candidates(self, request: Any) -> Any:
-        if "hang" in request.answers[0].text:
-            self.release.wait(20)
+        text = request.answers[0].text
+        if "hang" in text:
+            re.match(r"(a+)+$", "a" * 64 + "b")
+        if "crash" in text:
+            ctypes.string_at(0)
         return None  # the builtin default cleans it
 
 
-async def test_after_a_call_overran_the_plugin_serves_its_next_requests_in_a_new_thread(
+def plugin_pid(client: EngineClient, plugin: str) -> int | None:
+    return client.app[PLUGINS]._lanes[plugin].pid
+
+
+async def test_after_a_call_overran_it_is_stopped_with_its_process_and_the_next_requests_get_a_new_one(
     aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
     engine_settings: Settings,
     fake_llm: FakeLLM,
 ) -> None:
-    """One tenant's input that hangs a plugin costs that request, not every later request of the
-    language: the hung call keeps its thread, the next calls get a new one."""
+    """One tenant's input that hangs a plugin, even inside native code holding the GIL, costs that
+    request, not every later request of the language, nor the engine's event loop: the call is
+    stopped with its process, and the next calls get a new one."""
     settings = engine_settings.model_copy(update={"codeflash_engine_plugin_timeout": 0.5})
-    plugin = HangsOnce()
-    client = await client_with(aiohttp_client, settings, plugin)
+    client = await client_with(aiohttp_client, settings, HangsOnce())
     fake_llm.reply(Reply("```slowpoke:a.slow\nf = 2 # hang\n```"), contains="f = 1")
     fake_llm.reply(Reply("```slowpoke:a.slow\nf = 4\n```"), contains="f = 3")
-    try:
-        status, body = await call(client, "/ai/optimize", SLOW_BODY)
-        assert status == 502 and "0.5 s" in body["error"], body
-        started = time.monotonic()
-        later = {**SLOW_BODY, "source_code": "```slowpoke:a.slow\nf = 3\n```"}
-        for _ in range(3):  # the hung call is still running all along
-            status, body = await call(client, "/ai/optimize", later)
-            assert status == 200, body
-            assert [o["source_code"] for o in body["optimizations"]] == ["```slowpoke:a.slow\nf = 4\n```"]
-        assert time.monotonic() - started < 3
-        assert not plugin.release.is_set()
-        health = await (await client.get("/healthcheck")).json()
-        assert health["status"] == "degraded" and health["plugin_overrunning"] == {"hangsonce": 1}
-    finally:
-        plugin.release.set()
-    for _ in range(100):
-        health = await (await client.get("/healthcheck")).json()
-        if not health["plugin_overrunning"]:
+    later = {**SLOW_BODY, "source_code": "```slowpoke:a.slow\nf = 3\n```"}
+    status, body = await call(client, "/ai/optimize", later)
+    assert status == 200, body
+    first = plugin_pid(client, "hangsonce")
+    assert first is not None
+
+    hung = asyncio.ensure_future(call(client, "/ai/optimize", SLOW_BODY))
+    await asyncio.sleep(0.2)  # the hang has started: the engine still answers at once
+    started = time.monotonic()
+    health = await (await client.get("/healthcheck")).json()
+    assert time.monotonic() - started < 0.2 and health["status"] == "ok"
+    status, body = await hung
+    assert status == 502 and "0.5 s" in body["error"] and "hangsonce" in body["error"], body
+
+    started = time.monotonic()
+    for _ in range(3):
+        status, body = await call(client, "/ai/optimize", later)
+        assert status == 200, body
+        assert [o["source_code"] for o in body["optimizations"]] == ["```slowpoke:a.slow\nf = 4\n```"]
+    assert time.monotonic() - started < 3
+    second = plugin_pid(client, "hangsonce")
+    assert second is not None and second != first
+    for _ in range(100):  # the stopped process is gone (killed, then reaped)
+        try:
+            os.kill(first, 0)
+        except ProcessLookupError:
             break
         await asyncio.sleep(0.02)
-    assert health["plugin_overrunning"] == {}  # the late call returned: its thread is gone
+    else:
+        pytest.fail(f"the process {first} of the stopped call still runs")
+    health = await (await client.get("/healthcheck")).json()
+    assert health["status"] == "degraded" and health["plugin_restarts"] == {"hangsonce": 1}
+    assert "no answer within 0.5 s" in health["plugin_failures"]["hangsonce"][0]["error"]
+
+
+async def test_a_plugin_that_crashes_its_process_fails_that_call_only(
+    aiohttp_client: Callable[[web.Application], Awaitable[EngineClient]],
+    engine_settings: Settings,
+    fake_llm: FakeLLM,
+) -> None:
+    """A segmentation fault in a plugin's native code ends its worker process, not the engine:
+    that request gets a 502 saying how the process ended, and the next ones are served."""
+    client = await client_with(aiohttp_client, engine_settings, HangsOnce())
+    fake_llm.reply(Reply("```slowpoke:a.slow\nf = 2 # crash\n```"), contains="f = 1")
+    fake_llm.reply(Reply("```slowpoke:a.slow\nf = 4\n```"), contains="f = 3")
+    status, body = await call(client, "/ai/optimize", SLOW_BODY)
+    assert status == 502, body
+    assert "hangsonce" in body["error"] and "SIGSEGV" in body["error"], body
+    later = {**SLOW_BODY, "source_code": "```slowpoke:a.slow\nf = 3\n```"}
+    status, body = await call(client, "/ai/optimize", later)
+    assert status == 200 and len(body["optimizations"]) == 1, body
+    health = await (await client.get("/healthcheck")).json()
+    assert health["plugin_restarts"] == {"hangsonce": 1}
+    assert "SIGSEGV" in health["plugin_failures"]["hangsonce"][0]["error"]
 
 
 DEEP = "x = " + "-" * 6000 + "1"

@@ -138,7 +138,7 @@ async def test_a_healthy_engine_is_ok_and_lists_its_language_plugins_not_the_cor
     plugin left out of the list."""
     answer = await health(engine_client)
     assert answer["status"] == "ok"
-    assert answer["plugin_errors"] == {} and answer["plugin_failures"] == {} and answer["plugin_overrunning"] == {}
+    assert answer["plugin_errors"] == {} and answer["plugin_failures"] == {} and answer["plugin_restarts"] == {}
     names = [p["name"] for p in answer["plugins"]]
     assert "python" in names and "codeflash_engine.plugins.builtin" not in names
     assert all(not name.startswith("codeflash_engine") for name in names)
@@ -149,13 +149,13 @@ async def test_a_healthy_engine_is_ok_and_lists_its_language_plugins_not_the_cor
 async def test_a_plugin_that_failed_to_load_alone_makes_the_engine_degraded_and_is_not_listed(
     aiohttp_client: ClientFactory, engine_settings: Settings
 ) -> None:
-    """A load error and nothing else (no run-time failure, nothing overrunning) is enough for
+    """A load error and nothing else (no run-time failure, no process replaced) is enough for
     "degraded"; the plugin is named under plugin_errors and not among the working plugins."""
     client = await client_with(aiohttp_client, engine_settings, FailsToLoad())
     answer = await health(client)
     assert answer["status"] == "degraded"
     assert "register_languages exploded" in answer["plugin_errors"]["failstoload"]
-    assert answer["plugin_failures"] == {} and answer["plugin_overrunning"] == {}
+    assert answer["plugin_failures"] == {} and answer["plugin_restarts"] == {}
     names = [p["name"] for p in answer["plugins"]]
     assert "failstoload" not in names and "python" in names
 
@@ -163,7 +163,7 @@ async def test_a_plugin_that_failed_to_load_alone_makes_the_engine_degraded_and_
 async def test_a_run_time_failure_alone_makes_the_engine_degraded_for_fifteen_minutes(
     aiohttp_client: ClientFactory, engine_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A hook that raised (no load error, nothing overrunning) makes the engine "degraded" and
+    """A hook that raised (no load error, no process replaced) makes the engine "degraded" and
     is listed under plugin_failures for 15 minutes after the failure, then the engine is "ok"
     again (the plugin manager's clock moved forward 890 s, then 910 s)."""
     client = await client_with(aiohttp_client, engine_settings, FailsToPrompt())

@@ -49,7 +49,7 @@ def outcomes(result: pytest.RunResult) -> dict[str, str]:
 def test_a_correct_plugin_passes_every_rule(pytester: pytest.Pytester) -> None:
     declare(pytester)
     result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-rs")
-    result.assert_outcomes(passed=61, skipped=6)
+    result.assert_outcomes(passed=62, skipped=6)
     seen = {nodeid.split("::")[1].split("[")[0] for nodeid in outcomes(result)}
     assert {
         "test_registers_its_language",
@@ -100,6 +100,7 @@ def test_every_rule_has_a_broken_plugin() -> None:
         "build-prompt": "test_build_prompt_renders",
         "apply-diff": "test_apply_diff_round_trips",
         "engine": "test_engine_answers",
+        "travels": "test_hook_results_travel_from_the_worker_process",
     }
     assert set(covered) == set(RULES)
     assert set(covered.values()) <= failing_tests

@@ -8,6 +8,7 @@ Each ``Broken*`` class breaks exactly one rule of :data:`codeflash_engine.testin
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -256,6 +257,21 @@ class BrokenEngine(ToyPlugin):
         return [attrs.evolve(c, files=tuple(CodeFile(f"moved/{f.path}", f.code) for f in c.files)) for c in found]
 
 
+@attrs.frozen
+class _ProblemWithItsParser(SyntaxProblem):
+    parser: Any = None
+
+
+class BrokenTravels(ToyPlugin):
+    """travels: each problem validate finds holds the parser that found it (a lock here), which
+    cannot travel back from the plugin's worker process."""
+
+    @hookimpl
+    def validate(self, language: str, code: str, language_version: str | None) -> list[SyntaxProblem] | None:
+        found = super().validate(language, code, language_version) or []
+        return [_ProblemWithItsParser(p.line, p.column, p.message, parser=threading.Lock()) for p in found]
+
+
 #: broken plugin class -> the test of the suite that must fail (and only it, among the others)
 BROKEN: dict[type[ToyPlugin], str] = {
     BrokenRegisters: "test_registers_its_language",
@@ -274,6 +290,7 @@ BROKEN: dict[type[ToyPlugin], str] = {
     BrokenStreaming: "test_postprocess_answer_by_answer_equals_the_batch",
     BrokenPromptCode: "test_prompt_shows_the_code",
     BrokenEngine: "test_engine_answers",
+    BrokenTravels: "test_hook_results_travel_from_the_worker_process",
 }
 
 

@@ -17,7 +17,7 @@ from codeflash_engine.pipelines import strategies
 from codeflash_engine.pipelines.common import Engine, new_id, to_markdown
 from codeflash_engine.plugins.answers import read_answer
 from codeflash_engine.plugins.candidates import describe, merge_streamed
-from codeflash_engine.plugins.manager import PluginFailed
+from codeflash_engine.plugins.manager import PluginFailed, PluginHost
 from codeflash_engine.plugins.types import (
     Answer,
     Candidate,
@@ -86,10 +86,11 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
     answers: dict[int, Answer] = {}
     found: list[tuple[int, list[Candidate]]] = []
     failures: list[PluginFailed] = []
+    cleaning = attrs.evolve(job, fields={})  # what the plugin's process needs: not the request's fields
     async for arrived in engine.ask_each(prompts, n=job.n, task=job.task, trace_id=job.trace_id, deadline=deadline):
         # each answer is cleaned as soon as it lands, while the others are still on their way
-        cleaned, failed = await engine.plugins.in_thread(
-            job.language.name, _clean, engine, job, arrived, hook="postprocess_candidates"
+        cleaned, failed = await engine.plugins.in_worker(
+            job.language.name, _clean, cleaning, arrived, hook="postprocess_candidates"
         )
         for index, answer, candidates in cleaned:
             answers[index] = answer
@@ -120,9 +121,9 @@ async def generate(engine: Engine, job: CandidateJob, deadline: Deadline) -> lis
 
 
 def _clean(
-    engine: Engine, job: CandidateJob, arrived: list[tuple[int, Completion]]
+    plugins: PluginHost, job: CandidateJob, arrived: list[tuple[int, Completion]]
 ) -> tuple[list[tuple[int, Answer, list[Candidate]]], list[PluginFailed]]:
-    """In the language plugin's thread: each answer that arrived read (its edit applied through
+    """In the language plugin's worker process: each answer that arrived read (its edit applied through
     apply_diff) and cleaned on its own by the postprocess hook (the skeleton analyses the
     original once for all of them); deduplication across answers is :func:`merge_streamed`.
 
@@ -133,17 +134,17 @@ def _clean(
     failures: list[PluginFailed] = []
     for index, completion in arrived:
         try:
-            out.append((index, *_clean_one(engine, job, completion)))
+            out.append((index, *_clean_one(plugins, job, completion)))
         except PluginFailed as failed:
             log.warning("%s left out: %s", describe(index), failed)
             failures.append(failed)
     return out, failures
 
 
-def _clean_one(engine: Engine, job: CandidateJob, completion: Completion) -> tuple[Answer, list[Candidate]]:
+def _clean_one(plugins: PluginHost, job: CandidateJob, completion: Completion) -> tuple[Answer, list[Candidate]]:
     """One answer read and cleaned (see :func:`_clean`)."""
     answer = read_answer(
-        engine.plugins,
+        plugins,
         job.language.name,
         completion.text,
         original=job.original,
@@ -163,5 +164,5 @@ def _clean_one(engine: Engine, job: CandidateJob, completion: Completion) -> tup
         fence_tags=job.language.fence_tags,
         base=job.base,
     )
-    cleaned = engine.plugins.call("postprocess_candidates", job.language.name, request=request)
+    cleaned = plugins.call("postprocess_candidates", job.language.name, request=request)
     return answer, list(cleaned or [])

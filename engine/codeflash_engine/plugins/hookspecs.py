@@ -17,17 +17,18 @@ How hooks are called:
   (canonical names: aliases are resolved first).
 - When the owning plugin does not implement a hook, or returns None, the engine's builtin
   default answers (each hook below says what it does).
-- Hooks run in a thread of the plugin's own, one call at a time, while the event loop keeps
-  serving: they may be CPU-heavy. Waiting calls are taken in turn by tenant (the caller's
-  organization, else its user), each tenant's in order, so one tenant's many or slow calls wait
-  behind each other, not ahead of another tenant's. The time limit counts a call's own run only,
-  not its wait behind other requests' calls. One exception to "one at a time": a call that overruns the limit
-  keeps running in its thread (a thread cannot be stopped) while the plugin's next calls run in a
-  new one. So state shared between calls (module-level caches) must be safe to use from two
-  threads: ``functools.lru_cache``, plain dict reads and writes, and a new parser per call are; a
-  parser object kept between calls is not. With two calls still running past the limit, the
-  plugin's calls fail at once (502, "not called: 2 earlier calls are still running past the time
-  limit") until one returns.
+- Hooks run in a worker process of the plugin's own, one call at a time, while the engine keeps
+  serving: they may be CPU-heavy (they run on another core than the engine's event loop, and
+  never hold its GIL). The process is a fork of the engine's worker, made at the plugin's first
+  call: module-level state (caches, parsers) lives there and is kept from call to call, never
+  shared with the engine's process or another plugin's. Arguments and results travel as pickles
+  (every request and result type of this API does). Waiting calls are taken in turn by tenant
+  (the caller's organization, else its user), each tenant's in order, so one tenant's many or
+  slow calls wait behind each other, not ahead of another tenant's. The time limit counts a
+  call's own run only, not its wait behind other requests' calls. A call that overruns it is
+  stopped by killing the process (stuck in Python or in native code alike) and the plugin's next
+  call gets a new one, so nothing a stopped call left half-done survives; a process that dies
+  during a call (a crash in native code) fails that call only.
 - **Containment.** A hook that raises, or runs past the per-hook time limit
   (``CODEFLASH_ENGINE_PLUGIN_TIMEOUT``, 60 s), fails only the request being served, with a 502
   ``{"error": "language plugin 'mylang' failed in hook postprocess_candidates ..."}``; requests

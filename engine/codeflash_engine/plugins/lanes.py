@@ -1,23 +1,19 @@
-"""Each plugin's thread: its hook calls run there one at a time, and a call that overruns the time
-limit is left behind instead of holding up the plugin's next calls.
+"""Each plugin's lane: its calls wait their turn, then run one at a time in the plugin's own worker
+process (:mod:`.workers`), and a call that overruns the time limit is stopped with the process.
 
-A plugin's calls queue for its worker thread, which takes the next one as soon as it is done (no
-trip through the event loop between calls). The time limit counts a call's own run, never its
-wait behind other requests' calls. When a call overruns it, the worker is *retired*: it finishes
-the overrunning call (a thread cannot be stopped) and then ends, while a new worker takes the
-calls still queued. Whichever request notices first retires it, so a hung call is found even when
-its own request is gone. So a hook that hangs on one tenant's input costs that request, not every
-later request of the language.
+The plugin's work runs in another process, on another core, without sharing the engine's GIL. A
+dispatcher thread per plugin sends each call and waits for its answer (blocked in a system call,
+not holding the GIL), then sends the next at once: the process never waits for the event loop.
+The time limit counts a call's own run, never its wait behind other requests' calls. A call that
+overruns it is stopped by killing the process, whether the plugin is stuck in Python or in native
+code; the plugin's next call gets a new process. So a hook that hangs on one tenant's input costs
+that request, not every later request of the language, and never holds the engine.
 
-Calls wait in one queue per tenant, and the worker takes them in turn, one call of each tenant
-with calls waiting (:class:`FairQueue`): a tenant that sends many calls, or slow ones, makes its
-own calls wait, not another tenant's. Within a tenant, calls keep their order.
-
-The overrunning call may still be running while the new worker serves the next one: that is the
-one case where two calls of one plugin overlap. At most :data:`MAX_OVERRUNNING` may be left
-running per plugin; past that, the plugin's calls fail at once (the plugin is stuck, not slow)
-until one of them returns. Workers are daemon threads: a hung one never holds up the process's
-exit.
+Calls wait in one queue per tenant, and the lane takes them in turn, one call of each tenant with
+calls waiting (:class:`FairQueue`): a tenant that sends many calls, or slow ones, makes its own
+calls wait, not another tenant's. Within a tenant, calls keep their order. A request that goes
+away while its call waits takes the call with it; one that goes away while its call runs leaves
+it to finish (or overrun) in the process, so the next call never meets its late answer.
 """
 
 from __future__ import annotations
@@ -25,71 +21,31 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import gc
 import threading
-import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
-#: calls per plugin left running past the time limit before its calls fail at once
-MAX_OVERRUNNING = 2
+from codeflash_engine.plugins.workers import Handler, PluginProcess, WorkerGone
 
 
 class Overran(Exception):
-    """The call ran past the time limit (it goes on in its retired worker)."""
+    """The call ran past the time limit: its process was stopped."""
 
 
-class Stuck(Exception):
-    """The plugin has MAX_OVERRUNNING calls still running past the time limit: nothing was started."""
-
-    def __init__(self, running: int) -> None:
-        super().__init__(f"{running} earlier calls are still running past the time limit")
-        self.running = running
-
-
-class _Call:
-    """One queued call: its work, its future, and when it started running (None: still queued)."""
-
-    __slots__ = ("future", "started", "work")
-
-    def __init__(self, work: Callable[[], Any]) -> None:
-        self.work = work
-        self.future: concurrent.futures.Future[Any] = concurrent.futures.Future()
-        self.started: float | None = None
-
-    def ran_for(self) -> float:
-        return 0.0 if self.started is None else time.monotonic() - self.started
-
-
-class _Worker:
-    """A worker thread's state, guarded by its lane's lock."""
-
-    __slots__ = ("current", "retired")
-
-    def __init__(self) -> None:
-        self.current: _Call | None = None
-        self.retired = False
-
-
-_CLOSE = object()  # put on the queue: the current worker ends
-
-
-def _retrieved(future: asyncio.Future[Any]) -> None:
-    """Nobody awaits this call any more: its late failure is not "never retrieved"."""
-    if not future.cancelled():
-        future.exception()
+class Died(Exception):
+    """The plugin's process ended during the call (a crash in native code, an exit)."""
 
 
 class FairQueue:
-    """Items waiting for a worker, one queue per tenant, taken in turn: each :meth:`get` takes the
+    """Items waiting for the lane, one queue per tenant, taken in turn: each :meth:`get` takes the
     oldest item of the tenant whose turn it is, then that tenant goes to the back of the ring."""
 
     def __init__(self) -> None:
         self._ready = threading.Condition(threading.Lock())
         #: tenant -> its items, oldest first; the dict's order is the ring's (the next turn first)
-        self._waiting: dict[Hashable, collections.deque[object]] = {}
+        self._waiting: dict[Hashable, collections.deque[Any]] = {}
 
-    def put(self, item: object, tenant: Hashable = None) -> None:
+    def put(self, item: Any, tenant: Hashable = None) -> None:
         with self._ready:
             items = self._waiting.get(tenant)
             if items is None:
@@ -97,19 +53,19 @@ class FairQueue:
             items.append(item)
             self._ready.notify()
 
-    def get(self) -> object:
+    def get(self) -> Any:
         """The next item in turn, waiting for one when there is none."""
         with self._ready:
             while not self._waiting:
                 self._ready.wait()
             return self._take()
 
-    def get_nowait(self) -> object | None:
+    def get_nowait(self) -> Any:
         """The next item in turn, or None when there is none."""
         with self._ready:
             return self._take() if self._waiting else None
 
-    def _take(self) -> object:
+    def _take(self) -> Any:
         tenant = next(iter(self._waiting))
         items = self._waiting.pop(tenant)
         item = items.popleft()
@@ -118,92 +74,105 @@ class FairQueue:
         return item
 
 
+class _Call:
+    __slots__ = ("future", "limit", "request")
+
+    def __init__(self, request: object, limit: float) -> None:
+        self.request = request
+        self.limit = limit
+        self.future: concurrent.futures.Future[tuple[bool, Any, Any]] = concurrent.futures.Future()
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    """Nobody awaits this call any more: its late failure is not "never retrieved"."""
+    if not future.cancelled():
+        future.exception()
+
+
+_CLOSE = object()  # put on the queue: the dispatcher ends
+
+Starter = Callable[[], PluginProcess]
+
+
 class Lane:
-    """One plugin's worker thread and the queue of calls waiting for it."""
+    """One plugin's queue of calls, its dispatcher thread and the worker process that runs them.
 
-    def __init__(self, name: str) -> None:
+    ``handle`` is what the process runs for each call (see :mod:`.workers`).
+    """
+
+    def __init__(self, name: str, handle: Handler) -> None:
         self.name = name
+        self._handle = handle
         self._queue = FairQueue()
-        self._lock = threading.Lock()
-        self._generation = 0
-        self._worker = self._start_worker()
-        #: calls left running in retired workers
-        self.overrunning = 0
+        self._process: PluginProcess | None = None
+        #: processes started so far (the first, then one after each overrun or crash)
+        self.started = 0
+        #: processes stopped at the time limit or dead during a call (the next call starts a new one)
+        self.replaced = 0
+        self._thread = threading.Thread(target=self._dispatch, name=f"codeflash-plugin-{name}", daemon=True)
+        self._thread.start()
 
-    def _start_worker(self) -> _Worker:
-        worker = _Worker()
-        self._generation += 1
-        name = f"codeflash-plugin-{self.name}-{self._generation}"
-        threading.Thread(target=self._work, args=(worker,), name=name, daemon=True).start()
-        return worker
+    @property
+    def pid(self) -> int | None:
+        """The current worker process, if one runs."""
+        process = self._process
+        return process.pid if process is not None else None
 
-    def _work(self, worker: _Worker) -> None:
-        """The worker's loop: the next call, until retired or closed."""
+    async def run(self, request: object, limit: float, tenant: Hashable = None) -> tuple[bool, Any, Any]:
+        """The process's answer to ``request`` once it is ``tenant``'s turn and the calls before it
+        are done: ``(ok, value, journal)``; :class:`Overran` past ``limit`` seconds of running,
+        :class:`Died` when the process ends during the call."""
+        call = _Call(request, limit)
+        self._queue.put(call, tenant)
+        waiting = asyncio.wrap_future(call.future)
+        try:
+            return await waiting
+        except asyncio.CancelledError:
+            call.future.cancel()  # still queued: it never runs (running: it finishes, unread)
+            waiting.add_done_callback(_retrieved)
+            raise
+
+    def _dispatch(self) -> None:
+        """The dispatcher thread: the next call in turn, run in the process, until closed."""
         while True:
             call = self._queue.get()
             if not isinstance(call, _Call):
                 return
             if not call.future.set_running_or_notify_cancel():
                 continue  # its request went away while it waited
-            with self._lock:
-                worker.current, call.started = call, time.monotonic()
             try:
-                result = call.work()
+                answer = self._exchange(call)
             except BaseException as exc:
                 call.future.set_exception(exc)
             else:
-                call.future.set_result(result)
-            with self._lock:
-                worker.current = None
-                if worker.retired:
-                    return
+                call.future.set_result(answer)
 
-    async def run(self, work: Callable[[], Any], limit: float, tenant: Hashable = None) -> Any:
-        """``work()`` in the plugin's thread once it is ``tenant``'s turn and the calls before it
-        are done; :class:`Overran` past ``limit`` seconds of running, :class:`Stuck` when too many
-        calls overran."""
-        if self.overrunning >= MAX_OVERRUNNING:
-            raise Stuck(self.overrunning)
-        call = _Call(work)
-        self._queue.put(call, tenant)
-        waiting = asyncio.wrap_future(call.future)
+    def _exchange(self, call: _Call) -> tuple[bool, Any, Any]:
+        process = self._process
+        if process is None:
+            process = self._process = PluginProcess.start(self.name, self._handle)
+            self.started += 1
         try:
-            while True:
-                done, _ = await asyncio.wait({waiting}, timeout=max(limit - call.ran_for(), 0.0))
-                if done:
-                    return waiting.result()
-                self._retire_overrunning(limit)  # this call's, or the one it waits behind
-                if call.ran_for() >= limit:
-                    raise Overran
+            return process.call(call.request, call.limit)
+        except TimeoutError:
+            self._process = None
+            self.replaced += 1
+            raise Overran from None
+        except WorkerGone as gone:
+            self._process = None
+            self.replaced += 1
+            raise Died(str(gone)) from None
         except BaseException:
-            call.future.cancel()  # still queued: it never runs (running: it cannot be cancelled)
-            waiting.add_done_callback(_retrieved)
+            self._process = None
+            process.kill()
             raise
 
-    def _retire_overrunning(self, limit: float) -> None:
-        """When the current worker's call has run past ``limit``: leave the worker to it and start
-        a new one for the calls queued."""
-        with self._lock:
-            worker = self._worker
-            call = worker.current
-            if call is None or call.ran_for() < limit:
-                return
-            worker.retired = True
-            self._worker = self._start_worker()
-            self.overrunning += 1
-        call.future.add_done_callback(self._returned)
-        # the call paused the cyclic collector for its duration: do not let a hung call keep it paused
-        if not gc.isenabled():
-            gc.enable()
-
-    def _returned(self, _: concurrent.futures.Future[Any]) -> None:
-        with self._lock:
-            self.overrunning -= 1
-
     def close(self) -> None:
-        """End the current worker once it is idle (a hung call is abandoned, not waited for);
-        calls still queued are cancelled."""
+        """Stop the process and the dispatcher; the calls still queued are cancelled."""
         while (call := self._queue.get_nowait()) is not None:
             if isinstance(call, _Call):
                 call.future.cancel()
         self._queue.put(_CLOSE)
+        process = self._process
+        if process is not None:
+            process.kill()

@@ -10,9 +10,10 @@ plugin has no implementation or returns None) to the engine's builtin default; i
 broadcast. An exception raised by a plugin's hook, or a hook that runs past its time limit,
 becomes :class:`PluginFailed` (a 502 naming the plugin and the hook) for that request only (for
 one answer only, when the candidates pipeline cleans a fan-out's answers one by one); the
-failure is counted and kept for the health check. Hooks run in a thread of their plugin's own
-(:mod:`.lanes`), so a plugin that hangs holds up only its own languages, and a call that overruns
-the limit is left behind in its thread while the plugin's next calls get a new one.
+failure is counted and kept for the health check. The pipelines' hook calls run in a worker
+process of their plugin's own (:mod:`.lanes`, :mod:`.workers`), so a plugin that hangs or crashes
+holds up only its own languages' calls, and a call that overruns the limit is stopped with its
+process while the plugin's next calls get a new one.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ import attrs
 import pluggy
 
 from codeflash_engine.errors import EngineError
-from codeflash_engine.infra.logging import user_id_var
+from codeflash_engine.infra.logging import request_id_var, trace_id_var, user_id_var
 from codeflash_engine.infra.records import organization_id_var
 from codeflash_engine.plugins import hookspecs, lanes
 from codeflash_engine.plugins.types import LanguageSpec
+from codeflash_engine.plugins.workers import RemoteError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +72,11 @@ class PluginFailed(EngineError):
         )
         self.plugin = plugin
         self.hook = hook
+        self.language = language
+        self.problem = problem
+
+    def __reduce__(self) -> tuple[Any, ...]:  # sent back from the plugin's worker process
+        return (PluginFailed, (self.plugin, self.hook, self.language, self.problem))
 
 
 @attrs.frozen
@@ -101,6 +108,10 @@ class PluginInfo:
 
     def as_dict(self) -> dict[str, Any]:
         return attrs.asdict(self, recurse=False) | {"hooks": list(self.hooks), "languages": list(self.languages)}
+
+
+#: the request's context a plugin's worker process runs each call in (its log lines carry them)
+CONTEXT_VARS: tuple[contextvars.ContextVar[Any], ...] = (request_id_var, trace_id_var, user_id_var, organization_id_var)
 
 
 def tenant() -> tuple[str, object]:
@@ -153,6 +164,9 @@ class PluginHost:
         self._failures: dict[str, collections.deque[HookFailure]] = {}
         self._failure_counts: collections.Counter[tuple[str, str]] = collections.Counter()
         self._lanes: dict[str, lanes.Lane] = {}
+        #: in a plugin's worker process, the failures of the current call with their tracebacks
+        #: (the engine logs and records them)
+        self._journal: list[tuple[HookFailure, str]] | None = None
         #: called with (plugin, hook) on every run-time failure (the application counts them)
         self.on_failure: Callable[[str, str], None] | None = None
 
@@ -300,51 +314,98 @@ class PluginHost:
     async def run(
         self, hook: str, language: str | None, /, *, expected: tuple[type[Exception], ...] = (), **kwargs: Any
     ) -> Any:
-        """:meth:`call` in the owning plugin's own thread, within the per-hook time limit."""
-        return await self.in_thread(language, self._call, hook, language, expected, kwargs, hook=hook)
+        """:meth:`call` in the owning plugin's worker process, within the per-hook time limit.
 
-    async def in_thread(self, language: str | None, func: Callable[..., Any], *args: Any, hook: str = "") -> Any:
-        """``func(*args)`` in the thread of the plugin that owns ``language``, within the time limit.
-
-        The event loop keeps serving meanwhile. The plugin's calls run one at a time, each tenant's
-        in order and the tenants' in turn (the caller's organization, else its user: see
-        :func:`tenant`); the time limit (:attr:`timeout`) counts the call's own run, not its wait.
-        Past it, the request gets :class:`PluginFailed` and the call is left running in its thread
-        while the plugin's next calls get a new one (:class:`~codeflash_engine.plugins.lanes.Lane`).
-        The cyclic collector is paused during the call (see :func:`_without_collections`).
-        ``func`` calls hooks with :meth:`call`.
+        The keyword arguments and the result travel as pickles (the hooks' types all do).
         """
+        return await self._in_worker(language, ("hook", hook, language, expected, kwargs), hook)
+
+    async def in_worker(self, language: str | None, func: Callable[..., Any], *args: Any, hook: str = "") -> Any:
+        """``func(host, *args)`` in the worker process of the plugin that owns ``language`` (``host``:
+        this plugin host, as the process has it), within the time limit.
+
+        ``func`` must be a module-level function and ``args`` picklable; it calls hooks with
+        ``host.call``. The event loop keeps serving meanwhile. The plugin's calls run one at a time,
+        each tenant's in order and the tenants' in turn (the caller's organization, else its user:
+        see :func:`tenant`); the time limit (:attr:`timeout`) counts the call's own run, not its
+        wait. Past it, or when the process dies during the call, the request gets
+        :class:`PluginFailed` and the plugin's next calls get a new process
+        (:class:`~codeflash_engine.plugins.lanes.Lane`). The cyclic collector is paused during the
+        call (see :func:`_without_collections`).
+        """
+        return await self._in_worker(language, ("func", func, args), hook or getattr(func, "__name__", "hook"))
+
+    async def _in_worker(self, language: str | None, request: tuple[Any, ...], what: str) -> Any:
         owner = self.owner(language) or "builtin"
         lane = self._lanes.get(owner)
         if lane is None:
-            lane = self._lanes[owner] = lanes.Lane(owner)
-        work = functools.partial(contextvars.copy_context().run, functools.partial(_without_collections, func, *args))
-        what = hook or getattr(func, "__name__", "hook")
+            lane = self._lanes[owner] = lanes.Lane(owner, self._serve)
+        context = tuple(var.get() for var in CONTEXT_VARS)
         try:
-            return await lane.run(work, self.timeout, tenant())
+            ok, value, journal = await lane.run((context, request), self.timeout, tenant())
         except lanes.Overran:
-            raise self._failed(owner, what, language, f"no answer within {self.timeout:g} s", None) from None
-        except lanes.Stuck as exc:
-            raise self._failed(owner, what, language, f"not called: {exc}", None) from None
+            problem = f"no answer within {self.timeout:g} s (its process was stopped)"
+            raise self._failed(owner, what, language, problem, None) from None
+        except lanes.Died as died:
+            raise self._failed(owner, what, language, f"its process {died}", None) from None
+        for failure, trace in journal or ():
+            self._record(failure, trace)
+        if not ok:
+            if isinstance(value, RemoteError):
+                log.error("%s in %s's worker process:\n%s", what, owner, value.trace)
+            raise value
+        return value
+
+    def _serve(
+        self, message: tuple[tuple[Any, ...], tuple[Any, ...]]
+    ) -> tuple[bool, Any, list[tuple[HookFailure, str]]]:
+        """In the plugin's worker process: one call, in the caller's context; (ok, result or
+        exception, the failures to record)."""
+        context, request = message
+        for var, value in zip(CONTEXT_VARS, context, strict=True):
+            var.set(value)
+        journal: list[tuple[HookFailure, str]] = []
+        self._journal = journal
+        try:
+            if request[0] == "hook":
+                _, hook, language, expected, kwargs = request
+                result = _without_collections(self._call, hook, language, expected, kwargs)
+            else:
+                _, func, args = request
+                result = _without_collections(func, self, *args)
+        except Exception as exc:
+            return False, exc, journal
+        finally:
+            self._journal = None
+        return True, result, journal
 
     def _failed(
         self, plugin: str, hook: str, language: str | None, problem: str, exc: BaseException | None
     ) -> PluginFailed:
+        """Log a run-time failure and record it (in a worker process: note it for the engine,
+        which logs and records it when the call's answer comes back)."""
         failure = HookFailure(plugin, hook, language, problem, time.time())
-        self._failures.setdefault(plugin, collections.deque(maxlen=RECENT_FAILURES)).append(failure)
-        self._failure_counts[(plugin, hook)] += 1
-        if self.on_failure is not None:
-            self.on_failure(plugin, hook)
-        log.error(
-            "plugin %s failed in %s for %s: %s",
-            plugin,
-            hook,
-            language,
-            problem,
-            exc_info=(type(exc), exc, exc.__traceback__) if exc is not None else None,
-            extra={"plugin": plugin, "hook": hook, "language": language},
-        )
+        trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)) if exc is not None else ""
+        if self._journal is not None:
+            self._journal.append((failure, trace))
+        else:
+            self._record(failure, trace)
         return PluginFailed(plugin, hook, language, problem[:300])
+
+    def _record(self, failure: HookFailure, trace: str) -> None:
+        self._failures.setdefault(failure.plugin, collections.deque(maxlen=RECENT_FAILURES)).append(failure)
+        self._failure_counts[(failure.plugin, failure.hook)] += 1
+        if self.on_failure is not None:
+            self.on_failure(failure.plugin, failure.hook)
+        log.error(
+            "plugin %s failed in %s for %s: %s%s",
+            failure.plugin,
+            failure.hook,
+            failure.language,
+            failure.error,
+            f"\n{trace.rstrip()}" if trace else "",
+            extra={"plugin": failure.plugin, "hook": failure.hook, "language": failure.language},
+        )
 
     def failures(self, *, within: float | None = None) -> dict[str, list[HookFailure]]:
         """Plugin name -> its recent run-time failures (newest last), optionally only the last ``within`` s."""
@@ -352,16 +413,17 @@ class PluginHost:
         out = {name: [f for f in found if f.at >= since] for name, found in self._failures.items()}
         return {name: found for name, found in out.items() if found}
 
-    def overrunning(self) -> dict[str, int]:
-        """Plugin name -> its calls still running past the time limit (left in retired threads)."""
-        return {name: lane.overrunning for name, lane in self._lanes.items() if lane.overrunning}
+    def restarts(self) -> dict[str, int]:
+        """Plugin name -> its worker processes replaced since start: stopped with a call past the
+        time limit, or dead during a call (the plugin's next call starts a new one)."""
+        return {name: lane.replaced for name, lane in self._lanes.items() if lane.replaced}
 
     def failure_counts(self) -> dict[tuple[str, str], int]:
         """(plugin, hook) -> run-time failures since start."""
         return dict(self._failure_counts)
 
     def close(self) -> None:
-        """Let the plugins' threads go (a hung one is abandoned, not waited for)."""
+        """Stop the plugins' worker processes (a busy one too) and cancel the calls still queued."""
         for lane in self._lanes.values():
             lane.close()
         self._lanes.clear()

@@ -1,8 +1,8 @@
 """A parsed piece of Go (tree-sitter-go), its top-level declarations, and byte-range edits.
 
 Everything is per call: a :class:`Source` owns its tree (parsed with a fresh Parser), so the
-postprocess hooks can run in worker threads. The language-neutral part (text, spans, edits) is
-:class:`codeflash_engine.plugins.treesitter.Source`.
+postprocess hooks never share parser state between calls. The language-neutral part (text,
+spans, edits) is :class:`codeflash_engine.plugins.treesitter.Source`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """A parsed piece of Java, and byte-range edits on it.
 
 Everything here is per call: a :class:`Source` owns its tree (parsed with a fresh Parser), so the
-postprocess hooks can run in worker threads without sharing parser state. The language-neutral
+postprocess hooks never share parser state between calls. The language-neutral
 part (text, spans, edits) is :class:`codeflash_engine.plugins.treesitter.Source`.
 """
 

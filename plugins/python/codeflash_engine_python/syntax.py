@@ -33,9 +33,9 @@ def parse(code: str, language_version: str | None = None) -> ast.Module:
     """``ast.parse`` for the version, in pieces for a long source; raises SyntaxError.
 
     One ``ast.parse`` holds the GIL throughout (about 1.5 s per megabyte of short statements),
-    which stalls the event loop while the plugin's thread parses. A source longer than
-    :data:`PIECE_CHARS` is parsed in pieces cut at top-level statements, so the loop runs in
-    between; the tree is the same.
+    which would stall the event loop of a process serving requests while it parses. A source
+    longer than :data:`PIECE_CHARS` is parsed in pieces cut at top-level statements, so other
+    threads run in between; the tree is the same.
     """
     if len(code) > MAX_SOURCE_CHARS:
         raise SyntaxError(

@@ -210,7 +210,6 @@ async def plugins(request: web.Request) -> web.Response:
     host = request.app[PLUGINS]
     recent = host.failures(within=FAILURE_WINDOW)
     errors = host.errors()
-    overrunning = host.overrunning()
     return render(
         request,
         "plugins.html.j2",
@@ -219,8 +218,8 @@ async def plugins(request: web.Request) -> web.Response:
         errors=errors,
         failures=host.failures(),
         counts=host.failure_counts(),
-        overrunning=overrunning,
-        health="degraded" if recent or errors or overrunning else "ok",
+        restarts=host.restarts(),
+        health="degraded" if recent or errors else "ok",
         languages=request.app[LANGUAGES].names(),
         window_min=FAILURE_WINDOW // 60,
         now=time.time(),

@@ -2,8 +2,9 @@
 
 The health check says ``"status": "degraded"`` (still HTTP 200: the service serves) while a
 plugin failed to load, or failed at run time in the last 15 minutes (``plugin_failures``, newest
-last), or has calls still running past the time limit (``plugin_overrunning``: a restart frees
-their threads): requests for that plugin's languages may fail, the others are served.
+last; a call stopped at the time limit, or whose worker process died, is one): requests for that
+plugin's languages may fail, the others are served. ``plugin_restarts`` counts, per plugin, the
+worker processes started again after one was stopped or died.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class HealthResponse(BaseModel):
     plugin_errors: dict[str, str]
     plugin_failures: dict[str, list[PluginFailure]]
     #: plugin name -> its calls still running past CODEFLASH_ENGINE_PLUGIN_TIMEOUT
-    plugin_overrunning: dict[str, int]
+    plugin_restarts: dict[str, int]
 
 
 #: a plugin's run-time failure keeps the service "degraded" this long (seconds)
@@ -77,16 +78,15 @@ async def healthcheck(request: web.Request) -> web.Response:
         for name, found in host.failures(within=FAILURE_WINDOW).items()
     }
     errors = host.errors()
-    overrunning = host.overrunning()
     return respond(
         HealthResponse(
-            status="degraded" if failures or errors or overrunning else "ok",
+            status="degraded" if failures or errors else "ok",
             version=__version__,
             languages=request.app[LANGUAGES].names(),
             plugins=plugins,
             plugin_errors=errors,
             plugin_failures=failures,
-            plugin_overrunning=overrunning,
+            plugin_restarts=host.restarts(),
         )
     )
 

@@ -9,6 +9,7 @@ exactly as the engine would (strict: a load error is a failure).
 from __future__ import annotations
 
 import functools
+import pickle
 from collections.abc import Callable, Mapping, Sequence
 from importlib.metadata import entry_points
 from typing import Any
@@ -55,6 +56,8 @@ RULES: dict[str, str] = {
     "build-prompt": "build_prompt renders every task with the runtime context (and with nulls)",
     "prompt-code": "the user message of every task that works on code shows the original code, not only its name",
     "apply-diff": "apply_diff round-trips SEARCH/REPLACE and V4A edits, and applies all or nothing",
+    "travels": "every hook's result comes back equal from a pickle round trip (hooks run in the plugin's worker "
+    "process)",
     "engine": "the engine answers the client's requests in this language with contract-valid bodies",
 }
 
@@ -504,6 +507,43 @@ def check_streaming(put: PluginUnderTest) -> None:
                 "the engine cleans each answer as it arrives and keeps the first candidate of each Candidate.key; "
                 "give candidates the key your own deduplication uses (CandidateCleaner does)",
             )
+
+
+def _travelled(what: str, result: object) -> None:
+    try:
+        back = pickle.loads(pickle.dumps(result))
+    except Exception as exc:
+        raise fail(
+            "travels",
+            f"{what} returned a result that does not pickle ({type(exc).__name__}: {exc}): the engine runs "
+            "hooks in the plugin's worker process and sends results back as pickles; return the API's types "
+            "(attrs classes of plain values), not objects holding parsers, locks or open files",
+        ) from exc
+    if back != result:
+        raise fail(
+            "travels",
+            f"{what} returned a result that comes back from a pickle round trip different: return the API's "
+            "types, whose equality is their values",
+        )
+
+
+def check_travels(put: PluginUnderTest) -> None:
+    """What each hook the plugin implements returns survives the trip from its worker process."""
+    s = put.samples
+    if put.implements("postprocess_candidates"):
+        _travelled("postprocess_candidates", put.candidates(named_target=False))
+    if put.implements("validate"):
+        _travelled("validate", put.validate(s.invalid))
+    if put.implements("build_prompt"):
+        requests = prompt_requests(s, comment_prefix=put.spec.comment_prefix)
+        task = Task.OPTIMIZE if Task.OPTIMIZE in requests else next(iter(requests))
+        _travelled("build_prompt", put.call("build_prompt", request=requests[task]))
+    if put.implements("postprocess_tests"):
+        _travelled("postprocess_tests", put.call("postprocess_tests", request=put.tests_request(s.test_answer)))
+    if put.implements("apply_diff"):
+        before, after = diff_texts(put)
+        edit = render_search_replace({p: (before[p], after[p]) for p in after})
+        _travelled("apply_diff", _apply(put, before, edit))
 
 
 def check_improved(put: PluginUnderTest) -> None:

@@ -125,6 +125,10 @@ def test_apply_diff_applies_all_or_nothing(put: PluginUnderTest) -> None:
     checks.check_apply_diff_all_or_nothing(put)
 
 
+def test_hook_results_travel_from_the_worker_process(put: PluginUnderTest) -> None:
+    checks.check_travels(put)
+
+
 def test_engine_answers(put: PluginUnderTest, endpoint: str, request: Any) -> None:
     if request.config.getoption("codeflash_engine_no_engine", default=False):
         pytest.skip("--codeflash-engine-no-engine")
