@@ -192,6 +192,27 @@ async def test_a_batch_cancelled_before_it_starts_answers_its_requests(pg_store:
     assert again.key is not None and again.rate is not None and again.rate.allowed
 
 
+async def test_closing_waits_for_a_batch_cancelled_in_flight(migrated_db: str) -> None:
+    """Shutdown cancels the tasks still running, then closes the store: close waits for the
+    cancelled batch to end and goes on (no CancelledError out of close, the pool closed); the
+    batch's requests get the 503 of a store that is closing."""
+    store = PostgresStore(migrated_db, migrate=False, pool_max=2, prune_interval=0)
+    await store.open()
+    try:
+        _, requests, batch = await _queued_batch(store, "closing-batch", 2)
+        await asyncio.sleep(0)  # the batch has sent its statement and waits for the answer
+        assert not batch.done()
+        batch.cancel()
+        await store.close()  # the batch still in flight: ends cancelled while close waits for it
+        assert batch.cancelled()
+        results = await asyncio.gather(*requests, return_exceptions=True)
+        assert {str(r) for r in results} == {"the database store is closing"}, results
+        with pytest.raises(StoreUnavailable, match="not open"):
+            await store.ping()
+    finally:
+        await store.close()
+
+
 async def test_a_pool_kept_busy_answers_busy_not_unavailable(
     migrated_db: str, caplog: pytest.LogCaptureFixture
 ) -> None:
