@@ -3,12 +3,13 @@ found untested (pieces of an elided block: where a later piece matches, what an 
 hold, the line reported; the file name of a block after an incomplete one; an answer cut off
 right after a SEARCH marker, the blocks after a failing one, the report of a created file; a
 file named loosely in the fence's info string, the hint naming another file only when it holds
-the SEARCH text)."""
+the SEARCH text; a file named exactly taken before one named loosely; rendered blocks in a long
+file quoting no stretch of repeated lines)."""
 
 from __future__ import annotations
 
 from codeflash_engine.text.edits import apply_edit
-from codeflash_engine.text.search_replace import parse_search_replace
+from codeflash_engine.text.search_replace import parse_search_replace, render_search_replace
 
 FILE = "def f():\n    a = 1\n    b = 2\n    return a\n\n\ndef g():\n    return a\n"
 
@@ -101,3 +102,24 @@ def test_the_hint_names_another_file_only_when_that_file_holds_the_search_text()
     assert not elsewhere.ok and "The SEARCH text does occur in n.py" in elsewhere.errors[0]
     nowhere = apply_edit({"m.py": FILE, "n.py": "y = 2\n"}, edit)
     assert not nowhere.ok and "does occur in" not in nowhere.errors[0]
+
+
+def test_rendered_blocks_in_a_long_file_leave_out_the_repeated_lines_between_two_changes() -> None:
+    """Over 200 lines difflib would take a line repeated in more than 1 % of them as junk (its
+    automatic heuristic) and find no match between two changes separated only by such lines, so
+    one block would quote the whole stretch: each change gets its own block of one line."""
+    lines = [f"v{i} = {i}" for i in range(120)] + ["first = 1", *["log()"] * 20, "last = 2"]
+    before = "\n".join(lines + [f"w{i} = {i}" for i in range(120)]) + "\n"
+    after = before.replace("first = 1", "first = 10").replace("last = 2", "last = 20")
+    edit = render_search_replace({"m.py": (before, after)})
+    assert [b.search for b in parse_search_replace(edit)] == [("first = 1",), ("last = 2",)]
+    assert apply_edit({"m.py": before}, edit).files == {"m.py": after}
+
+
+def test_a_file_named_exactly_is_edited_even_when_another_given_path_names_it_loosely() -> None:
+    """``./m.py`` and ``m.py`` both given (the first first): a block whose fence names ``m.py``
+    edits ``m.py``, not the first path that normalises to it."""
+    edit = "```python:m.py\n<<<<<<< SEARCH\na = 1\n=======\na = 2\n>>>>>>> REPLACE\n```\n"
+    result = apply_edit({"./m.py": "a = 1\n", "m.py": "a = 1\n"}, edit)
+    assert result.errors == ()
+    assert result.files == {"m.py": "a = 2\n"}
