@@ -3,7 +3,8 @@ untested (a fence indented under a list item, prose that mentions a fence before
 header below a blank first line, the note on a skipped untagged block, the flat form's code
 before its first file header; inline code at the start of a line, a tilde fence naming its file
 in backticks, a fence indented by a tab, a file name right after the block before; tab-indented
-code under a tab-indented fence)."""
+code under a tab-indented fence; fence-like lines with backticks in their info string inside a
+block, under either fence)."""
 
 from __future__ import annotations
 
@@ -108,3 +109,17 @@ def test_a_tab_indented_fence_of_tab_indented_code_loses_one_tab_per_line() -> N
     result = scan_code_blocks(answer, language_tags={"go"}, default_language="go")
     assert [block.code for block in result.blocks] == ["func f() int {\n\treturn 1\n}"]
     assert result.notes == ()
+
+
+def test_a_fence_like_line_with_backticks_inside_a_block_opens_no_new_block_only_under_backticks() -> None:
+    """Inside a backtick block, a line of three backticks with an info string holding a backtick
+    is no fence (CommonMark's rule), so it is code, and a block holding such a line is skipped
+    (the client would cut it there); inside a tilde block, a tilde line with such an info string
+    is taken as the next block's opening fence (the first one was not closed)."""
+    result = scan("```python\nx = 1\n```js `b`\ny = 2\n```\n")
+    assert result.blocks == ()
+    assert result.notes == (
+        "fence 1 (line 1): skipped, a line of its code starts with ``` (the client would cut the block there)",
+    )
+    tilde = scan("~~~python\nx = 1\n~~~python `b.py`\ny = 2\n~~~\n")
+    assert tilde.blocks == (CodeBlock("python", None, "x = 1"), CodeBlock("python", "b.py", "y = 2"))
