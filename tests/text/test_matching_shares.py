@@ -4,7 +4,8 @@ spaces to four, the indentation of an answer whose quote starts with a blank lin
 that place a suggestion; a long replacement keeping the file's often repeated lines, the
 whitespace of the file's blank lines, a tab-indented file, a quote too unlike the file for a
 suggestion; a quote whose body is two levels deep under a first line at the file's column, a
-window exactly as alike as a suggestion must be, the newline join_text ends a text with)."""
+window exactly as alike as a suggestion must be, the newline join_text ends a text with; a
+suggestion whose best start would run past the file's end)."""
 
 from __future__ import annotations
 
@@ -157,3 +158,12 @@ def test_joined_lines_end_with_a_newline_unless_told_otherwise() -> None:
     assert join_text(["import os", "x = 1"]) == "import os\nx = 1\n"
     assert join_text(*split_text("import os\nx = 1\n")) == join_text(["import os", "x = 1"])
     assert join_text(["import os", "x = 1"], "\n", False) == "import os\nx = 1"
+
+
+def test_a_suggestion_near_the_files_end_is_moved_up_to_hold_as_many_lines_as_the_quote() -> None:
+    """The quote's first two lines are the file's last two, so its best start leaves the window
+    one line short: the window is moved up to end at the file's end, three lines for three."""
+    lines = ["def total(xs):", "    s = 0", "    for x in xs:", "        s += x", "    return s"]
+    hint = closest(Lines(lines), ["        s += x", "    return s", "    return total_sum"])
+    assert hint is not None
+    assert (hint.start, hint.lines) == (2, tuple(lines[2:]))
