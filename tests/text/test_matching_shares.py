@@ -5,7 +5,8 @@ that place a suggestion; a long replacement keeping the file's often repeated li
 whitespace of the file's blank lines, a tab-indented file, a quote too unlike the file for a
 suggestion; a quote whose body is two levels deep under a first line at the file's column, a
 window exactly as alike as a suggestion must be, the newline join_text ends a text with; a
-suggestion whose best start would run past the file's end)."""
+suggestion whose best start would run past the file's end; a blank kept line casting no vote on
+the replacement's frame)."""
 
 from __future__ import annotations
 
@@ -167,3 +168,13 @@ def test_a_suggestion_near_the_files_end_is_moved_up_to_hold_as_many_lines_as_th
     hint = closest(Lines(lines), ["        s += x", "    return s", "    return total_sum"])
     assert hint is not None
     assert (hint.start, hint.lines) == (2, tuple(lines[2:]))
+
+
+def test_a_blank_kept_line_casts_no_vote_on_the_replacements_frame() -> None:
+    """The quote is unindented, the file indented by four; REPLACE keeps ``a = 1`` in the file's
+    frame (one vote: taken as written) and a blank line, which says nothing about the frame: the
+    new line stays as written, not pushed four columns further."""
+    file = "def f():\n    a = 1\n    \n    b = 2\n"
+    result = apply_edit({"m.py": file}, block("a = 1\n\nb = 2", "    a = 1\n\n    c = 3"))
+    assert result.errors == ()
+    assert result.files == {"m.py": "def f():\n    a = 1\n    \n    c = 3\n"}
