@@ -6,12 +6,12 @@ whitespace of the file's blank lines, a tab-indented file, a quote too unlike th
 suggestion; a quote whose body is two levels deep under a first line at the file's column, a
 window exactly as alike as a suggestion must be, the newline join_text ends a text with; a
 suggestion whose best start would run past the file's end; a blank kept line casting no vote on
-the replacement's frame)."""
+the replacement's frame; the shift of a line kept whose quoted line is blank)."""
 
 from __future__ import annotations
 
 from codeflash_engine.text.edits import apply_edit
-from codeflash_engine.text.matching import Level, Lines, closest, find, join_text, split_text
+from codeflash_engine.text.matching import Level, Lines, closest, find, join_text, merge_replacement, split_text
 
 
 def block(search: str, replace: str, path: str = "m.py", language: str = "python") -> str:
@@ -178,3 +178,14 @@ def test_a_blank_kept_line_casts_no_vote_on_the_replacements_frame() -> None:
     result = apply_edit({"m.py": file}, block("a = 1\n\nb = 2", "    a = 1\n\n    c = 3"))
     assert result.errors == ()
     assert result.files == {"m.py": "def f():\n    a = 1\n    \n    c = 3\n"}
+
+
+def test_a_kept_line_whose_quoted_line_is_blank_takes_the_shift_of_the_line_before() -> None:
+    """At the punctuation level a line of a zero-width space is kept for a quoted blank line; read
+    shifted, its shift comes from the nearest non-blank quoted line before it (+2 columns), not
+    after it (+4), as shift_near says."""
+    window = ["  a = 1", "    ", "        b = 2"]
+    search = ["a = 1", "  ", "    b = 2"]
+    replace = ["a = 1", "\u200b", "    b = 2"]
+    merged = merge_replacement(window, search, replace, Level.PUNCTUATION, "shifted")
+    assert merged == ["  a = 1", "  \u200b", "        b = 2"]
