@@ -370,6 +370,10 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/plugins/lanes.py",
         ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],
     ),
+    "plugins.workers": Module(  # a plugin's process: calls answered in order, stopped, crashed, let go of
+        "engine/codeflash_engine/plugins/workers.py",
+        ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],
+    ),
     "plugins.manager": Module(  # a plugin's bug or hang costs its own language only
         "engine/codeflash_engine/plugins/manager.py",
         [
@@ -1496,6 +1500,10 @@ def serve(path: str) -> None:
                 code = 70
                 try:
                     code = int(pytest.main(request["args"]))
+                    # pytest's own verdict, written as it ends: a process that exits from inside a
+                    # test (a mutant sending a forked child's os._exit(0) down the parent's path)
+                    # ends without it, and counts as failed, not as a pass
+                    Path(request["log"] + ".code").write_text(str(code))
                 finally:
                     sys.stdout.flush()
                     os._exit(code)
@@ -1511,6 +1519,11 @@ def serve(path: str) -> None:
                 os.waitpid(pid, 0)
                 status = None
             code = 124 if status is None else os.waitstatus_to_exitcode(status)
+            verdict = Path(request["log"] + ".code")
+            if code == 0 and not (verdict.exists() and verdict.read_text() == "0"):
+                code = 70  # exited 0 without pytest saying so
+            with contextlib.suppress(OSError):
+                verdict.unlink()
             with contextlib.suppress(OSError):
                 conn.sendall(f"{code}\n".encode())
 

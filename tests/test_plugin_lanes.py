@@ -58,6 +58,8 @@ def handle(request: Any) -> tuple[bool, Any, Any]:
         return True, args[0], ["journal", args[0]]
     if what == "ran":
         return True, list(RAN), None
+    if what == "streams":
+        return True, [os.readlink(f"/proc/self/fd/{fd}") for fd in (0, 1, 2)], None
     if what == "fds":
         targets = []
         for name in os.listdir("/proc/self/fd"):
@@ -288,7 +290,8 @@ async def test_closing_a_lane_cancels_the_calls_still_queued_and_stops_the_proce
 
 
 async def test_the_process_holds_no_descriptor_it_inherited_but_its_channel(lane: lanes.Lane) -> None:
-    """A connection the engine closes is closed for real, whatever its plugins' processes do."""
+    """A connection the engine closes is closed for real, whatever its plugins' processes do; the
+    standard streams stay (a plugin's log lines go where the engine's go)."""
     listener = socket.create_server(("127.0.0.1", 0))
     try:
         mine = os.readlink(f"/proc/self/fd/{listener.fileno()}")
@@ -297,6 +300,8 @@ async def test_the_process_holds_no_descriptor_it_inherited_but_its_channel(lane
         listener.close()
     assert mine not in targets
     assert sum(t.startswith("socket:") for t in targets) == 1  # its own end of the channel
+    streams = await value(lane, "streams")
+    assert streams == [os.readlink(f"/proc/self/fd/{fd}") for fd in (0, 1, 2)]
 
 
 async def test_the_process_outlives_signals_to_its_group_until_the_engine_ends_it(lane: lanes.Lane) -> None:
@@ -433,3 +438,75 @@ async def test_the_host_queues_each_organization_or_user_on_its_own(tmp_path: Pa
         host.close()
     # one organization is one tenant, whichever of its users calls; a user without one is another
     assert ran == ["org7-u1-a", "u3", "u4", "org7-u2", "org7-u1-b"]
+
+
+def test_a_plugin_process_dies_with_the_engine_s_worker(tmp_path: Path) -> None:
+    """A worker killed outright (SIGKILL: nothing of it runs any more) takes its plugins' processes
+    with it, even one busy in a call: none is left behind holding memory or a core."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "worker.py"
+    script.write_text(
+        "import asyncio, os, sys, time\n"
+        "from codeflash_engine.plugins import lanes\n"
+        "def handle(request):\n"
+        "    time.sleep(600) if request == 'hang' else None\n"
+        "    return True, os.getpid(), None\n"
+        "async def main():\n"
+        "    lane = lanes.Lane('doomed', handle)\n"
+        "    ok, pid, _ = await lane.run('pid', 10)\n"
+        "    print(pid, flush=True)\n"
+        "    asyncio.ensure_future(lane.run('hang', 600))\n"
+        "    await asyncio.sleep(600)\n"
+        "asyncio.run(main())\n"
+    )
+    worker = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert worker.stdout is not None
+        child = int(worker.stdout.readline())
+        time.sleep(0.2)  # the hanging call has reached the process
+        assert not gone(child)
+    finally:
+        worker.kill()
+        worker.wait(10)
+    for _ in range(250):
+        if gone(child) or _zombie(child):
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the plugin's process {child} outlived its engine worker")
+
+
+def _zombie(pid: int) -> bool:
+    """Ended, waiting for its new parent (init) to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+async def test_a_process_is_signalled_once_however_often_it_is_stopped(
+    lane: lanes.Lane, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its pid may belong to another process once it is reaped: a second stop sends nothing."""
+    from codeflash_engine.plugins import workers
+
+    await value(lane, "pid")
+    process = lane._process
+    assert process is not None
+    sent: list[tuple[int, int]] = []
+    real_kill = os.kill
+
+    def kill(pid: int, signum: int) -> None:
+        if signum:  # 0 only asks whether it runs (until_gone)
+            sent.append((pid, signum))
+        real_kill(pid, signum)
+
+    monkeypatch.setattr(workers.os, "kill", kill)
+    process.kill()
+    process.kill()  # at once, before it is reaped
+    await until_gone(process.pid)
+    process.kill()  # and after
+    process.close()
+    assert sent == [(process.pid, signal.SIGKILL)]
