@@ -370,6 +370,10 @@ MODULES: dict[str, Module] = {
         "engine/codeflash_engine/plugins/lanes.py",
         ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],
     ),
+    "infra.frames": Module(  # frames to and from the child processes: whole, in order, an end or a deadline told apart
+        "engine/codeflash_engine/infra/frames.py",
+        ["tests/test_frames.py", "tests/test_plugin_lanes.py", "tests/ops/test_parse_worker.py"],
+    ),
     "plugins.workers": Module(  # a plugin's process: calls answered in order, stopped, crashed, let go of
         "engine/codeflash_engine/plugins/workers.py",
         ["tests/test_plugin_lanes.py", "tests/endpoints/test_plugin_containment.py"],

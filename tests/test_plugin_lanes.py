@@ -11,6 +11,7 @@ import os
 import re
 import signal
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable
 from pathlib import Path
@@ -510,3 +511,38 @@ async def test_a_process_is_signalled_once_however_often_it_is_stopped(
     process.kill()  # and after
     process.close()
     assert sent == [(process.pid, signal.SIGKILL)]
+
+
+@pytest.mark.parametrize("timeout", [0.0, -1.0])
+def test_a_call_with_no_time_left_is_a_timeout_and_stops_the_process(timeout: float) -> None:
+    """Not a refused socket timeout (negative) nor a non-blocking send taken for a dead process (0)."""
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        assert process.call(("note", "warm"), 10.0)[:2] == (True, "warm")
+        with pytest.raises(TimeoutError):
+            process.call(("note", "late"), timeout)
+        assert "killed by signal 9" in process.ended()
+    finally:
+        process.close()
+
+
+def test_how_a_killed_process_ended_is_told_while_its_reaper_is_still_at_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reaper thread has collected the status but not kept it yet: asking waits for it (a wait
+    of one's own would find no child, and say only "ended")."""
+    from codeflash_engine.plugins import workers
+
+    real_waitpid = os.waitpid
+
+    def slow_to_keep(pid: int, options: int) -> tuple[int, int]:
+        reaped = real_waitpid(pid, options)
+        if threading.current_thread().name.startswith("reap-"):
+            time.sleep(0.3)
+        return reaped
+
+    monkeypatch.setattr(workers.os, "waitpid", slow_to_keep)
+    process = workers.PluginProcess.start("toy", handle)
+    process.kill()
+    time.sleep(0.1)  # the reaper has the status by now, and keeps it 0.2 s later
+    assert process.ended() == "killed by signal 9 (SIGKILL)"

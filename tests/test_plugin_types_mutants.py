@@ -291,16 +291,8 @@ async def test_code_without_markers_gets_the_default_resolved_only_then() -> Non
     assert await registry_of(TOY).detect_off_loop("x", "```toy\nx\n```", default=any_language) is TOY
 
 
-async def test_the_language_is_detected_off_the_event_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_the_language_is_detected_off_the_event_loop(detection_threads: list[int]) -> None:
     """Detection over request-sized code would hold the loop: it runs in a worker thread."""
-    detect = LanguageRegistry.detect
-    threads: list[int] = []
-
-    def recorded(self: LanguageRegistry, *texts: str) -> LanguageSpec | None:
-        threads.append(threading.get_ident())
-        return detect(self, *texts)
-
-    monkeypatch.setattr(LanguageRegistry, "detect", recorded)
     assert await registry_of(TOY, PY).detect_off_loop("```toy\nx\n```", default="python") is TOY
-    assert threads, "the language was not detected"
-    assert threading.get_ident() not in threads, "detected on the event loop's thread"
+    assert detection_threads, "the language was not detected"
+    assert threading.get_ident() not in detection_threads, "detected on the event loop's thread"

@@ -27,8 +27,7 @@ from typing import Any
 import pytest
 
 from codeflash_engine.plugins import prompting
-from codeflash_engine.plugins.registry import LanguageRegistry
-from codeflash_engine.plugins.types import Answer, CandidatesRequest, CodeFile, LanguageSpec, Task
+from codeflash_engine.plugins.types import Answer, CandidatesRequest, CodeFile, Task
 from codeflash_engine.testing.engine import EngineClient, call
 from codeflash_engine.testing.fake_llm import FakeLLM
 from codeflash_engine_python.candidates.pipeline import CLEANER, IndexCache
@@ -109,21 +108,13 @@ async def test_the_language_is_detected_off_the_event_loop(
     body: dict[str, Any],
     engine_client: EngineClient,
     fake_llm: FakeLLM,
-    monkeypatch: pytest.MonkeyPatch,
+    detection_threads: list[int],
 ) -> None:
     fake_llm.reply(s.FAST_ANSWER)
-    detect = LanguageRegistry.detect
-    threads: list[int] = []
-
-    def recorded(self: LanguageRegistry, *texts: str) -> LanguageSpec | None:
-        threads.append(threading.get_ident())
-        return detect(self, *texts)
-
-    monkeypatch.setattr(LanguageRegistry, "detect", recorded)
     status, answer = await call(engine_client, path, body)
     assert status == 200, answer
-    assert threads, "the language was not detected"
-    assert threading.get_ident() not in threads, "detected on the event loop's thread"
+    assert detection_threads, "the language was not detected"
+    assert threading.get_ident() not in detection_threads, "detected on the event loop's thread"
 
 
 @pytest.fixture

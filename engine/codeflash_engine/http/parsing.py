@@ -7,7 +7,7 @@ by one worker process instead (``python -m codeflash_engine.http.parsing``), sta
 such body; the event loop only moves bytes through its pipes. A body's outcome is the same either
 way (:func:`validate` runs in both places).
 
-The worker is a plain child process reading length-prefixed frames on stdin, not a
+The worker is a plain child process reading frames (:mod:`codeflash_engine.infra.frames`) on stdin, not a
 ``multiprocessing`` pool: spawning one of those re-imports the parent's ``__main__``, which would
 run again a script that embeds the engine without an ``if __name__ == "__main__"`` guard.
 """
@@ -19,7 +19,6 @@ import contextlib
 import logging
 import os
 import pickle
-import struct
 import sys
 from dataclasses import dataclass
 from typing import IO, Any, Literal
@@ -28,11 +27,9 @@ import pydantic
 
 from codeflash_engine.errors import EngineError
 from codeflash_engine.http.errors import describe_validation_error
+from codeflash_engine.infra import frames
 
 log = logging.getLogger(__name__)
-
-#: a frame's length prefix: 8 bytes, big-endian
-_LENGTH = struct.Struct("!Q")
 
 
 @dataclass(frozen=True)
@@ -125,11 +122,9 @@ class BodyParser:
         self._worker = worker
         assert worker.stdin is not None and worker.stdout is not None
         try:
-            head = pickle.dumps(schema)
-            worker.stdin.write(_LENGTH.pack(len(head)) + head + _LENGTH.pack(len(raw)))
-            await _write_in_pieces(worker.stdin, raw)
-            (size,) = _LENGTH.unpack(await worker.stdout.readexactly(_LENGTH.size))
-            outcome = pickle.loads(await _read_in_pieces(worker.stdout, size))
+            await frames.send_frame(worker.stdin, pickle.dumps(schema))
+            await frames.send_frame(worker.stdin, raw)
+            outcome = pickle.loads(await frames.receive_frame(worker.stdout))
         except (ConnectionError, asyncio.IncompleteReadError):
             self._worker = None
             await _stop(worker)
@@ -143,33 +138,6 @@ class BodyParser:
             worker, self._worker = self._worker, None
             if worker is not None:
                 await _stop(worker)
-
-
-#: bytes moved through a pipe per step: the transport's buffer never holds more (removing what was
-#: written from the front of a 60 MB buffer, at every write, held the loop 24 to 82 ms each time)
-_PIECE = 1024 * 1024
-
-
-async def _write_in_pieces(stream: asyncio.StreamWriter, data: bytes) -> None:
-    """Write ``data`` a piece at a time, each drained before the next."""
-    view = memoryview(data)
-    for start in range(0, len(view), _PIECE):
-        stream.write(view[start : start + _PIECE])
-        await stream.drain()
-    await stream.drain()
-
-
-async def _read_in_pieces(stream: asyncio.StreamReader, size: int) -> bytes:
-    """Exactly ``size`` bytes, read a piece at a time and joined once."""
-    pieces = []
-    left = size
-    while left > 0:
-        piece = await stream.read(min(left, _PIECE))
-        if not piece:
-            raise asyncio.IncompleteReadError(b"", left)
-        pieces.append(piece)
-        left -= len(piece)
-    return b"".join(pieces)
 
 
 def _retrieved(exchange: asyncio.Future[Outcome]) -> None:
@@ -188,7 +156,7 @@ async def _start_worker() -> asyncio.subprocess.Process:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         start_new_session=True,
-        limit=_PIECE,  # what the reader buffers before it pauses the pipe
+        limit=frames.PIECE,  # what the reader buffers before it pauses the pipe
     )
 
 
@@ -204,24 +172,11 @@ async def _stop(worker: asyncio.subprocess.Process) -> None:
         await worker.wait()
 
 
-def _read_frame(stream: IO[bytes]) -> bytes | None:
-    """One length-prefixed frame, or None at end of input."""
-    prefix = stream.read(_LENGTH.size)
-    if len(prefix) < _LENGTH.size:
-        return None
-    (size,) = _LENGTH.unpack(prefix)
-    data = stream.read(size)
-    return data if len(data) == size else None
-
-
 def _serve(incoming: IO[bytes], outgoing: IO[bytes]) -> None:
     """The worker's loop: a frame holding the pickled schema, a frame holding the body; answer with
     a frame holding the pickled :class:`Outcome`. Ends at end of input."""
-    while (head := _read_frame(incoming)) is not None and (raw := _read_frame(incoming)) is not None:
-        answer = pickle.dumps(validate(pickle.loads(head), raw), protocol=pickle.HIGHEST_PROTOCOL)
-        outgoing.write(_LENGTH.pack(len(answer)))
-        outgoing.write(answer)
-        outgoing.flush()
+    while (head := frames.read_frame(incoming)) is not None and (raw := frames.read_frame(incoming)) is not None:
+        frames.write_frame(outgoing, pickle.dumps(validate(pickle.loads(head), raw), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 if __name__ == "__main__":

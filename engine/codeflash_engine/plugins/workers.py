@@ -29,7 +29,6 @@ import os
 import pickle
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -38,8 +37,7 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-#: a frame's length prefix
-_HEADER = struct.Struct("<Q")
+from codeflash_engine.infra import frames
 
 #: what the child runs for each call: the unpickled request -> (ok, value, journal)
 Handler = Callable[[Any], tuple[bool, Any, Any]]
@@ -71,23 +69,6 @@ def _portable(exc: BaseException) -> BaseException:
         return exc
     trace = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     return RemoteError(type(exc).__name__, str(exc)[:1000], trace[-4000:])
-
-
-def _encode(obj: object) -> bytes:
-    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    return _HEADER.pack(len(data)) + data
-
-
-def _recv_exact(sock: socket.socket, size: int) -> bytes | None:
-    buffer = bytearray(size)
-    view = memoryview(buffer)
-    got = 0
-    while got < size:
-        n = sock.recv_into(view[got:])
-        if n == 0:
-            return None
-        got += n
-    return bytes(buffer)
 
 
 def _release_inherited(keep: int) -> None:
@@ -126,11 +107,9 @@ def _child(sock: socket.socket, handle: Handler, parent: int) -> None:
     _release_inherited(sock.fileno())
     gc.freeze()  # the inherited heap is never collected here: fewer pages copied
     while True:
-        header = _recv_exact(sock, _HEADER.size)
-        if header is None:
-            return
-        body = _recv_exact(sock, _HEADER.unpack(header)[0])
-        if body is None:
+        try:
+            body = frames.recv_frame(sock)
+        except EOFError:
             return
         try:
             ok, value, journal = handle(pickle.loads(body))
@@ -139,9 +118,9 @@ def _child(sock: socket.socket, handle: Handler, parent: int) -> None:
         if not ok:
             value = _portable(value)
         try:
-            frame = _encode((ok, value, journal))
+            frame = frames.pickled((ok, value, journal))
         except Exception as exc:
-            frame = _encode((False, _portable(exc), journal))
+            frame = frames.pickled((False, _portable(exc), journal))
         sock.sendall(frame)
 
 
@@ -155,6 +134,7 @@ class PluginProcess:
         self._sock = sock
         self._status: int | None = None
         self._killed = False
+        self._reaper: threading.Thread | None = None
 
     @classmethod
     def start(cls, name: str, handle: Handler) -> PluginProcess:
@@ -181,10 +161,9 @@ class PluginProcess:
         :class:`WorkerGone` when the process ends first."""
         deadline = time.monotonic() + timeout
         try:
-            self._sock.settimeout(max(timeout, 0.001))
-            self._sock.sendall(_encode(request))
-            header = self._recv(_HEADER.size, deadline)
-            body = self._recv(_HEADER.unpack(header)[0], deadline)
+            self._sock.settimeout(max(timeout, 0.001))  # 0 would make it non-blocking, < 0 is refused
+            self._sock.sendall(frames.pickled(request))
+            body = frames.recv_frame(self._sock, deadline)
         except TimeoutError:
             self.kill()
             raise
@@ -193,21 +172,6 @@ class PluginProcess:
             raise WorkerGone(self.ended()) from exc
         answer: tuple[bool, Any, Any] = pickle.loads(body)
         return answer
-
-    def _recv(self, size: int, deadline: float) -> bytes:
-        buffer = bytearray(size)
-        view = memoryview(buffer)
-        got = 0
-        while got < size:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            self._sock.settimeout(left)
-            n = self._sock.recv_into(view[got:])
-            if n == 0:
-                raise EOFError
-            got += n
-        return bytes(buffer)
 
     def _close_socket(self) -> None:
         with contextlib.suppress(OSError):
@@ -222,23 +186,27 @@ class PluginProcess:
         self._killed = True
         with contextlib.suppress(OSError):
             os.kill(self.pid, signal.SIGKILL)
-        threading.Thread(target=self._reap, kwargs={"block": True}, name=f"reap-{self.name}", daemon=True).start()
+        self._reaper = threading.Thread(target=self._reap, name=f"reap-{self.name}", daemon=True)
+        self._reaper.start()
 
     def close(self) -> None:
         """End the process (at shutdown: nothing it does is still awaited)."""
         self.kill()
 
-    def _reap(self, *, block: bool) -> None:
+    def _reap(self) -> None:
         if self._status is not None:
             return
         with contextlib.suppress(ChildProcessError):
-            pid, status = os.waitpid(self.pid, 0 if block else os.WNOHANG)
+            pid, status = os.waitpid(self.pid, 0)
             if pid == self.pid:
                 self._status = status
 
     def ended(self) -> str:
         """How the process ended, in words ("killed by signal 9", "exited with status 3")."""
-        self._reap(block=True)
+        if self._reaper is not None:  # killed: its reaper holds the status (a second wait would find no child)
+            self._reaper.join()
+        else:
+            self._reap()
         if self._status is None:
             return "ended"
         if os.WIFSIGNALED(self._status):
