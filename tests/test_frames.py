@@ -59,6 +59,15 @@ def test_a_frame_not_whole_by_the_deadline_is_a_timeout_not_an_end_of_input() ->
             frames.recv_frame(ours, started - 1)
 
 
+def test_a_deadline_reached_to_the_tick_is_a_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No time left at all is not a wait of zero (a non-blocking read, failing as if the other side
+    had gone) but a timeout."""
+    monkeypatch.setattr(frames.time, "monotonic", lambda: 100.0)
+    ours, theirs = socket.socketpair()
+    with ours, theirs, pytest.raises(TimeoutError):
+        frames.recv_frame(ours, 100.0)
+
+
 def test_each_read_waits_only_what_is_left_of_the_deadline() -> None:
     """Pieces arriving one by one, each before the deadline, but the whole after it: a timeout."""
     ours, theirs = socket.socketpair()
@@ -114,13 +123,15 @@ async def test_frames_cross_a_pipe_from_the_event_loop_in_pieces() -> None:
 
     writer.write = noted  # type: ignore[method-assign]
 
+    payloads = (b"head", b"", b"x", LARGE, b"tail")
+
     async def send() -> None:
-        for payload in (b"head", LARGE):
+        for payload in payloads:
             await frames.send_frame(writer, payload)
 
     sending = asyncio.ensure_future(send())
-    assert await frames.receive_frame(reader) == b"head"
-    assert await frames.receive_frame(reader) == LARGE
+    for payload in payloads:
+        assert await frames.receive_frame(reader) == payload
     await sending
     assert max(buffered) <= frames.PIECE + 8  # never the whole payload waiting in the transport
     writer.write(frames.framed(b"cut short")[:-2])
