@@ -4,7 +4,8 @@ header below a blank first line, the note on a skipped untagged block, the flat 
 before its first file header; inline code at the start of a line, a tilde fence naming its file
 in backticks, a fence indented by a tab, a file name right after the block before; tab-indented
 code under a tab-indented fence; fence-like lines with backticks in their info string inside a
-block, under either fence)."""
+block, under either fence; a comment naming a known file by its base name, a block closed by the
+next one's opening fence, an answer cut off inside its closing fence)."""
 
 from __future__ import annotations
 
@@ -123,3 +124,29 @@ def test_a_fence_like_line_with_backticks_inside_a_block_opens_no_new_block_only
     )
     tilde = scan("~~~python\nx = 1\n~~~python `b.py`\ny = 2\n~~~\n")
     assert tilde.blocks == (CodeBlock("python", None, "x = 1"), CodeBlock("python", "b.py", "y = 2"))
+
+
+def test_a_comment_naming_a_known_file_by_its_base_name_is_removed_from_the_code() -> None:
+    """``# geo.py`` on a block's first line names the known ``pkg/geo.py``: the block gets that
+    path, and its code is every line after the comment, all of them."""
+    answer = "```python\n# geo.py\nimport math\n\n\ndef norm(v):\n    return math.hypot(*v)\n```\n"
+    result = scan_code_blocks(answer, language_tags=PY, default_language="python", known_paths=["pkg/geo.py", "a.py"])
+    code = "import math\n\n\ndef norm(v):\n    return math.hypot(*v)"
+    assert result.blocks == (CodeBlock("python", "pkg/geo.py", code),)
+
+
+def test_a_block_ended_by_the_next_ones_opening_fence_is_not_taken_as_cut_off() -> None:
+    """A block the model forgot to close, followed by another block, is complete: no note says the
+    answer was cut off, and the answer is not truncated."""
+    result = scan("```python:a.py\nx = 1\n```python:b.py\ny = 2\n```\n")
+    assert result.blocks == (CodeBlock("python", "a.py", "x = 1"), CodeBlock("python", "b.py", "y = 2"))
+    assert result.notes == ()
+    assert not result.truncated
+
+
+def test_an_answer_cut_off_inside_its_closing_fence_loses_the_partial_fence() -> None:
+    """An answer cut off after two of the closing fence's three backticks (and a newline): the
+    partial fence is not code."""
+    result = scan("```python\ndef f():\n    return 1\n``\n")
+    assert result.blocks == (CodeBlock("python", None, "def f():\n    return 1"),)
+    assert result.truncated

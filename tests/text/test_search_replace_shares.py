@@ -4,7 +4,8 @@ hold, the line reported; the file name of a block after an incomplete one; an an
 right after a SEARCH marker, the blocks after a failing one, the report of a created file; a
 file named loosely in the fence's info string, the hint naming another file only when it holds
 the SEARCH text; a file named exactly taken before one named loosely; rendered blocks in a long
-file quoting no stretch of repeated lines)."""
+file quoting no stretch of repeated lines; a file name after a block missing its divider, a
+SEARCH opening with one blank line the file lacks)."""
 
 from __future__ import annotations
 
@@ -123,3 +124,23 @@ def test_a_file_named_exactly_is_edited_even_when_another_given_path_names_it_lo
     result = apply_edit({"./m.py": "a = 1\n", "m.py": "a = 1\n"}, edit)
     assert result.errors == ()
     assert result.files == {"m.py": "a = 2\n"}
+
+
+def test_a_file_name_right_after_a_block_missing_its_divider_names_the_next_block() -> None:
+    """A block cut short by its REPLACE marker (the divider forgotten) is incomplete; the file name
+    on the line after that marker names the next block, which does not inherit the first one's."""
+    cut = "a.py\n<<<<<<< SEARCH\nx = 1\n>>>>>>> REPLACE\n"
+    text = cut + "b.py\n<<<<<<< SEARCH\ny = 1\n=======\ny = 2\n>>>>>>> REPLACE\n"
+    first, second = parse_search_replace(text)
+    assert (first.path, first.complete, first.search) == ("a.py", False, ("x = 1",))
+    assert (second.path, second.complete, second.line) == ("b.py", True, 6)
+
+
+def test_a_search_opening_with_one_blank_line_the_file_lacks_still_matches() -> None:
+    """A SEARCH whose single leading blank line is not in the file matches without it, and so does
+    its REPLACE: the block applies exactly, from the line after the blank."""
+    text = "def f():\n    a = 1\n    b = 2\n    return a\n"
+    result = apply_edit({"m.py": text}, block("\n    a = 1", "\n    a = 10"))
+    assert result.errors == ()
+    assert result.files == {"m.py": text.replace("a = 1", "a = 10")}
+    assert [(report.level, report.line) for report in result.blocks] == [("exact", 2)]
