@@ -13,7 +13,7 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -61,15 +61,35 @@ def handle(request: Any) -> tuple[bool, Any, Any]:
         return True, list(RAN), None
     if what == "streams":
         return True, [os.readlink(f"/proc/self/fd/{fd}") for fd in (0, 1, 2)], None
-    if what == "fds":
-        targets = []
-        for name in os.listdir("/proc/self/fd"):
-            try:
-                targets.append(os.readlink(f"/proc/self/fd/{name}"))
-            except OSError:
-                continue
-        return True, targets, None
+    if what == "fds":  # (scandir: a test makes listdir of /proc fail, the way a system without /proc does)
+        return True, [target for target, _ in descriptors().values()], None
+    if what == "fd-map":
+        return True, descriptors(), None
+    if what == "morph":
+        raise Morphing(args[0])
+    if what == "unsendable":
+        return True, lambda: None, None
     return True, os.getpid(), None
+
+
+def descriptors() -> dict[int, tuple[str, bool]]:
+    """This process's open descriptors: number -> (what it points at, inheritable)."""
+    with os.scandir("/proc/self/fd") as listing:
+        numbers = [int(entry.name) for entry in listing]
+    out = {}
+    for fd in numbers:
+        try:
+            out[fd] = (os.readlink(f"/proc/self/fd/{fd}"), os.get_inheritable(fd))
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+    return out
+
+
+class Morphing(Exception):
+    """Comes back from a pickle as a plain ValueError."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (ValueError, self.args)
 
 
 class Unpicklable(Exception):
@@ -546,3 +566,146 @@ def test_how_a_killed_process_ended_is_told_while_its_reaper_is_still_at_work(mo
     process.kill()
     time.sleep(0.1)  # the reaper has the status by now, and keeps it 0.2 s later
     assert process.ended() == "killed by signal 9 (SIGKILL)"
+
+
+# --- the worker process itself (plugins.workers) ---------------------------------------------------
+
+
+@pytest.fixture
+def fd_three(tmp_path: Path) -> Iterator[None]:
+    """Descriptor 3 (the first one past the standard streams) open on a file of the test's own
+    while the test runs, so a child inherits it; whatever held it is put back afterwards."""
+    try:
+        saved: int | None = os.dup(3)
+    except OSError:
+        saved = None
+    own = os.open(tmp_path / "three", os.O_CREAT | os.O_RDWR)
+    os.dup2(own, 3)
+    os.close(own)
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.close(3)
+        else:
+            os.dup2(saved, 3)
+            os.close(saved)
+
+
+@pytest.mark.usefixtures("fd_three")
+@pytest.mark.parametrize("proc", ["listed", "missing"])
+def test_every_inherited_descriptor_points_at_dev_null_not_inheritable(
+    proc: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Descriptor 3 up: each one but the channel is /dev/null in the child, and not handed on to a
+    program it starts; without /proc to list them, every number up to the limit is."""
+    from codeflash_engine.plugins import workers
+
+    if proc == "missing":
+        listdir = os.listdir
+
+        def no_proc(path: Any = ".") -> list[str]:
+            if str(path).startswith("/proc"):
+                raise FileNotFoundError(path)
+            return listdir(path)
+
+        monkeypatch.setattr(workers.os, "listdir", no_proc)
+    listener = socket.create_server(("127.0.0.1", 0))
+    inherited = listener.fileno()
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        ok, fds, _ = process.call(("fd-map",), 10.0)
+    finally:
+        listener.close()
+        process.close()
+    assert ok, fds
+    others = {fd: seen for fd, seen in fds.items() if fd > 2 and not seen[0].startswith("socket:")}
+    assert 3 in others and inherited in others
+    assert set(others.values()) == {(os.devnull, False)}, others
+    assert sum(target.startswith("socket:") for target, _ in fds.values()) == 1
+
+
+def test_an_exception_that_comes_back_as_another_kind_travels_as_a_remote_error() -> None:
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        ok, error, _ = process.call(("morph", "changed on the way"), 10.0)
+    finally:
+        process.close()
+    assert not ok
+    assert isinstance(error, RemoteError) and error.kind == "Morphing"
+    assert str(error) == "Morphing: changed on the way"
+
+
+def test_an_answer_that_cannot_travel_fails_its_call_and_the_process_serves_on() -> None:
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        ok, error, _ = process.call(("unsendable",), 10.0)
+        assert not ok and isinstance(error, Exception), error
+        assert "pickle" in f"{type(error).__name__} {error}".lower()
+        assert process.call(("note", "after"), 10.0)[:2] == (True, "after")
+    finally:
+        process.close()
+
+
+def test_a_remote_error_keeps_the_message_s_first_1000_characters_and_the_trace_s_last_4000() -> None:
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        ok, error, _ = process.call(("unpicklable", "m" * 5000 + "END"), 10.0)
+    finally:
+        process.close()
+    assert not ok and isinstance(error, RemoteError)
+    assert str(error) == "Unpicklable: " + "m" * 1000
+    assert len(error.trace) == 4000 and error.trace.endswith("END\n")
+
+
+def test_a_call_with_no_time_left_to_a_process_that_reads_nothing_fails_at_once() -> None:
+    """A stopped (or hung) process leaves a large call unsent: the send gives up at the deadline
+    (a timeout: the process is stopped), not a second later, and not as a dead process."""
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    try:
+        assert process.call(("note", "warm"), 10.0)[:2] == (True, "warm")
+        os.kill(process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            process.call(("note", "x" * (8 << 20)), 0.0)
+        assert time.monotonic() - started < 0.5
+        assert process.ended() == "killed by signal 9 (SIGKILL)"
+    finally:
+        process.close()
+
+
+def test_a_call_on_a_broken_channel_stops_the_process_and_says_how_it_ended() -> None:
+    """A channel that fails while the process still lives (here: stopped, so it can neither read
+    nor end) fails the call as a gone process, which is then really gone: asking how it ended
+    never waits for a process that would not end by itself."""
+    from codeflash_engine.plugins import workers
+
+    process = workers.PluginProcess.start("toy", handle)
+    os.kill(process.pid, signal.SIGSTOP)
+    process._sock.shutdown(socket.SHUT_WR)  # the engine's side of the channel broken
+    outcome: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            process.call(("note", "lost"), 10.0)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    caller = threading.Thread(target=call, daemon=True)
+    caller.start()
+    caller.join(10)
+    try:
+        assert not caller.is_alive(), "the call waited for a process that cannot end"
+        assert isinstance(outcome[0], workers.WorkerGone)
+        assert str(outcome[0]) == "killed by signal 9 (SIGKILL)"
+    finally:
+        if caller.is_alive():  # not killed by the call: end it here
+            os.kill(process.pid, signal.SIGKILL)

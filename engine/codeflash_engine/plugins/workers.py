@@ -158,7 +158,7 @@ class PluginProcess:
     def call(self, request: object, timeout: float) -> tuple[bool, Any, Any]:
         """Send one call and wait at most ``timeout`` s for its answer: :class:`TimeoutError` past
         it (the process is then killed: its late answer would be taken for the next call's),
-        :class:`WorkerGone` when the process ends first."""
+        :class:`WorkerGone` when the process ends first (or its channel breaks: it is then killed)."""
         deadline = time.monotonic() + timeout
         try:
             self._sock.settimeout(max(timeout, 0.001))  # 0 would make it non-blocking, < 0 is refused
@@ -168,7 +168,7 @@ class PluginProcess:
             self.kill()
             raise
         except (EOFError, OSError) as exc:
-            self._close_socket()
+            self.kill()  # ended already (its status stays what it died of), or its channel broke: it goes
             raise WorkerGone(self.ended()) from exc
         answer: tuple[bool, Any, Any] = pickle.loads(body)
         return answer
@@ -179,15 +179,15 @@ class PluginProcess:
 
     def kill(self) -> None:
         """Stop the process now (SIGKILL); it is reaped in a thread (a large process takes a while
-        to tear down, which nobody waits for)."""
+        to tear down, which nobody waits for). Signalled before its socket is closed: a process
+        waiting for its next call would otherwise end on its own, and say so."""
+        if not self._killed and self._status is None:  # a second signal could reach a process that reused the pid
+            self._killed = True
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reaper = threading.Thread(target=self._reap, name=f"reap-{self.name}", daemon=True)
+            self._reaper.start()
         self._close_socket()
-        if self._killed or self._status is not None:
-            return  # a second signal could reach another process that reused the pid
-        self._killed = True
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        self._reaper = threading.Thread(target=self._reap, name=f"reap-{self.name}", daemon=True)
-        self._reaper.start()
 
     def close(self) -> None:
         """End the process (at shutdown: nothing it does is still awaited)."""
