@@ -6,7 +6,8 @@ whitespace of the file's blank lines, a tab-indented file, a quote too unlike th
 suggestion; a quote whose body is two levels deep under a first line at the file's column, a
 window exactly as alike as a suggestion must be, the newline join_text ends a text with; a
 suggestion whose best start would run past the file's end; a blank kept line casting no vote on
-the replacement's frame; the shift of a line kept whose quoted line is blank)."""
+the replacement's frame; the shift of a line kept whose quoted line is blank; a long quote whose
+every character is common in it)."""
 
 from __future__ import annotations
 
@@ -189,3 +190,16 @@ def test_a_kept_line_whose_quoted_line_is_blank_takes_the_shift_of_the_line_befo
     replace = ["a = 1", "\u200b", "    b = 2"]
     merged = merge_replacement(window, search, replace, Level.PUNCTUATION, "shifted")
     assert merged == ["  a = 1", "  \u200b", "        b = 2"]
+
+
+def test_a_long_quote_made_of_common_characters_is_compared_character_by_character() -> None:
+    """Twelve quoted lines (over 200 characters) written with ``+=`` where the file calls
+    ``add``: every character of the quote occurs in it often, which difflib's automatic junk
+    heuristic would ignore, leaving too little alike to offer the window. The similarity counts
+    every character, so the twelve lines are offered."""
+    fields = ["price", "cost", "tax", "fee", "tip", "rate", "toll", "rent", "cap", "dues", "levy", "duty"]
+    file = ["def charge(order):", "    total = 0", *[f"    total = add(total, order['{f}'])" for f in fields]]
+    hint = closest(Lines([*file, "    return total"]), [f"    total += order.{f}" for f in fields])
+    assert hint is not None
+    assert (hint.start, hint.lines) == (2, tuple(file[2:]))
+    assert 0.6 < hint.ratio < 0.7
