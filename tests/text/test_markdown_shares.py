@@ -5,7 +5,7 @@ before its first file header; inline code at the start of a line, a tilde fence 
 in backticks, a fence indented by a tab, a file name right after the block before; tab-indented
 code under a tab-indented fence; fence-like lines with backticks in their info string inside a
 block, under either fence; a comment naming a known file by its base name, a block closed by the
-next one's opening fence, an answer cut off inside its closing fence)."""
+next one's opening fence, an answer cut off inside its closing fence; a blank line inside an indented fence)."""
 
 from __future__ import annotations
 
@@ -150,3 +150,13 @@ def test_an_answer_cut_off_inside_its_closing_fence_loses_the_partial_fence() ->
     result = scan("```python\ndef f():\n    return 1\n``\n")
     assert result.blocks == (CodeBlock("python", None, "def f():\n    return 1"),)
     assert result.truncated
+
+
+def test_a_blank_line_inside_an_indented_fence_stays_a_blank_line() -> None:
+    """The blank line between two functions in a fence indented under a list item (empty, or
+    holding fewer spaces than the fence's indentation) is kept as an empty line."""
+    for blank in ("", "  "):
+        first = "   def f():\n       return 1\n"
+        answer = f"1. Add:\n\n   ```python\n{first}{blank}\n   def g():\n       return 2\n   ```\n"
+        result = scan(answer)
+        assert [block.code for block in result.blocks] == ["def f():\n    return 1\n\ndef g():\n    return 2"]

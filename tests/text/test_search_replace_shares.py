@@ -5,12 +5,14 @@ right after a SEARCH marker, the blocks after a failing one, the report of a cre
 file named loosely in the fence's info string, the hint naming another file only when it holds
 the SEARCH text; a file named exactly taken before one named loosely; rendered blocks in a long
 file quoting no stretch of repeated lines; a file name after a block missing its divider, a
-SEARCH opening with one blank line the file lacks)."""
+SEARCH opening with one blank line the file lacks; an elided block re-indented piece by piece, a
+new file created then appended to, a REPLACE marker never read as a file name, search_marker_at's
+-1)."""
 
 from __future__ import annotations
 
 from codeflash_engine.text.edits import apply_edit
-from codeflash_engine.text.search_replace import parse_search_replace, render_search_replace
+from codeflash_engine.text.search_replace import parse_search_replace, render_search_replace, search_marker_at
 
 FILE = "def f():\n    a = 1\n    b = 2\n    return a\n\n\ndef g():\n    return a\n"
 
@@ -144,3 +146,42 @@ def test_a_search_opening_with_one_blank_line_the_file_lacks_still_matches() -> 
     assert result.errors == ()
     assert result.files == {"m.py": text.replace("a = 1", "a = 10")}
     assert [(report.level, report.line) for report in result.blocks] == [("exact", 2)]
+
+
+def test_an_elided_block_quoting_lines_without_their_indentation_is_reindented_piece_by_piece() -> None:
+    """Each piece of an elided block matched at the indentation level is written at the file's
+    indentation, not as quoted."""
+    result = apply_edit({"m.py": FILE}, block("a = 1\n...\nreturn a", "a = 10\n...\nreturn a + 0"))
+    assert result.errors == ()
+    assert result.files["m.py"] == FILE.replace("a = 1", "a = 10").replace("    return a\n\n", "    return a + 0\n\n")
+
+
+def test_a_new_file_filled_by_later_blocks_is_reported_as_created_then_appended_to() -> None:
+    """The second block adding to a file the first created appends; while the new file is still
+    empty (the first block wrote no line) adding to it still creates it."""
+    two = apply_edit({"m.py": FILE}, block("", "x = 1", "new.py") + block("", "y = 2", "new.py"))
+    assert two.files == {"new.py": "x = 1\ny = 2\n"}
+    assert [(report.action, report.line) for report in two.blocks] == [("create", 1), ("append", 2)]
+    empty = "new.py\n<<<<<<< SEARCH\n=======\n>>>>>>> REPLACE\n"
+    filled = apply_edit({"m.py": FILE}, empty + block("", "x = 1", "new.py"))
+    assert filled.files == {"new.py": "x = 1\n"}
+    assert [(report.action, report.line) for report in filled.blocks] == [("create", 1), ("create", 1)]
+
+
+def test_the_replace_marker_of_a_block_missing_its_divider_is_not_read_as_a_file_name() -> None:
+    """With a file named ``REPLACE`` among the known paths, the marker line ending a block whose
+    divider is missing is still no file name: the next block, naming no file, keeps the file of
+    the one before."""
+    cut = "a.py\n<<<<<<< SEARCH\nx = 1\n>>>>>>> REPLACE\n\n"
+    text = cut + "<<<<<<< SEARCH\ny = 1\n=======\ny = 2\n>>>>>>> REPLACE\n"
+    first, second = parse_search_replace(text, known_paths=["a.py", "bin/REPLACE"])
+    assert (first.path, first.complete) == ("a.py", False)
+    assert (second.path, second.complete) == ("a.py", True)
+
+
+def test_search_marker_at_is_minus_one_for_a_text_without_a_search_marker_line() -> None:
+    """-1 when no line is a SEARCH marker, whether the text holds no run of five arrows at all or
+    only merge-conflict markers; else the offset of the marker line."""
+    assert search_marker_at("Here is the change.") == -1
+    assert search_marker_at("<<<<<<< HEAD\nx = 1\n=======\nx = 2\n>>>>>>> main\n") == -1
+    assert search_marker_at("m.py\n<<<<<<< SEARCH\n") == 5

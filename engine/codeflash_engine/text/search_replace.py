@@ -159,12 +159,10 @@ def parse_search_replace(text: str, known_paths: Sequence[str] = ()) -> list[Sea
             complete = j < n and bool(_REPLACE.match(lines[j]))
         blocks.append(SearchReplaceBlock(len(blocks) + 1, path, tuple(search), tuple(replace), complete, i + 1))
         last_path = path
-        if complete:
-            stop = j
-            i = j + 1
-        else:
-            stop = j - 1
-            i = j
+        # Line j ended the block (its REPLACE marker, or one cut short: a SEARCH or REPLACE marker,
+        # or the end): the next block's file name is looked for below it, never on a marker.
+        stop = j
+        i = j + 1 if complete else j
     return blocks
 
 
