@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import gc
 import itertools
 import os
 import re
 import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
@@ -709,3 +712,42 @@ def test_a_call_on_a_broken_channel_stops_the_process_and_says_how_it_ended() ->
     finally:
         if caller.is_alive():  # not killed by the call: end it here
             os.kill(process.pid, signal.SIGKILL)
+
+
+# --- the lane's own edges (plugins.lanes) -------------------------------------------------------
+
+
+async def test_a_late_failure_nobody_awaits_is_read_and_a_cancelled_wait_left_alone(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A request cancelled just as its call failed leaves the failure read (no "never retrieved"
+    error in the log); one cancelled while it waited has nothing to read."""
+    loop = asyncio.get_running_loop()
+    failed: asyncio.Future[Any] = loop.create_future()
+    failed.set_exception(ValueError("late"))
+    lanes._retrieved(failed)
+    cancelled: asyncio.Future[Any] = loop.create_future()
+    cancelled.cancel()
+    lanes._retrieved(cancelled)
+    del failed
+    gc.collect()
+    assert "never retrieved" not in caplog.text
+
+
+async def test_a_call_that_fails_on_the_engine_s_side_leaves_no_process_in_an_unknown_state(
+    lane: lanes.Lane,
+) -> None:
+    """A request that cannot be sent (here: not picklable) fails its own call; the process, whose
+    channel may hold half a frame, is replaced for the next one."""
+    first = await value(lane, "pid")
+    with pytest.raises(Exception, match="pickle"):
+        await bounded(lane.run(("note", threading.Lock()), 10.0))
+    assert await value(lane, "pid") != first
+    assert lane.pid is not None and lane.pid != first
+
+
+def test_a_lane_never_closed_does_not_keep_the_interpreter_from_exiting(tmp_path: Path) -> None:
+    """Its dispatcher thread waits for calls forever: a daemon, so an embedding program ends."""
+    script = "from codeflash_engine.plugins import lanes\nlanes.Lane('toy', print)\nprint('made')\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0 and done.stdout == "made\n", done.stderr
