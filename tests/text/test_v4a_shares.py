@@ -3,7 +3,8 @@ of added lines under a scope line, a delete's report, blank lines inside and bet
 a line changed in place under uneven indentation; stacked scope lines, the operations after a
 failing one, the patch rendered for an empty file; a scope line without a space after ``@@``, hunks
 out of file order after the first line, the blocks after a move, two lines changed in place after
-a kept one, each read in the quote's frame)."""
+a kept one, each read in the quote's frame; an end-of-file hunk overlapping the hunk before it, a hunk's
+defaults, the numbering of the blocks after an added file)."""
 
 from __future__ import annotations
 
@@ -143,3 +144,38 @@ def test_lines_changed_in_place_after_a_kept_line_each_take_the_offset_of_the_li
     result = apply_v4a(files, edit, reading="shifted")
     assert result.ok, result.errors
     assert result.files["m.py"] == "def f(x):\n    if x:\n        a = 10\n        return a + 1\n    return 2\n"
+
+
+def test_an_end_of_file_hunk_overlapping_the_hunk_before_it_is_refused() -> None:
+    """The second hunk's lines are the file's last two, but the first hunk already changed the
+    first of them: they occur only before the previous hunk's end, which is an error, not a
+    second edit of the same line."""
+    files = {"m.py": "a = 1\nb = 2\nc = 3\nd = 4\n"}
+    edit = patch("*** Update File: m.py", "@@", " b = 2", "-c = 3", "+c = 30", "@@", " c = 3", "-d = 4", "+d = 40")
+    result = apply_v4a(files, edit.replace("+d = 40", "+d = 40\n*** End of File"))
+    assert not result.ok
+    assert "before the previous hunk" in result.errors[0], result.errors
+
+
+def test_a_hunk_is_not_at_the_end_of_the_file_unless_marked() -> None:
+    """A parsed hunk without ``*** End of File`` equals the one built with the defaults."""
+    (op,) = parse_v4a(patch("*** Update File: m.py", "@@ def f():", "-    x = 1", "+    x = 2"))
+    assert op.hunks == (Hunk(("def f():",), (("-", "    x = 1"), ("+", "    x = 2")), line=3),)
+
+
+def test_the_blocks_after_an_added_file_are_numbered_on() -> None:
+    """An added file is block 1 and the update after it block 2, in its report and its error."""
+    edit = patch("*** Add File: n.py", "+n = 1", "*** Update File: m.py", "@@", "-zzz", "+yyy")
+    result = apply_v4a({"m.py": "x = 1\n"}, edit)
+    assert [(b.index, b.action, b.ok) for b in result.blocks] == [(1, "add", True), (2, "update", False)]
+    assert result.errors[0].startswith("block 2 "), result.errors
+
+
+def test_a_line_added_after_a_changed_one_is_shifted_like_the_line_it_follows() -> None:
+    """The context is off unevenly (by 0, 2 and 4 columns); read in the quote's frame, a line
+    added after the last ``-`` line of a run takes that line's shift (+2), not the next one's."""
+    files = {"m.py": "p = 0\n  a = 1\n        c = 3\n"}
+    edit = patch("*** Update File: m.py", "@@", " p = 0", "-a = 1", "+a = 1", "+b = 2", "     c = 3")
+    result = apply_v4a(files, edit, reading="shifted")
+    assert result.ok, result.errors
+    assert result.files["m.py"] == "p = 0\n  a = 1\n  b = 2\n        c = 3\n"
