@@ -4,7 +4,8 @@ a line changed in place under uneven indentation; stacked scope lines, the opera
 failing one, the patch rendered for an empty file; a scope line without a space after ``@@``, hunks
 out of file order after the first line, the blocks after a move, two lines changed in place after
 a kept one, each read in the quote's frame; an end-of-file hunk overlapping the hunk before it, a hunk's
-defaults, the numbering of the blocks after an added file)."""
+defaults, the numbering of the blocks after an added file, a line added after a run's last ``-``
+line read in the quote's frame)."""
 
 from __future__ import annotations
 
