@@ -63,3 +63,25 @@ def test_only_the_fence_lines_change() -> None:
     )
     text = project_relative(context, TARGET)
     assert text == context.replace("python:/home/alice/work/shop/pkg/models.py  \r", "python:pkg/models.py  \r")
+
+
+def test_a_block_without_a_path_before_the_targets_block_is_passed_over() -> None:
+    """A block naming no file (or naming it by spaces only) neither gives the root nor keeps the
+    target's block from giving it."""
+    context = (
+        "```python\nx = 1\n```\n```python: \ny = 2\n```\n"
+        "```python:pkg/orders.py\nz = 3\n```\n```python:/home/alice/work/shop/pkg/models.py\nw = 4\n```"
+    )
+    text = project_relative(context, TARGET)
+    assert [b.path for b in parse_markdown(text)] == [None, "", "pkg/orders.py", "pkg/models.py"]
+
+
+def test_a_library_installed_in_a_nested_environment_keeps_its_part_after_the_last_site_packages() -> None:
+    """A path holding ``site-packages/`` twice (a tool's environment installed inside another's)
+    keeps only the part after the last one: the library's import path."""
+    context = (
+        "```python:pkg/orders.py\nx = 1\n```\n"
+        "```python:/opt/tools/lib/site-packages/runner/env/lib/python3.12/site-packages/attr/_make.py\ny = 2\n```"
+    )
+    text = project_relative(context, TARGET)
+    assert [b.path for b in parse_markdown(text)] == ["pkg/orders.py", "attr/_make.py"]
